@@ -1,0 +1,105 @@
+// Type traits and run-time kernel selection (ggml's type_traits_cpu table, reduced to what Roofline runs).
+#include "kernels_internal.h"
+#include <stdatomic.h>
+
+static _Atomic int g_path = -2;
+
+int rf_cpu_best_path(void) {
+#ifdef RF_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return RF_PATH_AVX2;
+#endif
+    return RF_PATH_SCALAR;
+}
+
+int rf_set_path(int path) {
+    const int best = rf_cpu_best_path();
+    if (path < 0 || path > best) path = best;
+    atomic_store(&g_path, path);
+    return path;
+}
+
+int rf_get_path(void) {
+    int p = atomic_load(&g_path);
+    if (p == -2) p = rf_set_path(RF_PATH_AUTO);
+    return p;
+}
+
+const char *rf_path_name(int path) {
+    switch (path) {
+    case RF_PATH_SCALAR: return "scalar";
+    case RF_PATH_AVX2: return "avx2";
+    default: return "unknown";
+    }
+}
+
+int rf_vec_dot_type(int type) {
+    switch (type) {
+    case RF_F32: return RF_F32;
+    case RF_F16: return RF_F16;
+    case RF_BF16: return RF_BF16;
+    case RF_Q4_0: return RF_Q8_0;
+    case RF_Q4_1: return RF_Q8_1;
+    case RF_Q8_0: return RF_Q8_0;
+    default: return -1;
+    }
+}
+
+int64_t rf_row_size(int type, int64_t k) {
+    switch (type) {
+    case RF_F32: return 4 * k;
+    case RF_F16: case RF_BF16: return 2 * k;
+    case RF_Q4_0: return k / RF_QK * (int64_t)sizeof(rf_block_q4_0);
+    case RF_Q4_1: return k / RF_QK * (int64_t)sizeof(rf_block_q4_1);
+    case RF_Q8_0: return k / RF_QK * (int64_t)sizeof(rf_block_q8_0);
+    case RF_Q8_1: return k / RF_QK * (int64_t)sizeof(rf_block_q8_1);
+    default: return -1;
+    }
+}
+
+rf_quantize_fn rf_get_quantize(int type, int path) {
+    if (path < 0) path = rf_get_path();
+#ifdef RF_X86
+    if (path >= RF_PATH_AVX2) {
+        switch (type) {
+        case RF_Q8_0: return rf_quantize_row_q8_0_avx2;
+        case RF_Q8_1: return rf_quantize_row_q8_1_avx2;
+        case RF_F16: return rf_quantize_row_f16_avx2;
+        default: break;
+        }
+    }
+#endif
+    switch (type) {
+    case RF_F32: return rf_quantize_row_f32_ref;
+    case RF_F16: return rf_quantize_row_f16_ref;
+    case RF_BF16: return rf_quantize_row_bf16_ref;
+    case RF_Q8_0: return rf_quantize_row_q8_0_ref;
+    case RF_Q8_1: return rf_quantize_row_q8_1_ref;
+    default: return 0;
+    }
+}
+
+rf_vec_dot_fn rf_get_vec_dot(int type, int path) {
+    if (path < 0) path = rf_get_path();
+#ifdef RF_X86
+    if (path >= RF_PATH_AVX2) {
+        switch (type) {
+        case RF_Q4_0: return rf_vec_dot_q4_0_q8_0_avx2;
+        case RF_Q4_1: return rf_vec_dot_q4_1_q8_1_avx2;
+        case RF_Q8_0: return rf_vec_dot_q8_0_q8_0_avx2;
+        case RF_F16: return rf_vec_dot_f16_f16_avx2;
+        case RF_F32: return rf_vec_dot_f32_f32_avx2;
+        default: break;
+        }
+    }
+#endif
+    switch (type) {
+    case RF_F32: return rf_vec_dot_f32_f32_ref;
+    case RF_F16: return rf_vec_dot_f16_f16_ref;
+    case RF_BF16: return rf_vec_dot_bf16_bf16_ref;
+    case RF_Q4_0: return rf_vec_dot_q4_0_q8_0_ref;
+    case RF_Q4_1: return rf_vec_dot_q4_1_q8_1_ref;
+    case RF_Q8_0: return rf_vec_dot_q8_0_q8_0_ref;
+    default: return 0;
+    }
+}

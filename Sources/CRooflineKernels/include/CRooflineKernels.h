@@ -1,0 +1,74 @@
+// Roofline's C kernels: ggml block layouts, scalar reference kernels, SIMD kernels chosen at run
+// time by CPU feature detection, and a persistent thread pool. Block structs follow ggml-common.h.
+#ifndef CROOFLINE_KERNELS_H
+#define CROOFLINE_KERNELS_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ggml type ids (ggml.h)
+enum { RF_F32 = 0, RF_F16 = 1, RF_Q4_0 = 2, RF_Q4_1 = 3, RF_Q8_0 = 8, RF_Q8_1 = 9, RF_BF16 = 30 };
+
+#define RF_QK 32
+typedef struct { uint16_t d; uint8_t qs[16]; } rf_block_q4_0;            // 4.5 bpw
+typedef struct { uint16_t d; uint16_t m; uint8_t qs[16]; } rf_block_q4_1; // 5.0 bpw
+typedef struct { uint16_t d; int8_t qs[32]; } rf_block_q8_0;             // 8.5 bpw
+typedef struct { uint16_t d; uint16_t s; int8_t qs[32]; } rf_block_q8_1;  // 9.0 bpw (s = d * sum(qs))
+
+// Kernel paths, best last. RF_PATH_AUTO picks the best the CPU supports.
+enum { RF_PATH_SCALAR = 0, RF_PATH_AVX2 = 1, RF_PATH_AUTO = -1 };
+
+int rf_cpu_best_path(void);
+/// Selects the kernel path used by rf_get_* and rf_matmul (clamped to what the CPU supports). Returns the path in force.
+int rf_set_path(int path);
+int rf_get_path(void);
+const char *rf_path_name(int path);
+
+float rf_fp16_to_fp32(uint16_t h);
+uint16_t rf_fp32_to_fp16(float f);
+float rf_bf16_to_fp32(uint16_t h);
+uint16_t rf_fp32_to_bf16(float f);
+
+typedef void (*rf_quantize_fn)(const float *x, void *y, int64_t k);
+typedef float (*rf_vec_dot_fn)(int n, const void *x, const void *y);
+
+/// The activation format the dot product of weight type `type` consumes (ggml's vec_dot_type); -1 if unsupported.
+int rf_vec_dot_type(int type);
+/// Bytes for a row of `k` elements of `type` (supported types only), or -1.
+int64_t rf_row_size(int type, int64_t k);
+/// Converts a float row to activation format `type` (F32, F16, BF16, Q8_0, Q8_1) with the given path.
+rf_quantize_fn rf_get_quantize(int type, int path);
+/// Dot product of a weight row of `type` with an activation row in rf_vec_dot_type(type), with the given path.
+rf_vec_dot_fn rf_get_vec_dot(int type, int path);
+/// Dequantizes a row of `type` (F32, F16, BF16, Q4_0, Q4_1, Q8_0, Q8_1) into floats (reference code).
+int rf_dequantize_row(int type, const void *x, float *y, int64_t k);
+
+// Thread pool: persistent threads; rf_pool_run calls fn(ctx, ith, nth) on every thread (the caller is ith 0).
+typedef struct rf_pool rf_pool;
+typedef void (*rf_task_fn)(void *ctx, int ith, int nth);
+rf_pool *rf_pool_create(int n_threads);
+void rf_pool_destroy(rf_pool *pool);
+int rf_pool_size(const rf_pool *pool);
+void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx);
+
+/// Y[m, r] = dot(W row r, X row m) for r < n_rows, m < n_x. W: n_rows rows of `wtype`, k elements each.
+/// X: n_x rows already in rf_vec_dot_type(wtype) format, x_stride bytes apart. Y: row-major, y_stride floats apart.
+/// Work is split over weight rows; each thread streams its own slice of W once for all X rows.
+void rf_matmul(rf_pool *pool, const void *w, int wtype, int64_t k, int64_t n_rows,
+               const void *x, int64_t x_stride, int64_t n_x, float *y, int64_t y_stride);
+
+/// Causal grouped-query attention for n_q new tokens of one sequence.
+/// q: [n_q][n_head*hd] floats. k_cache, v_cache: F16 [n_ctx][n_kv_head*hd] holding positions 0..pos0+n_q-1.
+/// out: [n_q][n_head*hd]. scratch: n_threads * n_ctx floats.
+void rf_attention(rf_pool *pool, const float *q, const uint16_t *k_cache, const uint16_t *v_cache,
+                  float *out, int n_q, int pos0, int n_head, int n_kv_head, int hd, float scale,
+                  float *scratch, int scratch_per_thread);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

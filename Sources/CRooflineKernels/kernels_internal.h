@@ -1,0 +1,29 @@
+// Internal declarations shared by the kernel translation units.
+#ifndef CROOFLINE_KERNELS_INTERNAL_H
+#define CROOFLINE_KERNELS_INTERNAL_H
+#include "CRooflineKernels.h"
+
+void rf_quantize_row_q8_0_ref(const float *x, void *y, int64_t k);
+void rf_quantize_row_q8_1_ref(const float *x, void *y, int64_t k);
+void rf_quantize_row_f16_ref(const float *x, void *y, int64_t k);
+void rf_quantize_row_bf16_ref(const float *x, void *y, int64_t k);
+void rf_quantize_row_f32_ref(const float *x, void *y, int64_t k);
+float rf_vec_dot_q4_0_q8_0_ref(int n, const void *x, const void *y);
+float rf_vec_dot_q4_1_q8_1_ref(int n, const void *x, const void *y);
+float rf_vec_dot_q8_0_q8_0_ref(int n, const void *x, const void *y);
+float rf_vec_dot_f16_f16_ref(int n, const void *x, const void *y);
+float rf_vec_dot_bf16_bf16_ref(int n, const void *x, const void *y);
+float rf_vec_dot_f32_f32_ref(int n, const void *x, const void *y);
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define RF_X86 1
+void rf_quantize_row_q8_0_avx2(const float *x, void *y, int64_t k);
+void rf_quantize_row_q8_1_avx2(const float *x, void *y, int64_t k);
+void rf_quantize_row_f16_avx2(const float *x, void *y, int64_t k);
+float rf_vec_dot_q4_0_q8_0_avx2(int n, const void *x, const void *y);
+float rf_vec_dot_q4_1_q8_1_avx2(int n, const void *x, const void *y);
+float rf_vec_dot_q8_0_q8_0_avx2(int n, const void *x, const void *y);
+float rf_vec_dot_f16_f16_avx2(int n, const void *x, const void *y);
+float rf_vec_dot_f32_f32_avx2(int n, const void *x, const void *y);
+#endif
+#endif

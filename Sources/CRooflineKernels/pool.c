@@ -1,0 +1,96 @@
+// A persistent thread pool: workers spin briefly on a generation counter, then sleep on a condition
+// variable. rf_pool_run wakes all workers, runs slice 0 on the caller, and waits for the rest.
+#define _GNU_SOURCE
+#include "CRooflineKernels.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define RF_PAUSE() _mm_pause()
+#else
+#define RF_PAUSE() ((void)0)
+#endif
+
+#define RF_SPIN_ITERS 200000
+
+struct rf_pool {
+    int n;
+    pthread_t *threads;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    _Atomic unsigned generation;
+    _Atomic int pending;
+    _Atomic int stop;
+    rf_task_fn fn;
+    void *ctx;
+};
+
+typedef struct { rf_pool *pool; int ith; } rf_worker_arg;
+
+static void *rf_worker(void *p) {
+    rf_worker_arg a = *(rf_worker_arg *)p;
+    free(p);
+    rf_pool *pool = a.pool;
+    unsigned seen = 0;
+    for (;;) {
+        unsigned g;
+        int spins = 0;
+        while ((g = atomic_load_explicit(&pool->generation, memory_order_acquire)) == seen) {
+            if (atomic_load(&pool->stop)) return 0;
+            if (++spins < RF_SPIN_ITERS) { RF_PAUSE(); continue; }
+            pthread_mutex_lock(&pool->mu);
+            while (atomic_load(&pool->generation) == seen && !atomic_load(&pool->stop)) pthread_cond_wait(&pool->cv, &pool->mu);
+            pthread_mutex_unlock(&pool->mu);
+            spins = 0;
+        }
+        if (atomic_load(&pool->stop)) return 0;
+        seen = g;
+        pool->fn(pool->ctx, a.ith, pool->n);
+        atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel);
+    }
+}
+
+rf_pool *rf_pool_create(int n_threads) {
+    if (n_threads < 1) n_threads = 1;
+    rf_pool *pool = calloc(1, sizeof(rf_pool));
+    if (!pool) return 0;
+    pool->n = n_threads;
+    pthread_mutex_init(&pool->mu, 0);
+    pthread_cond_init(&pool->cv, 0);
+    pool->threads = calloc((size_t)n_threads, sizeof(pthread_t));
+    for (int i = 1; i < n_threads; i++) {
+        rf_worker_arg *a = malloc(sizeof(rf_worker_arg));
+        a->pool = pool; a->ith = i;
+        if (pthread_create(&pool->threads[i], 0, rf_worker, a) != 0) { free(a); pool->n = i; break; }
+    }
+    return pool;
+}
+
+void rf_pool_destroy(rf_pool *pool) {
+    if (!pool) return;
+    pthread_mutex_lock(&pool->mu);
+    atomic_store(&pool->stop, 1);
+    pthread_cond_broadcast(&pool->cv);
+    pthread_mutex_unlock(&pool->mu);
+    for (int i = 1; i < pool->n; i++) pthread_join(pool->threads[i], 0);
+    pthread_mutex_destroy(&pool->mu);
+    pthread_cond_destroy(&pool->cv);
+    free(pool->threads);
+    free(pool);
+}
+
+int rf_pool_size(const rf_pool *pool) { return pool ? pool->n : 1; }
+
+void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
+    if (!pool || pool->n == 1) { fn(ctx, 0, 1); return; }
+    pool->fn = fn;
+    pool->ctx = ctx;
+    atomic_store(&pool->pending, pool->n - 1);
+    pthread_mutex_lock(&pool->mu);
+    atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
+    pthread_cond_broadcast(&pool->cv);
+    pthread_mutex_unlock(&pool->mu);
+    fn(ctx, 0, pool->n);
+    while (atomic_load_explicit(&pool->pending, memory_order_acquire) > 0) RF_PAUSE();
+}

@@ -1,0 +1,77 @@
+import RooflineGGUF
+
+/// Hyperparameters of a Llama-family model, read from GGUF metadata (`llama.*` keys, as llama.cpp's
+/// `llama_model::load_hparams` reads them).
+public struct LlamaConfig: Sendable, Equatable {
+    public static let supportedArchitectures: Set<String> = ["llama"]
+
+    public var architecture: String
+    public var blockCount: Int
+    public var embeddingLength: Int
+    public var feedForwardLength: Int
+    public var headCount: Int
+    public var headCountKV: Int
+    public var headDim: Int
+    public var ropeDimensionCount: Int
+    public var ropeFreqBase: Float
+    public var rmsEpsilon: Float
+    public var contextLength: Int
+    public var vocabSize: Int
+
+    public var qDim: Int { headCount * headDim }
+    public var kvDim: Int { headCountKV * headDim }
+
+    public init(file: GGUFFile) throws(ModelError) {
+        do {
+            let arch = try file.string("general.architecture")
+            guard Self.supportedArchitectures.contains(arch) else { throw ModelError.unsupportedArchitecture(arch) }
+            architecture = arch
+            func key(_ k: String) -> String { "\(arch).\(k)" }
+            blockCount = try file.int(key("block_count"))
+            embeddingLength = try file.int(key("embedding_length"))
+            feedForwardLength = try file.int(key("feed_forward_length"))
+            headCount = try file.int(key("attention.head_count"))
+            headCountKV = try file.int(key("attention.head_count_kv"), default: headCount)
+            headDim = try file.int(key("attention.key_length"), default: headCount > 0 ? embeddingLength / headCount : 0)
+            ropeDimensionCount = try file.int(key("rope.dimension_count"), default: headDim)
+            ropeFreqBase = Float(try file.float(key("rope.freq_base"), default: 10000))
+            rmsEpsilon = Float(try file.float(key("attention.layer_norm_rms_epsilon"), default: 1e-5))
+            contextLength = try file.int(key("context_length"), default: 2048)
+            if let v = file.metadata[key("vocab_size")]?.intValue {
+                vocabSize = v
+            } else if let t = file.tensor("token_embd.weight"), t.dims.count == 2 {
+                vocabSize = t.dims[1]
+            } else {
+                throw ModelError.format(.missingKey(key("vocab_size")))
+            }
+            try validate()
+        } catch let e as ModelError {
+            throw e
+        } catch let e as GGUFError {
+            throw .format(e)
+        } catch {
+            throw .format(.missingKey("\(error)"))
+        }
+    }
+
+    func validate() throws(ModelError) {
+        func check(_ ok: Bool, _ k: String, _ v: Int, _ why: String) throws(ModelError) {
+            if !ok { throw .invalidHyperparameter(key: "\(architecture).\(k)", value: "\(v)", reason: why) }
+        }
+        try check(blockCount > 0 && blockCount <= 1024, "block_count", blockCount, "must be between 1 and 1024")
+        try check(embeddingLength > 0 && embeddingLength <= 1 << 16, "embedding_length", embeddingLength, "must be between 1 and 65536")
+        try check(feedForwardLength > 0 && feedForwardLength <= 1 << 18, "feed_forward_length", feedForwardLength, "must be between 1 and 262144")
+        try check(headCount > 0 && headCount <= embeddingLength, "attention.head_count", headCount, "must be between 1 and the embedding length")
+        try check(headCountKV > 0 && headCount % headCountKV == 0, "attention.head_count_kv", headCountKV, "must divide the head count \(headCount)")
+        try check(headDim > 0 && headDim <= 512 && headDim % 2 == 0, "attention.key_length", headDim, "head dimension must be even and at most 512")
+        try check(ropeDimensionCount > 0 && ropeDimensionCount <= headDim && ropeDimensionCount % 2 == 0, "rope.dimension_count", ropeDimensionCount, "must be even and at most the head dimension \(headDim)")
+        try check(contextLength > 0, "context_length", contextLength, "must be positive")
+        try check(vocabSize > 0, "vocab_size", vocabSize, "must be positive")
+        if !(ropeFreqBase > 0 && ropeFreqBase.isFinite) {
+            throw .invalidHyperparameter(key: "\(architecture).rope.freq_base", value: "\(ropeFreqBase)", reason: "must be a positive number")
+        }
+        if !(rmsEpsilon > 0 && rmsEpsilon < 1) {
+            throw .invalidHyperparameter(key: "\(architecture).attention.layer_norm_rms_epsilon", value: "\(rmsEpsilon)", reason: "must be in (0, 1)")
+        }
+    }
+}

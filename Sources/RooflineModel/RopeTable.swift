@@ -1,0 +1,39 @@
+/// Rotary position embedding in ggml's "normal" mode (adjacent pairs), with the angle recurrence
+/// of ggml's `ggml_rope_cache_init`: θ₀ = p, θᵢ₊₁ = θᵢ · base^(−2/n_dims), computed in float.
+struct RopeTable: Sendable {
+    let headDim: Int
+    let dims: Int
+    let thetaScale: Float
+
+    init(config c: LlamaConfig) {
+        headDim = c.headDim
+        dims = c.ropeDimensionCount
+        thetaScale = powf(c.ropeFreqBase, -2 / Float(c.ropeDimensionCount))
+    }
+
+    /// Rotates each of `heads` vectors of `x` (heads × headDim) for `position`.
+    func apply(_ x: UnsafeMutablePointer<Float>, heads: Int, position: Int) {
+        var theta = Float(position)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: dims) { cs in
+            for i in stride(from: 0, to: dims, by: 2) {
+                cs[i] = cosf(theta)
+                cs[i + 1] = sinf(theta)
+                theta *= thetaScale
+            }
+            for h in 0..<heads {
+                let v = x + h * headDim
+                for i in stride(from: 0, to: dims, by: 2) {
+                    let x0 = v[i], x1 = v[i + 1], c = cs[i], s = cs[i + 1]
+                    v[i] = x0 * c - x1 * s
+                    v[i + 1] = x0 * s + x1 * c
+                }
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

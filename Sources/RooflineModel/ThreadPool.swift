@@ -1,0 +1,14 @@
+import CRooflineKernels
+
+/// A persistent pool of OS threads for the math (never Swift's cooperative threads).
+public final class ThreadPool: @unchecked Sendable {
+    let raw: OpaquePointer
+    public let count: Int
+
+    public init(threads: Int) {
+        raw = rf_pool_create(Int32(max(1, threads)))
+        count = Int(rf_pool_size(raw))
+    }
+
+    deinit { rf_pool_destroy(raw) }
+}

@@ -1,0 +1,64 @@
+import CRooflineKernels
+import RooflineGGUF
+
+/// The kernel path (scalar reference or a SIMD path) the C kernels use, chosen at run time from CPU features.
+public enum KernelPath: Int32, Sendable, CaseIterable, CustomStringConvertible {
+    case scalar = 0
+    case avx2 = 1
+
+    /// The best path this CPU supports.
+    public static var best: KernelPath { KernelPath(rawValue: rf_cpu_best_path()) ?? .scalar }
+    /// Every path this CPU can run, scalar first.
+    public static var available: [KernelPath] { allCases.filter { $0.rawValue <= best.rawValue } }
+    /// The path in force for the whole process.
+    public static var current: KernelPath {
+        get { KernelPath(rawValue: rf_get_path()) ?? .scalar }
+        set { _ = rf_set_path(newValue.rawValue) }
+    }
+
+    public var description: String { String(cString: rf_path_name(rawValue)) }
+}
+
+/// Type traits for the tensor types the engine computes with (ggml's `type_traits_cpu`).
+public enum TensorKernels {
+    /// Types whose rows can be dequantized and multiplied.
+    public static let supported: Set<GGMLType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0]
+
+    /// The activation format a weight type's dot product consumes.
+    public static func activationType(for type: GGMLType) -> GGMLType? {
+        let t = rf_vec_dot_type(Int32(type.rawValue))
+        return t < 0 ? nil : GGMLType(rawValue: UInt32(t))
+    }
+
+    /// Dequantizes `count` elements starting at `src` (reference code).
+    public static func dequantize(_ type: GGMLType, _ src: UnsafeRawPointer, into dst: UnsafeMutablePointer<Float>, count: Int) -> Bool {
+        rf_dequantize_row(Int32(type.rawValue), src, dst, Int64(count)) == 0
+    }
+
+    /// Dequantizes `count` elements into a new array.
+    public static func dequantize(_ type: GGMLType, _ src: UnsafeRawPointer, count: Int) -> [Float]? {
+        var out = [Float](repeating: 0, count: count)
+        let ok = out.withUnsafeMutableBufferPointer { dequantize(type, src, into: $0.baseAddress!, count: count) }
+        return ok ? out : nil
+    }
+
+    /// Converts floats to an activation format (F32, F16, BF16, Q8_0, Q8_1) on the given path.
+    public static func quantizeActivations(_ x: UnsafePointer<Float>, to type: GGMLType, into dst: UnsafeMutableRawPointer, count: Int, path: KernelPath = .current) {
+        guard let f = rf_get_quantize(Int32(type.rawValue), path.rawValue) else { return }
+        f(x, dst, Int64(count))
+    }
+
+    /// Dot product of a weight row (`type`) with activations already in `activationType(for: type)`.
+    public static func dot(_ type: GGMLType, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer, count: Int, path: KernelPath = .current) -> Float {
+        guard let f = rf_get_vec_dot(Int32(type.rawValue), path.rawValue) else { return .nan }
+        return f(Int32(count), w, x)
+    }
+}
+
+/// Half-precision helpers (IEEE binary16 and bfloat16), round to nearest even.
+public enum Half {
+    public static func toFloat(_ h: UInt16) -> Float { rf_fp16_to_fp32(h) }
+    public static func fromFloat(_ f: Float) -> UInt16 { rf_fp32_to_fp16(f) }
+    public static func bf16ToFloat(_ h: UInt16) -> Float { rf_bf16_to_fp32(h) }
+    public static func bf16FromFloat(_ f: Float) -> UInt16 { rf_fp32_to_bf16(f) }
+}

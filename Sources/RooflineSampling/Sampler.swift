@@ -1,0 +1,78 @@
+/// Chooses tokens from logits: repetition penalty → top-k → top-p → min-p → temperature → draw
+/// (llama.cpp's default sampler chain order), or argmax when the temperature is 0.
+public struct Sampler: Sendable {
+    public let parameters: SamplingParameters
+    private var rng: RandomSource
+    private var candidates: [(id: Int32, logit: Float)] = []
+
+    public init(_ parameters: SamplingParameters) {
+        self.parameters = parameters
+        rng = RandomSource(seed: parameters.seed)
+    }
+
+    /// Index of the largest logit (lowest id on ties).
+    public static func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int32 {
+        var best = 0
+        var bv = -Float.infinity
+        for i in 0..<logits.count where logits[i] > bv { bv = logits[i]; best = i }
+        return Int32(best)
+    }
+
+    /// Picks the next token. `recent` are the tokens seen so far (for the repetition penalty).
+    public mutating func sample(_ logits: UnsafeMutableBufferPointer<Float>, recent: ArraySlice<Int32> = []) -> Int32 {
+        let p = parameters
+        if p.repetitionPenalty != 1 {
+            var seen = Set<Int32>()
+            for t in recent.suffix(p.repetitionWindow) where t >= 0 && Int(t) < logits.count && seen.insert(t).inserted {
+                let l = logits[Int(t)]
+                logits[Int(t)] = l > 0 ? l / p.repetitionPenalty : l * p.repetitionPenalty
+            }
+        }
+        if p.temperature <= 0 { return Self.argmax(UnsafeBufferPointer(logits)) }
+
+        candidates.removeAll(keepingCapacity: true)
+        for i in 0..<logits.count where logits[i].isFinite || logits[i] == .infinity { candidates.append((Int32(i), logits[i])) }
+        guard !candidates.isEmpty else { return Self.argmax(UnsafeBufferPointer(logits)) }
+        candidates.sort { $0.logit != $1.logit ? $0.logit > $1.logit : $0.id < $1.id }
+        if p.topK > 0 && candidates.count > p.topK { candidates.removeLast(candidates.count - p.topK) }
+
+        // Probabilities at temperature 1 for the top-p and min-p filters (as llama.cpp computes them).
+        var probs = softmax(candidates.map { $0.logit })
+        if p.topP < 1 {
+            var cum: Float = 0
+            var keep = candidates.count
+            for (i, q) in probs.enumerated() {
+                cum += q
+                if cum >= p.topP { keep = i + 1; break }
+            }
+            candidates.removeLast(candidates.count - keep)
+            probs.removeLast(probs.count - keep)
+        }
+        if p.minP > 0, let top = probs.first {
+            let keep = max(1, probs.firstIndex(where: { $0 < p.minP * top }) ?? probs.count)
+            candidates.removeLast(candidates.count - keep)
+        }
+        probs = softmax(candidates.map { $0.logit / p.temperature })
+        let u = Float(rng.nextUnit())
+        var cum: Float = 0
+        for (i, q) in probs.enumerated() {
+            cum += q
+            if u < cum { return candidates[i].id }
+        }
+        return candidates[candidates.count - 1].id
+    }
+
+    private func softmax(_ x: [Float]) -> [Float] {
+        guard let mx = x.max() else { return [] }
+        var e = x.map { expf($0 - mx) }
+        let s = e.reduce(0, +)
+        for i in e.indices { e[i] /= s }
+        return e
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,215 @@
+/// Filters, tests, functions, methods and operators of the chat-template Jinja subset.
+enum JinjaBuiltins {
+    static func filter(_ name: String, _ v: JinjaValue, _ args: [JinjaValue]) throws(TokenizerError) -> JinjaValue {
+        switch name {
+        case "trim": return .string(v.rendered.trimmingWhitespace())
+        case "upper": return .string(v.rendered.uppercased())
+        case "lower": return .string(v.rendered.lowercased())
+        case "capitalize":
+            let s = v.rendered
+            return .string(s.prefix(1).uppercased() + s.dropFirst().lowercased())
+        case "string": return .string(v.rendered)
+        case "int":
+            if case .double(let d) = v { return .int(Int(d)) }
+            return .int(Int(v.rendered) ?? 0)
+        case "length", "count":
+            switch v {
+            case .array(let a): return .int(a.count)
+            case .object(let o, _): return .int(o.count)
+            case .string(let s): return .int(s.count)
+            default: return .int(0)
+            }
+        case "first":
+            if case .array(let a) = v { return a.first ?? .undefined }
+            return v.rendered.first.map { .string(String($0)) } ?? .undefined
+        case "last":
+            if case .array(let a) = v { return a.last ?? .undefined }
+            return v.rendered.last.map { .string(String($0)) } ?? .undefined
+        case "join":
+            let sep = args.first?.rendered ?? ""
+            if case .array(let a) = v { return .string(a.map(\.rendered).joined(separator: sep)) }
+            return .string(v.rendered)
+        case "default", "d":
+            if case .undefined = v { return args.first ?? .string("") }
+            return v
+        case "tojson":
+            return .string(v.json(pretty: false))
+        case "items":
+            if case .object(let o, let keys) = v { return .array(keys.map { .array([.string($0), o[$0] ?? .none]) }) }
+            return .array([])
+        case "list":
+            if case .array = v { return v }
+            if case .string(let s) = v { return .array(s.map { .string(String($0)) }) }
+            return .array([])
+        case "replace":
+            guard args.count >= 2 else { throw .badChatTemplate("replace needs two arguments") }
+            return .string(v.rendered.replacingAll(args[0].rendered, with: args[1].rendered))
+        case "safe", "e", "escape":
+            return v
+        default:
+            throw .badChatTemplate("unknown filter '\(name)'")
+        }
+    }
+
+    static func test(_ name: String, _ v: JinjaValue) throws(TokenizerError) -> Bool {
+        switch name {
+        case "defined": if case .undefined = v { return false }; return true
+        case "undefined": if case .undefined = v { return true }; return false
+        case "none": if case .none = v { return true }; return false
+        case "string": if case .string = v { return true }; return false
+        case "number": switch v { case .int, .double: return true; default: return false }
+        case "mapping": if case .object = v { return true }; return false
+        case "iterable", "sequence": switch v { case .array, .string, .object: return true; default: return false }
+        case "true": return v == .bool(true)
+        case "false": return v == .bool(false)
+        default: throw .badChatTemplate("unknown test '\(name)'")
+        }
+    }
+
+    static func function(_ name: String, _ args: [JinjaValue], _ kwargs: [(String, JinjaValue)]) throws(TokenizerError) -> JinjaValue {
+        switch name {
+        case "raise_exception":
+            throw .badChatTemplate(args.first?.rendered ?? "raise_exception called")
+        case "namespace":
+            return .dict(kwargs)
+        case "range":
+            let ints = args.compactMap { if case .int(let i) = $0 { i } else { nil } }
+            switch ints.count {
+            case 1: return .array((0..<max(0, ints[0])).map { .int($0) })
+            case 2: return .array((ints[0]..<max(ints[0], ints[1])).map { .int($0) })
+            default: throw .badChatTemplate("range takes one or two integers")
+            }
+        case "strftime_now":
+            return .string("")
+        default:
+            throw .badChatTemplate("unknown function '\(name)'")
+        }
+    }
+
+    static func method(_ v: JinjaValue, _ name: String, _ args: [JinjaValue]) throws(TokenizerError) -> JinjaValue {
+        if case .object(let o, let keys) = v {
+            switch name {
+            case "items": return .array(keys.map { .array([.string($0), o[$0] ?? .none]) })
+            case "keys": return .array(keys.map { .string($0) })
+            case "values": return .array(keys.map { o[$0] ?? .none })
+            case "get": return o[args.first?.rendered ?? ""] ?? (args.count > 1 ? args[1] : .none)
+            default: throw .badChatTemplate("unknown method '\(name)' on a mapping")
+            }
+        }
+        guard case .string(let s) = v else { throw .badChatTemplate("cannot call '\(name)' on \(v.rendered)") }
+        switch name {
+        case "strip": return .string(s.trimmingWhitespace())
+        case "lstrip":
+            var u = Substring(s).unicodeScalars
+            while let f = u.first, f.properties.isWhitespace { u.removeFirst() }
+            return .string(String(u))
+        case "rstrip":
+            var u = Substring(s).unicodeScalars
+            while let l = u.last, l.properties.isWhitespace { u.removeLast() }
+            return .string(String(u))
+        case "upper": return .string(s.uppercased())
+        case "lower": return .string(s.lowercased())
+        case "title": return .string(s.split(separator: " ", omittingEmptySubsequences: false).map { $0.prefix(1).uppercased() + $0.dropFirst().lowercased() }.joined(separator: " "))
+        case "startswith": return .bool(s.hasPrefix(args.first?.rendered ?? ""))
+        case "endswith": return .bool(s.hasSuffix(args.first?.rendered ?? ""))
+        case "split":
+            let sep = args.first?.rendered ?? " "
+            return .array(s.splitAll(sep).map { .string($0) })
+        case "replace":
+            guard args.count >= 2 else { throw .badChatTemplate("replace needs two arguments") }
+            return .string(s.replacingAll(args[0].rendered, with: args[1].rendered))
+        default: throw .badChatTemplate("unknown string method '\(name)'")
+        }
+    }
+
+    static func binary(_ op: String, _ l: JinjaValue, _ r: JinjaValue) throws(TokenizerError) -> JinjaValue {
+        switch op {
+        case "~": return .string(l.rendered + r.rendered)
+        case "==": return .bool(equal(l, r))
+        case "!=": return .bool(!equal(l, r))
+        case "in":
+            switch r {
+            case .array(let a): return .bool(a.contains { equal($0, l) })
+            case .object(let o, _): return .bool(o[l.rendered] != nil)
+            case .string(let s): return .bool(s.contains(l.rendered))
+            default: return .bool(false)
+            }
+        case "+":
+            switch (l, r) {
+            case (.string(let a), .string(let b)): return .string(a + b)
+            case (.array(let a), .array(let b)): return .array(a + b)
+            default: break
+            }
+        default: break
+        }
+        if case .int(let a) = l, case .int(let b) = r {
+            switch op {
+            case "+": return .int(a + b)
+            case "-": return .int(a - b)
+            case "*": return .int(a * b)
+            case "//": guard b != 0 else { throw .badChatTemplate("division by zero") }; return .int(a / b)
+            case "%": guard b != 0 else { throw .badChatTemplate("division by zero") }; return .int(((a % b) + b) % b)
+            case "/": guard b != 0 else { throw .badChatTemplate("division by zero") }; return .double(Double(a) / Double(b))
+            case "<": return .bool(a < b)
+            case ">": return .bool(a > b)
+            case "<=": return .bool(a <= b)
+            case ">=": return .bool(a >= b)
+            default: break
+            }
+        }
+        if let a = number(l), let b = number(r) {
+            switch op {
+            case "+": return .double(a + b)
+            case "-": return .double(a - b)
+            case "*": return .double(a * b)
+            case "/": return .double(a / b)
+            case "<": return .bool(a < b)
+            case ">": return .bool(a > b)
+            case "<=": return .bool(a <= b)
+            case ">=": return .bool(a >= b)
+            default: break
+            }
+        }
+        if case .string(let a) = l, case .string(let b) = r {
+            switch op {
+            case "<": return .bool(a < b)
+            case ">": return .bool(a > b)
+            default: break
+            }
+        }
+        if op == "*", case .string(let s) = l, case .int(let n) = r { return .string(String(repeating: s, count: max(0, n))) }
+        throw .badChatTemplate("cannot apply '\(op)' to \(l.json(pretty: false)) and \(r.json(pretty: false))")
+    }
+
+    static func number(_ v: JinjaValue) -> Double? {
+        switch v {
+        case .int(let i): Double(i)
+        case .double(let d): d
+        default: nil
+        }
+    }
+
+    static func equal(_ a: JinjaValue, _ b: JinjaValue) -> Bool {
+        if let x = number(a), let y = number(b) { return x == y }
+        return a == b
+    }
+}
+
+extension String {
+    func splitAll(_ sep: String) -> [String] {
+        guard !sep.isEmpty else { return [self] }
+        var out: [String] = []
+        var rest = Substring(self)
+        while let r = rest.range(of: sep) {
+            out.append(String(rest[rest.startIndex..<r.lowerBound]))
+            rest = rest[r.upperBound...]
+        }
+        out.append(String(rest))
+        return out
+    }
+
+    func replacingAll(_ a: String, with b: String) -> String {
+        guard !a.isEmpty else { return self }
+        return splitAll(a).joined(separator: b)
+    }
+}

@@ -1,0 +1,268 @@
+/// Expressions of the chat-template Jinja subset, parsed by precedence climbing.
+indirect enum JinjaExpr {
+    case literal(JinjaValue)
+    case name(String)
+    case list([JinjaExpr])
+    case dict([(JinjaExpr, JinjaExpr)])
+    case attribute(JinjaExpr, String)
+    case index(JinjaExpr, JinjaExpr)
+    case slice(JinjaExpr, JinjaExpr?, JinjaExpr?)
+    case call(JinjaExpr, [JinjaExpr], [(String, JinjaExpr)])
+    case filter(JinjaExpr, String, [JinjaExpr])
+    case test(JinjaExpr, String, negated: Bool)
+    case unary(String, JinjaExpr)
+    case binary(String, JinjaExpr, JinjaExpr)
+    case ternary(JinjaExpr, cond: JinjaExpr, otherwise: JinjaExpr?)
+}
+
+enum JinjaToken: Equatable {
+    case name(String), string(String), int(Int), double(Double), op(String), end
+}
+
+struct JinjaParser {
+    var toks: [JinjaToken]
+    var i = 0
+
+    init(_ source: String) throws(TokenizerError) {
+        toks = try Self.lex(source)
+    }
+
+    static func lex(_ src: String) throws(TokenizerError) -> [JinjaToken] {
+        let s = Array(src.unicodeScalars)
+        var out: [JinjaToken] = []
+        var i = 0
+        let two: Set<String> = ["==", "!=", "<=", ">=", "//", "**"]
+        while i < s.count {
+            let c = s[i]
+            if c.properties.isWhitespace { i += 1; continue }
+            if c == "'" || c == "\"" {
+                var v = String.UnicodeScalarView()
+                i += 1
+                while i < s.count && s[i] != c {
+                    if s[i] == "\\" && i + 1 < s.count {
+                        i += 1
+                        switch s[i] {
+                        case "n": v.append("\n")
+                        case "t": v.append("\t")
+                        case "r": v.append("\r")
+                        default: v.append(s[i])
+                        }
+                    } else {
+                        v.append(s[i])
+                    }
+                    i += 1
+                }
+                guard i < s.count else { throw .badChatTemplate("unterminated string in '\(src)'") }
+                i += 1
+                out.append(.string(String(v)))
+            } else if c.properties.numericType != nil && c.isASCII {
+                var j = i
+                while j < s.count && (s[j].isASCII && (s[j].properties.numericType != nil || s[j] == ".")) { j += 1 }
+                let text = String(String.UnicodeScalarView(s[i..<j]))
+                if let n = Int(text) { out.append(.int(n)) } else if let d = Double(text) { out.append(.double(d)) } else {
+                    throw .badChatTemplate("bad number '\(text)'")
+                }
+                i = j
+            } else if c == "_" || c.properties.isAlphabetic {
+                var j = i
+                while j < s.count && (s[j] == "_" || s[j].properties.isAlphabetic || (s[j].isASCII && s[j].properties.numericType != nil)) { j += 1 }
+                out.append(.name(String(String.UnicodeScalarView(s[i..<j]))))
+                i = j
+            } else {
+                if i + 1 < s.count, two.contains(String(c) + String(s[i + 1])) {
+                    out.append(.op(String(c) + String(s[i + 1])))
+                    i += 2
+                } else {
+                    out.append(.op(String(c)))
+                    i += 1
+                }
+            }
+        }
+        out.append(.end)
+        return out
+    }
+
+    var peek: JinjaToken { toks[i] }
+    mutating func next() -> JinjaToken { defer { if i < toks.count - 1 { i += 1 } }; return toks[i] }
+    mutating func accept(_ op: String) -> Bool { if peek == .op(op) || peek == .name(op) { i += 1; return true }; return false }
+    mutating func expect(_ op: String) throws(TokenizerError) {
+        guard accept(op) else { throw .badChatTemplate("expected '\(op)', found \(peek)") }
+    }
+    mutating func name() throws(TokenizerError) -> String {
+        guard case .name(let n) = next() else { throw .badChatTemplate("expected a name, found \(toks[max(0, i - 1)])") }
+        return n
+    }
+    var atEnd: Bool { peek == .end }
+
+    mutating func expression() throws(TokenizerError) -> JinjaExpr {
+        let e = try orExpr()
+        if accept("if") {
+            let cond = try orExpr()
+            let other: JinjaExpr? = accept("else") ? try expression() : nil
+            return .ternary(e, cond: cond, otherwise: other)
+        }
+        return e
+    }
+
+    mutating func orExpr() throws(TokenizerError) -> JinjaExpr {
+        var l = try andExpr()
+        while accept("or") { l = .binary("or", l, try andExpr()) }
+        return l
+    }
+
+    mutating func andExpr() throws(TokenizerError) -> JinjaExpr {
+        var l = try notExpr()
+        while accept("and") { l = .binary("and", l, try notExpr()) }
+        return l
+    }
+
+    mutating func notExpr() throws(TokenizerError) -> JinjaExpr {
+        if accept("not") { return .unary("not", try notExpr()) }
+        return try comparison()
+    }
+
+    mutating func comparison() throws(TokenizerError) -> JinjaExpr {
+        var l = try concat()
+        while true {
+            if case .op(let o) = peek, ["==", "!=", "<", ">", "<=", ">="].contains(o) {
+                i += 1
+                l = .binary(o, l, try concat())
+            } else if accept("in") {
+                l = .binary("in", l, try concat())
+            } else if peek == .name("not"), toks[i + 1] == .name("in") {
+                i += 2
+                l = .unary("not", .binary("in", l, try concat()))
+            } else if accept("is") {
+                let neg = accept("not")
+                var t = try name()
+                if t == "none" { t = "none" }
+                l = .test(l, t, negated: neg)
+            } else {
+                return l
+            }
+        }
+    }
+
+    mutating func concat() throws(TokenizerError) -> JinjaExpr {
+        var l = try additive()
+        while accept("~") { l = .binary("~", l, try additive()) }
+        return l
+    }
+
+    mutating func additive() throws(TokenizerError) -> JinjaExpr {
+        var l = try multiplicative()
+        while true {
+            if accept("+") { l = .binary("+", l, try multiplicative()) } else if accept("-") { l = .binary("-", l, try multiplicative()) } else { return l }
+        }
+    }
+
+    mutating func multiplicative() throws(TokenizerError) -> JinjaExpr {
+        var l = try unary()
+        while true {
+            if accept("*") { l = .binary("*", l, try unary()) } else if accept("//") { l = .binary("//", l, try unary()) } else if accept("/") { l = .binary("/", l, try unary()) } else if accept("%") { l = .binary("%", l, try unary()) } else { return l }
+        }
+    }
+
+    mutating func unary() throws(TokenizerError) -> JinjaExpr {
+        if accept("-") { return .unary("-", try unary()) }
+        return try postfix()
+    }
+
+    mutating func postfix() throws(TokenizerError) -> JinjaExpr {
+        var e = try primary()
+        while true {
+            if accept(".") {
+                e = .attribute(e, try name())
+            } else if accept("[") {
+                if accept(":") {
+                    let end: JinjaExpr? = peek == .op("]") ? nil : try expression()
+                    try expect("]")
+                    e = .slice(e, nil, end)
+                    continue
+                }
+                let idx = try expression()
+                if accept(":") {
+                    let end: JinjaExpr? = peek == .op("]") ? nil : try expression()
+                    try expect("]")
+                    e = .slice(e, idx, end)
+                    continue
+                }
+                try expect("]")
+                e = .index(e, idx)
+            } else if accept("(") {
+                let (args, kwargs) = try arguments()
+                e = .call(e, args, kwargs)
+            } else if accept("|") {
+                let f = try name()
+                var args: [JinjaExpr] = []
+                if accept("(") { args = try arguments().0 }
+                e = .filter(e, f, args)
+            } else {
+                return e
+            }
+        }
+    }
+
+    mutating func arguments() throws(TokenizerError) -> ([JinjaExpr], [(String, JinjaExpr)]) {
+        var args: [JinjaExpr] = []
+        var kwargs: [(String, JinjaExpr)] = []
+        if accept(")") { return (args, kwargs) }
+        repeat {
+            if case .name(let n) = peek, toks[i + 1] == .op("=") {
+                i += 2
+                kwargs.append((n, try expression()))
+            } else {
+                args.append(try expression())
+            }
+        } while accept(",")
+        try expect(")")
+        return (args, kwargs)
+    }
+
+    mutating func primary() throws(TokenizerError) -> JinjaExpr {
+        switch next() {
+        case .string(var s):
+            while case .string(let more) = peek { s += more; i += 1 }
+            return .literal(.string(s))
+        case .int(let n): return .literal(.int(n))
+        case .double(let d): return .literal(.double(d))
+        case .name(let n):
+            switch n {
+            case "true", "True": return .literal(.bool(true))
+            case "false", "False": return .literal(.bool(false))
+            case "none", "None": return .literal(.none)
+            default: return .name(n)
+            }
+        case .op("("):
+            let e = try expression()
+            if accept(",") {
+                var items = [e]
+                if !accept(")") {
+                    repeat { items.append(try expression()) } while accept(",")
+                    try expect(")")
+                }
+                return .list(items)
+            }
+            try expect(")")
+            return e
+        case .op("["):
+            var items: [JinjaExpr] = []
+            if accept("]") { return .list(items) }
+            repeat { if peek == .op("]") { break }; items.append(try expression()) } while accept(",")
+            try expect("]")
+            return .list(items)
+        case .op("{"):
+            var pairs: [(JinjaExpr, JinjaExpr)] = []
+            if accept("}") { return .dict(pairs) }
+            repeat {
+                let k = try expression()
+                try expect(":")
+                pairs.append((k, try expression()))
+            } while accept(",")
+            try expect("}")
+            return .dict(pairs)
+        case let t:
+            throw .badChatTemplate("unexpected \(t) in expression")
+        }
+    }
+}

@@ -1,0 +1,186 @@
+/// Evaluates template nodes and expressions with Python-like semantics.
+final class JinjaInterpreter {
+    var scopes: [[String: JinjaValue]]
+
+    init(globals: [String: JinjaValue]) { scopes = [globals] }
+
+    func lookup(_ name: String) -> JinjaValue {
+        for s in scopes.reversed() { if let v = s[name] { return v } }
+        return .undefined
+    }
+
+    func assign(_ name: String, _ v: JinjaValue) { scopes[scopes.count - 1][name] = v }
+
+    func run(_ nodes: [JinjaTemplate.Node], into out: inout String) throws(TokenizerError) {
+        for n in nodes {
+            switch n {
+            case .text(let t): out += t
+            case .output(let e): out += try eval(e).rendered
+            case .ifBlock(let branches, let elseBody):
+                var done = false
+                for (c, body) in branches where try eval(c).truthy {
+                    try run(body, into: &out)
+                    done = true
+                    break
+                }
+                if !done { try run(elseBody, into: &out) }
+            case .forBlock(let vars, let iterExpr, let filter, let body, let elseBody):
+                var items: [JinjaValue]
+                switch try eval(iterExpr) {
+                case .array(let a): items = a
+                case .object(let o, let keys): items = keys.map { .string($0) }; _ = o
+                case .string(let s): items = s.map { .string(String($0)) }
+                case .undefined, .none: items = []
+                case let v: throw .badChatTemplate("cannot loop over \(v.rendered)")
+                }
+                if let filter {
+                    var kept: [JinjaValue] = []
+                    for it in items {
+                        scopes.append([:])
+                        bind(vars, it)
+                        let ok = try eval(filter).truthy
+                        scopes.removeLast()
+                        if ok { kept.append(it) }
+                    }
+                    items = kept
+                }
+                if items.isEmpty { try run(elseBody, into: &out); continue }
+                for (idx, it) in items.enumerated() {
+                    scopes.append([:])
+                    bind(vars, it)
+                    assign("loop", .dict([
+                        ("index", .int(idx + 1)), ("index0", .int(idx)), ("first", .bool(idx == 0)),
+                        ("last", .bool(idx == items.count - 1)), ("length", .int(items.count)),
+                        ("revindex", .int(items.count - idx)), ("revindex0", .int(items.count - idx - 1)),
+                        ("previtem", idx > 0 ? items[idx - 1] : .undefined),
+                        ("nextitem", idx + 1 < items.count ? items[idx + 1] : .undefined),
+                    ]))
+                    do {
+                        try run(body, into: &out)
+                    } catch {
+                        scopes.removeLast()
+                        throw error
+                    }
+                    // Assignments inside a loop body stay in the loop (Jinja scoping), except namespaces.
+                    scopes.removeLast()
+                }
+            case .set(let target, let e):
+                let v = try eval(e)
+                if target.count == 1 {
+                    assign(target[0], v)
+                } else {
+                    // namespace attribute: find the scope that holds the object and update it there
+                    for si in stride(from: scopes.count - 1, through: 0, by: -1) {
+                        if case .object(var o, var keys) = scopes[si][target[0]] {
+                            if o[target[1]] == nil { keys.append(target[1]) }
+                            o[target[1]] = v
+                            scopes[si][target[0]] = .object(o, keys: keys)
+                            break
+                        }
+                    }
+                }
+            case .setBlock(let name, let body):
+                var s = ""
+                try run(body, into: &s)
+                assign(name, .string(s))
+            }
+        }
+    }
+
+    func bind(_ vars: [String], _ item: JinjaValue) {
+        if vars.count == 1 { assign(vars[0], item); return }
+        if case .array(let parts) = item {
+            for (i, v) in vars.enumerated() { assign(v, i < parts.count ? parts[i] : .undefined) }
+        }
+    }
+
+    func eval(_ e: JinjaExpr) throws(TokenizerError) -> JinjaValue {
+        switch e {
+        case .literal(let v): return v
+        case .name(let n): return lookup(n)
+        case .list(let items):
+            var a: [JinjaValue] = []
+            for x in items { a.append(try eval(x)) }
+            return .array(a)
+        case .dict(let pairs):
+            var kv: [(String, JinjaValue)] = []
+            for (k, v) in pairs { kv.append((try eval(k).rendered, try eval(v))) }
+            return .dict(kv)
+        case .attribute(let base, let name):
+            let b = try eval(base)
+            if case .object(let o, _) = b { return o[name] ?? .undefined }
+            return .undefined
+        case .index(let base, let idx):
+            return try index(try eval(base), try eval(idx))
+        case .slice(let base, let from, let to):
+            let b = try eval(base)
+            let f = try from.map { x throws(TokenizerError) in try eval(x) }
+            let t = try to.map { x throws(TokenizerError) in try eval(x) }
+            return slice(b, f, t)
+        case .call(let callee, let args, let kwargs):
+            var a: [JinjaValue] = []
+            for x in args { a.append(try eval(x)) }
+            var kw: [(String, JinjaValue)] = []
+            for (k, x) in kwargs { kw.append((k, try eval(x))) }
+            if case .attribute(let base, let method) = callee {
+                return try JinjaBuiltins.method(try eval(base), method, a)
+            }
+            if case .name(let fn) = callee {
+                return try JinjaBuiltins.function(fn, a, kw)
+            }
+            throw .badChatTemplate("cannot call this expression")
+        case .filter(let base, let name, let args):
+            var a: [JinjaValue] = []
+            for x in args { a.append(try eval(x)) }
+            return try JinjaBuiltins.filter(name, try eval(base), a)
+        case .test(let base, let name, let negated):
+            let r = try JinjaBuiltins.test(name, try eval(base))
+            return .bool(negated ? !r : r)
+        case .unary(let op, let x):
+            let v = try eval(x)
+            switch op {
+            case "not": return .bool(!v.truthy)
+            default:
+                if case .int(let i) = v { return .int(-i) }
+                if case .double(let d) = v { return .double(-d) }
+                throw .badChatTemplate("cannot negate \(v.rendered)")
+            }
+        case .binary(let op, let l, let r):
+            if op == "and" { let a = try eval(l); return a.truthy ? try eval(r) : a }
+            if op == "or" { let a = try eval(l); return a.truthy ? a : try eval(r) }
+            return try JinjaBuiltins.binary(op, try eval(l), try eval(r))
+        case .ternary(let v, let cond, let other):
+            return try eval(cond).truthy ? try eval(v) : (try other.map { x throws(TokenizerError) in try eval(x) } ?? .undefined)
+        }
+    }
+
+    func index(_ b: JinjaValue, _ i: JinjaValue) throws(TokenizerError) -> JinjaValue {
+        switch (b, i) {
+        case (.array(let a), .int(let n)):
+            let k = n < 0 ? a.count + n : n
+            return k >= 0 && k < a.count ? a[k] : .undefined
+        case (.object(let o, _), .string(let k)): return o[k] ?? .undefined
+        case (.string(let s), .int(let n)):
+            let chars = Array(s)
+            let k = n < 0 ? chars.count + n : n
+            return k >= 0 && k < chars.count ? .string(String(chars[k])) : .undefined
+        default: return .undefined
+        }
+    }
+
+    func slice(_ b: JinjaValue, _ f: JinjaValue?, _ t: JinjaValue?) -> JinjaValue {
+        func bounds(_ n: Int) -> (Int, Int) {
+            func norm(_ v: JinjaValue?, _ d: Int) -> Int {
+                guard case .int(let x) = v ?? .undefined else { return d }
+                return min(max(x < 0 ? n + x : x, 0), n)
+            }
+            let a = norm(f, 0), z = norm(t, n)
+            return (a, max(a, z))
+        }
+        switch b {
+        case .array(let a): let (x, y) = bounds(a.count); return .array(Array(a[x..<y]))
+        case .string(let s): let c = Array(s); let (x, y) = bounds(c.count); return .string(String(c[x..<y]))
+        default: return .undefined
+        }
+    }
+}

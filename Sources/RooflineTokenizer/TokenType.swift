@@ -1,0 +1,4 @@
+/// Token types as GGUF stores them in `tokenizer.ggml.token_type` (llama.cpp `llama_token_type`).
+public enum TokenType: Int, Sendable {
+    case undefined = 0, normal = 1, unknown = 2, control = 3, userDefined = 4, unused = 5, byte = 6
+}

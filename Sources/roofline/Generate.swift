@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import RooflineEngine
+import RooflineTokenizer
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Generate text from a prompt, streaming it as it is produced.")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var sampling: SamplingOptions
+
+    @Option(help: "The prompt.")
+    var prompt: String = "The memory wall is"
+
+    @Flag(help: "Wrap the prompt as a user message in the model's chat template.")
+    var chat = false
+
+    @Flag(help: "Print one JSON object with the text, tokens and speeds instead of streaming.")
+    var json = false
+
+    func run() throws {
+        let engine = try modelOptions.load()
+        let tokens = chat
+            ? try engine.chatPrompt([ChatMessage(role: "user", content: prompt)])
+            : engine.tokenize(prompt)
+        if chat, let why = engine.chatTemplate.fallbackReason { Stderr.print("warning: \(why)") }
+        let options = GenerationOptions(maxTokens: sampling.maxTokens, sampling: sampling.parameters, stop: sampling.stop)
+        if !json && !chat { emit(prompt) }
+        let result = try engine.generate(prompt: tokens, options: options) { piece in
+            if !json {
+                emit(piece)
+
+            }
+        }
+        if json {
+            try printJSON([
+                "text": result.text,
+                "tokens": result.tokens.map { Int($0) },
+                "prompt_tokens": result.promptTokens,
+                "completion_tokens": result.tokens.count,
+                "finish_reason": result.finishReason.rawValue,
+                "prefill_tokens_per_s": result.prefillTokensPerSecond,
+                "decode_tokens_per_s": result.decodeTokensPerSecond,
+            ])
+        } else {
+            emit("\n")
+            Stderr.print(String(format: "[prompt %d tokens, %.1f tok/s | generated %d tokens, %.1f tok/s | %@]",
+                                result.promptTokens, result.prefillTokensPerSecond, result.tokens.count,
+                                result.decodeTokensPerSecond, result.finishReason.rawValue))
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import RooflineEngine
+
+/// Flags every model-using command shares.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: "A GGUF file, or a known model name (default: smollm2-135m, fetched once into the cache).")
+    var model: String?
+
+    @Option(name: .long, help: "Threads for the math (default: physical cores).")
+    var threads: Int?
+
+    @Option(name: .customLong("ctx-size"), help: "Context size in tokens (default: the model's, at most 4096).")
+    var contextSize: Int?
+
+    func validate() throws {
+        if let t = threads, !(1...1024).contains(t) { throw ValidationError("--threads must be between 1 and 1024") }
+        if let c = contextSize, c < 1 { throw ValidationError("--ctx-size must be positive") }
+    }
+
+    /// Resolves and loads the model, reporting progress on stderr.
+    func load() throws -> Engine {
+        let path = try ModelStore.resolve(model) { Stderr.print($0) }
+        return try Engine(path: path, threads: threads ?? Engine.defaultThreads, contextSize: contextSize)
+    }
+}
+
+enum Stderr {
+    static func print(_ s: String) {
+        FileHandle.standardError.write(Data((s + "\n").utf8))
+    }
+}
+
+/// Prints a JSON object with sorted keys.
+func printJSON(_ object: [String: Any]) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    Swift.print(String(decoding: data, as: UTF8.self))
+}
+
+/// Writes text to stdout immediately (streaming output).
+func emit(_ s: String) {
+    FileHandle.standardOutput.write(Data(s.utf8))
+}
