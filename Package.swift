@@ -28,7 +28,7 @@ let package = Package(
             "RooflineEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "RooflineTestSupport", dependencies: ["RooflineGGUF"], path: "Tests/RooflineTestSupport"),
+        .target(name: "RooflineTestSupport", dependencies: ["RooflineGGUF", "RooflineQuant"], path: "Tests/RooflineTestSupport"),
         .testTarget(name: "RooflineGGUFTests", dependencies: ["RooflineGGUF", "RooflineTestSupport"]),
         .testTarget(name: "RooflineQuantTests", dependencies: ["RooflineQuant", "RooflineGGUF", "RooflineTestSupport"]),
         .testTarget(name: "RooflineTokenizerTests", dependencies: ["RooflineTokenizer", "RooflineSampling", "RooflineEngine", "RooflineTestSupport"]),

@@ -1,0 +1,86 @@
+import Testing
+import RooflineGGUF
+import RooflineQuant
+import RooflineTestSupport
+
+/// Every fast kernel against the scalar reference, on awkward sizes (ggml's test-quantize-fns, three ways).
+@Suite struct KernelPathTests {
+    static let weightTypes: [GGMLType] = [.q4_0, .q4_1, .q8_0, .f16, .f32, .bf16]
+    static let sizes = [32, 96, 160, 576, 1536 + 32]
+
+    func withQuantized<R>(_ values: [Float], _ type: GGMLType, _ body: (UnsafeRawPointer) -> R) throws -> R {
+        let bytes = try Quantizer.quantize(values, to: type)
+        return bytes.withUnsafeBytes { body($0.baseAddress!) }
+    }
+
+    func activations(_ x: [Float], for type: GGMLType, path: KernelPath) -> [UInt8] {
+        let act = TensorKernels.activationType(for: type)!
+        var out = [UInt8](repeating: 0, count: act.byteCount(elements: x.count)!)
+        x.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBytes { TensorKernels.quantizeActivations(xp.baseAddress!, to: act, into: $0.baseAddress!, count: x.count, path: path) }
+        }
+        return out
+    }
+
+    @Test(arguments: weightTypes, sizes)
+    func simdDotMatchesScalar(type: GGMLType, n: Int) throws {
+        var rng = TestRandom(seed: UInt64(n) * 31 + UInt64(type.rawValue))
+        let w = rng.floats(n), x = rng.floats(n, scale: 3)
+        let actRef = activations(x, for: type, path: .scalar)
+        try withQuantized(w, type) { wp in
+            let ref = actRef.withUnsafeBytes { TensorKernels.dot(type, wp, $0.baseAddress!, count: n, path: .scalar) }
+            for path in KernelPath.available where path != .scalar {
+                // The activation encoders must agree byte for byte...
+                let act = activations(x, for: type, path: path)
+                #expect(act == actRef, "\(type) activations on \(path)")
+                // ...and the dot products to float rounding.
+                let fast = act.withUnsafeBytes { TensorKernels.dot(type, wp, $0.baseAddress!, count: n, path: path) }
+                #expect(abs(fast - ref) <= 1e-4 * max(1, abs(ref)), "\(type) n=\(n) \(path): \(fast) vs \(ref)")
+            }
+        }
+    }
+
+    @Test(arguments: weightTypes)
+    func quantizedDotTracksFloatDot(type: GGMLType) throws {
+        var rng = TestRandom(seed: 99)
+        let n = 1024
+        let w = rng.floats(n), x = rng.floats(n)
+        let exact = zip(w, x).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+        let act = activations(x, for: type, path: .current)
+        let got = try withQuantized(w, type) { wp in act.withUnsafeBytes { TensorKernels.dot(type, wp, $0.baseAddress!, count: n) } }
+        // Error budget per format, relative to the size of the sum of |w·x| terms.
+        let scale = zip(w, x).reduce(Float(0)) { $0 + abs($1.0 * $1.1) }
+        let tolerance: Float = [.q4_0: 0.08, .q4_1: 0.06, .q8_0: 0.01, .f16: 0.002, .bf16: 0.01, .f32: 1e-5][type]!
+        #expect(abs(got - exact) <= tolerance * scale, "\(type): \(got) vs \(exact)")
+    }
+
+    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0, .f16, .bf16])
+    func quantizeDequantizeError(type: GGMLType) throws {
+        var rng = TestRandom(seed: 5)
+        let x = rng.floats(4096)
+        let q = try Quantizer.quantize(x, to: type)
+        let y = q.withUnsafeBytes { TensorKernels.dequantize(type, $0.baseAddress!, count: x.count)! }
+        let rmse = (zip(x, y).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Float(x.count)).squareRoot()
+        let bound: Float = [.q4_0: 0.12, .q4_1: 0.1, .q8_0: 0.01, .f16: 0.001, .bf16: 0.005][type]!
+        #expect(rmse < bound, "\(type) rmse \(rmse)")
+    }
+
+    @Test func nonFiniteInputIsRejected() {
+        #expect(throws: Quantizer.Error.nonFinite(index: 3)) { try Quantizer.quantize([0, 1, 2, .nan] + [Float](repeating: 0, count: 28), to: .q8_0) }
+        #expect(throws: Quantizer.Error.notBlockMultiple(count: 33, type: .q4_0)) { try Quantizer.quantize([Float](repeating: 0, count: 33), to: .q4_0) }
+    }
+
+    @Test func halfConversionsRoundToNearestEven() {
+        #expect(Half.fromFloat(1) == 0x3C00)
+        #expect(Half.fromFloat(65504) == 0x7BFF)
+        #expect(Half.fromFloat(1e6) == 0x7C00)
+        #expect(Half.fromFloat(-0.0) == 0x8000)
+        #expect(Half.fromFloat(5.960464477539063e-08) == 0x0001)
+        #expect(Half.toFloat(0x0001) == 5.960464477539063e-08)
+        #expect(Half.fromFloat(1 + 1.0 / 2048) == 0x3C00)  // tie goes to even
+        #expect(Half.fromFloat(1 + 3.0 / 2048) == 0x3C02)
+        #expect(Half.toFloat(Half.fromFloat(.nan)).isNaN)
+        #expect(Half.bf16FromFloat(1) == 0x3F80)
+        #expect(Half.bf16ToFloat(0x3F80) == 1)
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import RooflineGGUF
+
+/// Paths to test fixtures and small helpers shared by the test targets.
+public enum Fixtures {
+    /// The repository's `Tests/Fixtures` folder.
+    public static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    public static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
+
+    /// Parses a JSON fixture.
+    public static func json(_ relative: String) throws -> Any {
+        let data = try Data(contentsOf: url(relative))
+        return try JSONSerialization.jsonObject(with: data)
+    }
+
+    /// Decodes a JSON fixture.
+    public static func decode<T: Decodable>(_ type: T.Type, _ relative: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(contentsOf: url(relative)))
+    }
+
+    /// A fresh temporary file path.
+    public static func temporaryPath(_ name: String) -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("roofline-tests-\(getpid())")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.appendingPathComponent("\(UUID().uuidString)-\(name)").path
+    }
+
+    /// Writes bytes to a temporary file and returns its path.
+    public static func write(_ bytes: [UInt8], name: String = "test.gguf") throws -> String {
+        let p = temporaryPath(name)
+        try Data(bytes).write(to: URL(fileURLWithPath: p))
+        return p
+    }
+}
+
+/// A deterministic generator of test data.
+public struct TestRandom {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [-1, 1).
+    public mutating func unit() -> Float { Float(Double(next() >> 11) * 0x1.0p-53 * 2 - 1) }
+    /// Roughly normal(0, 1).
+    public mutating func normal() -> Float { (0..<4).reduce(Float(0)) { s, _ in s + unit() } * 0.866 }
+    public mutating func floats(_ n: Int, scale: Float = 1) -> [Float] { (0..<n).map { _ in normal() * scale } }
+}
