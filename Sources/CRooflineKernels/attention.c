@@ -5,7 +5,7 @@
 
 typedef struct {
     const float *q; const uint16_t *k; const uint16_t *v; float *out;
-    int n_q, pos0, n_head, n_kv_head, hd; float scale; float *scratch; int scratch_per_thread;
+    int n_q, pos0, n_head, n_kv_head, hd; float scale; float *scratch; int scratch_per_thread; int path;
 } rf_attn_job;
 
 static void rf_attn_task(void *p, int ith, int nth) {
@@ -15,8 +15,8 @@ static void rf_attn_task(void *p, int ith, int nth) {
     const int q_stride = j->n_head * j->hd, kv_stride = j->n_kv_head * j->hd;
     float *att = j->scratch + (int64_t)ith * j->scratch_per_thread;
     uint16_t qh[512];
-    const rf_vec_dot_fn dot = rf_get_vec_dot(RF_F16, rf_get_path());
-    const rf_quantize_fn to_f16 = rf_get_quantize(RF_F16, rf_get_path());
+    const rf_vec_dot_fn dot = rf_get_vec_dot(RF_F16, j->path);
+    const rf_quantize_fn to_f16 = rf_get_quantize(RF_F16, j->path);
     for (int t = ith; t < total; t += nth) {
         const int iq = t / j->n_head, h = t % j->n_head, kvh = h / group;
         const int n_kv = j->pos0 + iq + 1;
@@ -43,8 +43,8 @@ static void rf_attn_task(void *p, int ith, int nth) {
 
 void rf_attention(rf_pool *pool, const float *q, const uint16_t *k_cache, const uint16_t *v_cache,
                   float *out, int n_q, int pos0, int n_head, int n_kv_head, int hd, float scale,
-                  float *scratch, int scratch_per_thread) {
+                  float *scratch, int scratch_per_thread, int path) {
     if (hd > 512 || n_kv_head <= 0 || n_head % n_kv_head != 0) return;
-    rf_attn_job j = { q, k_cache, v_cache, out, n_q, pos0, n_head, n_kv_head, hd, scale, scratch, scratch_per_thread };
+    rf_attn_job j = { q, k_cache, v_cache, out, n_q, pos0, n_head, n_kv_head, hd, scale, scratch, scratch_per_thread, path };
     rf_pool_run(pool, rf_attn_task, &j);
 }

@@ -24,11 +24,11 @@ static void rf_matmul_task(void *p, int ith, int nth) {
 }
 
 void rf_matmul(rf_pool *pool, const void *w, int wtype, int64_t k, int64_t n_rows,
-               const void *x, int64_t x_stride, int64_t n_x, float *y, int64_t y_stride) {
+               const void *x, int64_t x_stride, int64_t n_x, float *y, int64_t y_stride, int path) {
     rf_matmul_job j = {
         .w = w, .w_row = rf_row_size(wtype, k), .k = k, .n_rows = n_rows,
         .x = x, .x_stride = x_stride, .n_x = n_x, .y = y, .y_stride = y_stride,
-        .dot = rf_get_vec_dot(wtype, rf_get_path()),
+        .dot = rf_get_vec_dot(wtype, path),
     };
     if (!j.dot || j.w_row < 0) return;
     rf_pool_run(pool, rf_matmul_task, &j);

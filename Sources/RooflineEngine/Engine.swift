@@ -13,7 +13,7 @@ public final class Engine: @unchecked Sendable {
     public let contextSize: Int
 
     /// Loads a GGUF model (mapped, not copied). `contextSize` nil means the model's own, capped at 4096.
-    public init(path: String, threads: Int = Engine.defaultThreads, contextSize: Int? = nil) throws(EngineError) {
+    public init(path: String, threads: Int = Engine.defaultThreads, contextSize: Int? = nil, kernelPath: KernelPath = .best) throws(EngineError) {
         do {
             file = try GGUFFile(path: path)
         } catch {
@@ -23,7 +23,7 @@ public final class Engine: @unchecked Sendable {
         do {
             let cfg = try LlamaConfig(file: file)
             ctx = contextSize ?? min(cfg.contextLength, 4096)
-            model = try LlamaModel(file: file, threads: threads, maxContext: max(ctx, 1))
+            model = try LlamaModel(file: file, threads: threads, maxContext: max(ctx, 1), kernelPath: kernelPath)
         } catch {
             throw .model(error)
         }

@@ -14,8 +14,11 @@ public final class LlamaModel: @unchecked Sendable {
     public let maxBatch: Int
     let scratch: Scratch
     let ropeCache: RopeTable
+    /// The kernel path this model computes with (the best the CPU has unless asked otherwise).
+    public let kernelPath: KernelPath
 
-    public init(file: GGUFFile, threads: Int, maxBatch: Int = 256, maxContext: Int = 8192) throws(ModelError) {
+    public init(file: GGUFFile, threads: Int, maxBatch: Int = 256, maxContext: Int = 8192, kernelPath: KernelPath = .best) throws(ModelError) {
+        self.kernelPath = kernelPath
         self.file = file
         config = try LlamaConfig(file: file)
         weights = try LlamaWeights(file: file, config: config)
@@ -71,13 +74,13 @@ public final class LlamaModel: @unchecked Sendable {
                 ropeCache.apply(s.k + i * c.kvDim, heads: c.headCountKV, position: pos0 + i)
             }
             let kc = cache.keys(layer: l), vc = cache.values(layer: l)
-            let toF16 = rf_get_quantize(Int32(RF_F16), rf_get_path())!
+            let toF16 = rf_get_quantize(Int32(RF_F16), kernelPath.rawValue)!
             for i in 0..<m {
                 toF16(s.k + i * c.kvDim, kc + (pos0 + i) * c.kvDim, Int64(c.kvDim))
                 toF16(s.v + i * c.kvDim, vc + (pos0 + i) * c.kvDim, Int64(c.kvDim))
             }
             rf_attention(pool.raw, s.q, kc, vc, s.attn, Int32(m), Int32(pos0), Int32(c.headCount), Int32(c.headCountKV),
-                         Int32(c.headDim), scale, s.att, Int32(s.maxContext))
+                         Int32(c.headDim), scale, s.att, Int32(s.maxContext), kernelPath.rawValue)
             matmul(layer.wo, s.attn, rows: m, into: s.xb)
             add(s.x, s.xb, count: m * d)
             rmsNorm(s.x, layer.ffnNorm, into: s.xb, rows: m)
@@ -102,10 +105,10 @@ public final class LlamaModel: @unchecked Sendable {
     func matmul(_ w: WeightMatrix, _ x: UnsafeMutablePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
         let actType = Int32(rf_vec_dot_type(Int32(w.type.rawValue)))
         let rowBytes = Int(rf_row_size(actType, Int64(w.cols)))
-        let quant = rf_get_quantize(actType, rf_get_path())!
+        let quant = rf_get_quantize(actType, kernelPath.rawValue)!
         for i in 0..<rows { quant(x + i * w.cols, scratch.act + i * rowBytes, Int64(w.cols)) }
         rf_matmul(pool.raw, w.data, Int32(w.type.rawValue), Int64(w.cols), Int64(w.rows),
-                  scratch.act, Int64(rowBytes), Int64(rows), out, Int64(w.rows))
+                  scratch.act, Int64(rowBytes), Int64(rows), out, Int64(w.rows), kernelPath.rawValue)
     }
 
     /// ggml_rms_norm (sum of squares in double) followed by the weight multiply.

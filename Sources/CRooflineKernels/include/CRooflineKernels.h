@@ -59,14 +59,14 @@ void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx);
 /// X: n_x rows already in rf_vec_dot_type(wtype) format, x_stride bytes apart. Y: row-major, y_stride floats apart.
 /// Work is split over weight rows; each thread streams its own slice of W once for all X rows.
 void rf_matmul(rf_pool *pool, const void *w, int wtype, int64_t k, int64_t n_rows,
-               const void *x, int64_t x_stride, int64_t n_x, float *y, int64_t y_stride);
+               const void *x, int64_t x_stride, int64_t n_x, float *y, int64_t y_stride, int path);
 
 /// Causal grouped-query attention for n_q new tokens of one sequence.
 /// q: [n_q][n_head*hd] floats. k_cache, v_cache: F16 [n_ctx][n_kv_head*hd] holding positions 0..pos0+n_q-1.
 /// out: [n_q][n_head*hd]. scratch: n_threads * n_ctx floats.
 void rf_attention(rf_pool *pool, const float *q, const uint16_t *k_cache, const uint16_t *v_cache,
                   float *out, int n_q, int pos0, int n_head, int n_kv_head, int hd, float scale,
-                  float *scratch, int scratch_per_thread);
+                  float *scratch, int scratch_per_thread, int path);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,141 @@
+import Testing
+import RooflineEngine
+import RooflineGGUF
+import RooflineModel
+import RooflineQuant
+import RooflineSampling
+import RooflineTestSupport
+
+/// The forward pass on small random-weight models written with the project's GGUF writer.
+@Suite struct TinyModelTests {
+    func tinyPath(_ shape: TinyModel.Shape = TinyModel.Shape(), seed: UInt64 = 1) throws -> String {
+        let w = try TinyModel.make(shape, seed: seed)
+        let p = Fixtures.temporaryPath("tiny.gguf")
+        try w.write(to: p)
+        return p
+    }
+
+    func logits(_ engine: Engine, _ tokens: [Int32]) throws -> [Float] {
+        let cache = engine.model.makeCache(capacity: 64)
+        var out = [Float](repeating: 0, count: tokens.count * engine.model.config.vocabSize)
+        try out.withUnsafeMutableBufferPointer { try engine.model.forward(tokens: tokens, cache: cache, logits: $0.baseAddress!, allLogits: true) }
+        return out
+    }
+
+    static let weightTypes: [GGMLType] = [.q8_0, .q4_0, .q4_1, .f16, .f32, .bf16]
+
+    @Test(arguments: weightTypes)
+    func everyKernelPathGivesTheSameGreedyTokens(type: GGMLType) throws {
+        var shape = TinyModel.Shape()
+        shape.weightType = type
+        shape.tiedOutput = type != .q4_1
+        let path = try tinyPath(shape)
+        var results: [[Int32]] = []
+        for kp in KernelPath.available {
+            let e = try Engine(path: path, threads: 2, contextSize: 64, kernelPath: kp)
+            let r = try e.generate(prompt: [10, 20, 30, 40], options: GenerationOptions(maxTokens: 16))
+            results.append(r.tokens)
+        }
+        #expect(Set(results.map { $0.description }).count == 1, "\(type): \(results)")
+        #expect(results[0].count == 16 || results[0].count < 16)
+    }
+
+    @Test func batchedPrefillMatchesTokenByToken() throws {
+        let e = try Engine(path: try tinyPath(), threads: 2, contextSize: 64)
+        let tokens: [Int32] = [5, 17, 99, 3, 250, 7, 8, 9]
+        let batched = try logits(e, tokens)
+        let cache = e.model.makeCache(capacity: 64)
+        let v = e.model.config.vocabSize
+        var one = [Float](repeating: 0, count: v)
+        for (i, t) in tokens.enumerated() {
+            try one.withUnsafeMutableBufferPointer { try e.model.forward(tokens: [t], cache: cache, logits: $0.baseAddress!, allLogits: true) }
+            let row = Array(batched[i * v..<(i + 1) * v])
+            let maxDiff = zip(row, one).map { abs($0 - $1) }.max()!
+            #expect(maxDiff < 1e-3, "position \(i): \(maxDiff)")
+        }
+    }
+
+    @Test func threadCountDoesNotChangeResults() throws {
+        let p = try tinyPath()
+        let a = try logits(try Engine(path: p, threads: 1, contextSize: 64), [1, 2, 3, 4, 5])
+        let b = try logits(try Engine(path: p, threads: 3, contextSize: 64), [1, 2, 3, 4, 5])
+        #expect(a == b)
+    }
+
+    @Test func promptOverTheContextIsAClearError() throws {
+        let e = try Engine(path: try tinyPath(), threads: 1, contextSize: 16)
+        #expect { try e.generate(prompt: [Int32](repeating: 5, count: 20), options: GenerationOptions()) } throws: { err in
+            "\(err)".contains("20 tokens") && "\(err)".contains("16")
+        }
+        #expect { try e.generate(prompt: [], options: GenerationOptions()) } throws: { "\($0)".contains("empty") }
+    }
+
+    @Test func generationStopsAtTheContextEnd() throws {
+        let e = try Engine(path: try tinyPath(), threads: 1, contextSize: 16)
+        let r = try e.generate(prompt: [1, 2, 3, 4], options: GenerationOptions(maxTokens: 100))
+        #expect(r.tokens.count <= 12)
+    }
+
+    @Test func outOfVocabularyTokenIsRejected() throws {
+        let e = try Engine(path: try tinyPath(), threads: 1, contextSize: 16)
+        #expect { try e.generate(prompt: [5, 100_000], options: GenerationOptions()) } throws: { "\($0)".contains("100000") }
+    }
+
+    @Test func missingTensorIsNamed() throws {
+        var w = try TinyModel.make()
+        let kept = w.tensors.filter { $0.name != "blk.1.ffn_up.weight" }
+        var w2 = GGUFWriter()
+        for (k, v) in w.metadata { w2.set(k, v) }
+        for t in kept { try w2.addTensor(name: t.name, dims: t.dims, type: t.type, data: t.data) }
+        w = w2
+        let p = Fixtures.temporaryPath("missing.gguf")
+        try w.write(to: p)
+        #expect { try Engine(path: p, threads: 1) } throws: { "\($0)".contains("blk.1.ffn_up.weight") }
+    }
+
+    @Test func badHyperparametersAreNamed() throws {
+        var w = try TinyModel.make()
+        w.set("llama.attention.head_count_kv", .uint32(3))
+        let p = Fixtures.temporaryPath("badkv.gguf")
+        try w.write(to: p)
+        #expect { try Engine(path: p, threads: 1) } throws: { "\($0)".contains("llama.attention.head_count_kv") }
+        w.set("general.architecture", .string("mamba"))
+        try w.write(to: p)
+        #expect { try Engine(path: p, threads: 1) } throws: { "\($0)".contains("'mamba' is not supported") }
+    }
+
+    @Test func wrongTensorShapeIsNamed() throws {
+        var shape = TinyModel.Shape()
+        shape.ffn = 128
+        let w = try TinyModel.make(shape)
+        var w2 = GGUFWriter()
+        for (k, v) in w.metadata { w2.set(k, v) }
+        w2.set("llama.feed_forward_length", .uint32(96))
+        for t in w.tensors { try w2.addTensor(name: t.name, dims: t.dims, type: t.type, data: t.data) }
+        let p = Fixtures.temporaryPath("shape.gguf")
+        try w2.write(to: p)
+        #expect { try Engine(path: p, threads: 1) } throws: { "\($0)".contains("blk.0.ffn_gate.weight") }
+    }
+
+    @Test func tinyVocabularyMerges() throws {
+        let e = try Engine(path: try tinyPath(), threads: 1)
+        let ids = e.tokenize("the the<|endoftext|>")
+        // Merges: "Ġ t", "h e", "Ġt he": " the" becomes one token, a leading "the" stays "t" + "he".
+        #expect(e.tokenizer.decode(ids, special: true) == "the the<|endoftext|>")
+        #expect(ids.last == e.tokenizer.eos)
+        #expect(ids.contains(e.tokenizer.id(of: "Ġthe")!))
+    }
+
+    @Test func stopStringsEndGeneration() throws {
+        let e = try Engine(path: try tinyPath(), threads: 1, contextSize: 64)
+        let full = try e.generate(prompt: [1, 2, 3], options: GenerationOptions(maxTokens: 20))
+        try #require(full.text.count > 4)
+        let stop = String(full.text.dropFirst(2).prefix(2))
+        var streamed = ""
+        let cut = try e.generate(prompt: [1, 2, 3], options: GenerationOptions(maxTokens: 20, stop: [stop])) { streamed += $0 }
+        #expect(cut.finishReason == .stop)
+        #expect(!cut.text.contains(stop))
+        #expect(streamed == cut.text)
+        #expect(full.text.hasPrefix(cut.text))
+    }
+}
