@@ -1,4 +1,5 @@
 import CRooflineKernels
+import Foundation
 import RooflineGGUF
 import RooflineQuant
 
@@ -16,6 +17,8 @@ public final class LlamaModel: @unchecked Sendable {
     let ropeCache: RopeTable
     /// The kernel path this model computes with (the best the CPU has unless asked otherwise).
     public let kernelPath: KernelPath
+    /// One forward pass at a time: the scratch buffers and the thread pool are shared.
+    private let lock = NSLock()
 
     public init(file: GGUFFile, threads: Int, maxBatch: Int = 256, maxContext: Int = 8192, kernelPath: KernelPath = .best) throws(ModelError) {
         self.kernelPath = kernelPath
@@ -41,6 +44,8 @@ public final class LlamaModel: @unchecked Sendable {
             throw .contextFull(needed: cache.capacity, capacity: scratch.maxContext)
         }
         for t in tokens where t < 0 || Int(t) >= config.vocabSize { throw .invalidToken(t, vocabSize: config.vocabSize) }
+        lock.lock()
+        defer { lock.unlock() }
         var start = 0
         while start < tokens.count {
             let n = min(maxBatch, tokens.count - start)

@@ -30,15 +30,18 @@ Output: Tests/Fixtures/quant/vectors.json
 
 * "cases" covers every type gguf.quants can *quantize* (F16, BF16, Q4_0,
   Q4_1, Q5_0, Q5_1, Q8_0, MXFP4, TQ1_0, TQ2_0 with gguf 0.19). Each type gets
-  three cases: "random_normal" (seeded N(0,1), 4 blocks), "edge" (a zero
+  three cases: "random_normal" (seeded N(0,1), 4 blocks; 1 block for the
+  256-wide TQ1_0/TQ2_0), "edge" (a zero
   block, a constant block, a block with one huge outlier, a block of tiny
   subnormal-range values, a negative-only block) and "mixed_magnitudes"
-  (N(0,1) scaled by 10^U(-4,3), 4 blocks). For the scalar types F16/BF16 a
+  (N(0,1) scaled by 10^U(-4,3), same length as random_normal). For the scalar types F16/BF16 a
   "block" here means a run of 32 values.
 * "dequant_only" covers every type gguf.quants can *dequantize*: 2 blocks of
   random bytes whose scale fields are overwritten with finite, moderate
   values (so the output is finite), plus gguf's dequantized output. K-quants
-  and IQ types are only here because gguf.quants cannot quantize them.
+  and IQ types are only here because gguf.quants cannot quantize them. The
+  grid-codebook i-quants (IQ1_*, IQ2_*, IQ3_*) are added only with
+  --include-grid-iquants, to keep the default file under ~300 KB.
 
 All floats are written as repr(float(np.float32(x))): the exact decimal
 expansion of the float32 widened to double, so they parse back to the same
@@ -75,6 +78,9 @@ PREFERRED_QUANT = ["F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "MXFP4
                    "Q4_K", "Q5_K", "Q6_K"]
 # Types skipped entirely (F32 is the identity; integer/F64 types are not quants).
 SKIP = {"F32", "F64", "I8", "I16", "I32", "I64"}
+# Grid-based i-quants: dequant_only vectors only with --include-grid-iquants
+# (they add ~75 KB). IQ4_NL / IQ4_XS (no grid) are always included.
+GRID_IQUANTS = {"IQ2_XXS", "IQ2_XS", "IQ2_S", "IQ3_XXS", "IQ3_S", "IQ1_S", "IQ1_M"}
 
 SCALAR_GROUP = 32  # "block" size used for F16/BF16 test structure
 
@@ -120,7 +126,10 @@ def group_len(t: QT) -> int:
 
 def make_inputs(t: QT, rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
     g = group_len(t)
-    random_normal = rng.standard_normal(4 * g).astype(np.float32)
+    # 4 blocks for the 32-wide formats; the 256-wide ternary formats (TQ1_0,
+    # TQ2_0) get 1 block so the file stays small.
+    nb = 4 if g <= 64 else 1
+    random_normal = rng.standard_normal(nb * g).astype(np.float32)
 
     zeros = np.zeros(g, dtype=np.float32)
     const = np.full(g, 0.8125, dtype=np.float32)
@@ -132,8 +141,8 @@ def make_inputs(t: QT, rng: np.random.Generator) -> list[tuple[str, np.ndarray]]
     negative = -np.abs(rng.standard_normal(g) + 0.1).astype(np.float32)
     edge = np.concatenate([zeros, const, outlier, tiny, negative]).astype(np.float32)
 
-    mags = np.power(10.0, rng.uniform(-4.0, 3.0, size=4 * g))
-    mixed = (rng.standard_normal(4 * g) * mags).astype(np.float32)
+    mags = np.power(10.0, rng.uniform(-4.0, 3.0, size=nb * g))
+    mixed = (rng.standard_normal(nb * g) * mags).astype(np.float32)
 
     return [("random_normal", random_normal), ("edge", edge), ("mixed_magnitudes", mixed)]
 
@@ -220,13 +229,16 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=DEFAULT_OUT)
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--include-grid-iquants", action="store_true",
+                    help="also emit dequant_only vectors for IQ1_*/IQ2_*/IQ3_* (grid codebooks)")
     args = ap.parse_args()
 
     all_types = [t for t in QT if t.name not in SKIP]
     quant_types = [t for t in all_types if can_quantize(t)]
     order = {n: i for i, n in enumerate(PREFERRED_QUANT)}
     quant_types.sort(key=lambda t: (order.get(t.name, len(order)), t.value))
-    deq_types = [t for t in all_types if can_dequantize(t)]
+    deq_types = [t for t in all_types if can_dequantize(t)
+                 and (args.include_grid_iquants or t.name not in GRID_IQUANTS)]
     deq_types.sort(key=lambda t: (order.get(t.name, len(order)), t.value))
 
     skipped = [n for n in PREFERRED_QUANT if n not in {t.name for t in quant_types}]

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import RooflineEngine
+import RooflineModel
+import RooflineQuant
+import RooflineTestSupport
+
+/// The default model against llama.cpp's own outputs (scripts/reference/make_llamacpp_reference.py
+/// wrote Tests/Fixtures/llamacpp/*.json with llama.cpp from llama-cpp-python 0.3.36).
+@Suite(.serialized) struct LlamaCppParityTests {
+    struct TokenizeFixture: Decodable {
+        struct Case: Decodable { let text: String; let tokens: [Int32] }
+        let cases: [Case]
+    }
+
+    struct GreedyFixture: Decodable {
+        struct Case: Decodable { let prompt: String; let prompt_tokens: [Int32]; let tokens: [Int32]; let first_logits_top: [[Double]]? }
+        let cases: [Case]
+    }
+
+    struct PerplexityFixture: Decodable {
+        struct Run: Decodable { let ctx: Int; let perplexity: Double; let chunks: Int? }
+        let text_file: String
+        let runs: [Run]
+    }
+
+    func engine() throws -> Engine { try #require(DefaultModel.engine, "the default model could not be fetched or loaded") }
+
+    @Test func tokenIdsEqualLlamaCpp() throws {
+        let e = try engine()
+        let f = try Fixtures.decode(TokenizeFixture.self, "llamacpp/smollm2_tokenize.json")
+        #expect(f.cases.count >= 40)
+        for c in f.cases {
+            #expect(e.tokenize(c.text) == c.tokens, "text: \(c.text.debugDescription)")
+        }
+    }
+
+    @Test func detokenizationRoundTrips() throws {
+        let e = try engine()
+        let f = try Fixtures.decode(TokenizeFixture.self, "llamacpp/smollm2_tokenize.json")
+        for c in f.cases {
+            #expect(e.tokenizer.decode(c.tokens, special: true) == c.text, "text: \(c.text.debugDescription)")
+        }
+    }
+
+    @Test func greedyTokensEqualLlamaCppFor32Steps() throws {
+        let e = try engine()
+        let f = try Fixtures.decode(GreedyFixture.self, "llamacpp/smollm2_greedy.json")
+        #expect(f.cases.count >= 6)
+        for c in f.cases {
+            let prompt = e.tokenize(c.prompt)
+            #expect(prompt == c.prompt_tokens, "prompt \(c.prompt.debugDescription)")
+            let r = try e.generate(prompt: c.prompt_tokens, options: GenerationOptions(maxTokens: 32))
+            let n = min(32, c.tokens.count)
+            #expect(Array(r.tokens.prefix(n)) == Array(c.tokens.prefix(n)), "prompt \(c.prompt.debugDescription)")
+        }
+    }
+
+    @Test func firstStepLogitsTrackLlamaCpp() throws {
+        let e = try engine()
+        let f = try Fixtures.decode(GreedyFixture.self, "llamacpp/smollm2_greedy.json")
+        let v = e.model.config.vocabSize
+        var logits = [Float](repeating: 0, count: v)
+        for c in f.cases {
+            guard let top = c.first_logits_top else { continue }
+            let cache = e.model.makeCache(capacity: 512)
+            try logits.withUnsafeMutableBufferPointer { try e.model.forward(tokens: c.prompt_tokens, cache: cache, logits: $0.baseAddress!, allLogits: false) }
+            for pair in top {
+                let id = Int(pair[0])
+                #expect(abs(Double(logits[id]) - pair[1]) < 0.15, "token \(id): \(logits[id]) vs llama.cpp \(pair[1])")
+            }
+        }
+    }
+
+    @Test func perplexityWithinOnePercentOfLlamaCpp() throws {
+        let e = try engine()
+        let f = try Fixtures.decode(PerplexityFixture.self, "llamacpp/smollm2_perplexity.json")
+        let text = try String(contentsOf: Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(f.text_file), encoding: .utf8)
+        for run in f.runs {
+            let r = try e.perplexity(text: text, context: run.ctx)
+            #expect(abs(r.perplexity / run.perplexity - 1) < 0.01, "ctx \(run.ctx): \(r.perplexity) vs llama.cpp \(run.perplexity)")
+            if let chunks = run.chunks { #expect(r.chunks == chunks) }
+        }
+    }
+
+    @Test func scalarPathGivesTheSameGreedyTokens() throws {
+        let path = try #require(DefaultModel.path)
+        let scalar = try Engine(path: path, threads: 2, contextSize: 128, kernelPath: .scalar)
+        let f = try Fixtures.decode(GreedyFixture.self, "llamacpp/smollm2_greedy.json")
+        let c = try #require(f.cases.first)
+        let r = try scalar.generate(prompt: c.prompt_tokens, options: GenerationOptions(maxTokens: 32))
+        #expect(r.tokens == Array(c.tokens.prefix(r.tokens.count)))
+    }
+
+    @Test func chatPromptMatchesTheTemplateRendering() throws {
+        let e = try engine()
+        let ids = try e.chatPrompt([.init(role: "user", content: "What is 2+2?")])
+        let text = "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n"
+        #expect(ids == e.tokenize(text))
+        #expect(ids.first == e.tokenizer.id(of: "<|im_start|>"))
+    }
+
+    @Test func seededSamplingIsReproducible() throws {
+        let e = try engine()
+        let prompt = e.tokenize("Once upon a time")
+        let opts = GenerationOptions(maxTokens: 16, sampling: .init(temperature: 0.9, topK: 40, topP: 0.95, minP: 0.05, seed: 1234))
+        let a = try e.generate(prompt: prompt, options: opts)
+        let b = try e.generate(prompt: prompt, options: opts)
+        #expect(a.tokens == b.tokens)
+        #expect(a.text == b.text)
+    }
+}

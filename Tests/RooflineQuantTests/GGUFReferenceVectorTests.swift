@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import RooflineGGUF
+import RooflineQuant
+import RooflineTestSupport
+
+/// Quantize and dequantize against vectors made by the `gguf` Python package's `gguf.quants`
+/// (scripts/reference/make_quant_vectors.py writes Tests/Fixtures/quant/vectors.json).
+@Suite struct GGUFReferenceVectorTests {
+    struct Vectors: Decodable {
+        struct Case: Decodable {
+            let type: String
+            let name: String?
+            let n: Int
+            let input: [Double]?
+            let quantized_hex: String
+            let dequantized: [Double]
+        }
+        let generator: String
+        let cases: [Case]
+        let dequant_only: [Case]
+    }
+
+    static let vectors: Vectors? = try? Fixtures.decode(Vectors.self, "quant/vectors.json")
+
+    static func bytes(_ hex: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var it = hex.utf8.makeIterator()
+        while let a = it.next(), let b = it.next() {
+            func v(_ c: UInt8) -> UInt8 { c <= 57 ? c - 48 : (c | 0x20) - 87 }
+            out.append(v(a) << 4 | v(b))
+        }
+        return out
+    }
+
+    static var supportedCases: [Vectors.Case] {
+        (vectors?.cases ?? []) + (vectors?.dequant_only ?? [])
+    }
+
+    @Test func vectorsArePresent() throws {
+        let v = try #require(Self.vectors)
+        #expect(v.generator.hasPrefix("gguf"))
+        for t in ["F16", "BF16", "Q8_0", "Q4_0", "Q4_1"] { #expect(v.cases.contains { $0.type == t }, "\(t) vectors") }
+    }
+
+    @Test func dequantizeMatchesGGUF() throws {
+        var checked = 0
+        for c in Self.supportedCases {
+            guard let type = GGMLType(name: c.type), TensorKernels.supported.contains(type) else { continue }
+            let q = Self.bytes(c.quantized_hex)
+            let got = try #require(q.withUnsafeBytes { TensorKernels.dequantize(type, $0.baseAddress!, count: c.n) })
+            for i in 0..<c.n {
+                let want = Float(c.dequantized[i])
+                #expect(got[i] == want || (got[i].isNaN && want.isNaN), "\(c.type) \(c.name ?? "dequant_only") [\(i)]: \(got[i]) vs \(want)")
+            }
+            checked += 1
+        }
+        #expect(checked >= 10)
+    }
+
+    @Test func quantizeMatchesGGUFByteForByte() throws {
+        var checked = 0
+        for c in Self.vectors?.cases ?? [] {
+            guard let type = GGMLType(name: c.type), Quantizer.supported.contains(type), let input = c.input else { continue }
+            let got = try Quantizer.quantize(input.map { Float($0) }, to: type)
+            #expect(got == Self.bytes(c.quantized_hex), "\(c.type) \(c.name ?? "")")
+            checked += 1
+        }
+        #expect(checked >= 10)
+    }
+}
