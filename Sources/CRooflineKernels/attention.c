@@ -1,5 +1,5 @@
-// Causal grouped-query attention over an F16 KV cache (llama.cpp keeps K and V in F16 by default).
-// Queries are rounded to F16 before Q·K, as ggml does when it multiplies an F16 K by F32 Q.
+// Causal grouped-query attention over an F16 KV cache (llama.cpp keeps K and V in F16 by default),
+// following the arithmetic of ggml's CPU flash attention (llama.cpp's default on the CPU) in both of its paths.
 #include "kernels_internal.h"
 #include <math.h>
 
@@ -8,36 +8,73 @@ typedef struct {
     int n_q, pos0, n_head, n_kv_head, hd; float scale; float *scratch; int scratch_per_thread; int path;
 } rf_attn_job;
 
+// Few queries (decode, short prompts): llama.cpp's ggml_compute_forward_flash_attn_ext_f16_one_chunk:
+// Q rounded to F16, online softmax, V accumulated in an F16 vector.
+static void rf_attn_one_f16(const rf_attn_job *j, const float *qv, const uint16_t *kbase, const uint16_t *vbase,
+                            int n_kv, int kv_stride, float *o, uint16_t *qh, uint16_t *acc) {
+    const rf_vec_dot_fn dot = rf_get_vec_dot(RF_F16, j->path);
+    rf_get_quantize(RF_F16, j->path)(qv, qh, j->hd);
+    for (int d = 0; d < j->hd; d++) acc[d] = 0;
+    float S = 0.0f, M = -INFINITY;
+    for (int s = 0; s < n_kv; s++) {
+        const float a = dot(j->hd, qh, kbase + (int64_t)s * kv_stride) * j->scale;
+        const float Mold = M;
+        float ms = 1.0f, vs = 1.0f;
+        if (a > M) {
+            M = a;
+            ms = expf(Mold - M);
+            for (int d = 0; d < j->hd; d++) acc[d] = rf_fp32_to_fp16(rf_fp16_to_fp32(acc[d]) * ms);
+        } else {
+            vs = expf(a - M);
+        }
+        const uint16_t *vr = vbase + (int64_t)s * kv_stride;
+        for (int d = 0; d < j->hd; d++) acc[d] = rf_fp32_to_fp16(fmaf(rf_fp16_to_fp32(vr[d]), vs, rf_fp16_to_fp32(acc[d])));
+        S = S * ms + vs;
+    }
+    const float inv = S == 0.0f ? 0.0f : 1.0f / S;
+    for (int d = 0; d < j->hd; d++) o[d] = rf_fp16_to_fp32(acc[d]) * inv;
+}
+
+// Many queries (prefill of 64 or more tokens): llama.cpp's tiled path: F32 Q, K and V, F32 accumulation.
+static void rf_attn_one_f32(const rf_attn_job *j, const float *qv, const uint16_t *kbase, const uint16_t *vbase,
+                            int n_kv, int kv_stride, float *o, float *att) {
+    float mx = -INFINITY;
+    for (int s = 0; s < n_kv; s++) {
+        const uint16_t *kr = kbase + (int64_t)s * kv_stride;
+        float a = 0;
+        for (int d = 0; d < j->hd; d++) a += qv[d] * rf_fp16_to_fp32(kr[d]);
+        a *= j->scale;
+        att[s] = a;
+        if (a > mx) mx = a;
+    }
+    float sum = 0;
+    for (int s = 0; s < n_kv; s++) { const float e = expf(att[s] - mx); att[s] = e; sum += e; }
+    for (int d = 0; d < j->hd; d++) o[d] = 0;
+    for (int s = 0; s < n_kv; s++) {
+        const float w = att[s];
+        const uint16_t *vr = vbase + (int64_t)s * kv_stride;
+        for (int d = 0; d < j->hd; d++) o[d] += w * rf_fp16_to_fp32(vr[d]);
+    }
+    const float inv = 1.0f / sum;
+    for (int d = 0; d < j->hd; d++) o[d] *= inv;
+}
+
 static void rf_attn_task(void *p, int ith, int nth) {
     const rf_attn_job *j = p;
     const int total = j->n_q * j->n_head;
     const int group = j->n_head / j->n_kv_head;
     const int q_stride = j->n_head * j->hd, kv_stride = j->n_kv_head * j->hd;
     float *att = j->scratch + (int64_t)ith * j->scratch_per_thread;
-    uint16_t qh[512];
-    const rf_vec_dot_fn dot = rf_get_vec_dot(RF_F16, j->path);
-    const rf_quantize_fn to_f16 = rf_get_quantize(RF_F16, j->path);
+    uint16_t qh[512], acc[512];
+    const int tiled = j->n_q >= 64;
     for (int t = ith; t < total; t += nth) {
         const int iq = t / j->n_head, h = t % j->n_head, kvh = h / group;
         const int n_kv = j->pos0 + iq + 1;
         const float *qv = j->q + (int64_t)iq * q_stride + h * j->hd;
-        to_f16(qv, qh, j->hd);
-        float mx = -INFINITY;
-        for (int s = 0; s < n_kv; s++) {
-            const float a = dot(j->hd, qh, j->k + (int64_t)s * kv_stride + kvh * j->hd) * j->scale;
-            att[s] = a;
-            if (a > mx) mx = a;
-        }
-        double sum = 0;
-        for (int s = 0; s < n_kv; s++) { const float e = expf(att[s] - mx); att[s] = e; sum += e; }
-        const float inv = (float)(1.0 / sum);
         float *o = j->out + (int64_t)iq * q_stride + h * j->hd;
-        for (int d = 0; d < j->hd; d++) o[d] = 0;
-        for (int s = 0; s < n_kv; s++) {
-            const float w = att[s] * inv;
-            const uint16_t *vr = j->v + (int64_t)s * kv_stride + kvh * j->hd;
-            for (int d = 0; d < j->hd; d++) o[d] += w * rf_fp16_to_fp32(vr[d]);
-        }
+        const uint16_t *kb = j->k + kvh * j->hd, *vb = j->v + kvh * j->hd;
+        if (tiled) rf_attn_one_f32(j, qv, kb, vb, n_kv, kv_stride, o, att);
+        else rf_attn_one_f16(j, qv, kb, vb, n_kv, kv_stride, o, qh, acc);
     }
 }
 

@@ -19,6 +19,8 @@ public struct ModelReport {
         return d.sorted { $0.value.bytes > $1.value.bytes }
     }
 
+    var architecturePrefix: String { (file.metadata["general.architecture"]?.stringValue ?? "?") + "." }
+
     var hyperparameters: [(String, String)] {
         let arch = file.metadata["general.architecture"]?.stringValue ?? "?"
         return file.metadataKeys.filter { $0.hasPrefix(arch + ".") }.map { key in
@@ -48,7 +50,12 @@ public struct ModelReport {
             "architecture": file.metadata["general.architecture"]?.stringValue ?? "",
             "name": file.metadata["general.name"]?.stringValue ?? "",
             "parameters": params,
-            "hyperparameters": Dictionary(uniqueKeysWithValues: hyperparameters),
+            "hyperparameters": Dictionary(uniqueKeysWithValues: file.metadataKeys.filter { $0.hasPrefix(architecturePrefix) }.map { key -> (String, Any) in
+                let v = file.metadata[key]!
+                if let i = v.intValue { return (key, i) }
+                if let d = v.doubleValue { return (key, d) }
+                return (key, v.stringValue ?? "\(v.type)")
+            }),
             "tokenizer": tokenizerSummary,
             "tensor_count": file.tensors.count,
             "tensors_by_type": byType.map { ["type": $0.0.name, "count": $0.1.count, "elements": $0.1.elements, "bytes": $0.1.bytes] },

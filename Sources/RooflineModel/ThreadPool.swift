@@ -12,3 +12,10 @@ public final class ThreadPool: @unchecked Sendable {
 
     deinit { rf_pool_destroy(raw) }
 }
+
+extension ThreadPool {
+    /// Best memory read bandwidth in bytes/s with every pool thread streaming its slice of a `bytes` buffer.
+    public func measureReadBandwidth(bytes: Int = 1 << 30, passes: Int = 5) -> Double {
+        rf_measure_read_bandwidth(raw, bytes, Int32(passes))
+    }
+}

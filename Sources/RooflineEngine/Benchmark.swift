@@ -1,0 +1,112 @@
+import Foundation
+import RooflineModel
+import RooflineSampling
+
+/// Settings and results of `roofline bench`.
+public struct BenchmarkSettings: Sendable {
+    public var promptTokens = 512
+    public var genTokens = 128
+    public var repetitions = 3
+    public var bandwidthBytes = 1 << 30
+    public init() {}
+}
+
+public struct BenchmarkResult: Sendable {
+    public struct Stat: Sendable { public var mean: Double; public var stddev: Double }
+    public var prefill: Stat
+    public var decode: Stat
+    public var weightBytesPerToken: Int
+    public var kvBytesPerToken: Int
+    public var bandwidthBytesPerSecond: Double
+    public var peakRSSBytes: Int
+    public var threads: Int
+
+    public var bytesPerToken: Int { weightBytesPerToken + kvBytesPerToken }
+    public var rooflineTokensPerSecond: Double { bandwidthBytesPerSecond / Double(bytesPerToken) }
+    public var rooflineFraction: Double { decode.mean / rooflineTokensPerSecond }
+}
+
+extension Engine {
+    /// Measures prefill and decode speed (mean ± stddev over repetitions after a warm-up), the bytes a decoded
+    /// token reads, this machine's read bandwidth with the same threads, and peak resident memory.
+    public func benchmark(_ s: BenchmarkSettings, progress: (String) -> Void = { _ in }) throws(EngineError) -> BenchmarkResult {
+        guard s.promptTokens >= 1, s.genTokens >= 1, s.repetitions >= 1 else { throw .invalidArgument("prompt, gen tokens and repetitions must be positive") }
+        let shortPrompt = 8
+        guard s.promptTokens + 1 <= contextSize, shortPrompt + s.genTokens <= contextSize else {
+            throw .invalidArgument("the context (\(contextSize)) is too small for \(s.promptTokens) prompt tokens or \(s.genTokens) generated tokens; raise --ctx-size")
+        }
+        // Ordinary tokens, deterministic: the sequence the model itself would see in a text.
+        let normal = (0..<model.config.vocabSize).filter { tokenizer.types[$0] == .normal }.map { Int32($0) }
+        guard !normal.isEmpty else { throw .invalidArgument("the vocabulary has no ordinary tokens") }
+        var state: UInt64 = 12345
+        func nextToken() -> Int32 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return normal[Int(state >> 33) % normal.count]
+        }
+        let prompt = (0..<s.promptTokens).map { _ in nextToken() }
+        let short = Array(prompt.prefix(shortPrompt))
+        let cache = model.makeCache(capacity: contextSize)
+        let v = model.config.vocabSize
+        let logits = UnsafeMutableBufferPointer<Float>.allocate(capacity: v)
+        defer { logits.deallocate() }
+        let clock = ContinuousClock()
+
+        func prefillOnce() throws(EngineError) -> Double {
+            cache.truncate(to: 0)
+            let t0 = clock.now
+            do { try model.forward(tokens: prompt, cache: cache, logits: logits.baseAddress!, allLogits: false) } catch { throw .model(error) }
+            return Double(s.promptTokens) / (clock.now - t0).seconds
+        }
+        func decodeOnce() throws(EngineError) -> Double {
+            cache.truncate(to: 0)
+            do {
+                try model.forward(tokens: short, cache: cache, logits: logits.baseAddress!, allLogits: false)
+                var next = Sampler.argmax(UnsafeBufferPointer(logits))
+                let t0 = clock.now
+                for _ in 0..<s.genTokens {
+                    try model.forward(tokens: [next], cache: cache, logits: logits.baseAddress!, allLogits: false)
+                    next = Sampler.argmax(UnsafeBufferPointer(logits))
+                }
+                return Double(s.genTokens) / (clock.now - t0).seconds
+            } catch {
+                throw .model(error)
+            }
+        }
+        progress("warm-up")
+        _ = try prefillOnce()
+        _ = try decodeOnce()
+        var pre: [Double] = [], dec: [Double] = []
+        for r in 0..<s.repetitions {
+            progress("repetition \(r + 1)/\(s.repetitions)")
+            pre.append(try prefillOnce())
+            dec.append(try decodeOnce())
+        }
+        let rss = Self.peakRSS()  // before the bandwidth probe's buffer
+        progress("measuring memory bandwidth over \(s.bandwidthBytes >> 20) MiB")
+        let bw = model.pool.measureReadBandwidth(bytes: s.bandwidthBytes)
+        let c = model.config
+        // Mean KV positions read per decoded token: the short prompt plus half the generated tokens.
+        let meanPositions = Double(shortPrompt) + Double(s.genTokens) / 2
+        let kvBytes = Int(meanPositions * Double(c.blockCount * c.kvDim * 2 * 2))
+        return BenchmarkResult(prefill: Self.stat(pre), decode: Self.stat(dec),
+                               weightBytesPerToken: model.weights.bytesPerToken, kvBytesPerToken: kvBytes,
+                               bandwidthBytesPerSecond: bw, peakRSSBytes: rss, threads: model.pool.count)
+    }
+
+    static func stat(_ x: [Double]) -> BenchmarkResult.Stat {
+        let m = x.reduce(0, +) / Double(x.count)
+        let v = x.count > 1 ? x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1) : 0
+        return .init(mean: m, stddev: v.squareRoot())
+    }
+
+    /// Peak resident set size (VmHWM) in bytes, from /proc/self/status.
+    public static func peakRSS() -> Int {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            return kb * 1024
+        }
+        return 0
+    }
+}
+
