@@ -25,7 +25,7 @@ let package = Package(
             "RooflineGGUF", "RooflineQuant", "RooflineModel", "RooflineTokenizer", "RooflineSampling",
         ]),
         .executableTarget(name: "roofline", dependencies: [
-            "RooflineEngine",
+            "RooflineEngine", "RooflineQuant",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "RooflineTestSupport", dependencies: ["RooflineGGUF", "RooflineQuant"], path: "Tests/RooflineTestSupport"),

@@ -14,6 +14,7 @@ static void rf_attn_one_f16(const rf_attn_job *j, const float *qv, const uint16_
                             int n_kv, int kv_stride, float *o, uint16_t *qh, uint16_t *acc) {
     const rf_vec_dot_fn dot = rf_get_vec_dot(RF_F16, j->path);
     rf_get_quantize(RF_F16, j->path)(qv, qh, j->hd);
+    const rf_attn_ops ops = rf_get_attn_ops(j->path);
     for (int d = 0; d < j->hd; d++) acc[d] = 0;
     float S = 0.0f, M = -INFINITY;
     for (int s = 0; s < n_kv; s++) {
@@ -23,12 +24,11 @@ static void rf_attn_one_f16(const rf_attn_job *j, const float *qv, const uint16_
         if (a > M) {
             M = a;
             ms = expf(Mold - M);
-            for (int d = 0; d < j->hd; d++) acc[d] = rf_fp32_to_fp16(rf_fp16_to_fp32(acc[d]) * ms);
+            ops.f16_scale(j->hd, acc, ms);
         } else {
             vs = expf(a - M);
         }
-        const uint16_t *vr = vbase + (int64_t)s * kv_stride;
-        for (int d = 0; d < j->hd; d++) acc[d] = rf_fp32_to_fp16(fmaf(rf_fp16_to_fp32(vr[d]), vs, rf_fp16_to_fp32(acc[d])));
+        ops.f16_mad(j->hd, acc, vbase + (int64_t)s * kv_stride, vs);
         S = S * ms + vs;
     }
     const float inv = S == 0.0f ? 0.0f : 1.0f / S;
@@ -38,12 +38,10 @@ static void rf_attn_one_f16(const rf_attn_job *j, const float *qv, const uint16_
 // Many queries (prefill of 64 or more tokens): llama.cpp's tiled path: F32 Q, K and V, F32 accumulation.
 static void rf_attn_one_f32(const rf_attn_job *j, const float *qv, const uint16_t *kbase, const uint16_t *vbase,
                             int n_kv, int kv_stride, float *o, float *att) {
+    const rf_attn_ops ops = rf_get_attn_ops(j->path);
     float mx = -INFINITY;
     for (int s = 0; s < n_kv; s++) {
-        const uint16_t *kr = kbase + (int64_t)s * kv_stride;
-        float a = 0;
-        for (int d = 0; d < j->hd; d++) a += qv[d] * rf_fp16_to_fp32(kr[d]);
-        a *= j->scale;
+        const float a = ops.dot_f32_f16(j->hd, qv, kbase + (int64_t)s * kv_stride) * j->scale;
         att[s] = a;
         if (a > mx) mx = a;
     }
@@ -51,9 +49,7 @@ static void rf_attn_one_f32(const rf_attn_job *j, const float *qv, const uint16_
     for (int s = 0; s < n_kv; s++) { const float e = expf(att[s] - mx); att[s] = e; sum += e; }
     for (int d = 0; d < j->hd; d++) o[d] = 0;
     for (int s = 0; s < n_kv; s++) {
-        const float w = att[s];
-        const uint16_t *vr = vbase + (int64_t)s * kv_stride;
-        for (int d = 0; d < j->hd; d++) o[d] += w * rf_fp16_to_fp32(vr[d]);
+        ops.axpy_f32_f16(j->hd, o, vbase + (int64_t)s * kv_stride, att[s]);
     }
     const float inv = 1.0f / sum;
     for (int d = 0; d < j->hd; d++) o[d] *= inv;

@@ -15,6 +15,14 @@ float rf_vec_dot_f16_f16_ref(int n, const void *x, const void *y);
 float rf_vec_dot_bf16_bf16_ref(int n, const void *x, const void *y);
 float rf_vec_dot_f32_f32_ref(int n, const void *x, const void *y);
 
+typedef struct {
+    void (*f16_scale)(int n, uint16_t *acc, float s);
+    void (*f16_mad)(int n, uint16_t *acc, const uint16_t *v, float s);
+    float (*dot_f32_f16)(int n, const float *q, const uint16_t *k);
+    void (*axpy_f32_f16)(int n, float *o, const uint16_t *v, float w);
+} rf_attn_ops;
+rf_attn_ops rf_get_attn_ops(int path);
+
 #if defined(__x86_64__) || defined(_M_X64)
 #define RF_X86 1
 void rf_quantize_row_q8_0_avx2(const float *x, void *y, int64_t k);

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RooflineEngine
+import RooflineQuant
 
 /// Flags every model-using command shares.
 struct ModelOptions: ParsableArguments {
@@ -13,7 +14,16 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("ctx-size"), help: "Context size in tokens (default: the model's, at most 4096).")
     var contextSize: Int?
 
+    @Option(help: "Kernel path: auto (the best this CPU supports), avx2 or scalar.")
+    var kernels: String = "auto"
+
+    var kernelPath: KernelPath? {
+        kernels == "auto" ? KernelPath.best : KernelPath.allCases.first { $0.description == kernels }
+    }
+
     func validate() throws {
+        guard let kp = kernelPath else { throw ValidationError("--kernels must be auto, \(KernelPath.allCases.map(\.description).joined(separator: " or "))") }
+        guard KernelPath.available.contains(kp) else { throw ValidationError("this CPU cannot run the \(kp) kernels (available: \(KernelPath.available.map(\.description).joined(separator: ", ")))") }
         if let t = threads, !(1...1024).contains(t) { throw ValidationError("--threads must be between 1 and 1024") }
         if let c = contextSize, c < 1 { throw ValidationError("--ctx-size must be positive") }
     }
@@ -21,7 +31,7 @@ struct ModelOptions: ParsableArguments {
     /// Resolves and loads the model, reporting progress on stderr.
     func load() throws -> Engine {
         let path = try ModelStore.resolve(model) { Stderr.print($0) }
-        return try Engine(path: path, threads: threads ?? Engine.defaultThreads, contextSize: contextSize)
+        return try Engine(path: path, threads: threads ?? Engine.defaultThreads, contextSize: contextSize, kernelPath: kernelPath ?? .best)
     }
 }
 
