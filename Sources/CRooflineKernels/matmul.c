@@ -2,34 +2,50 @@
 #include "kernels_internal.h"
 
 typedef struct {
-    const char *w; int64_t w_row; int64_t k; int64_t n_rows;
-    const char *x; int64_t x_stride; int64_t n_x;
-    float *y; int64_t y_stride;
-    rf_vec_dot_fn dot;
+    const rf_matmul_part *parts; int n_parts; int64_t total_rows;
+    int64_t k; const char *x; int64_t x_stride; int64_t n_x;
+    rf_vec_dot_fn dots[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS];
 } rf_matmul_job;
 
+// Each thread takes one contiguous range of the concatenated rows of all parts, so it streams its own
+// slice of every weight matrix once for all X rows.
 static void rf_matmul_task(void *p, int ith, int nth) {
     const rf_matmul_job *j = p;
-    // Row chunks rounded to 4 rows so neighbouring threads do not share output cache lines in decode.
-    int64_t per = (j->n_rows + nth - 1) / nth;
-    per = (per + 3) & ~(int64_t)3;
-    const int64_t r0 = per * ith;
-    const int64_t r1 = r0 + per < j->n_rows ? r0 + per : j->n_rows;
-    for (int64_t r = r0; r < r1; r++) {
-        const char *wr = j->w + r * j->w_row;
-        for (int64_t m = 0; m < j->n_x; m++) {
-            j->y[m * j->y_stride + r] = j->dot((int)j->k, wr, j->x + m * j->x_stride);
+    int64_t per = (j->total_rows + nth - 1) / nth;
+    per = (per + 3) & ~(int64_t)3;  // whole cache lines of output in decode
+    const int64_t g0 = per * ith;
+    const int64_t g1 = g0 + per < j->total_rows ? g0 + per : j->total_rows;
+    int64_t base = 0;
+    for (int pi = 0; pi < j->n_parts; pi++) {
+        const rf_matmul_part *part = &j->parts[pi];
+        const int64_t r0 = g0 > base ? g0 - base : 0;
+        const int64_t r1 = (g1 - base) < part->n_rows ? (g1 - base) : part->n_rows;
+        const char *w = part->w;
+        for (int64_t r = r0; r < r1; r++) {
+            const char *wr = w + r * j->w_row[pi];
+            for (int64_t m = 0; m < j->n_x; m++) {
+                part->y[m * part->y_stride + r] = j->dots[pi]((int)j->k, wr, j->x + m * j->x_stride);
+            }
         }
+        base += part->n_rows;
     }
+}
+
+void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, int64_t k,
+                     const void *x, int64_t x_stride, int64_t n_x, int path) {
+    if (n_parts < 1 || n_parts > RF_MAX_PARTS) return;
+    rf_matmul_job j = { .parts = parts, .n_parts = n_parts, .k = k, .x = x, .x_stride = x_stride, .n_x = n_x };
+    for (int i = 0; i < n_parts; i++) {
+        j.dots[i] = rf_get_vec_dot(parts[i].wtype, path);
+        j.w_row[i] = rf_row_size(parts[i].wtype, k);
+        if (!j.dots[i] || j.w_row[i] < 0) return;
+        j.total_rows += parts[i].n_rows;
+    }
+    rf_pool_run(pool, rf_matmul_task, &j);
 }
 
 void rf_matmul(rf_pool *pool, const void *w, int wtype, int64_t k, int64_t n_rows,
                const void *x, int64_t x_stride, int64_t n_x, float *y, int64_t y_stride, int path) {
-    rf_matmul_job j = {
-        .w = w, .w_row = rf_row_size(wtype, k), .k = k, .n_rows = n_rows,
-        .x = x, .x_stride = x_stride, .n_x = n_x, .y = y, .y_stride = y_stride,
-        .dot = rf_get_vec_dot(wtype, path),
-    };
-    if (!j.dot || j.w_row < 0) return;
-    rf_pool_run(pool, rf_matmul_task, &j);
+    const rf_matmul_part part = { w, wtype, n_rows, y, y_stride };
+    rf_matmul_multi(pool, &part, 1, k, x, x_stride, n_x, path);
 }

@@ -71,9 +71,7 @@ public final class LlamaModel: @unchecked Sendable {
         let scale = 1 / Float(c.headDim).squareRoot()
         for (l, layer) in weights.layers.enumerated() {
             rmsNorm(s.x, layer.attnNorm, into: s.xb, rows: m)
-            matmul(layer.wq, s.xb, rows: m, into: s.q)
-            matmul(layer.wk, s.xb, rows: m, into: s.k)
-            matmul(layer.wv, s.xb, rows: m, into: s.v)
+            matmul([(layer.wq, s.q), (layer.wk, s.k), (layer.wv, s.v)], s.xb, rows: m)
             for i in 0..<m {
                 ropeCache.apply(s.q + i * c.qDim, heads: c.headCount, position: pos0 + i)
                 ropeCache.apply(s.k + i * c.kvDim, heads: c.headCountKV, position: pos0 + i)
@@ -89,8 +87,7 @@ public final class LlamaModel: @unchecked Sendable {
             matmul(layer.wo, s.attn, rows: m, into: s.xb)
             add(s.x, s.xb, count: m * d)
             rmsNorm(s.x, layer.ffnNorm, into: s.xb, rows: m)
-            matmul(layer.gate, s.xb, rows: m, into: s.hb)
-            matmul(layer.up, s.xb, rows: m, into: s.hb2)
+            matmul([(layer.gate, s.hb), (layer.up, s.hb2)], s.xb, rows: m)
             swiglu(s.hb, s.hb2, count: m * c.feedForwardLength)
             matmul(layer.down, s.hb, rows: m, into: s.xb)
             add(s.x, s.xb, count: m * d)
@@ -108,12 +105,28 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// out(rows, w.rows) = x(rows, w.cols) · wᵀ, with x converted to the weight's activation format first.
     func matmul(_ w: WeightMatrix, _ x: UnsafeMutablePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
-        let actType = Int32(rf_vec_dot_type(Int32(w.type.rawValue)))
-        let rowBytes = Int(rf_row_size(actType, Int64(w.cols)))
+        matmul([(w, out)], x, rows: rows)
+    }
+
+    /// Several matmuls over the same input: fused into one pool pass when their weights share an activation
+    /// format (Q/K/V, gate/up), else one pass each.
+    func matmul(_ ws: [(WeightMatrix, UnsafeMutablePointer<Float>)], _ x: UnsafeMutablePointer<Float>, rows: Int) {
+        let actTypes = ws.map { rf_vec_dot_type(Int32($0.0.type.rawValue)) }
+        guard actTypes.allSatisfy({ $0 == actTypes[0] }), ws.count <= Int(RF_MAX_PARTS) else {
+            for (w, out) in ws { matmul([(w, out)], x, rows: rows) }
+            return
+        }
+        let actType = actTypes[0]
+        let cols = ws[0].0.cols
+        let rowBytes = Int(rf_row_size(actType, Int64(cols)))
         let quant = rf_get_quantize(actType, kernelPath.rawValue)!
-        for i in 0..<rows { quant(x + i * w.cols, scratch.act + i * rowBytes, Int64(w.cols)) }
-        rf_matmul(pool.raw, w.data, Int32(w.type.rawValue), Int64(w.cols), Int64(w.rows),
-                  scratch.act, Int64(rowBytes), Int64(rows), out, Int64(w.rows), kernelPath.rawValue)
+        for i in 0..<rows { quant(x + i * cols, scratch.act + i * rowBytes, Int64(cols)) }
+        withUnsafeTemporaryAllocation(of: rf_matmul_part.self, capacity: ws.count) { parts in
+            for (i, (w, out)) in ws.enumerated() {
+                parts[i] = rf_matmul_part(w: w.data, wtype: Int32(w.type.rawValue), n_rows: Int64(w.rows), y: out, y_stride: Int64(w.rows))
+            }
+            rf_matmul_multi(pool.raw, parts.baseAddress!, Int32(ws.count), Int64(cols), scratch.act, Int64(rowBytes), Int64(rows), kernelPath.rawValue)
+        }
     }
 
     /// ggml_rms_norm (sum of squares in double) followed by the weight multiply.

@@ -61,6 +61,14 @@ void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx);
 void rf_matmul(rf_pool *pool, const void *w, int wtype, int64_t k, int64_t n_rows,
                const void *x, int64_t x_stride, int64_t n_x, float *y, int64_t y_stride, int path);
 
+#define RF_MAX_PARTS 4
+/// One weight matrix of a fused matmul: n_rows rows of `wtype`; results go to y[m * y_stride + r].
+typedef struct { const void *w; int wtype; int64_t n_rows; float *y; int64_t y_stride; } rf_matmul_part;
+/// Several matmuls over the same activations (all weight types must share one activation format) in one
+/// pass of the pool: Q, K and V, or gate and up, with one synchronisation instead of several.
+void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, int64_t k,
+                     const void *x, int64_t x_stride, int64_t n_x, int path);
+
 /// Causal grouped-query attention for n_q new tokens of one sequence.
 /// q: [n_q][n_head*hd] floats. k_cache, v_cache: F16 [n_ctx][n_kv_head*hd] holding positions 0..pos0+n_q-1.
 /// out: [n_q][n_head*hd]. scratch: n_threads * n_ctx floats.
