@@ -5,8 +5,6 @@
 #include <immintrin.h>
 
 #define RF_AVX2 __attribute__((target("avx2,fma,f16c")))
-// Weight rows are streamed once per token; prefetching this far ahead keeps the loads from stalling.
-#define RF_PREFETCH_BYTES 1024
 
 RF_AVX2 static inline float hsum_f32_8(__m256 x) {
     __m128 res = _mm256_extractf128_ps(x, 1);
@@ -119,7 +117,6 @@ RF_AVX2 float rf_vec_dot_q4_1_q8_1_avx2(int n, const void *vx, const void *vy) {
     __m256 acc = _mm256_setzero_ps();
     float summs = 0;
     for (int i = 0; i < n / RF_QK; i++) {
-        _mm_prefetch((const char *)(x + i) + RF_PREFETCH_BYTES, _MM_HINT_T0);
         summs += h2f(x[i].m) * h2f(y[i].s);
         const __m256 d = _mm256_mul_ps(_mm256_set1_ps(h2f(x[i].d)), _mm256_set1_ps(h2f(y[i].d)));
         const __m256i qx = bytes_from_nibbles_32(x[i].qs);

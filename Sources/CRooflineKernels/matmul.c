@@ -1,10 +1,20 @@
 // Matrix-vector and matrix-matrix products over quantized weights, split over weight rows.
 #include "kernels_internal.h"
 
+// Software prefetch of the weights a few row groups ahead: the hardware prefetchers stop at 4 KiB page
+// boundaries, and without this the dot-product loops wait on DRAM (measured: Q4_1 at 9.9 GB/s per core
+// from DRAM vs 17.9 GB/s from L2).
+#ifndef RF_PREFETCH_AHEAD
+#define RF_PREFETCH_AHEAD 2048
+#endif
+static inline void rf_prefetch_range(const char *p, int64_t bytes) {
+    for (int64_t o = 0; o < bytes; o += 64) __builtin_prefetch(p + o, 0, 3);
+}
+
 typedef struct {
     const rf_matmul_part *parts; int n_parts; int64_t total_rows;
     int64_t k; const char *x; int64_t x_stride; int64_t n_x;
-    rf_vec_dot_fn dots[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS];
+    rf_vec_dot_fn dots[RF_MAX_PARTS]; rf_vec_dot4_fn dots4[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS];
 } rf_matmul_job;
 
 // Each thread takes one contiguous range of the concatenated rows of all parts, so it streams its own
@@ -21,8 +31,22 @@ static void rf_matmul_task(void *p, int ith, int nth) {
         const int64_t r0 = g0 > base ? g0 - base : 0;
         const int64_t r1 = (g1 - base) < part->n_rows ? (g1 - base) : part->n_rows;
         const char *w = part->w;
-        for (int64_t r = r0; r < r1; r++) {
+        int64_t r = r0;
+        if (j->dots4[pi]) {
+            float out4[4];
+            for (; r + 4 <= r1; r += 4) {
+                const char *wr = w + r * j->w_row[pi];
+                rf_prefetch_range(wr + RF_PREFETCH_AHEAD, 4 * j->w_row[pi]);
+                for (int64_t m = 0; m < j->n_x; m++) {
+                    j->dots4[pi]((int)j->k, wr, (size_t)j->w_row[pi], j->x + m * j->x_stride, out4);
+                    float *yr = part->y + m * part->y_stride + r;
+                    yr[0] = out4[0]; yr[1] = out4[1]; yr[2] = out4[2]; yr[3] = out4[3];
+                }
+            }
+        }
+        for (; r < r1; r++) {
             const char *wr = w + r * j->w_row[pi];
+            rf_prefetch_range(wr + RF_PREFETCH_AHEAD, j->w_row[pi]);
             for (int64_t m = 0; m < j->n_x; m++) {
                 part->y[m * part->y_stride + r] = j->dots[pi]((int)j->k, wr, j->x + m * j->x_stride);
             }
@@ -37,6 +61,7 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
     rf_matmul_job j = { .parts = parts, .n_parts = n_parts, .k = k, .x = x, .x_stride = x_stride, .n_x = n_x };
     for (int i = 0; i < n_parts; i++) {
         j.dots[i] = rf_get_vec_dot(parts[i].wtype, path);
+        j.dots4[i] = rf_get_vec_dot4(parts[i].wtype, path);
         j.w_row[i] = rf_row_size(parts[i].wtype, k);
         if (!j.dots[i] || j.w_row[i] < 0) return;
         j.total_rows += parts[i].n_rows;

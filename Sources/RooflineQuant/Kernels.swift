@@ -48,6 +48,20 @@ public enum TensorKernels {
         f(x, dst, Int64(count))
     }
 
+    /// Whether `path` has a four-row kernel for `type`.
+    public static func hasFourRowKernel(_ type: GGMLType, path: KernelPath) -> Bool {
+        rf_get_vec_dot4(Int32(type.rawValue), path.rawValue) != nil
+    }
+
+    /// Dot products of four consecutive weight rows (`rowBytes` apart) with one activation row, using the
+    /// path's four-row kernel (nil when it has none).
+    public static func dot4(_ type: GGMLType, _ w: UnsafeRawPointer, rowBytes: Int, _ x: UnsafeRawPointer, count: Int, path: KernelPath) -> [Float]? {
+        guard let f = rf_get_vec_dot4(Int32(type.rawValue), path.rawValue) else { return nil }
+        var out = [Float](repeating: 0, count: 4)
+        out.withUnsafeMutableBufferPointer { f(Int32(count), w, rowBytes, x, $0.baseAddress!) }
+        return out
+    }
+
     /// Dot product of a weight row (`type`) with activations already in `activationType(for: type)`.
     public static func dot(_ type: GGMLType, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer, count: Int, path: KernelPath = .current) -> Float {
         guard let f = rf_get_vec_dot(Int32(type.rawValue), path.rawValue) else { return .nan }

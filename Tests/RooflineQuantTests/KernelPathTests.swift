@@ -40,6 +40,30 @@ import RooflineTestSupport
         }
     }
 
+    @Test(arguments: weightTypes, sizes)
+    func fourRowKernelsMatchScalar(type: GGMLType, n: Int) throws {
+        var rng = TestRandom(seed: UInt64(n) &* 7 &+ UInt64(type.rawValue))
+        let rows = (0..<4).map { _ in rng.floats(n) }
+        let x = rng.floats(n, scale: 2)
+        let w = try rows.flatMap { try Quantizer.quantize($0, to: type) }
+        let rowBytes = type.byteCount(elements: n)!
+        let act = activations(x, for: type, path: .scalar)
+        var checked = 0
+        for path in KernelPath.available where TensorKernels.hasFourRowKernel(type, path: path) {
+            try w.withUnsafeBytes { wp in
+                try act.withUnsafeBytes { xp in
+                    let four = try #require(TensorKernels.dot4(type, wp.baseAddress!, rowBytes: rowBytes, xp.baseAddress!, count: n, path: path))
+                    for r in 0..<4 {
+                        let ref = TensorKernels.dot(type, wp.baseAddress! + r * rowBytes, xp.baseAddress!, count: n, path: .scalar)
+                        #expect(abs(four[r] - ref) <= 1e-4 * max(1, abs(ref)), "\(type) n=\(n) row \(r) on \(path): \(four[r]) vs \(ref)")
+                    }
+                }
+            }
+            checked += 1
+        }
+        if [.q4_0, .q4_1, .q8_0].contains(type) && KernelPath.best != .scalar { #expect(checked > 0) }
+    }
+
     @Test(arguments: weightTypes)
     func quantizedDotTracksFloatDot(type: GGMLType) throws {
         var rng = TestRandom(seed: 99)

@@ -44,6 +44,10 @@ int64_t rf_row_size(int type, int64_t k);
 rf_quantize_fn rf_get_quantize(int type, int path);
 /// Dot product of a weight row of `type` with an activation row in rf_vec_dot_type(type), with the given path.
 rf_vec_dot_fn rf_get_vec_dot(int type, int path);
+typedef void (*rf_vec_dot4_fn)(int n, const void *w, size_t w_row_bytes, const void *y, float *out4);
+/// Dot products of four consecutive weight rows (w_row_bytes apart) with one activation row; NULL when the
+/// path has no four-row kernel for `type` (rf_matmul then uses rf_get_vec_dot row by row).
+rf_vec_dot4_fn rf_get_vec_dot4(int type, int path);
 /// Dequantizes a row of `type` (F32, F16, BF16, Q4_0, Q4_1, Q8_0, Q8_1) into floats (reference code).
 int rf_dequantize_row(int type, const void *x, float *y, int64_t k);
 
