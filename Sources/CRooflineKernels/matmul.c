@@ -14,7 +14,7 @@ static inline void rf_prefetch_range(const char *p, int64_t bytes) {
 typedef struct {
     const rf_matmul_part *parts; int n_parts; int64_t total_rows;
     int64_t k; const char *x; int64_t x_stride; int64_t n_x;
-    rf_vec_dot_fn dots[RF_MAX_PARTS]; rf_vec_dot4_fn dots4[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS];
+    rf_vec_dot_fn dots[RF_MAX_PARTS]; rf_vec_dot4_fn dots4[RF_MAX_PARTS]; rf_tile4x4_fn tiles[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS];
 } rf_matmul_job;
 
 // Each thread takes one contiguous range of the concatenated rows of all parts, so it streams its own
@@ -37,7 +37,14 @@ static void rf_matmul_task(void *p, int ith, int nth) {
             for (; r + 4 <= r1; r += 4) {
                 const char *wr = w + r * j->w_row[pi];
                 rf_prefetch_range(wr + RF_PREFETCH_AHEAD, 4 * j->w_row[pi]);
-                for (int64_t m = 0; m < j->n_x; m++) {
+                int64_t m = 0;
+                if (j->tiles[pi]) {
+                    for (; m + 4 <= j->n_x; m += 4) {
+                        j->tiles[pi]((int)j->k, wr, (size_t)j->w_row[pi], j->x + m * j->x_stride, (size_t)j->x_stride,
+                                     part->y + m * part->y_stride + r, (size_t)part->y_stride);
+                    }
+                }
+                for (; m < j->n_x; m++) {
                     j->dots4[pi]((int)j->k, wr, (size_t)j->w_row[pi], j->x + m * j->x_stride, out4);
                     float *yr = part->y + m * part->y_stride + r;
                     yr[0] = out4[0]; yr[1] = out4[1]; yr[2] = out4[2]; yr[3] = out4[3];
@@ -62,6 +69,7 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
     for (int i = 0; i < n_parts; i++) {
         j.dots[i] = rf_get_vec_dot(parts[i].wtype, path);
         j.dots4[i] = rf_get_vec_dot4(parts[i].wtype, path);
+        j.tiles[i] = j.dots4[i] ? rf_get_tile4x4(parts[i].wtype, path) : 0;
         j.w_row[i] = rf_row_size(parts[i].wtype, k);
         if (!j.dots[i] || j.w_row[i] < 0) return;
         j.total_rows += parts[i].n_rows;

@@ -62,6 +62,15 @@ public enum TensorKernels {
         return out
     }
 
+    /// Four weight rows × four activation rows (`actRowBytes` apart) with the path's tile kernel (nil when it
+    /// has none); result `[c * 4 + r]`.
+    public static func tile4x4(_ type: GGMLType, _ w: UnsafeRawPointer, rowBytes: Int, _ x: UnsafeRawPointer, actRowBytes: Int, count: Int, path: KernelPath) -> [Float]? {
+        guard let f = rf_get_tile4x4(Int32(type.rawValue), path.rawValue) else { return nil }
+        var out = [Float](repeating: 0, count: 16)
+        out.withUnsafeMutableBufferPointer { f(Int32(count), w, rowBytes, x, actRowBytes, $0.baseAddress!, 4) }
+        return out
+    }
+
     /// Dot product of a weight row (`type`) with activations already in `activationType(for: type)`.
     public static func dot(_ type: GGMLType, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer, count: Int, path: KernelPath = .current) -> Float {
         guard let f = rf_get_vec_dot(Int32(type.rawValue), path.rawValue) else { return .nan }

@@ -64,6 +64,30 @@ import RooflineTestSupport
         if [.q4_0, .q4_1, .q8_0].contains(type) && KernelPath.best != .scalar { #expect(checked > 0) }
     }
 
+    @Test(arguments: weightTypes, sizes)
+    func tileKernelsMatchScalar(type: GGMLType, n: Int) throws {
+        var rng = TestRandom(seed: UInt64(n) &* 13 &+ UInt64(type.rawValue))
+        let w = try (0..<4).flatMap { _ in try Quantizer.quantize(rng.floats(n), to: type) }
+        let acts = (0..<4).map { _ in activations(rng.floats(n, scale: 2), for: type, path: .scalar) }
+        let rowBytes = type.byteCount(elements: n)!
+        let actBytes = acts[0].count
+        let x = acts.flatMap { $0 }
+        for path in KernelPath.available {
+            try w.withUnsafeBytes { wp in
+                try x.withUnsafeBytes { xp in
+                    guard let tile = TensorKernels.tile4x4(type, wp.baseAddress!, rowBytes: rowBytes, xp.baseAddress!, actRowBytes: actBytes, count: n, path: path) else { return }
+                    for c in 0..<4 {
+                        for r in 0..<4 {
+                            let ref = TensorKernels.dot(type, wp.baseAddress! + r * rowBytes, xp.baseAddress! + c * actBytes, count: n, path: .scalar)
+                            #expect(abs(tile[c * 4 + r] - ref) <= 1e-4 * max(1, abs(ref)), "\(type) n=\(n) r\(r) c\(c) on \(path)")
+                        }
+                    }
+                    _ = try #require(tile.count == 16 ? tile : nil)
+                }
+            }
+        }
+    }
+
     @Test(arguments: weightTypes)
     func quantizedDotTracksFloatDot(type: GGMLType) throws {
         var rng = TestRandom(seed: 99)

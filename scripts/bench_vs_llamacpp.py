@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Side-by-side speed of `roofline bench` and llama.cpp's `llama-bench` on the same model files, with the same
+thread counts, in one run. Prints a Markdown table with both engines, their ratio, and Roofline's decode speed
+as a fraction of the measured memory-bandwidth roofline.
+
+llama.cpp is not part of this repository: build it outside the repo (see scripts/reference/README.md) and pass
+--llama-bin-dir, or put llama-bench on PATH. Q8_0 and Q4_0 variants of the default model are made with
+llama.cpp's llama-quantize (--allow-requantize, from the Q4_1 file: lossy, but the byte layout is what speed
+depends on) unless --models names files.
+
+Example:
+  swift build -c release
+  python3 scripts/bench_vs_llamacpp.py --llama-bin-dir /tmp/llamacpp/build/bin --threads 1 2
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+
+
+def run_json(cmd, env=None):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    return json.loads(out)
+
+
+def roofline_bench(binary, model, threads, args):
+    return run_json([binary, "bench", "--model", model, "--threads", str(threads), "--prompt-tokens", str(args.prompt_tokens),
+                     "--gen-tokens", str(args.gen_tokens), "--repetitions", str(args.repetitions), "--json"])
+
+
+def llama_bench(binary, model, threads, args, env):
+    rows = run_json([binary, "-m", model, "-t", str(threads), "-p", str(args.prompt_tokens), "-n", str(args.gen_tokens),
+                     "-r", str(args.repetitions), "-o", "json"], env=env)
+    pp = next(r for r in rows if r["n_prompt"] > 0 and r["n_gen"] == 0)
+    tg = next(r for r in rows if r["n_gen"] > 0 and r["n_prompt"] == 0)
+    return pp["avg_ts"], pp["stddev_ts"], tg["avg_ts"], tg["stddev_ts"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--roofline", default=".build/release/roofline")
+    ap.add_argument("--llama-bin-dir", default=None)
+    ap.add_argument("--models", nargs="*", default=None, help="GGUF files (default: the default model in Q4_1, Q8_0, Q4_0)")
+    ap.add_argument("--workdir", default=os.path.expanduser("~/.cache/roofline/bench-models"))
+    ap.add_argument("--threads", nargs="+", type=int, default=[1, 2])
+    ap.add_argument("--prompt-tokens", type=int, default=512)
+    ap.add_argument("--gen-tokens", type=int, default=128)
+    ap.add_argument("--repetitions", type=int, default=3)
+    args = ap.parse_args()
+
+    bindir = args.llama_bin_dir
+    lb = os.path.join(bindir, "llama-bench") if bindir else shutil.which("llama-bench")
+    lq = os.path.join(bindir, "llama-quantize") if bindir else shutil.which("llama-quantize")
+    if not lb or not os.path.exists(lb):
+        sys.exit("llama-bench not found: pass --llama-bin-dir (llama.cpp built outside the repo)")
+    env = dict(os.environ)
+    if bindir:
+        env["LD_LIBRARY_PATH"] = bindir + os.pathsep + env.get("LD_LIBRARY_PATH", "")
+
+    models = args.models
+    if not models:
+        base = subprocess.run([args.roofline, "inspect", "--json"], check=True, capture_output=True, text=True).stdout
+        src = json.loads(base)["path"]
+        os.makedirs(args.workdir, exist_ok=True)
+        models = [src]
+        for t in ("Q8_0", "Q4_0"):
+            dst = os.path.join(args.workdir, f"SmolLM2-135M-Instruct.{t}.gguf")
+            if not os.path.exists(dst):
+                if not lq or not os.path.exists(lq):
+                    sys.exit("llama-quantize not found; pass --models")
+                subprocess.run([lq, "--allow-requantize", src, dst + ".part", t], check=True, capture_output=True, env=env)
+                os.replace(dst + ".part", dst)
+            models.append(dst)
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    print(f"machine: {cpu}, {os.cpu_count()} logical CPUs; prompt {args.prompt_tokens}, gen {args.gen_tokens}, repetitions {args.repetitions}\n")
+    print("| model | threads | prefill Roofline | prefill llama.cpp | ratio | decode Roofline | decode llama.cpp | ratio | bandwidth GB/s | roofline tok/s | Roofline / roofline | llama.cpp / roofline |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for m in models:
+        for t in args.threads:
+            r = roofline_bench(args.roofline, m, t, args)
+            pp, pps, tg, tgs = llama_bench(lb, m, t, args, env)
+            roof = r["roofline_tokens_per_s"]
+            print(f"| {os.path.basename(m)} | {t} | {r['prefill_tokens_per_s']:.1f} ± {r['prefill_tokens_per_s_stddev']:.1f} | {pp:.1f} ± {pps:.1f} | "
+                  f"{r['prefill_tokens_per_s'] / pp:.2f}x | {r['decode_tokens_per_s']:.1f} ± {r['decode_tokens_per_s_stddev']:.1f} | {tg:.1f} ± {tgs:.1f} | "
+                  f"{r['decode_tokens_per_s'] / tg:.2f}x | {r['bandwidth_gb_per_s']:.1f} | {roof:.0f} | {r['roofline_fraction'] * 100:.0f}% | {tg / roof * 100:.0f}% |",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
