@@ -1,5 +1,5 @@
 // Memory read-bandwidth probe: every pool thread streams its own slice of a buffer much larger than the
-// last-level cache, summing it so the loads cannot be skipped. Returns bytes per second of the best pass.
+// last-level cache, summing it so the loads cannot be skipped. Returns bytes per second of the median pass.
 #include "kernels_internal.h"
 #include <stdlib.h>
 #include <string.h>
@@ -52,13 +52,19 @@ double rf_measure_read_bandwidth(rf_pool *pool, size_t bytes, int passes) {
     if (posix_memalign((void **)&buf, 64, bytes) != 0) return 0;
     memset(buf, 1, bytes);  // fault every page in before timing
     rf_bw_job j = { buf, bytes, {0} };
-    double best = 0;
+    double rates[64];
+    if (passes > 63) passes = 63;
+    if (passes < 1) passes = 1;
     for (int i = 0; i < passes + 1; i++) {
         const double t0 = rf_now();
         rf_pool_run(pool, rf_bw_task, &j);
         const double dt = rf_now() - t0;
-        if (i > 0 && dt > 0 && (double)bytes / dt > best) best = (double)bytes / dt;  // pass 0 warms up
+        if (i > 0) rates[i - 1] = dt > 0 ? (double)bytes / dt : 0;  // pass 0 warms up
     }
     free(buf);
-    return best;
+    // The median pass: on shared machines single passes swing widely (seen here: 33 to 60 GB/s).
+    for (int a = 0; a < passes; a++)
+        for (int b = a + 1; b < passes; b++)
+            if (rates[b] < rates[a]) { const double t = rates[a]; rates[a] = rates[b]; rates[b] = t; }
+    return rates[passes / 2];
 }

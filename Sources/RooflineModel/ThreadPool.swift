@@ -14,8 +14,8 @@ public final class ThreadPool: @unchecked Sendable {
 }
 
 extension ThreadPool {
-    /// Best memory read bandwidth in bytes/s with every pool thread streaming its slice of a `bytes` buffer.
-    public func measureReadBandwidth(bytes: Int = 1 << 30, passes: Int = 5) -> Double {
+    /// Median memory read bandwidth in bytes/s with every pool thread streaming its slice of a `bytes` buffer.
+    public func measureReadBandwidth(bytes: Int = 1 << 30, passes: Int = 9) -> Double {
         rf_measure_read_bandwidth(raw, bytes, Int32(passes))
     }
 }

@@ -83,7 +83,7 @@ void rf_attention(rf_pool *pool, const float *q, const uint16_t *k_cache, const 
                   float *out, int n_q, int pos0, int n_head, int n_kv_head, int hd, float scale,
                   float *scratch, int scratch_per_thread, int path);
 
-/// Best read bandwidth (bytes/s) over `passes` passes of all pool threads streaming a `bytes`-byte buffer.
+/// Median read bandwidth (bytes/s) over `passes` passes of all pool threads streaming a `bytes`-byte buffer.
 double rf_measure_read_bandwidth(rf_pool *pool, size_t bytes, int passes);
 
 #ifdef __cplusplus
