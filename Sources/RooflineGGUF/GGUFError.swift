@@ -35,7 +35,7 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
         case .truncated(let field, let offset, let needed, let fileSize):
             return "GGUF file is truncated: reading \(field) needs \(needed) bytes at offset \(offset), but the file has \(fileSize) bytes"
         case .countTooLarge(let field, let count, let fileSize):
-            return "GGUF \(field) is \(count), more than a file of \(fileSize) bytes can hold"
+            return "GGUF \(field) is \(count), more than a file of \(fileSize) bytes can hold (is the file truncated or corrupt?)"
         case .invalidString(let field, let offset):
             return "GGUF \(field) at offset \(offset) is not valid UTF-8"
         case .unknownValueType(let key, let raw):

@@ -25,13 +25,13 @@ struct Generate: ParsableCommand {
             : engine.tokenize(prompt)
         if chat, let why = engine.chatTemplate.fallbackReason { Stderr.print("warning: \(why)") }
         let options = GenerationOptions(maxTokens: sampling.maxTokens, sampling: sampling.parameters, stop: sampling.stop)
-        if !json && !chat { emit(prompt) }
+        // The prompt is echoed with the first generated text, so an error never follows a half-printed line.
+        var echoed = json || chat
         let result = try engine.generate(prompt: tokens, options: options) { piece in
-            if !json {
-                emit(piece)
-
-            }
+            if !echoed { emit(prompt); echoed = true }
+            if !json { emit(piece) }
         }
+        if !echoed { emit(prompt) }
         if json {
             try printJSON([
                 "text": result.text,

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import RooflineTestSupport
+
+/// The `roofline` executable, run as a user runs it (SwiftPM builds it beside the test bundle).
+@Suite(.serialized) struct CLITests {
+    struct Run { let status: Int32; let stdout: String; let stderr: String }
+
+    static var binary: URL? {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent(), dir.deletingLastPathComponent().deletingLastPathComponent()] {
+            let u = candidate.appendingPathComponent("roofline")
+            if FileManager.default.isExecutableFile(atPath: u.path) { return u }
+        }
+        return nil
+    }
+
+    func run(_ args: [String]) throws -> Run {
+        let bin = try #require(Self.binary, "the roofline executable was not built beside the tests")
+        let p = Process()
+        p.executableURL = bin
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    @Test func generateJSONHasTheDocumentedFields() throws {
+        let r = try run(["generate", "--prompt", "The capital of France is", "--max-tokens", "8", "--json", "--threads", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        for key in ["text", "tokens", "prompt_tokens", "completion_tokens", "prefill_tokens_per_s", "decode_tokens_per_s"] {
+            #expect(obj[key] != nil, "missing \(key)")
+        }
+        let tokens = try #require(obj["tokens"] as? [Int])
+        #expect(tokens.count == obj["completion_tokens"] as? Int)
+        #expect(obj["prompt_tokens"] as? Int == 5)
+        #expect((obj["text"] as? String)?.contains("Paris") == true)
+        #expect((obj["text"] as? String)?.hasPrefix("The capital") == false)
+    }
+
+    @Test func streamingGenerateEchoesPromptThenText() throws {
+        let r = try run(["generate", "--prompt", "The capital of France is", "--max-tokens", "4", "--threads", "1"])
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("The capital of France is Paris"))
+        #expect(r.stderr.contains("tok/s"))
+    }
+
+    @Test func tokenizeJSONParsesSpecialTokens() throws {
+        let r = try run(["tokenize", "--text", "<|im_start|>user", "--json"])
+        #expect(r.status == 0)
+        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == #"{"tokens":[1,4093]}"#)
+    }
+
+    @Test func chatReadsTurnsFromStandardInput() throws {
+        let bin = try #require(Self.binary)
+        let p = Process()
+        p.executableURL = bin
+        p.arguments = ["chat", "--max-tokens", "12", "--threads", "2"]
+        let input = Pipe(), out = Pipe()
+        p.standardInput = input
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        input.fileHandleForWriting.write(Data("What is 2+2?\n/exit\n".utf8))
+        try input.fileHandleForWriting.close()
+        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(o.contains("4"), "\(o)")
+    }
+
+    @Test(arguments: [
+        (["generate", "--temperature", "-1"], "temperature"),
+        (["generate", "--top-p", "0"], "top-p"),
+        (["generate", "--threads", "0"], "--threads"),
+        (["generate", "--kernels", "neon9"], "--kernels"),
+        (["generate", "--model", "/no/such/model.gguf"], "/no/such/model.gguf"),
+        (["eval", "--text", "/no/such/text.txt"], "/no/such/text.txt"),
+        (["generate", "--bogus-flag"], "bogus"),
+    ])
+    func badInputGivesAClearErrorNotACrash(args: [String], mentions: String) throws {
+        let r = try run(args)
+        #expect(r.status != 0)
+        #expect(r.status < 128, "crashed with status \(r.status)")
+        #expect(r.stderr.contains(mentions), "stderr: \(r.stderr)")
+    }
+
+    @Test func promptOverTheContextNamesBothLengths() throws {
+        let r = try run(["generate", "--ctx-size", "16", "--prompt", String(repeating: "word ", count: 40)])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("41 tokens") && r.stderr.contains("16"), "stderr: \(r.stderr)")
+        #expect(r.stdout.isEmpty, "nothing is printed before the error")
+    }
+
+    @Test func truncatedModelFileIsAClearError() throws {
+        let path = Fixtures.temporaryPath("truncated.gguf")
+        let src = try ModelPath.defaultModel()
+        let head = try FileHandle(forReadingFrom: URL(fileURLWithPath: src)).read(upToCount: 1_000_000) ?? Data()
+        try head.write(to: URL(fileURLWithPath: path))
+        let r = try run(["generate", "--model", path])
+        #expect(r.status != 0 && r.status < 128)
+        #expect(r.stderr.contains("truncated"), "stderr: \(r.stderr)")
+    }
+}
+
+enum ModelPath {
+    static func defaultModel() throws -> String {
+        let env = ProcessInfo.processInfo.environment
+        let base = env["ROOFLINE_CACHE"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/roofline")
+        return base.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+    }
+}
