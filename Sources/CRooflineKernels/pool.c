@@ -12,7 +12,10 @@
 #define RF_PAUSE() ((void)0)
 #endif
 
-#define RF_SPIN_ITERS 200000
+// Spin briefly (about 50 µs) before sleeping: long enough to catch the next matmul of a forward pass,
+// short enough not to steal a core from other processes when the machine is oversubscribed.
+#define RF_SPIN_ITERS 2048
+#include <sched.h>
 
 struct rf_pool {
     int n;
@@ -92,5 +95,8 @@ void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
     pthread_cond_broadcast(&pool->cv);
     pthread_mutex_unlock(&pool->mu);
     fn(ctx, 0, pool->n);
-    while (atomic_load_explicit(&pool->pending, memory_order_acquire) > 0) RF_PAUSE();
+    // Wait for the other slices; yield the core if a worker seems descheduled (oversubscribed machine).
+    for (int spins = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; spins++) {
+        if (spins < RF_SPIN_ITERS) RF_PAUSE(); else sched_yield();
+    }
 }

@@ -51,11 +51,23 @@ public struct GGUFWriter: Sendable {
 
     /// The whole file as bytes.
     public func serialize() -> [UInt8] {
+        var out = serializeHeader(tensors: tensors.map { ($0.name, $0.dims, $0.type) })
+        out.reserveCapacity(out.count + tensors.reduce(0) { $0 + $1.data.count + alignment })
+        let align = alignment
+        for t in tensors {
+            out.append(contentsOf: t.data)
+            pad(&out, align)
+        }
+        return out
+    }
+
+    /// Header, metadata and tensor infos for tensors of the given shapes (data offsets computed from their
+    /// sizes), padded to the alignment: everything before the first tensor's data.
+    func serializeHeader(tensors infos: [(name: String, dims: [Int], type: GGMLType)]) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(tensors.reduce(4096) { $0 + $1.data.count + alignment })
         put(&out, GGUFFile.magic)
         put(&out, version)
-        put(&out, UInt64(tensors.count))
+        put(&out, UInt64(infos.count))
         put(&out, UInt64(metadata.count))
         for (key, value) in metadata {
             putString(&out, key)
@@ -64,23 +76,16 @@ public struct GGUFWriter: Sendable {
         }
         let align = alignment
         var offset = 0
-        var offsets: [Int] = []
-        for t in tensors {
-            offsets.append(offset)
-            offset += (t.data.count + align - 1) / align * align
-        }
-        for (t, off) in zip(tensors, offsets) {
+        for t in infos {
             putString(&out, t.name)
             put(&out, UInt32(t.dims.count))
             for d in t.dims { put(&out, UInt64(d)) }
             put(&out, t.type.rawValue)
-            put(&out, UInt64(off))
+            put(&out, UInt64(offset))
+            let bytes = t.type.byteCount(elements: t.dims.reduce(1, *)) ?? 0
+            offset += (bytes + align - 1) / align * align
         }
         pad(&out, align)
-        for t in tensors {
-            out.append(contentsOf: t.data)
-            pad(&out, align)
-        }
         return out
     }
 

@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a GGUF file tensor by tensor, so a converter never holds more than one tensor in memory.
+/// The header (metadata and every tensor's info) is written first from the declared shapes and types; then
+/// `append` writes each tensor's bytes in declaration order. Everything goes to a temporary file beside the
+/// target, renamed over it only by `finish()`; `abandon()` (or an error) removes it, so a failure never
+/// leaves a partial file under the target's name.
+public final class GGUFStreamWriter {
+    public struct TensorDecl: Sendable {
+        public let name: String
+        public let dims: [Int]
+        public let type: GGMLType
+        public init(name: String, dims: [Int], type: GGMLType) { self.name = name; self.dims = dims; self.type = type }
+        public var byteCount: Int? { type.byteCount(elements: dims.reduce(1, *)) }
+    }
+
+    public let path: String
+    let tmpPath: String
+    private var fd: Int32
+    private let decls: [TensorDecl]
+    private var next = 0
+    private let alignment: Int
+    public private(set) var bytesWritten = 0
+
+    public init(path: String, metadata: [(key: String, value: GGUFValue)], tensors: [TensorDecl]) throws(GGUFError) {
+        self.path = path
+        tmpPath = path + ".tmp-\(getpid())"
+        decls = tensors
+        var header = GGUFWriter()
+        for (k, v) in metadata { header.set(k, v) }
+        alignment = header.alignment
+        fd = open(tmpPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
+        do {
+            try write(header.serializeHeader(tensors: tensors.map { ($0.name, $0.dims, $0.type) }))
+        } catch {
+            abandon()
+            throw error
+        }
+    }
+
+    deinit { if fd >= 0 { abandon() } }
+
+    /// Writes the next tensor's bytes; they must match the declared size.
+    public func append(_ bytes: [UInt8]) throws(GGUFError) {
+        guard next < decls.count else { abandon(); throw .writeFailed(path: path, reason: "more tensors written than declared") }
+        let d = decls[next]
+        guard let n = d.byteCount, n == bytes.count else {
+            abandon()
+            throw .writeFailed(path: path, reason: "tensor '\(d.name)' has \(bytes.count) bytes, declared \(d.byteCount ?? -1)")
+        }
+        try write(bytes)
+        let pad = (alignment - bytes.count % alignment) % alignment
+        if pad > 0 { try write([UInt8](repeating: 0, count: pad)) }
+        next += 1
+    }
+
+    /// Checks every tensor was written, then renames the temporary file over the target.
+    public func finish() throws(GGUFError) {
+        guard next == decls.count else { abandon(); throw .writeFailed(path: path, reason: "only \(next) of \(decls.count) tensors were written") }
+        let ok = fsync(fd) == 0
+        close(fd)
+        fd = -1
+        guard ok, rename(tmpPath, path) == 0 else {
+            let r = String(cString: strerror(errno))
+            unlink(tmpPath)
+            throw .writeFailed(path: path, reason: r)
+        }
+    }
+
+    /// Stops and removes the temporary file.
+    public func abandon() {
+        if fd >= 0 { close(fd); fd = -1 }
+        unlink(tmpPath)
+    }
+
+    private func write(_ bytes: [UInt8]) throws(GGUFError) {
+        var done = 0
+        let ok: Bool = bytes.withUnsafeBytes { raw in
+            while done < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                if n <= 0 { if errno == EINTR { continue }; return false }
+                done += n
+            }
+            return true
+        }
+        guard ok else {
+            let r = String(cString: strerror(errno))
+            abandon()
+            throw .writeFailed(path: path, reason: r)
+        }
+        bytesWritten += bytes.count
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import RooflineEngine
+import RooflineGGUF
+import RooflineQuant
+
+struct Quantize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert a GGUF model to another tensor type (F32, F16, BF16, Q8_0, Q4_0, Q4_1).",
+        discussion: """
+        1-D tensors (norms) stay F32. Tensors whose rows are not whole blocks of the target type are stored \
+        as F16, with a warning. The output is written to a temporary file and renamed only when complete.
+        """)
+
+    @Argument(help: "Input GGUF file (or a known model name).")
+    var input: String
+
+    @Argument(help: "Output GGUF file.")
+    var output: String
+
+    @Option(help: "Target type, as ggml spells it (any case): q8_0, q4_0, q4_1, f16, bf16, f32.")
+    var type: String
+
+    @Option(help: "Type for output.weight.")
+    var keepOutputType: String?
+
+    @Option(help: "Type for token_embd.weight.")
+    var keepEmbeddingType: String?
+
+    @Option(name: .customLong("rule"), help: "PATTERN=TYPE for tensor names, e.g. '*attn*=q8_0' (repeatable; first match wins).")
+    var rules: [String] = []
+
+    func parseType(_ s: String, _ flag: String) throws -> GGMLType {
+        guard let t = GGMLType(name: s) else { throw ValidationError("\(flag): unknown type '\(s)'") }
+        guard Quantizer.supported.contains(t) else {
+            throw ValidationError("\(flag): writing \(t) is not supported yet (supported: \(Quantizer.supported.map(\.name).sorted().joined(separator: ", ")))")
+        }
+        return t
+    }
+
+    func run() throws {
+        let inPath = try ModelStore.resolve(input) { Stderr.print($0) }
+        guard URL(fileURLWithPath: output).standardizedFileURL.path != URL(fileURLWithPath: inPath).standardizedFileURL.path else {
+            throw ValidationError("the output would overwrite the input")
+        }
+        var options = ModelQuantizer.Options(type: try parseType(type, "--type"))
+        options.outputType = try keepOutputType.map { try parseType($0, "--keep-output-type") }
+        options.embeddingType = try keepEmbeddingType.map { try parseType($0, "--keep-embedding-type") }
+        for r in rules {
+            let parts = r.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--rule must be PATTERN=TYPE, got '\(r)'") }
+            options.rules.append((parts[0], try parseType(parts[1], "--rule")))
+        }
+        let file = try GGUFFile(path: inPath)
+        let started = Date()
+        let interactive = isatty(2) != 0
+        var lastShown = -1
+        let summary = try ModelQuantizer.quantize(file, to: output, options: options, warn: { Stderr.print("warning: \($0)") }) { p in
+            // A bar redrawn in place on a terminal; otherwise a line at every 10%.
+            let decile = p.tensorsTotal > 0 ? p.tensorsDone * 10 / p.tensorsTotal : 10
+            if !interactive {
+                if decile != lastShown { lastShown = decile; Stderr.print(String(format: "%d/%d tensors, %.1f MB written", p.tensorsDone, p.tensorsTotal, Double(p.bytesWritten) / 1e6)) }
+                return
+            }
+            let width = 30
+            let filled = p.tensorsTotal > 0 ? p.tensorsDone * width / p.tensorsTotal : width
+            let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
+            FileHandle.standardError.write(Data(String(format: "\r[%@] %d/%d tensors, %.1f MB written", bar, p.tensorsDone, p.tensorsTotal, Double(p.bytesWritten) / 1e6).utf8))
+        }
+        if interactive { Stderr.print("") }
+        let types = summary.byType.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        print(String(format: "wrote %@: %d tensors (%@), %.1f MB in %.1f s", output, summary.tensors, types, Double(summary.bytes) / 1e6, Date().timeIntervalSince(started)))
+    }
+}

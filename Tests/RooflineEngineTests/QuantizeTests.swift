@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import RooflineEngine
+import RooflineGGUF
+import RooflineQuant
+import RooflineTestSupport
+
+@Suite struct QuantizeTests {
+    func tinyF32() throws -> String {
+        var shape = TinyModel.Shape()
+        shape.weightType = .f32
+        shape.tiedOutput = false
+        let p = Fixtures.temporaryPath("tiny-f32.gguf")
+        try TinyModel.make(shape).write(to: p)
+        return p
+    }
+
+    @Test(arguments: [GGMLType.q8_0, .q4_0, .q4_1, .f16, .bf16])
+    func quantizedTensorsEqualTheReferenceQuantizer(type: GGMLType) throws {
+        let src = try GGUFFile(path: try tinyF32())
+        let out = Fixtures.temporaryPath("q.gguf")
+        let summary = try ModelQuantizer.quantize(src, to: out, options: .init(type: type))
+        let q = try GGUFFile(path: out)
+        #expect(summary.tensors == src.tensors.count)
+        #expect(q.metadata["general.file_type"]?.intValue == Int(ModelQuantizer.fileType(type)!))
+        #expect(q.metadata["tokenizer.ggml.merges"] == src.metadata["tokenizer.ggml.merges"])
+        for t in src.tensors {
+            let qt = try #require(q.tensor(t.name))
+            #expect(qt.dims == t.dims)
+            if t.dims.count == 1 {
+                #expect(qt.type == .f32, "\(t.name) stays F32")
+                continue
+            }
+            #expect(qt.type == type)
+            let floats = Array(UnsafeBufferPointer(start: src.data(t).assumingMemoryBound(to: Float.self), count: t.elementCount))
+            let want = try Quantizer.quantize(floats, to: type)
+            #expect(Array(UnsafeRawBufferPointer(start: q.data(qt), count: qt.byteCount)) == want, "\(t.name)")
+        }
+        // and the result runs
+        let e = try Engine(path: out, threads: 1, contextSize: 32)
+        #expect(try e.generate(prompt: [1, 2, 3], options: GenerationOptions(maxTokens: 4)).tokens.count > 0)
+    }
+
+    @Test func perTensorTypesAndRules() throws {
+        let src = try GGUFFile(path: try tinyF32())
+        let out = Fixtures.temporaryPath("mixed.gguf")
+        let o = ModelQuantizer.Options(type: .q4_0, outputType: .q8_0, embeddingType: .f16, rules: [("*attn_*", .q8_0)])
+        _ = try ModelQuantizer.quantize(src, to: out, options: o)
+        let q = try GGUFFile(path: out)
+        #expect(q.tensor("output.weight")?.type == .q8_0)
+        #expect(q.tensor("token_embd.weight")?.type == .f16)
+        #expect(q.tensor("blk.0.attn_q.weight")?.type == .q8_0)
+        #expect(q.tensor("blk.1.ffn_down.weight")?.type == .q4_0)
+        #expect(q.tensor("blk.0.attn_norm.weight")?.type == .f32)
+        #expect(ModelQuantizer.wildcardMatch("blk.*.ffn_?p.weight", "blk.12.ffn_up.weight"))
+        #expect(!ModelQuantizer.wildcardMatch("*attn*", "blk.0.ffn_up.weight"))
+    }
+
+    @Test func rowsThatAreNotWholeBlocksFallBackToF16() throws {
+        var w = GGUFWriter()
+        w.set("general.architecture", .string("llama"))
+        try w.addTensor(name: "odd.weight", dims: [48, 2], floats: (0..<96).map { Float($0) / 10 })
+        let p = Fixtures.temporaryPath("odd.gguf")
+        try w.write(to: p)
+        var warnings: [String] = []
+        let out = Fixtures.temporaryPath("odd-q.gguf")
+        let s = try ModelQuantizer.quantize(try GGUFFile(path: p), to: out, options: .init(type: .q4_0)) { warnings.append($0) }
+        #expect(s.fallbacks == ["odd.weight"])
+        #expect(try GGUFFile(path: out).tensor("odd.weight")?.type == .f16)
+        #expect(warnings.contains { $0.contains("odd.weight") && $0.contains("F16") })
+    }
+
+    @Test func nonFiniteWeightsAreRefusedAndNoFileIsLeft() throws {
+        var w = GGUFWriter()
+        w.set("general.architecture", .string("llama"))
+        var values = [Float](repeating: 1, count: 64)
+        values[40] = .nan
+        try w.addTensor(name: "bad.weight", dims: [32, 2], floats: values)
+        let p = Fixtures.temporaryPath("nan.gguf")
+        try w.write(to: p)
+        let out = Fixtures.temporaryPath("nan-q.gguf")
+        #expect { try ModelQuantizer.quantize(try GGUFFile(path: p), to: out, options: .init(type: .q8_0)) } throws: { "\($0)".contains("bad.weight") && "\($0)".contains("#40") }
+        #expect(!FileManager.default.fileExists(atPath: out))
+        let dir = URL(fileURLWithPath: out).deletingLastPathComponent().path
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).allSatisfy { !$0.contains("nan-q.gguf") })
+    }
+
+    @Test func unsupportedTargetTypeIsAClearError() throws {
+        let src = try GGUFFile(path: try tinyF32())
+        #expect { try ModelQuantizer.quantize(src, to: Fixtures.temporaryPath("x.gguf"), options: .init(type: .q4_K)) } throws: { "\($0)".contains("Q4_K") }
+    }
+
+    @Test func defaultModelRequantizedToQ8_0StillAnswers() throws {
+        let path = try #require(DefaultModel.path)
+        let out = Fixtures.temporaryPath("smollm2-q8_0.gguf")
+        _ = try ModelQuantizer.quantize(try GGUFFile(path: path), to: out, options: .init(type: .q8_0))
+        let e = try Engine(path: out, threads: 2, contextSize: 64)
+        let r = try e.generate(prompt: e.tokenize("The capital of France is"), options: GenerationOptions(maxTokens: 3))
+        #expect(r.text.contains("Paris"))
+        try? FileManager.default.removeItem(atPath: out)
+    }
+}
