@@ -13,7 +13,10 @@ struct Eval: ParsableCommand {
     @Option(help: "Tokens per chunk (the second half of each is scored).")
     var ctx: Int = 512
 
-    @Flag(help: "Print {perplexity, tokens_scored, chunks} as JSON.")
+    @Option(help: "A reference model (e.g. the float original): also report KL divergence, its 99th percentile and top-1 agreement against it.")
+    var reference: String?
+
+    @Flag(help: "Print the results as JSON.")
     var json = false
 
     func run() throws {
@@ -22,6 +25,24 @@ struct Eval: ParsableCommand {
         var opts = modelOptions
         if opts.contextSize == nil { opts.contextSize = ctx }
         let engine = try opts.load()
+        if let reference {
+            var refOpts = opts
+            refOpts.model = reference
+            let ref = try refOpts.load()
+            let d = try engine.divergence(from: ref, text: content, context: ctx) { done, total in
+                if !json { Stderr.print("[\(done)/\(total)] chunks") }
+            }
+            if json {
+                try printJSON(["perplexity": d.perplexity, "reference_perplexity": d.referencePerplexity, "kl_divergence": d.klDivergence,
+                               "kl_divergence_p99": d.klDivergenceP99, "top1_agreement": d.top1Agreement,
+                               "tokens_scored": d.tokensScored, "chunks": d.chunks])
+            } else {
+                print(String(format: "perplexity %.4f (reference %.4f, %+.2f%%)\nKL divergence mean %.6f, p99 %.6f nats\ntop-1 agreement %.2f%% over %d tokens in %d chunks",
+                             d.perplexity, d.referencePerplexity, (d.perplexity / d.referencePerplexity - 1) * 100,
+                             d.klDivergence, d.klDivergenceP99, d.top1Agreement * 100, d.tokensScored, d.chunks))
+            }
+            return
+        }
         let result = try engine.perplexity(text: content, context: ctx) { done, total, ppl in
             if !json { Stderr.print(String(format: "[%d/%d] perplexity so far %.4f", done, total, ppl)) }
         }

@@ -100,3 +100,41 @@ import RooflineTestSupport
         try? FileManager.default.removeItem(atPath: out)
     }
 }
+
+/// `roofline eval --reference` against llama.cpp's KL-divergence mode on the same pair of models.
+@Suite(.serialized) struct DivergenceTests {
+    struct Reference: Decodable {
+        let ctx: Int
+        let perplexity: Double
+        let reference_perplexity: Double
+        let kl_divergence: Double
+        let kl_divergence_p99: Double
+        let top1_agreement: Double
+    }
+
+    @Test func modelAgainstItselfHasNoDivergence() throws {
+        let e = try #require(DefaultModel.engine)
+        let text = try String(contentsOf: Fixtures.url("text/eval.txt"), encoding: .utf8)
+        let d = try e.divergence(from: e, text: String(text.prefix(1500)), context: 128)
+        #expect(d.klDivergence < 1e-9)
+        #expect(d.top1Agreement == 1)
+        #expect(d.perplexity == d.referencePerplexity)
+    }
+
+    @Test func q8_0AgainstQ4_1MatchesLlamaCpp() throws {
+        let path = try #require(DefaultModel.path)
+        let ref = try Fixtures.decode(Reference.self, "llamacpp/smollm2_q8_0_kld.json")
+        let out = Fixtures.temporaryPath("smollm2-q8_0-kld.gguf")
+        _ = try ModelQuantizer.quantize(try GGUFFile(path: path), to: out, options: .init(type: .q8_0))
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let q = try Engine(path: out, threads: 2, contextSize: ref.ctx)
+        let base = try Engine(path: path, threads: 2, contextSize: ref.ctx)
+        let text = try String(contentsOf: Fixtures.url("text/eval.txt"), encoding: .utf8)
+        let d = try q.divergence(from: base, text: text, context: ref.ctx)
+        #expect(abs(d.perplexity / ref.perplexity - 1) < 0.01, "\(d.perplexity) vs \(ref.perplexity)")
+        #expect(abs(d.referencePerplexity / ref.reference_perplexity - 1) < 0.01)
+        #expect(abs(d.klDivergence / ref.kl_divergence - 1) < 0.10, "KL \(d.klDivergence) vs llama.cpp \(ref.kl_divergence)")
+        #expect(abs(d.klDivergenceP99 / ref.kl_divergence_p99 - 1) < 0.15, "p99 \(d.klDivergenceP99) vs \(ref.kl_divergence_p99)")
+        #expect(abs(d.top1Agreement - ref.top1_agreement) < 0.01, "top-1 \(d.top1Agreement) vs \(ref.top1_agreement)")
+    }
+}
