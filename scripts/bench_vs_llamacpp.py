@@ -5,8 +5,8 @@ as a fraction of the measured memory-bandwidth roofline.
 
 llama.cpp is not part of this repository: build it outside the repo (see scripts/reference/README.md) and pass
 --llama-bin-dir, or put llama-bench on PATH. Q8_0 and Q4_0 variants of the default model are made with
-llama.cpp's llama-quantize (--allow-requantize, from the Q4_1 file: lossy, but the byte layout is what speed
-depends on) unless --models names files.
+`roofline quantize` from the Q4_1 file (lossy, but the byte layout is what speed depends on; for Q8_0 the
+bytes equal llama-quantize --allow-requantize's) unless --models names files.
 
 Example:
   swift build -c release
@@ -53,7 +53,6 @@ def main():
 
     bindir = args.llama_bin_dir
     lb = os.path.join(bindir, "llama-bench") if bindir else shutil.which("llama-bench")
-    lq = os.path.join(bindir, "llama-quantize") if bindir else shutil.which("llama-quantize")
     if not lb or not os.path.exists(lb):
         sys.exit("llama-bench not found: pass --llama-bin-dir (llama.cpp built outside the repo)")
     env = dict(os.environ)
@@ -69,10 +68,7 @@ def main():
         for t in ("Q8_0", "Q4_0"):
             dst = os.path.join(args.workdir, f"SmolLM2-135M-Instruct.{t}.gguf")
             if not os.path.exists(dst):
-                if not lq or not os.path.exists(lq):
-                    sys.exit("llama-quantize not found; pass --models")
-                subprocess.run([lq, "--allow-requantize", src, dst + ".part", t], check=True, capture_output=True, env=env)
-                os.replace(dst + ".part", dst)
+                subprocess.run([args.roofline, "quantize", src, dst, "--type", t], check=True, capture_output=True)
             models.append(dst)
 
     cpu = platform.processor() or platform.machine()

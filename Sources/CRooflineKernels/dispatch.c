@@ -89,6 +89,7 @@ rf_vec_dot_fn rf_get_vec_dot(int type, int path) {
         case RF_Q8_0: return rf_vec_dot_q8_0_q8_0_avx2;
         case RF_F16: return rf_vec_dot_f16_f16_avx2;
         case RF_F32: return rf_vec_dot_f32_f32_avx2;
+        case RF_BF16: return rf_vec_dot_bf16_bf16_avx2;
         default: break;
         }
     }

@@ -151,6 +151,23 @@ RF_AVX2 float rf_vec_dot_f16_f16_avx2(int n, const void *vx, const void *vy) {
     return s;
 }
 
+RF_AVX2 static inline __m256 bf16x8(const uint16_t *p) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
+}
+
+RF_AVX2 float rf_vec_dot_bf16_bf16_avx2(int n, const void *vx, const void *vy) {
+    const uint16_t *x = vx, *y = vy;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a0 = _mm256_fmadd_ps(bf16x8(x + i), bf16x8(y + i), a0);
+        a1 = _mm256_fmadd_ps(bf16x8(x + i + 8), bf16x8(y + i + 8), a1);
+    }
+    float s = hsum_f32_8(_mm256_add_ps(a0, a1));
+    for (; i < n; i++) s += rf_bf16_to_fp32(x[i]) * rf_bf16_to_fp32(y[i]);
+    return s;
+}
+
 RF_AVX2 float rf_vec_dot_f32_f32_avx2(int n, const void *vx, const void *vy) {
     const float *x = vx, *y = vy;
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();

@@ -33,6 +33,7 @@ float rf_vec_dot_q4_1_q8_1_avx2(int n, const void *x, const void *y);
 float rf_vec_dot_q8_0_q8_0_avx2(int n, const void *x, const void *y);
 float rf_vec_dot_f16_f16_avx2(int n, const void *x, const void *y);
 float rf_vec_dot_f32_f32_avx2(int n, const void *x, const void *y);
+float rf_vec_dot_bf16_bf16_avx2(int n, const void *x, const void *y);
 void rf_vec_dot4_q4_1_q8_1_avx2(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_vec_dot4_q4_0_q8_0_avx2(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_vec_dot4_q8_0_q8_0_avx2(int n, const void *w, size_t rb, const void *y, float *out);
