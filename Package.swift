@@ -24,8 +24,9 @@ let package = Package(
         .target(name: "RooflineEngine", dependencies: [
             "RooflineGGUF", "RooflineQuant", "RooflineModel", "RooflineTokenizer", "RooflineSampling",
         ]),
+        .target(name: "RooflinePlanner", dependencies: ["RooflineGGUF"]),
         .executableTarget(name: "roofline", dependencies: [
-            "RooflineEngine", "RooflineQuant",
+            "RooflineEngine", "RooflineQuant", "RooflinePlanner",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "RooflineTestSupport", dependencies: ["RooflineGGUF", "RooflineQuant"], path: "Tests/RooflineTestSupport"),
@@ -33,6 +34,7 @@ let package = Package(
         .testTarget(name: "RooflineQuantTests", dependencies: ["RooflineQuant", "RooflineGGUF", "RooflineTestSupport"]),
         .testTarget(name: "RooflineTokenizerTests", dependencies: ["RooflineTokenizer", "RooflineSampling", "RooflineEngine", "RooflineTestSupport"]),
         .testTarget(name: "RooflineCLITests", dependencies: ["RooflineTestSupport", "roofline"]),
+        .testTarget(name: "RooflinePlannerTests", dependencies: ["RooflinePlanner", "RooflineGGUF"]),
         .testTarget(name: "RooflineEngineTests", dependencies: ["RooflineEngine", "RooflineModel", "RooflineQuant", "RooflineTokenizer", "RooflineGGUF", "RooflineSampling", "RooflineTestSupport"]),
     ]
 )

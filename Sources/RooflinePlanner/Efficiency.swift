@@ -1,0 +1,61 @@
+/// Fractions of the datasheet peaks a class of chip reaches in practice, and its collective latency.
+///
+/// These are the planner's stated assumptions, all in one place. They are starting values, not
+/// measurements: the validation table of issue 6 and `--calibrate` are where they get checked.
+public struct Efficiency: Sendable, Equatable {
+    /// Fraction of the dense peak reached by the matmuls.
+    public var compute: Double
+    /// Fraction of the memory bandwidth reached while streaming weights and KV cache.
+    public var memory: Double
+    /// Fraction of memory capacity usable for weights and KV cache (runtime, fragmentation, OS).
+    public var usableMemory: Double
+    /// Fixed latency of one all-reduce or pipeline hop, seconds.
+    public var collectiveLatencyS: Double
+
+    public init(compute: Double, memory: Double, usableMemory: Double, collectiveLatencyS: Double) {
+        self.compute = compute
+        self.memory = memory
+        self.usableMemory = usableMemory
+        self.collectiveLatencyS = collectiveLatencyS
+    }
+
+    /// Default assumptions per class:
+    /// - gpu/asic: ~60% of peak in large matmuls and ~80% of HBM bandwidth in decode are typical of
+    ///   tuned serving stacks; 90% of HBM usable; ~8/10 µs per small all-reduce over NVLink/ICI.
+    /// - lpu: weights stream from SRAM (90%); 50% of peak compute; 2 µs per hop over direct chip links.
+    /// - edge/cpu: 70% of DRAM bandwidth and 50% of peak; 75%/90% of memory usable (shared with the OS).
+    public static func defaults(_ c: ChipClass) -> Efficiency {
+        switch c {
+        case .gpu: Efficiency(compute: 0.6, memory: 0.8, usableMemory: 0.9, collectiveLatencyS: 8e-6)
+        case .asic: Efficiency(compute: 0.6, memory: 0.8, usableMemory: 0.9, collectiveLatencyS: 10e-6)
+        case .lpu: Efficiency(compute: 0.5, memory: 0.9, usableMemory: 0.9, collectiveLatencyS: 2e-6)
+        case .edge: Efficiency(compute: 0.5, memory: 0.7, usableMemory: 0.75, collectiveLatencyS: 0)
+        case .cpu: Efficiency(compute: 0.5, memory: 0.7, usableMemory: 0.9, collectiveLatencyS: 0)
+        }
+    }
+}
+
+/// The efficiency assumptions for every class, with optional overrides.
+public struct EfficiencyTable: Sendable, Equatable {
+    public var byClass: [ChipClass: Efficiency]
+
+    public init(byClass: [ChipClass: Efficiency] = [:]) {
+        var t: [ChipClass: Efficiency] = [:]
+        for c in ChipClass.allCases { t[c] = byClass[c] ?? Efficiency.defaults(c) }
+        self.byClass = t
+    }
+
+    public subscript(_ c: ChipClass) -> Efficiency { byClass[c] ?? Efficiency.defaults(c) }
+
+    /// Overrides the compute and/or memory fraction for every class (e.g. from the command line).
+    public func overriding(compute: Double?, memory: Double?) -> EfficiencyTable {
+        var t = self
+        for c in ChipClass.allCases {
+            var e = self[c]
+            if let compute { e.compute = compute }
+            if let memory { e.memory = memory }
+            t.byClass[c] = e
+        }
+        return t
+    }
+}

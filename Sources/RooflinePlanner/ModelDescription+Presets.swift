@@ -1,0 +1,36 @@
+/// Built-in model shapes, copied from each model's published `config.json`.
+extension ModelDescription {
+    /// Preset names, in the order `roofline plan` lists them.
+    public static let presetNames = presets.map(\.name)
+
+    /// The preset called `name` (case-insensitive), if any.
+    public static func preset(_ name: String) -> ModelDescription? {
+        presets.first { $0.name == name.lowercased() }
+    }
+
+    static let presets: [ModelDescription] = [
+        // meta-llama/Llama-2-70b-hf config.json: 80 layers, hidden 8192, 64 heads, 8 KV heads, FFN 28672, vocab 32000.
+        ModelDescription(name: "llama-2-70b", layers: 80, hidden: 8192, heads: 64, kvHeads: 8, ffn: 28672, vocab: 32000),
+        // meta-llama/Llama-3.1-8B config.json: 32 layers, hidden 4096, 32 heads, 8 KV heads, FFN 14336, vocab 128256.
+        ModelDescription(name: "llama-3.1-8b", layers: 32, hidden: 4096, heads: 32, kvHeads: 8, ffn: 14336, vocab: 128256),
+        // meta-llama/Llama-3.1-70B config.json: 80 layers, hidden 8192, 64 heads, 8 KV heads, FFN 28672, vocab 128256.
+        ModelDescription(name: "llama-3.1-70b", layers: 80, hidden: 8192, heads: 64, kvHeads: 8, ffn: 28672, vocab: 128256),
+        // meta-llama/Llama-3.1-405B config.json: 126 layers, hidden 16384, 128 heads, 8 KV heads, FFN 53248, vocab 128256.
+        ModelDescription(name: "llama-3.1-405b", layers: 126, hidden: 16384, heads: 128, kvHeads: 8, ffn: 53248, vocab: 128256),
+        // mistralai/Mixtral-8x7B-v0.1 config.json: 32 layers, hidden 4096, 32 heads, 8 KV heads, FFN 14336,
+        // vocab 32000, 8 local experts, 2 per token.
+        ModelDescription(name: "mixtral-8x7b", layers: 32, hidden: 4096, heads: 32, kvHeads: 8, ffn: 14336, vocab: 32000,
+                         experts: 8, activeExperts: 2),
+        // deepseek-ai/DeepSeek-V3 config.json: 61 layers, hidden 7168, 128 heads, q_lora_rank 1536, kv_lora_rank 512,
+        // qk_rope_head_dim 64, qk_nope_head_dim 128, v_head_dim 128, first_k_dense_replace 3 (dense FFN 18432),
+        // 256 routed experts (moe_intermediate_size 2048), 8 per token, 1 shared, vocab 129280.
+        // The multi-token-prediction module (num_nextn_predict_layers) is not counted: 671B total, ~37B active.
+        ModelDescription(name: "deepseek-v3", layers: 61, hidden: 7168, heads: 128, kvHeads: 128, headDim: 192, ffn: 18432,
+                         vocab: 129280,
+                         attention: .latent(qLoraRank: 1536, kvLoraRank: 512, ropeDim: 64, nopeDim: 128, valueDim: 128),
+                         experts: 256, activeExperts: 8, sharedExperts: 1, expertFFN: 2048, denseLeadingLayers: 3),
+        // HuggingFaceTB/SmolLM2-135M config.json: 30 layers, hidden 576, 9 heads, 3 KV heads, FFN 1536, vocab 49152, tied.
+        ModelDescription(name: "smollm2-135m", layers: 30, hidden: 576, heads: 9, kvHeads: 3, ffn: 1536, vocab: 49152,
+                         tiedEmbeddings: true),
+    ]
+}

@@ -1,0 +1,77 @@
+/// A transformer's shape, enough to count its parameters, FLOPs and bytes (decoder-only, SwiGLU FFN).
+public struct ModelDescription: Sendable, Equatable {
+    /// How attention stores its keys and values.
+    public enum Attention: Sendable, Equatable {
+        /// Multi-head / grouped-query attention: K and V of `kvHeads × headDim` per token and layer.
+        case grouped
+        /// DeepSeek's multi-head latent attention: one compressed latent of `kvLoraRank + ropeDim` per token and layer
+        /// (DeepSeek-V2 paper, arXiv:2405.04434 §2.1). Query/key head width is `nopeDim + ropeDim`.
+        case latent(qLoraRank: Int, kvLoraRank: Int, ropeDim: Int, nopeDim: Int, valueDim: Int)
+    }
+
+    public var name: String
+    public var layers: Int
+    public var hidden: Int
+    public var heads: Int
+    public var kvHeads: Int
+    public var headDim: Int
+    /// FFN width of a dense layer.
+    public var ffn: Int
+    public var vocab: Int
+    /// Output head shares the token-embedding matrix.
+    public var tiedEmbeddings: Bool
+    public var attention: Attention
+    /// Routed experts per MoE layer (0 for a dense model).
+    public var experts: Int
+    /// Routed experts each token uses.
+    public var activeExperts: Int
+    /// Always-on shared experts per MoE layer.
+    public var sharedExperts: Int
+    /// FFN width of one expert.
+    public var expertFFN: Int
+    /// Leading layers that use a dense FFN in an MoE model (DeepSeek's `first_k_dense_replace`).
+    public var denseLeadingLayers: Int
+
+    public init(name: String, layers: Int, hidden: Int, heads: Int, kvHeads: Int, headDim: Int? = nil, ffn: Int, vocab: Int,
+                tiedEmbeddings: Bool = false, attention: Attention = .grouped, experts: Int = 0, activeExperts: Int = 0,
+                sharedExperts: Int = 0, expertFFN: Int? = nil, denseLeadingLayers: Int = 0) {
+        self.name = name
+        self.layers = layers
+        self.hidden = hidden
+        self.heads = heads
+        self.kvHeads = kvHeads
+        self.headDim = headDim ?? (heads > 0 ? hidden / heads : 0)
+        self.ffn = ffn
+        self.vocab = vocab
+        self.tiedEmbeddings = tiedEmbeddings
+        self.attention = attention
+        self.experts = experts
+        self.activeExperts = activeExperts
+        self.sharedExperts = sharedExperts
+        self.expertFFN = expertFFN ?? ffn
+        self.denseLeadingLayers = denseLeadingLayers
+    }
+
+    /// True when the FFN is a mixture of experts.
+    public var isMoE: Bool { experts > 1 }
+
+    /// Checks that every size is positive and consistent; a bad GGUF must not produce nonsense.
+    public func validate() throws(PlannerError) {
+        func bad(_ r: String) -> PlannerError { .invalidModel(name: name, reason: r) }
+        for (k, v) in [("layers", layers), ("hidden", hidden), ("heads", heads), ("kv_heads", kvHeads), ("head_dim", headDim),
+                       ("vocab", vocab)] where v <= 0 {
+            throw bad("\(k) must be positive (got \(v))")
+        }
+        if kvHeads > heads || heads % kvHeads != 0 { throw bad("heads (\(heads)) must be a multiple of kv_heads (\(kvHeads))") }
+        if isMoE {
+            if activeExperts < 1 || activeExperts > experts { throw bad("active experts \(activeExperts) must be in 1...\(experts)") }
+            if expertFFN <= 0 { throw bad("expert FFN width must be positive") }
+            if denseLeadingLayers < 0 || denseLeadingLayers > layers { throw bad("dense leading layers out of range") }
+        } else if ffn <= 0 {
+            throw bad("ffn must be positive (got \(ffn))")
+        }
+        if case .latent(let q, let kv, let rope, let nope, let v) = attention, [kv, rope, nope, v].contains(where: { $0 <= 0 }) || q < 0 {
+            throw bad("latent-attention ranks must be positive")
+        }
+    }
+}

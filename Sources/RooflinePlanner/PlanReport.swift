@@ -1,0 +1,93 @@
+import Foundation
+
+/// Renders plan results as a table, JSON or CSV.
+public enum PlanReport {
+    /// The documented JSON keys, in order (issue 6 names the first ten).
+    public static let keys = ["hardware", "chips", "batch", "fits", "bound", "decode_tokens_per_s_per_user",
+                              "aggregate_tokens_per_s", "ttft_s", "joules_per_token", "usd_per_million_tokens",
+                              "class", "announced", "tensor_parallel", "pipeline_stages", "max_batch", "meets_target",
+                              "memory_needed_gb", "memory_available_gb", "compute_format", "decode_flop_per_byte",
+                              "price_date", "notes"]
+
+    /// One JSON-ready object per result; unknown values are `NSNull`.
+    public static func object(_ r: PlanResult) -> [String: Any] {
+        func v(_ x: Any?) -> Any { x ?? NSNull() }
+        return [
+            "hardware": r.chip.id, "chips": r.deployment.chips, "batch": r.batch, "fits": r.fits, "bound": r.bound.rawValue,
+            "decode_tokens_per_s_per_user": v(r.decodeTokensPerSPerUser), "aggregate_tokens_per_s": v(r.aggregateTokensPerS),
+            "ttft_s": v(r.ttftS), "joules_per_token": v(r.joulesPerToken), "usd_per_million_tokens": v(r.usdPerMillionTokens),
+            "class": r.chip.chipClass.rawValue, "announced": r.chip.announced, "tensor_parallel": r.deployment.tensorParallel,
+            "pipeline_stages": r.deployment.pipelineStages, "max_batch": r.maxBatch, "meets_target": v(r.meetsTarget),
+            "memory_needed_gb": r.memoryNeededGB, "memory_available_gb": r.memoryAvailableGB,
+            "compute_format": v(r.computeFormat?.rawValue), "decode_flop_per_byte": r.decodeIntensity,
+            "price_date": v(r.chip.priceDate), "notes": r.notes,
+        ]
+    }
+
+    /// A JSON array, one object per result, keys sorted.
+    public static func json(_ results: [PlanResult]) throws -> String {
+        let data = try JSONSerialization.data(withJSONObject: results.map(object), options: [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// CSV with the documented keys as header; notes joined with "; ".
+    public static func csv(_ results: [PlanResult]) -> String {
+        var lines = [keys.joined(separator: ",")]
+        for r in results {
+            let o = object(r)
+            lines.append(keys.map { k in cell(o[k]) }.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func cell(_ x: Any?) -> String {
+        let s: String
+        switch x {
+        case nil, is NSNull: s = ""
+        case let b as Bool: s = b ? "true" : "false"
+        case let d as Double: s = String(format: "%.6g", d)
+        case let a as [String]: s = a.joined(separator: "; ")
+        case let y?: s = "\(y)"
+        }
+        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    /// An aligned text table with notes underneath.
+    public static func table(_ results: [PlanResult], request: PlanRequest) -> String {
+        let m = request.model, p = request.precisions
+        var out = String(format: "%@: %.1fB params (%.1fB active), weights %@ (%.1f GB), KV %@ (%.0f KB/token), context %d, prompt %d\n\n",
+                         m.name, m.totalParams / 1e9, m.activeParams / 1e9, p.weights.rawValue,
+                         m.totalParams * p.weights.bytesPerElement / 1e9, p.kvCache.rawValue, m.kvBytesPerToken(p.kvCache) / 1e3,
+                         request.context, request.prompt)
+        let header = ["hardware", "chips", "tp×pp", "batch", "fits", "bound", "tok/s/user", "tok/s total", "TTFT s", "J/token", "$/Mtok"]
+        var rows = [header]
+        func f(_ x: Double?, _ fmt: String) -> String { x.map { String(format: fmt, $0) } ?? "-" }
+        for r in results {
+            rows.append([r.chip.id + (r.chip.announced ? "*" : ""), "\(r.deployment.chips)",
+                         "\(r.deployment.tensorParallel)×\(r.deployment.pipelineStages)", "\(r.batch)", r.fits ? "yes" : "no",
+                         r.bound.rawValue, f(r.decodeTokensPerSPerUser, "%.1f"), f(r.aggregateTokensPerS, "%.0f"),
+                         f(r.ttftS, "%.3f"), f(r.joulesPerToken, "%.3f"), f(r.usdPerMillionTokens, "%.2f")])
+        }
+        let widths = header.indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
+        for row in rows {
+            out += row.enumerated().map { i, c in
+                i == 0 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                       : String(repeating: " ", count: widths[i] - c.count) + c
+            }.joined(separator: "  ") + "\n"
+        }
+        let noted = results.filter { !$0.notes.isEmpty }
+        if !noted.isEmpty { out += "\n" }
+        for r in noted { out += "\(r.chip.id): \(r.notes.joined(separator: "; "))\n" }
+        if results.contains(where: { $0.chip.announced }) { out += "* announced, not shipping\n" }
+        let classes = ChipClass.allCases.filter { c in results.contains { $0.chip.chipClass == c } }
+        if !classes.isEmpty {
+            out += "\nassumed efficiency (compute / memory bandwidth / usable memory / latency per collective):\n"
+            for c in classes {
+                let e = request.efficiency[c]
+                out += String(format: "  %@ %.2f / %.2f / %.2f / %.0f µs\n", c.rawValue, e.compute, e.memory, e.usableMemory,
+                              e.collectiveLatencyS * 1e6)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,44 @@
+/// What to plan: a model, its precisions and a workload, and optionally a fixed deployment size.
+public struct PlanRequest: Sendable {
+    /// A fixed batch, or the largest batch that fits in memory.
+    public enum Batch: Sendable, Equatable {
+        case fixed(Int)
+        case max
+    }
+
+    public var model: ModelDescription
+    public var precisions: Precisions
+    public var batch: Batch
+    /// Tokens cached per sequence when a decode step runs (prompt plus generated so far).
+    public var context: Int
+    /// Prompt length for time to first token.
+    public var prompt: Int
+    /// Fixed number of chips; nil means the fewest that hold the weights and the KV cache.
+    public var chips: Int?
+    /// Per-user decode speed to meet: the batch becomes the largest one that still meets it.
+    public var targetTokensPerS: Double?
+    public var efficiency: EfficiencyTable
+
+    public init(model: ModelDescription, precisions: Precisions, batch: Batch = .fixed(1), context: Int = 4096,
+                prompt: Int = 1024, chips: Int? = nil, targetTokensPerS: Double? = nil,
+                efficiency: EfficiencyTable = EfficiencyTable()) {
+        self.model = model
+        self.precisions = precisions
+        self.batch = batch
+        self.context = context
+        self.prompt = prompt
+        self.chips = chips
+        self.targetTokensPerS = targetTokensPerS
+        self.efficiency = efficiency
+    }
+
+    /// Rejects sizes that make no sense before any arithmetic runs.
+    public func validate() throws(PlannerError) {
+        try model.validate()
+        if case .fixed(let b) = batch, b < 1 { throw .invalidWorkload("batch must be at least 1 (got \(b))") }
+        if context < 1 { throw .invalidWorkload("context must be at least 1 (got \(context))") }
+        if prompt < 1 { throw .invalidWorkload("prompt must be at least 1 (got \(prompt))") }
+        if let c = chips, c < 1 { throw .invalidWorkload("chips must be at least 1 (got \(c))") }
+        if let t = targetTokensPerS, !(t > 0) { throw .invalidWorkload("target tokens/s must be positive") }
+    }
+}

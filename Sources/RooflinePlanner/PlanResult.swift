@@ -1,0 +1,28 @@
+/// The planner's projection for one chip and deployment.
+public struct PlanResult: Sendable {
+    public var chip: Chip
+    public var deployment: Deployment
+    public var batch: Int
+    /// Largest batch whose KV cache fits beside the weights on this deployment (0 if the weights do not fit).
+    public var maxBatch: Int
+    public var fits: Bool
+    public var bound: Bound
+    public var decodeTokensPerSPerUser: Double?
+    public var aggregateTokensPerS: Double?
+    public var ttftS: Double?
+    public var joulesPerToken: Double?
+    public var usdPerMillionTokens: Double?
+    /// Weights plus KV cache for the batch, GB.
+    public var memoryNeededGB: Double
+    /// Usable memory across the deployment, GB.
+    public var memoryAvailableGB: Double
+    /// Whether the per-user target was met (nil without a target).
+    public var meetsTarget: Bool?
+    /// The peak column used for compute time.
+    public var computeFormat: ComputeFormat?
+    /// Decode-step arithmetic intensity, FLOP per byte.
+    public var decodeIntensity: Double
+    /// The decode step's time split, when projected.
+    public var decodeTime: PhaseTime?
+    public var notes: [String]
+}
