@@ -60,30 +60,46 @@ public final class LlamaModel: @unchecked Sendable {
         }
     }
 
-    /// One chunk of at most `maxBatch` tokens.
+    /// One sequence's rows in a chunk.
+    struct Segment {
+        let start: Int   // first row in the chunk
+        let count: Int
+        let cache: KVCache
+        let pos0: Int    // position of the first row in its sequence
+    }
+
+    /// One chunk of at most `maxBatch` tokens of a single sequence.
     func forwardChunk(_ tokens: UnsafeBufferPointer<Int32>, cache: KVCache, logits: UnsafeMutablePointer<Float>?, allLogits: Bool) {
+        forwardChunk(tokens, segments: [Segment(start: 0, count: tokens.count, cache: cache, pos0: cache.count)],
+                     logits: logits, allLogits: allLogits)
+    }
+
+    /// One chunk of at most `maxBatch` rows from one or more sequences: the matmuls run over all rows at once
+    /// (each weight read once for the whole chunk); RoPE, the KV store and attention follow each row's own
+    /// sequence. `logits` gets every row (`allLogits`, single sequence) or the last row of each segment.
+    func forwardChunk(_ tokens: UnsafeBufferPointer<Int32>, segments: [Segment], logits: UnsafeMutablePointer<Float>?, allLogits: Bool) {
         let c = config, s = scratch, m = tokens.count, d = c.embeddingLength
-        let pos0 = cache.count
         for (i, t) in tokens.enumerated() {
             let w = weights.tokenEmbedding
             _ = TensorKernels.dequantize(w.type, w.data + (w.type.byteCount(elements: d) ?? 0) * Int(t), into: s.x + i * d, count: d)
         }
         let scale = 1 / Float(c.headDim).squareRoot()
+        let toF16 = rf_get_quantize(Int32(RF_F16), kernelPath.rawValue)!
         for (l, layer) in weights.layers.enumerated() {
             rmsNorm(s.x, layer.attnNorm, into: s.xb, rows: m)
             matmul([(layer.wq, s.q), (layer.wk, s.k), (layer.wv, s.v)], s.xb, rows: m)
-            for i in 0..<m {
-                ropeCache.apply(s.q + i * c.qDim, heads: c.headCount, position: pos0 + i)
-                ropeCache.apply(s.k + i * c.kvDim, heads: c.headCountKV, position: pos0 + i)
+            for seg in segments {
+                let kc = seg.cache.keys(layer: l), vc = seg.cache.values(layer: l)
+                for j in 0..<seg.count {
+                    let i = seg.start + j, pos = seg.pos0 + j
+                    ropeCache.apply(s.q + i * c.qDim, heads: c.headCount, position: pos)
+                    ropeCache.apply(s.k + i * c.kvDim, heads: c.headCountKV, position: pos)
+                    toF16(s.k + i * c.kvDim, kc + pos * c.kvDim, Int64(c.kvDim))
+                    toF16(s.v + i * c.kvDim, vc + pos * c.kvDim, Int64(c.kvDim))
+                }
+                rf_attention(pool.raw, s.q + seg.start * c.qDim, kc, vc, s.attn + seg.start * c.qDim, Int32(seg.count), Int32(seg.pos0),
+                             Int32(c.headCount), Int32(c.headCountKV), Int32(c.headDim), scale, s.att, Int32(s.maxContext), kernelPath.rawValue)
             }
-            let kc = cache.keys(layer: l), vc = cache.values(layer: l)
-            let toF16 = rf_get_quantize(Int32(RF_F16), kernelPath.rawValue)!
-            for i in 0..<m {
-                toF16(s.k + i * c.kvDim, kc + (pos0 + i) * c.kvDim, Int64(c.kvDim))
-                toF16(s.v + i * c.kvDim, vc + (pos0 + i) * c.kvDim, Int64(c.kvDim))
-            }
-            rf_attention(pool.raw, s.q, kc, vc, s.attn, Int32(m), Int32(pos0), Int32(c.headCount), Int32(c.headCountKV),
-                         Int32(c.headDim), scale, s.att, Int32(s.maxContext), kernelPath.rawValue)
             matmul(layer.wo, s.attn, rows: m, into: s.xb)
             add(s.x, s.xb, count: m * d)
             rmsNorm(s.x, layer.ffnNorm, into: s.xb, rows: m)
@@ -92,14 +108,74 @@ public final class LlamaModel: @unchecked Sendable {
             matmul(layer.down, s.hb, rows: m, into: s.xb)
             add(s.x, s.xb, count: m * d)
         }
-        cache.count = pos0 + m
+        for seg in segments { seg.cache.count = seg.pos0 + seg.count }
         guard let logits else { return }
         if allLogits {
             rmsNorm(s.x, weights.outputNorm, into: s.xb, rows: m)
             matmul(weights.output, s.xb, rows: m, into: logits)
         } else {
-            rmsNorm(s.x + (m - 1) * d, weights.outputNorm, into: s.xb, rows: 1)
-            matmul(weights.output, s.xb, rows: 1, into: logits)
+            for (k, seg) in segments.enumerated() {
+                rmsNorm(s.x + (seg.start + seg.count - 1) * d, weights.outputNorm, into: s.xb + k * d, rows: 1)
+            }
+            matmul(weights.output, s.xb, rows: segments.count, into: logits)
+        }
+    }
+
+    /// One sequence's tokens for a batched forward pass.
+    public struct BatchEntry {
+        public let tokens: [Int32]
+        public let cache: KVCache
+        public init(tokens: [Int32], cache: KVCache) { self.tokens = tokens; self.cache = cache }
+    }
+
+    /// Runs several sequences together, each appending to its own cache: every weight matrix is read once for
+    /// all their rows (continuous batching's decode step, or prefill chunks beside it). `logits` receives one
+    /// row per entry, for its last token. Each row's result is the same as running its sequence alone.
+    public func forward(batch: [BatchEntry], logits: UnsafeMutablePointer<Float>) throws(ModelError) {
+        for e in batch {
+            guard !e.tokens.isEmpty else { throw .invalidHyperparameter(key: "batch", value: "empty entry", reason: "every sequence needs at least one token") }
+            guard e.cache.count + e.tokens.count <= e.cache.capacity else {
+                throw .contextFull(needed: e.cache.count + e.tokens.count, capacity: e.cache.capacity)
+            }
+            guard e.cache.capacity <= scratch.maxContext else { throw .contextFull(needed: e.cache.capacity, capacity: scratch.maxContext) }
+            for t in e.tokens where t < 0 || Int(t) >= config.vocabSize { throw .invalidToken(t, vocabSize: config.vocabSize) }
+        }
+        guard Set(batch.map { ObjectIdentifier($0.cache) }).count == batch.count else {
+            throw .invalidHyperparameter(key: "batch", value: "shared cache", reason: "each sequence needs its own KV cache")
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        // Entries longer than a chunk run their leading tokens alone first.
+        var pending: [(index: Int, tokens: ArraySlice<Int32>, cache: KVCache)] = []
+        for (k, e) in batch.enumerated() {
+            var rest = e.tokens[...]
+            while rest.count > maxBatch {
+                let head = rest.prefix(maxBatch)
+                Array(head).withUnsafeBufferPointer { forwardChunk($0, cache: e.cache, logits: nil, allLogits: false) }
+                rest = rest.dropFirst(maxBatch)
+            }
+            pending.append((k, rest, e.cache))
+        }
+        // Then groups of whole entries of at most maxBatch rows.
+        var g = 0
+        while g < pending.count {
+            var rows: [Int32] = []
+            var segments: [Segment] = []
+            var members: [Int] = []
+            while g < pending.count, rows.count + pending[g].tokens.count <= maxBatch {
+                let p = pending[g]
+                segments.append(Segment(start: rows.count, count: p.tokens.count, cache: p.cache, pos0: p.cache.count))
+                rows.append(contentsOf: p.tokens)
+                members.append(p.index)
+                g += 1
+            }
+            let v = config.vocabSize
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: members.count * v) { out in
+                rows.withUnsafeBufferPointer { forwardChunk($0, segments: segments, logits: out.baseAddress!, allLogits: false) }
+                for (k, idx) in members.enumerated() {
+                    (logits + idx * v).update(from: out.baseAddress! + k * v, count: v)
+                }
+            }
         }
     }
 
