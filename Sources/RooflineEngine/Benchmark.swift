@@ -8,6 +8,8 @@ public struct BenchmarkSettings: Sendable {
     public var genTokens = 128
     public var repetitions = 3
     public var bandwidthBytes = 1 << 30
+    /// Sequences decoded together (one pass over the weights per step for all of them).
+    public var batch = 1
     public init() {}
 }
 
@@ -57,7 +59,29 @@ extension Engine {
             do { try model.forward(tokens: prompt, cache: cache, logits: logits.baseAddress!, allLogits: false) } catch { throw .model(error) }
             return Double(s.promptTokens) / (clock.now - t0).seconds
         }
+        let batchCaches = s.batch > 1 ? (0..<s.batch).map { _ in model.makeCache(capacity: shortPrompt + s.genTokens + 1) } : []
+        let batchLogits = UnsafeMutablePointer<Float>.allocate(capacity: max(1, s.batch) * v)
+        defer { batchLogits.deallocate() }
+        /// Aggregate decode tokens/s of `s.batch` sequences stepping together.
+        func decodeBatchOnce() throws(EngineError) -> Double {
+            for c in batchCaches { c.truncate(to: 0) }
+            do {
+                // Each sequence starts from a different slice of the prompt.
+                let starts = (0..<s.batch).map { Array(prompt[($0 % max(1, prompt.count - shortPrompt))...].prefix(shortPrompt)) }
+                try model.forward(batch: zip(starts, batchCaches).map { .init(tokens: $0, cache: $1) }, logits: batchLogits)
+                var next = (0..<s.batch).map { Sampler.argmax(UnsafeBufferPointer(start: batchLogits + $0 * v, count: v)) }
+                let t0 = clock.now
+                for _ in 0..<s.genTokens {
+                    try model.forward(batch: zip(next, batchCaches).map { .init(tokens: [$0], cache: $1) }, logits: batchLogits)
+                    next = (0..<s.batch).map { Sampler.argmax(UnsafeBufferPointer(start: batchLogits + $0 * v, count: v)) }
+                }
+                return Double(s.genTokens * s.batch) / (clock.now - t0).seconds
+            } catch {
+                throw .model(error)
+            }
+        }
         func decodeOnce() throws(EngineError) -> Double {
+            if s.batch > 1 { return try decodeBatchOnce() }
             cache.truncate(to: 0)
             do {
                 try model.forward(tokens: short, cache: cache, logits: logits.baseAddress!, allLogits: false)

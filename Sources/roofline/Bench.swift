@@ -16,10 +16,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Measured repetitions after one warm-up.")
     var repetitions: Int = 3
 
+    @Option(help: "Sequences decoded together; decode tokens/s is then the aggregate over all of them.")
+    var batch: Int = 1
+
     @Flag(help: "Print JSON.")
     var json = false
 
     func validate() throws {
+        guard (1...256).contains(batch) else { throw ValidationError("--batch must be between 1 and 256") }
+        guard (1...256).contains(batch) else { throw ValidationError("--batch must be between 1 and 256") }
         guard promptTokens >= 1, genTokens >= 1, repetitions >= 1 else { throw ValidationError("--prompt-tokens, --gen-tokens and --repetitions must be at least 1") }
     }
 
@@ -31,11 +36,12 @@ struct Bench: ParsableCommand {
         s.promptTokens = promptTokens
         s.genTokens = genTokens
         s.repetitions = repetitions
+        s.batch = batch
         let r = try engine.benchmark(s) { if !json { Stderr.print("[bench] \($0)") } }
         if json {
             try printJSON([
                 "model": engine.file.path, "threads": r.threads, "prompt_tokens": promptTokens, "gen_tokens": genTokens,
-                "repetitions": repetitions, "kernel_path": engine.model.kernelPath.description,
+                "repetitions": repetitions, "batch": batch, "kernel_path": engine.model.kernelPath.description,
                 "prefill_tokens_per_s": r.prefill.mean, "prefill_tokens_per_s_stddev": r.prefill.stddev,
                 "decode_tokens_per_s": r.decode.mean, "decode_tokens_per_s_stddev": r.decode.stddev,
                 "bytes_per_token": r.bytesPerToken, "weight_bytes_per_token": r.weightBytesPerToken, "kv_bytes_per_token": r.kvBytesPerToken,
@@ -44,7 +50,8 @@ struct Bench: ParsableCommand {
             ])
         } else {
             print(String(format: "prefill  %8.1f ± %.1f tok/s  (%d tokens)", r.prefill.mean, r.prefill.stddev, promptTokens))
-            print(String(format: "decode   %8.1f ± %.1f tok/s  (%d tokens)", r.decode.mean, r.decode.stddev, genTokens))
+            print(String(format: "decode   %8.1f ± %.1f tok/s  (%d tokens%@)", r.decode.mean, r.decode.stddev, genTokens,
+                         batch > 1 ? " × \(batch) sequences, aggregate" as NSString : "" as NSString))
             print(String(format: "bytes/token %.1f MB (weights %.1f MB + KV %.2f MB)", Double(r.bytesPerToken) / 1e6, Double(r.weightBytesPerToken) / 1e6, Double(r.kvBytesPerToken) / 1e6))
             print(String(format: "bandwidth %.1f GB/s with %d threads → roofline %.1f tok/s; decode reaches %.0f%%", r.bandwidthBytesPerSecond / 1e9, r.threads, r.rooflineTokensPerSecond, r.rooflineFraction * 100))
             print(String(format: "peak RSS %.1f MB, kernels: %@", Double(r.peakRSSBytes) / 1e6, engine.model.kernelPath.description))
