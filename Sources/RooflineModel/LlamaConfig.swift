@@ -14,6 +14,8 @@ public struct LlamaConfig: Sendable, Equatable {
     public var headDim: Int
     public var ropeDimensionCount: Int
     public var ropeFreqBase: Float
+    /// Linear RoPE scaling (`rope.scaling.type = linear`): positions are multiplied by this (1 / factor).
+    public var ropeFreqScale: Float = 1
     public var rmsEpsilon: Float
     public var contextLength: Int
     public var vocabSize: Int
@@ -35,6 +37,18 @@ public struct LlamaConfig: Sendable, Equatable {
             headDim = try file.int(key("attention.key_length"), default: headCount > 0 ? embeddingLength / headCount : 0)
             ropeDimensionCount = try file.int(key("rope.dimension_count"), default: headDim)
             ropeFreqBase = Float(try file.float(key("rope.freq_base"), default: 10000))
+            let scaling = try file.metadata[key("rope.scaling.type")] == nil ? "none" : file.string(key("rope.scaling.type"))
+            switch scaling {
+            case "none": break
+            case "linear":
+                let factor = try file.float(key("rope.scaling.factor"), default: 1)
+                guard factor > 0 else {
+                    throw ModelError.invalidHyperparameter(key: key("rope.scaling.factor"), value: "\(factor)", reason: "must be positive")
+                }
+                ropeFreqScale = Float(1 / factor)
+            default:
+                throw ModelError.invalidHyperparameter(key: key("rope.scaling.type"), value: scaling, reason: "RoPE scaling '\(scaling)' is not supported yet (supported: none, linear)")
+            }
             rmsEpsilon = Float(try file.float(key("attention.layer_norm_rms_epsilon"), default: 1e-5))
             contextLength = try file.int(key("context_length"), default: 2048)
             if let v = file.metadata[key("vocab_size")]?.intValue {

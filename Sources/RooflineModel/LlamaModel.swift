@@ -28,7 +28,7 @@ public final class LlamaModel: @unchecked Sendable {
         pool = ThreadPool(threads: threads)
         self.maxBatch = max(1, maxBatch)
         scratch = Scratch(config: config, batch: self.maxBatch, threads: pool.count, maxContext: maxContext)
-        ropeCache = RopeTable(config: config)
+        ropeCache = RopeTable(config: config, freqFactors: weights.ropeFreqFactors)
     }
 
     /// Makes a KV cache for one sequence of up to `capacity` positions.

@@ -24,6 +24,8 @@ public struct LlamaWeights: @unchecked Sendable {
     public let outputNorm: [Float]           // (embd)
     public let output: WeightMatrix          // (vocab rows, embd cols); tied to tokenEmbedding when absent
     public let layers: [Layer]
+    /// Llama-3.x RoPE frequency factors (`rope_freqs.weight`, dims / 2 values), when present.
+    public let ropeFreqFactors: [Float]?
 
     public init(file: GGUFFile, config c: LlamaConfig) throws(ModelError) {
         func matrix(_ name: String, cols: Int, rows: Int) throws(ModelError) -> WeightMatrix {
@@ -43,6 +45,15 @@ public struct LlamaWeights: @unchecked Sendable {
         output = file.tensor("output.weight") == nil
             ? tokenEmbedding
             : try matrix("output.weight", cols: c.embeddingLength, rows: c.vocabSize)
+        if file.tensor("rope_freqs.weight") != nil {
+            let ff = try vector("rope_freqs.weight", c.ropeDimensionCount / 2)
+            guard ff.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw .invalidHyperparameter(key: "rope_freqs.weight", value: "non-positive factor", reason: "RoPE frequency factors must be positive")
+            }
+            ropeFreqFactors = ff
+        } else {
+            ropeFreqFactors = nil
+        }
         var layers: [Layer] = []
         for i in 0..<c.blockCount {
             let p = "blk.\(i)."

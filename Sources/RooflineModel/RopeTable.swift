@@ -1,14 +1,20 @@
 /// Rotary position embedding in ggml's "normal" mode (adjacent pairs), with the angle recurrence
 /// of ggml's `ggml_rope_cache_init`: θ₀ = p, θᵢ₊₁ = θᵢ · base^(−2/n_dims), computed in float.
+/// Llama-3.x frequency factors (`rope_freqs.weight`) divide each pair's angle, and linear scaling multiplies
+/// the position, as in ggml's `rope_yarn` with `ext_factor = 0`.
 struct RopeTable: Sendable {
     let headDim: Int
     let dims: Int
     let thetaScale: Float
+    let freqScale: Float
+    let freqFactors: [Float]?  // (dims / 2)
 
-    init(config c: LlamaConfig) {
+    init(config c: LlamaConfig, freqFactors: [Float]? = nil) {
         headDim = c.headDim
         dims = c.ropeDimensionCount
         thetaScale = powf(c.ropeFreqBase, -2 / Float(c.ropeDimensionCount))
+        freqScale = c.ropeFreqScale
+        self.freqFactors = freqFactors
     }
 
     /// Rotates each of `heads` vectors of `x` (heads × headDim) for `position`.
@@ -16,8 +22,9 @@ struct RopeTable: Sendable {
         var theta = Float(position)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: dims) { cs in
             for i in stride(from: 0, to: dims, by: 2) {
-                cs[i] = cosf(theta)
-                cs[i + 1] = sinf(theta)
+                let t = freqScale * (freqFactors.map { theta / $0[i / 2] } ?? theta)
+                cs[i] = cosf(t)
+                cs[i + 1] = sinf(t)
                 theta *= thetaScale
             }
             for h in 0..<heads {
