@@ -1,6 +1,6 @@
 // Vector helpers for attention over an F16 KV cache: scalar references and AVX2/F16C versions with the
 // same rounding (F16C conversions round to nearest even, like rf_fp32_to_fp16; FMA like fmaf).
-#include "kernels_internal.h"
+#include "avx2_helpers.h"
 #include <math.h>
 #ifdef RF_X86
 #include <immintrin.h>
@@ -26,7 +26,6 @@ static void rf_axpy_f32_f16_ref(int n, float *o, const uint16_t *v, float w) {
 }
 
 #ifdef RF_X86
-#define RF_AVX2 __attribute__((target("avx2,fma,f16c")))
 RF_AVX2 static void rf_f16_scale_avx2(int n, uint16_t *acc, float s) {
     const __m256 vs = _mm256_set1_ps(s);
     int i = 0;
@@ -53,11 +52,7 @@ RF_AVX2 static float rf_dot_f32_f16_avx2(int n, const float *q, const uint16_t *
         a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i))), a0);
         a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i + 8))), a1);
     }
-    a0 = _mm256_add_ps(a0, a1);
-    __m128 r = _mm_add_ps(_mm256_extractf128_ps(a0, 1), _mm256_castps256_ps128(a0));
-    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-    r = _mm_add_ss(r, _mm_movehdup_ps(r));
-    return _mm_cvtss_f32(r) + rf_dot_f32_f16_ref(n - i, q + i, k + i);
+    return rf_hsum_f32_8(_mm256_add_ps(a0, a1)) + rf_dot_f32_f16_ref(n - i, q + i, k + i);
 }
 RF_AVX2 static void rf_axpy_f32_f16_avx2(int n, float *o, const uint16_t *v, float w) {
     const __m256 vw = _mm256_set1_ps(w);

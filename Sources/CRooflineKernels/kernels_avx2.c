@@ -1,18 +1,7 @@
 // AVX2 + FMA + F16C kernels (x86-64), compiled with target attributes and chosen at run time.
 // Modeled on ggml-cpu/arch/x86/quants.c (quantize_row_q8_0, ggml_vec_dot_q4_1_q8_1, ...).
-#include "kernels_internal.h"
+#include "avx2_helpers.h"
 #ifdef RF_X86
-#include <immintrin.h>
-
-#define RF_AVX2 __attribute__((target("avx2,fma,f16c")))
-
-RF_AVX2 static inline float hsum_f32_8(__m256 x) {
-    __m128 res = _mm256_extractf128_ps(x, 1);
-    res = _mm_add_ps(res, _mm256_castps256_ps128(x));
-    res = _mm_add_ps(res, _mm_movehl_ps(res, res));
-    res = _mm_add_ss(res, _mm_movehdup_ps(res));
-    return _mm_cvtss_f32(res);
-}
 
 RF_AVX2 static inline int hsum_i32_8(__m256i a) {
     __m128i sum128 = _mm_add_epi32(_mm256_castsi256_si128(a), _mm256_extractf128_si256(a, 1));
@@ -23,13 +12,6 @@ RF_AVX2 static inline int hsum_i32_8(__m256i a) {
 }
 
 RF_AVX2 static inline float h2f(uint16_t h) { return _cvtsh_ss(h); }
-
-// 32 nibbles -> 32 bytes: low nibbles in bytes 0..15, high nibbles in 16..31.
-RF_AVX2 static inline __m256i bytes_from_nibbles_32(const uint8_t *rsi) {
-    const __m128i tmp = _mm_loadu_si128((const __m128i *)rsi);
-    const __m256i bytes = _mm256_insertf128_si256(_mm256_castsi128_si256(tmp), _mm_srli_epi16(tmp, 4), 1);
-    return _mm256_and_si256(_mm256_set1_epi8(0x0F), bytes);
-}
 
 // unsigned x signed bytes, summed to 8 floats
 RF_AVX2 static inline __m256 mul_sum_us8_pairs_float(const __m256i ax, const __m256i sy) {
@@ -105,11 +87,11 @@ RF_AVX2 float rf_vec_dot_q4_0_q8_0_avx2(int n, const void *vx, const void *vy) {
     const __m256i off = _mm256_set1_epi8(8);
     for (int i = 0; i < n / RF_QK; i++) {
         const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-        __m256i qx = _mm256_sub_epi8(bytes_from_nibbles_32(x[i].qs), off);
+        __m256i qx = _mm256_sub_epi8(rf_nibbles32(x[i].qs), off);
         __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
         acc = _mm256_fmadd_ps(d, mul_sum_i8_pairs_float(qx, qy), acc);
     }
-    return hsum_f32_8(acc);
+    return rf_hsum_f32_8(acc);
 }
 
 RF_AVX2 float rf_vec_dot_q4_1_q8_1_avx2(int n, const void *vx, const void *vy) {
@@ -119,11 +101,11 @@ RF_AVX2 float rf_vec_dot_q4_1_q8_1_avx2(int n, const void *vx, const void *vy) {
     for (int i = 0; i < n / RF_QK; i++) {
         summs += h2f(x[i].m) * h2f(y[i].s);
         const __m256 d = _mm256_mul_ps(_mm256_set1_ps(h2f(x[i].d)), _mm256_set1_ps(h2f(y[i].d)));
-        const __m256i qx = bytes_from_nibbles_32(x[i].qs);
+        const __m256i qx = rf_nibbles32(x[i].qs);
         const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
         acc = _mm256_fmadd_ps(d, mul_sum_us8_pairs_float(qx, qy), acc);
     }
-    return hsum_f32_8(acc) + summs;
+    return rf_hsum_f32_8(acc) + summs;
 }
 
 RF_AVX2 float rf_vec_dot_q8_0_q8_0_avx2(int n, const void *vx, const void *vy) {
@@ -135,7 +117,7 @@ RF_AVX2 float rf_vec_dot_q8_0_q8_0_avx2(int n, const void *vx, const void *vy) {
         const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
         acc = _mm256_fmadd_ps(d, mul_sum_i8_pairs_float(qx, qy), acc);
     }
-    return hsum_f32_8(acc);
+    return rf_hsum_f32_8(acc);
 }
 
 RF_AVX2 float rf_vec_dot_f16_f16_avx2(int n, const void *vx, const void *vy) {
@@ -146,7 +128,7 @@ RF_AVX2 float rf_vec_dot_f16_f16_avx2(int n, const void *vx, const void *vy) {
         a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i))), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(y + i))), a0);
         a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i + 8))), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(y + i + 8))), a1);
     }
-    float s = hsum_f32_8(_mm256_add_ps(a0, a1));
+    float s = rf_hsum_f32_8(_mm256_add_ps(a0, a1));
     for (; i < n; i++) s += h2f(x[i]) * h2f(y[i]);
     return s;
 }
@@ -163,7 +145,7 @@ RF_AVX2 float rf_vec_dot_bf16_bf16_avx2(int n, const void *vx, const void *vy) {
         a0 = _mm256_fmadd_ps(bf16x8(x + i), bf16x8(y + i), a0);
         a1 = _mm256_fmadd_ps(bf16x8(x + i + 8), bf16x8(y + i + 8), a1);
     }
-    float s = hsum_f32_8(_mm256_add_ps(a0, a1));
+    float s = rf_hsum_f32_8(_mm256_add_ps(a0, a1));
     for (; i < n; i++) s += rf_bf16_to_fp32(x[i]) * rf_bf16_to_fp32(y[i]);
     return s;
 }
@@ -176,7 +158,7 @@ RF_AVX2 float rf_vec_dot_f32_f32_avx2(int n, const void *vx, const void *vy) {
         a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), a0);
         a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8), a1);
     }
-    float s = hsum_f32_8(_mm256_add_ps(a0, a1));
+    float s = rf_hsum_f32_8(_mm256_add_ps(a0, a1));
     for (; i < n; i++) s += x[i] * y[i];
     return s;
 }

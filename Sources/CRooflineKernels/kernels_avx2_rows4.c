@@ -2,28 +2,8 @@
 // its scales are loaded once for all four rows, the four integer dot products are reduced together with
 // horizontal adds, and one FMA per block accumulates all four rows: about 4x less overhead per weight byte
 // than one row at a time (rf_vec_dot_*), which matters because decode is limited by these loops.
-#include "kernels_internal.h"
+#include "avx2_helpers.h"
 #ifdef RF_X86
-#include <immintrin.h>
-
-#define RF_AVX2 __attribute__((target("avx2,fma,f16c")))
-
-RF_AVX2 static inline __m256i nibbles32(const uint8_t *q) {
-    const __m128i t = _mm_loadu_si128((const __m128i *)q);
-    return _mm256_and_si256(_mm256_set1_epi8(0x0F), _mm256_insertf128_si256(_mm256_castsi128_si256(t), _mm_srli_epi16(t, 4), 1));
-}
-
-// per 128-bit lane: [sum(a), sum(b), sum(c), sum(d)] of that lane's four int32s
-RF_AVX2 static inline __m256i reduce4(__m256i a, __m256i b, __m256i c, __m256i d) {
-    return _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
-}
-
-// The first 32 bits of block i of each of the four rows, as eight halves converted to floats and
-// reordered to [h0 of rows 0..3, h1 of rows 0..3] (Q4_1: [d0..d3, m0..m3]; others: [d0..d3, junk]).
-#define RF_HEADS4(w0, w1, w2, w3, i) \
-    _mm256_permutevar8x32_ps(_mm256_cvtph_ps(_mm_setr_epi32(*(const int *)&(w0)[i], *(const int *)&(w1)[i], \
-                                                             *(const int *)&(w2)[i], *(const int *)&(w3)[i])), \
-                             _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7))
 
 RF_AVX2 static inline void store4(float *out, __m256 acc, __m128 extra) {
     __m128 r = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
@@ -39,14 +19,14 @@ RF_AVX2 void rf_vec_dot4_q4_1_q8_1_avx2(int n, const void *vw, size_t rb, const 
     __m128 summ = _mm_setzero_ps();
     for (int i = 0; i < n / RF_QK; i++) {
         const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-        const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(nibbles32(w0[i].qs), qy), ones);
-        const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(nibbles32(w1[i].qs), qy), ones);
-        const __m256i p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(nibbles32(w2[i].qs), qy), ones);
-        const __m256i p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(nibbles32(w3[i].qs), qy), ones);
+        const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(rf_nibbles32(w0[i].qs), qy), ones);
+        const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(rf_nibbles32(w1[i].qs), qy), ones);
+        const __m256i p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(rf_nibbles32(w2[i].qs), qy), ones);
+        const __m256i p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(rf_nibbles32(w3[i].qs), qy), ones);
         const __m256 dm = RF_HEADS4(w0, w1, w2, w3, i);
         const __m128 ys = _mm_cvtph_ps(_mm_cvtsi32_si128(*(const int *)&y[i]));
         const __m128 s4 = _mm_mul_ps(_mm256_castps256_ps128(dm), _mm_broadcastss_ps(ys));
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(reduce4(p0, p1, p2, p3)), _mm256_set_m128(s4, s4), acc);
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(rf_reduce4(p0, p1, p2, p3)), _mm256_set_m128(s4, s4), acc);
         summ = _mm_fmadd_ps(_mm256_extractf128_ps(dm, 1), _mm_permute_ps(ys, 0x55), summ);
     }
     store4(out, acc, summ);
@@ -62,12 +42,12 @@ RF_AVX2 void rf_vec_dot4_q4_0_q8_0_avx2(int n, const void *vw, size_t rb, const 
         const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
         // (n - 8)·y = n·y - 8·Σy, with Σy taken once for all four rows
         const __m256i sy = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, qy), ones);
-        const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(nibbles32(w0[i].qs), qy), ones);
-        const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(nibbles32(w1[i].qs), qy), ones);
-        const __m256i p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(nibbles32(w2[i].qs), qy), ones);
-        const __m256i p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(nibbles32(w3[i].qs), qy), ones);
-        const __m256i s = reduce4(sy, sy, sy, sy);
-        const __m256i dots = _mm256_sub_epi32(reduce4(p0, p1, p2, p3), _mm256_slli_epi32(s, 3));
+        const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(rf_nibbles32(w0[i].qs), qy), ones);
+        const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(rf_nibbles32(w1[i].qs), qy), ones);
+        const __m256i p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(rf_nibbles32(w2[i].qs), qy), ones);
+        const __m256i p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(rf_nibbles32(w3[i].qs), qy), ones);
+        const __m256i s = rf_reduce4(sy, sy, sy, sy);
+        const __m256i dots = _mm256_sub_epi32(rf_reduce4(p0, p1, p2, p3), _mm256_slli_epi32(s, 3));
         const __m128 d4 = _mm_mul_ps(_mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)), _mm_set1_ps(_cvtsh_ss(y[i].d)));
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_set_m128(d4, d4), acc);
     }
@@ -91,7 +71,7 @@ RF_AVX2 void rf_vec_dot4_q8_0_q8_0_avx2(int n, const void *vw, size_t rb, const 
         const __m256i p2 = dot_i8(_mm256_loadu_si256((const __m256i *)w2[i].qs), qy, ones);
         const __m256i p3 = dot_i8(_mm256_loadu_si256((const __m256i *)w3[i].qs), qy, ones);
         const __m128 d4 = _mm_mul_ps(_mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)), _mm_set1_ps(_cvtsh_ss(y[i].d)));
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(reduce4(p0, p1, p2, p3)), _mm256_set_m128(d4, d4), acc);
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(rf_reduce4(p0, p1, p2, p3)), _mm256_set_m128(d4, d4), acc);
     }
     store4(out, acc, _mm_setzero_ps());
 }

@@ -1,25 +1,8 @@
 // AVX2 tile kernels for prefill and batched decode: four weight rows × four activation rows per call.
 // Each weight block is unpacked once for four activations and each activation block loaded once for four
 // rows, so the unpacking and scale conversion that dominate the one-activation kernels are amortised 4×.
-#include "kernels_internal.h"
+#include "avx2_helpers.h"
 #ifdef RF_X86
-#include <immintrin.h>
-
-#define RF_AVX2 __attribute__((target("avx2,fma,f16c")))
-
-RF_AVX2 static inline __m256i t_nibbles32(const uint8_t *q) {
-    const __m128i t = _mm_loadu_si128((const __m128i *)q);
-    return _mm256_and_si256(_mm256_set1_epi8(0x0F), _mm256_insertf128_si256(_mm256_castsi128_si256(t), _mm_srli_epi16(t, 4), 1));
-}
-
-RF_AVX2 static inline __m256i t_reduce4(__m256i a, __m256i b, __m256i c, __m256i d) {
-    return _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
-}
-
-#define RF_HEADS4T(w0, w1, w2, w3, i) \
-    _mm256_permutevar8x32_ps(_mm256_cvtph_ps(_mm_setr_epi32(*(const int *)&(w0)[i], *(const int *)&(w1)[i], \
-                                                             *(const int *)&(w2)[i], *(const int *)&(w3)[i])), \
-                             _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7))
 
 // out[c * out_stride + r] for rows r < 4 (w_row_bytes apart) and activations c < 4 (x_stride bytes apart).
 RF_AVX2 void rf_tile4x4_q4_1_q8_1_avx2(int n, const void *vw, size_t rb, const void *vx, size_t xs, float *out, size_t out_stride) {
@@ -31,13 +14,13 @@ RF_AVX2 void rf_tile4x4_q4_1_q8_1_avx2(int n, const void *vw, size_t rb, const v
     __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
     __m128 summ[4] = { _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps() };
     for (int i = 0; i < n / RF_QK; i++) {
-        const __m256i q0 = t_nibbles32(w0[i].qs), q1 = t_nibbles32(w1[i].qs), q2 = t_nibbles32(w2[i].qs), q3 = t_nibbles32(w3[i].qs);
-        const __m256 dm = RF_HEADS4T(w0, w1, w2, w3, i);
+        const __m256i q0 = rf_nibbles32(w0[i].qs), q1 = rf_nibbles32(w1[i].qs), q2 = rf_nibbles32(w2[i].qs), q3 = rf_nibbles32(w3[i].qs);
+        const __m256 dm = RF_HEADS4(w0, w1, w2, w3, i);
         const __m128 d4 = _mm256_castps256_ps128(dm), m4 = _mm256_extractf128_ps(dm, 1);
         for (int c = 0; c < 4; c++) {
             const __m256i qy = _mm256_loadu_si256((const __m256i *)y[c][i].qs);
             const __m128 ys = _mm_cvtph_ps(_mm_cvtsi32_si128(*(const int *)&y[c][i]));
-            const __m256i p = t_reduce4(_mm256_madd_epi16(_mm256_maddubs_epi16(q0, qy), ones), _mm256_madd_epi16(_mm256_maddubs_epi16(q1, qy), ones),
+            const __m256i p = rf_reduce4(_mm256_madd_epi16(_mm256_maddubs_epi16(q0, qy), ones), _mm256_madd_epi16(_mm256_maddubs_epi16(q1, qy), ones),
                                         _mm256_madd_epi16(_mm256_maddubs_epi16(q2, qy), ones), _mm256_madd_epi16(_mm256_maddubs_epi16(q3, qy), ones));
             const __m128 s4 = _mm_mul_ps(d4, _mm_broadcastss_ps(ys));
             acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set_m128(s4, s4), acc[c]);
@@ -58,14 +41,14 @@ RF_AVX2 void rf_tile4x4_q4_0_q8_0_avx2(int n, const void *vw, size_t rb, const v
     const __m256i ones = _mm256_set1_epi16(1), ones8 = _mm256_set1_epi8(1);
     __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
     for (int i = 0; i < n / RF_QK; i++) {
-        const __m256i q0 = t_nibbles32(w0[i].qs), q1 = t_nibbles32(w1[i].qs), q2 = t_nibbles32(w2[i].qs), q3 = t_nibbles32(w3[i].qs);
-        const __m128 d4 = _mm256_castps256_ps128(RF_HEADS4T(w0, w1, w2, w3, i));
+        const __m256i q0 = rf_nibbles32(w0[i].qs), q1 = rf_nibbles32(w1[i].qs), q2 = rf_nibbles32(w2[i].qs), q3 = rf_nibbles32(w3[i].qs);
+        const __m128 d4 = _mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i));
         for (int c = 0; c < 4; c++) {
             const __m256i qy = _mm256_loadu_si256((const __m256i *)y[c][i].qs);
             const __m256i sy = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, qy), ones);
-            const __m256i p = t_reduce4(_mm256_madd_epi16(_mm256_maddubs_epi16(q0, qy), ones), _mm256_madd_epi16(_mm256_maddubs_epi16(q1, qy), ones),
+            const __m256i p = rf_reduce4(_mm256_madd_epi16(_mm256_maddubs_epi16(q0, qy), ones), _mm256_madd_epi16(_mm256_maddubs_epi16(q1, qy), ones),
                                         _mm256_madd_epi16(_mm256_maddubs_epi16(q2, qy), ones), _mm256_madd_epi16(_mm256_maddubs_epi16(q3, qy), ones));
-            const __m256i dots = _mm256_sub_epi32(p, _mm256_slli_epi32(t_reduce4(sy, sy, sy, sy), 3));
+            const __m256i dots = _mm256_sub_epi32(p, _mm256_slli_epi32(rf_reduce4(sy, sy, sy, sy), 3));
             const __m128 s4 = _mm_mul_ps(d4, _mm_set1_ps(_cvtsh_ss(y[c][i].d)));
             acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_set_m128(s4, s4), acc[c]);
         }
@@ -87,10 +70,10 @@ RF_AVX2 void rf_tile4x4_q8_0_q8_0_avx2(int n, const void *vw, size_t rb, const v
         const __m256i x0 = _mm256_loadu_si256((const __m256i *)w0[i].qs), x1 = _mm256_loadu_si256((const __m256i *)w1[i].qs);
         const __m256i x2 = _mm256_loadu_si256((const __m256i *)w2[i].qs), x3 = _mm256_loadu_si256((const __m256i *)w3[i].qs);
         const __m256i a0 = _mm256_sign_epi8(x0, x0), a1 = _mm256_sign_epi8(x1, x1), a2 = _mm256_sign_epi8(x2, x2), a3 = _mm256_sign_epi8(x3, x3);
-        const __m128 d4 = _mm256_castps256_ps128(RF_HEADS4T(w0, w1, w2, w3, i));
+        const __m128 d4 = _mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i));
         for (int c = 0; c < 4; c++) {
             const __m256i qy = _mm256_loadu_si256((const __m256i *)y[c][i].qs);
-            const __m256i p = t_reduce4(_mm256_madd_epi16(_mm256_maddubs_epi16(a0, _mm256_sign_epi8(qy, x0)), ones),
+            const __m256i p = rf_reduce4(_mm256_madd_epi16(_mm256_maddubs_epi16(a0, _mm256_sign_epi8(qy, x0)), ones),
                                         _mm256_madd_epi16(_mm256_maddubs_epi16(a1, _mm256_sign_epi8(qy, x1)), ones),
                                         _mm256_madd_epi16(_mm256_maddubs_epi16(a2, _mm256_sign_epi8(qy, x2)), ones),
                                         _mm256_madd_epi16(_mm256_maddubs_epi16(a3, _mm256_sign_epi8(qy, x3)), ones));

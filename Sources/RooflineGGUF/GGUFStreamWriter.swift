@@ -79,15 +79,7 @@ public final class GGUFStreamWriter {
     }
 
     private func write(_ bytes: [UInt8]) throws(GGUFError) {
-        var done = 0
-        let ok: Bool = bytes.withUnsafeBytes { raw in
-            while done < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n <= 0 { if errno == EINTR { continue }; return false }
-                done += n
-            }
-            return true
-        }
+        let ok = writeAll(fd, bytes)
         guard ok else {
             let r = String(cString: strerror(errno))
             abandon()

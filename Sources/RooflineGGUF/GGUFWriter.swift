@@ -137,15 +137,7 @@ public enum AtomicFile {
         let tmp = path + ".tmp-\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
-        var written = 0
-        let ok: Bool = bytes.withUnsafeBytes { raw in
-            while written < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
-                if n <= 0 { if errno == EINTR { continue }; return false }
-                written += n
-            }
-            return true
-        }
+        let ok = writeAll(fd, bytes)
         let reason = ok ? "" : String(cString: strerror(errno))
         close(fd)
         guard ok else { unlink(tmp); throw .writeFailed(path: path, reason: reason) }
@@ -154,5 +146,18 @@ public enum AtomicFile {
             unlink(tmp)
             throw .writeFailed(path: path, reason: r)
         }
+    }
+}
+
+/// Writes all of `bytes` to `fd`, retrying short writes and EINTR; false on error (errno says why).
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    bytes.withUnsafeBytes { raw in
+        var done = 0
+        while done < raw.count {
+            let n = write(fd, raw.baseAddress! + done, raw.count - done)
+            if n <= 0 { if errno == EINTR { continue }; return false }
+            done += n
+        }
+        return true
     }
 }

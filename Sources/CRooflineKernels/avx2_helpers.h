@@ -1,0 +1,36 @@
+// Small AVX2 helpers shared by the x86 kernel files (each compiled with the same target attribute).
+#ifndef CROOFLINE_AVX2_HELPERS_H
+#define CROOFLINE_AVX2_HELPERS_H
+#include "kernels_internal.h"
+#ifdef RF_X86
+#include <immintrin.h>
+
+#define RF_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+RF_AVX2 static inline float rf_hsum_f32_8(__m256 x) {
+    __m128 res = _mm256_extractf128_ps(x, 1);
+    res = _mm_add_ps(res, _mm256_castps256_ps128(x));
+    res = _mm_add_ps(res, _mm_movehl_ps(res, res));
+    res = _mm_add_ss(res, _mm_movehdup_ps(res));
+    return _mm_cvtss_f32(res);
+}
+
+// 32 nibbles -> 32 bytes: low nibbles in bytes 0..15, high nibbles in 16..31 (ggml's block order).
+RF_AVX2 static inline __m256i rf_nibbles32(const uint8_t *q) {
+    const __m128i t = _mm_loadu_si128((const __m128i *)q);
+    return _mm256_and_si256(_mm256_set1_epi8(0x0F), _mm256_insertf128_si256(_mm256_castsi128_si256(t), _mm_srli_epi16(t, 4), 1));
+}
+
+// per 128-bit lane: [sum(a), sum(b), sum(c), sum(d)] of that lane's four int32s
+RF_AVX2 static inline __m256i rf_reduce4(__m256i a, __m256i b, __m256i c, __m256i d) {
+    return _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
+}
+
+// The first 32 bits of block i of each of four rows, as eight halves converted to floats and reordered to
+// [h0 of rows 0..3, h1 of rows 0..3] (Q4_1: [d0..d3, m0..m3]; Q4_0/Q8_0: [d0..d3, unused]).
+#define RF_HEADS4(w0, w1, w2, w3, i) \
+    _mm256_permutevar8x32_ps(_mm256_cvtph_ps(_mm_setr_epi32(*(const int *)&(w0)[i], *(const int *)&(w1)[i], \
+                                                             *(const int *)&(w2)[i], *(const int *)&(w3)[i])), \
+                             _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7))
+#endif
+#endif
