@@ -14,10 +14,10 @@ public final class KVCache: @unchecked Sendable {
         self.capacity = max(1, capacity)
         kvDim = config.kvDim
         let n = layers * self.capacity * kvDim
+        // Left uninitialised on purpose: pages are committed only as positions are written (a 4096-token cache
+        // for the default model is 94 MB), and nothing reads past `count`.
         keys = .allocate(capacity: n)
         values = .allocate(capacity: n)
-        keys.initialize(repeating: 0, count: n)
-        values.initialize(repeating: 0, count: n)
     }
 
     deinit {
