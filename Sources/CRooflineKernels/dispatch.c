@@ -7,7 +7,11 @@ static _Atomic int g_path = -2;
 int rf_cpu_best_path(void) {
 #ifdef RF_X86
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return RF_PATH_AVX2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+            __builtin_cpu_supports("avx512vnni")) return RF_PATH_AVX512VNNI;
+        return RF_PATH_AVX2;
+    }
 #endif
     return RF_PATH_SCALAR;
 }
@@ -29,6 +33,7 @@ const char *rf_path_name(int path) {
     switch (path) {
     case RF_PATH_SCALAR: return "scalar";
     case RF_PATH_AVX2: return "avx2";
+    case RF_PATH_AVX512VNNI: return "avx512vnni";
     default: return "unknown";
     }
 }
@@ -108,6 +113,14 @@ rf_vec_dot_fn rf_get_vec_dot(int type, int path) {
 rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
     if (path < 0) path = rf_get_path();
 #ifdef RF_X86
+    if (path >= RF_PATH_AVX512VNNI) {
+        switch (type) {
+        case RF_Q4_0: return rf_vec_dot4_q4_0_q8_0_vnni;
+        case RF_Q4_1: return rf_vec_dot4_q4_1_q8_1_vnni;
+        case RF_Q8_0: return rf_vec_dot4_q8_0_q8_0_vnni;
+        default: break;
+        }
+    }
     if (path >= RF_PATH_AVX2) {
         switch (type) {
         case RF_Q4_0: return rf_vec_dot4_q4_0_q8_0_avx2;
@@ -124,6 +137,14 @@ rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
 rf_tile4x4_fn rf_get_tile4x4(int type, int path) {
     if (path < 0) path = rf_get_path();
 #ifdef RF_X86
+    if (path >= RF_PATH_AVX512VNNI) {
+        switch (type) {
+        case RF_Q4_0: return rf_tile4x4_q4_0_q8_0_vnni;
+        case RF_Q4_1: return rf_tile4x4_q4_1_q8_1_vnni;
+        case RF_Q8_0: return rf_tile4x4_q8_0_q8_0_vnni;
+        default: break;
+        }
+    }
     if (path >= RF_PATH_AVX2) {
         switch (type) {
         case RF_Q4_0: return rf_tile4x4_q4_0_q8_0_avx2;

@@ -1,78 +1,9 @@
-// AVX2 kernels that multiply four consecutive weight rows by one activation row. The activation block and
-// its scales are loaded once for all four rows, the four integer dot products are reduced together with
-// horizontal adds, and one FMA per block accumulates all four rows: about 4x less overhead per weight byte
-// than one row at a time (rf_vec_dot_*), which matters because decode is limited by these loops.
+// The four-row and 4x4-tile kernels for AVX2 (maddubs + madd for the byte products).
 #include "avx2_helpers.h"
 #ifdef RF_X86
-
-RF_AVX2 static inline void store4(float *out, __m256 acc, __m128 extra) {
-    __m128 r = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-    _mm_storeu_ps(out, _mm_add_ps(r, extra));
-}
-
-RF_AVX2 void rf_vec_dot4_q4_1_q8_1_avx2(int n, const void *vw, size_t rb, const void *vy, float *out) {
-    const rf_block_q4_1 *w0 = vw, *w1 = (const void *)((const char *)vw + rb);
-    const rf_block_q4_1 *w2 = (const void *)((const char *)vw + 2 * rb), *w3 = (const void *)((const char *)vw + 3 * rb);
-    const rf_block_q8_1 *y = vy;
-    const __m256i ones = _mm256_set1_epi16(1);
-    __m256 acc = _mm256_setzero_ps();
-    __m128 summ = _mm_setzero_ps();
-    for (int i = 0; i < n / RF_QK; i++) {
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-        const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(rf_nibbles32(w0[i].qs), qy), ones);
-        const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(rf_nibbles32(w1[i].qs), qy), ones);
-        const __m256i p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(rf_nibbles32(w2[i].qs), qy), ones);
-        const __m256i p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(rf_nibbles32(w3[i].qs), qy), ones);
-        const __m256 dm = RF_HEADS4(w0, w1, w2, w3, i);
-        const __m128 ys = _mm_cvtph_ps(_mm_cvtsi32_si128(*(const int *)&y[i]));
-        const __m128 s4 = _mm_mul_ps(_mm256_castps256_ps128(dm), _mm_broadcastss_ps(ys));
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(rf_reduce4(p0, p1, p2, p3)), _mm256_set_m128(s4, s4), acc);
-        summ = _mm_fmadd_ps(_mm256_extractf128_ps(dm, 1), _mm_permute_ps(ys, 0x55), summ);
-    }
-    store4(out, acc, summ);
-}
-
-RF_AVX2 void rf_vec_dot4_q4_0_q8_0_avx2(int n, const void *vw, size_t rb, const void *vy, float *out) {
-    const rf_block_q4_0 *w0 = vw, *w1 = (const void *)((const char *)vw + rb);
-    const rf_block_q4_0 *w2 = (const void *)((const char *)vw + 2 * rb), *w3 = (const void *)((const char *)vw + 3 * rb);
-    const rf_block_q8_0 *y = vy;
-    const __m256i ones = _mm256_set1_epi16(1), ones8 = _mm256_set1_epi8(1);
-    __m256 acc = _mm256_setzero_ps();
-    for (int i = 0; i < n / RF_QK; i++) {
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-        // (n - 8)·y = n·y - 8·Σy, with Σy taken once for all four rows
-        const __m256i sy = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, qy), ones);
-        const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(rf_nibbles32(w0[i].qs), qy), ones);
-        const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(rf_nibbles32(w1[i].qs), qy), ones);
-        const __m256i p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(rf_nibbles32(w2[i].qs), qy), ones);
-        const __m256i p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(rf_nibbles32(w3[i].qs), qy), ones);
-        const __m256i s = rf_reduce4(sy, sy, sy, sy);
-        const __m256i dots = _mm256_sub_epi32(rf_reduce4(p0, p1, p2, p3), _mm256_slli_epi32(s, 3));
-        const __m128 d4 = _mm_mul_ps(_mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)), _mm_set1_ps(_cvtsh_ss(y[i].d)));
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_set_m128(d4, d4), acc);
-    }
-    store4(out, acc, _mm_setzero_ps());
-}
-
-RF_AVX2 static inline __m256i dot_i8(__m256i x, __m256i y, __m256i ones) {
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x)), ones);
-}
-
-RF_AVX2 void rf_vec_dot4_q8_0_q8_0_avx2(int n, const void *vw, size_t rb, const void *vy, float *out) {
-    const rf_block_q8_0 *w0 = vw, *w1 = (const void *)((const char *)vw + rb);
-    const rf_block_q8_0 *w2 = (const void *)((const char *)vw + 2 * rb), *w3 = (const void *)((const char *)vw + 3 * rb);
-    const rf_block_q8_0 *y = vy;
-    const __m256i ones = _mm256_set1_epi16(1);
-    __m256 acc = _mm256_setzero_ps();
-    for (int i = 0; i < n / RF_QK; i++) {
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-        const __m256i p0 = dot_i8(_mm256_loadu_si256((const __m256i *)w0[i].qs), qy, ones);
-        const __m256i p1 = dot_i8(_mm256_loadu_si256((const __m256i *)w1[i].qs), qy, ones);
-        const __m256i p2 = dot_i8(_mm256_loadu_si256((const __m256i *)w2[i].qs), qy, ones);
-        const __m256i p3 = dot_i8(_mm256_loadu_si256((const __m256i *)w3[i].qs), qy, ones);
-        const __m128 d4 = _mm_mul_ps(_mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)), _mm_set1_ps(_cvtsh_ss(y[i].d)));
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(rf_reduce4(p0, p1, p2, p3)), _mm256_set_m128(d4, d4), acc);
-    }
-    store4(out, acc, _mm_setzero_ps());
-}
+#define RF_KTARGET RF_AVX2
+#define RF_KFN(name) name##_avx2
+#define RF_DOTUS(u, s) _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1))
+#include "kernels_rows4_impl.h"
+#include "kernels_tile4x4_impl.h"
 #endif

@@ -5,6 +5,7 @@ import RooflineGGUF
 public enum KernelPath: Int32, Sendable, CaseIterable, CustomStringConvertible {
     case scalar = 0
     case avx2 = 1
+    case avx512vnni = 2
 
     /// The best path this CPU supports.
     public static var best: KernelPath { KernelPath(rawValue: rf_cpu_best_path()) ?? .scalar }

@@ -20,7 +20,7 @@ typedef struct { uint16_t d; int8_t qs[32]; } rf_block_q8_0;             // 8.5 
 typedef struct { uint16_t d; uint16_t s; int8_t qs[32]; } rf_block_q8_1;  // 9.0 bpw (s = d * sum(qs))
 
 // Kernel paths, best last. RF_PATH_AUTO picks the best the CPU supports.
-enum { RF_PATH_SCALAR = 0, RF_PATH_AVX2 = 1, RF_PATH_AUTO = -1 };
+enum { RF_PATH_SCALAR = 0, RF_PATH_AVX2 = 1, RF_PATH_AVX512VNNI = 2, RF_PATH_AUTO = -1 };
 
 int rf_cpu_best_path(void);
 /// Selects the kernel path used by rf_get_* and rf_matmul (clamped to what the CPU supports). Returns the path in force.

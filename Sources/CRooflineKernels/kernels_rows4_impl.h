@@ -1,0 +1,74 @@
+// Four weight rows × one activation row (decode), instantiated per instruction set by the including file,
+// which defines RF_KTARGET (target attribute), RF_KFN(name) (suffixes the name) and RF_DOTUS(u, s) (eight
+// int32 sums of unsigned × signed byte products). The activation block and its scales are loaded once for
+// all four rows, the four integer dot products are reduced together with horizontal adds, and one FMA per
+// block accumulates all four rows. No include guard: included once per instantiation.
+
+RF_KTARGET static inline void RF_KFN(store4)(float *out, __m256 acc, __m128 extra) {
+    __m128 r = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    _mm_storeu_ps(out, _mm_add_ps(r, extra));
+}
+
+RF_KTARGET void RF_KFN(rf_vec_dot4_q4_1_q8_1)(int n, const void *vw, size_t rb, const void *vy, float *out) {
+    const rf_block_q4_1 *w0 = vw, *w1 = (const void *)((const char *)vw + rb);
+    const rf_block_q4_1 *w2 = (const void *)((const char *)vw + 2 * rb), *w3 = (const void *)((const char *)vw + 3 * rb);
+    const rf_block_q8_1 *y = vy;
+    __m256 acc = _mm256_setzero_ps();
+    __m128 summ = _mm_setzero_ps();
+    for (int i = 0; i < n / RF_QK; i++) {
+        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
+        const __m256i p0 = RF_DOTUS(rf_nibbles32(w0[i].qs), qy);
+        const __m256i p1 = RF_DOTUS(rf_nibbles32(w1[i].qs), qy);
+        const __m256i p2 = RF_DOTUS(rf_nibbles32(w2[i].qs), qy);
+        const __m256i p3 = RF_DOTUS(rf_nibbles32(w3[i].qs), qy);
+        const __m256 dm = RF_HEADS4(w0, w1, w2, w3, i);
+        const __m128 ys = _mm_cvtph_ps(_mm_cvtsi32_si128(*(const int *)&y[i]));
+        const __m128 s4 = _mm_mul_ps(_mm256_castps256_ps128(dm), _mm_broadcastss_ps(ys));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(rf_reduce4(p0, p1, p2, p3)), _mm256_set_m128(s4, s4), acc);
+        summ = _mm_fmadd_ps(_mm256_extractf128_ps(dm, 1), _mm_permute_ps(ys, 0x55), summ);
+    }
+    RF_KFN(store4)(out, acc, summ);
+}
+
+RF_KTARGET void RF_KFN(rf_vec_dot4_q4_0_q8_0)(int n, const void *vw, size_t rb, const void *vy, float *out) {
+    const rf_block_q4_0 *w0 = vw, *w1 = (const void *)((const char *)vw + rb);
+    const rf_block_q4_0 *w2 = (const void *)((const char *)vw + 2 * rb), *w3 = (const void *)((const char *)vw + 3 * rb);
+    const rf_block_q8_0 *y = vy;
+    const __m256i ones8 = _mm256_set1_epi8(1);
+    __m256 acc = _mm256_setzero_ps();
+    for (int i = 0; i < n / RF_QK; i++) {
+        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
+        // (n - 8)·y = n·y - 8·Σy, with Σy taken once for all four rows
+        const __m256i sy = RF_DOTUS(ones8, qy);
+        const __m256i p0 = RF_DOTUS(rf_nibbles32(w0[i].qs), qy);
+        const __m256i p1 = RF_DOTUS(rf_nibbles32(w1[i].qs), qy);
+        const __m256i p2 = RF_DOTUS(rf_nibbles32(w2[i].qs), qy);
+        const __m256i p3 = RF_DOTUS(rf_nibbles32(w3[i].qs), qy);
+        const __m256i s = rf_reduce4(sy, sy, sy, sy);
+        const __m256i dots = _mm256_sub_epi32(rf_reduce4(p0, p1, p2, p3), _mm256_slli_epi32(s, 3));
+        const __m128 d4 = _mm_mul_ps(_mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)), _mm_set1_ps(_cvtsh_ss(y[i].d)));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_set_m128(d4, d4), acc);
+    }
+    RF_KFN(store4)(out, acc, _mm_setzero_ps());
+}
+
+RF_KTARGET static inline __m256i RF_KFN(dot_i8)(__m256i x, __m256i y) {
+    return RF_DOTUS(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+}
+
+RF_KTARGET void RF_KFN(rf_vec_dot4_q8_0_q8_0)(int n, const void *vw, size_t rb, const void *vy, float *out) {
+    const rf_block_q8_0 *w0 = vw, *w1 = (const void *)((const char *)vw + rb);
+    const rf_block_q8_0 *w2 = (const void *)((const char *)vw + 2 * rb), *w3 = (const void *)((const char *)vw + 3 * rb);
+    const rf_block_q8_0 *y = vy;
+    __m256 acc = _mm256_setzero_ps();
+    for (int i = 0; i < n / RF_QK; i++) {
+        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
+        const __m256i p0 = RF_KFN(dot_i8)(_mm256_loadu_si256((const __m256i *)w0[i].qs), qy);
+        const __m256i p1 = RF_KFN(dot_i8)(_mm256_loadu_si256((const __m256i *)w1[i].qs), qy);
+        const __m256i p2 = RF_KFN(dot_i8)(_mm256_loadu_si256((const __m256i *)w2[i].qs), qy);
+        const __m256i p3 = RF_KFN(dot_i8)(_mm256_loadu_si256((const __m256i *)w3[i].qs), qy);
+        const __m128 d4 = _mm_mul_ps(_mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)), _mm_set1_ps(_cvtsh_ss(y[i].d)));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(rf_reduce4(p0, p1, p2, p3)), _mm256_set_m128(d4, d4), acc);
+    }
+    RF_KFN(store4)(out, acc, _mm_setzero_ps());
+}
