@@ -52,8 +52,7 @@ extension Engine {
         var history = prompt
         var generated: [Int32] = []
         var decoder = StreamingDecoder()
-        var text = ""
-        var emitted = 0  // characters of `text` already handed to onText
+        var filter = StopStringFilter(stops: options.stop)
         var finish = FinishReason.length
         let clock = ContinuousClock()
 
@@ -71,17 +70,11 @@ extension Engine {
             if tokenizer.endOfGeneration.contains(next) { finish = .stop; break }
             generated.append(next)
             history.append(next)
-            text += decoder.append(tokenizer.piece(next))
-            if let cut = Self.firstStop(in: text, stops: options.stop) {
-                text = String(text[..<cut])
+            let shown = filter.append(decoder.append(tokenizer.piece(next)))
+            if !shown.isEmpty { onText(shown) }
+            if filter.stopped {
                 finish = .stop
                 break
-            }
-            let safe = text.count - Self.heldBack(text, stops: options.stop)
-            if safe > emitted {
-                let start = text.index(text.startIndex, offsetBy: emitted)
-                onText(String(text[start..<text.index(text.startIndex, offsetBy: safe)]))
-                emitted = safe
             }
             if generated.count >= maxNew { break }
             do {
@@ -91,31 +84,16 @@ extension Engine {
             }
             steps += 1
         }
-        if finish == .length { text += decoder.flush() }
-        if text.count > emitted { onText(String(text[text.index(text.startIndex, offsetBy: emitted)...])) }
+        if finish == .length {  // a character cut off by the token limit is shown repaired; at EOS it is dropped
+            let shown = filter.append(decoder.flush())
+            if !shown.isEmpty { onText(shown) }
+        }
+        let rest = filter.finish()
+        if !rest.isEmpty { onText(rest) }
+        let text = filter.text
         let decode = clock.now - t1
         return GenerationResult(text: text, tokens: generated, promptTokens: prompt.count, finishReason: finish,
                                 prefillSeconds: prefill.seconds, decodeSeconds: decode.seconds, decodeSteps: steps)
-    }
-
-    static func firstStop(in text: String, stops: [String]) -> String.Index? {
-        var best: String.Index?
-        for s in stops where !s.isEmpty {
-            if let r = text.range(of: s), best == nil || r.lowerBound < best! { best = r.lowerBound }
-        }
-        return best
-    }
-
-    /// How many trailing characters could still grow into a stop string.
-    static func heldBack(_ text: String, stops: [String]) -> Int {
-        var hold = 0
-        for s in stops where !s.isEmpty {
-            for n in stride(from: min(s.count - 1, text.count), to: 0, by: -1) where text.hasSuffix(s.prefix(n)) {
-                hold = max(hold, n)
-                break
-            }
-        }
-        return hold
     }
 }
 
