@@ -29,11 +29,11 @@ let package = Package(
             "RooflineEngine", "RooflineQuant", "RooflinePlanner",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "RooflineTestSupport", dependencies: ["RooflineGGUF", "RooflineQuant"], path: "Tests/RooflineTestSupport"),
+        .target(name: "RooflineTestSupport", dependencies: ["RooflineGGUF", "RooflineQuant", "RooflineEngine"], path: "Tests/RooflineTestSupport"),
         .testTarget(name: "RooflineGGUFTests", dependencies: ["RooflineGGUF", "RooflineTestSupport"]),
         .testTarget(name: "RooflineQuantTests", dependencies: ["RooflineQuant", "RooflineGGUF", "RooflineTestSupport"]),
         .testTarget(name: "RooflineTokenizerTests", dependencies: ["RooflineTokenizer", "RooflineSampling", "RooflineEngine", "RooflineTestSupport"]),
-        .testTarget(name: "RooflineCLITests", dependencies: ["RooflineTestSupport", "roofline"]),
+        .testTarget(name: "RooflineCLITests", dependencies: ["RooflineTestSupport", "RooflineEngine", "roofline"]),
         .testTarget(name: "RooflinePlannerTests", dependencies: ["RooflinePlanner", "RooflineGGUF"]),
         .testTarget(name: "RooflineEngineTests", dependencies: ["RooflineEngine", "RooflineModel", "RooflineQuant", "RooflineTokenizer", "RooflineGGUF", "RooflineSampling", "RooflineTestSupport"]),
     ]

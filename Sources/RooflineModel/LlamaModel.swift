@@ -37,13 +37,7 @@ public final class LlamaModel: @unchecked Sendable {
     /// Runs `tokens` at positions `cache.count...` and appends them to the cache.
     /// `logits` receives `(tokens.count, vocab)` rows when `allLogits`, else one row for the last token.
     public func forward(tokens: [Int32], cache: KVCache, logits: UnsafeMutablePointer<Float>, allLogits: Bool) throws(ModelError) {
-        guard cache.count + tokens.count <= cache.capacity else {
-            throw .contextFull(needed: cache.count + tokens.count, capacity: cache.capacity)
-        }
-        guard cache.capacity <= scratch.maxContext else {
-            throw .contextFull(needed: cache.capacity, capacity: scratch.maxContext)
-        }
-        for t in tokens where t < 0 || Int(t) >= config.vocabSize { throw .invalidToken(t, vocabSize: config.vocabSize) }
+        try validate(tokens, cache)
         lock.lock()
         defer { lock.unlock() }
         var start = 0
@@ -58,6 +52,15 @@ public final class LlamaModel: @unchecked Sendable {
             }
             start += n
         }
+    }
+
+    /// Checks that `tokens` fit `cache` and this model's buffers and are all in the vocabulary.
+    private func validate(_ tokens: [Int32], _ cache: KVCache) throws(ModelError) {
+        guard cache.count + tokens.count <= cache.capacity else {
+            throw .contextFull(needed: cache.count + tokens.count, capacity: cache.capacity)
+        }
+        guard cache.capacity <= scratch.maxContext else { throw .contextFull(needed: cache.capacity, capacity: scratch.maxContext) }
+        for t in tokens where t < 0 || Int(t) >= config.vocabSize { throw .invalidToken(t, vocabSize: config.vocabSize) }
     }
 
     /// One sequence's rows in a chunk.
@@ -134,11 +137,7 @@ public final class LlamaModel: @unchecked Sendable {
     public func forward(batch: [BatchEntry], logits: UnsafeMutablePointer<Float>) throws(ModelError) {
         for e in batch {
             guard !e.tokens.isEmpty else { throw .invalidHyperparameter(key: "batch", value: "empty entry", reason: "every sequence needs at least one token") }
-            guard e.cache.count + e.tokens.count <= e.cache.capacity else {
-                throw .contextFull(needed: e.cache.count + e.tokens.count, capacity: e.cache.capacity)
-            }
-            guard e.cache.capacity <= scratch.maxContext else { throw .contextFull(needed: e.cache.capacity, capacity: scratch.maxContext) }
-            for t in e.tokens where t < 0 || Int(t) >= config.vocabSize { throw .invalidToken(t, vocabSize: config.vocabSize) }
+            try validate(e.tokens, e.cache)
         }
         guard Set(batch.map { ObjectIdentifier($0.cache) }).count == batch.count else {
             throw .invalidHyperparameter(key: "batch", value: "shared cache", reason: "each sequence needs its own KV cache")
@@ -187,12 +186,11 @@ public final class LlamaModel: @unchecked Sendable {
     /// Several matmuls over the same input: fused into one pool pass when their weights share an activation
     /// format (Q/K/V, gate/up), else one pass each.
     func matmul(_ ws: [(WeightMatrix, UnsafeMutablePointer<Float>)], _ x: UnsafeMutablePointer<Float>, rows: Int) {
-        let actTypes = ws.map { rf_vec_dot_type(Int32($0.0.type.rawValue)) }
-        guard actTypes.allSatisfy({ $0 == actTypes[0] }), ws.count <= Int(RF_MAX_PARTS) else {
+        let actType = rf_vec_dot_type(Int32(ws[0].0.type.rawValue))
+        guard ws.count <= Int(RF_MAX_PARTS), ws.allSatisfy({ rf_vec_dot_type(Int32($0.0.type.rawValue)) == actType }) else {
             for (w, out) in ws { matmul([(w, out)], x, rows: rows) }
             return
         }
-        let actType = actTypes[0]
         let cols = ws[0].0.cols
         let rowBytes = Int(rf_row_size(actType, Int64(cols)))
         let quant = rf_get_quantize(actType, kernelPath.rawValue)!

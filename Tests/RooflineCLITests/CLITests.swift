@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RooflineEngine
 import RooflineTestSupport
 
 /// The `roofline` executable, run as a user runs it (SwiftPM builds it beside the test bundle).
@@ -101,20 +102,11 @@ import RooflineTestSupport
 
     @Test func truncatedModelFileIsAClearError() throws {
         let path = Fixtures.temporaryPath("truncated.gguf")
-        let src = try ModelPath.defaultModel()
+        let src = try ModelStore.resolve(nil)
         let head = try FileHandle(forReadingFrom: URL(fileURLWithPath: src)).read(upToCount: 1_000_000) ?? Data()
         try head.write(to: URL(fileURLWithPath: path))
         let r = try run(["generate", "--model", path])
         #expect(r.status != 0 && r.status < 128)
         #expect(r.stderr.contains("truncated"), "stderr: \(r.stderr)")
-    }
-}
-
-enum ModelPath {
-    static func defaultModel() throws -> String {
-        let env = ProcessInfo.processInfo.environment
-        let base = env["ROOFLINE_CACHE"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/roofline")
-        return base.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
     }
 }

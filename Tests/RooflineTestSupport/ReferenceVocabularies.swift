@@ -1,16 +1,11 @@
 import Foundation
+import RooflineEngine
 
 /// llama.cpp's tokenizer test vocabularies (`models/ggml-vocab-*.gguf` with `.inp`/`.out` cases written by
 /// llama.cpp's test-tokenizer-0), fetched once by scripts/fetch_llama_vocabs.py into the cache.
 public enum ReferenceVocabularies {
-    public static var directory: URL {
-        let env = ProcessInfo.processInfo.environment
-        let base: URL
-        if let c = env["ROOFLINE_CACHE"], !c.isEmpty { base = URL(fileURLWithPath: c) } else {
-            base = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/roofline")
-        }
-        return base.appendingPathComponent("llama-vocab")
-    }
+    /// `llama-vocab` in the model cache (`ModelStore.cacheDirectory`).
+    public static var directory: URL { ModelStore.cacheDirectory.appendingPathComponent("llama-vocab") }
 
     /// Makes sure the vocabularies are present, fetching them once per process if needed; returns the directory.
     public static func ensure() throws -> URL { try fetched.get() }
