@@ -48,12 +48,7 @@ extension Engine {
         let vocab = model.config.vocabSize
         let logits = UnsafeMutableBufferPointer<Float>.allocate(capacity: vocab)
         defer { logits.deallocate() }
-        var sampler = Sampler(options.sampling)
-        var history = prompt
-        var generated: [Int32] = []
-        var decoder = StreamingDecoder()
-        var filter = StopStringFilter(stops: options.stop)
-        var finish = FinishReason.length
+        var sequence = SequenceGenerator(tokenizer: tokenizer, prompt: prompt, options: options, maxNew: maxNew)
         let clock = ContinuousClock()
 
         let t0 = clock.now
@@ -65,18 +60,10 @@ extension Engine {
         let prefill = clock.now - t0
         let t1 = clock.now
         var steps = 0
-        while generated.count < maxNew {
-            let next = sampler.sample(logits, recent: history[...])
-            if tokenizer.endOfGeneration.contains(next) { finish = .stop; break }
-            generated.append(next)
-            history.append(next)
-            let shown = filter.append(decoder.append(tokenizer.piece(next)))
+        while sequence.finish == nil {
+            let (next, shown) = sequence.accept(logits: logits)
             if !shown.isEmpty { onText(shown) }
-            if filter.stopped {
-                finish = .stop
-                break
-            }
-            if generated.count >= maxNew { break }
+            guard let next, sequence.finish == nil else { break }
             do {
                 try model.forward(tokens: [next], cache: cache, logits: logits.baseAddress!, allLogits: false)
             } catch {
@@ -84,15 +71,8 @@ extension Engine {
             }
             steps += 1
         }
-        if finish == .length {  // a character cut off by the token limit is shown repaired; at EOS it is dropped
-            let shown = filter.append(decoder.flush())
-            if !shown.isEmpty { onText(shown) }
-        }
-        let rest = filter.finish()
-        if !rest.isEmpty { onText(rest) }
-        let text = filter.text
         let decode = clock.now - t1
-        return GenerationResult(text: text, tokens: generated, promptTokens: prompt.count, finishReason: finish,
+        return GenerationResult(text: sequence.text, tokens: sequence.generated, promptTokens: prompt.count, finishReason: sequence.finish ?? .length,
                                 prefillSeconds: prefill.seconds, decodeSeconds: decode.seconds, decodeSteps: steps)
     }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The key/value cache of one sequence, F16 like llama.cpp's default cache type.
 /// Layout per layer: keys `(capacity, kvDim)` then values `(capacity, kvDim)`, allocated once.
 public final class KVCache: @unchecked Sendable {
@@ -14,16 +20,48 @@ public final class KVCache: @unchecked Sendable {
         self.capacity = max(1, capacity)
         kvDim = config.kvDim
         let n = layers * self.capacity * kvDim
-        // Left uninitialised on purpose: pages are committed only as positions are written (a 4096-token cache
-        // for the default model is 94 MB), and nothing reads past `count`.
-        keys = .allocate(capacity: n)
-        values = .allocate(capacity: n)
+        // Anonymous mappings, left untouched on purpose: pages are committed only as positions are written (a
+        // 4096-token cache for the default model is 94 MB), nothing reads past `count`, and `reset` gives the
+        // written pages back to the system.
+        mappedBytes = n * MemoryLayout<UInt16>.stride
+        let k = mmap(nil, mappedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        let v = mmap(nil, mappedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        if let k, let v, k != MAP_FAILED, v != MAP_FAILED {
+            keys = k.assumingMemoryBound(to: UInt16.self)
+            values = v.assumingMemoryBound(to: UInt16.self)
+            mapped = true
+        } else {  // no address space left for a mapping: the heap (still committed lazily by the allocator)
+            if let k, k != MAP_FAILED { munmap(k, mappedBytes) }
+            if let v, v != MAP_FAILED { munmap(v, mappedBytes) }
+            keys = .allocate(capacity: n)
+            values = .allocate(capacity: n)
+            mapped = false
+        }
     }
 
+    private let mappedBytes: Int
+    private let mapped: Bool
+
     deinit {
-        keys.deallocate()
-        values.deallocate()
+        if mapped {
+            munmap(keys, mappedBytes)
+            munmap(values, mappedBytes)
+        } else {
+            keys.deallocate()
+            values.deallocate()
+        }
     }
+
+    /// Forgets every position and returns the memory they used to the system (the cache stays usable).
+    public func reset() {
+        count = 0
+        guard mapped else { return }
+        _ = madvise(keys, mappedBytes, Int32(MADV_DONTNEED))
+        _ = madvise(values, mappedBytes, Int32(MADV_DONTNEED))
+    }
+
+    /// Bytes of cache the filled positions use.
+    public var usedBytes: Int { 2 * layers * count * kvDim * 2 }
 
     /// Bytes held by the cache.
     public var byteCount: Int { 2 * layers * capacity * kvDim * 2 }

@@ -69,6 +69,7 @@ public final class LlamaModel: @unchecked Sendable {
         let count: Int
         let cache: KVCache
         let pos0: Int    // position of the first row in its sequence
+        var needsLogits = true
     }
 
     /// One chunk of at most `maxBatch` tokens of a single sequence.
@@ -117,10 +118,13 @@ public final class LlamaModel: @unchecked Sendable {
             rmsNorm(s.x, weights.outputNorm, into: s.xb, rows: m)
             matmul(weights.output, s.xb, rows: m, into: logits)
         } else {
-            for (k, seg) in segments.enumerated() {
+            // Rows of segments that want logits, packed in segment order (mid-prompt chunks skip the output head).
+            var k = 0
+            for seg in segments where seg.needsLogits {
                 rmsNorm(s.x + (seg.start + seg.count - 1) * d, weights.outputNorm, into: s.xb + k * d, rows: 1)
+                k += 1
             }
-            matmul(weights.output, s.xb, rows: segments.count, into: logits)
+            if k > 0 { matmul(weights.output, s.xb, rows: k, into: logits) }
         }
     }
 
@@ -128,12 +132,19 @@ public final class LlamaModel: @unchecked Sendable {
     public struct BatchEntry {
         public let tokens: [Int32]
         public let cache: KVCache
-        public init(tokens: [Int32], cache: KVCache) { self.tokens = tokens; self.cache = cache }
+        /// False for a prompt chunk that is not the prompt's last: its logits row is left untouched.
+        public let needsLogits: Bool
+        public init(tokens: [Int32], cache: KVCache, needsLogits: Bool = true) {
+            self.tokens = tokens
+            self.cache = cache
+            self.needsLogits = needsLogits
+        }
     }
 
     /// Runs several sequences together, each appending to its own cache: every weight matrix is read once for
     /// all their rows (continuous batching's decode step, or prefill chunks beside it). `logits` receives one
-    /// row per entry, for its last token. Each row's result is the same as running its sequence alone.
+    /// row per entry, for its last token (rows of entries without `needsLogits` are left as they were). Each
+    /// row's result is the same as running its sequence alone.
     public func forward(batch: [BatchEntry], logits: UnsafeMutablePointer<Float>) throws(ModelError) {
         for e in batch {
             guard !e.tokens.isEmpty else { throw .invalidHyperparameter(key: "batch", value: "empty entry", reason: "every sequence needs at least one token") }
@@ -145,7 +156,7 @@ public final class LlamaModel: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         // Entries longer than a chunk run their leading tokens alone first.
-        var pending: [(index: Int, tokens: ArraySlice<Int32>, cache: KVCache)] = []
+        var pending: [(index: Int, tokens: ArraySlice<Int32>, cache: KVCache, needsLogits: Bool)] = []
         for (k, e) in batch.enumerated() {
             var rest = e.tokens[...]
             while rest.count > maxBatch {
@@ -153,7 +164,7 @@ public final class LlamaModel: @unchecked Sendable {
                 Array(head).withUnsafeBufferPointer { forwardChunk($0, cache: e.cache, logits: nil, allLogits: false) }
                 rest = rest.dropFirst(maxBatch)
             }
-            pending.append((k, rest, e.cache))
+            pending.append((k, rest, e.cache, e.needsLogits))
         }
         // Then groups of whole entries of at most maxBatch rows.
         var g = 0
@@ -163,13 +174,14 @@ public final class LlamaModel: @unchecked Sendable {
             var members: [Int] = []
             while g < pending.count, rows.count + pending[g].tokens.count <= maxBatch {
                 let p = pending[g]
-                segments.append(Segment(start: rows.count, count: p.tokens.count, cache: p.cache, pos0: p.cache.count))
+                segments.append(Segment(start: rows.count, count: p.tokens.count, cache: p.cache, pos0: p.cache.count,
+                                        needsLogits: p.needsLogits))
                 rows.append(contentsOf: p.tokens)
-                members.append(p.index)
+                if p.needsLogits { members.append(p.index) }
                 g += 1
             }
             let v = config.vocabSize
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: members.count * v) { out in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, members.count) * v) { out in
                 rows.withUnsafeBufferPointer { forwardChunk($0, segments: segments, logits: out.baseAddress!, allLogits: false) }
                 for (k, idx) in members.enumerated() {
                     (logits + idx * v).update(from: out.baseAddress! + k * v, count: v)

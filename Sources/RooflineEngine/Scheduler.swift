@@ -1,0 +1,290 @@
+import Foundation
+import RooflineModel
+import RooflineSampling
+
+/// Continuous batching: one thread runs a batched forward pass over every active sequence per step (each weight
+/// read once for all of them), admits queued requests into free KV-cache slots between steps, and feeds new
+/// prompts in chunks beside the running decodes so they do not stall them. Sequences finish independently.
+/// Events go to each request's sink from the scheduler thread, never while a lock is held.
+public final class Scheduler: @unchecked Sendable {
+    public let engine: Engine
+    public let configuration: SchedulerConfiguration
+
+    private final class Request {
+        let id: UInt64
+        let prompt: [Int32]
+        var sequence: SequenceGenerator
+        let sink: @Sendable (SequenceEvent) -> Void
+        let submitted: ContinuousClock.Instant
+        var admitted: ContinuousClock.Instant?
+        var slot = -1
+        var fed = 0          // prompt tokens already in the cache
+        var next: Int32?     // the token to feed in the next decode step
+        init(id: UInt64, prompt: [Int32], sequence: SequenceGenerator, sink: @escaping @Sendable (SequenceEvent) -> Void, submitted: ContinuousClock.Instant) {
+            self.id = id
+            self.prompt = prompt
+            self.sequence = sequence
+            self.sink = sink
+            self.submitted = submitted
+        }
+        var prefilling: Bool { fed < prompt.count }
+    }
+
+    private enum State { case running, draining, stopped }
+
+    private let cond = NSCondition()       // guards everything below it
+    private var queue: [Request] = []
+    private var active: [Request] = []
+    private var freeSlots: [Int]
+    private var state = State.running
+    private var nextID: UInt64 = 1
+    private var steps = 0
+    private let cancelLock = NSLock()      // guards `cancelled` (taken from any thread, never with `cond`)
+    private var cancelled: [UInt64: SchedulerError] = [:]
+
+    private let caches: [KVCache]
+    private let logits: UnsafeMutableBufferPointer<Float>
+    private let clock = ContinuousClock()
+
+    public init(engine: Engine, configuration: SchedulerConfiguration) throws(SchedulerError) {
+        guard configuration.parallel >= 1 else { throw .invalidSampling("parallel must be at least 1") }
+        guard configuration.contextSize >= 2 else { throw .invalidSampling("the context size must be at least 2") }
+        guard configuration.contextSize <= engine.contextSize else {
+            throw .promptTooLong(promptTokens: configuration.contextSize, contextSize: engine.contextSize)
+        }
+        self.engine = engine
+        var cfg = configuration
+        cfg.prefillChunk = max(1, min(cfg.prefillChunk, engine.model.maxBatch))
+        cfg.maxQueue = max(0, cfg.maxQueue)
+        self.configuration = cfg
+        caches = (0..<cfg.parallel).map { _ in engine.model.makeCache(capacity: cfg.contextSize) }
+        freeSlots = Array((0..<cfg.parallel).reversed())
+        logits = .allocate(capacity: cfg.parallel * engine.model.config.vocabSize)
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.name = "roofline-scheduler"
+        thread.start()
+    }
+
+    deinit { logits.deallocate() }
+
+    /// Queues a generation. Returns the request's id (for `cancel`); events then arrive at `sink`.
+    @discardableResult
+    public func submit(prompt: [Int32], options: GenerationOptions, sink: @escaping @Sendable (SequenceEvent) -> Void) throws(SchedulerError) -> UInt64 {
+        do { try options.sampling.validate() } catch { throw .invalidSampling(error.description) }
+        guard !prompt.isEmpty else { throw .emptyPrompt }
+        let ctx = configuration.contextSize
+        guard prompt.count < ctx else { throw .promptTooLong(promptTokens: prompt.count, contextSize: ctx) }
+        let vocab = engine.model.config.vocabSize
+        if let bad = prompt.first(where: { $0 < 0 || Int($0) >= vocab }) {
+            throw .invalidSampling("token id \(bad) is outside the vocabulary (0..<\(vocab))")
+        }
+        let maxNew = min(max(0, options.maxTokens), ctx - prompt.count)
+        let sequence = SequenceGenerator(tokenizer: engine.tokenizer, prompt: prompt, options: options, maxNew: maxNew)
+        cond.lock()
+        defer { cond.unlock() }
+        guard state == .running else { throw .shuttingDown }
+        guard queue.count - freeSlots.count < configuration.maxQueue else { throw .queueFull(limit: configuration.maxQueue) }
+        let id = nextID
+        nextID += 1
+        queue.append(Request(id: id, prompt: prompt, sequence: sequence, sink: sink, submitted: clock.now))
+        cond.signal()
+        return id
+    }
+
+    /// Ends a request (a client went away): it leaves the queue, or frees its slot and KV memory before the
+    /// next step. Its sink gets `failed(.cancelled)`. Unknown or finished ids are ignored.
+    public func cancel(_ id: UInt64) { cancel(id, reason: .cancelled) }
+
+    private func cancel(_ id: UInt64, reason: SchedulerError) {
+        cancelLock.lock()
+        cancelled[id] = cancelled[id] ?? reason
+        cancelLock.unlock()
+        cond.lock()
+        cond.signal()
+        cond.unlock()
+    }
+
+    public var stats: SchedulerStats {
+        cond.lock()
+        defer { cond.unlock() }
+        let used = active.reduce(0) { $0 + caches[$1.slot].count }
+        let perToken = caches.first.map { $0.byteCount / $0.capacity } ?? 0
+        return SchedulerStats(queued: queue.count, active: active.count, slots: configuration.parallel,
+                              kvUsedTokens: used, kvCapacityTokens: configuration.parallel * configuration.contextSize,
+                              kvUsedBytes: used * perToken, kvCapacityBytes: caches.reduce(0) { $0 + $1.byteCount }, steps: steps)
+    }
+
+    /// Stops admitting: queued requests fail with `shuttingDown`, running ones may finish for up to `grace`,
+    /// then they are ended with `shuttingDown` too. Returns when the scheduler thread has stopped.
+    public func shutdown(grace: Duration) async {
+        for r in beginDraining() { r.sink(.failed(.shuttingDown)) }
+        let deadline = clock.now + grace
+        while !isStopped {
+            if clock.now >= deadline {
+                for id in activeIDs { cancel(id, reason: .shuttingDown) }
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Refuses new requests and takes the queued ones out.
+    private func beginDraining() -> [Request] {
+        cond.lock()
+        defer { cond.unlock() }
+        if state == .running { state = .draining }
+        let ended = queue
+        queue.removeAll()
+        cond.broadcast()
+        return ended
+    }
+
+    private var activeIDs: [UInt64] {
+        cond.lock()
+        defer { cond.unlock() }
+        return active.map(\.id)
+    }
+
+    private var isStopped: Bool {
+        cond.lock()
+        defer { cond.unlock() }
+        return state == .stopped
+    }
+
+    // MARK: - The scheduler thread
+
+    private struct Planned {
+        let request: Request
+        let tokens: [Int32]
+        let needsLogits: Bool
+    }
+
+    private func loop() {
+        var outbox: [(Request, SequenceEvent)] = []
+        while true {
+            cond.lock()
+            retire(into: &outbox)
+            admit()
+            if active.isEmpty {
+                if state != .running && queue.isEmpty {
+                    state = .stopped
+                    cond.broadcast()
+                    cond.unlock()
+                    deliver(&outbox)
+                    return
+                }
+                if outbox.isEmpty { cond.wait() }
+                cond.unlock()
+                deliver(&outbox)
+                continue
+            }
+            let plan = makePlan()
+            steps += 1
+            cond.unlock()
+            deliver(&outbox)
+
+            let entries = plan.map { LlamaModel.BatchEntry(tokens: $0.tokens, cache: caches[$0.request.slot], needsLogits: $0.needsLogits) }
+            var failure: SchedulerError?
+            do {
+                try engine.model.forward(batch: entries, logits: logits.baseAddress!)
+            } catch {
+                failure = .model(error.description)
+            }
+
+            cond.lock()
+            let vocab = engine.model.config.vocabSize
+            for (k, p) in plan.enumerated() {
+                let r = p.request
+                if let failure {
+                    finish(r, .failed(failure), into: &outbox)
+                    continue
+                }
+                r.fed += r.prefilling ? p.tokens.count : 0
+                guard p.needsLogits else { continue }
+                let row = UnsafeMutableBufferPointer(rebasing: logits[(k * vocab)..<((k + 1) * vocab)])
+                let (token, text) = r.sequence.accept(logits: row)
+                if token != nil { outbox.append((r, .token(text: text))) }
+                r.next = token
+                if let reason = r.sequence.finish {
+                    if token == nil && !text.isEmpty { outbox.append((r, .token(text: text))) }
+                    finish(r, .finished(summary(r, reason)), into: &outbox)
+                }
+            }
+            cond.unlock()
+            deliver(&outbox)
+        }
+    }
+
+    /// Drops cancelled and timed-out requests from the queue and the slots.
+    private func retire(into outbox: inout [(Request, SequenceEvent)]) {
+        cancelLock.lock()
+        let gone = cancelled
+        cancelled.removeAll()
+        cancelLock.unlock()
+        if !gone.isEmpty {
+            queue.removeAll { r in
+                guard let why = gone[r.id] else { return false }
+                outbox.append((r, .failed(why)))
+                return true
+            }
+            for r in active { if let why = gone[r.id] { finish(r, .failed(why), into: &outbox) } }
+        }
+        if let limit = configuration.requestTimeout {
+            let now = clock.now
+            for r in active where now - r.submitted > limit {
+                finish(r, .failed(.timedOut(seconds: limit.seconds)), into: &outbox)
+            }
+            queue.removeAll { r in
+                guard now - r.submitted > limit else { return false }
+                outbox.append((r, .failed(.timedOut(seconds: limit.seconds))))
+                return true
+            }
+        }
+    }
+
+    /// Moves queued requests into free slots, oldest first.
+    private func admit() {
+        while !queue.isEmpty, let slot = freeSlots.popLast() {
+            let r = queue.removeFirst()
+            r.slot = slot
+            r.admitted = clock.now
+            caches[slot].reset()
+            active.append(r)
+        }
+    }
+
+    /// This step's rows: one token for every decoding sequence, then prompt chunks in the rows left.
+    private func makePlan() -> [Planned] {
+        var plan: [Planned] = []
+        for r in active where !r.prefilling {
+            if let t = r.next { plan.append(Planned(request: r, tokens: [t], needsLogits: true)) }
+        }
+        let anyDecoding = !plan.isEmpty
+        var budget = engine.model.maxBatch - plan.count
+        for r in active where r.prefilling && budget > 0 {
+            let n = min(r.prompt.count - r.fed, anyDecoding ? configuration.prefillChunk : budget)
+            let end = r.fed + n
+            plan.append(Planned(request: r, tokens: Array(r.prompt[r.fed..<end]), needsLogits: end == r.prompt.count))
+            budget -= n
+        }
+        return plan
+    }
+
+    /// Ends a request and frees its slot (its KV memory goes back to the system).
+    private func finish(_ r: Request, _ event: SequenceEvent, into outbox: inout [(Request, SequenceEvent)]) {
+        guard let i = active.firstIndex(where: { $0 === r }) else { return }
+        active.remove(at: i)
+        caches[r.slot].reset()
+        freeSlots.append(r.slot)
+        outbox.append((r, event))
+    }
+
+    private func summary(_ r: Request, _ reason: FinishReason) -> SequenceSummary {
+        SequenceSummary(text: r.sequence.text, promptTokens: r.prompt.count, completionTokens: r.sequence.generated.count,
+                        finishReason: reason, queuedSeconds: ((r.admitted ?? r.submitted) - r.submitted).seconds)
+    }
+
+    private func deliver(_ outbox: inout [(Request, SequenceEvent)]) {
+        for (r, e) in outbox { r.sink(e) }
+        outbox.removeAll(keepingCapacity: true)
+    }
+}

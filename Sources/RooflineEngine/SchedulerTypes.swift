@@ -1,0 +1,83 @@
+import RooflineModel
+import RooflineSampling
+
+/// What a scheduled sequence reports, in order: one `token` per generated token, then exactly one of
+/// `finished` or `failed`.
+public enum SequenceEvent: Sendable {
+    /// A token was generated; `text` is what may be shown now (empty while UTF-8 or a possible stop string is
+    /// incomplete).
+    case token(text: String)
+    case finished(SequenceSummary)
+    case failed(SchedulerError)
+}
+
+/// The outcome of a finished sequence.
+public struct SequenceSummary: Sendable {
+    public var text: String
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var finishReason: FinishReason
+    /// Seconds from submission to admission into a slot.
+    public var queuedSeconds: Double
+}
+
+/// Why a request could not be scheduled or did not finish.
+public enum SchedulerError: Error, Sendable, CustomStringConvertible, Equatable {
+    case queueFull(limit: Int)
+    case promptTooLong(promptTokens: Int, contextSize: Int)
+    case emptyPrompt
+    case invalidSampling(String)
+    case shuttingDown
+    case timedOut(seconds: Double)
+    case cancelled
+    case model(String)
+
+    public var description: String {
+        switch self {
+        case .queueFull(let n): "the server is at capacity: every slot is busy and \(n) requests are already waiting; retry later"
+        case .promptTooLong(let p, let c): "the prompt has \(p) tokens but the context holds \(c) per sequence (the prompt must be shorter than the context)"
+        case .emptyPrompt: "the prompt is empty"
+        case .invalidSampling(let m): m
+        case .shuttingDown: "the server is shutting down"
+        case .timedOut(let s): "the request ran past its time limit of \(s) s"
+        case .cancelled: "the request was cancelled"
+        case .model(let m): "the model failed: \(m)"
+        }
+    }
+}
+
+/// Settings of the continuous-batching scheduler.
+public struct SchedulerConfiguration: Sendable {
+    /// Sequences decoded together (KV-cache slots).
+    public var parallel: Int
+    /// Positions per sequence (prompt + generated).
+    public var contextSize: Int
+    /// Requests that may wait for a slot; more are refused with `queueFull`.
+    public var maxQueue: Int
+    /// Prompt tokens per sequence per step while other sequences are decoding (so prompts don't stall streams).
+    public var prefillChunk: Int
+    /// A sequence still running after this long ends with `timedOut` (nil: no limit).
+    public var requestTimeout: Duration?
+
+    public init(parallel: Int = 4, contextSize: Int = 2048, maxQueue: Int = 64, prefillChunk: Int = 64, requestTimeout: Duration? = nil) {
+        self.parallel = parallel
+        self.contextSize = contextSize
+        self.maxQueue = maxQueue
+        self.prefillChunk = prefillChunk
+        self.requestTimeout = requestTimeout
+    }
+}
+
+/// A snapshot of the scheduler's load.
+public struct SchedulerStats: Sendable {
+    public var queued: Int
+    public var active: Int
+    public var slots: Int
+    /// KV-cache positions in use and in the pool (slots × context).
+    public var kvUsedTokens: Int
+    public var kvCapacityTokens: Int
+    public var kvUsedBytes: Int
+    public var kvCapacityBytes: Int
+    /// Batched forward passes run so far.
+    public var steps: Int
+}

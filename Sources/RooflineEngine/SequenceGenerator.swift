@@ -1,0 +1,54 @@
+import RooflineSampling
+import RooflineTokenizer
+
+/// One sequence's generation after its prompt: sampling, UTF-8 streaming, stop strings and the token limit.
+/// `Engine.generate` and the continuous-batching `Scheduler` both drive it, one logits row at a time.
+public struct SequenceGenerator: Sendable {
+    private let tokenizer: Tokenizer
+    private var sampler: Sampler
+    private var history: [Int32]
+    private var decoder = StreamingDecoder()
+    private var filter: StopStringFilter
+    /// The most tokens this sequence may generate.
+    public let maxNew: Int
+    /// Tokens generated so far (end-of-generation tokens are not included).
+    public private(set) var generated: [Int32] = []
+    /// Set once the sequence has ended.
+    public private(set) var finish: FinishReason?
+
+    public init(tokenizer: Tokenizer, prompt: [Int32], options: GenerationOptions, maxNew: Int) {
+        self.tokenizer = tokenizer
+        sampler = Sampler(options.sampling)
+        history = prompt
+        filter = StopStringFilter(stops: options.stop)
+        self.maxNew = max(0, maxNew)
+        if self.maxNew == 0 { finish = .length }
+    }
+
+    /// The text generated so far (cut before a stop string).
+    public var text: String { filter.text }
+
+    /// Chooses the next token from the logits that followed the last token fed to the model. Returns the token
+    /// to feed next (nil when the sequence ended on an end-of-generation token) and the text that may be shown.
+    public mutating func accept(logits: UnsafeMutableBufferPointer<Float>) -> (token: Int32?, text: String) {
+        guard finish == nil else { return (nil, "") }
+        let next = sampler.sample(logits, recent: history[...])
+        if tokenizer.endOfGeneration.contains(next) {
+            finish = .stop  // a character cut off by EOS is dropped
+            return (nil, filter.finish())
+        }
+        generated.append(next)
+        history.append(next)
+        var shown = filter.append(decoder.append(tokenizer.piece(next)))
+        if filter.stopped {
+            finish = .stop
+            return (next, shown + filter.finish())
+        }
+        if generated.count >= maxNew {
+            finish = .length  // a character cut off by the token limit is shown repaired
+            shown += filter.append(decoder.flush())
+            shown += filter.finish()
+        }
+        return (next, shown)
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+import RooflineEngine
+import RooflineTestSupport
+
+/// The continuous-batching scheduler: same text as alone, independent finishes, cancellation, limits.
+@Suite(.serialized) struct SchedulerTests {
+    struct Outcome {
+        var pieces: [String] = []
+        var tokens = 0
+        var summary: SequenceSummary?
+        var error: SchedulerError?
+        var text: String { pieces.joined() }
+    }
+
+    /// Submits and returns a stream of the request's events plus its id.
+    func submit(_ s: Scheduler, _ prompt: [Int32], _ options: GenerationOptions) throws -> (UInt64, AsyncStream<SequenceEvent>) {
+        let (stream, continuation) = AsyncStream.makeStream(of: SequenceEvent.self)
+        let id = try s.submit(prompt: prompt, options: options) { event in
+            continuation.yield(event)
+            switch event {
+            case .finished, .failed: continuation.finish()
+            case .token: break
+            }
+        }
+        return (id, stream)
+    }
+
+    func collect(_ stream: AsyncStream<SequenceEvent>) async -> Outcome {
+        var o = Outcome()
+        for await e in stream {
+            switch e {
+            case .token(let t): o.tokens += 1; if !t.isEmpty { o.pieces.append(t) }
+            case .finished(let s): o.summary = s
+            case .failed(let err): o.error = err
+            }
+        }
+        return o
+    }
+
+    @Test func concurrentGreedyEqualsAlone() async throws {
+        let e = try #require(DefaultModel.engine)
+        let texts = ["The capital of France is", "Once upon a time, in a land far away, there lived a", "def fibonacci(n):",
+                     "List three colours:", "The memory wall is"]
+        let limits = [24, 9, 30, 16, 20]
+        let options = zip(texts, limits).map { GenerationOptions(maxTokens: $1, stop: $0.hasPrefix("List") ? ["4."] : []) }
+        let alone = try zip(texts, options).map { try e.generate(prompt: e.tokenize($0), options: $1) }
+        #expect(alone.reduce(0) { $0 + $1.tokens.count } > 60, "the prompts must generate enough to overlap")
+        let s = try Scheduler(engine: e, configuration: SchedulerConfiguration(parallel: 3, contextSize: 256, prefillChunk: 4))
+        let outcomes = try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
+            for (i, (t, o)) in zip(texts, options).enumerated() {
+                let (_, stream) = try submit(s, e.tokenize(t), o)
+                group.addTask { (i, await collect(stream)) }
+                try await Task.sleep(for: .milliseconds(3 * i))  // arrive while others run
+            }
+            var out = [Outcome](repeating: Outcome(), count: texts.count)
+            for try await (i, o) in group { out[i] = o }
+            return out
+        }
+        for (i, o) in outcomes.enumerated() {
+            let summary = try #require(o.summary, "request \(i) failed: \(String(describing: o.error))")
+            #expect(o.text == alone[i].text, "request \(i)")
+            #expect(summary.text == alone[i].text)
+            #expect(summary.finishReason == alone[i].finishReason)
+            #expect(summary.completionTokens == alone[i].tokens.count)
+            #expect(o.tokens == alone[i].tokens.count)
+        }
+        let st = s.stats
+        #expect(st.active == 0 && st.queued == 0 && st.kvUsedTokens == 0)
+        #expect(st.steps < limits.reduce(0, +), "sequences must share steps, not run one after another")
+        await s.shutdown(grace: .seconds(1))
+    }
+
+    @Test func cancelFreesTheSlot() async throws {
+        let e = try #require(DefaultModel.engine)
+        let s = try Scheduler(engine: e, configuration: SchedulerConfiguration(parallel: 1, contextSize: 256, maxQueue: 1))
+        let (id, stream) = try submit(s, e.tokenize("1, 2, 3, 4, 5, 6,"), GenerationOptions(maxTokens: 200))
+        var it = stream.makeAsyncIterator()
+        _ = await it.next()  // the first token: the request holds the only slot
+        #expect(s.stats.active == 1 && s.stats.kvUsedTokens > 0)
+        s.cancel(id)
+        var last: SequenceEvent?
+        while let ev = await it.next() { last = ev }
+        guard case .failed(.cancelled) = last else { Issue.record("expected a cancelled end, got \(String(describing: last))"); return }
+        #expect(s.stats.active == 0 && s.stats.kvUsedTokens == 0)
+        // The slot serves the next request.
+        let (_, next) = try submit(s, e.tokenize("Hi"), GenerationOptions(maxTokens: 4))
+        let o = await collect(next)
+        #expect(o.summary?.completionTokens ?? 0 > 0)
+        await s.shutdown(grace: .seconds(1))
+    }
+
+    @Test func queueOverflowIsRefused() async throws {
+        let e = try #require(DefaultModel.engine)
+        let s = try Scheduler(engine: e, configuration: SchedulerConfiguration(parallel: 1, contextSize: 256, maxQueue: 1))
+        let p = e.tokenize("Count from one to one hundred:")
+        var streams: [AsyncStream<SequenceEvent>] = []
+        var refused = 0
+        for _ in 0..<4 {
+            do {
+                streams.append(try submit(s, p, GenerationOptions(maxTokens: 40)).1)
+            } catch let err as SchedulerError {
+                #expect(err == .queueFull(limit: 1))
+                refused += 1
+            }
+        }
+        // One may be admitted at once, one may wait: at least two of four are refused.
+        #expect(refused >= 2 && streams.count <= 2)
+        for st in streams { #expect(await collect(st).summary != nil) }
+        await s.shutdown(grace: .seconds(1))
+    }
+
+    @Test func limitsAndShutdown() async throws {
+        let e = try #require(DefaultModel.engine)
+        let s = try Scheduler(engine: e, configuration: SchedulerConfiguration(parallel: 2, contextSize: 64,
+                                                                               requestTimeout: .milliseconds(150)))
+        #expect(throws: SchedulerError.promptTooLong(promptTokens: 64, contextSize: 64)) {
+            try s.submit(prompt: [Int32](repeating: 1, count: 64), options: GenerationOptions()) { _ in }
+        }
+        #expect(throws: SchedulerError.emptyPrompt) { try s.submit(prompt: [], options: GenerationOptions()) { _ in } }
+        // Generation stops at the context: finish reason length, prompt + completion = context.
+        let prompt = e.tokenize("Write a very long essay about the sea.")
+        let (_, full) = try submit(s, prompt, GenerationOptions(maxTokens: 1000, sampling: .init(temperature: 0)))
+        let o = await collect(full)
+        if let sum = o.summary {
+            #expect(sum.finishReason == .length || sum.finishReason == .stop)
+            #expect(sum.promptTokens + sum.completionTokens <= 64)
+        } else {
+            guard case .timedOut = o.error else { Issue.record("neither finished nor timed out: \(String(describing: o.error))"); return }
+        }
+        await s.shutdown(grace: .seconds(1))
+        #expect(throws: SchedulerError.shuttingDown) { try s.submit(prompt: prompt, options: GenerationOptions()) { _ in } }
+    }
+
+    @Test func requestTimeout() async throws {
+        let e = try #require(DefaultModel.engine)
+        let s = try Scheduler(engine: e, configuration: SchedulerConfiguration(parallel: 1, contextSize: 512,
+                                                                               requestTimeout: .milliseconds(100)))
+        let (_, stream) = try submit(s, e.tokenize("1, 2, 3, 4, 5, 6,"), GenerationOptions(maxTokens: 400))
+        let o = await collect(stream)
+        guard case .timedOut = o.error else { Issue.record("expected a time-out, got \(String(describing: o.error)), \(o.tokens) tokens"); return }
+        #expect(s.stats.active == 0)
+        await s.shutdown(grace: .seconds(1))
+    }
+}
