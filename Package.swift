@@ -1,9 +1,10 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Layers, one way down:
 // RooflineGGUF (file format) → CRooflineKernels/RooflineQuant (quant formats, kernels)
-// → RooflineModel (transformer) → RooflineTokenizer, RooflineSampling → RooflineEngine → roofline (CLI)
+// → RooflineModel (transformer) → RooflineTokenizer, RooflineSampling → RooflineEngine (generation, scheduler)
+// → RooflineServer (the only target that imports Hummingbird), RooflinePlanner → roofline (CLI)
 let package = Package(
     name: "Roofline",
     platforms: [.macOS(.v14)],
@@ -13,6 +14,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Hummingbird's optional swift-configuration support is left out (traits: []): fewer packages to build.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(name: "RooflineGGUF"),
@@ -24,10 +30,18 @@ let package = Package(
         .target(name: "RooflineEngine", dependencies: [
             "RooflineGGUF", "RooflineQuant", "RooflineModel", "RooflineTokenizer", "RooflineSampling",
         ]),
+        .target(name: "RooflineServer", dependencies: [
+            "RooflineEngine",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "RooflinePlanner", dependencies: ["RooflineGGUF"]),
         .executableTarget(name: "roofline", dependencies: [
-            "RooflineEngine", "RooflineQuant", "RooflinePlanner",
+            "RooflineEngine", "RooflineQuant", "RooflinePlanner", "RooflineServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "RooflineTestSupport", dependencies: ["RooflineGGUF", "RooflineQuant", "RooflineEngine"], path: "Tests/RooflineTestSupport"),
         .testTarget(name: "RooflineGGUFTests", dependencies: ["RooflineGGUF", "RooflineTestSupport"]),

@@ -1,0 +1,118 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import RooflineEngine
+
+/// Runs a validated generation request through the scheduler and answers it whole or as Server-Sent Events.
+struct GenerationHandler: Sendable {
+    let scheduler: Scheduler
+    let metrics: ServerMetrics
+
+    func respond(_ shape: ResponseShape, prompt: [Int32], fields: SamplingFields, promptParam: String, echo: String?) async throws -> Response {
+        let (options, n) = try fields.options(maxParallel: scheduler.configuration.parallel)
+        let run: GenerationRun
+        do {
+            run = try GenerationRun(scheduler: scheduler, prompt: prompt, options: options, n: n, arrived: .now)
+        } catch {
+            throw OpenAIError(error, promptParam: promptParam)
+        }
+        metrics.promptTokens.increment(by: Int64(prompt.count))
+        if fields.stream == true {
+            return stream(run, shape, n: n, includeUsage: fields.stream_options?.include_usage ?? false, echo: echo, promptParam: promptParam)
+        }
+        return try await collect(run, shape, n: n, echo: echo, promptParam: promptParam)
+    }
+
+    private func collect(_ run: GenerationRun, _ shape: ResponseShape, n: Int, echo: String?, promptParam: String) async throws -> Response {
+        var texts = [String](repeating: "", count: n)
+        var finishes = [FinishReason?](repeating: nil, count: n)
+        var completion = 0
+        var latency = LatencyTracker(metrics: metrics, arrived: run.arrived, n: n)
+        for await (i, event) in run.events {
+            switch event {
+            case .token: latency.token(i)
+            case .finished(let s):
+                texts[i] = (echo ?? "") + s.text
+                finishes[i] = s.finishReason
+                completion += s.completionTokens
+            case .failed(let e):
+                run.cancel()
+                throw OpenAIError(e, promptParam: promptParam)
+            }
+        }
+        guard finishes.allSatisfy({ $0 != nil }) else {  // the handler was cancelled: the client is gone
+            run.cancel()
+            throw OpenAIError(SchedulerError.cancelled, promptParam: promptParam)
+        }
+        metrics.requestDuration.record(.now - run.arrived)
+        let body = shape.completion(texts: texts, finishes: finishes.map { $0 ?? .length }, promptTokens: run.promptTokens, completionTokens: completion)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSON.data(body))))
+    }
+
+    private func stream(_ run: GenerationRun, _ shape: ResponseShape, n: Int, includeUsage: Bool, echo: String?, promptParam: String) -> Response {
+        let metrics = self.metrics
+        let body = ResponseBody { writer in
+            var latency = LatencyTracker(metrics: metrics, arrived: run.arrived, n: n)
+            var completion = 0
+            do {
+                for i in 0..<n {
+                    switch shape.kind {
+                    case .chat: try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: "", finish: nil, role: true))))
+                    case .completion:
+                        if let echo { try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: echo, finish: nil)))) }
+                    }
+                }
+                var failed = false
+                for await (i, event) in run.events {
+                    switch event {
+                    case .token(let text):
+                        latency.token(i)
+                        if !text.isEmpty { try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: text, finish: nil)))) }
+                    case .finished(let s):
+                        completion += s.completionTokens
+                        try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: "", finish: s.finishReason))))
+                    case .failed(let e):
+                        run.cancel()
+                        failed = true
+                        let err = OpenAIError(e, promptParam: promptParam)
+                        try await writer.write(ByteBuffer(bytes: Data("data: ".utf8) + err.jsonData + Data("\n\n".utf8)))
+                    }
+                    if failed { break }
+                }
+                if !failed {
+                    if includeUsage {
+                        try await writer.write(ByteBuffer(bytes: JSON.event(shape.usageChunk(promptTokens: run.promptTokens, completionTokens: completion))))
+                    }
+                    try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                }
+                metrics.requestDuration.record(.now - run.arrived)
+                try await writer.finish(nil)
+            } catch {
+                run.cancel()  // the client went away mid-stream: free its slots now
+                throw error
+            }
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+}
+
+/// Time to first token and time between tokens, per sequence of a request.
+struct LatencyTracker {
+    let metrics: ServerMetrics
+    let arrived: ContinuousClock.Instant
+    var last: [ContinuousClock.Instant?]
+
+    init(metrics: ServerMetrics, arrived: ContinuousClock.Instant, n: Int) {
+        self.metrics = metrics
+        self.arrived = arrived
+        last = Array(repeating: nil, count: n)
+    }
+
+    mutating func token(_ i: Int) {
+        let now = ContinuousClock.Instant.now
+        if let prev = last[i] { metrics.interTokenLatency.record(now - prev) } else { metrics.timeToFirstToken.record(now - arrived) }
+        last[i] = now
+        metrics.generatedTokens.increment()
+    }
+}

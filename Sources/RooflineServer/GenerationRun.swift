@@ -1,0 +1,80 @@
+import Foundation
+import RooflineEngine
+
+/// The sequences of one request (`n` of them) running in the scheduler, as one stream of indexed events.
+/// Ending the stream early (a client gone, a failed write) cancels every sequence at once.
+final class GenerationRun: Sendable {
+    let events: AsyncStream<(index: Int, event: SequenceEvent)>
+    let promptTokens: Int
+    let arrived: ContinuousClock.Instant
+    private let ids: LockedIDs
+    private let scheduler: Scheduler
+
+    private final class LockedIDs: @unchecked Sendable {
+        private let lock = NSLock()
+        private var ids: [UInt64] = []
+        private var open: Int
+        init(open: Int) { self.open = open }
+        func add(_ id: UInt64) { lock.lock(); ids.append(id); lock.unlock() }
+        var all: [UInt64] { lock.lock(); defer { lock.unlock() }; return ids }
+        /// Counts down the sequences still running; true when the last one ends.
+        func close() -> Bool { lock.lock(); defer { lock.unlock() }; open -= 1; return open == 0 }
+    }
+
+    init(scheduler: Scheduler, prompt: [Int32], options: GenerationOptions, n: Int, arrived: ContinuousClock.Instant) throws(SchedulerError) {
+        self.scheduler = scheduler
+        self.arrived = arrived
+        promptTokens = prompt.count
+        let ids = LockedIDs(open: n)
+        self.ids = ids
+        let (stream, continuation) = AsyncStream.makeStream(of: (index: Int, event: SequenceEvent).self, bufferingPolicy: .unbounded)
+        events = stream
+        continuation.onTermination = { reason in
+            if case .cancelled = reason { for id in ids.all { scheduler.cancel(id) } }
+        }
+        for i in 0..<n {
+            var o = options
+            o.sampling.seed &+= UInt64(i)  // n samples differ; greedy ones are the same
+            do {
+                let id = try scheduler.submit(prompt: prompt, options: o) { event in
+                    continuation.yield((i, event))
+                    switch event {
+                    case .finished, .failed: if ids.close() { continuation.finish() }
+                    case .token: break
+                    }
+                }
+                ids.add(id)
+            } catch {
+                for id in ids.all { scheduler.cancel(id) }
+                continuation.finish()
+                throw error
+            }
+        }
+    }
+
+    /// Stops every sequence of the request.
+    func cancel() { for id in ids.all { scheduler.cancel(id) } }
+}
+
+extension OpenAIError {
+    init(_ e: SchedulerError, promptParam: String) {
+        switch e {
+        case .queueFull:
+            self.init(.tooManyRequests, e.description, type: "rate_limit_error", code: "queue_full")
+        case .promptTooLong:
+            self.init(.badRequest, e.description, param: promptParam, code: "context_length_exceeded")
+        case .emptyPrompt:
+            self.init(.badRequest, e.description, param: promptParam, code: "invalid_value")
+        case .invalidSampling(let m):
+            self.init(.badRequest, m, code: "invalid_value")
+        case .shuttingDown:
+            self.init(.serviceUnavailable, e.description, type: "server_error", code: "shutting_down")
+        case .timedOut:
+            self.init(.gatewayTimeout, e.description, type: "timeout", code: "timeout")
+        case .cancelled:
+            self.init(.serviceUnavailable, e.description, type: "server_error", code: "cancelled")
+        case .model:
+            self.init(.internalServerError, e.description, type: "server_error", code: nil)
+        }
+    }
+}

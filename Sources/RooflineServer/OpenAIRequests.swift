@@ -1,0 +1,230 @@
+import Foundation
+import RooflineEngine
+import RooflineSampling
+import RooflineTokenizer
+
+/// `stop`: a string or a list of strings.
+struct StopList: Decodable {
+    let values: [String]
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let s = try? c.decode(String.self) { values = [s]; return }
+        values = try c.decode([String].self)
+    }
+}
+
+/// A message's `content`: a string, a list of parts (`{"type": "text", "text": ...}`), or null.
+struct MessageContent: Decodable {
+    let text: String
+    struct Part: Decodable {
+        let type: String
+        let text: String?
+    }
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { text = ""; return }
+        if let s = try? c.decode(String.self) { text = s; return }
+        let parts = try c.decode([Part].self)
+        var out = ""
+        for (i, p) in parts.enumerated() {
+            guard p.type == "text", let t = p.text else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [IndexKey(i)],
+                                                        debugDescription: "only text content parts are supported (got type '\(p.type)')"))
+            }
+            out += t
+        }
+        text = out
+    }
+}
+
+struct IndexKey: CodingKey {
+    let intValue: Int?
+    let stringValue: String
+    init(_ i: Int) { intValue = i; stringValue = "\(i)" }
+    init?(intValue: Int) { self.init(intValue) }
+    init?(stringValue: String) { return nil }
+}
+
+/// A completions `prompt`: a string, a list of one string, or token ids.
+enum PromptInput: Decodable {
+    case text(String)
+    case tokens([Int32])
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let s = try? c.decode(String.self) { self = .text(s); return }
+        if let t = try? c.decode([Int32].self) { self = .tokens(t); return }
+        if let l = try? c.decode([String].self) {
+            guard l.count == 1 else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a list of \(l.count) prompts is not supported; send one prompt per request"))
+            }
+            self = .text(l[0]); return
+        }
+        if let l = try? c.decode([[Int32]].self), l.count == 1 { self = .tokens(l[0]); return }
+        throw DecodingError.typeMismatch(String.self, .init(codingPath: decoder.codingPath, debugDescription: "expected a string or a list of token ids"))
+    }
+}
+
+struct StreamOptions: Decodable {
+    let include_usage: Bool?
+}
+
+/// The sampling and length fields chat and completions share (OpenAI's, plus llama.cpp's top_k, min_p and
+/// repeat_penalty).
+struct SamplingFields: Decodable {
+    let model: String?
+    let max_tokens: Int?
+    let max_completion_tokens: Int?
+    let temperature: Double?
+    let top_p: Double?
+    let top_k: Int?
+    let min_p: Double?
+    let repeat_penalty: Double?
+    let seed: Int64?
+    let stop: StopList?
+    let n: Int?
+    let stream: Bool?
+    let stream_options: StreamOptions?
+    let presence_penalty: Double?
+    let frequency_penalty: Double?
+    let logprobs: LogprobsField?
+    let top_logprobs: Int?
+
+    /// `logprobs` is a boolean in chat and an integer in completions.
+    struct LogprobsField: Decodable {
+        let wanted: Bool
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let b = try? c.decode(Bool.self) { wanted = b } else { wanted = (try c.decode(Int.self)) > 0 }
+        }
+    }
+
+    /// Checks ranges and builds the engine's options. Defaults follow llama.cpp's server (temperature 0.8,
+    /// top-k 40, top-p 0.95, min-p 0.05); a missing seed draws a random one.
+    func options(maxParallel: Int) throws(OpenAIError) -> (GenerationOptions, n: Int) {
+        func check(_ ok: Bool, _ param: String, _ message: String) throws(OpenAIError) {
+            if !ok { throw .badParameter(param, message) }
+        }
+        if let t = temperature { try check(t.isFinite && t >= 0 && t <= 2, "temperature", "temperature must be between 0 and 2 (got \(t))") }
+        if let p = top_p { try check(p.isFinite && p >= 0 && p <= 1, "top_p", "top_p must be between 0 and 1 (got \(p))") }
+        if let k = top_k { try check(k >= 0, "top_k", "top_k must be 0 (off) or more (got \(k))") }
+        if let m = min_p { try check(m.isFinite && m >= 0 && m <= 1, "min_p", "min_p must be between 0 and 1 (got \(m))") }
+        if let r = repeat_penalty { try check(r.isFinite && r > 0, "repeat_penalty", "repeat_penalty must be positive (got \(r))") }
+        let limit = max_completion_tokens ?? max_tokens
+        let limitName = max_completion_tokens != nil ? "max_completion_tokens" : "max_tokens"
+        if let l = limit { try check(l >= 1, limitName, "\(limitName) must be at least 1 (got \(l))") }
+        let n = self.n ?? 1
+        try check(n >= 1 && n <= maxParallel, "n", "n must be between 1 and \(maxParallel), the server's parallel slots (got \(n))")
+        for (name, v) in [("presence_penalty", presence_penalty), ("frequency_penalty", frequency_penalty)] {
+            guard let v else { continue }
+            try check(v.isFinite && v >= -2 && v <= 2, name, "\(name) must be between -2 and 2 (got \(v))")
+            try check(v == 0, name, "\(name) is not supported by this server; use repeat_penalty")
+        }
+        try check(!(logprobs?.wanted ?? false) && (top_logprobs ?? 0) == 0, "logprobs", "logprobs are not supported by this server")
+        if let stops = stop?.values { try check(stops.count <= 16, "stop", "at most 16 stop strings are allowed (got \(stops.count))") }
+        if stream_options != nil { try check(stream == true, "stream_options", "stream_options is only allowed with stream: true") }
+
+        var sampling = SamplingParameters(temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05, seed: UInt64.random(in: 0...UInt64.max))
+        if let t = temperature { sampling.temperature = Float(t) }
+        if let p = top_p { sampling.topP = p == 0 ? Float.leastNonzeroMagnitude : Float(p) }
+        if let k = top_k { sampling.topK = k }
+        if let m = min_p { sampling.minP = Float(m) }
+        if let r = repeat_penalty { sampling.repetitionPenalty = Float(r) }
+        if let s = seed { sampling.seed = UInt64(bitPattern: s) }
+        let options = GenerationOptions(maxTokens: limit ?? Int.max, sampling: sampling, stop: stop?.values ?? [])
+        return (options, n)
+    }
+}
+
+struct ChatRequestMessage: Decodable {
+    let role: String
+    let content: MessageContent?
+}
+
+struct ChatCompletionRequest: Decodable {
+    let messages: [ChatRequestMessage]
+    let tools: [IgnoredValue]?
+    let fields: SamplingFields
+
+    enum CodingKeys: String, CodingKey { case messages, tools }
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        messages = try c.decode([ChatRequestMessage].self, forKey: .messages)
+        tools = try c.decodeIfPresent([IgnoredValue].self, forKey: .tools)
+        fields = try SamplingFields(from: decoder)
+    }
+
+    func chatMessages() throws(OpenAIError) -> [ChatMessage] {
+        guard !messages.isEmpty else { throw .badParameter("messages", "messages must hold at least one message") }
+        if let tools, !tools.isEmpty { throw .badParameter("tools", "tool calling is not supported by this server") }
+        let roles: Set = ["system", "developer", "user", "assistant", "tool"]
+        var out: [ChatMessage] = []
+        for (i, m) in messages.enumerated() {
+            guard roles.contains(m.role) else {
+                throw .badParameter("messages[\(i)].role", "unknown role '\(m.role)' (expected system, developer, user, assistant or tool)")
+            }
+            out.append(ChatMessage(role: m.role == "developer" ? "system" : m.role, content: m.content?.text ?? ""))
+        }
+        return out
+    }
+}
+
+struct CompletionRequest: Decodable {
+    let prompt: PromptInput
+    let echo: Bool?
+    let suffix: String?
+    let fields: SamplingFields
+
+    enum CodingKeys: String, CodingKey { case prompt, echo, suffix }
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        prompt = try c.decode(PromptInput.self, forKey: .prompt)
+        echo = try c.decodeIfPresent(Bool.self, forKey: .echo)
+        suffix = try c.decodeIfPresent(String.self, forKey: .suffix)
+        fields = try SamplingFields(from: decoder)
+    }
+}
+
+/// Any JSON value (to accept fields whose content is not used).
+struct IgnoredValue: Decodable {
+    init(from decoder: any Decoder) throws {}
+}
+
+extension OpenAIError {
+    /// Names the parameter a JSON decoding error is about.
+    init(decoding error: any Error) {
+        guard let e = error as? DecodingError else {
+            self.init(.badRequest, "the request body is not valid JSON: \(error)", code: "invalid_json")
+            return
+        }
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.reduce("") { s, k in k.intValue.map { "\(s)[\($0)]" } ?? (s.isEmpty ? k.stringValue : "\(s).\(k.stringValue)") }
+        }
+        switch e {
+        case .typeMismatch(let type, let ctx):
+            let p = path(ctx.codingPath)
+            if p.isEmpty {
+                self.init(.badRequest, "the request body must be a JSON object", code: "invalid_json")
+            } else {
+                let expected = type == String.self ? "a string" : type == Bool.self ? "a boolean"
+                    : (type == Int.self || type == Int64.self || type == Int32.self) ? "an integer" : type == Double.self ? "a number"
+                    : "\(type)".hasPrefix("Array") ? "an array" : "\(type)".hasPrefix("Dictionary") ? "an object" : "of another type"
+                self.init(.badRequest, "'\(p)' must be \(expected)", param: p, code: "invalid_type")
+            }
+        case .valueNotFound(_, let ctx):
+            let p = path(ctx.codingPath)
+            self.init(.badRequest, "'\(p)' must not be null", param: p, code: "invalid_type")
+        case .keyNotFound(let key, let ctx):
+            let p = path(ctx.codingPath + [key])
+            self.init(.badRequest, "missing required parameter '\(p)'", param: p, code: "missing_required_parameter")
+        case .dataCorrupted(let ctx):
+            let p = path(ctx.codingPath)
+            if p.isEmpty {
+                self.init(.badRequest, "the request body is not valid JSON (\(ctx.debugDescription))", code: "invalid_json")
+            } else {
+                self.init(.badRequest, "'\(p)': \(ctx.debugDescription)", param: p, code: "invalid_value")
+            }
+        @unknown default:
+            self.init(.badRequest, "the request body could not be read: \(e)", code: "invalid_json")
+        }
+    }
+}

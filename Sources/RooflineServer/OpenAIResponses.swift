@@ -1,0 +1,74 @@
+import Foundation
+import RooflineEngine
+
+/// Which OpenAI endpoint a generation answers, and the JSON shapes it answers with.
+struct ResponseShape: Sendable {
+    enum Kind: Sendable { case chat, completion }
+    let kind: Kind
+    let id: String
+    let created: Int
+    let model: String
+
+    init(_ kind: Kind, model: String) {
+        self.kind = kind
+        self.model = model
+        created = Int(Date().timeIntervalSince1970)
+        let hex = (0..<12).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()
+        id = (kind == .chat ? "chatcmpl-" : "cmpl-") + hex
+    }
+
+    static func usage(prompt: Int, completion: Int) -> [String: Any] {
+        ["prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion]
+    }
+
+    /// The whole answer of a non-streamed request.
+    func completion(texts: [String], finishes: [FinishReason], promptTokens: Int, completionTokens: Int) -> [String: Any] {
+        let choices: [[String: Any]] = texts.indices.map { i in
+            var c: [String: Any] = ["index": i, "logprobs": NSNull(), "finish_reason": finishes[i].rawValue]
+            switch kind {
+            case .chat: c["message"] = ["role": "assistant", "content": texts[i]]
+            case .completion: c["text"] = texts[i]
+            }
+            return c
+        }
+        return ["id": id, "object": kind == .chat ? "chat.completion" : "text_completion", "created": created, "model": model,
+                "system_fingerprint": "roofline", "choices": choices,
+                "usage": Self.usage(prompt: promptTokens, completion: completionTokens)]
+    }
+
+    /// One streamed chunk for choice `index`: new text, or (with `finish`) its end. `role` opens a chat stream.
+    func chunk(index: Int, text: String, finish: FinishReason?, role: Bool = false) -> [String: Any] {
+        var c: [String: Any] = ["index": index, "logprobs": NSNull(), "finish_reason": finish.map { $0.rawValue as Any } ?? NSNull()]
+        switch kind {
+        case .chat:
+            var delta: [String: Any] = [:]
+            if role { delta["role"] = "assistant" }
+            if !text.isEmpty || role { delta["content"] = text }
+            c["delta"] = delta
+        case .completion:
+            c["text"] = text
+        }
+        return envelope(choices: [c])
+    }
+
+    /// The closing usage chunk (`stream_options.include_usage`): no choices, only usage.
+    func usageChunk(promptTokens: Int, completionTokens: Int) -> [String: Any] {
+        var e = envelope(choices: [])
+        e["usage"] = Self.usage(prompt: promptTokens, completion: completionTokens)
+        return e
+    }
+
+    private func envelope(choices: [[String: Any]]) -> [String: Any] {
+        ["id": id, "object": kind == .chat ? "chat.completion.chunk" : "text_completion", "created": created,
+         "model": model, "system_fingerprint": "roofline", "choices": choices]
+    }
+}
+
+enum JSON {
+    static func data(_ object: Any) -> Data {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])) ?? Data("{}".utf8)
+    }
+
+    /// A Server-Sent Events `data:` line.
+    static func event(_ object: Any) -> Data { Data("data: ".utf8) + data(object) + Data("\n\n".utf8) }
+}

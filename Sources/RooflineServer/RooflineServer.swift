@@ -1,0 +1,148 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import RooflineEngine
+import ServiceLifecycle
+
+/// The OpenAI-compatible HTTP server: chat and text completions (whole or streamed as Server-Sent Events),
+/// the model list, health and Prometheus metrics, over a continuous-batching `Scheduler`.
+public final class RooflineServer: Sendable {
+    public let engine: Engine
+    public let scheduler: Scheduler
+    public let configuration: ServerConfiguration
+    let metrics = ServerMetrics()
+    let started = Int(Date().timeIntervalSince1970)
+
+    public init(engine: Engine, scheduler: Scheduler, configuration: ServerConfiguration) {
+        self.engine = engine
+        self.scheduler = scheduler
+        self.configuration = configuration
+    }
+
+    /// Serves until SIGINT or SIGTERM, then stops admitting requests, lets running streams finish (up to the
+    /// grace period), and closes. `onListening` receives the bound port (useful with port 0).
+    public func run(logger: Logger = Logger(label: "roofline.serve"), onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "roofline"),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
+        let signals = SignalWatcher { [scheduler, configuration] in
+            logger.info("shutting down: finishing running streams (up to \(configuration.shutdownGrace))")
+            await scheduler.shutdown(grace: configuration.shutdownGrace)
+            await group.triggerGracefulShutdown()
+        }
+        defer { signals.stop() }
+        try await group.run()
+    }
+
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.add(middleware: OpenAIErrorMiddleware())
+        if let key = configuration.apiKey { router.add(middleware: APIKeyMiddleware(key: key)) }
+
+        router.get("/health") { [scheduler] _, _ -> Response in
+            let s = scheduler.stats
+            let obj: [String: Any] = ["status": "ok", "slots": s.slots, "active": s.active, "queued": s.queued]
+            return Self.json(obj)
+        }
+        router.get("/metrics") { [metrics, scheduler] _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: metrics.render(scheduler.stats))))
+        }
+        router.get("/v1/models") { [self] _, _ -> Response in
+            Self.json(["object": "list", "data": [modelObject]])
+        }
+        router.get("/v1/models/{id}") { [self] _, context -> Response in
+            let id = context.parameters.get("id") ?? ""
+            guard servesModel(id) else { throw modelNotFound(id) }
+            return Self.json(modelObject)
+        }
+        router.post("/v1/chat/completions") { [self] request, _ -> Response in
+            let req: ChatCompletionRequest = try await decode(request)
+            try checkModel(req.fields.model)
+            let messages = try req.chatMessages()
+            let prompt: [Int32]
+            do {
+                prompt = try engine.chatPrompt(messages)
+            } catch {
+                throw OpenAIError.badParameter("messages", "the chat template could not render these messages: \(error)")
+            }
+            return try await handler.respond(ResponseShape(.chat, model: configuration.modelID), prompt: prompt, fields: req.fields,
+                                             promptParam: "messages", echo: nil)
+        }
+        router.post("/v1/completions") { [self] request, _ -> Response in
+            let req: CompletionRequest = try await decode(request)
+            try checkModel(req.fields.model)
+            if req.suffix != nil { throw OpenAIError.badParameter("suffix", "suffix (insertion) is not supported by this server") }
+            let prompt: [Int32]
+            var echo: String?
+            switch req.prompt {
+            case .text(let t):
+                prompt = engine.tokenize(t)
+                if req.echo == true { echo = t }
+            case .tokens(let t):
+                prompt = t
+                if req.echo == true { echo = engine.tokenizer.decode(t.filter { $0 >= 0 && Int($0) < engine.model.config.vocabSize }) }
+            }
+            return try await handler.respond(ResponseShape(.completion, model: configuration.modelID), prompt: prompt, fields: req.fields,
+                                             promptParam: "prompt", echo: echo)
+        }
+        return router
+    }
+
+    private var handler: GenerationHandler { GenerationHandler(scheduler: scheduler, metrics: metrics) }
+
+    private var modelObject: [String: Any] {
+        ["id": configuration.modelID, "object": "model", "created": started, "owned_by": "roofline",
+         "meta": ["context_length": scheduler.configuration.contextSize, "parallel": scheduler.configuration.parallel,
+                  "vocab_size": engine.model.config.vocabSize]]
+    }
+
+    private func servesModel(_ name: String) -> Bool { name == configuration.modelID || configuration.aliases.contains(name) }
+
+    private func modelNotFound(_ name: String) -> OpenAIError {
+        OpenAIError(.notFound, "the model '\(name)' does not exist; this server serves '\(configuration.modelID)'", param: "model", code: "model_not_found")
+    }
+
+    /// A missing model name means the served one.
+    private func checkModel(_ name: String?) throws(OpenAIError) {
+        if let name, !servesModel(name) { throw modelNotFound(name) }
+    }
+
+    private func decode<T: Decodable>(_ request: Request) async throws -> T {
+        let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+        } catch {
+            throw OpenAIError(decoding: error)
+        }
+    }
+
+    static func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSON.data(object))))
+    }
+}
+
+/// Counts requests by route and status (routes outside the API are counted as "other").
+struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServerMetrics
+    static var routes: Set<String> { ["/health", "/metrics", "/v1/models", "/v1/chat/completions", "/v1/completions"] }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        let route = Self.routes.contains(path) ? path : path.hasPrefix("/v1/models/") ? "/v1/models/{id}" : "other"
+        do {
+            let response = try await next(request, context)
+            metrics.request(route: route, status: response.status.code)
+            return response
+        } catch let e as any HTTPResponseError {
+            metrics.request(route: route, status: e.status.code)
+            throw e
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RooflineEngine
+import RooflineServer
+
+/// `roofline serve`: the OpenAI-compatible server with continuous batching.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the model over an OpenAI-compatible HTTP API (chat, completions, streaming) with continuous batching.")
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one; the bound port is printed).")
+    var port = 8080
+
+    @Option(help: "Sequences decoded together in one pass over the weights (KV-cache slots).")
+    var parallel = 4
+
+    @Option(name: .customLong("max-queue"), help: "Requests that may wait for a free slot; more get 429.")
+    var maxQueue = 64
+
+    @Option(name: .customLong("api-key"), help: "Require 'Authorization: Bearer KEY' on every route but /health (default: $ROOFLINE_API_KEY if set).")
+    var apiKey: String?
+
+    @Option(name: .customLong("timeout"), help: "Seconds a request may run before it is ended (0 = no limit).")
+    var timeout: Double = 600
+
+    @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted; larger ones get 413.")
+    var maxBodyBytes = 4 << 20
+
+    @Option(name: .customLong("prefill-chunk"), help: "Prompt tokens per sequence per step while others are decoding.")
+    var prefillChunk = 64
+
+    @Option(name: .customLong("shutdown-grace"), help: "Seconds running streams may finish after SIGINT/SIGTERM.")
+    var shutdownGrace: Double = 30
+
+    func validate() throws {
+        guard (1...256).contains(parallel) else { throw ValidationError("--parallel must be between 1 and 256") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard maxQueue >= 0 else { throw ValidationError("--max-queue must be 0 or more") }
+        guard timeout >= 0, timeout.isFinite else { throw ValidationError("--timeout must be 0 or more seconds") }
+        guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
+        guard prefillChunk >= 1 else { throw ValidationError("--prefill-chunk must be at least 1") }
+        guard shutdownGrace >= 0, shutdownGrace.isFinite else { throw ValidationError("--shutdown-grace must be 0 or more seconds") }
+        if let k = apiKey, k.isEmpty { throw ValidationError("--api-key must not be empty") }
+    }
+
+    func run() async throws {
+        let engine = try model.load()
+        let ctx = engine.contextSize
+        let scheduler = try Scheduler(engine: engine, configuration: SchedulerConfiguration(
+            parallel: parallel, contextSize: ctx, maxQueue: maxQueue, prefillChunk: prefillChunk,
+            requestTimeout: timeout > 0 ? .milliseconds(Int64(timeout * 1000)) : nil))
+        let path = engine.file.path
+        let file = URL(fileURLWithPath: path).lastPathComponent
+        let id = file.hasSuffix(".gguf") ? String(file.dropLast(5)) : file
+        let key = apiKey ?? ProcessInfo.processInfo.environment["ROOFLINE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        let server = RooflineServer(engine: engine, scheduler: scheduler, configuration: ServerConfiguration(
+            host: host, port: port, apiKey: key, maxBodyBytes: maxBodyBytes, modelID: id,
+            aliases: [file, model.model].compactMap { $0 }, shutdownGrace: .milliseconds(Int64(shutdownGrace * 1000))))
+        var logger = Logger(label: "roofline.serve")
+        logger.logLevel = .info
+        let kvMB = Double(scheduler.stats.kvCapacityBytes) / 1e6
+        let (h, p, n) = (host, parallel, engine.model.pool.count)
+        try await server.run(logger: logger) { bound in
+            emit("roofline serve: \(id) on http://\(h):\(bound)/v1 — \(p) slots × \(ctx) tokens (KV pool \(String(format: "%.0f", kvMB)) MB), \(n) threads\n")
+        }
+    }
+}

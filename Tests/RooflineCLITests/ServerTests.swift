@@ -1,0 +1,96 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+import RooflineTestSupport
+
+/// `roofline serve` as users run it: the real server on a loopback port, driven by the official `openai`
+/// Python client (scripts/server/openai_client_check.py), then stopped with SIGTERM while a stream runs.
+@Suite(.serialized) struct ServerTests {
+    /// A started server and the port it bound.
+    final class Server {
+        let process = Process()
+        let port: Int
+        private let out = Pipe()
+
+        init(_ args: [String]) throws {
+            let bin = try #require(CLITests.binary, "the roofline executable was not built beside the tests")
+            process.executableURL = bin
+            process.arguments = ["serve", "--port", "0", "--threads", "2"] + args
+            process.standardOutput = out
+            process.standardError = FileHandle.standardError
+            try process.run()
+            // The first stdout line names the bound port: "... on http://127.0.0.1:PORT/v1 ...".
+            var line = Data()
+            let h = out.fileHandleForReading
+            while !line.contains(UInt8(ascii: "\n")) {
+                let d = h.availableData
+                if d.isEmpty { break }
+                line.append(d)
+            }
+            let text = String(decoding: line, as: UTF8.self)
+            guard let r = text.range(of: #"127\.0\.0\.1:(\d+)/"#, options: .regularExpression),
+                  let p = Int(text[r].dropFirst(10).dropLast()) else {
+                process.terminate()
+                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "server did not start: \(text)"])
+            }
+            port = p
+        }
+
+        deinit { if process.isRunning { process.terminate() } }
+    }
+
+    /// Runs a command, returning its status and combined output.
+    func shell(_ args: [String]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// The `openai` package, installed through pip when missing (as the model is fetched through pip).
+    func ensureOpenAIClient() throws {
+        if try shell(["python3", "-c", "import openai"]).0 == 0 { return }
+        let (status, out) = try shell(["python3", "-m", "pip", "install", "--quiet", "openai"])
+        try #require(status == 0, "could not install the openai Python client: \(out)")
+    }
+
+    @Test func openAIClientDrivesTheServer() throws {
+        try ensureOpenAIClient()
+        let server = try Server(["--parallel", "2", "--max-queue", "1", "--ctx-size", "1024", "--api-key", "test-key"])
+        let script = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/server/openai_client_check.py").path
+        let (status, out) = try shell(["python3", script, "--base-url", "http://127.0.0.1:\(server.port)", "--api-key", "test-key"])
+        #expect(status == 0, "\(out)")
+        #expect(out.contains("checks passed"))
+        server.process.terminate()
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+    }
+
+    @Test func sigtermLetsARunningStreamFinish() async throws {
+        let server = try Server(["--parallel", "1", "--ctx-size", "256"])
+        let url = URL(string: "http://127.0.0.1:\(server.port)/v1/completions")!
+        var req = URLRequest(url: url)
+        req.httpMethod = "POST"
+        req.httpBody = Data(#"{"prompt": "1, 2, 3,", "max_tokens": 60, "temperature": 0, "stream": true}"#.utf8)
+        let pid = server.process.processIdentifier
+        Task {
+            try await Task.sleep(for: .milliseconds(150))
+            kill(pid, SIGTERM)
+        }
+        let (data, response) = try await URLSession.shared.data(for: req)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        let body = String(decoding: data, as: UTF8.self)
+        #expect(body.contains(#""finish_reason":"length""#), "the stream ran to its end: \(body.suffix(300))")
+        #expect(body.hasSuffix("data: [DONE]\n\n"))
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+    }
+}
