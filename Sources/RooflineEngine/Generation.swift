@@ -9,10 +9,14 @@ public struct GenerationOptions: Sendable {
     public var sampling = SamplingParameters()
     /// Generation stops before the first occurrence of any of these strings.
     public var stop: [String] = []
-    public init(maxTokens: Int = 128, sampling: SamplingParameters = SamplingParameters(), stop: [String] = []) {
+    /// Never end on an end-of-generation token (their logits are set to -inf): run to the token limit, as
+    /// llama.cpp's `ignore_eos` does (benchmarks).
+    public var ignoreEOS = false
+    public init(maxTokens: Int = 128, sampling: SamplingParameters = SamplingParameters(), stop: [String] = [], ignoreEOS: Bool = false) {
         self.maxTokens = maxTokens
         self.sampling = sampling
         self.stop = stop
+        self.ignoreEOS = ignoreEOS
     }
 }
 

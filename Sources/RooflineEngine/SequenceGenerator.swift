@@ -9,6 +9,7 @@ public struct SequenceGenerator: Sendable {
     private var history: [Int32]
     private var decoder = StreamingDecoder()
     private var filter: StopStringFilter
+    private let ignoreEOS: Bool
     /// The most tokens this sequence may generate.
     public let maxNew: Int
     /// Tokens generated so far (end-of-generation tokens are not included).
@@ -21,6 +22,7 @@ public struct SequenceGenerator: Sendable {
         sampler = Sampler(options.sampling)
         history = prompt
         filter = StopStringFilter(stops: options.stop)
+        ignoreEOS = options.ignoreEOS
         self.maxNew = max(0, maxNew)
         if self.maxNew == 0 { finish = .length }
     }
@@ -32,6 +34,9 @@ public struct SequenceGenerator: Sendable {
     /// to feed next (nil when the sequence ended on an end-of-generation token) and the text that may be shown.
     public mutating func accept(logits: UnsafeMutableBufferPointer<Float>) -> (token: Int32?, text: String) {
         guard finish == nil else { return (nil, "") }
+        if ignoreEOS {
+            for t in tokenizer.endOfGeneration where Int(t) < logits.count { logits[Int(t)] = -.infinity }
+        }
         let next = sampler.sample(logits, recent: history[...])
         if tokenizer.endOfGeneration.contains(next) {
             finish = .stop  // a character cut off by EOS is dropped

@@ -68,8 +68,8 @@ struct StreamOptions: Decodable {
     let include_usage: Bool?
 }
 
-/// The sampling and length fields chat and completions share (OpenAI's, plus llama.cpp's top_k, min_p and
-/// repeat_penalty).
+/// The sampling and length fields chat and completions share (OpenAI's, plus llama.cpp's top_k, min_p,
+/// repeat_penalty and ignore_eos).
 struct SamplingFields: Decodable {
     let model: String?
     let max_tokens: Int?
@@ -79,6 +79,7 @@ struct SamplingFields: Decodable {
     let top_k: Int?
     let min_p: Double?
     let repeat_penalty: Double?
+    let ignore_eos: Bool?
     let seed: Int64?
     let stop: StopList?
     let n: Int?
@@ -130,7 +131,7 @@ struct SamplingFields: Decodable {
         if let m = min_p { sampling.minP = Float(m) }
         if let r = repeat_penalty { sampling.repetitionPenalty = Float(r) }
         if let s = seed { sampling.seed = UInt64(bitPattern: s) }
-        let options = GenerationOptions(maxTokens: limit ?? Int.max, sampling: sampling, stop: stop?.values ?? [])
+        let options = GenerationOptions(maxTokens: limit ?? Int.max, sampling: sampling, stop: stop?.values ?? [], ignoreEOS: ignore_eos ?? false)
         return (options, n)
     }
 }
