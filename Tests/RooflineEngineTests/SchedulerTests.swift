@@ -142,4 +142,15 @@ import RooflineTestSupport
         #expect(s.stats.active == 0)
         await s.shutdown(grace: .seconds(1))
     }
+
+    @Test func ignoreEOSRunsToTheLimit() throws {
+        let e = try #require(DefaultModel.engine)
+        let prompt = try e.chatPrompt([.init(role: "user", content: "Say hi.")])
+        let normal = try e.generate(prompt: prompt, options: GenerationOptions(maxTokens: 60))
+        #expect(normal.finishReason == .stop && normal.tokens.count < 60, "the model should end its short answer itself")
+        let forced = try e.generate(prompt: prompt, options: GenerationOptions(maxTokens: 60, ignoreEOS: true))
+        #expect(forced.finishReason == .length && forced.tokens.count == 60)
+        #expect(forced.tokens.allSatisfy { !e.tokenizer.endOfGeneration.contains($0) })
+        #expect(Array(forced.tokens.prefix(normal.tokens.count)) == normal.tokens)
+    }
 }
