@@ -1,5 +1,6 @@
 // Matrix-vector and matrix-matrix products over quantized weights, split over weight rows.
 #include "kernels_internal.h"
+#include "kernels_gemm8.h"
 
 // Software prefetch of the weights a few row groups ahead: the hardware prefetchers stop at 4 KiB page
 // boundaries, and without this the dot-product loops wait on DRAM (measured: Q4_1 at 9.9 GB/s per core
@@ -15,7 +16,28 @@ typedef struct {
     const rf_matmul_part *parts; int n_parts; int64_t total_rows;
     int64_t k; const char *x; int64_t x_stride; int64_t n_x;
     rf_vec_dot_fn dots[RF_MAX_PARTS]; rf_vec_dot4_fn dots4[RF_MAX_PARTS]; rf_tile4x4_fn tiles[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS];
+    rf_gemm8_fn gemm8[RF_MAX_PARTS];
+    const rf_x8_block *packed; int64_t n_groups;  // columns 0..8*n_groups-1 packed for the gemm8 kernels
 } rf_matmul_job;
+
+// Rows handled together by the eight-column kernels: their weights stay in L2 while each packed group of
+// eight columns (up to ~18 KB) stays in L1.
+#define RF_GEMM8_ROWS 64
+
+static void rf_gemm8_rows(const rf_matmul_job *j, int pi, const rf_matmul_part *part, int64_t r0, int64_t r1) {
+    const int64_t nb = j->k / RF_QK;
+    const char *w = part->w;
+    for (int64_t rc = r0; rc < r1; rc += RF_GEMM8_ROWS) {
+        const int64_t re = rc + RF_GEMM8_ROWS < r1 ? rc + RF_GEMM8_ROWS : r1;
+        for (int64_t g = 0; g < j->n_groups; g++) {
+            for (int64_t r = rc; r < re; r++) {
+                const char *wr = w + r * j->w_row[pi];
+                if (g == 0) rf_prefetch_range(wr + RF_PREFETCH_AHEAD, j->w_row[pi]);
+                j->gemm8[pi]((int)j->k, wr, j->packed + g * nb, part->y + 8 * g * part->y_stride + r, (size_t)part->y_stride);
+            }
+        }
+    }
+}
 
 // Each thread takes one contiguous range of the concatenated rows of all parts, so it streams its own
 // slice of every weight matrix once for all X rows.
@@ -31,13 +53,21 @@ static void rf_matmul_task(void *p, int ith, int nth) {
         const int64_t r0 = g0 > base ? g0 - base : 0;
         const int64_t r1 = (g1 - base) < part->n_rows ? (g1 - base) : part->n_rows;
         const char *w = part->w;
+        // Rows in whole groups of four go through the multi-row kernels (eight-column, 4×4 tile, four-row),
+        // which share one arithmetic; the rest through the one-row kernel for every column, as when alone.
+        const int64_t r4 = j->dots4[pi] ? r0 + ((r1 - r0) & ~(int64_t)3) : r0;
+        int64_t m0 = 0;  // columns left for the four-row kernels
+        if (j->gemm8[pi] && j->n_groups > 0) {
+            rf_gemm8_rows(j, pi, part, r0, r4);
+            m0 = 8 * j->n_groups;
+        }
         int64_t r = r0;
         if (j->dots4[pi]) {
             float out4[4];
-            for (; r + 4 <= r1; r += 4) {
+            for (; r < r4; r += 4) {
                 const char *wr = w + r * j->w_row[pi];
-                rf_prefetch_range(wr + RF_PREFETCH_AHEAD, 4 * j->w_row[pi]);
-                int64_t m = 0;
+                if (m0 < j->n_x) rf_prefetch_range(wr + RF_PREFETCH_AHEAD, 4 * j->w_row[pi]);
+                int64_t m = m0;
                 if (j->tiles[pi]) {
                     for (; m + 4 <= j->n_x; m += 4) {
                         j->tiles[pi]((int)j->k, wr, (size_t)j->w_row[pi], j->x + m * j->x_stride, (size_t)j->x_stride,
@@ -73,6 +103,29 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
         j.w_row[i] = rf_row_size(parts[i].wtype, k);
         if (!j.dots[i] || j.w_row[i] < 0) return;
         j.total_rows += parts[i].n_rows;
+    }
+    // Eight or more activation rows: pack them once for the eight-column kernels, when every part has one
+    // and all want the same packing.
+    if (n_x >= 8 && k % RF_QK == 0) {
+        int offset = -1, ok = 1;
+        for (int i = 0; i < n_parts && ok; i++) {
+            int o = 0;
+            j.gemm8[i] = rf_get_gemm8(parts[i].wtype, path, &o);
+            ok = j.gemm8[i] && (offset < 0 || offset == o);
+            offset = o;
+        }
+        const int64_t groups = n_x / 8, nb = k / RF_QK;
+        rf_x8_block *packed = ok ? rf_pool_scratch(pool, (size_t)(groups * nb) * sizeof(rf_x8_block)) : 0;
+        if (packed) {
+            const int act = rf_vec_dot_type(parts[0].wtype);
+            for (int64_t g = 0; g < groups; g++) {
+                rf_pack_x8(path, (const char *)x + 8 * g * x_stride, (size_t)x_stride, 8, k, act, offset, packed + g * nb);
+            }
+            j.packed = packed;
+            j.n_groups = groups;
+        } else {
+            for (int i = 0; i < n_parts; i++) j.gemm8[i] = 0;
+        }
     }
     rf_pool_run(pool, rf_matmul_task, &j);
 }

@@ -27,6 +27,8 @@ struct rf_pool {
     _Atomic int stop;
     rf_task_fn fn;
     void *ctx;
+    void *scratch;          // rf_pool_scratch: grows, never shrinks; used by the caller between runs
+    size_t scratch_bytes;
 };
 
 typedef struct { rf_pool *pool; int ith; } rf_worker_arg;
@@ -80,7 +82,18 @@ void rf_pool_destroy(rf_pool *pool) {
     pthread_mutex_destroy(&pool->mu);
     pthread_cond_destroy(&pool->cv);
     free(pool->threads);
+    free(pool->scratch);
     free(pool);
+}
+
+void *rf_pool_scratch(rf_pool *pool, size_t bytes) {
+    if (bytes > pool->scratch_bytes) {
+        free(pool->scratch);
+        size_t n = (bytes + 4095) & ~(size_t)4095;
+        pool->scratch = aligned_alloc(64, n);
+        pool->scratch_bytes = pool->scratch ? n : 0;
+    }
+    return pool->scratch;
 }
 
 int rf_pool_size(const rf_pool *pool) { return pool ? pool->n : 1; }

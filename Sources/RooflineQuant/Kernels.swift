@@ -72,6 +72,19 @@ public enum TensorKernels {
         return out
     }
 
+    /// `out[m * rows + r]` = weight row r · activation row m through `rf_matmul` (every kernel the path has
+    /// for this shape: eight-column, 4×4 tile, four-row, one-row) with a pool of `threads` made for the call.
+    /// `x` holds `nX` rows in `activationType(for: type)`, `actRowBytes` apart. For tests and tools.
+    public static func matmul(_ type: GGMLType, _ w: UnsafeRawPointer, rows: Int, _ x: UnsafeRawPointer, actRowBytes: Int, nX: Int, count: Int, threads: Int = 1, path: KernelPath) -> [Float] {
+        var out = [Float](repeating: .nan, count: rows * nX)
+        guard let pool = rf_pool_create(Int32(max(1, threads))) else { return out }
+        defer { rf_pool_destroy(pool) }
+        out.withUnsafeMutableBufferPointer {
+            rf_matmul(pool, w, Int32(type.rawValue), Int64(count), Int64(rows), x, Int64(actRowBytes), Int64(nX), $0.baseAddress!, Int64(rows), path.rawValue)
+        }
+        return out
+    }
+
     /// Dot product of a weight row (`type`) with activations already in `activationType(for: type)`.
     public static func dot(_ type: GGMLType, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer, count: Int, path: KernelPath = .current) -> Float {
         guard let f = rf_get_vec_dot(Int32(type.rawValue), path.rawValue) else { return .nan }

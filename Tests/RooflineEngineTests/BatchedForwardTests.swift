@@ -23,10 +23,15 @@ import RooflineTestSupport
         return (tokens, rows)
     }
 
-    @Test func batchedEqualsAloneBitForBit() throws {
+    /// 3 sequences run the four-row and 4×4 tile kernels; 11 also the eight-column kernels (8 + a remainder of 3),
+    /// and their mixed-length prompts go through the packed path in prefill.
+    @Test(arguments: [3, 11]) func batchedEqualsAloneBitForBit(sequences: Int) throws {
         let e = try #require(DefaultModel.engine)
         let m = e.model
-        let prompts = [e.tokenize("The capital of France is"), e.tokenize("Once upon a time, in a land far away,"), e.tokenize("def fibonacci(n):")]
+        let texts = ["The capital of France is", "Once upon a time, in a land far away,", "def fibonacci(n):", "Roses are red,",
+                     "The memory wall", "1, 2, 3,", "In 1969, the first", "Dear Sir or Madam,", "SELECT * FROM", "The quick brown fox",
+                     "Photosynthesis is the process"]
+        let prompts = texts.prefix(sequences).map { e.tokenize($0) }
         let alone = try prompts.map { try greedyAlone(m, $0, steps: 6) }
         let v = m.config.vocabSize
         let caches = prompts.map { _ in m.makeCache(capacity: 128) }

@@ -88,6 +88,39 @@ import RooflineTestSupport
         }
     }
 
+    /// The whole matmul on every path, for batches that use the eight-column kernels (8, 16 and more rows,
+    /// with remainders) and row counts that are not multiples of four: each result equals the scalar
+    /// reference to float rounding, and — the property batching relies on — each column equals the same
+    /// activation row multiplied alone, bit for bit.
+    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0], [(8, 13), (11, 36), (19, 5), (3, 8)])
+    func matmulMatchesScalarAndAlone(type: GGMLType, shape: (nX: Int, rows: Int)) throws {
+        let n = 160
+        var rng = TestRandom(seed: UInt64(shape.nX * 100 + shape.rows) &+ UInt64(type.rawValue))
+        let w = try (0..<shape.rows).flatMap { _ in try Quantizer.quantize(rng.floats(n), to: type) }
+        let acts = (0..<shape.nX).map { _ in activations(rng.floats(n, scale: 2), for: type, path: .scalar) }
+        let rowBytes = type.byteCount(elements: n)!
+        let actBytes = acts[0].count
+        let x = acts.flatMap { $0 }
+        for path in KernelPath.available {
+            for threads in [1, 2] {
+                w.withUnsafeBytes { wp in
+                    x.withUnsafeBytes { xp in
+                        let all = TensorKernels.matmul(type, wp.baseAddress!, rows: shape.rows, xp.baseAddress!, actRowBytes: actBytes, nX: shape.nX, count: n, threads: threads, path: path)
+                        for m in 0..<shape.nX {
+                            let alone = TensorKernels.matmul(type, wp.baseAddress!, rows: shape.rows, xp.baseAddress! + m * actBytes, actRowBytes: actBytes, nX: 1, count: n, threads: threads, path: path)
+                            for r in 0..<shape.rows {
+                                let got = all[m * shape.rows + r]
+                                let ref = TensorKernels.dot(type, wp.baseAddress! + r * rowBytes, xp.baseAddress! + m * actBytes, count: n, path: .scalar)
+                                #expect(abs(got - ref) <= 1e-4 * max(1, abs(ref)), "\(type) \(shape) m\(m) r\(r) on \(path): \(got) vs \(ref)")
+                                #expect(got.bitPattern == alone[r].bitPattern, "\(type) \(shape) m\(m) r\(r) on \(path): batched \(got) vs alone \(alone[r])")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test(arguments: weightTypes)
     func quantizedDotTracksFloatDot(type: GGMLType) throws {
         var rng = TestRandom(seed: 99)

@@ -61,6 +61,9 @@ rf_pool *rf_pool_create(int n_threads);
 void rf_pool_destroy(rf_pool *pool);
 int rf_pool_size(const rf_pool *pool);
 void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx);
+/// A buffer of at least `bytes` owned by the pool (kept and reused; NULL if it cannot be allocated), for the
+/// caller's use around rf_pool_run, e.g. packed activations.
+void *rf_pool_scratch(rf_pool *pool, size_t bytes);
 
 /// Y[m, r] = dot(W row r, X row m) for r < n_rows, m < n_x. W: n_rows rows of `wtype`, k elements each.
 /// X: n_x rows already in rf_vec_dot_type(wtype) format, x_stride bytes apart. Y: row-major, y_stride floats apart.

@@ -1,0 +1,173 @@
+// Weight row × eight activation rows at once, for prefill and batched decode on AVX-512 VNNI.
+//
+// The activations of eight columns are first packed block by block so that 32-bit lane c of a vector holds
+// four bytes of column c (rf_pack_x8). A weight row then needs no horizontal reduction: four of its bytes are
+// broadcast to all lanes and one vpdpbusd adds their products with the same four bytes of all eight columns.
+// Each column's result is computed with exactly the arithmetic of the four-row kernels (integer sums per half
+// block, the same float scale, FMA order and final additions), so a sequence's logits do not depend on how
+// many others share its batch.
+#include "avx2_helpers.h"
+#include "kernels_gemm8.h"
+
+#ifdef RF_X86
+#define RF_VNNI8 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
+
+// Packs columns x[c] (c < ncols <= 8; missing columns are zero) of k elements in Q8_0 or Q8_1 format.
+// `offset` stores the quants as unsigned (q + 128), for signed weights.
+RF_VNNI8 void rf_pack_x8_vnni(const void *x, size_t x_stride, int ncols, int64_t k, int act_type, int offset, rf_x8_block *out) {
+    const int nb = (int)(k / RF_QK);
+    const size_t bsize = act_type == RF_Q8_1 ? sizeof(rf_block_q8_1) : sizeof(rf_block_q8_0);
+    const __m256i flip = _mm256_set1_epi8((char)0x80);
+    const __m256i ones = _mm256_set1_epi8(1);
+    for (int i = 0; i < nb; i++) {
+        rf_x8_block *o = &out[i];
+        __m256i rows[8];
+        for (int c = 0; c < 8; c++) {
+            if (c < ncols) {
+                const char *b = (const char *)x + c * x_stride + i * bsize;
+                const uint16_t *head = (const uint16_t *)b;
+                rows[c] = _mm256_loadu_si256((const __m256i *)(b + (act_type == RF_Q8_1 ? 4 : 2)));
+                o->d[c] = _cvtsh_ss(head[0]);
+                o->s[c] = act_type == RF_Q8_1 ? _cvtsh_ss(head[1]) : 0.0f;
+                // Σy per half block (Q4_0's offset of 8), as the four-row kernel reduces it
+                const __m256i sy = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, rows[c]);
+                const __m256i r4 = rf_reduce4(sy, sy, sy, sy);
+                o->sy_lo[c] = _mm256_extract_epi32(r4, 0);
+                o->sy_hi[c] = _mm256_extract_epi32(r4, 4);
+            } else {
+                rows[c] = _mm256_setzero_si256();
+                o->d[c] = 0.0f;
+                o->s[c] = 0.0f;
+                o->sy_lo[c] = 0;
+                o->sy_hi[c] = 0;
+            }
+            if (offset) rows[c] = _mm256_xor_si256(rows[c], flip);
+        }
+        // Transpose the 8×8 matrix of 32-bit words: q[j][c] = word j of column c.
+        __m256i t0 = _mm256_unpacklo_epi32(rows[0], rows[1]), t1 = _mm256_unpackhi_epi32(rows[0], rows[1]);
+        __m256i t2 = _mm256_unpacklo_epi32(rows[2], rows[3]), t3 = _mm256_unpackhi_epi32(rows[2], rows[3]);
+        __m256i t4 = _mm256_unpacklo_epi32(rows[4], rows[5]), t5 = _mm256_unpackhi_epi32(rows[4], rows[5]);
+        __m256i t6 = _mm256_unpacklo_epi32(rows[6], rows[7]), t7 = _mm256_unpackhi_epi32(rows[6], rows[7]);
+        __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
+        __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
+        __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
+        __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
+        __m256i *q = (__m256i *)o->q;
+        _mm256_storeu_si256(q + 0, _mm256_permute2x128_si256(u0, u4, 0x20));
+        _mm256_storeu_si256(q + 1, _mm256_permute2x128_si256(u1, u5, 0x20));
+        _mm256_storeu_si256(q + 2, _mm256_permute2x128_si256(u2, u6, 0x20));
+        _mm256_storeu_si256(q + 3, _mm256_permute2x128_si256(u3, u7, 0x20));
+        _mm256_storeu_si256(q + 4, _mm256_permute2x128_si256(u0, u4, 0x31));
+        _mm256_storeu_si256(q + 5, _mm256_permute2x128_si256(u1, u5, 0x31));
+        _mm256_storeu_si256(q + 6, _mm256_permute2x128_si256(u2, u6, 0x31));
+        _mm256_storeu_si256(q + 7, _mm256_permute2x128_si256(u3, u7, 0x31));
+    }
+}
+
+RF_VNNI8 static inline void rf_store8(float *out, size_t out_stride, __m256 v) {
+    float tmp[8];
+    _mm256_storeu_ps(tmp, v);
+    for (int c = 0; c < 8; c++) out[c * out_stride] = tmp[c];
+}
+
+// Integer sums of one block of 4-bit weights (32 nibbles in ggml's order) with eight packed columns, per
+// half block: *lo over the low nibbles (elements 0..15), *hi over the high ones (16..31).
+RF_VNNI8 static inline void rf_q4_dots8(const uint8_t *qs, const __m256i *q, __m256i *lo, __m256i *hi) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m256i pl = _mm256_setzero_si256(), ph = _mm256_setzero_si256();
+    for (int j = 0; j < 4; j++) {
+        int32_t word;
+        __builtin_memcpy(&word, qs + 4 * j, 4);
+        const __m256i b = _mm256_set1_epi32(word);
+        pl = _mm256_dpbusd_epi32(pl, _mm256_and_si256(b, m4), _mm256_loadu_si256(q + j));
+        ph = _mm256_dpbusd_epi32(ph, _mm256_and_si256(_mm256_srli_epi16(b, 4), m4), _mm256_loadu_si256(q + 4 + j));
+    }
+    *lo = pl;
+    *hi = ph;
+}
+
+// One Q4_1 row × eight packed Q8_1 columns: out[c * out_stride].
+RF_VNNI8 void rf_gemm8_q4_1_vnni(int n, const void *vw, const rf_x8_block *x, float *out, size_t out_stride) {
+    const rf_block_q4_1 *w = vw;
+    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps(), summ = _mm256_setzero_ps();
+    for (int i = 0; i < n / RF_QK; i++) {
+        const __m256i *q = (const __m256i *)x[i].q;
+        const uint8_t *qs = w[i].qs;
+        __m256i pl, ph;
+        rf_q4_dots8(qs, q, &pl, &ph);
+        const __m256 s = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(w[i].d)), _mm256_loadu_ps(x[i].d));
+        lo = _mm256_fmadd_ps(_mm256_cvtepi32_ps(pl), s, lo);
+        hi = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ph), s, hi);
+        summ = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(w[i].m)), _mm256_loadu_ps(x[i].s), summ);
+    }
+    rf_store8(out, out_stride, _mm256_add_ps(_mm256_add_ps(lo, hi), summ));
+}
+
+// One Q4_0 row × eight packed Q8_0 columns: (q - 8)·y = q·y - 8·Σy per half block.
+RF_VNNI8 void rf_gemm8_q4_0_vnni(int n, const void *vw, const rf_x8_block *x, float *out, size_t out_stride) {
+    const rf_block_q4_0 *w = vw;
+    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+    for (int i = 0; i < n / RF_QK; i++) {
+        const __m256i *q = (const __m256i *)x[i].q;
+        const uint8_t *qs = w[i].qs;
+        __m256i pl, ph;
+        rf_q4_dots8(qs, q, &pl, &ph);
+        pl = _mm256_sub_epi32(pl, _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)x[i].sy_lo), 3));
+        ph = _mm256_sub_epi32(ph, _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)x[i].sy_hi), 3));
+        const __m256 s = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(w[i].d)), _mm256_loadu_ps(x[i].d));
+        lo = _mm256_fmadd_ps(_mm256_cvtepi32_ps(pl), s, lo);
+        hi = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ph), s, hi);
+    }
+    rf_store8(out, out_stride, _mm256_add_ps(_mm256_add_ps(lo, hi), _mm256_setzero_ps()));
+}
+
+// One Q8_0 row × eight packed Q8_0 columns stored with +128 (unsigned): Σ(y+128)w - 128Σw.
+RF_VNNI8 void rf_gemm8_q8_0_vnni(int n, const void *vw, const rf_x8_block *x, float *out, size_t out_stride) {
+    const rf_block_q8_0 *w = vw;
+    const __m256i c80 = _mm256_set1_epi8((char)0x80);
+    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+    for (int i = 0; i < n / RF_QK; i++) {
+        const __m256i *q = (const __m256i *)x[i].q;
+        const uint8_t *qs = (const uint8_t *)w[i].qs;
+        __m256i pl = _mm256_setzero_si256(), ph = _mm256_setzero_si256();
+        __m256i cl = _mm256_setzero_si256(), ch = _mm256_setzero_si256();
+        for (int j = 0; j < 4; j++) {
+            int32_t wl, wh;
+            __builtin_memcpy(&wl, qs + 4 * j, 4);
+            __builtin_memcpy(&wh, qs + 16 + 4 * j, 4);
+            const __m256i bl = _mm256_set1_epi32(wl), bh = _mm256_set1_epi32(wh);
+            pl = _mm256_dpbusd_epi32(pl, _mm256_loadu_si256(q + j), bl);
+            ph = _mm256_dpbusd_epi32(ph, _mm256_loadu_si256(q + 4 + j), bh);
+            cl = _mm256_dpbusd_epi32(cl, c80, bl);
+            ch = _mm256_dpbusd_epi32(ch, c80, bh);
+        }
+        const __m256 s = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(w[i].d)), _mm256_loadu_ps(x[i].d));
+        lo = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(pl, cl)), s, lo);
+        hi = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(ph, ch)), s, hi);
+    }
+    rf_store8(out, out_stride, _mm256_add_ps(_mm256_add_ps(lo, hi), _mm256_setzero_ps()));
+}
+#endif
+
+rf_gemm8_fn rf_get_gemm8(int type, int path, int *offset) {
+    *offset = 0;
+#ifdef RF_X86
+    if (path >= RF_PATH_AVX512VNNI && rf_cpu_best_path() >= RF_PATH_AVX512VNNI) {
+        switch (type) {
+        case RF_Q4_1: return rf_gemm8_q4_1_vnni;
+        case RF_Q4_0: return rf_gemm8_q4_0_vnni;
+        case RF_Q8_0: *offset = 1; return rf_gemm8_q8_0_vnni;
+        default: return 0;
+        }
+    }
+#endif
+    (void)type; (void)path;
+    return 0;
+}
+
+void rf_pack_x8(int path, const void *x, size_t x_stride, int ncols, int64_t k, int act_type, int offset, rf_x8_block *out) {
+#ifdef RF_X86
+    if (path >= RF_PATH_AVX512VNNI) { rf_pack_x8_vnni(x, x_stride, ncols, k, act_type, offset, out); return; }
+#endif
+    (void)path; (void)x; (void)x_stride; (void)ncols; (void)k; (void)act_type; (void)offset; (void)out;
+}

@@ -1,0 +1,29 @@
+// Eight-column kernels (kernels_gemm8.c): packed activations and one-row × eight-column products.
+#ifndef CROOFLINE_KERNELS_GEMM8_H
+#define CROOFLINE_KERNELS_GEMM8_H
+#include "kernels_internal.h"
+
+// One block of 32 elements of eight activation columns: q[j][c] holds bytes 4j..4j+3 of column c (signed,
+// or +128 when packed for signed weights), with each column's scale, Q8_1 sum and Σq per half block.
+typedef struct {
+    uint8_t q[8][8][4];
+    float d[8];
+    float s[8];
+    int32_t sy_lo[8];
+    int32_t sy_hi[8];
+} rf_x8_block;
+
+typedef void (*rf_gemm8_fn)(int n, const void *w, const rf_x8_block *x, float *out, size_t out_stride);
+
+/// The eight-column kernel for weight `type` on `path` (NULL when there is none); `offset` tells whether it
+/// wants its activations packed as unsigned (q + 128).
+rf_gemm8_fn rf_get_gemm8(int type, int path, int *offset);
+void rf_pack_x8(int path, const void *x, size_t x_stride, int ncols, int64_t k, int act_type, int offset, rf_x8_block *out);
+
+#ifdef RF_X86
+void rf_pack_x8_vnni(const void *x, size_t x_stride, int ncols, int64_t k, int act_type, int offset, rf_x8_block *out);
+void rf_gemm8_q4_1_vnni(int n, const void *w, const rf_x8_block *x, float *out, size_t out_stride);
+void rf_gemm8_q4_0_vnni(int n, const void *w, const rf_x8_block *x, float *out, size_t out_stride);
+void rf_gemm8_q8_0_vnni(int n, const void *w, const rf_x8_block *x, float *out, size_t out_stride);
+#endif
+#endif
