@@ -31,10 +31,13 @@ public struct Sampler: Sendable {
         if p.temperature <= 0 { return Self.argmax(UnsafeBufferPointer(logits)) }
 
         candidates.removeAll(keepingCapacity: true)
-        for i in 0..<logits.count where logits[i].isFinite || logits[i] == .infinity { candidates.append((Int32(i), logits[i])) }
+        if p.topK > 0 && p.topK < logits.count {
+            selectTop(p.topK, of: UnsafeBufferPointer(logits))
+        } else {
+            for i in 0..<logits.count where logits[i].isFinite || logits[i] == .infinity { candidates.append((Int32(i), logits[i])) }
+            candidates.sort { Self.before($0, $1) }
+        }
         guard !candidates.isEmpty else { return Self.argmax(UnsafeBufferPointer(logits)) }
-        candidates.sort { $0.logit != $1.logit ? $0.logit > $1.logit : $0.id < $1.id }
-        if p.topK > 0 && candidates.count > p.topK { candidates.removeLast(candidates.count - p.topK) }
 
         // Probabilities at temperature 1 for the top-p and min-p filters (as llama.cpp computes them).
         var probs = softmax(candidates.map { $0.logit })
@@ -60,6 +63,31 @@ public struct Sampler: Sendable {
             if u < cum { return candidates[i].id }
         }
         return candidates[candidates.count - 1].id
+    }
+
+    /// Candidate order: larger logit first, lower id first among equal logits.
+    private static func before(_ a: (id: Int32, logit: Float), _ b: (id: Int32, logit: Float)) -> Bool {
+        a.logit != b.logit ? a.logit > b.logit : a.id < b.id
+    }
+
+    /// The k best candidates in order, in one pass over the vocabulary (the same k, in the same order, as
+    /// sorting everything and keeping the first k, without sorting 50,000 logits per token).
+    private mutating func selectTop(_ k: Int, of logits: UnsafeBufferPointer<Float>) {
+        for i in 0..<logits.count {
+            let l = logits[i]
+            guard l.isFinite || l == .infinity else { continue }
+            let c = (id: Int32(i), logit: l)
+            if candidates.count == k {
+                guard Self.before(c, candidates[k - 1]) else { continue }
+                candidates.removeLast()
+            }
+            var lo = 0, hi = candidates.count  // first position c goes before
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if Self.before(candidates[mid], c) { lo = mid + 1 } else { hi = mid }
+            }
+            candidates.insert(c, at: lo)
+        }
     }
 
     private func softmax(_ x: [Float]) -> [Float] {

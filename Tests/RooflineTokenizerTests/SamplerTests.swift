@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import RooflineSampling
 
@@ -55,5 +56,46 @@ import RooflineSampling
         #expect(throws: SamplingParameters.ValidationError.self) { try SamplingParameters(topP: 0).validate() }
         #expect(throws: SamplingParameters.ValidationError.self) { try SamplingParameters(minP: 2).validate() }
         #expect(throws: SamplingParameters.ValidationError.self) { try SamplingParameters(topK: -3).validate() }
+    }
+
+    /// The one-pass top-k selection keeps the same candidates in the same order as sorting the whole
+    /// vocabulary (ties broken by the lower id): every draw equals the full-sort chain's, written out here.
+    @Test(arguments: [1, 3, 40, 999]) func topKSelectionEqualsFullSort(k: Int) {
+        var gen = RandomSource(seed: UInt64(k))
+        // 1000 logits on a coarse grid (many ties), some -inf and one NaN, which are never candidates.
+        var l: [Float] = (0..<1000).map { _ in Float(gen.next() % 64) / 8 }
+        l[5] = -.infinity
+        l[17] = .nan
+        let p = SamplingParameters(temperature: 0.9, topK: k, topP: 0.97, minP: 0.01, seed: 7)
+        var sampler = Sampler(p)
+        var rng = RandomSource(seed: p.seed)
+        for _ in 0..<200 {
+            var copy = l
+            let got = copy.withUnsafeMutableBufferPointer { sampler.sample($0) }
+            // The reference chain: sort everything, keep k, top-p, min-p, temperature, draw.
+            var c = l.enumerated().filter { $0.element.isFinite }.map { (id: Int32($0.offset), logit: $0.element) }
+            c.sort { $0.logit != $1.logit ? $0.logit > $1.logit : $0.id < $1.id }
+            c = Array(c.prefix(k))
+            func softmax(_ x: [Float]) -> [Float] {
+                let m = x.max()!
+                let e = x.map { expf($0 - m) }
+                let t = e.reduce(0, +)
+                return e.map { $0 / t }
+            }
+            var probs = softmax(c.map(\.logit))
+            var cum: Float = 0
+            var keep = c.count
+            for (i, q) in probs.enumerated() { cum += q; if cum >= p.topP { keep = i + 1; break } }
+            c = Array(c.prefix(keep))
+            probs = Array(probs.prefix(keep))
+            let minKeep = max(1, probs.firstIndex { $0 < p.minP * probs[0] } ?? probs.count)
+            c = Array(c.prefix(minKeep))
+            probs = softmax(c.map { $0.logit / p.temperature })
+            let u = Float(rng.nextUnit())
+            var want = c[c.count - 1].id
+            cum = 0
+            for (i, q) in probs.enumerated() { cum += q; if u < cum { want = c[i].id; break } }
+            #expect(got == want)
+        }
     }
 }
