@@ -55,22 +55,27 @@ static void rf_attn_one_f32(const rf_attn_job *j, const float *qv, const uint16_
     for (int d = 0; d < j->hd; d++) o[d] *= inv;
 }
 
+// One (query, head) pair of a segment: its output row, with the path (F16 or tiled F32) the segment's own
+// query count selects, so a sequence gets the same numbers in a batch as alone.
+static void rf_attn_item(const rf_attn_job *j, const float *q, const uint16_t *k, const uint16_t *v, float *out,
+                         int n_q, int pos0, int iq, int h, float *att, uint16_t *qh, uint16_t *acc) {
+    const int group = j->n_head / j->n_kv_head, kvh = h / group;
+    const int q_stride = j->n_head * j->hd, kv_stride = j->n_kv_head * j->hd;
+    const int n_kv = pos0 + iq + 1;
+    const float *qv = q + (int64_t)iq * q_stride + h * j->hd;
+    float *o = out + (int64_t)iq * q_stride + h * j->hd;
+    const uint16_t *kb = k + kvh * j->hd, *vb = v + kvh * j->hd;
+    if (n_q >= 64) rf_attn_one_f32(j, qv, kb, vb, n_kv, kv_stride, o, att);
+    else rf_attn_one_f16(j, qv, kb, vb, n_kv, kv_stride, o, qh, acc);
+}
+
 static void rf_attn_task(void *p, int ith, int nth) {
     const rf_attn_job *j = p;
     const int total = j->n_q * j->n_head;
-    const int group = j->n_head / j->n_kv_head;
-    const int q_stride = j->n_head * j->hd, kv_stride = j->n_kv_head * j->hd;
     float *att = j->scratch + (int64_t)ith * j->scratch_per_thread;
     uint16_t qh[512], acc[512];
-    const int tiled = j->n_q >= 64;
     for (int t = ith; t < total; t += nth) {
-        const int iq = t / j->n_head, h = t % j->n_head, kvh = h / group;
-        const int n_kv = j->pos0 + iq + 1;
-        const float *qv = j->q + (int64_t)iq * q_stride + h * j->hd;
-        float *o = j->out + (int64_t)iq * q_stride + h * j->hd;
-        const uint16_t *kb = j->k + kvh * j->hd, *vb = j->v + kvh * j->hd;
-        if (tiled) rf_attn_one_f32(j, qv, kb, vb, n_kv, kv_stride, o, att);
-        else rf_attn_one_f16(j, qv, kb, vb, n_kv, kv_stride, o, qh, acc);
+        rf_attn_item(j, j->q, j->k, j->v, j->out, j->n_q, j->pos0, t / j->n_head, t % j->n_head, att, qh, acc);
     }
 }
 
@@ -80,4 +85,33 @@ void rf_attention(rf_pool *pool, const float *q, const uint16_t *k_cache, const 
     if (hd > 512 || n_kv_head <= 0 || n_head % n_kv_head != 0) return;
     rf_attn_job j = { q, k_cache, v_cache, out, n_q, pos0, n_head, n_kv_head, hd, scale, scratch, scratch_per_thread, path };
     rf_pool_run(pool, rf_attn_task, &j);
+}
+
+typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; int layer; } rf_attn_multi_job;
+
+// The (query, head) pairs of all segments, numbered in order and dealt round-robin to the threads.
+static void rf_attn_multi_task(void *p, int ith, int nth) {
+    const rf_attn_multi_job *m = p;
+    const rf_attn_job *j = &m->common;
+    float *att = j->scratch + (int64_t)ith * j->scratch_per_thread;
+    uint16_t qh[512], acc[512];
+    int64_t base = 0;
+    for (int si = 0; si < m->n_segs; si++) {
+        const rf_attn_segment *sg = &m->segs[si];
+        const int64_t count = (int64_t)sg->n_q * j->n_head;
+        const uint16_t *k = sg->k + (int64_t)m->layer * sg->layer_stride, *v = sg->v + (int64_t)m->layer * sg->layer_stride;
+        int64_t t = base + ((ith - base % nth) % nth + nth) % nth;  // first index >= base dealt to this thread
+        for (; t < base + count; t += nth) {
+            const int64_t local = t - base;
+            rf_attn_item(j, sg->q, k, v, sg->out, sg->n_q, sg->pos0, (int)(local / j->n_head), (int)(local % j->n_head), att, qh, acc);
+        }
+        base += count;
+    }
+}
+
+void rf_attention_multi(rf_pool *pool, const rf_attn_segment *segs, int n_segs, int layer, int n_head, int n_kv_head,
+                        int hd, float scale, float *scratch, int scratch_per_thread, int path) {
+    if (hd > 512 || n_kv_head <= 0 || n_head % n_kv_head != 0 || n_segs <= 0) return;
+    rf_attn_multi_job m = { { 0, 0, 0, 0, 0, 0, n_head, n_kv_head, hd, scale, scratch, scratch_per_thread, path }, segs, n_segs, layer };
+    rf_pool_run(pool, rf_attn_multi_task, &m);
 }

@@ -89,28 +89,36 @@ public final class LlamaModel: @unchecked Sendable {
         }
         let scale = 1 / Float(c.headDim).squareRoot()
         let toF16 = rf_get_quantize(Int32(RF_F16), kernelPath.rawValue)!
-        for (l, layer) in weights.layers.enumerated() {
-            rmsNorm(s.x, layer.attnNorm, into: s.xb, rows: m)
-            matmul([(layer.wq, s.q), (layer.wk, s.k), (layer.wv, s.v)], s.xb, rows: m)
-            for seg in segments {
-                let kc = seg.cache.keys(layer: l), vc = seg.cache.values(layer: l)
-                for j in 0..<seg.count {
-                    let i = seg.start + j, pos = seg.pos0 + j
-                    ropeCache.apply(s.q + i * c.qDim, heads: c.headCount, position: pos)
-                    ropeCache.apply(s.k + i * c.kvDim, heads: c.headCountKV, position: pos)
-                    toF16(s.k + i * c.kvDim, kc + pos * c.kvDim, Int64(c.kvDim))
-                    toF16(s.v + i * c.kvDim, vc + pos * c.kvDim, Int64(c.kvDim))
-                }
-                rf_attention(pool.raw, s.q + seg.start * c.qDim, kc, vc, s.attn + seg.start * c.qDim, Int32(seg.count), Int32(seg.pos0),
-                             Int32(c.headCount), Int32(c.headCountKV), Int32(c.headDim), scale, s.att, Int32(s.maxContext), kernelPath.rawValue)
+        withUnsafeTemporaryAllocation(of: rf_attn_segment.self, capacity: segments.count) { attnSegs in
+            for (k, seg) in segments.enumerated() {
+                attnSegs[k] = rf_attn_segment(q: s.q + seg.start * c.qDim, out: s.attn + seg.start * c.qDim,
+                                              k: seg.cache.keys(layer: 0), v: seg.cache.values(layer: 0),
+                                              layer_stride: Int64(seg.cache.capacity * c.kvDim), n_q: Int32(seg.count), pos0: Int32(seg.pos0))
             }
-            matmul(layer.wo, s.attn, rows: m, into: s.xb)
-            add(s.x, s.xb, count: m * d)
-            rmsNorm(s.x, layer.ffnNorm, into: s.xb, rows: m)
-            matmul([(layer.gate, s.hb), (layer.up, s.hb2)], s.xb, rows: m)
-            swiglu(s.hb, s.hb2, count: m * c.feedForwardLength)
-            matmul(layer.down, s.hb, rows: m, into: s.xb)
-            add(s.x, s.xb, count: m * d)
+            for (l, layer) in weights.layers.enumerated() {
+                rmsNorm(s.x, layer.attnNorm, into: s.xb, rows: m)
+                matmul([(layer.wq, s.q), (layer.wk, s.k), (layer.wv, s.v)], s.xb, rows: m)
+                for seg in segments {
+                    let kc = seg.cache.keys(layer: l), vc = seg.cache.values(layer: l)
+                    for j in 0..<seg.count {
+                        let i = seg.start + j, pos = seg.pos0 + j
+                        ropeCache.apply(s.q + i * c.qDim, heads: c.headCount, position: pos)
+                        ropeCache.apply(s.k + i * c.kvDim, heads: c.headCountKV, position: pos)
+                        toF16(s.k + i * c.kvDim, kc + pos * c.kvDim, Int64(c.kvDim))
+                        toF16(s.v + i * c.kvDim, vc + pos * c.kvDim, Int64(c.kvDim))
+                    }
+                }
+                // Every sequence's attention in one pass of the pool.
+                rf_attention_multi(pool.raw, attnSegs.baseAddress!, Int32(segments.count), Int32(l), Int32(c.headCount), Int32(c.headCountKV),
+                                   Int32(c.headDim), scale, s.att, Int32(s.maxContext), kernelPath.rawValue)
+                matmul(layer.wo, s.attn, rows: m, into: s.xb)
+                add(s.x, s.xb, count: m * d)
+                rmsNorm(s.x, layer.ffnNorm, into: s.xb, rows: m)
+                matmul([(layer.gate, s.hb), (layer.up, s.hb2)], s.xb, rows: m)
+                swiglu(s.hb, s.hb2, count: m * c.feedForwardLength)
+                matmul(layer.down, s.hb, rows: m, into: s.xb)
+                add(s.x, s.xb, count: m * d)
+            }
         }
         for seg in segments { seg.cache.count = seg.pos0 + seg.count }
         guard let logits else { return }
