@@ -60,7 +60,8 @@ public final class Scheduler: @unchecked Sendable {
         caches = (0..<cfg.parallel).map { _ in engine.model.makeCache(capacity: cfg.contextSize) }
         freeSlots = Array((0..<cfg.parallel).reversed())
         logits = .allocate(capacity: cfg.parallel * engine.model.config.vocabSize)
-        let thread = Thread { [unowned self] in self.loop() }
+        // The thread holds the scheduler until `shutdown` lets it end (a server's scheduler lives as long as it).
+        let thread = Thread { self.loop() }
         thread.name = "roofline-scheduler"
         thread.start()
     }
