@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
 import RooflineEngine
 import RooflineServer
 
@@ -65,9 +66,22 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "roofline.serve")
         logger.logLevel = .info
         let kvMB = Double(scheduler.stats.kvCapacityBytes) / 1e6
-        let (h, p, n) = (host, parallel, engine.model.pool.count)
+        do {
+            try await serve(server, logger: logger, id: id, ctx: ctx, kvMB: kvMB)
+        } catch let e as IOError where e.errnoCode == EADDRINUSE {
+            throw ServeError("cannot listen on \(host):\(port): the address is already in use (is another server running? pick another --port)")
+        }
+    }
+
+    private func serve(_ server: RooflineServer, logger: Logger, id: String, ctx: Int, kvMB: Double) async throws {
+        let (h, p, n) = (host, parallel, server.engine.model.pool.count)
         try await server.run(logger: logger) { bound in
             emit("roofline serve: \(id) on http://\(h):\(bound)/v1 — \(p) slots × \(ctx) tokens (KV pool \(String(format: "%.0f", kvMB)) MB), \(n) threads\n")
         }
     }
+}
+
+struct ServeError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
 }

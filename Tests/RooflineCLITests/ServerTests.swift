@@ -93,4 +93,18 @@ import RooflineTestSupport
         server.process.waitUntilExit()
         #expect(server.process.terminationStatus == 0)
     }
+
+    @Test func busyPortAndBadFlagsAreClearErrors() throws {
+        let server = try Server(["--parallel", "1", "--ctx-size", "64"])
+        let cli = CLITests()
+        let busy = try cli.run(["serve", "--port", "\(server.port)", "--threads", "1"])
+        #expect(busy.status != 0)
+        #expect(busy.stderr.contains("already in use"), "\(busy.stderr)")
+        let bad = try cli.run(["serve", "--parallel", "0"])
+        #expect(bad.status != 0 && bad.stderr.contains("--parallel"))
+        let badModel = try cli.run(["serve", "--model", "/nonexistent/model.gguf"])
+        #expect(badModel.status != 0 && badModel.stderr.contains("nonexistent"))
+        server.process.terminate()
+        server.process.waitUntilExit()
+    }
 }
