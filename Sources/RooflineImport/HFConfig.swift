@@ -1,0 +1,102 @@
+import Foundation
+import RooflineGGUF
+
+/// A Llama-family `config.json` (LlamaForCausalLM and the checkpoints that share its layout), as GGUF
+/// `llama.*` metadata the way llama.cpp's converter writes it.
+struct HFConfig {
+    let file: String
+    let hidden: Int
+    let intermediate: Int
+    let layers: Int
+    let heads: Int
+    let kvHeads: Int
+    let headDim: Int
+    let vocab: Int
+    let context: Int
+    let rmsEps: Double
+    let ropeTheta: Double
+    let tiedEmbeddings: Bool
+    let linearRopeFactor: Double?
+
+    init(path: String) throws(ImportError) {
+        file = path
+        let c = try readJSONObject(path)
+        func int(_ k: String) throws(ImportError) -> Int {
+            guard let v = c[k] else { throw .missingKey(file: path, key: k) }
+            guard let n = v as? NSNumber, let i = Int(exactly: n.doubleValue), i > 0 else {
+                throw .invalidJSON(file: path, reason: "'\(k)' must be a positive integer (got \(v))")
+            }
+            return i
+        }
+        func double(_ k: String, default d: Double) throws(ImportError) -> Double {
+            guard let v = c[k] else { return d }
+            guard let n = v as? NSNumber, n.doubleValue.isFinite, n.doubleValue > 0 else {
+                throw .invalidJSON(file: path, reason: "'\(k)' must be a positive number (got \(v))")
+            }
+            return n.doubleValue
+        }
+        let archs = c["architectures"] as? [String] ?? []
+        let known: Set = ["LlamaForCausalLM", "MistralForCausalLM"]
+        guard let arch = archs.first else { throw .missingKey(file: path, key: "architectures") }
+        guard known.contains(arch) else {
+            throw .unsupported(file: path, what: "the architecture '\(arch)' (importable today: \(known.sorted().joined(separator: ", ")))")
+        }
+        hidden = try int("hidden_size")
+        intermediate = try int("intermediate_size")
+        layers = try int("num_hidden_layers")
+        heads = try int("num_attention_heads")
+        kvHeads = c["num_key_value_heads"] == nil || c["num_key_value_heads"] is NSNull ? heads : try int("num_key_value_heads")
+        headDim = c["head_dim"] == nil || c["head_dim"] is NSNull ? hidden / heads : try int("head_dim")
+        vocab = try int("vocab_size")
+        context = try int("max_position_embeddings")
+        rmsEps = try double("rms_norm_eps", default: 1e-6)
+        ropeTheta = try double("rope_theta", default: 10000)
+        tiedEmbeddings = (c["tie_word_embeddings"] as? Bool) ?? false
+        guard heads % kvHeads == 0 else {
+            throw .inconsistent("\(path): num_attention_heads (\(heads)) is not a multiple of num_key_value_heads (\(kvHeads))")
+        }
+        guard headDim % 2 == 0 else { throw .inconsistent("\(path): the head dimension \(headDim) must be even for RoPE") }
+        if let sw = c["sliding_window"] as? NSNumber, sw.intValue < context {
+            throw .unsupported(file: path, what: "sliding-window attention (sliding_window = \(sw.intValue))")
+        }
+        var factor: Double?
+        if let rs = c["rope_scaling"] as? [String: Any] {
+            let type = (rs["rope_type"] ?? rs["type"]) as? String ?? "?"
+            guard type == "linear", let f = (rs["factor"] as? NSNumber)?.doubleValue, f > 0 else {
+                throw .unsupported(file: path, what: "rope_scaling of type '\(type)'")
+            }
+            factor = f
+        }
+        linearRopeFactor = factor
+        if let act = c["hidden_act"] as? String, act != "silu" {
+            throw .unsupported(file: path, what: "the activation '\(act)' (Llama uses silu)")
+        }
+    }
+
+    /// The `general.*` and `llama.*` keys.
+    func metadata(name: String) -> [(key: String, value: GGUFValue)] {
+        var m: [(key: String, value: GGUFValue)] = [
+            ("general.architecture", .string("llama")),
+            ("general.name", .string(name)),
+            ("llama.context_length", .uint32(UInt32(context))),
+            ("llama.embedding_length", .uint32(UInt32(hidden))),
+            ("llama.block_count", .uint32(UInt32(layers))),
+            ("llama.feed_forward_length", .uint32(UInt32(intermediate))),
+            ("llama.attention.head_count", .uint32(UInt32(heads))),
+            ("llama.attention.head_count_kv", .uint32(UInt32(kvHeads))),
+            ("llama.attention.layer_norm_rms_epsilon", .float32(Float(rmsEps))),
+            ("llama.rope.freq_base", .float32(Float(ropeTheta))),
+            ("llama.rope.dimension_count", .uint32(UInt32(headDim))),
+            ("llama.vocab_size", .uint32(UInt32(vocab))),
+        ]
+        if headDim != hidden / heads {
+            m.append(("llama.attention.key_length", .uint32(UInt32(headDim))))
+            m.append(("llama.attention.value_length", .uint32(UInt32(headDim))))
+        }
+        if let f = linearRopeFactor {
+            m.append(("llama.rope.scaling.type", .string("linear")))
+            m.append(("llama.rope.scaling.factor", .float32(Float(f))))
+        }
+        return m
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+import RooflineEngine
+import RooflineGGUF
+import RooflineImport
+import RooflineQuant
+import RooflineTestSupport
+
+/// Hugging Face checkpoint folders: a folder made from the default model by the reference libraries
+/// (scripts/reference/make_hf_checkpoint.py: safetensors, Hugging Face tokenizers, gguf.quants, and the inverse
+/// of llama.cpp's Q/K permutation) imports back to the model's own tensors and vocabulary, and tokenizes as
+/// Hugging Face tokenizers does.
+@Suite(.serialized) struct ImportTests {
+    /// The folder, made once per test process (pip-installing the script's libraries when missing).
+    static let folder: Result<String, Error> = Result {
+        let dir = NSTemporaryDirectory() + "roofline-hf-\(getpid())"
+        let model = try #require(DefaultModel.path)
+        let root = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+        if try Shell.run(["python3", "-c", "import numpy, gguf, safetensors, tokenizers"]).0 != 0 {
+            let (s, o) = try Shell.run(["python3", "-m", "pip", "install", "--quiet", "numpy", "gguf", "safetensors", "tokenizers"])
+            guard s == 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "pip install failed: \(o)"]) }
+        }
+        let (s, o) = try Shell.run(["python3", root.appendingPathComponent("scripts/reference/make_hf_checkpoint.py").path, model, dir, "--layers", "2"])
+        guard s == 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "make_hf_checkpoint.py failed: \(o)"]) }
+        return dir
+    }
+
+    @Test func importGivesBackTheModelsTensorsAndVocabulary() throws {
+        let dir = try Self.folder.get()
+        let out = Fixtures.temporaryPath("imported.gguf")
+        try HFImporter.convert(folder: dir, to: out)
+        let imported = try GGUFFile(path: out)
+        let original = try GGUFFile(path: try #require(DefaultModel.path))
+        // Every tensor of the first two layers, the embedding and the final norm: the original's values exactly
+        // (Q and K rows back in ggml's order), as F32, dimensions innermost first.
+        var compared = 0
+        for t in imported.tensors {
+            let o = try #require(original.tensor(t.name), "\(t.name) is not a tensor of the original")
+            #expect(t.dims == o.dims, "\(t.name) dims")
+            #expect(t.type == .f32, "\(t.name) type")
+            let want = try #require(TensorKernels.dequantize(o.type, original.data(o), count: o.elementCount))
+            let got = try #require(TensorKernels.dequantize(t.type, imported.data(t), count: t.elementCount))
+            #expect(got == want, "\(t.name) values")
+            compared += 1
+        }
+        #expect(compared == 2 * 9 + 2)
+        for key in ["tokenizer.ggml.tokens", "tokenizer.ggml.merges", "tokenizer.ggml.token_type", "tokenizer.ggml.pre",
+                    "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id", "tokenizer.chat_template",
+                    "llama.embedding_length", "llama.attention.head_count_kv", "llama.rope.freq_base"] {
+            #expect(imported.metadata[key] == original.metadata[key], "\(key)")
+        }
+    }
+
+    @Test func tokenizesAsHuggingFaceTokenizers() throws {
+        let dir = try Self.folder.get()
+        struct Case: Decodable { let text: String; let ids: [Int32] }
+        let cases = try JSONDecoder().decode([Case].self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/expected_tokens.json")))
+        let path = try ModelStore.resolve(dir)  // the path users take: imported once into the cache
+        #expect(path.hasSuffix(".gguf") && path.contains("/imported/"))
+        #expect(try ModelStore.resolve(dir) == path, "the second resolve reuses the import")
+        let e = try Engine(path: path, threads: 1, contextSize: 64)
+        #expect(cases.count >= 8)
+        for c in cases { #expect(e.tokenize(c.text, addSpecial: false) == c.ids, "\(c.text)") }
+        let r = try e.generate(prompt: e.tokenize("Hello"), options: GenerationOptions(maxTokens: 3))
+        #expect(r.tokens.count + (r.finishReason == .stop ? 1 : 0) >= 1)
+    }
+
+    /// A folder with a config.json and tensors written here, for the malformed cases.
+    func folder(config: [String: Any], tensors: [(String, [Int])], tokenizer: Bool = true) throws -> String {
+        let dir = Fixtures.temporaryPath("hf")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: dir + "/config.json"))
+        var header: [String: Any] = [:]
+        var offset = 0
+        for (name, shape) in tensors {
+            let n = shape.reduce(1, *) * 4
+            header[name] = ["dtype": "F32", "shape": shape, "data_offsets": [offset, offset + n]]
+            offset += n
+        }
+        let h = try JSONSerialization.data(withJSONObject: header)
+        var bytes = withUnsafeBytes(of: UInt64(h.count).littleEndian) { Array($0) } + Array(h)
+        bytes += [UInt8](repeating: 0, count: offset)
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/model.safetensors"))
+        if tokenizer {
+            let tok: [String: Any] = ["model": ["type": "BPE", "vocab": ["a": 0, "b": 1, "ab": 2, "<s>": 3], "merges": ["a b"]],
+                                      "pre_tokenizer": ["type": "ByteLevel", "add_prefix_space": false, "use_regex": true],
+                                      "added_tokens": [["id": 3, "content": "<s>", "special": true]]]
+            try JSONSerialization.data(withJSONObject: tok).write(to: URL(fileURLWithPath: dir + "/tokenizer.json"))
+        }
+        return dir
+    }
+
+    static var tinyConfig: [String: Any] { ["architectures": ["LlamaForCausalLM"], "hidden_size": 4, "intermediate_size": 8,
+                                            "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1,
+                                            "vocab_size": 4, "max_position_embeddings": 16, "tie_word_embeddings": true] }
+    static let tinyTensors: [(String, [Int])] = [
+        ("model.embed_tokens.weight", [4, 4]), ("model.norm.weight", [4]),
+        ("model.layers.0.input_layernorm.weight", [4]), ("model.layers.0.post_attention_layernorm.weight", [4]),
+        ("model.layers.0.self_attn.q_proj.weight", [4, 4]), ("model.layers.0.self_attn.k_proj.weight", [2, 4]),
+        ("model.layers.0.self_attn.v_proj.weight", [2, 4]), ("model.layers.0.self_attn.o_proj.weight", [4, 4]),
+        ("model.layers.0.mlp.gate_proj.weight", [8, 4]), ("model.layers.0.mlp.up_proj.weight", [8, 4]),
+        ("model.layers.0.mlp.down_proj.weight", [4, 8]),
+    ]
+
+    @Test func malformedFoldersAreClearErrors() throws {
+        func expectFailure(_ dir: String, _ fragment: String) {
+            #expect { try HFImporter.convert(folder: dir, to: Fixtures.temporaryPath("x.gguf")) } throws: {
+                "\($0)".contains(fragment)
+            }
+        }
+        // The well-formed tiny folder converts (the baseline the cases below break one thing of).
+        let ok = try folder(config: Self.tinyConfig, tensors: Self.tinyTensors)
+        try HFImporter.convert(folder: ok, to: Fixtures.temporaryPath("ok.gguf"))
+
+        var c = Self.tinyConfig
+        c["architectures"] = ["GPT2LMHeadModel"]
+        expectFailure(try folder(config: c, tensors: Self.tinyTensors), "GPT2LMHeadModel")
+        c = Self.tinyConfig
+        c.removeValue(forKey: "hidden_size")
+        expectFailure(try folder(config: c, tensors: Self.tinyTensors), "hidden_size")
+        c = Self.tinyConfig
+        c["num_key_value_heads"] = 3
+        expectFailure(try folder(config: c, tensors: Self.tinyTensors), "multiple")
+        c = Self.tinyConfig
+        c["rope_scaling"] = ["rope_type": "yarn", "factor": 4]
+        expectFailure(try folder(config: c, tensors: Self.tinyTensors), "yarn")
+        expectFailure(try folder(config: Self.tinyConfig, tensors: Array(Self.tinyTensors.dropLast())), "down_proj")
+        expectFailure(try folder(config: Self.tinyConfig, tensors: Self.tinyTensors.map { $0.0.hasSuffix("v_proj.weight") ? ($0.0, [3, 4]) : $0 }), "shape")
+        expectFailure(try folder(config: Self.tinyConfig, tensors: Self.tinyTensors + [("model.layers.0.self_attn.q_proj.bias", [4])]), "q_proj.bias")
+        expectFailure(try folder(config: Self.tinyConfig, tensors: Self.tinyTensors, tokenizer: false), "tokenizer.json")
+        #expect(HFImporter.isCheckpoint(ok) && !HFImporter.isCheckpoint(ok + "/config.json"))
+    }
+}

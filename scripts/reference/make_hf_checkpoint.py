@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Makes a Hugging Face checkpoint folder from a Llama-family GGUF file, with the reference libraries: weights
+written by `safetensors`, the tokenizer by Hugging Face `tokenizers`, values dequantized by `gguf.quants`.
+
+Q and K rows are put back into the checkpoint's order with the inverse of llama.cpp's converter `permute`
+(written out below and checked to round-trip), so importing the folder must give the GGUF's tensors back.
+Also writes `expected_tokens.json`: Hugging Face `tokenizers`' ids for a few strings, the reference for
+Roofline's tokenization of the imported model.
+
+    python3 scripts/reference/make_hf_checkpoint.py MODEL.gguf OUT_FOLDER [--layers N] [--dtype float32|float16|bfloat16]
+"""
+import argparse
+import json
+import os
+
+import numpy as np
+import gguf
+from gguf.quants import dequantize
+from safetensors.numpy import save_file
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+
+TEXTS = ["Hello world", "The year 2024 had 366 days.", "  leading spaces and\nnewlines\n\n", "café naïve — “quotes”",
+         "<|im_start|>user\nHi<|im_end|>", "x=1234567;y=-0.5e10", "日本語のテキスト", "emoji 🙂👍 done"]
+
+
+def llama_permute(w, n_head, n_head_kv=None):
+    # llama.cpp convert_hf_to_gguf.py LlamaModel.permute
+    if n_head_kv is not None and n_head != n_head_kv:
+        n_head = n_head_kv
+    return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
+
+def llama_unpermute(w, n_head):
+    return w.reshape(n_head, w.shape[0] // n_head // 2, 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
+
+def field(r, key):
+    f = r.fields[key]
+    if f.types and f.types[0] == gguf.GGUFValueType.ARRAY:
+        return [f.contents(i) for i in range(len(f.data))] if hasattr(f, "contents") else [bytes(f.parts[i]).decode() for i in f.data]
+    return f.contents() if hasattr(f, "contents") else f.parts[f.data[0]][0]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("gguf")
+    ap.add_argument("out")
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"])
+    a = ap.parse_args()
+    r = gguf.GGUFReader(a.gguf)
+    arch = field(r, "general.architecture")
+    assert arch == "llama", arch
+    g = lambda k: field(r, f"llama.{k}")
+    n_embd, n_head, n_kv = int(g("embedding_length")), int(g("attention.head_count")), int(g("attention.head_count_kv"))
+    layers = min(a.layers, int(g("block_count")))
+    tokens = field(r, "tokenizer.ggml.tokens")
+    types = field(r, "tokenizer.ggml.token_type")
+    merges = field(r, "tokenizer.ggml.merges")
+    tensors = {t.name: t for t in r.tensors}
+    if a.dtype == "bfloat16":
+        import ml_dtypes
+        np_dtype = ml_dtypes.bfloat16
+    else:
+        np_dtype = np.dtype(a.dtype)
+
+    def get(name):
+        t = tensors[name]
+        v = dequantize(t.data, t.tensor_type).astype(np.float32)
+        return v.reshape([int(x) for x in reversed(t.shape)]) if len(t.shape) > 1 else v.reshape(-1)
+
+    w = {"model.embed_tokens.weight": get("token_embd.weight"), "model.norm.weight": get("output_norm.weight")}
+    if "output.weight" in tensors:
+        w["lm_head.weight"] = get("output.weight")
+    for i in range(layers):
+        p, b = f"model.layers.{i}.", f"blk.{i}."
+        q, k = get(b + "attn_q.weight"), get(b + "attn_k.weight")
+        uq, uk = llama_unpermute(q, n_head), llama_unpermute(k, n_kv)
+        assert np.array_equal(llama_permute(uq, n_head, n_head), q) and np.array_equal(llama_permute(uk, n_head, n_kv), k)
+        w[p + "self_attn.q_proj.weight"], w[p + "self_attn.k_proj.weight"] = uq, uk
+        w[p + "self_attn.v_proj.weight"] = get(b + "attn_v.weight")
+        w[p + "self_attn.o_proj.weight"] = get(b + "attn_output.weight")
+        w[p + "input_layernorm.weight"] = get(b + "attn_norm.weight")
+        w[p + "post_attention_layernorm.weight"] = get(b + "ffn_norm.weight")
+        w[p + "mlp.gate_proj.weight"] = get(b + "ffn_gate.weight")
+        w[p + "mlp.up_proj.weight"] = get(b + "ffn_up.weight")
+        w[p + "mlp.down_proj.weight"] = get(b + "ffn_down.weight")
+    os.makedirs(a.out, exist_ok=True)
+    # Norms stay float32, as checkpoints usually keep them in the model dtype: cast everything else.
+    save_file({k: (v if v.ndim == 1 else v.astype(np_dtype)) for k, v in w.items()},
+              os.path.join(a.out, "model.safetensors"), metadata={"format": "pt"})
+    config = {
+        "architectures": ["LlamaForCausalLM"], "hidden_size": n_embd, "intermediate_size": int(g("feed_forward_length")),
+        "num_hidden_layers": layers, "num_attention_heads": n_head, "num_key_value_heads": n_kv,
+        "vocab_size": len(tokens), "max_position_embeddings": int(g("context_length")),
+        "rms_norm_eps": float(g("attention.layer_norm_rms_epsilon")), "rope_theta": float(g("rope.freq_base")),
+        "tie_word_embeddings": "output.weight" not in tensors, "hidden_act": "silu", "torch_dtype": a.dtype,
+    }
+    with open(os.path.join(a.out, "config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+
+    specials = [i for i, t in enumerate(types) if int(t) == 3]
+    vocab = {tok: i for i, tok in enumerate(tokens)}
+    merge_pairs = [tuple(m.split(" ", 1)) for m in merges]
+    tk = Tokenizer(models.BPE(vocab=vocab, merges=merge_pairs, fuse_unk=False))
+    # SmolLM2's pre-tokenizer: digits one by one, then GPT-2's byte-level regex.
+    tk.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True),
+                                                pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)])
+    tk.decoder = decoders.ByteLevel()
+    from tokenizers import AddedToken
+    tk.add_special_tokens([AddedToken(tokens[i], special=True, normalized=False) for i in specials])
+    for i in specials:
+        assert tk.token_to_id(tokens[i]) == i, (tokens[i], tk.token_to_id(tokens[i]), i)
+    tk.save(os.path.join(a.out, "tokenizer.json"))
+    tc = {"bos_token": tokens[int(field(r, "tokenizer.ggml.bos_token_id"))], "eos_token": tokens[int(field(r, "tokenizer.ggml.eos_token_id"))],
+          "add_bos_token": False, "chat_template": field(r, "tokenizer.chat_template")}
+    with open(os.path.join(a.out, "tokenizer_config.json"), "w") as f:
+        json.dump(tc, f, indent=1)
+    expected = [{"text": t, "ids": tk.encode(t, add_special_tokens=False).ids} for t in TEXTS]
+    with open(os.path.join(a.out, "expected_tokens.json"), "w") as f:
+        json.dump(expected, f, indent=1, ensure_ascii=False)
+    print(f"wrote {a.out}: {layers} layers, {len(tokens)} tokens, {a.dtype}")
+
+
+if __name__ == "__main__":
+    main()
