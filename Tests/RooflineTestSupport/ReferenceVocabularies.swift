@@ -14,7 +14,8 @@ public enum ReferenceVocabularies {
 
     private static func fetch() throws -> URL {
         let dir = directory
-        if FileManager.default.fileExists(atPath: dir.appendingPathComponent("complete").path) { return dir }
+        if FileManager.default.fileExists(atPath: dir.appendingPathComponent("complete").path),
+           FileManager.default.fileExists(atPath: dir.appendingPathComponent("templates").path) { return dir }
         let script = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scripts/fetch_llama_vocabs.py").path
         let p = Process()
@@ -27,6 +28,11 @@ public enum ReferenceVocabularies {
                           userInfo: [NSLocalizedDescriptionKey: "scripts/fetch_llama_vocabs.py failed"])
         }
         return dir
+    }
+
+    /// A real model's chat template from llama.cpp's test set (models/templates/NAME).
+    public static func template(_ name: String) throws -> String {
+        try String(contentsOf: try ensure().appendingPathComponent("templates/\(name)"), encoding: .utf8)
     }
 
     /// The (text, token ids) cases of one vocabulary, parsed as test-tokenizer-0.cpp reads them.

@@ -1,6 +1,7 @@
 /// Filters, tests, functions, methods and operators of the chat-template Jinja subset.
 enum JinjaBuiltins {
-    static func filter(_ name: String, _ v: JinjaValue, _ args: [JinjaValue]) throws(TokenizerError) -> JinjaValue {
+    static func filter(_ name: String, _ v: JinjaValue, _ args: [JinjaValue], _ kwargs: [(String, JinjaValue)] = []) throws(TokenizerError) -> JinjaValue {
+        func kw(_ k: String) -> JinjaValue? { kwargs.last { $0.0 == k }?.1 }
         switch name {
         case "trim": return .string(v.rendered.trimmingWhitespace())
         case "upper": return .string(v.rendered.uppercased())
@@ -33,7 +34,40 @@ enum JinjaBuiltins {
             if case .undefined = v { return args.first ?? .string("") }
             return v
         case "tojson":
+            // transformers' tojson: json.dumps(x, ensure_ascii=False, indent=indent)
+            if case .int(let n) = kw("indent") ?? args.first ?? .none { return .string(v.json(indent: n)) }
             return .string(v.json(pretty: false))
+        case "selectattr", "rejectattr":
+            // selectattr("attr"), selectattr("attr", "test", arg...): items whose attribute passes the test
+            guard case .array(let items) = v, let attr = args.first?.rendered else { return .array([]) }
+            let testName = args.count > 1 ? args[1].rendered : "truthy"
+            var out: [JinjaValue] = []
+            for item in items {
+                let a = attribute(item, attr)
+                let ok = testName == "truthy" ? a.truthy : try test(testName, a, Array(args.dropFirst(2)))
+                if ok == (name == "selectattr") { out.append(item) }
+            }
+            return .array(out)
+        case "select", "reject":
+            guard case .array(let items) = v else { return .array([]) }
+            var out: [JinjaValue] = []
+            for item in items {
+                let ok = args.isEmpty ? item.truthy : try test(args[0].rendered, item, Array(args.dropFirst()))
+                if ok == (name == "select") { out.append(item) }
+            }
+            return .array(out)
+        case "map":
+            guard case .array(let items) = v else { return .array([]) }
+            if let attr = kw("attribute") { return .array(items.map { attribute($0, attr.rendered) }) }
+            guard let f = args.first?.rendered else { return v }
+            var out: [JinjaValue] = []
+            for item in items { out.append(try filter(f, item, Array(args.dropFirst()))) }
+            return .array(out)
+        case "unique":
+            guard case .array(let items) = v else { return v }
+            var out: [JinjaValue] = []
+            for item in items where !out.contains(where: { equal($0, item) }) { out.append(item) }
+            return .array(out)
         case "items":
             if case .object(let o, let keys) = v { return .array(keys.map { .array([.string($0), o[$0] ?? .none]) }) }
             return .array([])
@@ -51,8 +85,38 @@ enum JinjaBuiltins {
         }
     }
 
-    static func test(_ name: String, _ v: JinjaValue) throws(TokenizerError) -> Bool {
+    /// Tests that take an argument without parentheses (`x is equalto y`).
+    static let testsWithArgument: Set<String> = ["equalto", "eq", "==", "ne", "!=", "sameas", "divisibleby", "gt", "ge", "lt", "le",
+                                                 ">", "<", ">=", "<=", "in"]
+
+    /// An item's attribute or key (`.undefined` when it has none).
+    static func attribute(_ v: JinjaValue, _ name: String) -> JinjaValue {
+        if case .object(let o, _) = v { return o[name] ?? .undefined }
+        return .undefined
+    }
+
+    static func test(_ name: String, _ v: JinjaValue, _ args: [JinjaValue] = []) throws(TokenizerError) -> Bool {
+        let arg = args.first ?? .undefined
         switch name {
+        case "equalto", "eq", "==", "sameas": return equal(v, arg)
+        case "ne", "!=": return !equal(v, arg)
+        case "gt", ">", "ge", ">=", "lt", "<", "le", "<=":
+            guard let a = number(v), let b = number(arg) else { throw .badChatTemplate("test '\(name)' needs numbers") }
+            switch name {
+            case "gt", ">": return a > b
+            case "ge", ">=": return a >= b
+            case "lt", "<": return a < b
+            default: return a <= b
+            }
+        case "divisibleby":
+            guard case .int(let a) = v, case .int(let b) = arg, b != 0 else { return false }
+            return a % b == 0
+        case "in": return try binary("in", v, arg).truthy
+        case "boolean": if case .bool = v { return true }; return false
+        case "integer": if case .int = v { return true }; return false
+        case "float": if case .double = v { return true }; return false
+        case "odd": if case .int(let a) = v { return a % 2 != 0 }; return false
+        case "even": if case .int(let a) = v { return a % 2 == 0 }; return false
         case "defined": if case .undefined = v { return false }; return true
         case "undefined": if case .undefined = v { return true }; return false
         case "none": if case .none = v { return true }; return false

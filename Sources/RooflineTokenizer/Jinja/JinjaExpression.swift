@@ -6,10 +6,10 @@ indirect enum JinjaExpr {
     case dict([(JinjaExpr, JinjaExpr)])
     case attribute(JinjaExpr, String)
     case index(JinjaExpr, JinjaExpr)
-    case slice(JinjaExpr, JinjaExpr?, JinjaExpr?)
+    case slice(JinjaExpr, JinjaExpr?, JinjaExpr?, step: JinjaExpr?)
     case call(JinjaExpr, [JinjaExpr], [(String, JinjaExpr)])
-    case filter(JinjaExpr, String, [JinjaExpr])
-    case test(JinjaExpr, String, negated: Bool)
+    case filter(JinjaExpr, String, [JinjaExpr], [(String, JinjaExpr)])
+    case test(JinjaExpr, String, [JinjaExpr], negated: Bool)
     case unary(String, JinjaExpr)
     case binary(String, JinjaExpr, JinjaExpr)
     case ternary(JinjaExpr, cond: JinjaExpr, otherwise: JinjaExpr?)
@@ -134,9 +134,14 @@ struct JinjaParser {
                 l = .unary("not", .binary("in", l, try concat()))
             } else if accept("is") {
                 let neg = accept("not")
-                var t = try name()
-                if t == "none" { t = "none" }
-                l = .test(l, t, negated: neg)
+                let t = try name()
+                var args: [JinjaExpr] = []
+                if accept("(") {
+                    args = try arguments().0
+                } else if JinjaBuiltins.testsWithArgument.contains(t) {
+                    args = [try primary()]  // `x is equalto y`
+                }
+                l = .test(l, t, args, negated: neg)
             } else {
                 return l
             }
@@ -174,29 +179,28 @@ struct JinjaParser {
             if accept(".") {
                 e = .attribute(e, try name())
             } else if accept("[") {
-                if accept(":") {
-                    let end: JinjaExpr? = peek == .op("]") ? nil : try expression()
+                // x[i], or a slice x[start:stop:step] with any part left out
+                let start: JinjaExpr? = peek == .op(":") ? nil : try expression()
+                guard accept(":") else {
                     try expect("]")
-                    e = .slice(e, nil, end)
+                    guard let start else { throw .badChatTemplate("empty subscript") }
+                    e = .index(e, start)
                     continue
                 }
-                let idx = try expression()
-                if accept(":") {
-                    let end: JinjaExpr? = peek == .op("]") ? nil : try expression()
-                    try expect("]")
-                    e = .slice(e, idx, end)
-                    continue
-                }
+                let stop: JinjaExpr? = (peek == .op(":") || peek == .op("]")) ? nil : try expression()
+                var step: JinjaExpr?
+                if accept(":"), peek != .op("]") { step = try expression() }
                 try expect("]")
-                e = .index(e, idx)
+                e = .slice(e, start, stop, step: step)
             } else if accept("(") {
                 let (args, kwargs) = try arguments()
                 e = .call(e, args, kwargs)
             } else if accept("|") {
                 let f = try name()
                 var args: [JinjaExpr] = []
-                if accept("(") { args = try arguments().0 }
-                e = .filter(e, f, args)
+                var kwargs: [(String, JinjaExpr)] = []
+                if accept("(") { (args, kwargs) = try arguments() }
+                e = .filter(e, f, args, kwargs)
             } else {
                 return e
             }

@@ -112,11 +112,12 @@ final class JinjaInterpreter {
             return .undefined
         case .index(let base, let idx):
             return try index(try eval(base), try eval(idx))
-        case .slice(let base, let from, let to):
+        case .slice(let base, let from, let to, let step):
             let b = try eval(base)
             let f = try from.map { x throws(TokenizerError) in try eval(x) }
             let t = try to.map { x throws(TokenizerError) in try eval(x) }
-            return slice(b, f, t)
+            let st = try step.map { x throws(TokenizerError) in try eval(x) }
+            return try slice(b, f, t, st)
         case .call(let callee, let args, let kwargs):
             var a: [JinjaValue] = []
             for x in args { a.append(try eval(x)) }
@@ -129,12 +130,16 @@ final class JinjaInterpreter {
                 return try JinjaBuiltins.function(fn, a, kw)
             }
             throw .badChatTemplate("cannot call this expression")
-        case .filter(let base, let name, let args):
+        case .filter(let base, let name, let args, let kwargs):
             var a: [JinjaValue] = []
             for x in args { a.append(try eval(x)) }
-            return try JinjaBuiltins.filter(name, try eval(base), a)
-        case .test(let base, let name, let negated):
-            let r = try JinjaBuiltins.test(name, try eval(base))
+            var kw: [(String, JinjaValue)] = []
+            for (k, x) in kwargs { kw.append((k, try eval(x))) }
+            return try JinjaBuiltins.filter(name, try eval(base), a, kw)
+        case .test(let base, let name, let args, let negated):
+            var a: [JinjaValue] = []
+            for x in args { a.append(try eval(x)) }
+            let r = try JinjaBuiltins.test(name, try eval(base), a)
             return .bool(negated ? !r : r)
         case .unary(let op, let x):
             let v = try eval(x)
@@ -168,18 +173,26 @@ final class JinjaInterpreter {
         }
     }
 
-    func slice(_ b: JinjaValue, _ f: JinjaValue?, _ t: JinjaValue?) -> JinjaValue {
-        func bounds(_ n: Int) -> (Int, Int) {
-            func norm(_ v: JinjaValue?, _ d: Int) -> Int {
-                guard case .int(let x) = v ?? .undefined else { return d }
-                return min(max(x < 0 ? n + x : x, 0), n)
+    /// Python's slice semantics (negative indices and steps, bounds clamped).
+    func slice(_ b: JinjaValue, _ f: JinjaValue?, _ t: JinjaValue?, _ st: JinjaValue?) throws(TokenizerError) -> JinjaValue {
+        func int(_ v: JinjaValue?) -> Int? { if case .int(let x) = v ?? .undefined { return x }; return nil }
+        let step = int(st) ?? 1
+        guard step != 0 else { throw .badChatTemplate("slice step cannot be zero") }
+        func indices(_ n: Int) -> [Int] {
+            func clamp(_ v: Int?, _ lo: Int, _ hi: Int, _ d: Int) -> Int {
+                guard let v else { return d }
+                return min(max(v < 0 ? v + n : v, lo), hi)
             }
-            let a = norm(f, 0), z = norm(t, n)
-            return (a, max(a, z))
+            if step > 0 {
+                let a = clamp(int(f), 0, n, 0), z = clamp(int(t), 0, n, n)
+                return a < z ? Array(stride(from: a, to: z, by: step)) : []
+            }
+            let a = clamp(int(f), -1, n - 1, n - 1), z = clamp(int(t), -1, n - 1, -1)
+            return a > z ? Array(stride(from: a, to: z, by: step)) : []
         }
         switch b {
-        case .array(let a): let (x, y) = bounds(a.count); return .array(Array(a[x..<y]))
-        case .string(let s): let c = Array(s); let (x, y) = bounds(c.count); return .string(String(c[x..<y]))
+        case .array(let a): return .array(indices(a.count).map { a[$0] })
+        case .string(let s): let c = Array(s); return .string(String(indices(c.count).map { c[$0] }))
         default: return .undefined
         }
     }

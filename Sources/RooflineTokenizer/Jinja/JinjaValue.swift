@@ -38,21 +38,36 @@ public indirect enum JinjaValue: Sendable, Equatable {
         }
     }
 
-    /// JSON text (`tojson`), keys in insertion order.
-    func json(pretty: Bool, indent: Int = 0) -> String {
+    /// JSON text, keys in insertion order, as transformers' `tojson` writes it (`json.dumps(ensure_ascii=False)`): ", " and ": " separators.
+    func json(pretty: Bool) -> String { json(indent: nil) }
+
+    /// With `indent`, one item per line indented by that many spaces per level ("," and ": " separators), as
+    /// `json.dumps(x, ensure_ascii=False, indent=n)` writes it.
+    func json(indent: Int?, level: Int = 0) -> String {
         switch self {
         case .undefined, .none: return "null"
         case .bool(let b): return b ? "true" : "false"
         case .int(let i): return String(i)
-        case .double(let d): return String(d)
+        case .double(let d): return d.isFinite ? String(d) : (d.isNaN ? "NaN" : d > 0 ? "Infinity" : "-Infinity")
         case .string(let s): return Self.jsonString(s)
         case .array(let a):
-            return "[" + a.map { $0.json(pretty: pretty) }.joined(separator: ", ") + "]"
+            guard !a.isEmpty else { return "[]" }
+            let items = a.map { $0.json(indent: indent, level: level + 1) }
+            return Self.wrap("[", items, "]", indent: indent, level: level)
         case .object(let o, let keys):
-            return "{" + keys.map { Self.jsonString($0) + ": " + (o[$0] ?? .none).json(pretty: pretty) }.joined(separator: ", ") + "}"
+            guard !keys.isEmpty else { return "{}" }
+            let items = keys.map { Self.jsonString($0) + ": " + (o[$0] ?? .none).json(indent: indent, level: level + 1) }
+            return Self.wrap("{", items, "}", indent: indent, level: level)
         }
     }
 
+    private static func wrap(_ open: String, _ items: [String], _ close: String, indent: Int?, level: Int) -> String {
+        guard let indent else { return open + items.joined(separator: ", ") + close }
+        let pad = String(repeating: " ", count: indent * (level + 1)), end = String(repeating: " ", count: indent * level)
+        return open + "\n" + items.map { pad + $0 }.joined(separator: ",\n") + "\n" + end + close
+    }
+
+    /// A JSON string literal; non-ASCII characters are written as they are (ensure_ascii=False).
     static func jsonString(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
@@ -62,17 +77,10 @@ public indirect enum JinjaValue: Sendable, Equatable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
             default:
-                if u.value < 0x20 || u.value > 0x7E {
-                    if u.value > 0xFFFF {
-                        let v = u.value - 0x10000
-                        out += String(format4(0xD800 + (v >> 10))) + String(format4(0xDC00 + (v & 0x3FF)))
-                    } else {
-                        out += format4(u.value)
-                    }
-                } else {
-                    out.unicodeScalars.append(u)
-                }
+                if u.value < 0x20 { out += format4(u.value) } else { out.unicodeScalars.append(u) }
             }
         }
         return out + "\""
