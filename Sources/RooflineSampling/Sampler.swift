@@ -21,11 +21,15 @@ public struct Sampler: Sendable {
     /// Picks the next token. `recent` are the tokens seen so far (for the repetition penalty).
     public mutating func sample(_ logits: UnsafeMutableBufferPointer<Float>, recent: ArraySlice<Int32> = []) -> Int32 {
         let p = parameters
-        if p.repetitionPenalty != 1 {
-            var seen = Set<Int32>()
-            for t in recent.suffix(p.repetitionWindow) where t >= 0 && Int(t) < logits.count && seen.insert(t).inserted {
-                let l = logits[Int(t)]
-                logits[Int(t)] = l > 0 ? l / p.repetitionPenalty : l * p.repetitionPenalty
+        if p.repetitionWindow > 0 && (p.repetitionPenalty != 1 || p.frequencyPenalty != 0 || p.presencePenalty != 0) {
+            // llama.cpp's penalties sampler: per distinct token of the window, the repetition penalty, then
+            // count × frequency + presence subtracted.
+            var counts: [Int32: Int] = [:]
+            for t in recent.suffix(p.repetitionWindow) where t >= 0 && Int(t) < logits.count { counts[t, default: 0] += 1 }
+            for (t, n) in counts {
+                var l = logits[Int(t)]
+                l = l <= 0 ? l * p.repetitionPenalty : l / p.repetitionPenalty
+                logits[Int(t)] = l - (Float(n) * p.frequencyPenalty + p.presencePenalty)
             }
         }
         if p.temperature <= 0 { return Self.argmax(UnsafeBufferPointer(logits)) }

@@ -118,7 +118,6 @@ struct SamplingFields: Decodable {
         for (name, v) in [("presence_penalty", presence_penalty), ("frequency_penalty", frequency_penalty)] {
             guard let v else { continue }
             try check(v.isFinite && v >= -2 && v <= 2, name, "\(name) must be between -2 and 2 (got \(v))")
-            try check(v == 0, name, "\(name) is not supported by this server; use repeat_penalty")
         }
         try check(!(logprobs?.wanted ?? false) && (top_logprobs ?? 0) == 0, "logprobs", "logprobs are not supported by this server")
         if let stops = stop?.values { try check(stops.count <= 16, "stop", "at most 16 stop strings are allowed (got \(stops.count))") }
@@ -130,6 +129,8 @@ struct SamplingFields: Decodable {
         if let k = top_k { sampling.topK = k }
         if let m = min_p { sampling.minP = Float(m) }
         if let r = repeat_penalty { sampling.repetitionPenalty = Float(r) }
+        if let f = frequency_penalty { sampling.frequencyPenalty = Float(f) }
+        if let pp = presence_penalty { sampling.presencePenalty = Float(pp) }
         if let s = seed { sampling.seed = UInt64(bitPattern: s) }
         let options = GenerationOptions(maxTokens: limit ?? Int.max, sampling: sampling, stop: stop?.values ?? [], ignoreEOS: ignore_eos ?? false)
         return (options, n)

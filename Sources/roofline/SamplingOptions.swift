@@ -21,6 +21,12 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "Repetition penalty (1 = off).")
     var repeatPenalty: Float = 1
 
+    @Option(help: "Subtract this × the count of each of the last 64 tokens from its logit (-2...2, 0 = off).")
+    var frequencyPenalty: Float = 0
+
+    @Option(help: "Subtract this from the logit of each of the last 64 tokens (-2...2, 0 = off).")
+    var presencePenalty: Float = 0
+
     @Option(help: "Random seed; the same seed reproduces a sampled run.")
     var seed: UInt64 = 0
 
@@ -29,7 +35,8 @@ struct SamplingOptions: ParsableArguments {
 
     var parameters: SamplingParameters {
         SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP,
-                           repetitionPenalty: repeatPenalty, seed: seed)
+                           repetitionPenalty: repeatPenalty, seed: seed,
+                           frequencyPenalty: frequencyPenalty, presencePenalty: presencePenalty)
     }
 
     func validate() throws {

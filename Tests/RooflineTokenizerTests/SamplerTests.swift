@@ -98,4 +98,20 @@ import RooflineSampling
             #expect(got == want)
         }
     }
+
+    /// llama.cpp's penalties sampler: per distinct token of the window, the repetition penalty (divide positive
+    /// logits, multiply the others), then count × frequency + presence subtracted; tokens outside the window
+    /// untouched.
+    @Test func penaltiesFollowLlamaCpp() {
+        var l: [Float] = [2, -1, 0.5, 3, 1]
+        var s = Sampler(SamplingParameters(temperature: 0, repetitionPenalty: 2, repetitionWindow: 4, frequencyPenalty: 0.25, presencePenalty: 0.5))
+        let recent: [Int32] = [3, 0, 0, 1, 0]  // the window is the last 4: 0, 0, 1, 0
+        _ = l.withUnsafeMutableBufferPointer { s.sample($0, recent: recent[...]) }
+        let want0: Float = 2 / 2 - (3 * 0.25 + 0.5)
+        let want1: Float = -1 * 2 - (1 * 0.25 + 0.5)
+        #expect(l[0] == want0)
+        #expect(l[1] == want1)
+        #expect(l[2] == 0.5 && l[3] == 3 && l[4] == 1)
+        #expect(throws: SamplingParameters.ValidationError.self) { try SamplingParameters(frequencyPenalty: 2.5).validate() }
+    }
 }

@@ -97,6 +97,9 @@ def main():
     check(capped.choices[0].finish_reason == "length" and capped.usage.completion_tokens == 5, "max_tokens caps with finish_reason length")
     again = client.completions.create(model=model, prompt="Once upon a time", max_tokens=5, temperature=0.7, seed=7)
     check(again.choices[0].text == capped.choices[0].text, "the same seed gives the same sample")
+    pen = client.completions.create(model=model, prompt="the the the the", max_tokens=8, temperature=0,
+                                    presence_penalty=1.5, frequency_penalty=0.5)
+    check(pen.usage.completion_tokens > 0, "presence and frequency penalties are accepted")
     two = client.completions.create(model=model, prompt="The sky is", max_tokens=6, temperature=0, n=2)
     check(len(two.choices) == 2 and two.choices[0].text == two.choices[1].text and two.usage.completion_tokens == 12, "n = 2")
 
