@@ -24,4 +24,33 @@ extension CLITests {
         #expect(r.status != 0)
         #expect(r.stderr.contains("unknown chip 'nvidia-h999'"))
     }
+
+    /// Calibration on the default model with one thread: the fitted row predicts a separate, longer-prompt run.
+    /// On this shared 2-core VM one-thread runs agree within about 12% (docs/planner.md, "Calibration"); two-thread
+    /// runs swing up to 4x when another process takes a core, hence one thread and a 25% bound here.
+    @Test func calibrationPredictsASeparateBenchRun() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("this-machine-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let r = try run(["plan", "--calibrate", "--threads", "1", "--calibration-file", file, "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])?.first)
+        #expect(obj["hardware"] as? String == "this-machine")
+        for phase in ["decode", "prefill"] {
+            let predicted = try #require(obj["predicted_\(phase)_tokens_per_s"] as? Double)
+            let measured = try #require(obj["measured_\(phase)_tokens_per_s"] as? Double)
+            #expect(measured > 0 && abs(predicted - measured) / measured < 0.25, "\(phase): predicted \(predicted), measured \(measured)")
+        }
+        // The row is then an ordinary chip for the planner.
+        let plan = try run(["plan", "--model", "llama-3.1-8b", "--precision", "q4_0", "--hardware", "this-machine,nvidia-h100-sxm",
+                            "--calibration-file", file, "--format", "json"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.first?["hardware"] as? String == "this-machine" && (rows.first?["decode_tokens_per_s_per_user"] as? Double ?? 0) > 0)
+    }
+
+    @Test func uncalibratedThisMachineIsAClearError() throws {
+        let r = try run(["plan", "--model", "llama-3.1-8b", "--hardware", "this-machine", "--calibration-file", "/nonexistent/tm.csv"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("not calibrated yet") && r.stderr.contains("roofline plan --calibrate"))
+    }
 }
