@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RooflineEngine
 
 /// `roofline plan`, run as a user runs it.
 extension CLITests {
@@ -46,6 +47,19 @@ extension CLITests {
         #expect(plan.status == 0, "\(plan.stderr)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [[String: Any]])
         #expect(rows.first?["hardware"] as? String == "this-machine" && (rows.first?["decode_tokens_per_s_per_user"] as? Double ?? 0) > 0)
+    }
+
+    /// The default model's GGUF: Q4_1 layers (106,168,320 weights · 20/32 bytes) and a tied Q8_0 embedding/head
+    /// (28,311,552 · 34/32), 96.44 MB as `roofline inspect` lists the tensors, planned at the file's own types.
+    @Test func planReadsTheDefaultModelsOwnTypes() throws {
+        let path = try ModelStore.resolve(nil)
+        let r = try run(["plan", "--model", path, "--hardware", "nvidia-h100-sxm", "--context", "1", "--format", "json",
+                         "--calibration-file", "/nonexistent/tm.csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])?.first)
+        // + one token of BF16 KV cache: 30 layers · 2 · 192 · 2 bytes = 23,040.
+        let expected = (106_168_320.0 * 20 / 32 + 28_311_552.0 * 34 / 32 + 23_040) / 1e9
+        #expect(abs((obj["memory_needed_gb"] as? Double ?? 0) - expected) < 1e-9)
     }
 
     @Test func uncalibratedThisMachineIsAClearError() throws {
