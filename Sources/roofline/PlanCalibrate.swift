@@ -54,6 +54,14 @@ extension Plan {
         let request = Calibration.request(model: description, precisions: precisions, prompt: checkPrompt, context: checkContext)
         guard let result = try Planner().plan(request, on: [chip]).first else { return }
         func error(_ p: Double?, _ m: Double) -> Double? { p.map { ($0 - m) / m } }
+        // Repetitions that disagree mean the machine was busy: say so rather than let a noisy row pass as a fit.
+        var warnings: [String] = []
+        for (run, r) in [("fit", fitRun), ("check", check)] {
+            for (phase, stat) in [("prefill", r.prefill), ("decode", r.decode)] where stat.stddev > 0.1 * stat.mean {
+                warnings.append(String(format: "%@ run: %@ repetitions spread %.0f%% (%.1f ± %.1f tok/s): the machine was busy; rerun, or use fewer --threads",
+                                       run, phase, stat.stddev / stat.mean * 100, stat.mean, stat.stddev))
+            }
+        }
         if format == "json" {
             var o = PlanReport.object(result)
             o["predicted_decode_tokens_per_s"] = predicted.decode ?? NSNull()
@@ -70,6 +78,7 @@ extension Plan {
             o["memory_efficiency"] = chip.memoryEfficiency ?? NSNull()
             o["prompt"] = checkPrompt
             o["context"] = checkContext
+            o["warnings"] = warnings
             let data = try JSONSerialization.data(withJSONObject: [o], options: [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
             return
@@ -84,5 +93,6 @@ extension Plan {
             print(String(format: "  %@  predicted %8.1f tok/s   measured %8.1f ± %.1f tok/s   error %+.1f%%", label, p ?? .nan, m, sd,
                          (error(p, m) ?? .nan) * 100))
         }
+        for w in warnings { print("warning: \(w)") }
     }
 }
