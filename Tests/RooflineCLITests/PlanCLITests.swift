@@ -62,6 +62,15 @@ extension CLITests {
         #expect(abs((obj["memory_needed_gb"] as? Double ?? 0) - expected) < 1e-9)
     }
 
+    @Test func aCorruptCalibrationFileIsAClearError() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data("id,vendor\nthis-machine\n".utf8).write(to: URL(fileURLWithPath: file))
+        let r = try run(["plan", "--model", "llama-3.1-8b", "--calibration-file", file])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("calibration file") && r.stderr.contains("rerun roofline plan --calibrate"))
+    }
+
     @Test func uncalibratedThisMachineIsAClearError() throws {
         let r = try run(["plan", "--model", "llama-3.1-8b", "--hardware", "this-machine", "--calibration-file", "/nonexistent/tm.csv"])
         #expect(r.status != 0)
