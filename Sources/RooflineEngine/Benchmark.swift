@@ -22,6 +22,8 @@ public struct BenchmarkResult: Sendable {
     public var bandwidthBytesPerSecond: Double
     public var peakRSSBytes: Int
     public var threads: Int
+    /// Mean tokens in the KV cache while the decode measurement ran (short prompt plus half the generated tokens).
+    public var meanDecodeContext: Double
 
     public var bytesPerToken: Int { weightBytesPerToken + kvBytesPerToken }
     public var rooflineTokensPerSecond: Double { bandwidthBytesPerSecond / Double(bytesPerToken) }
@@ -114,7 +116,8 @@ extension Engine {
         let kvBytes = Int(meanPositions * Double(c.blockCount * c.kvDim * 2 * 2))
         return BenchmarkResult(prefill: Self.stat(pre), decode: Self.stat(dec),
                                weightBytesPerToken: model.weights.bytesPerToken, kvBytesPerToken: kvBytes,
-                               bandwidthBytesPerSecond: bw, peakRSSBytes: rss, threads: model.pool.count)
+                               bandwidthBytesPerSecond: bw, peakRSSBytes: rss, threads: model.pool.count,
+                               meanDecodeContext: meanPositions)
     }
 
     static func stat(_ x: [Double]) -> BenchmarkResult.Stat {

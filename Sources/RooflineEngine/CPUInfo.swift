@@ -16,4 +16,23 @@ public enum CPUInfo {
         }
         return pairs.isEmpty ? logical : min(pairs.count, logical)
     }()
+
+    /// The processor's name ("model name" in /proc/cpuinfo), or "unknown CPU".
+    public static let modelName: String = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown CPU" }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            if let v = line.split(separator: ":", maxSplits: 1).last { return v.trimmingCharacters(in: .whitespaces) }
+        }
+        return "unknown CPU"
+    }()
+
+    /// Physical memory in bytes (MemTotal in /proc/meminfo, else what Foundation reports).
+    public static let memoryBytes: Double = {
+        if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) {
+            for line in text.split(separator: "\n") where line.hasPrefix("MemTotal:") {
+                if let kb = line.split(separator: " ").compactMap({ Double($0) }).first { return kb * 1024 }
+            }
+        }
+        return Double(ProcessInfo.processInfo.physicalMemory)
+    }()
 }

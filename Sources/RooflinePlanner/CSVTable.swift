@@ -48,6 +48,14 @@ public struct CSVTable {
     }
 }
 
+extension CSVTable {
+    /// One field as RFC 4180 writes it: quoted (quotes doubled) when it holds a comma, quote or line break.
+    public static func quote(_ s: String) -> String {
+        s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}
+
 extension String {
     var trimmingSpaces: String {
         var s = Substring(self)

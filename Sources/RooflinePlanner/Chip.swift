@@ -28,11 +28,14 @@ public struct Chip: Sendable, Equatable {
     public var priceUSDPerHour: Double?
     public var priceDate: String?
     public var deploymentUnit: String
+    /// Fractions of peak compute and bandwidth measured for this chip (a calibrated row); nil means the class's assumption.
+    public var computeEfficiency: Double?
+    public var memoryEfficiency: Double?
 
     public init(id: String, vendor: String, name: String, chipClass: ChipClass, announced: Bool, memoryGB: Double,
                 memoryBandwidthGBs: Double?, sramMB: Double?, sramBandwidthGBs: Double?, peakTFLOPS: [ComputeFormat: Double],
                 tdpW: Double?, interconnectGBs: Double?, unitChips: Int?, priceUSDPerHour: Double?, priceDate: String?,
-                deploymentUnit: String) {
+                deploymentUnit: String, computeEfficiency: Double? = nil, memoryEfficiency: Double? = nil) {
         self.id = id
         self.vendor = vendor
         self.name = name
@@ -49,6 +52,8 @@ public struct Chip: Sendable, Equatable {
         self.priceUSDPerHour = priceUSDPerHour
         self.priceDate = priceDate
         self.deploymentUnit = deploymentUnit
+        self.computeEfficiency = computeEfficiency
+        self.memoryEfficiency = memoryEfficiency
     }
 
     /// The peak used for weights stored at `precision`, and the format it was taken from.

@@ -63,6 +63,7 @@ extension Deployment {
 
     /// Two ring all-reduces per layer across the tensor-parallel group and one hop per stage boundary, each
     /// moving `tokens × hidden` activations; the link's per-direction rate is half the printed bidirectional figure.
+    /// Without a switch (`ringCollectives`) each all-reduce pays the step latency 2·(p−1) times, once per ring step.
     public func interconnectTime(tokens: Int, chip: Chip, model: ModelDescription, precisions: Precisions, efficiency e: Efficiency) -> Double {
         guard chips > 1, let link = chip.interconnectGBs, link > 0 else { return 0 }
         let perDirection = link / 2 * 1e9
@@ -70,7 +71,8 @@ extension Deployment {
         var t = 0.0
         if tensorParallel > 1 {
             let p = Double(tensorParallel)
-            t += Double(2 * model.layers) * (e.collectiveLatencyS + 2 * (p - 1) / p * message / perDirection)
+            let latency = e.ringCollectives ? 2 * (p - 1) * e.collectiveLatencyS : e.collectiveLatencyS
+            t += Double(2 * model.layers) * (latency + 2 * (p - 1) / p * message / perDirection)
         }
         if pipelineStages > 1 {
             t += Double(pipelineStages - 1) * (e.collectiveLatencyS + message / perDirection)

@@ -9,30 +9,39 @@ public struct Efficiency: Sendable, Equatable {
     public var memory: Double
     /// Fraction of memory capacity usable for weights and KV cache (runtime, fragmentation, OS).
     public var usableMemory: Double
-    /// Fixed latency of one all-reduce or pipeline hop, seconds.
+    /// Fixed latency of one all-reduce (through a switch) or one chip-to-chip step, seconds.
     public var collectiveLatencyS: Double
+    /// Chips linked directly, with no switch: an all-reduce over p chips is a ring of 2·(p−1) dependent steps,
+    /// each paying `collectiveLatencyS`; otherwise (NVSwitch, ICI) one latency per all-reduce.
+    public var ringCollectives: Bool
 
-    public init(compute: Double, memory: Double, usableMemory: Double, collectiveLatencyS: Double) {
+    public init(compute: Double, memory: Double, usableMemory: Double, collectiveLatencyS: Double, ringCollectives: Bool = false) {
         self.compute = compute
         self.memory = memory
         self.usableMemory = usableMemory
         self.collectiveLatencyS = collectiveLatencyS
+        self.ringCollectives = ringCollectives
     }
 
     /// Default assumptions per class:
     /// - gpu/asic: ~60% of peak in large matmuls and ~80% of HBM bandwidth in decode are typical of
     ///   tuned serving stacks; 90% of HBM usable; ~8/10 µs per small all-reduce over NVLink/ICI.
-    /// - lpu: weights stream from SRAM (90%); 50% of peak compute; 2 µs per hop over direct chip links.
+    /// - lpu: weights stream from SRAM (90%); 50% of peak compute; chips linked directly (ring all-reduces) with
+    ///   1.2 µs per dependent chip-to-chip step, the value that puts Groq's Llama-2-70B near its published
+    ///   300 tok/s/user (docs/planner.md, "SRAM-only deployments"; the other Groq rows there are held out).
     /// - edge/cpu: 70% of DRAM bandwidth and 50% of peak; 75%/90% of memory usable (shared with the OS).
     public static func defaults(_ c: ChipClass) -> Efficiency {
         switch c {
         case .gpu: Efficiency(compute: 0.6, memory: 0.8, usableMemory: 0.9, collectiveLatencyS: 8e-6)
         case .asic: Efficiency(compute: 0.6, memory: 0.8, usableMemory: 0.9, collectiveLatencyS: 10e-6)
-        case .lpu: Efficiency(compute: 0.5, memory: 0.9, usableMemory: 0.9, collectiveLatencyS: 2e-6)
+        case .lpu: Efficiency(compute: 0.5, memory: 0.9, usableMemory: 0.9, collectiveLatencyS: lpuStepLatencyS, ringCollectives: true)
         case .edge: Efficiency(compute: 0.5, memory: 0.7, usableMemory: 0.75, collectiveLatencyS: 0)
         case .cpu: Efficiency(compute: 0.5, memory: 0.7, usableMemory: 0.9, collectiveLatencyS: 0)
         }
     }
+
+    /// Latency of one dependent chip-to-chip step in an SRAM-only pipeline (see `defaults`).
+    public static let lpuStepLatencyS = 1.2e-6
 }
 
 /// The efficiency assumptions for every class, with optional overrides.
@@ -45,9 +54,21 @@ public struct EfficiencyTable: Sendable, Equatable {
         self.byClass = t
     }
 
+    /// Fractions forced for every chip (command-line overrides); they win over a chip's own calibrated values.
+    public var forcedCompute: Double?
+    public var forcedMemory: Double?
+
     public subscript(_ c: ChipClass) -> Efficiency { byClass[c] ?? Efficiency.defaults(c) }
 
-    /// Overrides the compute and/or memory fraction for every class (e.g. from the command line).
+    /// The fractions for `chip`: its class's, then its own calibrated ones, then the forced overrides.
+    public func of(_ chip: Chip) -> Efficiency {
+        var e = self[chip.chipClass]
+        if let c = forcedCompute ?? chip.computeEfficiency { e.compute = c }
+        if let m = forcedMemory ?? chip.memoryEfficiency { e.memory = m }
+        return e
+    }
+
+    /// Overrides the compute and/or memory fraction for every class and chip (e.g. from the command line).
     public func overriding(compute: Double?, memory: Double?) -> EfficiencyTable {
         var t = self
         for c in ChipClass.allCases {
@@ -56,6 +77,8 @@ public struct EfficiencyTable: Sendable, Equatable {
             if let memory { e.memory = memory }
             t.byClass[c] = e
         }
+        t.forcedCompute = compute ?? forcedCompute
+        t.forcedMemory = memory ?? forcedMemory
         return t
     }
 }

@@ -71,6 +71,17 @@ extension ModelDescription {
         layerParams(expertsPerLayer: expertsTouched(tokens: tokens)) + Double(vocab) * Double(hidden)
     }
 
+    /// Bytes of weights read to process `tokens` tokens in one pass, the embedding/output head at its own precision.
+    public func weightBytesRead(tokens: Int, _ p: Precision) -> Double {
+        layerParams(expertsPerLayer: expertsTouched(tokens: tokens)) * p.bytesPerElement
+            + Double(vocab) * Double(hidden) * (embeddingPrecision ?? p).bytesPerElement
+    }
+
+    /// Bytes of all weights stored at precision `p` (the embedding and output head at their own).
+    public func weightBytes(_ p: Precision) -> Double {
+        (totalParams - embeddingParams) * p.bytesPerElement + embeddingParams * (embeddingPrecision ?? p).bytesPerElement
+    }
+
     /// KV-cache elements stored per token in one layer.
     public var kvElementsPerTokenPerLayer: Double {
         switch attention {

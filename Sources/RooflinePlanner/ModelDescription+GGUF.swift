@@ -33,7 +33,27 @@ extension ModelDescription {
         } catch {
             throw .unreadableModel(path: file.path, reason: "\(error)")
         }
+        embeddingPrecision = (file.tensor("output.weight") ?? file.tensor("token_embd.weight")).flatMap { Self.precision(of: $0.type) }
+        // The type holding the most bytes among the matrices (rows longer than one), when the planner knows it.
+        var bytesByType: [GGMLType: Int] = [:]
+        for t in file.tensors where t.dims.count >= 2 && !t.name.hasPrefix("token_embd") && t.name != "output.weight" {
+            bytesByType[t.type, default: 0] += t.byteCount
+        }
+        filePrecision = bytesByType.max { $0.value < $1.value }.flatMap { Self.precision(of: $0.key) }
         try validate()
+    }
+
+    /// The planner's name for a ggml storage type, or nil for types it does not model (K-quants, IQ types).
+    static func precision(of type: GGMLType) -> Precision? {
+        switch type {
+        case .f32: .fp32
+        case .f16: .fp16
+        case .bf16: .bf16
+        case .q8_0: .q8_0
+        case .q4_0: .q4_0
+        case .q4_1: .q4_1
+        default: nil
+        }
     }
 
     /// A preset by name, the shape in a safetensors `config.json` (the file, or a directory holding it),

@@ -9,6 +9,10 @@ extension ModelDescription {
     }
 
     static let presets: [ModelDescription] = [
+        // meta-llama/Llama-2-7b-hf config.json: 32 layers, hidden 4096, 32 heads, 32 KV heads, FFN 11008, vocab 32000.
+        ModelDescription(name: "llama-2-7b", layers: 32, hidden: 4096, heads: 32, kvHeads: 32, ffn: 11008, vocab: 32000),
+        // meta-llama/Llama-2-13b-hf config.json: 40 layers, hidden 5120, 40 heads, 40 KV heads, FFN 13824, vocab 32000.
+        ModelDescription(name: "llama-2-13b", layers: 40, hidden: 5120, heads: 40, kvHeads: 40, ffn: 13824, vocab: 32000),
         // meta-llama/Llama-2-70b-hf config.json: 80 layers, hidden 8192, 64 heads, 8 KV heads, FFN 28672, vocab 32000.
         ModelDescription(name: "llama-2-70b", layers: 80, hidden: 8192, heads: 64, kvHeads: 8, ffn: 28672, vocab: 32000),
         // meta-llama/Llama-3.1-8B config.json: 32 layers, hidden 4096, 32 heads, 8 KV heads, FFN 14336, vocab 128256.

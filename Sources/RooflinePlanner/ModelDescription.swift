@@ -31,6 +31,11 @@ public struct ModelDescription: Sendable, Equatable {
     public var expertFFN: Int
     /// Leading layers that use a dense FFN in an MoE model (DeepSeek's `first_k_dense_replace`).
     public var denseLeadingLayers: Int
+    /// Storage of the token embedding and output head when it differs from the other weights (a GGUF file's
+    /// `output.weight`, or `token_embd.weight` when tied); nil means the plan's weight precision.
+    public var embeddingPrecision: Precision?
+    /// The type most of a GGUF file's weights are stored in, when it is one the planner knows.
+    public var filePrecision: Precision?
 
     public init(name: String, layers: Int, hidden: Int, heads: Int, kvHeads: Int, headDim: Int? = nil, ffn: Int, vocab: Int,
                 tiedEmbeddings: Bool = false, attention: Attention = .grouped, experts: Int = 0, activeExperts: Int = 0,

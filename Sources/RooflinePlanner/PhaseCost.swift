@@ -33,7 +33,7 @@ extension ModelDescription {
         let b = Double(batch)
         return PhaseCost(
             flops: b * (2 * matmulParamsPerToken + attentionFLOPs(context: Double(context))),
-            weightBytes: weightsRead(tokens: batch) * p.weights.bytesPerElement,
+            weightBytes: weightBytesRead(tokens: batch, p.weights),
             kvBytes: b * Double(context + 1) * kvBytesPerToken(p.kvCache),
             activationBytes: b * Double(layers) * activationElementsPerTokenPerLayer * p.activations.bytesPerElement,
             tokens: batch)
@@ -44,7 +44,7 @@ extension ModelDescription {
         let n = Double(prompt)
         return PhaseCost(
             flops: 2 * n * matmulParamsPerToken + attentionFLOPs(context: 1) * n * (n + 1) / 2,
-            weightBytes: weightsRead(tokens: prompt) * p.weights.bytesPerElement,
+            weightBytes: weightBytesRead(tokens: prompt, p.weights),
             kvBytes: n * kvBytesPerToken(p.kvCache),
             activationBytes: n * Double(layers) * activationElementsPerTokenPerLayer * p.activations.bytesPerElement,
             tokens: prompt)
@@ -52,6 +52,6 @@ extension ModelDescription {
 
     /// Bytes that must stay resident: all weights plus the KV cache of `batch` sequences of `context` tokens.
     public func residentBytes(batch: Int, context: Int, precisions p: Precisions) -> Double {
-        totalParams * p.weights.bytesPerElement + Double(batch) * Double(context) * kvBytesPerToken(p.kvCache)
+        weightBytes(p.weights) + Double(batch) * Double(context) * kvBytesPerToken(p.kvCache)
     }
 }

@@ -46,7 +46,7 @@ public enum PlanChart {
         var legendY = plot.y + 6
         for (i, r) in results.enumerated() {
             guard let bw = r.chip.memoryBandwidthGBs, let peak = r.chip.peak(for: request.precisions.weights) else { continue }
-            let e = request.efficiency[r.chip.chipClass]
+            let e = request.efficiency.of(r.chip)
             let top = peak.tflops * e.compute, slope = bw * e.memory / 1e3  // TFLOPS per FLOP/byte
             let color = palette[i % palette.count]
             let ridge = top / slope

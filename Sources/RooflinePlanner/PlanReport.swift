@@ -49,7 +49,7 @@ public enum PlanReport {
         case let a as [String]: s = a.joined(separator: "; ")
         case let y?: s = "\(y)"
         }
-        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        return CSVTable.quote(s)
     }
 
     /// An aligned text table with notes underneath.
@@ -57,7 +57,7 @@ public enum PlanReport {
         let m = request.model, p = request.precisions
         var out = String(format: "%@: %.1fB params (%.1fB active), weights %@ (%.1f GB), KV %@ (%.0f KB/token), context %d, prompt %d\n\n",
                          m.name, m.totalParams / 1e9, m.activeParams / 1e9, p.weights.rawValue,
-                         m.totalParams * p.weights.bytesPerElement / 1e9, p.kvCache.rawValue, m.kvBytesPerToken(p.kvCache) / 1e3,
+                         m.weightBytes(p.weights) / 1e9, p.kvCache.rawValue, m.kvBytesPerToken(p.kvCache) / 1e3,
                          request.context, request.prompt)
         let header = ["hardware", "chips", "tp×pp", "batch", "fits", "bound", "tok/s/user", "tok/s total", "TTFT s", "J/token", "$/Mtok"]
         var rows = [header]
@@ -84,8 +84,12 @@ public enum PlanReport {
             out += "\nassumed efficiency (compute / memory bandwidth / usable memory / latency per collective):\n"
             for c in classes {
                 let e = request.efficiency[c]
-                out += String(format: "  %@ %.2f / %.2f / %.2f / %.0f µs\n", c.rawValue, e.compute, e.memory, e.usableMemory,
-                              e.collectiveLatencyS * 1e6)
+                out += String(format: "  %@ %.2f / %.2f / %.2f / %.1f µs%@\n", c.rawValue, e.compute, e.memory, e.usableMemory,
+                              e.collectiveLatencyS * 1e6, e.ringCollectives ? " per ring step" as NSString : "" as NSString)
+            }
+            for r in results where r.chip.computeEfficiency != nil || r.chip.memoryEfficiency != nil {
+                let e = request.efficiency.of(r.chip)
+                out += String(format: "  %@ (its own, calibrated) %.2f / %.2f\n", r.chip.id, e.compute, e.memory)
             }
         }
         return out

@@ -18,7 +18,7 @@ public struct Planner: Sendable {
     /// The fewest chips whose usable memory holds weights plus the KV cache of `batch` sequences; nil if no
     /// number of chips does (a chip with no memory figure).
     public func fewestChips(_ r: PlanRequest, chip: Chip, batch: Int) -> Int? {
-        let perChip = capacityBytes(chip, chips: 1, r.efficiency[chip.chipClass])
+        let perChip = capacityBytes(chip, chips: 1, r.efficiency.of(chip))
         guard perChip > 0 else { return nil }
         let need = r.model.residentBytes(batch: batch, context: r.context, precisions: r.precisions)
         let n = (need / perChip).rounded(.up)
@@ -27,15 +27,15 @@ public struct Planner: Sendable {
 
     /// The largest batch whose KV cache fits beside the weights on `chips` chips.
     public func largestBatch(_ r: PlanRequest, chip: Chip, chips: Int) -> Int {
-        let free = capacityBytes(chip, chips: chips, r.efficiency[chip.chipClass])
-            - r.model.totalParams * r.precisions.weights.bytesPerElement
+        let free = capacityBytes(chip, chips: chips, r.efficiency.of(chip))
+            - r.model.weightBytes(r.precisions.weights)
         let perSequence = Double(r.context) * r.model.kvBytesPerToken(r.precisions.kvCache)
         guard free > 0, perSequence > 0 else { return 0 }
         return Int(min((free / perSequence).rounded(.down), 1e9))
     }
 
     func plan(_ r: PlanRequest, on chip: Chip) -> PlanResult {
-        let e = r.efficiency[chip.chipClass]
+        let e = r.efficiency.of(chip)
         let sizing: Int = if case .fixed(let b) = r.batch { b } else { 1 }
         var notes: [String] = []
         if chip.announced { notes.append("announced figures, not shipping") }

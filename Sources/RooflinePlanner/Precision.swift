@@ -1,9 +1,9 @@
 /// A number format for weights or the KV cache, with its storage size.
 public enum Precision: String, CaseIterable, Sendable {
-    case fp32, bf16, fp16, fp8, int8, q8_0, fp4, int4, q4_0
+    case fp32, bf16, fp16, fp8, int8, q8_0, fp4, int4, q4_0, q4_1
 
     /// Bytes per stored element, block scales included for the ggml formats
-    /// (Q8_0: 34 bytes per 32 weights, Q4_0: 18 bytes per 32; ggml-common.h).
+    /// (Q8_0: 34 bytes per 32 weights, Q4_0: 18 bytes per 32, Q4_1: 20 bytes per 32; ggml-common.h).
     public var bytesPerElement: Double {
         switch self {
         case .fp32: 4
@@ -12,6 +12,7 @@ public enum Precision: String, CaseIterable, Sendable {
         case .q8_0: 34.0 / 32.0
         case .fp4, .int4: 0.5
         case .q4_0: 18.0 / 32.0
+        case .q4_1: 20.0 / 32.0
         }
     }
 
@@ -23,7 +24,7 @@ public enum Precision: String, CaseIterable, Sendable {
         case .fp8: [.fp8, .bf16]
         case .int8, .q8_0: [.int8, .fp8, .bf16]
         case .fp4: [.fp4, .fp8, .bf16]
-        case .int4, .q4_0: [.int4, .int8, .fp8, .bf16]
+        case .int4, .q4_0, .q4_1: [.int4, .int8, .fp8, .bf16]
         }
     }
 

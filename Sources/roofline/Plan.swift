@@ -7,11 +7,11 @@ struct Plan: ParsableCommand {
         abstract: "Project where a model runs, how fast and at what cost, chip by chip (the Silicon Matrix).",
         discussion: "Presets: \(ModelDescription.presetNames.joined(separator: ", ")); or a GGUF file or config.json. Precisions: \(Precision.allCases.map(\.rawValue).joined(separator: ", ")).")
 
-    @Option(help: "A model preset, a GGUF file, or a safetensors config.json (or its directory).")
-    var model: String
+    @Option(help: "A model preset, a GGUF file, or a safetensors config.json (or its directory). With --calibrate: a GGUF file or known model name (default: smollm2-135m).")
+    var model: String?
 
-    @Option(help: "Weight precision.")
-    var precision: String = "bf16"
+    @Option(help: "Weight precision (default: the GGUF file's own type, else bf16).")
+    var precision: String?
 
     @Option(name: .customLong("kv-precision"), help: "KV-cache precision.")
     var kvPrecision: String = "bf16"
@@ -22,8 +22,8 @@ struct Plan: ParsableCommand {
     @Option(help: "Tokens cached per sequence when decoding.")
     var context: Int = 4096
 
-    @Option(help: "Prompt length for time to first token.")
-    var prompt: Int = 1024
+    @Option(help: "Prompt length for time to first token (default 1024; with --calibrate, the checked prefill, default 128).")
+    var prompt: Int?
 
     @Option(help: "Comma-separated chip ids (default: every chip in the catalogue).")
     var hardware: String?
@@ -49,9 +49,25 @@ struct Plan: ParsableCommand {
     @Option(name: .customLong("memory-efficiency"), help: "Override the fraction of memory bandwidth reached, all classes.")
     var memoryEfficiency: Double?
 
+    @Flag(help: "Measure this machine (bandwidth probe, prefill and decode of a local model), store it as the chip 'this-machine', and show the prediction against a separate measured run.")
+    var calibrate = false
+
+    @Option(name: .customLong("calibration-file"), help: "Where the calibrated 'this-machine' row is written and read (default: this-machine.csv in Roofline's cache directory).")
+    var calibrationFile: String?
+
+    @Option(name: .customLong("validate"), help: "Print the validation table: the planner beside the published measurements in FILE (data/validation.csv).")
+    var validationFile: String?
+
+    @Option(help: "With --calibrate: threads for the engine (default: physical cores). The row is valid for this thread count.")
+    var threads: Int?
+
     func validate() throws {
         guard ["table", "json", "csv", "svg", "html"].contains(format) else { throw ValidationError("--format must be table, json, csv, svg or html") }
         guard batch == nil || batch == "max" || (batch.flatMap { Int($0) } ?? 0) >= 1 else { throw ValidationError("--batch must be a positive integer or 'max'") }
+        guard model != nil || calibrate || validationFile != nil else { throw ValidationError("--model is required (a preset, GGUF file or config.json)") }
+        if let p = prompt, p < 1 { throw ValidationError("--prompt must be at least 1") }
+        if let t = threads, !(1...1024).contains(t) { throw ValidationError("--threads must be between 1 and 1024") }
+        if calibrate && !["table", "json"].contains(format) { throw ValidationError("--calibrate prints a table or json") }
         for e in [computeEfficiency, memoryEfficiency].compactMap({ $0 }) where !(e > 0 && e <= 1) {
             throw ValidationError("efficiency overrides must be in (0, 1]")
         }
@@ -61,7 +77,13 @@ struct Plan: ParsableCommand {
     func selectedChips(_ cat: Catalogue) throws -> [Chip] {
         var chips = cat.chips
         if let ids = hardware {
-            chips = try ids.split(separator: ",").map { try cat.chip(String($0).trimmingCharacters(in: .whitespaces)) }
+            chips = try ids.split(separator: ",").map { s throws -> Chip in
+                let id = String(s).trimmingCharacters(in: .whitespaces)
+                if id == Calibration.chipID && !cat.chips.contains(where: { $0.id == id }) {
+                    throw ValidationError("'\(id)' is not calibrated yet (no \(calibrationURL.path)): run roofline plan --calibrate first")
+                }
+                return try cat.chip(id)
+            }
         }
         if let classes = chipClass {
             let wanted = try classes.split(separator: ",").map { s throws -> ChipClass in
@@ -80,14 +102,29 @@ struct Plan: ParsableCommand {
     }
 
     func run() throws {
+        if calibrate { return try runCalibration() }
         var cat = try Catalogue.builtIn()
+        let calibrated = calibrationURL
+        if FileManager.default.fileExists(atPath: calibrated.path) {
+            do {
+                cat = cat.merging(try Catalogue(csv: try String(contentsOf: calibrated, encoding: .utf8)))
+            } catch {
+                throw ValidationError("the calibration file \(calibrated.path) is unreadable (\(error)); rerun roofline plan --calibrate")
+            }
+        }
+        if let path = validationFile {
+            let cases = try ValidationCase.load(csv: try String(contentsOfFile: path, encoding: .utf8))
+            return print(try ValidationCase.markdown(cases, catalogue: try Catalogue.builtIn()), terminator: "")
+        }
         if let path = catalogue {
             cat = cat.merging(try Catalogue(csv: try String(contentsOfFile: path, encoding: .utf8)))
         }
+        let description = try ModelDescription.resolve(model ?? "")
+        let weights = try precision.map { try Precision.parse($0) } ?? description.filePrecision ?? .bf16
         let request = PlanRequest(
-            model: try ModelDescription.resolve(model),
-            precisions: Precisions(weights: try Precision.parse(precision), kvCache: try Precision.parse(kvPrecision)),
-            batch: batchChoice, context: context, prompt: prompt, chips: chips,
+            model: description,
+            precisions: Precisions(weights: weights, kvCache: try Precision.parse(kvPrecision)),
+            batch: batchChoice, context: context, prompt: prompt ?? 1024, chips: chips,
             targetTokensPerS: targetTokensPerS,
             efficiency: EfficiencyTable().overriding(compute: computeEfficiency, memory: memoryEfficiency))
         let selected = try selectedChips(cat)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RooflineEngine
 
 /// `roofline plan`, run as a user runs it.
 extension CLITests {
@@ -23,5 +24,59 @@ extension CLITests {
         let r = try run(["plan", "--model", "llama-3.1-8b", "--hardware", "nvidia-h999"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("unknown chip 'nvidia-h999'"))
+    }
+
+    /// Calibration on the default model with one thread runs end to end, and the fitted row predicts a separate,
+    /// longer-prompt run. How closely is measured by the command itself and documented (docs/planner.md,
+    /// "Calibration": within about 12% on a quiet machine); a unit test here runs beside every other suite, so
+    /// it only bounds the ratio loosely (a unit mix-up would be off by 1000x), and the exact fit is checked
+    /// without timing in CalibrationTests.
+    @Test func calibrationPredictsASeparateBenchRun() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("this-machine-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let r = try run(["plan", "--calibrate", "--threads", "1", "--calibration-file", file, "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])?.first)
+        #expect(obj["hardware"] as? String == "this-machine")
+        for phase in ["decode", "prefill"] {
+            let predicted = try #require(obj["predicted_\(phase)_tokens_per_s"] as? Double)
+            let measured = try #require(obj["measured_\(phase)_tokens_per_s"] as? Double)
+            #expect(measured > 0 && predicted > 0 && predicted / measured < 5 && measured / predicted < 5,
+                    "\(phase): predicted \(predicted), measured \(measured)")
+        }
+        // The row is then an ordinary chip for the planner.
+        let plan = try run(["plan", "--model", "llama-3.1-8b", "--precision", "q4_0", "--hardware", "this-machine,nvidia-h100-sxm",
+                            "--calibration-file", file, "--format", "json"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.first?["hardware"] as? String == "this-machine" && (rows.first?["decode_tokens_per_s_per_user"] as? Double ?? 0) > 0)
+    }
+
+    /// The default model's GGUF: Q4_1 layers (106,168,320 weights · 20/32 bytes) and a tied Q8_0 embedding/head
+    /// (28,311,552 · 34/32), 96.44 MB as `roofline inspect` lists the tensors, planned at the file's own types.
+    @Test func planReadsTheDefaultModelsOwnTypes() throws {
+        let path = try ModelStore.resolve(nil)
+        let r = try run(["plan", "--model", path, "--hardware", "nvidia-h100-sxm", "--context", "1", "--format", "json",
+                         "--calibration-file", "/nonexistent/tm.csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])?.first)
+        // + one token of BF16 KV cache: 30 layers · 2 · 192 · 2 bytes = 23,040.
+        let expected = (106_168_320.0 * 20 / 32 + 28_311_552.0 * 34 / 32 + 23_040) / 1e9
+        #expect(abs((obj["memory_needed_gb"] as? Double ?? 0) - expected) < 1e-9)
+    }
+
+    @Test func aCorruptCalibrationFileIsAClearError() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data("id,vendor\nthis-machine\n".utf8).write(to: URL(fileURLWithPath: file))
+        let r = try run(["plan", "--model", "llama-3.1-8b", "--calibration-file", file])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("calibration file") && r.stderr.contains("rerun roofline plan --calibrate"))
+    }
+
+    @Test func uncalibratedThisMachineIsAClearError() throws {
+        let r = try run(["plan", "--model", "llama-3.1-8b", "--hardware", "this-machine", "--calibration-file", "/nonexistent/tm.csv"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("not calibrated yet") && r.stderr.contains("roofline plan --calibrate"))
     }
 }

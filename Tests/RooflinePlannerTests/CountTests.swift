@@ -31,6 +31,17 @@ struct CountTests {
         #expect(Self.tiny.decodeStep(batch: 3, context: 5, precisions: Precisions(weights: .fp8)).weightBytes == 1360)
     }
 
+    @Test func ggmlBlockFormatsAndAHeadAtItsOwnPrecision() {
+        // Q4_1 is 20 bytes per 32 weights: 1360 matmul weights → 850 bytes.
+        #expect(Self.tiny.decodeStep(batch: 1, context: 1, precisions: Precisions(weights: .q4_1)).weightBytes == 850)
+        // With the output head (10·8 = 80 weights) in Q8_0 (34 per 32): 1280 · 0.625 + 80 · 1.0625 = 800 + 85.
+        var m = Self.tiny
+        m.embeddingPrecision = .q8_0
+        #expect(m.decodeStep(batch: 1, context: 1, precisions: Precisions(weights: .q4_1)).weightBytes == 885)
+        // Resident: layers 800 + both embedding matrices (160 weights) at Q8_0 = 170.
+        #expect(m.weightBytes(.q4_1) == 970)
+    }
+
     @Test func densePrefill() {
         // P = 4: 2·4·1360 = 10880 matmul FLOPs + causal attention 64 FLOP per (query, key) pair · 4·5/2 = 640.
         let c = Self.tiny.prefill(prompt: 4, precisions: Precisions(weights: .bf16, kvCache: .fp8))
