@@ -43,6 +43,11 @@ public enum HFImporter {
         return String(h, radix: 16)
     }
 
+    /// The `tokenizer.*` GGUF metadata for a folder's `tokenizer.json` and `tokenizer_config.json`.
+    public static func tokenizerMetadata(folder: String, vocabSize: Int) throws(ImportError) -> [(key: String, value: GGUFValue)] {
+        try HFTokenizer(folder: folder, vocabSize: vocabSize).metadata()
+    }
+
     struct Planned {
         let gguf: String
         let source: String

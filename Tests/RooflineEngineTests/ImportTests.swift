@@ -5,6 +5,7 @@ import RooflineGGUF
 import RooflineImport
 import RooflineQuant
 import RooflineTestSupport
+import RooflineTokenizer
 
 /// Hugging Face checkpoint folders: a folder made from the default model by the reference libraries
 /// (scripts/reference/make_hf_checkpoint.py: safetensors, Hugging Face tokenizers, gguf.quants, and the inverse
@@ -23,6 +24,47 @@ import RooflineTestSupport
         let (s, o) = try Shell.run(["python3", root.appendingPathComponent("scripts/reference/make_hf_checkpoint.py").path, model, dir, "--layers", "2"])
         guard s == 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "make_hf_checkpoint.py failed: \(o)"]) }
         return dir
+    }
+
+    /// tokenizer.json files written by Hugging Face `tokenizers` for llama.cpp's test vocabularies, each with its
+    /// family's pre-tokenizer (scripts/reference/make_hf_tokenizers.py), made once per test process.
+    static let tokenizers: Result<String, Error> = Result {
+        let dir = NSTemporaryDirectory() + "roofline-hf-tokenizers-\(getpid())"
+        let vocabs = try ReferenceVocabularies.ensure().path
+        _ = try folder.get()  // the same Python libraries
+        let root = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+        let (s, o) = try Shell.run(["python3", root.appendingPathComponent("scripts/reference/make_hf_tokenizers.py").path, vocabs, dir])
+        guard s == 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "make_hf_tokenizers.py failed: \(o)"]) }
+        return dir
+    }
+
+    /// Three ways agree on llama.cpp's own test strings: the vocabulary imported from tokenizer.json, tokenized by
+    /// Roofline, gives llama.cpp's ids (test-tokenizer-0's .out files) and Hugging Face tokenizers' ids.
+    @Test(arguments: ["llama-bpe", "qwen2", "gpt-2"]) func tokenizerJSONTokenizesLikeLlamaCppAndHuggingFace(vocab: String) throws {
+        let dir = try Self.tokenizers.get() + "/" + vocab
+        struct Expected: Decodable {
+            struct Case: Decodable { let text: String; let ids: [Int32] }
+            let vocab_size: Int
+            let cases: [Case]
+        }
+        let e = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/expected.json")))
+        var w = GGUFWriter()
+        w.set("general.architecture", .string("llama"))
+        for (k, v) in try HFImporter.tokenizerMetadata(folder: dir, vocabSize: e.vocab_size) { w.set(k, v) }
+        let tok = try Tokenizer(file: try GGUFFile(path: try Fixtures.write(w.serialize(), name: "\(vocab)-tokenizer.gguf")))
+        let hf = Dictionary(e.cases.map { ($0.text, $0.ids) }, uniquingKeysWith: { a, _ in a })
+        let cases = try ReferenceVocabularies.cases(vocab)
+        #expect(cases.count > 30)
+        var agreeHF = 0
+        for (text, llama) in cases {
+            let ours = tok.encode(text, addSpecial: false, parseSpecial: false)
+            #expect(ours == llama, "\(vocab): \(text.debugDescription) vs llama.cpp")
+            if hf[text] == ours { agreeHF += 1 }
+        }
+        // Where llama.cpp and Hugging Face disagree, Roofline follows llama.cpp; report how often that is.
+        let hfAgreesWithLlama = cases.filter { hf[$0.0] == $0.1 }.count
+        #expect(agreeHF == hfAgreesWithLlama, "\(vocab): agreement with Hugging Face differs from llama.cpp's")
+        #expect(hfAgreesWithLlama >= cases.count - 3, "\(vocab): Hugging Face agrees with llama.cpp on only \(hfAgreesWithLlama) of \(cases.count)")
     }
 
     @Test func importGivesBackTheModelsTensorsAndVocabulary() throws {
