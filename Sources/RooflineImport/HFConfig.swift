@@ -1,10 +1,13 @@
 import Foundation
 import RooflineGGUF
 
-/// A Llama-family `config.json` (LlamaForCausalLM and the checkpoints that share its layout), as GGUF
-/// `llama.*` metadata the way llama.cpp's converter writes it.
+/// A `config.json` of the Llama family (LlamaForCausalLM and those sharing its layout: Mistral without sliding
+/// windows, Qwen2 with Q/K/V biases, Qwen3 with per-head Q/K norms), as GGUF `ARCH.*` metadata the way
+/// llama.cpp's converter writes it.
 struct HFConfig {
     let file: String
+    /// The GGUF architecture: llama, qwen2 or qwen3.
+    let arch: String
     let hidden: Int
     let intermediate: Int
     let layers: Int
@@ -36,11 +39,12 @@ struct HFConfig {
             return n.doubleValue
         }
         let archs = c["architectures"] as? [String] ?? []
-        let known: Set = ["LlamaForCausalLM", "MistralForCausalLM"]
-        guard let arch = archs.first else { throw .missingKey(file: path, key: "architectures") }
-        guard known.contains(arch) else {
-            throw .unsupported(file: path, what: "the architecture '\(arch)' (importable today: \(known.sorted().joined(separator: ", ")))")
+        let known = ["LlamaForCausalLM": "llama", "MistralForCausalLM": "llama", "Qwen2ForCausalLM": "qwen2", "Qwen3ForCausalLM": "qwen3"]
+        guard let hfArch = archs.first else { throw .missingKey(file: path, key: "architectures") }
+        guard let arch = known[hfArch] else {
+            throw .unsupported(file: path, what: "the architecture '\(hfArch)' (importable today: \(known.keys.sorted().joined(separator: ", ")))")
         }
+        self.arch = arch
         hidden = try int("hidden_size")
         intermediate = try int("intermediate_size")
         layers = try int("num_hidden_layers")
@@ -56,7 +60,8 @@ struct HFConfig {
             throw .inconsistent("\(path): num_attention_heads (\(heads)) is not a multiple of num_key_value_heads (\(kvHeads))")
         }
         guard headDim % 2 == 0 else { throw .inconsistent("\(path): the head dimension \(headDim) must be even for RoPE") }
-        if let sw = c["sliding_window"] as? NSNumber, sw.intValue < context {
+        let windowed = arch == "llama" ? c["sliding_window"] != nil && !(c["sliding_window"] is NSNull) : (c["use_sliding_window"] as? Bool) ?? false
+        if windowed, let sw = c["sliding_window"] as? NSNumber, sw.intValue < context {
             throw .unsupported(file: path, what: "sliding-window attention (sliding_window = \(sw.intValue))")
         }
         var factor: Double?
@@ -69,33 +74,38 @@ struct HFConfig {
         }
         linearRopeFactor = factor
         if let act = c["hidden_act"] as? String, act != "silu" {
-            throw .unsupported(file: path, what: "the activation '\(act)' (Llama uses silu)")
+            throw .unsupported(file: path, what: "the activation '\(act)' (this family uses silu)")
         }
     }
 
+    /// Whether Q and K rows are stored in the checkpoint's half-split order and need llama.cpp's permutation
+    /// (Llama's "normal" RoPE); Qwen uses NeoX RoPE on the rows as they are.
+    var permutesQK: Bool { arch == "llama" }
+
     /// The `general.*` and `llama.*` keys.
     func metadata(name: String) -> [(key: String, value: GGUFValue)] {
+        let a = arch
         var m: [(key: String, value: GGUFValue)] = [
-            ("general.architecture", .string("llama")),
+            ("general.architecture", .string(a)),
             ("general.name", .string(name)),
-            ("llama.context_length", .uint32(UInt32(context))),
-            ("llama.embedding_length", .uint32(UInt32(hidden))),
-            ("llama.block_count", .uint32(UInt32(layers))),
-            ("llama.feed_forward_length", .uint32(UInt32(intermediate))),
-            ("llama.attention.head_count", .uint32(UInt32(heads))),
-            ("llama.attention.head_count_kv", .uint32(UInt32(kvHeads))),
-            ("llama.attention.layer_norm_rms_epsilon", .float32(Float(rmsEps))),
-            ("llama.rope.freq_base", .float32(Float(ropeTheta))),
-            ("llama.rope.dimension_count", .uint32(UInt32(headDim))),
-            ("llama.vocab_size", .uint32(UInt32(vocab))),
+            ("\(a).context_length", .uint32(UInt32(context))),
+            ("\(a).embedding_length", .uint32(UInt32(hidden))),
+            ("\(a).block_count", .uint32(UInt32(layers))),
+            ("\(a).feed_forward_length", .uint32(UInt32(intermediate))),
+            ("\(a).attention.head_count", .uint32(UInt32(heads))),
+            ("\(a).attention.head_count_kv", .uint32(UInt32(kvHeads))),
+            ("\(a).attention.layer_norm_rms_epsilon", .float32(Float(rmsEps))),
+            ("\(a).rope.freq_base", .float32(Float(ropeTheta))),
+            ("\(a).rope.dimension_count", .uint32(UInt32(headDim))),
+            ("\(a).vocab_size", .uint32(UInt32(vocab))),
         ]
         if headDim != hidden / heads {
-            m.append(("llama.attention.key_length", .uint32(UInt32(headDim))))
-            m.append(("llama.attention.value_length", .uint32(UInt32(headDim))))
+            m.append(("\(a).attention.key_length", .uint32(UInt32(headDim))))
+            m.append(("\(a).attention.value_length", .uint32(UInt32(headDim))))
         }
         if let f = linearRopeFactor {
-            m.append(("llama.rope.scaling.type", .string("linear")))
-            m.append(("llama.rope.scaling.factor", .float32(Float(f))))
+            m.append(("\(a).rope.scaling.type", .string("linear")))
+            m.append(("\(a).rope.scaling.factor", .float32(Float(f))))
         }
         return m
     }

@@ -2,9 +2,9 @@ import Foundation
 import RooflineGGUF
 
 /// Hugging Face checkpoint folders (config.json + *.safetensors + tokenizer.json) to GGUF, the way llama.cpp's
-/// converter lays a Llama-family model out: its tensor names, dimensions innermost first, Q and K rows permuted
-/// from the checkpoint's half-split RoPE order to ggml's interleaved order, norms in F32, weights in their own
-/// F32/F16/BF16. The file is written tensor by tensor to a temporary name and renamed when complete.
+/// converter lays a Llama, Qwen2 or Qwen3 model out: its tensor names, dimensions innermost first, (Llama) Q and
+/// K rows permuted from the checkpoint's half-split RoPE order to ggml's interleaved order, norms and biases in
+/// F32, weights in their own F32/F16/BF16. The file is written tensor by tensor to a temporary name and renamed when complete.
 public enum HFImporter {
     /// Whether `path` is a folder holding a `config.json`.
     public static func isCheckpoint(_ path: String) -> Bool {
@@ -116,9 +116,18 @@ public enum HFImporter {
         for i in 0..<c.layers {
             let p = "model.layers.\(i)."
             try add(p + "input_layernorm.weight", "blk.\(i).attn_norm.weight", shape: [h])
-            try add(p + "self_attn.q_proj.weight", "blk.\(i).attn_q.weight", shape: [qd, h], permute: c.heads)
-            try add(p + "self_attn.k_proj.weight", "blk.\(i).attn_k.weight", shape: [kvd, h], permute: c.kvHeads)
+            try add(p + "self_attn.q_proj.weight", "blk.\(i).attn_q.weight", shape: [qd, h], permute: c.permutesQK ? c.heads : 0)
+            try add(p + "self_attn.k_proj.weight", "blk.\(i).attn_k.weight", shape: [kvd, h], permute: c.permutesQK ? c.kvHeads : 0)
             try add(p + "self_attn.v_proj.weight", "blk.\(i).attn_v.weight", shape: [kvd, h])
+            if c.arch == "qwen2" {
+                try add(p + "self_attn.q_proj.bias", "blk.\(i).attn_q.bias", shape: [qd])
+                try add(p + "self_attn.k_proj.bias", "blk.\(i).attn_k.bias", shape: [kvd])
+                try add(p + "self_attn.v_proj.bias", "blk.\(i).attn_v.bias", shape: [kvd])
+            }
+            if c.arch == "qwen3" {
+                try add(p + "self_attn.q_norm.weight", "blk.\(i).attn_q_norm.weight", shape: [c.headDim])
+                try add(p + "self_attn.k_norm.weight", "blk.\(i).attn_k_norm.weight", shape: [c.headDim])
+            }
             try add(p + "self_attn.o_proj.weight", "blk.\(i).attn_output.weight", shape: [h, qd])
             try add(p + "post_attention_layernorm.weight", "blk.\(i).ffn_norm.weight", shape: [h])
             try add(p + "mlp.gate_proj.weight", "blk.\(i).ffn_gate.weight", shape: [c.intermediate, h])
@@ -129,7 +138,7 @@ public enum HFImporter {
         if !c.tiedEmbeddings { try add("lm_head.weight", "output.weight", shape: [c.vocab, h], required: false) }
         used.insert("lm_head.weight")  // a tied checkpoint may still store it: llama.cpp drops it too
         for n in ckpt.names where !used.contains(n) && !n.hasSuffix("rotary_emb.inv_freq") {
-            throw .unsupported(file: ckpt.folder, what: "the tensor '\(n)' (not part of the Llama layout)")
+            throw .unsupported(file: ckpt.folder, what: "the tensor '\(n)' (not part of the \(c.arch) layout)")
         }
         return out
     }

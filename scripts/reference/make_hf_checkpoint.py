@@ -35,6 +35,8 @@ def llama_unpermute(w, n_head):
 
 
 def field(r, key):
+    if key not in r.fields:
+        return None
     f = r.fields[key]
     if f.types and f.types[0] == gguf.GGUFValueType.ARRAY:
         return [f.contents(i) for i in range(len(f.data))] if hasattr(f, "contents") else [bytes(f.parts[i]).decode() for i in f.data]
@@ -50,8 +52,8 @@ def main():
     a = ap.parse_args()
     r = gguf.GGUFReader(a.gguf)
     arch = field(r, "general.architecture")
-    assert arch == "llama", arch
-    g = lambda k: field(r, f"llama.{k}")
+    assert arch in ("llama", "qwen2", "qwen3"), arch
+    g = lambda k: field(r, f"{arch}.{k}")
     n_embd, n_head, n_kv = int(g("embedding_length")), int(g("attention.head_count")), int(g("attention.head_count_kv"))
     layers = min(a.layers, int(g("block_count")))
     tokens = field(r, "tokenizer.ggml.tokens")
@@ -75,9 +77,17 @@ def main():
     for i in range(layers):
         p, b = f"model.layers.{i}.", f"blk.{i}."
         q, k = get(b + "attn_q.weight"), get(b + "attn_k.weight")
-        uq, uk = llama_unpermute(q, n_head), llama_unpermute(k, n_kv)
-        assert np.array_equal(llama_permute(uq, n_head, n_head), q) and np.array_equal(llama_permute(uk, n_head, n_kv), k)
-        w[p + "self_attn.q_proj.weight"], w[p + "self_attn.k_proj.weight"] = uq, uk
+        if arch == "llama":  # llama.cpp's converter permutes Llama's Q/K rows; Qwen's NeoX RoPE keeps them
+            uq, uk = llama_unpermute(q, n_head), llama_unpermute(k, n_kv)
+            assert np.array_equal(llama_permute(uq, n_head, n_head), q) and np.array_equal(llama_permute(uk, n_head, n_kv), k)
+            q, k = uq, uk
+        w[p + "self_attn.q_proj.weight"], w[p + "self_attn.k_proj.weight"] = q, k
+        if arch == "qwen2":
+            for x in "qkv":
+                w[p + f"self_attn.{x}_proj.bias"] = get(b + f"attn_{x}.bias")
+        if arch == "qwen3":
+            w[p + "self_attn.q_norm.weight"] = get(b + "attn_q_norm.weight")
+            w[p + "self_attn.k_norm.weight"] = get(b + "attn_k_norm.weight")
         w[p + "self_attn.v_proj.weight"] = get(b + "attn_v.weight")
         w[p + "self_attn.o_proj.weight"] = get(b + "attn_output.weight")
         w[p + "input_layernorm.weight"] = get(b + "attn_norm.weight")
@@ -89,8 +99,10 @@ def main():
     # Norms stay float32, as checkpoints usually keep them in the model dtype: cast everything else.
     save_file({k: (v if v.ndim == 1 else v.astype(np_dtype)) for k, v in w.items()},
               os.path.join(a.out, "model.safetensors"), metadata={"format": "pt"})
+    head_dim = int(field(r, f"{arch}.attention.key_length") or int(g("rope.dimension_count")))
     config = {
-        "architectures": ["LlamaForCausalLM"], "hidden_size": n_embd, "intermediate_size": int(g("feed_forward_length")),
+        "architectures": [{"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM"}[arch]],
+        "head_dim": head_dim, "hidden_size": n_embd, "intermediate_size": int(g("feed_forward_length")),
         "num_hidden_layers": layers, "num_attention_heads": n_head, "num_key_value_heads": n_kv,
         "vocab_size": len(tokens), "max_position_embeddings": int(g("context_length")),
         "rms_norm_eps": float(g("attention.layer_norm_rms_epsilon")), "rope_theta": float(g("rope.freq_base")),
