@@ -1,11 +1,13 @@
 import RooflineGGUF
 
-/// Hyperparameters of a Llama-family model, read from GGUF metadata (`llama.*` keys, as llama.cpp's
-/// `llama_model::load_hparams` reads them).
+/// Hyperparameters of a Llama-family model, read from GGUF metadata (`<arch>.*` keys, as llama.cpp's
+/// `llama_model::load_hparams` reads them), with the architecture's traits from `ModelArchitecture.registry`.
 public struct LlamaConfig: Sendable, Equatable {
-    public static let supportedArchitectures: Set<String> = ["llama"]
+    public static var supportedArchitectures: Set<String> { Set(ModelArchitecture.registry.keys) }
 
     public var architecture: String
+    /// The family's traits (RoPE style, Q/K norms).
+    public var traits: ModelArchitecture
     public var blockCount: Int
     public var embeddingLength: Int
     public var feedForwardLength: Int
@@ -26,7 +28,7 @@ public struct LlamaConfig: Sendable, Equatable {
     public init(file: GGUFFile) throws(ModelError) {
         do {
             let arch = try file.string("general.architecture")
-            guard Self.supportedArchitectures.contains(arch) else { throw ModelError.unsupportedArchitecture(arch) }
+            traits = try ModelArchitecture.named(arch)
             architecture = arch
             func key(_ k: String) -> String { "\(arch).\(k)" }
             blockCount = try file.int(key("block_count"))
@@ -34,7 +36,20 @@ public struct LlamaConfig: Sendable, Equatable {
             feedForwardLength = try file.int(key("feed_forward_length"))
             headCount = try file.int(key("attention.head_count"))
             headCountKV = try file.int(key("attention.head_count_kv"), default: headCount)
-            headDim = try file.int(key("attention.key_length"), default: headCount > 0 ? embeddingLength / headCount : 0)
+            if file.metadata[key("attention.key_length")] != nil {
+                headDim = try file.int(key("attention.key_length"))
+            } else {
+                guard headCount > 0, embeddingLength % headCount == 0 else {
+                    throw ModelError.invalidHyperparameter(key: key("attention.head_count"), value: "\(headCount)",
+                        reason: "does not divide the embedding length \(embeddingLength) and '\(key("attention.key_length"))' is absent")
+                }
+                headDim = embeddingLength / headCount
+            }
+            let valueLength = try file.int(key("attention.value_length"), default: headDim)
+            guard valueLength == headDim else {
+                throw ModelError.invalidHyperparameter(key: key("attention.value_length"), value: "\(valueLength)",
+                    reason: "must equal attention.key_length \(headDim) (different K and V head sizes are not supported)")
+            }
             ropeDimensionCount = try file.int(key("rope.dimension_count"), default: headDim)
             ropeFreqBase = Float(try file.float(key("rope.freq_base"), default: 10000))
             let scaling = try file.metadata[key("rope.scaling.type")] == nil ? "none" : file.string(key("rope.scaling.type"))
@@ -49,12 +64,18 @@ public struct LlamaConfig: Sendable, Equatable {
             default:
                 throw ModelError.invalidHyperparameter(key: key("rope.scaling.type"), value: scaling, reason: "RoPE scaling '\(scaling)' is not supported yet (supported: none, linear)")
             }
-            rmsEpsilon = Float(try file.float(key("attention.layer_norm_rms_epsilon"), default: 1e-5))
-            contextLength = try file.int(key("context_length"), default: 2048)
-            if let v = file.metadata[key("vocab_size")]?.intValue {
-                vocabSize = v
-            } else if let t = file.tensor("token_embd.weight"), t.dims.count == 2 {
-                vocabSize = t.dims[1]
+            // llama.cpp requires both (`get_key` without a default).
+            rmsEpsilon = Float(try file.float(key("attention.layer_norm_rms_epsilon")))
+            contextLength = try file.int(key("context_length"))
+            let embdRows = file.tensor("token_embd.weight").flatMap { $0.dims.count == 2 ? $0.dims[1] : nil }
+            if file.metadata[key("vocab_size")] != nil {
+                vocabSize = try file.int(key("vocab_size"))
+                if let rows = embdRows, rows != vocabSize {
+                    throw ModelError.invalidHyperparameter(key: key("vocab_size"), value: "\(vocabSize)",
+                        reason: "disagrees with token_embd.weight, which has \(rows) rows")
+                }
+            } else if let rows = embdRows {
+                vocabSize = rows
             } else {
                 throw ModelError.format(.missingKey(key("vocab_size")))
             }
@@ -79,6 +100,9 @@ public struct LlamaConfig: Sendable, Equatable {
         try check(headCountKV > 0 && headCount % headCountKV == 0, "attention.head_count_kv", headCountKV, "must divide the head count \(headCount)")
         try check(headDim > 0 && headDim <= 512 && headDim % 2 == 0, "attention.key_length", headDim, "head dimension must be even and at most 512")
         try check(ropeDimensionCount > 0 && ropeDimensionCount <= headDim && ropeDimensionCount % 2 == 0, "rope.dimension_count", ropeDimensionCount, "must be even and at most the head dimension \(headDim)")
+        if traits.ropeCoversHead {
+            try check(ropeDimensionCount == headDim, "rope.dimension_count", ropeDimensionCount, "must equal the head dimension \(headDim) for \(architecture)")
+        }
         try check(contextLength > 0, "context_length", contextLength, "must be positive")
         try check(vocabSize > 0, "vocab_size", vocabSize, "must be positive")
         if !(ropeFreqBase > 0 && ropeFreqBase.isFinite) {

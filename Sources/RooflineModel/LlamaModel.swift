@@ -4,8 +4,9 @@ import RooflineGGUF
 import RooflineQuant
 
 /// A Llama-family transformer over a mapped GGUF file, following llama.cpp's `llm_build_llama` graph:
-/// embedding → [RMSNorm → Q,K,V → RoPE → causal GQA → output → residual → RMSNorm → SwiGLU FFN → residual] × L
-/// → RMSNorm → output head. Prompts run as one batch per chunk; every scratch buffer is allocated once.
+/// embedding → [RMSNorm → Q,K,V (+ biases) (→ per-head Q/K RMSNorm) → RoPE → causal GQA → output → residual
+/// → RMSNorm → SwiGLU FFN → residual] × L → RMSNorm → output head. The architecture's differences
+/// (`ModelArchitecture`: qwen2, qwen3, …) are data the one pass consults. Prompts run as one batch per chunk; every scratch buffer is allocated once.
 public final class LlamaModel: @unchecked Sendable {
     public let file: GGUFFile
     public let config: LlamaConfig
@@ -91,6 +92,15 @@ public final class LlamaModel: @unchecked Sendable {
         for (l, layer) in weights.layers.enumerated() {
             rmsNorm(s.x, layer.attnNorm, into: s.xb, rows: m)
             matmul([(layer.wq, s.q), (layer.wk, s.k), (layer.wv, s.v)], s.xb, rows: m)
+            if let bq = layer.bq, let bk = layer.bk, let bv = layer.bv {
+                addRows(s.q, bq, rows: m)
+                addRows(s.k, bk, rows: m)
+                addRows(s.v, bv, rows: m)
+            }
+            if let qn = layer.qNorm, let kn = layer.kNorm {
+                rmsNorm(s.q, qn, into: s.q, rows: m * c.headCount, width: c.headDim)
+                rmsNorm(s.k, kn, into: s.k, rows: m * c.headCountKV, width: c.headDim)
+            }
             for seg in segments {
                 let kc = seg.cache.keys(layer: l), vc = seg.cache.values(layer: l)
                 for j in 0..<seg.count {
@@ -203,9 +213,10 @@ public final class LlamaModel: @unchecked Sendable {
         }
     }
 
-    /// ggml_rms_norm (sum of squares in double) followed by the weight multiply.
-    func rmsNorm(_ x: UnsafeMutablePointer<Float>, _ w: [Float], into out: UnsafeMutablePointer<Float>, rows: Int) {
-        let d = config.embeddingLength, eps = config.rmsEpsilon
+    /// ggml_rms_norm (sum of squares in double) followed by the weight multiply, over rows of `width`
+    /// (the embedding by default; one head for Q/K norms). `out` may be `x`.
+    func rmsNorm(_ x: UnsafeMutablePointer<Float>, _ w: [Float], into out: UnsafeMutablePointer<Float>, rows: Int, width: Int? = nil) {
+        let d = width ?? config.embeddingLength, eps = config.rmsEpsilon
         w.withUnsafeBufferPointer { wp in
             for r in 0..<rows {
                 let xr = x + r * d, o = out + r * d
@@ -214,6 +225,16 @@ public final class LlamaModel: @unchecked Sendable {
                 let mean = Float(sum / Double(d))
                 let scale = 1 / (mean + eps).squareRoot()
                 for i in 0..<d { o[i] = (xr[i] * scale) * wp[i] }
+            }
+        }
+    }
+
+    /// Adds the vector `b` to each of `rows` rows of `x` (a bias after a matmul).
+    func addRows(_ x: UnsafeMutablePointer<Float>, _ b: [Float], rows: Int) {
+        b.withUnsafeBufferPointer { bp in
+            for r in 0..<rows {
+                let xr = x + r * bp.count
+                for i in 0..<bp.count { xr[i] += bp[i] }
             }
         }
     }

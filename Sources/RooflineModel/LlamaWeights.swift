@@ -11,11 +11,16 @@ public struct WeightMatrix: @unchecked Sendable {
     public var byteCount: Int { type.byteCount(elements: rows * cols) ?? 0 }
 }
 
-/// Pointers into the mapping for every tensor of a Llama model (llama2.c's `TransformerWeights`).
+/// Pointers into the mapping for every tensor of a Llama-family model (llama2.c's `TransformerWeights`);
+/// small vectors (norms, biases) are dequantized to floats once.
 public struct LlamaWeights: @unchecked Sendable {
     public struct Layer: @unchecked Sendable {
         public let attnNorm: [Float]    // (embd)
         public let wq, wk, wv, wo: WeightMatrix
+        /// Q/K/V biases (`attn_q.bias` …; qwen2), used when the file has them.
+        public let bq, bk, bv: [Float]?
+        /// Per-head Q/K RMSNorm weights (`attn_q_norm.weight`, `attn_k_norm.weight`; qwen3), one head wide.
+        public let qNorm, kNorm: [Float]?
         public let ffnNorm: [Float]     // (embd)
         public let gate, up, down: WeightMatrix
     }
@@ -54,15 +59,27 @@ public struct LlamaWeights: @unchecked Sendable {
         } else {
             ropeFreqFactors = nil
         }
+        func optionalVector(_ name: String, _ n: Int) throws(ModelError) -> [Float]? {
+            file.tensor(name) == nil ? nil : try vector(name, n)
+        }
         var layers: [Layer] = []
         for i in 0..<c.blockCount {
             let p = "blk.\(i)."
+            let bq = try optionalVector(p + "attn_q.bias", c.qDim), bk = try optionalVector(p + "attn_k.bias", c.kvDim)
+            let bv = try optionalVector(p + "attn_v.bias", c.kvDim)
+            if (bq == nil) != (bk == nil) || (bq == nil) != (bv == nil) {
+                let missing = [("attn_q.bias", bq), ("attn_k.bias", bk), ("attn_v.bias", bv)].first { $0.1 == nil }?.0 ?? "attn_q.bias"
+                throw .format(.missingTensor(p + missing + " (the layer has the other Q/K/V biases)"))
+            }
+            let qNorm = c.traits.qkNorm ? try vector(p + "attn_q_norm.weight", c.headDim) : nil
+            let kNorm = c.traits.qkNorm ? try vector(p + "attn_k_norm.weight", c.headDim) : nil
             layers.append(Layer(
                 attnNorm: try vector(p + "attn_norm.weight", c.embeddingLength),
                 wq: try matrix(p + "attn_q.weight", cols: c.embeddingLength, rows: c.qDim),
                 wk: try matrix(p + "attn_k.weight", cols: c.embeddingLength, rows: c.kvDim),
                 wv: try matrix(p + "attn_v.weight", cols: c.embeddingLength, rows: c.kvDim),
                 wo: try matrix(p + "attn_output.weight", cols: c.qDim, rows: c.embeddingLength),
+                bq: bq, bk: bk, bv: bv, qNorm: qNorm, kNorm: kNorm,
                 ffnNorm: try vector(p + "ffn_norm.weight", c.embeddingLength),
                 gate: try matrix(p + "ffn_gate.weight", cols: c.embeddingLength, rows: c.feedForwardLength),
                 up: try matrix(p + "ffn_up.weight", cols: c.embeddingLength, rows: c.feedForwardLength),
