@@ -87,7 +87,8 @@ public final class LlamaModel: @unchecked Sendable {
             let w = weights.tokenEmbedding
             _ = TensorKernels.dequantize(w.type, w.data + (w.type.byteCount(elements: d) ?? 0) * Int(t), into: s.x + i * d, count: d)
         }
-        let scale = 1 / Float(c.headDim).squareRoot()
+        let invSqrtHead = 1 / Float(c.headDim).squareRoot()
+        let scale = c.traits.scaleQueries ? 1 : invSqrtHead
         let toF16 = rf_get_quantize(Int32(RF_F16), kernelPath.rawValue)!
         for (l, layer) in weights.layers.enumerated() {
             rmsNorm(s.x, layer.attnNorm, into: s.xb, rows: m)
@@ -106,6 +107,9 @@ public final class LlamaModel: @unchecked Sendable {
                 for j in 0..<seg.count {
                     let i = seg.start + j, pos = seg.pos0 + j
                     ropeCache.apply(s.q + i * c.qDim, heads: c.headCount, position: pos)
+                    if c.traits.scaleQueries {
+                        for e in 0..<c.qDim { s.q[i * c.qDim + e] *= invSqrtHead }
+                    }
                     ropeCache.apply(s.k + i * c.kvDim, heads: c.headCountKV, position: pos)
                     toF16(s.k + i * c.kvDim, kc + pos * c.kvDim, Int64(c.kvDim))
                     toF16(s.v + i * c.kvDim, vc + pos * c.kvDim, Int64(c.kvDim))

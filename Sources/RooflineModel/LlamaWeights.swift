@@ -50,6 +50,9 @@ public struct LlamaWeights: @unchecked Sendable {
         output = file.tensor("output.weight") == nil
             ? tokenEmbedding
             : try matrix("output.weight", cols: c.embeddingLength, rows: c.vocabSize)
+        for name in ["rope_factors_long.weight", "rope_factors_short.weight"] where file.tensor(name) != nil {
+            throw .invalidHyperparameter(key: name, value: "present", reason: "LongRoPE frequency factors (Phi-3 128k) are not supported yet")
+        }
         if file.tensor("rope_freqs.weight") != nil {
             let ff = try vector("rope_freqs.weight", c.ropeDimensionCount / 2)
             guard ff.allSatisfy({ $0 > 0 && $0.isFinite }) else {
@@ -62,28 +65,52 @@ public struct LlamaWeights: @unchecked Sendable {
         func optionalVector(_ name: String, _ n: Int) throws(ModelError) -> [Float]? {
             file.tensor(name) == nil ? nil : try vector(name, n)
         }
+        /// Rows `start..<start+count` of `m` as a matrix of their own (fused QKV and gate/up are split this way:
+        /// rows are contiguous, so a view is a pointer offset and the matmul sees separate weights).
+        func rows(_ m: WeightMatrix, _ start: Int, _ count: Int) -> WeightMatrix {
+            WeightMatrix(name: m.name, data: m.data + start * (m.type.byteCount(elements: m.cols) ?? 0), type: m.type, cols: m.cols, rows: count)
+        }
+        let e = c.embeddingLength, q = c.qDim, kv = c.kvDim, ff = c.feedForwardLength
         var layers: [Layer] = []
         for i in 0..<c.blockCount {
             let p = "blk.\(i)."
-            let bq = try optionalVector(p + "attn_q.bias", c.qDim), bk = try optionalVector(p + "attn_k.bias", c.kvDim)
-            let bv = try optionalVector(p + "attn_v.bias", c.kvDim)
+            let wq, wk, wv: WeightMatrix
+            var bq, bk, bv: [Float]?
+            if file.tensor(p + "attn_qkv.weight") != nil {
+                // Fused Q/K/V (phi3; llama.cpp's create_tensor_qkv accepts it for every family).
+                let qkv = try matrix(p + "attn_qkv.weight", cols: e, rows: q + 2 * kv)
+                (wq, wk, wv) = (rows(qkv, 0, q), rows(qkv, q, kv), rows(qkv, q + kv, kv))
+                if let b = try optionalVector(p + "attn_qkv.bias", q + 2 * kv) {
+                    (bq, bk, bv) = (Array(b[0..<q]), Array(b[q..<q + kv]), Array(b[(q + kv)...]))
+                }
+            } else {
+                (wq, wk, wv) = (try matrix(p + "attn_q.weight", cols: e, rows: q), try matrix(p + "attn_k.weight", cols: e, rows: kv),
+                                try matrix(p + "attn_v.weight", cols: e, rows: kv))
+                (bq, bk, bv) = (try optionalVector(p + "attn_q.bias", q), try optionalVector(p + "attn_k.bias", kv),
+                                try optionalVector(p + "attn_v.bias", kv))
+            }
             if (bq == nil) != (bk == nil) || (bq == nil) != (bv == nil) {
                 let missing = [("attn_q.bias", bq), ("attn_k.bias", bk), ("attn_v.bias", bv)].first { $0.1 == nil }?.0 ?? "attn_q.bias"
                 throw .format(.missingTensor(p + missing + " (the layer has the other Q/K/V biases)"))
             }
+            let gate, up: WeightMatrix
+            if c.traits.fusedGateUp {
+                // phi3: ffn_up holds gate rows then up rows (ggml_swiglu's halves).
+                let both = try matrix(p + "ffn_up.weight", cols: e, rows: 2 * ff)
+                (gate, up) = (rows(both, 0, ff), rows(both, ff, ff))
+            } else {
+                (gate, up) = (try matrix(p + "ffn_gate.weight", cols: e, rows: ff), try matrix(p + "ffn_up.weight", cols: e, rows: ff))
+            }
             let qNorm = c.traits.qkNorm ? try vector(p + "attn_q_norm.weight", c.headDim) : nil
             let kNorm = c.traits.qkNorm ? try vector(p + "attn_k_norm.weight", c.headDim) : nil
             layers.append(Layer(
-                attnNorm: try vector(p + "attn_norm.weight", c.embeddingLength),
-                wq: try matrix(p + "attn_q.weight", cols: c.embeddingLength, rows: c.qDim),
-                wk: try matrix(p + "attn_k.weight", cols: c.embeddingLength, rows: c.kvDim),
-                wv: try matrix(p + "attn_v.weight", cols: c.embeddingLength, rows: c.kvDim),
-                wo: try matrix(p + "attn_output.weight", cols: c.qDim, rows: c.embeddingLength),
+                attnNorm: try vector(p + "attn_norm.weight", e),
+                wq: wq, wk: wk, wv: wv,
+                wo: try matrix(p + "attn_output.weight", cols: q, rows: e),
                 bq: bq, bk: bk, bv: bv, qNorm: qNorm, kNorm: kNorm,
-                ffnNorm: try vector(p + "ffn_norm.weight", c.embeddingLength),
-                gate: try matrix(p + "ffn_gate.weight", cols: c.embeddingLength, rows: c.feedForwardLength),
-                up: try matrix(p + "ffn_up.weight", cols: c.embeddingLength, rows: c.feedForwardLength),
-                down: try matrix(p + "ffn_down.weight", cols: c.feedForwardLength, rows: c.embeddingLength)))
+                ffnNorm: try vector(p + "ffn_norm.weight", e),
+                gate: gate, up: up,
+                down: try matrix(p + "ffn_down.weight", cols: ff, rows: e)))
         }
         self.layers = layers
     }

@@ -39,7 +39,7 @@ import RooflineTestSupport
     }
 
     @Test func registryNamesTheFamilies() throws {
-        #expect(Set(ModelArchitecture.registry.keys) == ["llama", "qwen2", "qwen3"])
+        #expect(Set(ModelArchitecture.registry.keys) == ["llama", "qwen2", "qwen3", "phi3"])
         #expect(try ModelArchitecture.named("qwen2").ropeStyle == .neox)
         #expect(try ModelArchitecture.named("llama").ropeStyle == .normal)
         #expect(try ModelArchitecture.named("qwen3").qkNorm)
@@ -85,6 +85,20 @@ import RooflineTestSupport
             try $0.addTensor(name: "blk.0.attn_q_norm.weight", dims: [8], floats: [Float](repeating: 1, count: 8))
         }))
         #expect(bad.contains("blk.0.attn_q_norm.weight") && bad.contains("[8]"), "\(bad)")
+    }
+
+    @Test func phi3FusedTensorsAreCheckedByShape() throws {
+        // The tiny model's ffn_up has feed_forward_length rows; phi3 wants gate and up fused (twice as many).
+        let e = try #require(try loadError(tiny("phi3")))
+        #expect(e.contains("blk.0.ffn_up.weight") && e.contains("[64, 192]"), "\(e)")
+        let qkv = try #require(try loadError(tiny("llama") {
+            try $0.addTensor(name: "blk.0.attn_qkv.weight", dims: [64, 64], floats: [Float](repeating: 0, count: 64 * 64))
+        }))
+        #expect(qkv.contains("blk.0.attn_qkv.weight") && qkv.contains("[64, 128]"), "\(qkv)")
+        let longRope = try #require(try loadError(tiny("llama") {
+            try $0.addTensor(name: "rope_factors_long.weight", dims: [8], floats: [Float](repeating: 1, count: 8))
+        }))
+        #expect(longRope.contains("rope_factors_long.weight") && longRope.contains("LongRoPE"), "\(longRope)")
     }
 
     @Test func partialQKVBiasesAreNamed() throws {

@@ -48,17 +48,25 @@ public enum ArchModel {
         ]
         for l in 0..<s.layers {
             let b = "blk.\(l)."
-            p += [(b + "attn_norm.weight", [e], .norm, 0), (b + "attn_q.weight", [e, q], .f32, 0.3),
-                  (b + "attn_k.weight", [e, kv], .f32, 0.3), (b + "attn_v.weight", [e, kv], .f32, 0.3)]
+            p += [(b + "attn_norm.weight", [e], .norm, 0)]
+            if arch == "phi3" {
+                p += [(b + "attn_qkv.weight", [e, q + 2 * kv], .f32, 0.3)]
+            } else {
+                p += [(b + "attn_q.weight", [e, q], .f32, 0.3), (b + "attn_k.weight", [e, kv], .f32, 0.3), (b + "attn_v.weight", [e, kv], .f32, 0.3)]
+            }
             if arch == "qwen2" {
                 p += [(b + "attn_q.bias", [q], .f32, 0.5), (b + "attn_k.bias", [kv], .f32, 0.5), (b + "attn_v.bias", [kv], .f32, 0.5)]
             }
             if arch == "qwen3" {
                 p += [(b + "attn_q_norm.weight", [hd], .norm, 0), (b + "attn_k_norm.weight", [hd], .norm, 0)]
             }
-            p += [(b + "attn_output.weight", [q, e], .f32, 0.3), (b + "ffn_norm.weight", [e], .norm, 0),
-                  (b + "ffn_gate.weight", [e, s.ffn], .f32, 0.3), (b + "ffn_up.weight", [e, s.ffn], .f32, 0.3),
-                  (b + "ffn_down.weight", [s.ffn, e], .f32, 0.3)]
+            p += [(b + "attn_output.weight", [q, e], .f32, 0.3), (b + "ffn_norm.weight", [e], .norm, 0)]
+            if arch == "phi3" {
+                p += [(b + "ffn_up.weight", [e, 2 * s.ffn], .f32, 0.3)]  // gate rows, then up rows
+            } else {
+                p += [(b + "ffn_gate.weight", [e, s.ffn], .f32, 0.3), (b + "ffn_up.weight", [e, s.ffn], .f32, 0.3)]
+            }
+            p += [(b + "ffn_down.weight", [s.ffn, e], .f32, 0.3)]
         }
         return p
     }
@@ -69,7 +77,7 @@ public enum ArchModel {
         let a = f.architecture, s = f.shape
         var w = GGUFWriter()
         w.set("general.architecture", .string(a))
-        w.set("general.name", .string("roofline-random-\(a)"))
+        w.set("general.name", .string("roofline-random"))
         var ints = [("context_length", f.context_length), ("embedding_length", s.embd), ("block_count", s.layers),
                     ("feed_forward_length", s.ffn), ("attention.head_count", s.heads), ("attention.head_count_kv", s.kv_heads)]
         ints.append(("rope.dimension_count", s.head_dim))

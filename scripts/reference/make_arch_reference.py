@@ -50,6 +50,7 @@ ARCHS = {
     "qwen2": dict(layers=2, embd=64, heads=4, kv_heads=2, head_dim=16, ffn=128, rope_base=1000000.0),
     # head_dim * heads (128) differs from embd (64), as in real Qwen3 models: needs attention.key_length.
     "qwen3": dict(layers=2, embd=64, heads=4, kv_heads=2, head_dim=32, ffn=128, rope_base=1000000.0),
+    "phi3": dict(layers=2, embd=64, heads=4, kv_heads=2, head_dim=16, ffn=128, rope_base=10000.0),
 }
 CONTEXT = 512
 RMS_EPS = 1e-6
@@ -74,20 +75,25 @@ def tensor_plan(arch: str, s: dict) -> list[tuple[str, list[int], str, float]]:
             ("output.weight", [e, 49152], "f16", 4.0)]
     for l in range(s["layers"]):
         p = f"blk.{l}."
-        plan += [(p + "attn_norm.weight", [e], "norm", 0.0),
-                 (p + "attn_q.weight", [e, q], "f32", 0.3),
-                 (p + "attn_k.weight", [e, kv], "f32", 0.3),
-                 (p + "attn_v.weight", [e, kv], "f32", 0.3)]
+        plan += [(p + "attn_norm.weight", [e], "norm", 0.0)]
+        if arch == "phi3":
+            plan += [(p + "attn_qkv.weight", [e, q + 2 * kv], "f32", 0.3)]
+        else:
+            plan += [(p + "attn_q.weight", [e, q], "f32", 0.3),
+                     (p + "attn_k.weight", [e, kv], "f32", 0.3),
+                     (p + "attn_v.weight", [e, kv], "f32", 0.3)]
         if arch == "qwen2":
             plan += [(p + "attn_q.bias", [q], "f32", 0.5), (p + "attn_k.bias", [kv], "f32", 0.5),
                      (p + "attn_v.bias", [kv], "f32", 0.5)]
         if arch == "qwen3":
             plan += [(p + "attn_q_norm.weight", [hd], "norm", 0.0), (p + "attn_k_norm.weight", [hd], "norm", 0.0)]
         plan += [(p + "attn_output.weight", [q, e], "f32", 0.3),
-                 (p + "ffn_norm.weight", [e], "norm", 0.0),
-                 (p + "ffn_gate.weight", [e, ffn], "f32", 0.3),
-                 (p + "ffn_up.weight", [e, ffn], "f32", 0.3),
-                 (p + "ffn_down.weight", [ffn, e], "f32", 0.3)]
+                 (p + "ffn_norm.weight", [e], "norm", 0.0)]
+        if arch == "phi3":
+            plan += [(p + "ffn_up.weight", [e, 2 * ffn], "f32", 0.3)]  # gate rows, then up rows
+        else:
+            plan += [(p + "ffn_gate.weight", [e, ffn], "f32", 0.3), (p + "ffn_up.weight", [e, ffn], "f32", 0.3)]
+        plan += [(p + "ffn_down.weight", [ffn, e], "f32", 0.3)]
     return plan
 
 
@@ -113,7 +119,7 @@ def copy_tokenizer(reader: gguf.GGUFReader, w: gguf.GGUFWriter) -> None:
 def write_model(arch: str, path: str, default_model: str) -> list[dict]:
     s = ARCHS[arch]
     w = gguf.GGUFWriter(path, arch)
-    w.add_name(f"roofline-random-{arch}")
+    w.add_name("roofline-random")  # not the family name: llama.cpp sets Phi-3 token attributes by name
     w.add_context_length(CONTEXT)
     w.add_embedding_length(s["embd"])
     w.add_block_count(s["layers"])
