@@ -22,7 +22,28 @@ public struct LlamaConfig: Sendable, Equatable {
     public var contextLength: Int
     public var vocabSize: Int
 
+    /// Sliding-window attention: the window (0: none) and which layers slide.
+    public var slidingWindow = 0
+    public var slidingLayers: [Bool] = []
+    /// RoPE base of the sliding layers (`rope.freq_base_swa`, else `rope.freq_base`).
+    public var ropeFreqBaseSliding: Float = 0
+    /// Soft-capping of attention scores and of the final logits: cap · tanh(x / cap); 0 for none.
+    public var attentionSoftcap: Float = 0
+    public var finalSoftcap: Float = 0
+
     public var qDim: Int { headCount * headDim }
+
+    /// The factor queries are multiplied by after RoPE when the family's graph does so (phi3, gemma2), else nil
+    /// (the attention scales its scores by 1/√headDim).
+    public var queryScale: Float? {
+        switch traits.queryScale {
+        case .none: return nil
+        case .inverseSqrtHead: return 1 / Float(headDim).squareRoot()
+        // Gemma 2 27B (46 layers) scales by the embedding per head, the others by the head dimension.
+        case .gemma2: return 1 / Float(blockCount == 46 ? embeddingLength / headCount : headDim).squareRoot()
+        }
+    }
+
     public var kvDim: Int { headCountKV * headDim }
 
     public init(file: GGUFFile) throws(ModelError) {
@@ -79,6 +100,29 @@ public struct LlamaConfig: Sendable, Equatable {
             } else {
                 throw ModelError.format(.missingKey(key("vocab_size")))
             }
+            ropeFreqBaseSliding = Float(try file.float(key("rope.freq_base_swa"), default: Double(ropeFreqBase)))
+            try validate()  // the layer count is sane before arrays are sized by it
+            slidingLayers = [Bool](repeating: false, count: blockCount)
+            if let sw = traits.slidingWindow {
+                slidingWindow = try file.int(key("attention.sliding_window"), default: sw.window)
+                if let items = file.metadata[key("attention.sliding_window_pattern")]?.arrayValue {
+                    // One flag per layer (Gemma 3n, gpt-oss style): bools or integers.
+                    let flags = items.compactMap { $0.boolValue ?? $0.intValue.map { $0 != 0 } }
+                    guard flags.count == items.count, flags.count == blockCount else {
+                        throw ModelError.invalidHyperparameter(key: key("attention.sliding_window_pattern"), value: "\(items.count) entries",
+                            reason: "needs one bool per layer (\(blockCount))")
+                    }
+                    slidingLayers = flags
+                } else {
+                    let period = try file.int(key("attention.sliding_window_pattern"), default: sw.period)
+                    guard period >= 0 else {
+                        throw ModelError.invalidHyperparameter(key: key("attention.sliding_window_pattern"), value: "\(period)", reason: "must not be negative")
+                    }
+                    slidingLayers = (0..<blockCount).map { period == 0 || $0 % period < period - 1 }
+                }
+            }
+            attentionSoftcap = Float(try file.float(key("attn_logit_softcapping"), default: Double(traits.attentionSoftcap)))
+            finalSoftcap = Float(try file.float(key("final_logit_softcapping"), default: Double(traits.finalSoftcap)))
             try validate()
         } catch let e as ModelError {
             throw e
@@ -102,6 +146,16 @@ public struct LlamaConfig: Sendable, Equatable {
         try check(ropeDimensionCount > 0 && ropeDimensionCount <= headDim && ropeDimensionCount % 2 == 0, "rope.dimension_count", ropeDimensionCount, "must be even and at most the head dimension \(headDim)")
         if traits.ropeCoversHead {
             try check(ropeDimensionCount == headDim, "rope.dimension_count", ropeDimensionCount, "must equal the head dimension \(headDim) for \(architecture)")
+        }
+        try check(slidingWindow >= 0, "attention.sliding_window", slidingWindow, "must not be negative")
+        if traits.slidingWindow != nil, slidingLayers.contains(true) {
+            try check(slidingWindow > 0, "attention.sliding_window", slidingWindow, "must be positive when layers slide")
+        }
+        for (k, v) in [("attn_logit_softcapping", attentionSoftcap), ("final_logit_softcapping", finalSoftcap)] where !(v >= 0 && v.isFinite) {
+            throw .invalidHyperparameter(key: "\(architecture).\(k)", value: "\(v)", reason: "must be a non-negative number")
+        }
+        if !(ropeFreqBaseSliding > 0 && ropeFreqBaseSliding.isFinite) {
+            throw .invalidHyperparameter(key: "\(architecture).rope.freq_base_swa", value: "\(ropeFreqBaseSliding)", reason: "must be a positive number")
         }
         try check(contextLength > 0, "context_length", contextLength, "must be positive")
         try check(vocabSize > 0, "vocab_size", vocabSize, "must be positive")

@@ -16,6 +16,8 @@ public final class LlamaModel: @unchecked Sendable {
     public let maxBatch: Int
     let scratch: Scratch
     let ropeCache: RopeTable
+    /// RoPE of the sliding-window layers (the same table unless `rope.freq_base_swa` differs).
+    let ropeSliding: RopeTable
     /// The kernel path this model computes with (the best the CPU has unless asked otherwise).
     public let kernelPath: KernelPath
     /// One forward pass at a time: the scratch buffers and the thread pool are shared.
@@ -30,6 +32,7 @@ public final class LlamaModel: @unchecked Sendable {
         self.maxBatch = max(1, maxBatch)
         scratch = Scratch(config: config, batch: self.maxBatch, threads: pool.count, maxContext: maxContext)
         ropeCache = RopeTable(config: config, freqFactors: weights.ropeFreqFactors)
+        ropeSliding = RopeTable(config: config, freqFactors: weights.ropeFreqFactors, base: config.ropeFreqBaseSliding)
     }
 
     /// Makes a KV cache for one sequence of up to `capacity` positions.
@@ -87,10 +90,16 @@ public final class LlamaModel: @unchecked Sendable {
             let w = weights.tokenEmbedding
             _ = TensorKernels.dequantize(w.type, w.data + (w.type.byteCount(elements: d) ?? 0) * Int(t), into: s.x + i * d, count: d)
         }
-        let invSqrtHead = 1 / Float(c.headDim).squareRoot()
-        let scale = c.traits.scaleQueries ? 1 : invSqrtHead
+        if c.traits.scaleEmbeddings {
+            let e = Float(d).squareRoot()  // ggml_scale(inpL, sqrtf(n_embd))
+            for i in 0..<m * d { s.x[i] *= e }
+        }
+        let queryScale = c.queryScale
+        let scale = queryScale == nil ? 1 / Float(c.headDim).squareRoot() : 1
         let toF16 = rf_get_quantize(Int32(RF_F16), kernelPath.rawValue)!
         for (l, layer) in weights.layers.enumerated() {
+            let sliding = c.slidingLayers[l]
+            let rope = sliding ? ropeSliding : ropeCache
             rmsNorm(s.x, layer.attnNorm, into: s.xb, rows: m)
             matmul([(layer.wq, s.q), (layer.wk, s.k), (layer.wv, s.v)], s.xb, rows: m)
             if let bq = layer.bq, let bk = layer.bk, let bv = layer.bv {
@@ -106,23 +115,29 @@ public final class LlamaModel: @unchecked Sendable {
                 let kc = seg.cache.keys(layer: l), vc = seg.cache.values(layer: l)
                 for j in 0..<seg.count {
                     let i = seg.start + j, pos = seg.pos0 + j
-                    ropeCache.apply(s.q + i * c.qDim, heads: c.headCount, position: pos)
-                    if c.traits.scaleQueries {
-                        for e in 0..<c.qDim { s.q[i * c.qDim + e] *= invSqrtHead }
+                    rope.apply(s.q + i * c.qDim, heads: c.headCount, position: pos)
+                    if let qs = queryScale {
+                        for e in 0..<c.qDim { s.q[i * c.qDim + e] *= qs }
                     }
-                    ropeCache.apply(s.k + i * c.kvDim, heads: c.headCountKV, position: pos)
+                    rope.apply(s.k + i * c.kvDim, heads: c.headCountKV, position: pos)
                     toF16(s.k + i * c.kvDim, kc + pos * c.kvDim, Int64(c.kvDim))
                     toF16(s.v + i * c.kvDim, vc + pos * c.kvDim, Int64(c.kvDim))
                 }
-                rf_attention(pool.raw, s.q + seg.start * c.qDim, kc, vc, s.attn + seg.start * c.qDim, Int32(seg.count), Int32(seg.pos0),
-                             Int32(c.headCount), Int32(c.headCountKV), Int32(c.headDim), scale, s.att, Int32(s.maxContext), kernelPath.rawValue)
+                rf_attention_ext(pool.raw, s.q + seg.start * c.qDim, kc, vc, s.attn + seg.start * c.qDim, Int32(seg.count), Int32(seg.pos0),
+                                 Int32(c.headCount), Int32(c.headCountKV), Int32(c.headDim), scale,
+                                 Int32(sliding ? c.slidingWindow : 0), c.attentionSoftcap, s.att, Int32(s.maxContext), kernelPath.rawValue)
             }
             matmul(layer.wo, s.attn, rows: m, into: s.xb)
+            if let pn = layer.attnPostNorm { rmsNorm(s.xb, pn, into: s.xb, rows: m) }
             add(s.x, s.xb, count: m * d)
             rmsNorm(s.x, layer.ffnNorm, into: s.xb, rows: m)
             matmul([(layer.gate, s.hb), (layer.up, s.hb2)], s.xb, rows: m)
-            swiglu(s.hb, s.hb2, count: m * c.feedForwardLength)
+            switch c.traits.activation {
+            case .silu: swiglu(s.hb, s.hb2, count: m * c.feedForwardLength)
+            case .gelu: geglu(s.hb, s.hb2, count: m * c.feedForwardLength)
+            }
             matmul(layer.down, s.hb, rows: m, into: s.xb)
+            if let pn = layer.ffnPostNorm { rmsNorm(s.xb, pn, into: s.xb, rows: m) }
             add(s.x, s.xb, count: m * d)
         }
         for seg in segments { seg.cache.count = seg.pos0 + seg.count }
@@ -135,6 +150,11 @@ public final class LlamaModel: @unchecked Sendable {
                 rmsNorm(s.x + (seg.start + seg.count - 1) * d, weights.outputNorm, into: s.xb + k * d, rows: 1)
             }
             matmul(weights.output, s.xb, rows: segments.count, into: logits)
+        }
+        if c.finalSoftcap != 0 {
+            // ggml_scale by 1/cap, ggml_tanh, ggml_scale by cap (Gemma 2's final logit soft-capping).
+            let cap = c.finalSoftcap, inv = 1 / cap
+            for i in 0..<(allLogits ? m : segments.count) * c.vocabSize { logits[i] = tanhf(logits[i] * inv) * cap }
         }
     }
 
@@ -245,6 +265,24 @@ public final class LlamaModel: @unchecked Sendable {
 
     func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count { x[i] += y[i] }
+    }
+
+    /// gelu(gate) * up, in place in `gate`, as ggml's CPU geglu computes it: the tanh GELU looked up for the
+    /// input rounded to F16 and rounded to F16 again (ggml_table_gelu_f16), exact outside (-10, 10).
+    func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let x = gate[i]
+            let g: Float
+            if x <= -10 {
+                g = 0
+            } else if x >= 10 {
+                g = x
+            } else {
+                let h = Float(Float16(x))
+                g = Float(Float16(0.5 * h * (1 + tanhf(0.797_884_560_802_865_4 * h * (1 + 0.044715 * h * h)))))
+            }
+            gate[i] = g * up[i]
+        }
     }
 
     /// silu(gate) * up, in place in `gate` (ggml_silu_f32 then ggml_mul).

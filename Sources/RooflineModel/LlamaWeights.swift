@@ -21,6 +21,8 @@ public struct LlamaWeights: @unchecked Sendable {
         public let bq, bk, bv: [Float]?
         /// Per-head Q/K RMSNorm weights (`attn_q_norm.weight`, `attn_k_norm.weight`; qwen3), one head wide.
         public let qNorm, kNorm: [Float]?
+        /// RMSNorm weights applied to the attention and FFN outputs before the residual adds (Gemma 2/3).
+        public let attnPostNorm, ffnPostNorm: [Float]?
         public let ffnNorm: [Float]     // (embd)
         public let gate, up, down: WeightMatrix
     }
@@ -108,6 +110,8 @@ public struct LlamaWeights: @unchecked Sendable {
                 wq: wq, wk: wk, wv: wv,
                 wo: try matrix(p + "attn_output.weight", cols: q, rows: e),
                 bq: bq, bk: bk, bv: bv, qNorm: qNorm, kNorm: kNorm,
+                attnPostNorm: c.traits.postNorms ? try vector(p + "post_attention_norm.weight", e) : nil,
+                ffnPostNorm: c.traits.postNorms ? try vector(p + "post_ffw_norm.weight", e) : nil,
                 ffnNorm: try vector(p + "ffn_norm.weight", e),
                 gate: gate, up: up,
                 down: try matrix(p + "ffn_down.weight", cols: ff, rows: e)))

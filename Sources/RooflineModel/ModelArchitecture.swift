@@ -11,27 +11,55 @@ public enum RopeStyle: String, Sendable {
 /// Optional tensors that any family may carry (Q/K/V biases, fused `attn_qkv`, `output.weight`, `rope_freqs.weight`) are used
 /// when present, as llama.cpp's `create_tensor_qkv` does.
 public struct ModelArchitecture: Sendable, Equatable {
+    /// The gated FFN's activation: silu(gate)·up (SwiGLU) or gelu(gate)·up (GeGLU, ggml's tanh GELU).
+    public enum Activation: String, Sendable { case silu, gelu }
+    /// How queries are scaled before attention, which then scales its scores by 1 (llama.cpp's graphs for
+    /// these families); `.none` lets the attention scale the scores by 1/√headDim.
+    public enum QueryScale: Sendable, Equatable { case none, inverseSqrtHead, gemma2 }
+
     /// `general.architecture` as llama.cpp spells it; also the prefix of the hyperparameter keys.
     public let name: String
-    public let ropeStyle: RopeStyle
+    public var ropeStyle: RopeStyle = .normal
     /// Per-head RMSNorm of Q and K before RoPE (`attn_q_norm.weight`, `attn_k_norm.weight`, one head wide).
-    public let qkNorm: Bool
+    public var qkNorm = false
     /// Gate and up projections stored as one `ffn_up.weight` of 2 × feed_forward_length rows, gate first (phi3).
-    public let fusedGateUp: Bool
-    /// Queries multiplied by 1/√headDim before attention, which then scales by 1 (phi3's graph); else the
-    /// attention scales the scores.
-    public let scaleQueries: Bool
+    public var fusedGateUp = false
+    public var queryScale: QueryScale = .none
     /// Whether `rope.dimension_count` must equal the head dimension (llama.cpp asserts it for these graphs).
-    public let ropeCoversHead: Bool
+    public var ropeCoversHead = false
+    public var activation: Activation = .silu
+    /// Embeddings multiplied by √embedding_length (Gemma).
+    public var scaleEmbeddings = false
+    /// RMSNorms after attention and after the FFN, before each residual add (`post_attention_norm.weight`,
+    /// `post_ffw_norm.weight`; Gemma 2/3).
+    public var postNorms = false
+    /// Sliding-window attention on some layers: the window when `attention.sliding_window` is absent and the
+    /// period of the pattern when `attention.sliding_window_pattern` is absent (every layer but the last of each
+    /// period slides, llama.cpp's `set_swa_pattern`). nil: all layers global, the keys are ignored.
+    public var slidingWindow: (window: Int, period: Int)? = nil
+    /// Soft-capping defaults (`attn_logit_softcapping`, `final_logit_softcapping` keys override; 0 = none).
+    public var attentionSoftcap: Float = 0
+    public var finalSoftcap: Float = 0
+
+    init(name: String, configure: (inout ModelArchitecture) -> Void = { _ in }) {
+        self.name = name
+        configure(&self)
+    }
+
+    public static func == (a: ModelArchitecture, b: ModelArchitecture) -> Bool { a.name == b.name }
 
     /// Every architecture Roofline runs, keyed by `general.architecture`.
     public static let registry: [String: ModelArchitecture] = Dictionary(uniqueKeysWithValues: [
-        ModelArchitecture(name: "llama", ropeStyle: .normal, qkNorm: false, fusedGateUp: false, scaleQueries: false, ropeCoversHead: false),
-        ModelArchitecture(name: "qwen2", ropeStyle: .neox, qkNorm: false, fusedGateUp: false, scaleQueries: false, ropeCoversHead: true),
-        ModelArchitecture(name: "qwen3", ropeStyle: .neox, qkNorm: true, fusedGateUp: false, scaleQueries: false, ropeCoversHead: true),
+        ModelArchitecture(name: "llama"),
+        ModelArchitecture(name: "qwen2") { $0.ropeStyle = .neox; $0.ropeCoversHead = true },
+        ModelArchitecture(name: "qwen3") { $0.ropeStyle = .neox; $0.ropeCoversHead = true; $0.qkNorm = true },
         // Phi-3's sliding window (`phi3.attention.sliding_window`) is ignored, as llama.cpp does (its loader
         // turns it off for phi3).
-        ModelArchitecture(name: "phi3", ropeStyle: .neox, qkNorm: false, fusedGateUp: true, scaleQueries: true, ropeCoversHead: false),
+        ModelArchitecture(name: "phi3") { $0.ropeStyle = .neox; $0.fusedGateUp = true; $0.queryScale = .inverseSqrtHead },
+        ModelArchitecture(name: "gemma2") {
+            $0.ropeStyle = .neox; $0.activation = .gelu; $0.scaleEmbeddings = true; $0.postNorms = true
+            $0.queryScale = .gemma2; $0.slidingWindow = (4096, 2); $0.attentionSoftcap = 50; $0.finalSoftcap = 30
+        },
     ].map { ($0.name, $0) })
 
     /// The architecture called `name`, or an error listing the supported ones.

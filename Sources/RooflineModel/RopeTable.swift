@@ -11,10 +11,11 @@ struct RopeTable: Sendable {
     let freqFactors: [Float]?  // (dims / 2)
     let style: RopeStyle
 
-    init(config c: LlamaConfig, freqFactors: [Float]? = nil) {
+    /// `base` overrides the config's `ropeFreqBase` (sliding-window layers of Gemma 3 use their own).
+    init(config c: LlamaConfig, freqFactors: [Float]? = nil, base: Float? = nil) {
         headDim = c.headDim
         dims = c.ropeDimensionCount
-        thetaScale = powf(c.ropeFreqBase, -2 / Float(c.ropeDimensionCount))
+        thetaScale = powf(base ?? c.ropeFreqBase, -2 / Float(c.ropeDimensionCount))
         freqScale = c.ropeFreqScale
         self.freqFactors = freqFactors
         style = c.traits.ropeStyle

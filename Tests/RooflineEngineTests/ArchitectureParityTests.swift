@@ -8,7 +8,7 @@ import RooflineTestSupport
 /// greedy tokens and perplexity on the same model (scripts/reference/make_arch_reference.py wrote the
 /// fixtures; ArchModel builds the same weights here, which the per-tensor sums prove).
 @Suite(.serialized) struct ArchitectureParityTests {
-    static let architectures = ["llama", "qwen2", "qwen3", "phi3"]
+    static let architectures = ["llama", "qwen2", "qwen3", "phi3", "gemma2"]
 
     func engine(_ arch: String) throws -> (Engine, ArchModel.Fixture) {
         let f = try ArchModel.fixture(arch)
@@ -52,9 +52,13 @@ import RooflineTestSupport
             #expect(ours == c.tokens, "\(arch) \(c.prompt.debugDescription): first difference at step \(zip(ours, c.tokens).prefix { $0 == $1 }.count)")
         }
         let text = try String(contentsOf: Fixtures.root.appendingPathComponent("text/eval.txt"), encoding: .utf8)
-        let r = try e.perplexity(text: text, context: f.perplexity.ctx)
+        // llama-perplexity --chunks N scores the first N chunks of ctx tokens.
+        let tokens = e.tokenizer.encode(text, addSpecial: e.tokenizer.addBOS, parseSpecial: false)
+        let r = try e.perplexity(tokens: Array(tokens.prefix(f.perplexity.chunks * f.perplexity.ctx)), context: f.perplexity.ctx)
         #expect(r.chunks == f.perplexity.chunks)
-        // The random models are peaked (mean NLL ~75 nats), so 1% of perplexity is 0.01 nats of mean NLL.
-        #expect(abs(r.perplexity / f.perplexity.perplexity - 1) < 0.01, "\(arch): \(r.perplexity) vs llama.cpp \(f.perplexity.perplexity)")
+        print("\(arch): perplexity \(r.perplexity), llama.cpp \(f.perplexity.perplexity), \(String(format: "%+.4f%%", (r.perplexity / f.perplexity.perplexity - 1) * 100))")
+        // The issue asks for 1%; with F32/F16 weights Roofline lands within 0.01% (measured), so the test holds it
+        // to 0.1%, tight enough to catch a missing sliding window or soft-cap on gemma2 (each moved it by ~10%).
+        #expect(abs(r.perplexity / f.perplexity.perplexity - 1) < 0.001, "\(arch): \(r.perplexity) vs llama.cpp \(f.perplexity.perplexity)")
     }
 }

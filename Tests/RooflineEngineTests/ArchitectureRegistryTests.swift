@@ -22,6 +22,13 @@ import RooflineTestSupport
                 }
             }
         }
+        if arch == "gemma2" {
+            for l in 0..<2 {
+                for n in ["post_attention_norm.weight", "post_ffw_norm.weight"] where !dropping.contains("blk.\(l).\(n)") {
+                    try w.addTensor(name: "blk.\(l).\(n)", dims: [64], floats: [Float](repeating: 1, count: 64))
+                }
+            }
+        }
         try extra(&w)
         return w
     }
@@ -39,11 +46,11 @@ import RooflineTestSupport
     }
 
     @Test func registryNamesTheFamilies() throws {
-        #expect(Set(ModelArchitecture.registry.keys) == ["llama", "qwen2", "qwen3", "phi3"])
+        #expect(Set(ModelArchitecture.registry.keys) == ["llama", "qwen2", "qwen3", "phi3", "gemma2"])
         #expect(try ModelArchitecture.named("qwen2").ropeStyle == .neox)
         #expect(try ModelArchitecture.named("llama").ropeStyle == .normal)
         #expect(try ModelArchitecture.named("qwen3").qkNorm)
-        for arch in ["llama", "qwen2", "qwen3"] { #expect(try loadError(tiny(arch)) == nil, "\(arch) loads") }
+        for arch in ["llama", "qwen2", "qwen3", "gemma2"] { #expect(try loadError(tiny(arch)) == nil, "\(arch) loads") }
     }
 
     @Test func unknownArchitectureIsNamedWithTheSupportedOnes() throws {
@@ -71,6 +78,9 @@ import RooflineTestSupport
             ("qwen3", { $0.set("qwen3.attention.value_length", .uint32(8)) }, ["qwen3.attention.value_length"]),
             ("qwen2", { $0.set("qwen2.rope.dimension_count", .uint32(8)) }, ["qwen2.rope.dimension_count", "16"]),
             ("qwen3", { $0.set("qwen3.attention.layer_norm_rms_epsilon", .float32(-1)) }, ["qwen3.attention.layer_norm_rms_epsilon"]),
+            ("gemma2", { $0.set("gemma2.attn_logit_softcapping", .float32(-5)) }, ["gemma2.attn_logit_softcapping"]),
+            ("gemma2", { $0.set("gemma2.attention.sliding_window", .uint32(0)) }, ["gemma2.attention.sliding_window"]),
+            ("gemma2", { $0.set("gemma2.attention.sliding_window_pattern", .array(.bool, [.bool(true)])) }, ["gemma2.attention.sliding_window_pattern", "1 entries"]),
         ]
         for (arch, edit, words) in cases {
             let e = try #require(try loadError(tiny(arch) { edit(&$0) }))
@@ -99,6 +109,11 @@ import RooflineTestSupport
             try $0.addTensor(name: "rope_factors_long.weight", dims: [8], floats: [Float](repeating: 1, count: 8))
         }))
         #expect(longRope.contains("rope_factors_long.weight") && longRope.contains("LongRoPE"), "\(longRope)")
+    }
+
+    @Test func gemma2WithoutPostNormsIsNamed() throws {
+        let e = try #require(try loadError(tiny("gemma2", dropping: ["blk.1.post_ffw_norm.weight"])))
+        #expect(e.contains("blk.1.post_ffw_norm.weight"), "\(e)")
     }
 
     @Test func partialQKVBiasesAreNamed() throws {

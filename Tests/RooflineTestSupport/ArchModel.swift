@@ -19,6 +19,8 @@ public enum ArchModel {
         public let shape: Shape
         public let context_length: Int
         public let rms_eps: Double
+        public let extra_uint32: [String: Int]
+        public let extra_float32: [String: Double]
         public let cases: [Case]
         public let perplexity: Perplexity
         public let tensors: [TensorSum]
@@ -42,10 +44,10 @@ public enum ArchModel {
     /// (name, GGUF dims, kind, scale) in the order the script writes them.
     public static func plan(_ arch: String, _ s: Shape, vocab: Int) -> [(String, [Int], Kind, Double)] {
         let e = s.embd, hd = s.head_dim, q = s.heads * hd, kv = s.kv_heads * hd
-        var p: [(String, [Int], Kind, Double)] = [
-            ("token_embd.weight", [e, vocab], .f16, 1), ("output_norm.weight", [e], .norm, 0),
-            ("output.weight", [e, vocab], .f16, 4),
-        ]
+        // gemma2 ties the output to the embedding: a larger embedding scale peaks the logits instead.
+        var p: [(String, [Int], Kind, Double)] = arch == "gemma2"
+            ? [("token_embd.weight", [e, vocab], .f16, 4), ("output_norm.weight", [e], .norm, 0)]
+            : [("token_embd.weight", [e, vocab], .f16, 1), ("output_norm.weight", [e], .norm, 0), ("output.weight", [e, vocab], .f16, 4)]
         for l in 0..<s.layers {
             let b = "blk.\(l)."
             p += [(b + "attn_norm.weight", [e], .norm, 0)]
@@ -60,13 +62,16 @@ public enum ArchModel {
             if arch == "qwen3" {
                 p += [(b + "attn_q_norm.weight", [hd], .norm, 0), (b + "attn_k_norm.weight", [hd], .norm, 0)]
             }
-            p += [(b + "attn_output.weight", [q, e], .f32, 0.3), (b + "ffn_norm.weight", [e], .norm, 0)]
+            p += [(b + "attn_output.weight", [q, e], .f32, 0.3)]
+            if arch == "gemma2" { p += [(b + "post_attention_norm.weight", [e], .norm, 8)] }
+            p += [(b + "ffn_norm.weight", [e], .norm, 0)]
             if arch == "phi3" {
                 p += [(b + "ffn_up.weight", [e, 2 * s.ffn], .f32, 0.3)]  // gate rows, then up rows
             } else {
                 p += [(b + "ffn_gate.weight", [e, s.ffn], .f32, 0.3), (b + "ffn_up.weight", [e, s.ffn], .f32, 0.3)]
             }
             p += [(b + "ffn_down.weight", [s.ffn, e], .f32, 0.3)]
+            if arch == "gemma2" { p += [(b + "post_ffw_norm.weight", [e], .norm, 8)] }
         }
         return p
     }
@@ -83,6 +88,8 @@ public enum ArchModel {
         ints.append(("rope.dimension_count", s.head_dim))
         if s.head_dim * s.heads != s.embd { ints += [("attention.key_length", s.head_dim), ("attention.value_length", s.head_dim)] }
         for (k, v) in ints { w.set("\(a).\(k)", .uint32(UInt32(v))) }
+        for (k, v) in f.extra_uint32 { w.set("\(a).\(k)", .uint32(UInt32(v))) }
+        for (k, v) in f.extra_float32 { w.set("\(a).\(k)", .float32(Float(v))) }
         w.set("\(a).rope.freq_base", .float32(Float(s.rope_base)))
         w.set("\(a).attention.layer_norm_rms_epsilon", .float32(Float(f.rms_eps)))
         for k in source.metadataKeys where k.hasPrefix("tokenizer.") {
@@ -94,7 +101,7 @@ public enum ArchModel {
             let n = dims.reduce(1, *)
             let v = (0..<n).map { i -> Float in
                 let u = uniform(k, i)
-                return Float(kind == .norm ? 1 + 0.1 * u : u * scale)
+                return Float(kind == .norm ? (1 + 0.1 * u) * (scale == 0 ? 1 : scale) : u * scale)
             }
             if kind == .f16 {
                 let half = v.map { Float(Float16($0)) }

@@ -8,7 +8,7 @@ file, F16 embedding/output and F32 layer weights -- then records what llama.cpp 
   * greedy tokens (argmax of the raw logits, 32 steps) for three prompts, through libllama's C API
     (the ctypes bindings of llama-cpp-python 0.3.36, as make_llamacpp_reference.py uses them), with the
     smallest top-1/top-2 logit gap seen along the way (so a reader can see the parity check is not at a tie);
-  * `llama-perplexity -c 128` on Tests/Fixtures/text/eval.txt;
+  * `llama-perplexity -c 128 --chunks 8` on Tests/Fixtures/text/eval.txt;
   * per-tensor checksums (float64 sum and first values), so the Swift tests, which build the same model
     themselves (Tests/RooflineTestSupport/ArchModel.swift), can prove their weights are these weights.
 
@@ -16,7 +16,7 @@ Writes Tests/Fixtures/llamacpp/arch_<name>.json (a few KB each). The GGUF files 
 
 Weights are deterministic and need no RNG library: value i of the k-th tensor written is
     z = splitmix64_finalizer(((k + 1) << 32) + i),   u = (z >> 11) * 2^-53 * 2 - 1   (float64, in [-1, 1))
-    weight = float32(u * scale); norm weights = float32(1 + 0.1 * u).
+    weight = float32(u * scale); norm weights = float32((1 + 0.1 * u) * (scale or 1)).
 The output and embedding scales are large enough that greedy steps are not near-ties.
 
 Usage (from the repository root, after `. /tmp/llamacpp/env.sh`):
@@ -43,6 +43,7 @@ DEFAULT_MODEL = os.path.expanduser("~/.cache/roofline/models/SmolLM2-135M-Instru
 PROMPTS = ["The capital of France is", "Once upon a time", "def fibonacci(n):"]
 N_GEN = 32
 PPL_CTX = 128
+PPL_CHUNKS = 8  # the first 8 chunks of 128 tokens keep the Swift test short
 
 # name: (layers, embd, heads, kv_heads, head_dim, ffn, rope_base, extra metadata)
 ARCHS = {
@@ -51,7 +52,12 @@ ARCHS = {
     # head_dim * heads (128) differs from embd (64), as in real Qwen3 models: needs attention.key_length.
     "qwen3": dict(layers=2, embd=64, heads=4, kv_heads=2, head_dim=32, ffn=128, rope_base=1000000.0),
     "phi3": dict(layers=2, embd=64, heads=4, kv_heads=2, head_dim=16, ffn=128, rope_base=10000.0),
+    "gemma2": dict(layers=3, embd=64, heads=4, kv_heads=2, head_dim=32, ffn=128, rope_base=10000.0),
 }
+# Per-architecture metadata beyond the shape: a window shorter than the prompts and chunks so sliding matters,
+# and soft-caps low enough that random scores reach them.
+EXTRA_UINT32 = {"gemma2": {"attention.sliding_window": 4}}
+EXTRA_FLOAT32 = {"gemma2": {"attn_logit_softcapping": 2.0, "final_logit_softcapping": 20.0}}
 CONTEXT = 512
 RMS_EPS = 1e-6
 
@@ -70,9 +76,12 @@ def tensor_plan(arch: str, s: dict) -> list[tuple[str, list[int], str, float]]:
     """(name, [cols, rows] as GGUF dims, kind, scale) in writing order; kind: f16, f32 or norm."""
     e, hd, ffn = s["embd"], s["head_dim"], s["ffn"]
     q, kv = s["heads"] * hd, s["kv_heads"] * hd
-    plan = [("token_embd.weight", [e, 49152], "f16", 1.0),
-            ("output_norm.weight", [e], "norm", 0.0),
-            ("output.weight", [e, 49152], "f16", 4.0)]
+    if arch == "gemma2":  # output tied to the embedding: a larger embedding scale peaks the logits instead
+        plan = [("token_embd.weight", [e, 49152], "f16", 4.0), ("output_norm.weight", [e], "norm", 0.0)]
+    else:
+        plan = [("token_embd.weight", [e, 49152], "f16", 1.0),
+                ("output_norm.weight", [e], "norm", 0.0),
+                ("output.weight", [e, 49152], "f16", 4.0)]
     for l in range(s["layers"]):
         p = f"blk.{l}."
         plan += [(p + "attn_norm.weight", [e], "norm", 0.0)]
@@ -87,20 +96,24 @@ def tensor_plan(arch: str, s: dict) -> list[tuple[str, list[int], str, float]]:
                      (p + "attn_v.bias", [kv], "f32", 0.5)]
         if arch == "qwen3":
             plan += [(p + "attn_q_norm.weight", [hd], "norm", 0.0), (p + "attn_k_norm.weight", [hd], "norm", 0.0)]
-        plan += [(p + "attn_output.weight", [q, e], "f32", 0.3),
-                 (p + "ffn_norm.weight", [e], "norm", 0.0)]
+        plan += [(p + "attn_output.weight", [q, e], "f32", 0.3)]
+        if arch == "gemma2":
+            plan += [(p + "post_attention_norm.weight", [e], "norm", 8.0)]  # branches as large as the scaled embedding
+        plan += [(p + "ffn_norm.weight", [e], "norm", 0.0)]
         if arch == "phi3":
             plan += [(p + "ffn_up.weight", [e, 2 * ffn], "f32", 0.3)]  # gate rows, then up rows
         else:
             plan += [(p + "ffn_gate.weight", [e, ffn], "f32", 0.3), (p + "ffn_up.weight", [e, ffn], "f32", 0.3)]
         plan += [(p + "ffn_down.weight", [ffn, e], "f32", 0.3)]
+        if arch == "gemma2":
+            plan += [(p + "post_ffw_norm.weight", [e], "norm", 8.0)]
     return plan
 
 
 def tensor_values(k: int, dims: list[int], kind: str, scale: float) -> np.ndarray:
     n = int(np.prod(dims))
     u = uniform(k, n)
-    v = (1 + 0.1 * u) if kind == "norm" else u * scale
+    v = (1 + 0.1 * u) * (scale or 1.0) if kind == "norm" else u * scale
     v = v.astype(np.float32)
     if kind == "f16":
         v = v.astype(np.float16)
@@ -132,6 +145,10 @@ def write_model(arch: str, path: str, default_model: str) -> list[dict]:
     if s["head_dim"] * s["heads"] != s["embd"]:
         w.add_key_length(s["head_dim"])
         w.add_value_length(s["head_dim"])
+    for k, v in EXTRA_UINT32.get(arch, {}).items():
+        w.add_uint32(f"{arch}.{k}", v)
+    for k, v in EXTRA_FLOAT32.get(arch, {}).items():
+        w.add_float32(f"{arch}.{k}", v)
     w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
     copy_tokenizer(gguf.GGUFReader(default_model), w)
     sums = []
@@ -163,7 +180,7 @@ def greedy_with_margins(ref: LlamaRef, prompt_tokens: list[int]) -> tuple[list[i
 
 
 def perplexity(model: str, bin_dir: str) -> dict:
-    cmd = [os.path.join(bin_dir, "llama-perplexity"), "-m", model, "-f", EVAL_TEXT_REL, "-c", str(PPL_CTX), "-t", "2"]
+    cmd = [os.path.join(bin_dir, "llama-perplexity"), "-m", model, "-f", EVAL_TEXT_REL, "-c", str(PPL_CTX), "--chunks", str(PPL_CHUNKS), "-t", "2"]
     p = subprocess.run(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     log = "\n".join(LOG_PREFIX_RE.sub("", ln) for ln in p.stdout.splitlines())
     m, mc = PPL_FINAL_RE.search(log), PPL_CHUNKS_RE.search(log)
@@ -171,7 +188,7 @@ def perplexity(model: str, bin_dir: str) -> dict:
         sys.stderr.write(log)
         raise RuntimeError("llama-perplexity failed")
     return {"ctx": PPL_CTX, "perplexity": float(m.group(1)), "chunks": int(mc.group(1)),
-            "command": f"llama-perplexity -m random-ARCH.gguf -f {EVAL_TEXT_REL} -c {PPL_CTX} -t 2"}
+            "command": f"llama-perplexity -m random-ARCH.gguf -f {EVAL_TEXT_REL} -c {PPL_CTX} --chunks {PPL_CHUNKS} -t 2"}
 
 
 def main() -> int:
@@ -201,6 +218,8 @@ def main() -> int:
             "shape": ARCHS[arch],
             "context_length": CONTEXT,
             "rms_eps": RMS_EPS,
+            "extra_uint32": EXTRA_UINT32.get(arch, {}),
+            "extra_float32": EXTRA_FLOAT32.get(arch, {}),
             "greedy": "argmax of raw logits, n_ctx 512, 2 threads, 32 steps, no stop at EOG",
             "cases": cases,
             "perplexity": ppl,

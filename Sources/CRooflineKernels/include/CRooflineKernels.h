@@ -83,6 +83,12 @@ void rf_attention(rf_pool *pool, const float *q, const uint16_t *k_cache, const 
                   float *out, int n_q, int pos0, int n_head, int n_kv_head, int hd, float scale,
                   float *scratch, int scratch_per_thread, int path);
 
+/// rf_attention with a sliding window (each query sees its last `window` positions, itself included; 0: all)
+/// and attention-logit soft-capping (score = softcap · tanh(q·k · scale / softcap); 0: none), as Gemma 2 uses.
+void rf_attention_ext(rf_pool *pool, const float *q, const uint16_t *k_cache, const uint16_t *v_cache,
+                      float *out, int n_q, int pos0, int n_head, int n_kv_head, int hd, float scale,
+                      int window, float softcap, float *scratch, int scratch_per_thread, int path);
+
 /// Median read bandwidth (bytes/s) over `passes` passes of all pool threads streaming a `bytes`-byte buffer.
 double rf_measure_read_bandwidth(rf_pool *pool, size_t bytes, int passes);
 
