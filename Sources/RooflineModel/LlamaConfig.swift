@@ -25,8 +25,9 @@ public struct LlamaConfig: Sendable, Equatable {
     /// Sliding-window attention: the window (0: none) and which layers slide.
     public var slidingWindow = 0
     public var slidingLayers: [Bool] = []
-    /// RoPE base of the sliding layers (`rope.freq_base_swa`, else `rope.freq_base`).
+    /// RoPE base and position scale of the sliding layers (see `ModelArchitecture.slidingRopeOwnDefaults`).
     public var ropeFreqBaseSliding: Float = 0
+    public var ropeFreqScaleSliding: Float = 1
     /// Soft-capping of attention scores and of the final logits: cap · tanh(x / cap); 0 for none.
     public var attentionSoftcap: Float = 0
     public var finalSoftcap: Float = 0
@@ -39,8 +40,7 @@ public struct LlamaConfig: Sendable, Equatable {
         switch traits.queryScale {
         case .none: return nil
         case .inverseSqrtHead: return 1 / Float(headDim).squareRoot()
-        // Gemma 2 27B (46 layers) scales by the embedding per head, the others by the head dimension.
-        case .gemma2: return 1 / Float(blockCount == 46 ? embeddingLength / headCount : headDim).squareRoot()
+        case .gemma(let large): return 1 / Float(blockCount == large ? embeddingLength / headCount : headDim).squareRoot()
         }
     }
 
@@ -100,10 +100,12 @@ public struct LlamaConfig: Sendable, Equatable {
             } else {
                 throw ModelError.format(.missingKey(key("vocab_size")))
             }
-            ropeFreqBaseSliding = Float(try file.float(key("rope.freq_base_swa"), default: Double(ropeFreqBase)))
+            let own = traits.slidingRopeOwnDefaults
+            ropeFreqBaseSliding = Float(try file.float(key("rope.freq_base_swa"), default: own ? 10000 : Double(ropeFreqBase)))
+            ropeFreqScaleSliding = own ? 1 : ropeFreqScale
             try validate()  // the layer count is sane before arrays are sized by it
             slidingLayers = [Bool](repeating: false, count: blockCount)
-            if let sw = traits.slidingWindow {
+            if let sw = traits.slidingWindow, sw.window > 0 || file.metadata[key("attention.sliding_window")] != nil {
                 slidingWindow = try file.int(key("attention.sliding_window"), default: sw.window)
                 if let items = file.metadata[key("attention.sliding_window_pattern")]?.arrayValue {
                     // One flag per layer (Gemma 3n, gpt-oss style): bools or integers.
@@ -120,6 +122,7 @@ public struct LlamaConfig: Sendable, Equatable {
                     }
                     slidingLayers = (0..<blockCount).map { period == 0 || $0 % period < period - 1 }
                 }
+                if slidingWindow == 0 && sw.window == 0 { slidingLayers = [Bool](repeating: false, count: blockCount) }
             }
             attentionSoftcap = Float(try file.float(key("attn_logit_softcapping"), default: Double(traits.attentionSoftcap)))
             finalSoftcap = Float(try file.float(key("final_logit_softcapping"), default: Double(traits.finalSoftcap)))
@@ -148,7 +151,7 @@ public struct LlamaConfig: Sendable, Equatable {
             try check(ropeDimensionCount == headDim, "rope.dimension_count", ropeDimensionCount, "must equal the head dimension \(headDim) for \(architecture)")
         }
         try check(slidingWindow >= 0, "attention.sliding_window", slidingWindow, "must not be negative")
-        if traits.slidingWindow != nil, slidingLayers.contains(true) {
+        if let sw = traits.slidingWindow, sw.window > 0, slidingLayers.contains(true) {
             try check(slidingWindow > 0, "attention.sliding_window", slidingWindow, "must be positive when layers slide")
         }
         for (k, v) in [("attn_logit_softcapping", attentionSoftcap), ("final_logit_softcapping", finalSoftcap)] where !(v >= 0 && v.isFinite) {

@@ -32,7 +32,8 @@ public final class LlamaModel: @unchecked Sendable {
         self.maxBatch = max(1, maxBatch)
         scratch = Scratch(config: config, batch: self.maxBatch, threads: pool.count, maxContext: maxContext)
         ropeCache = RopeTable(config: config, freqFactors: weights.ropeFreqFactors)
-        ropeSliding = RopeTable(config: config, freqFactors: weights.ropeFreqFactors, base: config.ropeFreqBaseSliding)
+        ropeSliding = RopeTable(config: config, freqFactors: weights.ropeFreqFactors, base: config.ropeFreqBaseSliding,
+                                scale: config.ropeFreqScaleSliding)
     }
 
     /// Makes a KV cache for one sequence of up to `capacity` positions.

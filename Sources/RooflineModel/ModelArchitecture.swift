@@ -15,7 +15,9 @@ public struct ModelArchitecture: Sendable, Equatable {
     public enum Activation: String, Sendable { case silu, gelu }
     /// How queries are scaled before attention, which then scales its scores by 1 (llama.cpp's graphs for
     /// these families); `.none` lets the attention scale the scores by 1/√headDim.
-    public enum QueryScale: Sendable, Equatable { case none, inverseSqrtHead, gemma2 }
+    /// `gemma(largeModelLayers:)`: 1/√headDim, except 1/√(embedding/heads) for the 27B model, told by its layer
+    /// count (llama.cpp's `f_attention_scale`).
+    public enum QueryScale: Sendable, Equatable { case none, inverseSqrtHead, gemma(largeModelLayers: Int) }
 
     /// `general.architecture` as llama.cpp spells it; also the prefix of the hyperparameter keys.
     public let name: String
@@ -35,8 +37,12 @@ public struct ModelArchitecture: Sendable, Equatable {
     public var postNorms = false
     /// Sliding-window attention on some layers: the window when `attention.sliding_window` is absent and the
     /// period of the pattern when `attention.sliding_window_pattern` is absent (every layer but the last of each
-    /// period slides, llama.cpp's `set_swa_pattern`). nil: all layers global, the keys are ignored.
+    /// period slides, llama.cpp's `set_swa_pattern`); a default window of 0 means no sliding unless the key sets
+    /// one (gemma3). nil: all layers global, the keys are ignored.
     public var slidingWindow: (window: Int, period: Int)? = nil
+    /// RoPE of the sliding layers when `rope.freq_base_swa` is absent: the global base and scale (gemma2), or
+    /// llama.cpp's defaults, base 10000 and no scaling (gemma3, whose linear scaling is for global layers only).
+    public var slidingRopeOwnDefaults = false
     /// Soft-capping defaults (`attn_logit_softcapping`, `final_logit_softcapping` keys override; 0 = none).
     public var attentionSoftcap: Float = 0
     public var finalSoftcap: Float = 0
@@ -58,7 +64,11 @@ public struct ModelArchitecture: Sendable, Equatable {
         ModelArchitecture(name: "phi3") { $0.ropeStyle = .neox; $0.fusedGateUp = true; $0.queryScale = .inverseSqrtHead },
         ModelArchitecture(name: "gemma2") {
             $0.ropeStyle = .neox; $0.activation = .gelu; $0.scaleEmbeddings = true; $0.postNorms = true
-            $0.queryScale = .gemma2; $0.slidingWindow = (4096, 2); $0.attentionSoftcap = 50; $0.finalSoftcap = 30
+            $0.queryScale = .gemma(largeModelLayers: 46); $0.slidingWindow = (4096, 2); $0.attentionSoftcap = 50; $0.finalSoftcap = 30
+        },
+        ModelArchitecture(name: "gemma3") {
+            $0.ropeStyle = .neox; $0.activation = .gelu; $0.scaleEmbeddings = true; $0.postNorms = true; $0.qkNorm = true
+            $0.queryScale = .gemma(largeModelLayers: 62); $0.slidingWindow = (0, 6); $0.slidingRopeOwnDefaults = true
         },
     ].map { ($0.name, $0) })
 

@@ -11,12 +11,12 @@ struct RopeTable: Sendable {
     let freqFactors: [Float]?  // (dims / 2)
     let style: RopeStyle
 
-    /// `base` overrides the config's `ropeFreqBase` (sliding-window layers of Gemma 3 use their own).
-    init(config c: LlamaConfig, freqFactors: [Float]? = nil, base: Float? = nil) {
+    /// `base` and `scale` override the config's `ropeFreqBase` and `ropeFreqScale` (sliding-window layers).
+    init(config c: LlamaConfig, freqFactors: [Float]? = nil, base: Float? = nil, scale: Float? = nil) {
         headDim = c.headDim
         dims = c.ropeDimensionCount
         thetaScale = powf(base ?? c.ropeFreqBase, -2 / Float(c.ropeDimensionCount))
-        freqScale = c.ropeFreqScale
+        freqScale = scale ?? c.ropeFreqScale
         self.freqFactors = freqFactors
         style = c.traits.ropeStyle
     }

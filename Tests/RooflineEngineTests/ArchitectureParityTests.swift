@@ -8,7 +8,7 @@ import RooflineTestSupport
 /// greedy tokens and perplexity on the same model (scripts/reference/make_arch_reference.py wrote the
 /// fixtures; ArchModel builds the same weights here, which the per-tensor sums prove).
 @Suite(.serialized) struct ArchitectureParityTests {
-    static let architectures = ["llama", "qwen2", "qwen3", "phi3", "gemma2"]
+    static let architectures = ["llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3"]
 
     func engine(_ arch: String) throws -> (Engine, ArchModel.Fixture) {
         let f = try ArchModel.fixture(arch)

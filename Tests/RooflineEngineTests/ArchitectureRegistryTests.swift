@@ -15,14 +15,14 @@ import RooflineTestSupport
             w.set(k.hasPrefix("llama.") ? arch + k.dropFirst(5) : k, k == "general.architecture" ? .string(arch) : v)
         }
         for t in base.tensors where !dropping.contains(t.name) { try w.addTensor(name: t.name, dims: t.dims, type: t.type, data: t.data) }
-        if arch == "qwen3" {
+        if arch == "qwen3" || arch == "gemma3" {
             for l in 0..<2 {
                 for n in ["attn_q_norm.weight", "attn_k_norm.weight"] where !dropping.contains("blk.\(l).\(n)") {
                     try w.addTensor(name: "blk.\(l).\(n)", dims: [16], floats: [Float](repeating: 1, count: 16))
                 }
             }
         }
-        if arch == "gemma2" {
+        if arch.hasPrefix("gemma") {
             for l in 0..<2 {
                 for n in ["post_attention_norm.weight", "post_ffw_norm.weight"] where !dropping.contains("blk.\(l).\(n)") {
                     try w.addTensor(name: "blk.\(l).\(n)", dims: [64], floats: [Float](repeating: 1, count: 64))
@@ -46,11 +46,11 @@ import RooflineTestSupport
     }
 
     @Test func registryNamesTheFamilies() throws {
-        #expect(Set(ModelArchitecture.registry.keys) == ["llama", "qwen2", "qwen3", "phi3", "gemma2"])
+        #expect(Set(ModelArchitecture.registry.keys) == ["llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3"])
         #expect(try ModelArchitecture.named("qwen2").ropeStyle == .neox)
         #expect(try ModelArchitecture.named("llama").ropeStyle == .normal)
         #expect(try ModelArchitecture.named("qwen3").qkNorm)
-        for arch in ["llama", "qwen2", "qwen3", "gemma2"] { #expect(try loadError(tiny(arch)) == nil, "\(arch) loads") }
+        for arch in ["llama", "qwen2", "qwen3", "gemma2", "gemma3"] { #expect(try loadError(tiny(arch)) == nil, "\(arch) loads") }
     }
 
     @Test func unknownArchitectureIsNamedWithTheSupportedOnes() throws {
@@ -111,9 +111,11 @@ import RooflineTestSupport
         #expect(longRope.contains("rope_factors_long.weight") && longRope.contains("LongRoPE"), "\(longRope)")
     }
 
-    @Test func gemma2WithoutPostNormsIsNamed() throws {
+    @Test func gemmaWithoutPostOrQKNormsIsNamed() throws {
         let e = try #require(try loadError(tiny("gemma2", dropping: ["blk.1.post_ffw_norm.weight"])))
         #expect(e.contains("blk.1.post_ffw_norm.weight"), "\(e)")
+        let g3 = try #require(try loadError(tiny("gemma3", dropping: ["blk.0.attn_q_norm.weight"])))
+        #expect(g3.contains("blk.0.attn_q_norm.weight"), "\(g3)")
     }
 
     @Test func partialQKVBiasesAreNamed() throws {

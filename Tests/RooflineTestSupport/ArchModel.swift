@@ -44,8 +44,9 @@ public enum ArchModel {
     /// (name, GGUF dims, kind, scale) in the order the script writes them.
     public static func plan(_ arch: String, _ s: Shape, vocab: Int) -> [(String, [Int], Kind, Double)] {
         let e = s.embd, hd = s.head_dim, q = s.heads * hd, kv = s.kv_heads * hd
-        // gemma2 ties the output to the embedding: a larger embedding scale peaks the logits instead.
-        var p: [(String, [Int], Kind, Double)] = arch == "gemma2"
+        // Gemma ties the output to the embedding: a larger embedding scale peaks the logits instead.
+        let gemma = arch == "gemma2" || arch == "gemma3"
+        var p: [(String, [Int], Kind, Double)] = gemma
             ? [("token_embd.weight", [e, vocab], .f16, 4), ("output_norm.weight", [e], .norm, 0)]
             : [("token_embd.weight", [e, vocab], .f16, 1), ("output_norm.weight", [e], .norm, 0), ("output.weight", [e, vocab], .f16, 4)]
         for l in 0..<s.layers {
@@ -59,11 +60,11 @@ public enum ArchModel {
             if arch == "qwen2" {
                 p += [(b + "attn_q.bias", [q], .f32, 0.5), (b + "attn_k.bias", [kv], .f32, 0.5), (b + "attn_v.bias", [kv], .f32, 0.5)]
             }
-            if arch == "qwen3" {
+            if arch == "qwen3" || arch == "gemma3" {
                 p += [(b + "attn_q_norm.weight", [hd], .norm, 0), (b + "attn_k_norm.weight", [hd], .norm, 0)]
             }
             p += [(b + "attn_output.weight", [q, e], .f32, 0.3)]
-            if arch == "gemma2" { p += [(b + "post_attention_norm.weight", [e], .norm, 8)] }
+            if gemma { p += [(b + "post_attention_norm.weight", [e], .norm, 8)] }
             p += [(b + "ffn_norm.weight", [e], .norm, 0)]
             if arch == "phi3" {
                 p += [(b + "ffn_up.weight", [e, 2 * s.ffn], .f32, 0.3)]  // gate rows, then up rows
@@ -71,7 +72,7 @@ public enum ArchModel {
                 p += [(b + "ffn_gate.weight", [e, s.ffn], .f32, 0.3), (b + "ffn_up.weight", [e, s.ffn], .f32, 0.3)]
             }
             p += [(b + "ffn_down.weight", [s.ffn, e], .f32, 0.3)]
-            if arch == "gemma2" { p += [(b + "post_ffw_norm.weight", [e], .norm, 8)] }
+            if gemma { p += [(b + "post_ffw_norm.weight", [e], .norm, 8)] }
         }
         return p
     }

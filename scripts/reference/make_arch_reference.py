@@ -53,10 +53,13 @@ ARCHS = {
     "qwen3": dict(layers=2, embd=64, heads=4, kv_heads=2, head_dim=32, ffn=128, rope_base=1000000.0),
     "phi3": dict(layers=2, embd=64, heads=4, kv_heads=2, head_dim=16, ffn=128, rope_base=10000.0),
     "gemma2": dict(layers=3, embd=64, heads=4, kv_heads=2, head_dim=32, ffn=128, rope_base=10000.0),
+    # global layers at base 1e6, sliding ones at llama.cpp's gemma3 default base 10000
+    "gemma3": dict(layers=3, embd=64, heads=4, kv_heads=2, head_dim=32, ffn=128, rope_base=1000000.0),
 }
 # Per-architecture metadata beyond the shape: a window shorter than the prompts and chunks so sliding matters,
 # and soft-caps low enough that random scores reach them.
-EXTRA_UINT32 = {"gemma2": {"attention.sliding_window": 4}}
+EXTRA_UINT32 = {"gemma2": {"attention.sliding_window": 4},
+                "gemma3": {"attention.sliding_window": 4, "attention.sliding_window_pattern": 3}}
 EXTRA_FLOAT32 = {"gemma2": {"attn_logit_softcapping": 2.0, "final_logit_softcapping": 20.0}}
 CONTEXT = 512
 RMS_EPS = 1e-6
@@ -76,7 +79,8 @@ def tensor_plan(arch: str, s: dict) -> list[tuple[str, list[int], str, float]]:
     """(name, [cols, rows] as GGUF dims, kind, scale) in writing order; kind: f16, f32 or norm."""
     e, hd, ffn = s["embd"], s["head_dim"], s["ffn"]
     q, kv = s["heads"] * hd, s["kv_heads"] * hd
-    if arch == "gemma2":  # output tied to the embedding: a larger embedding scale peaks the logits instead
+    gemma = arch in ("gemma2", "gemma3")
+    if gemma:  # output tied to the embedding: a larger embedding scale peaks the logits instead
         plan = [("token_embd.weight", [e, 49152], "f16", 4.0), ("output_norm.weight", [e], "norm", 0.0)]
     else:
         plan = [("token_embd.weight", [e, 49152], "f16", 1.0),
@@ -94,10 +98,10 @@ def tensor_plan(arch: str, s: dict) -> list[tuple[str, list[int], str, float]]:
         if arch == "qwen2":
             plan += [(p + "attn_q.bias", [q], "f32", 0.5), (p + "attn_k.bias", [kv], "f32", 0.5),
                      (p + "attn_v.bias", [kv], "f32", 0.5)]
-        if arch == "qwen3":
+        if arch in ("qwen3", "gemma3"):
             plan += [(p + "attn_q_norm.weight", [hd], "norm", 0.0), (p + "attn_k_norm.weight", [hd], "norm", 0.0)]
         plan += [(p + "attn_output.weight", [q, e], "f32", 0.3)]
-        if arch == "gemma2":
+        if gemma:
             plan += [(p + "post_attention_norm.weight", [e], "norm", 8.0)]  # branches as large as the scaled embedding
         plan += [(p + "ffn_norm.weight", [e], "norm", 0.0)]
         if arch == "phi3":
@@ -105,7 +109,7 @@ def tensor_plan(arch: str, s: dict) -> list[tuple[str, list[int], str, float]]:
         else:
             plan += [(p + "ffn_gate.weight", [e, ffn], "f32", 0.3), (p + "ffn_up.weight", [e, ffn], "f32", 0.3)]
         plan += [(p + "ffn_down.weight", [ffn, e], "f32", 0.3)]
-        if arch == "gemma2":
+        if gemma:
             plan += [(p + "post_ffw_norm.weight", [e], "norm", 8.0)]
     return plan
 
