@@ -6,7 +6,8 @@ import RooflineQuant
 /// A Llama-family transformer over a mapped GGUF file, following llama.cpp's `llm_build_llama` graph:
 /// embedding → [RMSNorm → Q,K,V (+ biases) (→ per-head Q/K RMSNorm) → RoPE → causal GQA → output → residual
 /// → RMSNorm → SwiGLU FFN → residual] × L → RMSNorm → output head. The architecture's differences
-/// (`ModelArchitecture`: qwen2, qwen3, …) are data the one pass consults. Prompts run as one batch per chunk; every scratch buffer is allocated once.
+/// (`ModelArchitecture`: qwen2, qwen3, phi3, gemma2, gemma3) are data the one pass consults; the elementwise
+/// blocks are in LlamaModel+Blocks.swift. Prompts run as one batch per chunk; every scratch buffer is allocated once.
 public final class LlamaModel: @unchecked Sendable {
     public let file: GGUFFile
     public let config: LlamaConfig
@@ -235,62 +236,6 @@ public final class LlamaModel: @unchecked Sendable {
                 parts[i] = rf_matmul_part(w: w.data, wtype: Int32(w.type.rawValue), n_rows: Int64(w.rows), y: out, y_stride: Int64(w.rows))
             }
             rf_matmul_multi(pool.raw, parts.baseAddress!, Int32(ws.count), Int64(cols), scratch.act, Int64(rowBytes), Int64(rows), kernelPath.rawValue)
-        }
-    }
-
-    /// ggml_rms_norm (sum of squares in double) followed by the weight multiply, over rows of `width`
-    /// (the embedding by default; one head for Q/K norms). `out` may be `x`.
-    func rmsNorm(_ x: UnsafeMutablePointer<Float>, _ w: [Float], into out: UnsafeMutablePointer<Float>, rows: Int, width: Int? = nil) {
-        let d = width ?? config.embeddingLength, eps = config.rmsEpsilon
-        w.withUnsafeBufferPointer { wp in
-            for r in 0..<rows {
-                let xr = x + r * d, o = out + r * d
-                var sum: Double = 0
-                for i in 0..<d { sum += Double(xr[i] * xr[i]) }
-                let mean = Float(sum / Double(d))
-                let scale = 1 / (mean + eps).squareRoot()
-                for i in 0..<d { o[i] = (xr[i] * scale) * wp[i] }
-            }
-        }
-    }
-
-    /// Adds the vector `b` to each of `rows` rows of `x` (a bias after a matmul).
-    func addRows(_ x: UnsafeMutablePointer<Float>, _ b: [Float], rows: Int) {
-        b.withUnsafeBufferPointer { bp in
-            for r in 0..<rows {
-                let xr = x + r * bp.count
-                for i in 0..<bp.count { xr[i] += bp[i] }
-            }
-        }
-    }
-
-    func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { x[i] += y[i] }
-    }
-
-    /// gelu(gate) * up, in place in `gate`, as ggml's CPU geglu computes it: the tanh GELU looked up for the
-    /// input rounded to F16 and rounded to F16 again (ggml_table_gelu_f16), exact outside (-10, 10).
-    func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let x = gate[i]
-            let g: Float
-            if x <= -10 {
-                g = 0
-            } else if x >= 10 {
-                g = x
-            } else {
-                let h = Float(Float16(x))
-                g = Float(Float16(0.5 * h * (1 + tanhf(0.797_884_560_802_865_4 * h * (1 + 0.044715 * h * h)))))
-            }
-            gate[i] = g * up[i]
-        }
-    }
-
-    /// silu(gate) * up, in place in `gate` (ggml_silu_f32 then ggml_mul).
-    func swiglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let g = gate[i]
-            gate[i] = g / (1 + expf(-g)) * up[i]
         }
     }
 }
