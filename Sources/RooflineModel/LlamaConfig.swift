@@ -32,6 +32,13 @@ public struct LlamaConfig: Sendable, Equatable {
     public var attentionSoftcap: Float = 0
     public var finalSoftcap: Float = 0
 
+    /// Mixture of experts (`expert_count` > 0): experts per layer, used per token, each expert's FFN width, and
+    /// the factor on the router weights (`expert_weights_scale`, 0 or 1: none).
+    public var expertCount = 0
+    public var expertUsedCount = 0
+    public var expertFeedForwardLength = 0
+    public var expertWeightsScale: Float = 0
+
     public var qDim: Int { headCount * headDim }
 
     /// The factor queries are multiplied by after RoPE when the family's graph does so (phi3, gemma2), else nil
@@ -124,6 +131,21 @@ public struct LlamaConfig: Sendable, Equatable {
                 }
                 if slidingWindow == 0 && sw.window == 0 { slidingLayers = [Bool](repeating: false, count: blockCount) }
             }
+            expertCount = try file.int(key("expert_count"), default: 0)
+            if expertCount > 0 {
+                guard traits.mixtureOfExperts else {
+                    throw ModelError.invalidHyperparameter(key: key("expert_count"), value: "\(expertCount)",
+                        reason: "mixture-of-experts \(arch) models are not supported yet")
+                }
+                expertUsedCount = try file.int(key("expert_used_count"))
+                // llama.cpp: Mixtral-style llama experts are feed_forward_length wide; qwen3moe's are
+                // expert_feed_forward_length, else n_ff / n_expert_used.
+                expertFeedForwardLength = !traits.requiresExperts ? feedForwardLength
+                    : try file.int(key("expert_feed_forward_length"), default: expertUsedCount > 0 ? feedForwardLength / expertUsedCount : 0)
+                expertWeightsScale = Float(try file.float(key("expert_weights_scale"), default: 0))
+            } else if traits.requiresExperts {
+                throw ModelError.format(.missingKey(key("expert_count")))
+            }
             attentionSoftcap = Float(try file.float(key("attn_logit_softcapping"), default: Double(traits.attentionSoftcap)))
             finalSoftcap = Float(try file.float(key("final_logit_softcapping"), default: Double(traits.finalSoftcap)))
             try validate()
@@ -149,6 +171,11 @@ public struct LlamaConfig: Sendable, Equatable {
         try check(ropeDimensionCount > 0 && ropeDimensionCount <= headDim && ropeDimensionCount % 2 == 0, "rope.dimension_count", ropeDimensionCount, "must be even and at most the head dimension \(headDim)")
         if traits.ropeCoversHead {
             try check(ropeDimensionCount == headDim, "rope.dimension_count", ropeDimensionCount, "must equal the head dimension \(headDim) for \(architecture)")
+        }
+        if expertCount > 0 {
+            try check(expertCount <= 512, "expert_count", expertCount, "must be at most 512")
+            try check(expertUsedCount > 0 && expertUsedCount <= expertCount, "expert_used_count", expertUsedCount, "must be between 1 and expert_count \(expertCount)")
+            try check(expertFeedForwardLength > 0 && expertFeedForwardLength <= 1 << 18, "expert_feed_forward_length", expertFeedForwardLength, "must be between 1 and 262144")
         }
         try check(slidingWindow >= 0, "attention.sliding_window", slidingWindow, "must not be negative")
         if let sw = traits.slidingWindow, sw.window > 0, slidingLayers.contains(true) {

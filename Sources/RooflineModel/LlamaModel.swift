@@ -133,12 +133,16 @@ public final class LlamaModel: @unchecked Sendable {
             if let pn = layer.attnPostNorm { rmsNorm(s.xb, pn, into: s.xb, rows: m) }
             add(s.x, s.xb, count: m * d)
             rmsNorm(s.x, layer.ffnNorm, into: s.xb, rows: m)
-            matmul([(layer.gate, s.hb), (layer.up, s.hb2)], s.xb, rows: m)
-            switch c.traits.activation {
-            case .silu: swiglu(s.hb, s.hb2, count: m * c.feedForwardLength)
-            case .gelu: geglu(s.hb, s.hb2, count: m * c.feedForwardLength)
+            if let ex = layer.experts {
+                mixtureOfExperts(ex, rows: m)
+            } else {
+                matmul([(layer.gate, s.hb), (layer.up, s.hb2)], s.xb, rows: m)
+                switch c.traits.activation {
+                case .silu: swiglu(s.hb, s.hb2, count: m * c.feedForwardLength)
+                case .gelu: geglu(s.hb, s.hb2, count: m * c.feedForwardLength)
+                }
+                matmul(layer.down, s.hb, rows: m, into: s.xb)
             }
-            matmul(layer.down, s.hb, rows: m, into: s.xb)
             if let pn = layer.ffnPostNorm { rmsNorm(s.xb, pn, into: s.xb, rows: m) }
             add(s.x, s.xb, count: m * d)
         }

@@ -24,7 +24,25 @@ public struct LlamaWeights: @unchecked Sendable {
         /// RMSNorm weights applied to the attention and FFN outputs before the residual adds (Gemma 2/3).
         public let attnPostNorm, ffnPostNorm: [Float]?
         public let ffnNorm: [Float]     // (embd)
+        /// The dense FFN; for a mixture-of-experts layer, expert 0 (so `bytesPerToken` and fused-matmul code
+        /// see a matrix of the expert's shape).
         public let gate, up, down: WeightMatrix
+        public let experts: Experts?
+    }
+
+    /// A mixture-of-experts FFN: the router (`ffn_gate_inp`, expertCount rows) and the experts' stacked matrices
+    /// (`ffn_gate_exps` … of dims [cols, rows, experts]), seen as 2-D with every expert's rows in turn.
+    public struct Experts: @unchecked Sendable {
+        public let router: WeightMatrix
+        public let gate, up, down: WeightMatrix
+        public let count: Int
+
+        /// Expert `e`'s rows of a stacked matrix (a pointer offset into the map).
+        func slice(_ m: WeightMatrix, _ e: Int) -> WeightMatrix {
+            let rows = m.rows / count
+            return WeightMatrix(name: m.name, data: m.data + e * rows * (m.type.byteCount(elements: m.cols) ?? 0),
+                                type: m.type, cols: m.cols, rows: rows)
+        }
     }
 
     public let tokenEmbedding: WeightMatrix  // (vocab rows, embd cols)
@@ -33,6 +51,8 @@ public struct LlamaWeights: @unchecked Sendable {
     public let layers: [Layer]
     /// Llama-3.x RoPE frequency factors (`rope_freqs.weight`, dims / 2 values), when present.
     public let ropeFreqFactors: [Float]?
+    /// Experts used per token (0 for dense models).
+    let expertsUsed: Int
 
     public init(file: GGUFFile, config c: LlamaConfig) throws(ModelError) {
         func matrix(_ name: String, cols: Int, rows: Int) throws(ModelError) -> WeightMatrix {
@@ -95,13 +115,30 @@ public struct LlamaWeights: @unchecked Sendable {
                 let missing = [("attn_q.bias", bq), ("attn_k.bias", bk), ("attn_v.bias", bv)].first { $0.1 == nil }?.0 ?? "attn_q.bias"
                 throw .format(.missingTensor(p + missing + " (the layer has the other Q/K/V biases)"))
             }
-            let gate, up: WeightMatrix
-            if c.traits.fusedGateUp {
+            let gate, up, down: WeightMatrix
+            var experts: Experts? = nil
+            if c.expertCount > 0 {
+                let n = c.expertCount, fx = c.expertFeedForwardLength
+                func stacked(_ name: String, cols: Int, rows: Int) throws(ModelError) -> WeightMatrix {
+                    guard let t = file.tensor(name) else { throw .format(.missingTensor(name)) }
+                    guard t.dims == [cols, rows, n] else { throw .tensorShape(name: name, expected: [cols, rows, n], found: t.dims) }
+                    guard TensorKernels.supported.contains(t.type) else { throw .unsupportedTensorType(name: name, type: t.type) }
+                    return WeightMatrix(name: name, data: file.data(t), type: t.type, cols: cols, rows: rows * n)
+                }
+                let ex = Experts(router: try matrix(p + "ffn_gate_inp.weight", cols: e, rows: n),
+                                 gate: try stacked(p + "ffn_gate_exps.weight", cols: e, rows: fx),
+                                 up: try stacked(p + "ffn_up_exps.weight", cols: e, rows: fx),
+                                 down: try stacked(p + "ffn_down_exps.weight", cols: fx, rows: e), count: n)
+                experts = ex
+                (gate, up, down) = (ex.slice(ex.gate, 0), ex.slice(ex.up, 0), ex.slice(ex.down, 0))
+            } else if c.traits.fusedGateUp {
                 // phi3: ffn_up holds gate rows then up rows (ggml_swiglu's halves).
                 let both = try matrix(p + "ffn_up.weight", cols: e, rows: 2 * ff)
                 (gate, up) = (rows(both, 0, ff), rows(both, ff, ff))
+                down = try matrix(p + "ffn_down.weight", cols: ff, rows: e)
             } else {
                 (gate, up) = (try matrix(p + "ffn_gate.weight", cols: e, rows: ff), try matrix(p + "ffn_up.weight", cols: e, rows: ff))
+                down = try matrix(p + "ffn_down.weight", cols: ff, rows: e)
             }
             let qNorm = c.traits.qkNorm ? try vector(p + "attn_q_norm.weight", c.headDim) : nil
             let kNorm = c.traits.qkNorm ? try vector(p + "attn_k_norm.weight", c.headDim) : nil
@@ -113,16 +150,21 @@ public struct LlamaWeights: @unchecked Sendable {
                 attnPostNorm: c.traits.postNorms ? try vector(p + "post_attention_norm.weight", e) : nil,
                 ffnPostNorm: c.traits.postNorms ? try vector(p + "post_ffw_norm.weight", e) : nil,
                 ffnNorm: try vector(p + "ffn_norm.weight", e),
-                gate: gate, up: up,
-                down: try matrix(p + "ffn_down.weight", cols: ff, rows: e)))
+                gate: gate, up: up, down: down, experts: experts))
         }
         self.layers = layers
+        expertsUsed = c.expertUsedCount
     }
 
     /// Bytes of weights streamed for one decoded token (every matrix once, one embedding row).
     public var bytesPerToken: Int {
         var total = output.byteCount + tokenEmbedding.byteCount / max(tokenEmbedding.rows, 1)
-        for l in layers { total += [l.wq, l.wk, l.wv, l.wo, l.gate, l.up, l.down].reduce(0) { $0 + $1.byteCount } }
+        for l in layers {
+            // For experts: the router and the used experts' matrices (gate/up/down hold one expert).
+            let ffnTimes = l.experts == nil ? 1 : max(1, expertsUsed)
+            total += [l.wq, l.wk, l.wv, l.wo].reduce(0) { $0 + $1.byteCount } + (l.experts?.router.byteCount ?? 0)
+            total += ffnTimes * [l.gate, l.up, l.down].reduce(0) { $0 + $1.byteCount }
+        }
         return total
     }
 }

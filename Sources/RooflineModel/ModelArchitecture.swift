@@ -46,6 +46,10 @@ public struct ModelArchitecture: Sendable, Equatable {
     /// Soft-capping defaults (`attn_logit_softcapping`, `final_logit_softcapping` keys override; 0 = none).
     public var attentionSoftcap: Float = 0
     public var finalSoftcap: Float = 0
+    /// Mixture-of-experts FFN when `expert_count` > 0 (softmax router, top-k, weights renormalised to sum 1, as
+    /// llama.cpp's `build_moe_ffn` with `norm_w` for these families); `requiresExperts`: the family has no dense FFN.
+    public var mixtureOfExperts = false
+    public var requiresExperts = false
 
     init(name: String, configure: (inout ModelArchitecture) -> Void = { _ in }) {
         self.name = name
@@ -56,12 +60,15 @@ public struct ModelArchitecture: Sendable, Equatable {
 
     /// Every architecture Roofline runs, keyed by `general.architecture`.
     public static let registry: [String: ModelArchitecture] = Dictionary(uniqueKeysWithValues: [
-        ModelArchitecture(name: "llama"),
+        ModelArchitecture(name: "llama") { $0.mixtureOfExperts = true },  // Mixtral-style experts when expert_count > 0
         ModelArchitecture(name: "qwen2") { $0.ropeStyle = .neox; $0.ropeCoversHead = true },
         ModelArchitecture(name: "qwen3") { $0.ropeStyle = .neox; $0.ropeCoversHead = true; $0.qkNorm = true },
         // Phi-3's sliding window (`phi3.attention.sliding_window`) is ignored, as llama.cpp does (its loader
         // turns it off for phi3).
         ModelArchitecture(name: "phi3") { $0.ropeStyle = .neox; $0.fusedGateUp = true; $0.queryScale = .inverseSqrtHead },
+        ModelArchitecture(name: "qwen3moe") {
+            $0.ropeStyle = .neox; $0.ropeCoversHead = true; $0.qkNorm = true; $0.mixtureOfExperts = true; $0.requiresExperts = true
+        },
         ModelArchitecture(name: "gemma2") {
             $0.ropeStyle = .neox; $0.activation = .gelu; $0.scaleEmbeddings = true; $0.postNorms = true
             $0.queryScale = .gemma(largeModelLayers: 46); $0.slidingWindow = (4096, 2); $0.attentionSoftcap = 50; $0.finalSoftcap = 30

@@ -2,13 +2,14 @@ import Foundation
 import Testing
 import RooflineEngine
 import RooflineGGUF
+import RooflineModel
 import RooflineTestSupport
 
 /// Each architecture, on a small random-weight model with the default model's vocabulary, against llama.cpp's
 /// greedy tokens and perplexity on the same model (scripts/reference/make_arch_reference.py wrote the
 /// fixtures; ArchModel builds the same weights here, which the per-tensor sums prove).
 @Suite(.serialized) struct ArchitectureParityTests {
-    static let architectures = ["llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3"]
+    static let architectures = ["llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "qwen3moe", "llama_moe"]
 
     func engine(_ arch: String) throws -> (Engine, ArchModel.Fixture) {
         let f = try ArchModel.fixture(arch)
@@ -44,7 +45,7 @@ import RooflineTestSupport
     @Test(arguments: architectures)
     func greedyTokensAndPerplexityMatchLlamaCpp(arch: String) throws {
         let (e, f) = try engine(arch)
-        #expect(e.model.config.architecture == arch)
+        #expect(e.model.config.architecture == f.architecture)
         for c in f.cases {
             #expect(e.tokenize(c.prompt) == c.prompt_tokens)
             let ours = try greedy(e, c.prompt_tokens, steps: c.tokens.count)
@@ -60,5 +61,25 @@ import RooflineTestSupport
         // The issue asks for 1%; with F32/F16 weights Roofline lands within 0.01% (measured), so the test holds it
         // to 0.1%, tight enough to catch a missing sliding window or soft-cap on gemma2 (each moved it by ~10%).
         #expect(abs(r.perplexity / f.perplexity.perplexity - 1) < 0.001, "\(arch): \(r.perplexity) vs llama.cpp \(f.perplexity.perplexity)")
+    }
+
+    /// Rows routed to experts together give exactly what each sequence gives alone (continuous batching).
+    @Test func mixtureOfExpertsBatchedEqualsAloneBitForBit() throws {
+        let (e, f) = try engine("qwen3moe")
+        let m = e.model, v = m.config.vocabSize
+        let prompts = f.cases.map(\.prompt_tokens)
+        var alone: [[Float]] = []
+        for p in prompts {
+            let cache = m.makeCache(capacity: 64)
+            var out = [Float](repeating: 0, count: v)
+            try out.withUnsafeMutableBufferPointer { try m.forward(tokens: p + [7, 8], cache: cache, logits: $0.baseAddress!, allLogits: false) }
+            alone.append(out)
+        }
+        let caches = prompts.map { _ in m.makeCache(capacity: 64) }
+        var out = [Float](repeating: 0, count: prompts.count * v)
+        try out.withUnsafeMutableBufferPointer {
+            try m.forward(batch: zip(prompts, caches).map { LlamaModel.BatchEntry(tokens: $0 + [7, 8], cache: $1) }, logits: $0.baseAddress!)
+        }
+        for k in prompts.indices { #expect(Array(out[k * v..<(k + 1) * v]) == alone[k], "sequence \(k)") }
     }
 }

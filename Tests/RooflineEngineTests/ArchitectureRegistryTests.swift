@@ -15,7 +15,7 @@ import RooflineTestSupport
             w.set(k.hasPrefix("llama.") ? arch + k.dropFirst(5) : k, k == "general.architecture" ? .string(arch) : v)
         }
         for t in base.tensors where !dropping.contains(t.name) { try w.addTensor(name: t.name, dims: t.dims, type: t.type, data: t.data) }
-        if arch == "qwen3" || arch == "gemma3" {
+        if arch == "qwen3" || arch == "qwen3moe" || arch == "gemma3" {
             for l in 0..<2 {
                 for n in ["attn_q_norm.weight", "attn_k_norm.weight"] where !dropping.contains("blk.\(l).\(n)") {
                     try w.addTensor(name: "blk.\(l).\(n)", dims: [16], floats: [Float](repeating: 1, count: 16))
@@ -46,7 +46,7 @@ import RooflineTestSupport
     }
 
     @Test func registryNamesTheFamilies() throws {
-        #expect(Set(ModelArchitecture.registry.keys) == ["llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3"])
+        #expect(Set(ModelArchitecture.registry.keys) == ["llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "qwen3moe"])
         #expect(try ModelArchitecture.named("qwen2").ropeStyle == .neox)
         #expect(try ModelArchitecture.named("llama").ropeStyle == .normal)
         #expect(try ModelArchitecture.named("qwen3").qkNorm)
@@ -116,6 +116,37 @@ import RooflineTestSupport
         #expect(e.contains("blk.1.post_ffw_norm.weight"), "\(e)")
         let g3 = try #require(try loadError(tiny("gemma3", dropping: ["blk.0.attn_q_norm.weight"])))
         #expect(g3.contains("blk.0.attn_q_norm.weight"), "\(g3)")
+    }
+
+    /// The tiny llama model with its dense FFN replaced by `n` experts (`used` per token).
+    func tinyExperts(_ arch: String, n: Int = 4, used: Int = 2, gateDims: [Int]? = nil) throws -> GGUFWriter {
+        let dense = (0..<2).flatMap { l in ["ffn_gate", "ffn_up", "ffn_down"].map { "blk.\(l).\($0).weight" } }
+        return try tiny(arch, dropping: Set(dense)) { w in
+            w.set("\(arch).expert_count", .uint32(UInt32(n)))
+            w.set("\(arch).expert_used_count", .uint32(UInt32(used)))
+            w.set("\(arch).expert_feed_forward_length", .uint32(96))
+            for l in 0..<2 {
+                let p = "blk.\(l)."
+                try w.addTensor(name: p + "ffn_gate_inp.weight", dims: [64, n], floats: [Float](repeating: 0.1, count: 64 * n))
+                let gd = gateDims ?? [64, 96, n]
+                try w.addTensor(name: p + "ffn_gate_exps.weight", dims: gd, floats: [Float](repeating: 0.01, count: gd.reduce(1, *)))
+                try w.addTensor(name: p + "ffn_up_exps.weight", dims: [64, 96, n], floats: [Float](repeating: 0.01, count: 64 * 96 * n))
+                try w.addTensor(name: p + "ffn_down_exps.weight", dims: [96, 64, n], floats: [Float](repeating: 0.01, count: 96 * 64 * n))
+            }
+        }
+    }
+
+    @Test func expertMetadataAndTensorsAreChecked() throws {
+        #expect(try loadError(tinyExperts("qwen3moe")) == nil)
+        #expect(try loadError(tinyExperts("llama")) == nil, "Mixtral-style llama")
+        let used = try #require(try loadError(tinyExperts("qwen3moe", used: 5)))
+        #expect(used.contains("qwen3moe.expert_used_count"), "\(used)")
+        let shape = try #require(try loadError(tinyExperts("qwen3moe", gateDims: [64, 96, 3])))
+        #expect(shape.contains("blk.0.ffn_gate_exps.weight") && shape.contains("[64, 96, 4]"), "\(shape)")
+        let noCount = try #require(try loadError(tiny("qwen3moe")))
+        #expect(noCount.contains("qwen3moe.expert_count"), "\(noCount)")
+        let gemma = try #require(try loadError(tiny("gemma2") { $0.set("gemma2.expert_count", .uint32(4)) }))
+        #expect(gemma.contains("gemma2.expert_count") && gemma.contains("not supported"), "\(gemma)")
     }
 
     @Test func partialQKVBiasesAreNamed() throws {

@@ -9,6 +9,7 @@ public enum ArchModel {
     public struct Shape: Decodable, Sendable {
         public let layers, embd, heads, kv_heads, head_dim, ffn: Int
         public let rope_base: Double
+        public let experts, experts_used, expert_ffn: Int?
     }
 
     public struct Fixture: Decodable {
@@ -26,8 +27,9 @@ public enum ArchModel {
         public let tensors: [TensorSum]
     }
 
-    public static func fixture(_ arch: String) throws -> Fixture {
-        try Fixtures.decode(Fixture.self, "llamacpp/arch_\(arch).json")
+    /// `name`: the fixture's name (an architecture, or e.g. `llama_moe` for Mixtral-style llama).
+    public static func fixture(_ name: String) throws -> Fixture {
+        try Fixtures.decode(Fixture.self, "llamacpp/arch_\(name).json")
     }
 
     /// Value `i` of the `k`-th tensor, in [-1, 1): splitmix64's finalizer over a counter.
@@ -44,6 +46,7 @@ public enum ArchModel {
     /// (name, GGUF dims, kind, scale) in the order the script writes them.
     public static func plan(_ arch: String, _ s: Shape, vocab: Int) -> [(String, [Int], Kind, Double)] {
         let e = s.embd, hd = s.head_dim, q = s.heads * hd, kv = s.kv_heads * hd
+        let nExp = s.experts ?? 0, fx = s.expert_ffn ?? 0
         // Gemma ties the output to the embedding: a larger embedding scale peaks the logits instead.
         let gemma = arch == "gemma2" || arch == "gemma3"
         var p: [(String, [Int], Kind, Double)] = gemma
@@ -60,18 +63,21 @@ public enum ArchModel {
             if arch == "qwen2" {
                 p += [(b + "attn_q.bias", [q], .f32, 0.5), (b + "attn_k.bias", [kv], .f32, 0.5), (b + "attn_v.bias", [kv], .f32, 0.5)]
             }
-            if arch == "qwen3" || arch == "gemma3" {
+            if arch == "qwen3" || arch == "qwen3moe" || arch == "gemma3" {
                 p += [(b + "attn_q_norm.weight", [hd], .norm, 0), (b + "attn_k_norm.weight", [hd], .norm, 0)]
             }
             p += [(b + "attn_output.weight", [q, e], .f32, 0.3)]
             if gemma { p += [(b + "post_attention_norm.weight", [e], .norm, 8)] }
             p += [(b + "ffn_norm.weight", [e], .norm, 0)]
-            if arch == "phi3" {
+            if nExp > 0 {
+                p += [(b + "ffn_gate_inp.weight", [e, nExp], .f32, 1), (b + "ffn_gate_exps.weight", [e, fx, nExp], .f32, 0.3),
+                      (b + "ffn_up_exps.weight", [e, fx, nExp], .f32, 0.3), (b + "ffn_down_exps.weight", [fx, e, nExp], .f32, 0.3)]
+            } else if arch == "phi3" {
                 p += [(b + "ffn_up.weight", [e, 2 * s.ffn], .f32, 0.3)]  // gate rows, then up rows
             } else {
                 p += [(b + "ffn_gate.weight", [e, s.ffn], .f32, 0.3), (b + "ffn_up.weight", [e, s.ffn], .f32, 0.3)]
             }
-            p += [(b + "ffn_down.weight", [s.ffn, e], .f32, 0.3)]
+            if nExp == 0 { p += [(b + "ffn_down.weight", [s.ffn, e], .f32, 0.3)] }
             if gemma { p += [(b + "post_ffw_norm.weight", [e], .norm, 8)] }
         }
         return p
@@ -87,6 +93,10 @@ public enum ArchModel {
         var ints = [("context_length", f.context_length), ("embedding_length", s.embd), ("block_count", s.layers),
                     ("feed_forward_length", s.ffn), ("attention.head_count", s.heads), ("attention.head_count_kv", s.kv_heads)]
         ints.append(("rope.dimension_count", s.head_dim))
+        if let n = s.experts, let used = s.experts_used {
+            ints += [("expert_count", n), ("expert_used_count", used)]
+            if a == "qwen3moe", let fx = s.expert_ffn { ints.append(("expert_feed_forward_length", fx)) }
+        }
         if s.head_dim * s.heads != s.embd { ints += [("attention.key_length", s.head_dim), ("attention.value_length", s.head_dim)] }
         for (k, v) in ints { w.set("\(a).\(k)", .uint32(UInt32(v))) }
         for (k, v) in f.extra_uint32 { w.set("\(a).\(k)", .uint32(UInt32(v))) }

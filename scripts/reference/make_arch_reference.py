@@ -55,6 +55,11 @@ ARCHS = {
     "gemma2": dict(layers=3, embd=64, heads=4, kv_heads=2, head_dim=32, ffn=128, rope_base=10000.0),
     # global layers at base 1e6, sliding ones at llama.cpp's gemma3 default base 10000
     "gemma3": dict(layers=3, embd=64, heads=4, kv_heads=2, head_dim=32, ffn=128, rope_base=1000000.0),
+    # mixture of experts: 4 experts, 2 used per token
+    "qwen3moe": dict(layers=2, embd=64, heads=4, kv_heads=2, head_dim=32, ffn=128, rope_base=1000000.0,
+                     experts=4, experts_used=2, expert_ffn=64),
+    "llama_moe": dict(arch="llama", layers=2, embd=64, heads=4, kv_heads=2, head_dim=16, ffn=128, rope_base=10000.0,
+                      experts=4, experts_used=2, expert_ffn=128),
 }
 # Per-architecture metadata beyond the shape: a window shorter than the prompts and chunks so sliding matters,
 # and soft-caps low enough that random scores reach them.
@@ -78,6 +83,7 @@ def uniform(k: int, n: int) -> np.ndarray:
 def tensor_plan(arch: str, s: dict) -> list[tuple[str, list[int], str, float]]:
     """(name, [cols, rows] as GGUF dims, kind, scale) in writing order; kind: f16, f32 or norm."""
     e, hd, ffn = s["embd"], s["head_dim"], s["ffn"]
+    n_exp, fx = s.get("experts", 0), s.get("expert_ffn", 0)
     q, kv = s["heads"] * hd, s["kv_heads"] * hd
     gemma = arch in ("gemma2", "gemma3")
     if gemma:  # output tied to the embedding: a larger embedding scale peaks the logits instead
@@ -98,17 +104,23 @@ def tensor_plan(arch: str, s: dict) -> list[tuple[str, list[int], str, float]]:
         if arch == "qwen2":
             plan += [(p + "attn_q.bias", [q], "f32", 0.5), (p + "attn_k.bias", [kv], "f32", 0.5),
                      (p + "attn_v.bias", [kv], "f32", 0.5)]
-        if arch in ("qwen3", "gemma3"):
+        if arch in ("qwen3", "qwen3moe", "gemma3"):
             plan += [(p + "attn_q_norm.weight", [hd], "norm", 0.0), (p + "attn_k_norm.weight", [hd], "norm", 0.0)]
         plan += [(p + "attn_output.weight", [q, e], "f32", 0.3)]
         if gemma:
             plan += [(p + "post_attention_norm.weight", [e], "norm", 8.0)]  # branches as large as the scaled embedding
         plan += [(p + "ffn_norm.weight", [e], "norm", 0.0)]
-        if arch == "phi3":
+        if n_exp:
+            plan += [(p + "ffn_gate_inp.weight", [e, n_exp], "f32", 1.0),
+                     (p + "ffn_gate_exps.weight", [e, fx, n_exp], "f32", 0.3),
+                     (p + "ffn_up_exps.weight", [e, fx, n_exp], "f32", 0.3),
+                     (p + "ffn_down_exps.weight", [fx, e, n_exp], "f32", 0.3)]
+        elif arch == "phi3":
             plan += [(p + "ffn_up.weight", [e, 2 * ffn], "f32", 0.3)]  # gate rows, then up rows
         else:
             plan += [(p + "ffn_gate.weight", [e, ffn], "f32", 0.3), (p + "ffn_up.weight", [e, ffn], "f32", 0.3)]
-        plan += [(p + "ffn_down.weight", [ffn, e], "f32", 0.3)]
+        if not n_exp:
+            plan += [(p + "ffn_down.weight", [ffn, e], "f32", 0.3)]
         if gemma:
             plan += [(p + "post_ffw_norm.weight", [e], "norm", 8.0)]
     return plan
@@ -133,8 +145,9 @@ def copy_tokenizer(reader: gguf.GGUFReader, w: gguf.GGUFWriter) -> None:
         w.add_key_value(key, f.contents(), vtype, sub_type=sub)
 
 
-def write_model(arch: str, path: str, default_model: str) -> list[dict]:
-    s = ARCHS[arch]
+def write_model(name: str, path: str, default_model: str) -> list[dict]:
+    s = ARCHS[name]
+    arch = s.get("arch", name)
     w = gguf.GGUFWriter(path, arch)
     w.add_name("roofline-random")  # not the family name: llama.cpp sets Phi-3 token attributes by name
     w.add_context_length(CONTEXT)
@@ -146,6 +159,11 @@ def write_model(arch: str, path: str, default_model: str) -> list[dict]:
     w.add_rope_freq_base(s["rope_base"])
     w.add_layer_norm_rms_eps(RMS_EPS)
     w.add_rope_dimension_count(s["head_dim"])
+    if s.get("experts"):
+        w.add_expert_count(s["experts"])
+        w.add_expert_used_count(s["experts_used"])
+        if arch == "qwen3moe":
+            w.add_expert_feed_forward_length(s["expert_ffn"])
     if s["head_dim"] * s["heads"] != s["embd"]:
         w.add_key_length(s["head_dim"])
         w.add_value_length(s["head_dim"])
@@ -217,7 +235,7 @@ def main() -> int:
         ppl = perplexity(path, args.llama_bin_dir)
         print(f"  {arch}: PPL {ppl['perplexity']} over {ppl['chunks']} chunks")
         doc = {
-            "architecture": arch,
+            "architecture": ARCHS[arch].get("arch", arch),
             "generator": "scripts/reference/make_arch_reference.py; llama.cpp (llama-cpp-python 0.3.36 vendor)",
             "shape": ARCHS[arch],
             "context_length": CONTEXT,
