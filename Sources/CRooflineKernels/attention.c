@@ -6,7 +6,14 @@
 typedef struct {
     const float *q; const uint16_t *k; const uint16_t *v; float *out;
     int n_q, pos0, n_head, n_kv_head, hd; float scale; float *scratch; int scratch_per_thread; int path;
+    int window; float softcap;
 } rf_attn_job;
+
+// A score: q·k scaled, then soft-capped as ggml's flash attention does (scale pre-divided by the cap, cap·tanh).
+static inline float rf_attn_score(const rf_attn_job *j, float dot) {
+    const float s = dot * j->scale;
+    return j->softcap != 0.0f ? j->softcap * tanhf(s) : s;
+}
 
 // Few queries (decode, short prompts): llama.cpp's ggml_compute_forward_flash_attn_ext_f16_one_chunk:
 // Q rounded to F16, online softmax, V accumulated in an F16 vector.
@@ -18,7 +25,7 @@ static void rf_attn_one_f16(const rf_attn_job *j, const float *qv, const uint16_
     for (int d = 0; d < j->hd; d++) acc[d] = 0;
     float S = 0.0f, M = -INFINITY;
     for (int s = 0; s < n_kv; s++) {
-        const float a = dot(j->hd, qh, kbase + (int64_t)s * kv_stride) * j->scale;
+        const float a = rf_attn_score(j, dot(j->hd, qh, kbase + (int64_t)s * kv_stride));
         const float Mold = M;
         float ms = 1.0f, vs = 1.0f;
         if (a > M) {
@@ -41,7 +48,7 @@ static void rf_attn_one_f32(const rf_attn_job *j, const float *qv, const uint16_
     const rf_attn_ops ops = rf_get_attn_ops(j->path);
     float mx = -INFINITY;
     for (int s = 0; s < n_kv; s++) {
-        const float a = ops.dot_f32_f16(j->hd, qv, kbase + (int64_t)s * kv_stride) * j->scale;
+        const float a = rf_attn_score(j, ops.dot_f32_f16(j->hd, qv, kbase + (int64_t)s * kv_stride));
         att[s] = a;
         if (a > mx) mx = a;
     }
@@ -61,10 +68,13 @@ static void rf_attn_item(const rf_attn_job *j, const float *q, const uint16_t *k
                          int n_q, int pos0, int iq, int h, float *att, uint16_t *qh, uint16_t *acc) {
     const int group = j->n_head / j->n_kv_head, kvh = h / group;
     const int q_stride = j->n_head * j->hd, kv_stride = j->n_kv_head * j->hd;
-    const int n_kv = pos0 + iq + 1;
+    // Keys 0..pos, or the last `window` of them (ggml's standard SWA mask: pos - p < window).
+    const int pos = pos0 + iq;
+    const int first = (j->window > 0 && pos + 1 > j->window) ? pos + 1 - j->window : 0;
+    const int n_kv = pos + 1 - first;
     const float *qv = q + (int64_t)iq * q_stride + h * j->hd;
     float *o = out + (int64_t)iq * q_stride + h * j->hd;
-    const uint16_t *kb = k + kvh * j->hd, *vb = v + kvh * j->hd;
+    const uint16_t *kb = k + (int64_t)first * kv_stride + kvh * j->hd, *vb = v + (int64_t)first * kv_stride + kvh * j->hd;
     if (n_q >= 64) rf_attn_one_f32(j, qv, kb, vb, n_kv, kv_stride, o, att);
     else rf_attn_one_f16(j, qv, kb, vb, n_kv, kv_stride, o, qh, acc);
 }
@@ -79,12 +89,21 @@ static void rf_attn_task(void *p, int ith, int nth) {
     }
 }
 
+void rf_attention_ext(rf_pool *pool, const float *q, const uint16_t *k_cache, const uint16_t *v_cache,
+                      float *out, int n_q, int pos0, int n_head, int n_kv_head, int hd, float scale,
+                      int window, float softcap, float *scratch, int scratch_per_thread, int path) {
+    if (hd > 512 || n_kv_head <= 0 || n_head % n_kv_head != 0) return;
+    if (softcap != 0.0f) scale /= softcap;
+    rf_attn_job j = { q, k_cache, v_cache, out, n_q, pos0, n_head, n_kv_head, hd, scale, scratch, scratch_per_thread, path,
+                      window, softcap };
+    rf_pool_run(pool, rf_attn_task, &j);
+}
+
 void rf_attention(rf_pool *pool, const float *q, const uint16_t *k_cache, const uint16_t *v_cache,
                   float *out, int n_q, int pos0, int n_head, int n_kv_head, int hd, float scale,
                   float *scratch, int scratch_per_thread, int path) {
-    if (hd > 512 || n_kv_head <= 0 || n_head % n_kv_head != 0) return;
-    rf_attn_job j = { q, k_cache, v_cache, out, n_q, pos0, n_head, n_kv_head, hd, scale, scratch, scratch_per_thread, path };
-    rf_pool_run(pool, rf_attn_task, &j);
+    rf_attention_ext(pool, q, k_cache, v_cache, out, n_q, pos0, n_head, n_kv_head, hd, scale, 0, 0.0f,
+                     scratch, scratch_per_thread, path);
 }
 
 typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; int layer; } rf_attn_multi_job;
@@ -110,8 +129,10 @@ static void rf_attn_multi_task(void *p, int ith, int nth) {
 }
 
 void rf_attention_multi(rf_pool *pool, const rf_attn_segment *segs, int n_segs, int layer, int n_head, int n_kv_head,
-                        int hd, float scale, float *scratch, int scratch_per_thread, int path) {
+                        int hd, float scale, int window, float softcap, float *scratch, int scratch_per_thread, int path) {
     if (hd > 512 || n_kv_head <= 0 || n_head % n_kv_head != 0 || n_segs <= 0) return;
-    rf_attn_multi_job m = { { 0, 0, 0, 0, 0, 0, n_head, n_kv_head, hd, scale, scratch, scratch_per_thread, path }, segs, n_segs, layer };
+    if (softcap != 0.0f) scale /= softcap;
+    rf_attn_multi_job m = { { 0, 0, 0, 0, 0, 0, n_head, n_kv_head, hd, scale, scratch, scratch_per_thread, path, window, softcap },
+                            segs, n_segs, layer };
     rf_pool_run(pool, rf_attn_multi_task, &m);
 }

@@ -1,11 +1,13 @@
 import RooflineGGUF
 
-/// Hyperparameters of a Llama-family model, read from GGUF metadata (`llama.*` keys, as llama.cpp's
-/// `llama_model::load_hparams` reads them).
+/// Hyperparameters of a Llama-family model, read from GGUF metadata (`<arch>.*` keys, as llama.cpp's
+/// `llama_model::load_hparams` reads them), with the architecture's traits from `ModelArchitecture.registry`.
 public struct LlamaConfig: Sendable, Equatable {
-    public static let supportedArchitectures: Set<String> = ["llama"]
+    public static var supportedArchitectures: Set<String> { Set(ModelArchitecture.registry.keys) }
 
     public var architecture: String
+    /// The family's traits (RoPE style, Q/K norms).
+    public var traits: ModelArchitecture
     public var blockCount: Int
     public var embeddingLength: Int
     public var feedForwardLength: Int
@@ -20,13 +22,41 @@ public struct LlamaConfig: Sendable, Equatable {
     public var contextLength: Int
     public var vocabSize: Int
 
+    /// Sliding-window attention: the window (0: none) and which layers slide.
+    public var slidingWindow = 0
+    public var slidingLayers: [Bool] = []
+    /// RoPE base and position scale of the sliding layers (see `ModelArchitecture.slidingRopeOwnDefaults`).
+    public var ropeFreqBaseSliding: Float = 0
+    public var ropeFreqScaleSliding: Float = 1
+    /// Soft-capping of attention scores and of the final logits: cap · tanh(x / cap); 0 for none.
+    public var attentionSoftcap: Float = 0
+    public var finalSoftcap: Float = 0
+
+    /// Mixture of experts (`expert_count` > 0): experts per layer, used per token, each expert's FFN width, and
+    /// the factor on the router weights (`expert_weights_scale`, 0 or 1: none).
+    public var expertCount = 0
+    public var expertUsedCount = 0
+    public var expertFeedForwardLength = 0
+    public var expertWeightsScale: Float = 0
+
     public var qDim: Int { headCount * headDim }
+
+    /// The factor queries are multiplied by after RoPE when the family's graph does so (phi3, gemma2), else nil
+    /// (the attention scales its scores by 1/√headDim).
+    public var queryScale: Float? {
+        switch traits.queryScale {
+        case .none: return nil
+        case .inverseSqrtHead: return 1 / Float(headDim).squareRoot()
+        case .gemma(let large): return 1 / Float(blockCount == large ? embeddingLength / headCount : headDim).squareRoot()
+        }
+    }
+
     public var kvDim: Int { headCountKV * headDim }
 
     public init(file: GGUFFile) throws(ModelError) {
         do {
             let arch = try file.string("general.architecture")
-            guard Self.supportedArchitectures.contains(arch) else { throw ModelError.unsupportedArchitecture(arch) }
+            traits = try ModelArchitecture.named(arch)
             architecture = arch
             func key(_ k: String) -> String { "\(arch).\(k)" }
             blockCount = try file.int(key("block_count"))
@@ -34,7 +64,20 @@ public struct LlamaConfig: Sendable, Equatable {
             feedForwardLength = try file.int(key("feed_forward_length"))
             headCount = try file.int(key("attention.head_count"))
             headCountKV = try file.int(key("attention.head_count_kv"), default: headCount)
-            headDim = try file.int(key("attention.key_length"), default: headCount > 0 ? embeddingLength / headCount : 0)
+            if file.metadata[key("attention.key_length")] != nil {
+                headDim = try file.int(key("attention.key_length"))
+            } else {
+                guard headCount > 0, embeddingLength % headCount == 0 else {
+                    throw ModelError.invalidHyperparameter(key: key("attention.head_count"), value: "\(headCount)",
+                        reason: "does not divide the embedding length \(embeddingLength) and '\(key("attention.key_length"))' is absent")
+                }
+                headDim = embeddingLength / headCount
+            }
+            let valueLength = try file.int(key("attention.value_length"), default: headDim)
+            guard valueLength == headDim else {
+                throw ModelError.invalidHyperparameter(key: key("attention.value_length"), value: "\(valueLength)",
+                    reason: "must equal attention.key_length \(headDim) (different K and V head sizes are not supported)")
+            }
             ropeDimensionCount = try file.int(key("rope.dimension_count"), default: headDim)
             ropeFreqBase = Float(try file.float(key("rope.freq_base"), default: 10000))
             let scaling = try file.metadata[key("rope.scaling.type")] == nil ? "none" : file.string(key("rope.scaling.type"))
@@ -49,15 +92,62 @@ public struct LlamaConfig: Sendable, Equatable {
             default:
                 throw ModelError.invalidHyperparameter(key: key("rope.scaling.type"), value: scaling, reason: "RoPE scaling '\(scaling)' is not supported yet (supported: none, linear)")
             }
-            rmsEpsilon = Float(try file.float(key("attention.layer_norm_rms_epsilon"), default: 1e-5))
-            contextLength = try file.int(key("context_length"), default: 2048)
-            if let v = file.metadata[key("vocab_size")]?.intValue {
-                vocabSize = v
-            } else if let t = file.tensor("token_embd.weight"), t.dims.count == 2 {
-                vocabSize = t.dims[1]
+            // llama.cpp requires both (`get_key` without a default).
+            rmsEpsilon = Float(try file.float(key("attention.layer_norm_rms_epsilon")))
+            contextLength = try file.int(key("context_length"))
+            let embdRows = file.tensor("token_embd.weight").flatMap { $0.dims.count == 2 ? $0.dims[1] : nil }
+            if file.metadata[key("vocab_size")] != nil {
+                vocabSize = try file.int(key("vocab_size"))
+                if let rows = embdRows, rows != vocabSize {
+                    throw ModelError.invalidHyperparameter(key: key("vocab_size"), value: "\(vocabSize)",
+                        reason: "disagrees with token_embd.weight, which has \(rows) rows")
+                }
+            } else if let rows = embdRows {
+                vocabSize = rows
             } else {
                 throw ModelError.format(.missingKey(key("vocab_size")))
             }
+            let own = traits.slidingRopeOwnDefaults
+            ropeFreqBaseSliding = Float(try file.float(key("rope.freq_base_swa"), default: own ? 10000 : Double(ropeFreqBase)))
+            ropeFreqScaleSliding = own ? 1 : ropeFreqScale
+            try validate()  // the layer count is sane before arrays are sized by it
+            slidingLayers = [Bool](repeating: false, count: blockCount)
+            if let sw = traits.slidingWindow, sw.window > 0 || file.metadata[key("attention.sliding_window")] != nil {
+                slidingWindow = try file.int(key("attention.sliding_window"), default: sw.window)
+                if let items = file.metadata[key("attention.sliding_window_pattern")]?.arrayValue {
+                    // One flag per layer (Gemma 3n, gpt-oss style): bools or integers.
+                    let flags = items.compactMap { $0.boolValue ?? $0.intValue.map { $0 != 0 } }
+                    guard flags.count == items.count, flags.count == blockCount else {
+                        throw ModelError.invalidHyperparameter(key: key("attention.sliding_window_pattern"), value: "\(items.count) entries",
+                            reason: "needs one bool per layer (\(blockCount))")
+                    }
+                    slidingLayers = flags
+                } else {
+                    let period = try file.int(key("attention.sliding_window_pattern"), default: sw.period)
+                    guard period >= 0 else {
+                        throw ModelError.invalidHyperparameter(key: key("attention.sliding_window_pattern"), value: "\(period)", reason: "must not be negative")
+                    }
+                    slidingLayers = (0..<blockCount).map { period == 0 || $0 % period < period - 1 }
+                }
+                if slidingWindow == 0 && sw.window == 0 { slidingLayers = [Bool](repeating: false, count: blockCount) }
+            }
+            expertCount = try file.int(key("expert_count"), default: 0)
+            if expertCount > 0 {
+                guard traits.mixtureOfExperts else {
+                    throw ModelError.invalidHyperparameter(key: key("expert_count"), value: "\(expertCount)",
+                        reason: "mixture-of-experts \(arch) models are not supported yet")
+                }
+                expertUsedCount = try file.int(key("expert_used_count"))
+                // llama.cpp: Mixtral-style llama experts are feed_forward_length wide; qwen3moe's are
+                // expert_feed_forward_length, else n_ff / n_expert_used.
+                expertFeedForwardLength = !traits.requiresExperts ? feedForwardLength
+                    : try file.int(key("expert_feed_forward_length"), default: expertUsedCount > 0 ? feedForwardLength / expertUsedCount : 0)
+                expertWeightsScale = Float(try file.float(key("expert_weights_scale"), default: 0))
+            } else if traits.requiresExperts {
+                throw ModelError.format(.missingKey(key("expert_count")))
+            }
+            attentionSoftcap = Float(try file.float(key("attn_logit_softcapping"), default: Double(traits.attentionSoftcap)))
+            finalSoftcap = Float(try file.float(key("final_logit_softcapping"), default: Double(traits.finalSoftcap)))
             try validate()
         } catch let e as ModelError {
             throw e
@@ -79,6 +169,24 @@ public struct LlamaConfig: Sendable, Equatable {
         try check(headCountKV > 0 && headCount % headCountKV == 0, "attention.head_count_kv", headCountKV, "must divide the head count \(headCount)")
         try check(headDim > 0 && headDim <= 512 && headDim % 2 == 0, "attention.key_length", headDim, "head dimension must be even and at most 512")
         try check(ropeDimensionCount > 0 && ropeDimensionCount <= headDim && ropeDimensionCount % 2 == 0, "rope.dimension_count", ropeDimensionCount, "must be even and at most the head dimension \(headDim)")
+        if traits.ropeCoversHead {
+            try check(ropeDimensionCount == headDim, "rope.dimension_count", ropeDimensionCount, "must equal the head dimension \(headDim) for \(architecture)")
+        }
+        if expertCount > 0 {
+            try check(expertCount <= 512, "expert_count", expertCount, "must be at most 512")
+            try check(expertUsedCount > 0 && expertUsedCount <= expertCount, "expert_used_count", expertUsedCount, "must be between 1 and expert_count \(expertCount)")
+            try check(expertFeedForwardLength > 0 && expertFeedForwardLength <= 1 << 18, "expert_feed_forward_length", expertFeedForwardLength, "must be between 1 and 262144")
+        }
+        try check(slidingWindow >= 0, "attention.sliding_window", slidingWindow, "must not be negative")
+        if let sw = traits.slidingWindow, sw.window > 0, slidingLayers.contains(true) {
+            try check(slidingWindow > 0, "attention.sliding_window", slidingWindow, "must be positive when layers slide")
+        }
+        for (k, v) in [("attn_logit_softcapping", attentionSoftcap), ("final_logit_softcapping", finalSoftcap)] where !(v >= 0 && v.isFinite) {
+            throw .invalidHyperparameter(key: "\(architecture).\(k)", value: "\(v)", reason: "must be a non-negative number")
+        }
+        if !(ropeFreqBaseSliding > 0 && ropeFreqBaseSliding.isFinite) {
+            throw .invalidHyperparameter(key: "\(architecture).rope.freq_base_swa", value: "\(ropeFreqBaseSliding)", reason: "must be a positive number")
+        }
         try check(contextLength > 0, "context_length", contextLength, "must be positive")
         try check(vocabSize > 0, "vocab_size", vocabSize, "must be positive")
         if !(ropeFreqBase > 0 && ropeFreqBase.isFinite) {

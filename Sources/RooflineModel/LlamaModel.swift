@@ -4,8 +4,10 @@ import RooflineGGUF
 import RooflineQuant
 
 /// A Llama-family transformer over a mapped GGUF file, following llama.cpp's `llm_build_llama` graph:
-/// embedding → [RMSNorm → Q,K,V → RoPE → causal GQA → output → residual → RMSNorm → SwiGLU FFN → residual] × L
-/// → RMSNorm → output head. Prompts run as one batch per chunk; every scratch buffer is allocated once.
+/// embedding → [RMSNorm → Q,K,V (+ biases) (→ per-head Q/K RMSNorm) → RoPE → causal GQA → output → residual
+/// → RMSNorm → SwiGLU FFN → residual] × L → RMSNorm → output head. The architecture's differences
+/// (`ModelArchitecture`: qwen2, qwen3, phi3, gemma2, gemma3) are data the one pass consults; the elementwise
+/// blocks are in LlamaModel+Blocks.swift. Prompts run as one batch per chunk; every scratch buffer is allocated once.
 public final class LlamaModel: @unchecked Sendable {
     public let file: GGUFFile
     public let config: LlamaConfig
@@ -15,6 +17,8 @@ public final class LlamaModel: @unchecked Sendable {
     public let maxBatch: Int
     let scratch: Scratch
     let ropeCache: RopeTable
+    /// RoPE of the sliding-window layers (the same table unless `rope.freq_base_swa` differs).
+    let ropeSliding: RopeTable
     /// The kernel path this model computes with (the best the CPU has unless asked otherwise).
     public let kernelPath: KernelPath
     /// One forward pass at a time: the scratch buffers and the thread pool are shared.
@@ -29,6 +33,8 @@ public final class LlamaModel: @unchecked Sendable {
         self.maxBatch = max(1, maxBatch)
         scratch = Scratch(config: config, batch: self.maxBatch, threads: pool.count, maxContext: maxContext)
         ropeCache = RopeTable(config: config, freqFactors: weights.ropeFreqFactors)
+        ropeSliding = RopeTable(config: config, freqFactors: weights.ropeFreqFactors, base: config.ropeFreqBaseSliding,
+                                scale: config.ropeFreqScaleSliding)
     }
 
     /// Makes a KV cache for one sequence of up to `capacity` positions.
@@ -87,7 +93,12 @@ public final class LlamaModel: @unchecked Sendable {
             let w = weights.tokenEmbedding
             _ = TensorKernels.dequantize(w.type, w.data + (w.type.byteCount(elements: d) ?? 0) * Int(t), into: s.x + i * d, count: d)
         }
-        let scale = 1 / Float(c.headDim).squareRoot()
+        if c.traits.scaleEmbeddings {
+            let e = Float(d).squareRoot()  // ggml_scale(inpL, sqrtf(n_embd))
+            for i in 0..<m * d { s.x[i] *= e }
+        }
+        let queryScale = c.queryScale
+        let scale = queryScale == nil ? 1 / Float(c.headDim).squareRoot() : 1
         let toF16 = rf_get_quantize(Int32(RF_F16), kernelPath.rawValue)!
         withUnsafeTemporaryAllocation(of: rf_attn_segment.self, capacity: segments.count) { attnSegs in
             for (k, seg) in segments.enumerated() {
@@ -96,43 +107,73 @@ public final class LlamaModel: @unchecked Sendable {
                                               layer_stride: Int64(seg.cache.capacity * c.kvDim), n_q: Int32(seg.count), pos0: Int32(seg.pos0))
             }
             for (l, layer) in weights.layers.enumerated() {
+                let sliding = c.slidingLayers[l]
+                let rope = sliding ? ropeSliding : ropeCache
                 rmsNorm(s.x, layer.attnNorm, into: s.xb, rows: m)
                 matmul([(layer.wq, s.q), (layer.wk, s.k), (layer.wv, s.v)], s.xb, rows: m)
+                if let bq = layer.bq, let bk = layer.bk, let bv = layer.bv {
+                    addRows(s.q, bq, rows: m)
+                    addRows(s.k, bk, rows: m)
+                    addRows(s.v, bv, rows: m)
+                }
+                if let qn = layer.qNorm, let kn = layer.kNorm {
+                    rmsNorm(s.q, qn, into: s.q, rows: m * c.headCount, width: c.headDim)
+                    rmsNorm(s.k, kn, into: s.k, rows: m * c.headCountKV, width: c.headDim)
+                }
                 for seg in segments {
                     let kc = seg.cache.keys(layer: l), vc = seg.cache.values(layer: l)
                     for j in 0..<seg.count {
                         let i = seg.start + j, pos = seg.pos0 + j
-                        ropeCache.apply(s.q + i * c.qDim, heads: c.headCount, position: pos)
-                        ropeCache.apply(s.k + i * c.kvDim, heads: c.headCountKV, position: pos)
+                        rope.apply(s.q + i * c.qDim, heads: c.headCount, position: pos)
+                        if let qs = queryScale {
+                            for e in 0..<c.qDim { s.q[i * c.qDim + e] *= qs }
+                        }
+                        rope.apply(s.k + i * c.kvDim, heads: c.headCountKV, position: pos)
                         toF16(s.k + i * c.kvDim, kc + pos * c.kvDim, Int64(c.kvDim))
                         toF16(s.v + i * c.kvDim, vc + pos * c.kvDim, Int64(c.kvDim))
                     }
                 }
                 // Every sequence's attention in one pass of the pool.
                 rf_attention_multi(pool.raw, attnSegs.baseAddress!, Int32(segments.count), Int32(l), Int32(c.headCount), Int32(c.headCountKV),
-                                   Int32(c.headDim), scale, s.att, Int32(s.maxContext), kernelPath.rawValue)
+                                   Int32(c.headDim), scale, Int32(sliding ? c.slidingWindow : 0), c.attentionSoftcap,
+                                   s.att, Int32(s.maxContext), kernelPath.rawValue)
                 matmul(layer.wo, s.attn, rows: m, into: s.xb)
+                if let pn = layer.attnPostNorm { rmsNorm(s.xb, pn, into: s.xb, rows: m) }
                 add(s.x, s.xb, count: m * d)
                 rmsNorm(s.x, layer.ffnNorm, into: s.xb, rows: m)
-                matmul([(layer.gate, s.hb), (layer.up, s.hb2)], s.xb, rows: m)
-                swiglu(s.hb, s.hb2, count: m * c.feedForwardLength)
-                matmul(layer.down, s.hb, rows: m, into: s.xb)
+                if let ex = layer.experts {
+                    mixtureOfExperts(ex, rows: m)
+                } else {
+                    matmul([(layer.gate, s.hb), (layer.up, s.hb2)], s.xb, rows: m)
+                    switch c.traits.activation {
+                    case .silu: swiglu(s.hb, s.hb2, count: m * c.feedForwardLength)
+                    case .gelu: geglu(s.hb, s.hb2, count: m * c.feedForwardLength)
+                    }
+                    matmul(layer.down, s.hb, rows: m, into: s.xb)
+                }
+                if let pn = layer.ffnPostNorm { rmsNorm(s.xb, pn, into: s.xb, rows: m) }
                 add(s.x, s.xb, count: m * d)
             }
         }
         for seg in segments { seg.cache.count = seg.pos0 + seg.count }
         guard let logits else { return }
+        var rows = m
         if allLogits {
             rmsNorm(s.x, weights.outputNorm, into: s.xb, rows: m)
             matmul(weights.output, s.xb, rows: m, into: logits)
         } else {
             // Rows of segments that want logits, packed in segment order (mid-prompt chunks skip the output head).
-            var k = 0
+            rows = 0
             for seg in segments where seg.needsLogits {
-                rmsNorm(s.x + (seg.start + seg.count - 1) * d, weights.outputNorm, into: s.xb + k * d, rows: 1)
-                k += 1
+                rmsNorm(s.x + (seg.start + seg.count - 1) * d, weights.outputNorm, into: s.xb + rows * d, rows: 1)
+                rows += 1
             }
-            if k > 0 { matmul(weights.output, s.xb, rows: k, into: logits) }
+            if rows > 0 { matmul(weights.output, s.xb, rows: rows, into: logits) }
+        }
+        if c.finalSoftcap != 0 {
+            // ggml_scale by 1/cap, ggml_tanh, ggml_scale by cap (Gemma 2's final logit soft-capping).
+            let cap = c.finalSoftcap, inv = 1 / cap
+            for i in 0..<rows * c.vocabSize { logits[i] = tanhf(logits[i] * inv) * cap }
         }
     }
 
@@ -220,33 +261,6 @@ public final class LlamaModel: @unchecked Sendable {
                 parts[i] = rf_matmul_part(w: w.data, wtype: Int32(w.type.rawValue), n_rows: Int64(w.rows), y: out, y_stride: Int64(w.rows))
             }
             rf_matmul_multi(pool.raw, parts.baseAddress!, Int32(ws.count), Int64(cols), scratch.act, Int64(rowBytes), Int64(rows), kernelPath.rawValue)
-        }
-    }
-
-    /// ggml_rms_norm (sum of squares in double) followed by the weight multiply.
-    func rmsNorm(_ x: UnsafeMutablePointer<Float>, _ w: [Float], into out: UnsafeMutablePointer<Float>, rows: Int) {
-        let d = config.embeddingLength, eps = config.rmsEpsilon
-        w.withUnsafeBufferPointer { wp in
-            for r in 0..<rows {
-                let xr = x + r * d, o = out + r * d
-                var sum: Double = 0
-                for i in 0..<d { sum += Double(xr[i] * xr[i]) }
-                let mean = Float(sum / Double(d))
-                let scale = 1 / (mean + eps).squareRoot()
-                for i in 0..<d { o[i] = (xr[i] * scale) * wp[i] }
-            }
-        }
-    }
-
-    func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { x[i] += y[i] }
-    }
-
-    /// silu(gate) * up, in place in `gate` (ggml_silu_f32 then ggml_mul).
-    func swiglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let g = gate[i]
-            gate[i] = g / (1 + expf(-g)) * up[i]
         }
     }
 }

@@ -11,13 +11,38 @@ public struct WeightMatrix: @unchecked Sendable {
     public var byteCount: Int { type.byteCount(elements: rows * cols) ?? 0 }
 }
 
-/// Pointers into the mapping for every tensor of a Llama model (llama2.c's `TransformerWeights`).
+/// Pointers into the mapping for every tensor of a Llama-family model (llama2.c's `TransformerWeights`);
+/// small vectors (norms, biases) are dequantized to floats once.
 public struct LlamaWeights: @unchecked Sendable {
     public struct Layer: @unchecked Sendable {
         public let attnNorm: [Float]    // (embd)
         public let wq, wk, wv, wo: WeightMatrix
+        /// Q/K/V biases (`attn_q.bias` …; qwen2), used when the file has them.
+        public let bq, bk, bv: [Float]?
+        /// Per-head Q/K RMSNorm weights (`attn_q_norm.weight`, `attn_k_norm.weight`; qwen3), one head wide.
+        public let qNorm, kNorm: [Float]?
+        /// RMSNorm weights applied to the attention and FFN outputs before the residual adds (Gemma 2/3).
+        public let attnPostNorm, ffnPostNorm: [Float]?
         public let ffnNorm: [Float]     // (embd)
+        /// The dense FFN; for a mixture-of-experts layer, expert 0 (so `bytesPerToken` and fused-matmul code
+        /// see a matrix of the expert's shape).
         public let gate, up, down: WeightMatrix
+        public let experts: Experts?
+    }
+
+    /// A mixture-of-experts FFN: the router (`ffn_gate_inp`, expertCount rows) and the experts' stacked matrices
+    /// (`ffn_gate_exps` … of dims [cols, rows, experts]), seen as 2-D with every expert's rows in turn.
+    public struct Experts: @unchecked Sendable {
+        public let router: WeightMatrix
+        public let gate, up, down: WeightMatrix
+        public let count: Int
+
+        /// Expert `e`'s rows of a stacked matrix (a pointer offset into the map).
+        func slice(_ m: WeightMatrix, _ e: Int) -> WeightMatrix {
+            let rows = m.rows / count
+            return WeightMatrix(name: m.name, data: m.data + e * rows * (m.type.byteCount(elements: m.cols) ?? 0),
+                                type: m.type, cols: m.cols, rows: rows)
+        }
     }
 
     public let tokenEmbedding: WeightMatrix  // (vocab rows, embd cols)
@@ -26,6 +51,8 @@ public struct LlamaWeights: @unchecked Sendable {
     public let layers: [Layer]
     /// Llama-3.x RoPE frequency factors (`rope_freqs.weight`, dims / 2 values), when present.
     public let ropeFreqFactors: [Float]?
+    /// Experts used per token (0 for dense models).
+    let expertsUsed: Int
 
     public init(file: GGUFFile, config c: LlamaConfig) throws(ModelError) {
         func matrix(_ name: String, cols: Int, rows: Int) throws(ModelError) -> WeightMatrix {
@@ -45,6 +72,9 @@ public struct LlamaWeights: @unchecked Sendable {
         output = file.tensor("output.weight") == nil
             ? tokenEmbedding
             : try matrix("output.weight", cols: c.embeddingLength, rows: c.vocabSize)
+        for name in ["rope_factors_long.weight", "rope_factors_short.weight"] where file.tensor(name) != nil {
+            throw .invalidHyperparameter(key: name, value: "present", reason: "LongRoPE frequency factors (Phi-3 128k) are not supported yet")
+        }
         if file.tensor("rope_freqs.weight") != nil {
             let ff = try vector("rope_freqs.weight", c.ropeDimensionCount / 2)
             guard ff.allSatisfy({ $0 > 0 && $0.isFinite }) else {
@@ -54,27 +84,87 @@ public struct LlamaWeights: @unchecked Sendable {
         } else {
             ropeFreqFactors = nil
         }
+        func optionalVector(_ name: String, _ n: Int) throws(ModelError) -> [Float]? {
+            file.tensor(name) == nil ? nil : try vector(name, n)
+        }
+        /// Rows `start..<start+count` of `m` as a matrix of their own (fused QKV and gate/up are split this way:
+        /// rows are contiguous, so a view is a pointer offset and the matmul sees separate weights).
+        func rows(_ m: WeightMatrix, _ start: Int, _ count: Int) -> WeightMatrix {
+            WeightMatrix(name: m.name, data: m.data + start * (m.type.byteCount(elements: m.cols) ?? 0), type: m.type, cols: m.cols, rows: count)
+        }
+        let e = c.embeddingLength, q = c.qDim, kv = c.kvDim, ff = c.feedForwardLength
         var layers: [Layer] = []
         for i in 0..<c.blockCount {
             let p = "blk.\(i)."
+            let wq, wk, wv: WeightMatrix
+            var bq, bk, bv: [Float]?
+            if file.tensor(p + "attn_qkv.weight") != nil {
+                // Fused Q/K/V (phi3; llama.cpp's create_tensor_qkv accepts it for every family).
+                let qkv = try matrix(p + "attn_qkv.weight", cols: e, rows: q + 2 * kv)
+                (wq, wk, wv) = (rows(qkv, 0, q), rows(qkv, q, kv), rows(qkv, q + kv, kv))
+                if let b = try optionalVector(p + "attn_qkv.bias", q + 2 * kv) {
+                    (bq, bk, bv) = (Array(b[0..<q]), Array(b[q..<q + kv]), Array(b[(q + kv)...]))
+                }
+            } else {
+                (wq, wk, wv) = (try matrix(p + "attn_q.weight", cols: e, rows: q), try matrix(p + "attn_k.weight", cols: e, rows: kv),
+                                try matrix(p + "attn_v.weight", cols: e, rows: kv))
+                (bq, bk, bv) = (try optionalVector(p + "attn_q.bias", q), try optionalVector(p + "attn_k.bias", kv),
+                                try optionalVector(p + "attn_v.bias", kv))
+            }
+            if (bq == nil) != (bk == nil) || (bq == nil) != (bv == nil) {
+                let missing = [("attn_q.bias", bq), ("attn_k.bias", bk), ("attn_v.bias", bv)].first { $0.1 == nil }?.0 ?? "attn_q.bias"
+                throw .format(.missingTensor(p + missing + " (the layer has the other Q/K/V biases)"))
+            }
+            let gate, up, down: WeightMatrix
+            var experts: Experts? = nil
+            if c.expertCount > 0 {
+                let n = c.expertCount, fx = c.expertFeedForwardLength
+                func stacked(_ name: String, cols: Int, rows: Int) throws(ModelError) -> WeightMatrix {
+                    guard let t = file.tensor(name) else { throw .format(.missingTensor(name)) }
+                    guard t.dims == [cols, rows, n] else { throw .tensorShape(name: name, expected: [cols, rows, n], found: t.dims) }
+                    guard TensorKernels.supported.contains(t.type) else { throw .unsupportedTensorType(name: name, type: t.type) }
+                    return WeightMatrix(name: name, data: file.data(t), type: t.type, cols: cols, rows: rows * n)
+                }
+                let ex = Experts(router: try matrix(p + "ffn_gate_inp.weight", cols: e, rows: n),
+                                 gate: try stacked(p + "ffn_gate_exps.weight", cols: e, rows: fx),
+                                 up: try stacked(p + "ffn_up_exps.weight", cols: e, rows: fx),
+                                 down: try stacked(p + "ffn_down_exps.weight", cols: fx, rows: e), count: n)
+                experts = ex
+                (gate, up, down) = (ex.slice(ex.gate, 0), ex.slice(ex.up, 0), ex.slice(ex.down, 0))
+            } else if c.traits.fusedGateUp {
+                // phi3: ffn_up holds gate rows then up rows (ggml_swiglu's halves).
+                let both = try matrix(p + "ffn_up.weight", cols: e, rows: 2 * ff)
+                (gate, up) = (rows(both, 0, ff), rows(both, ff, ff))
+                down = try matrix(p + "ffn_down.weight", cols: ff, rows: e)
+            } else {
+                (gate, up) = (try matrix(p + "ffn_gate.weight", cols: e, rows: ff), try matrix(p + "ffn_up.weight", cols: e, rows: ff))
+                down = try matrix(p + "ffn_down.weight", cols: ff, rows: e)
+            }
+            let qNorm = c.traits.qkNorm ? try vector(p + "attn_q_norm.weight", c.headDim) : nil
+            let kNorm = c.traits.qkNorm ? try vector(p + "attn_k_norm.weight", c.headDim) : nil
             layers.append(Layer(
-                attnNorm: try vector(p + "attn_norm.weight", c.embeddingLength),
-                wq: try matrix(p + "attn_q.weight", cols: c.embeddingLength, rows: c.qDim),
-                wk: try matrix(p + "attn_k.weight", cols: c.embeddingLength, rows: c.kvDim),
-                wv: try matrix(p + "attn_v.weight", cols: c.embeddingLength, rows: c.kvDim),
-                wo: try matrix(p + "attn_output.weight", cols: c.qDim, rows: c.embeddingLength),
-                ffnNorm: try vector(p + "ffn_norm.weight", c.embeddingLength),
-                gate: try matrix(p + "ffn_gate.weight", cols: c.embeddingLength, rows: c.feedForwardLength),
-                up: try matrix(p + "ffn_up.weight", cols: c.embeddingLength, rows: c.feedForwardLength),
-                down: try matrix(p + "ffn_down.weight", cols: c.feedForwardLength, rows: c.embeddingLength)))
+                attnNorm: try vector(p + "attn_norm.weight", e),
+                wq: wq, wk: wk, wv: wv,
+                wo: try matrix(p + "attn_output.weight", cols: q, rows: e),
+                bq: bq, bk: bk, bv: bv, qNorm: qNorm, kNorm: kNorm,
+                attnPostNorm: c.traits.postNorms ? try vector(p + "post_attention_norm.weight", e) : nil,
+                ffnPostNorm: c.traits.postNorms ? try vector(p + "post_ffw_norm.weight", e) : nil,
+                ffnNorm: try vector(p + "ffn_norm.weight", e),
+                gate: gate, up: up, down: down, experts: experts))
         }
         self.layers = layers
+        expertsUsed = c.expertUsedCount
     }
 
     /// Bytes of weights streamed for one decoded token (every matrix once, one embedding row).
     public var bytesPerToken: Int {
         var total = output.byteCount + tokenEmbedding.byteCount / max(tokenEmbedding.rows, 1)
-        for l in layers { total += [l.wq, l.wk, l.wv, l.wo, l.gate, l.up, l.down].reduce(0) { $0 + $1.byteCount } }
+        for l in layers {
+            // For experts: the router and the used experts' matrices (gate/up/down hold one expert).
+            let ffnTimes = l.experts == nil ? 1 : max(1, expertsUsed)
+            total += [l.wq, l.wk, l.wv, l.wo].reduce(0) { $0 + $1.byteCount } + (l.experts?.router.byteCount ?? 0)
+            total += ffnTimes * [l.gate, l.up, l.down].reduce(0) { $0 + $1.byteCount }
+        }
         return total
     }
 }

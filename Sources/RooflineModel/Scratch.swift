@@ -12,6 +12,14 @@ final class Scratch: @unchecked Sendable {
     let hb2: UnsafeMutablePointer<Float>    // (batch, ffn)
     let att: UnsafeMutablePointer<Float>    // (threads, maxContext) attention scores
     let act: UnsafeMutableRawPointer        // (batch, max row bytes) activations in a weight's dot format
+    // Mixture of experts (1-element buffers for dense models):
+    let router: UnsafeMutablePointer<Float> // (batch, experts) router logits, then probabilities
+    let moeIn: UnsafeMutablePointer<Float>  // (batch, embd) the rows routed to one expert, gathered
+    let moeOut: UnsafeMutablePointer<Float> // (batch, used, embd) each row's weighted expert outputs, by slot
+    let selected: UnsafeMutablePointer<Int> // (batch, used) expert ids per row
+    let selWeight: UnsafeMutablePointer<Float> // (batch, used) their weights
+    let gatherRow: UnsafeMutablePointer<Int>   // (batch) row of each gathered input
+    let gatherSlot: UnsafeMutablePointer<Int>  // (batch) slot of each gathered input
     private var owned: [UnsafeMutablePointer<Float>] = []
 
     init(config c: LlamaConfig, batch: Int, threads: Int, maxContext: Int) {
@@ -28,16 +36,31 @@ final class Scratch: @unchecked Sendable {
         k = alloc(batch * c.kvDim)
         v = alloc(batch * c.kvDim)
         attn = alloc(batch * c.qDim)
-        hb = alloc(batch * c.feedForwardLength)
-        hb2 = alloc(batch * c.feedForwardLength)
+        let ff = max(c.feedForwardLength, c.expertFeedForwardLength)
+        hb = alloc(batch * ff)
+        hb2 = alloc(batch * ff)
         att = alloc(threads * maxContext)
-        let widest = max(c.embeddingLength, c.qDim, c.feedForwardLength)
+        let widest = max(c.embeddingLength, c.qDim, ff)
         act = UnsafeMutableRawPointer.allocate(byteCount: batch * widest * 4 + 64, alignment: 64)
-        owned = [x, xb, q, k, v, attn, hb, hb2, att]
+        let moe = c.expertCount > 0
+        router = alloc(moe ? batch * c.expertCount : 1)
+        moeIn = alloc(moe ? batch * c.embeddingLength : 1)
+        moeOut = alloc(moe ? batch * c.expertUsedCount * c.embeddingLength : 1)
+        selWeight = alloc(moe ? batch * c.expertUsedCount : 1)
+        selected = .allocate(capacity: max(1, batch * c.expertUsedCount))
+        selected.initialize(repeating: 0, count: max(1, batch * c.expertUsedCount))
+        gatherRow = .allocate(capacity: batch)
+        gatherRow.initialize(repeating: 0, count: batch)
+        gatherSlot = .allocate(capacity: batch)
+        gatherSlot.initialize(repeating: 0, count: batch)
+        owned = [x, xb, q, k, v, attn, hb, hb2, att, router, moeIn, moeOut, selWeight]
     }
 
     deinit {
         for p in owned { p.deallocate() }
         act.deallocate()
+        selected.deallocate()
+        gatherRow.deallocate()
+        gatherSlot.deallocate()
     }
 }

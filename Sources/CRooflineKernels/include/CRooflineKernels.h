@@ -86,15 +86,20 @@ void rf_attention(rf_pool *pool, const float *q, const uint16_t *k_cache, const 
                   float *out, int n_q, int pos0, int n_head, int n_kv_head, int hd, float scale,
                   float *scratch, int scratch_per_thread, int path);
 
+/// rf_attention with a sliding window (each query sees its last `window` positions, itself included; 0: all)
+/// and attention-logit soft-capping (score = softcap · tanh(q·k · scale / softcap); 0: none), as Gemma 2 uses.
+void rf_attention_ext(rf_pool *pool, const float *q, const uint16_t *k_cache, const uint16_t *v_cache,
+                      float *out, int n_q, int pos0, int n_head, int n_kv_head, int hd, float scale,
+                      int window, float softcap, float *scratch, int scratch_per_thread, int path);
 /// One sequence's part of a batched attention call: n_q queries at positions pos0.. (q, out: [n_q][n_head*hd]);
 /// its F16 caches hold layer L's keys at k + L * layer_stride (values likewise).
 typedef struct {
     const float *q; float *out; const uint16_t *k; const uint16_t *v; int64_t layer_stride; int n_q; int pos0;
 } rf_attn_segment;
-/// rf_attention for several sequences in one pass of the pool (one synchronisation per layer instead of one
-/// per sequence); each sequence gets exactly what rf_attention gives it alone.
+/// rf_attention_ext for several sequences in one pass of the pool (one synchronisation per layer instead of one
+/// per sequence); each sequence gets exactly what rf_attention_ext gives it alone.
 void rf_attention_multi(rf_pool *pool, const rf_attn_segment *segs, int n_segs, int layer, int n_head, int n_kv_head,
-                        int hd, float scale, float *scratch, int scratch_per_thread, int path);
+                        int hd, float scale, int window, float softcap, float *scratch, int scratch_per_thread, int path);
 
 /// Median read bandwidth (bytes/s) over `passes` passes of all pool threads streaming a `bytes`-byte buffer.
 double rf_measure_read_bandwidth(rf_pool *pool, size_t bytes, int passes);

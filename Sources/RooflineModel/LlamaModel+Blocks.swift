@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The elementwise blocks the forward pass composes: norms, bias and residual adds, gated activations.
+extension LlamaModel {
+    /// ggml_rms_norm (sum of squares in double) followed by the weight multiply, over rows of `width`
+    /// (the embedding by default; one head for Q/K norms). `out` may be `x`.
+    func rmsNorm(_ x: UnsafeMutablePointer<Float>, _ w: [Float], into out: UnsafeMutablePointer<Float>, rows: Int, width: Int? = nil) {
+        let d = width ?? config.embeddingLength, eps = config.rmsEpsilon
+        w.withUnsafeBufferPointer { wp in
+            for r in 0..<rows {
+                let xr = x + r * d, o = out + r * d
+                var sum: Double = 0
+                for i in 0..<d { sum += Double(xr[i] * xr[i]) }
+                let mean = Float(sum / Double(d))
+                let scale = 1 / (mean + eps).squareRoot()
+                for i in 0..<d { o[i] = (xr[i] * scale) * wp[i] }
+            }
+        }
+    }
+
+    /// Adds the vector `b` to each of `rows` rows of `x` (a bias after a matmul).
+    func addRows(_ x: UnsafeMutablePointer<Float>, _ b: [Float], rows: Int) {
+        b.withUnsafeBufferPointer { bp in
+            for r in 0..<rows {
+                let xr = x + r * bp.count
+                for i in 0..<bp.count { xr[i] += bp[i] }
+            }
+        }
+    }
+
+    func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] += y[i] }
+    }
+
+    /// gelu(gate) * up, in place in `gate`, as ggml's CPU geglu computes it: the tanh GELU looked up for the
+    /// input rounded to F16 and rounded to F16 again (ggml_table_gelu_f16), exact outside (-10, 10).
+    func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let x = gate[i]
+            let g: Float
+            if x <= -10 {
+                g = 0
+            } else if x >= 10 {
+                g = x
+            } else {
+                let h = Float(Float16(x))
+                g = Float(Float16(0.5 * h * (1 + tanhf(0.797_884_560_802_865_4 * h * (1 + 0.044715 * h * h)))))
+            }
+            gate[i] = g * up[i]
+        }
+    }
+
+    /// silu(gate) * up, in place in `gate` (ggml_silu_f32 then ggml_mul).
+    func swiglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let g = gate[i]
+            gate[i] = g / (1 + expf(-g)) * up[i]
+        }
+    }
+}

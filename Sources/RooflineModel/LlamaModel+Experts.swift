@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The mixture-of-experts FFN (llama.cpp's `build_moe_ffn` with softmax gating and `norm_w`): router logits →
+/// softmax → the `used` most probable experts → their probabilities renormalised to sum 1 (and scaled by
+/// `expert_weights_scale` when set) → each expert's SwiGLU FFN on the rows routed to it → the weighted outputs
+/// summed in selection order. Rows are gathered per expert, so each expert's matrices are read once per chunk;
+/// a row's result does not depend on the other rows. Every buffer is in `Scratch`.
+extension LlamaModel {
+    /// Replaces the `rows` normed inputs in `scratch.xb` with the FFN output.
+    func mixtureOfExperts(_ ex: LlamaWeights.Experts, rows m: Int) {
+        let c = config, s = scratch, d = c.embeddingLength, n = ex.count, k = c.expertUsedCount
+        let fx = c.expertFeedForwardLength
+        matmul(ex.router, s.xb, rows: m, into: s.router)
+        for r in 0..<m {
+            let p = s.router + r * n
+            // ggml_soft_max: max subtracted, sum in double, scaled by the float of 1/sum.
+            var mx = -Float.infinity
+            for e in 0..<n where p[e] > mx { mx = p[e] }
+            var sum = 0.0
+            for e in 0..<n { p[e] = expf(p[e] - mx); sum += Double(p[e]) }
+            let inv = Float(1 / sum)
+            for e in 0..<n { p[e] *= inv }
+            // Top k by probability (lowest id first among equals), then ggml_sum_rows / clamp / div.
+            var total = 0.0
+            for slot in 0..<k {
+                var best = -1
+                for e in 0..<n where !(0..<slot).contains(where: { s.selected[r * k + $0] == e }) {
+                    if best < 0 || p[e] > p[best] { best = e }
+                }
+                s.selected[r * k + slot] = best
+                s.selWeight[r * k + slot] = p[best]
+                total += Double(p[best])
+            }
+            let norm = max(Float(total), 6.103515625e-5)
+            for slot in 0..<k {
+                var w = s.selWeight[r * k + slot] / norm
+                if c.expertWeightsScale != 0 && c.expertWeightsScale != 1 { w *= c.expertWeightsScale }
+                s.selWeight[r * k + slot] = w
+            }
+        }
+        for e in 0..<n {
+            var count = 0
+            for r in 0..<m {
+                for slot in 0..<k where s.selected[r * k + slot] == e {
+                    (s.moeIn + count * d).update(from: s.xb + r * d, count: d)
+                    s.gatherRow[count] = r
+                    s.gatherSlot[count] = slot
+                    count += 1
+                }
+            }
+            guard count > 0 else { continue }
+            matmul([(ex.slice(ex.gate, e), s.hb), (ex.slice(ex.up, e), s.hb2)], s.moeIn, rows: count)
+            swiglu(s.hb, s.hb2, count: count * fx)
+            matmul(ex.slice(ex.down, e), s.hb, rows: count, into: s.moeIn)
+            for j in 0..<count {
+                let r = s.gatherRow[j], slot = s.gatherSlot[j], w = s.selWeight[r * k + slot]
+                let src = s.moeIn + j * d, dst = s.moeOut + (r * k + slot) * d
+                for i in 0..<d { dst[i] = src[i] * w }
+            }
+        }
+        for r in 0..<m {
+            let out = s.xb + r * d
+            out.update(from: s.moeOut + r * k * d, count: d)
+            for slot in 1..<max(k, 1) { add(out, s.moeOut + (r * k + slot) * d, count: d) }
+        }
+    }
+}

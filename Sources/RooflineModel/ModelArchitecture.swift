@@ -1,0 +1,87 @@
+/// How RoPE pairs the dimensions of a head (ggml's rope modes).
+public enum RopeStyle: String, Sendable {
+    /// Adjacent pairs (2i, 2i+1): ggml's "normal" mode, `llama`.
+    case normal
+    /// Pairs (i, i + dims/2): ggml's NeoX mode, `qwen2`, `qwen3` and most newer families.
+    case neox
+}
+
+/// What sets one transformer family apart from Llama, as data the single forward pass consults
+/// (llama.cpp's per-architecture `load_arch_tensors` / `build_arch_graph` and `llama_model_rope_type`).
+/// Optional tensors that any family may carry (Q/K/V biases, fused `attn_qkv`, `output.weight`, `rope_freqs.weight`) are used
+/// when present, as llama.cpp's `create_tensor_qkv` does.
+public struct ModelArchitecture: Sendable, Equatable {
+    /// The gated FFN's activation: silu(gate)·up (SwiGLU) or gelu(gate)·up (GeGLU, ggml's tanh GELU).
+    public enum Activation: String, Sendable { case silu, gelu }
+    /// How queries are scaled before attention, which then scales its scores by 1 (llama.cpp's graphs for
+    /// these families); `.none` lets the attention scale the scores by 1/√headDim.
+    /// `gemma(largeModelLayers:)`: 1/√headDim, except 1/√(embedding/heads) for the 27B model, told by its layer
+    /// count (llama.cpp's `f_attention_scale`).
+    public enum QueryScale: Sendable, Equatable { case none, inverseSqrtHead, gemma(largeModelLayers: Int) }
+
+    /// `general.architecture` as llama.cpp spells it; also the prefix of the hyperparameter keys.
+    public let name: String
+    public var ropeStyle: RopeStyle = .normal
+    /// Per-head RMSNorm of Q and K before RoPE (`attn_q_norm.weight`, `attn_k_norm.weight`, one head wide).
+    public var qkNorm = false
+    /// Gate and up projections stored as one `ffn_up.weight` of 2 × feed_forward_length rows, gate first (phi3).
+    public var fusedGateUp = false
+    public var queryScale: QueryScale = .none
+    /// Whether `rope.dimension_count` must equal the head dimension (llama.cpp asserts it for these graphs).
+    public var ropeCoversHead = false
+    public var activation: Activation = .silu
+    /// Embeddings multiplied by √embedding_length (Gemma).
+    public var scaleEmbeddings = false
+    /// RMSNorms after attention and after the FFN, before each residual add (`post_attention_norm.weight`,
+    /// `post_ffw_norm.weight`; Gemma 2/3).
+    public var postNorms = false
+    /// Sliding-window attention on some layers: the window when `attention.sliding_window` is absent and the
+    /// period of the pattern when `attention.sliding_window_pattern` is absent (every layer but the last of each
+    /// period slides, llama.cpp's `set_swa_pattern`); a default window of 0 means no sliding unless the key sets
+    /// one (gemma3). nil: all layers global, the keys are ignored.
+    public var slidingWindow: (window: Int, period: Int)? = nil
+    /// RoPE of the sliding layers when `rope.freq_base_swa` is absent: the global base and scale (gemma2), or
+    /// llama.cpp's defaults, base 10000 and no scaling (gemma3, whose linear scaling is for global layers only).
+    public var slidingRopeOwnDefaults = false
+    /// Soft-capping defaults (`attn_logit_softcapping`, `final_logit_softcapping` keys override; 0 = none).
+    public var attentionSoftcap: Float = 0
+    public var finalSoftcap: Float = 0
+    /// Mixture-of-experts FFN when `expert_count` > 0 (softmax router, top-k, weights renormalised to sum 1, as
+    /// llama.cpp's `build_moe_ffn` with `norm_w` for these families); `requiresExperts`: the family has no dense FFN.
+    public var mixtureOfExperts = false
+    public var requiresExperts = false
+
+    init(name: String, configure: (inout ModelArchitecture) -> Void = { _ in }) {
+        self.name = name
+        configure(&self)
+    }
+
+    public static func == (a: ModelArchitecture, b: ModelArchitecture) -> Bool { a.name == b.name }
+
+    /// Every architecture Roofline runs, keyed by `general.architecture`.
+    public static let registry: [String: ModelArchitecture] = Dictionary(uniqueKeysWithValues: [
+        ModelArchitecture(name: "llama") { $0.mixtureOfExperts = true },  // Mixtral-style experts when expert_count > 0
+        ModelArchitecture(name: "qwen2") { $0.ropeStyle = .neox; $0.ropeCoversHead = true },
+        ModelArchitecture(name: "qwen3") { $0.ropeStyle = .neox; $0.ropeCoversHead = true; $0.qkNorm = true },
+        // Phi-3's sliding window (`phi3.attention.sliding_window`) is ignored, as llama.cpp does (its loader
+        // turns it off for phi3).
+        ModelArchitecture(name: "phi3") { $0.ropeStyle = .neox; $0.fusedGateUp = true; $0.queryScale = .inverseSqrtHead },
+        ModelArchitecture(name: "qwen3moe") {
+            $0.ropeStyle = .neox; $0.ropeCoversHead = true; $0.qkNorm = true; $0.mixtureOfExperts = true; $0.requiresExperts = true
+        },
+        ModelArchitecture(name: "gemma2") {
+            $0.ropeStyle = .neox; $0.activation = .gelu; $0.scaleEmbeddings = true; $0.postNorms = true
+            $0.queryScale = .gemma(largeModelLayers: 46); $0.slidingWindow = (4096, 2); $0.attentionSoftcap = 50; $0.finalSoftcap = 30
+        },
+        ModelArchitecture(name: "gemma3") {
+            $0.ropeStyle = .neox; $0.activation = .gelu; $0.scaleEmbeddings = true; $0.postNorms = true; $0.qkNorm = true
+            $0.queryScale = .gemma(largeModelLayers: 62); $0.slidingWindow = (0, 6); $0.slidingRopeOwnDefaults = true
+        },
+    ].map { ($0.name, $0) })
+
+    /// The architecture called `name`, or an error listing the supported ones.
+    public static func named(_ name: String) throws(ModelError) -> ModelArchitecture {
+        guard let a = registry[name] else { throw .unsupportedArchitecture(name) }
+        return a
+    }
+}
