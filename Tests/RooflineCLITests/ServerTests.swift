@@ -21,19 +21,22 @@ import RooflineTestSupport
             process.standardOutput = out
             process.standardError = FileHandle.standardError
             try process.run()
-            // The first stdout line names the bound port: "... on http://127.0.0.1:PORT/v1 ...".
-            var line = Data()
+            // A stdout line names the bound port: "... on http://127.0.0.1:PORT/v1 ..." (read until it comes).
+            var seen = Data()
             let h = out.fileHandleForReading
-            while !line.contains(UInt8(ascii: "\n")) {
+            var found: Int?
+            while found == nil {
                 let d = h.availableData
                 if d.isEmpty { break }
-                line.append(d)
+                seen.append(d)
+                let text = String(decoding: seen, as: UTF8.self)
+                if let r = text.range(of: #"127\.0\.0\.1:(\d+)/"#, options: .regularExpression) {
+                    found = Int(text[r].dropFirst(10).dropLast())
+                }
             }
-            let text = String(decoding: line, as: UTF8.self)
-            guard let r = text.range(of: #"127\.0\.0\.1:(\d+)/"#, options: .regularExpression),
-                  let p = Int(text[r].dropFirst(10).dropLast()) else {
+            guard let p = found else {
                 process.terminate()
-                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "server did not start: \(text)"])
+                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "server did not start: \(String(decoding: seen, as: UTF8.self))"])
             }
             port = p
         }
