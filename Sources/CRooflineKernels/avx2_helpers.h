@@ -15,6 +15,21 @@ RF_AVX2 static inline float rf_hsum_f32_8(__m256 x) {
     return _mm_cvtss_f32(res);
 }
 
+RF_AVX2 static inline float h2f(uint16_t h) { return _cvtsh_ss(h); }
+
+// unsigned x signed bytes, summed to 8 floats
+RF_AVX2 static inline __m256 mul_sum_us8_pairs_float(const __m256i ax, const __m256i sy) {
+    const __m256i dot = _mm256_maddubs_epi16(ax, sy);
+    const __m256i summed = _mm256_madd_epi16(_mm256_set1_epi16(1), dot);
+    return _mm256_cvtepi32_ps(summed);
+}
+
+RF_AVX2 static inline __m256 mul_sum_i8_pairs_float(const __m256i x, const __m256i y) {
+    const __m256i ax = _mm256_sign_epi8(x, x);
+    const __m256i sy = _mm256_sign_epi8(y, x);
+    return mul_sum_us8_pairs_float(ax, sy);
+}
+
 // 32 nibbles -> 32 bytes: low nibbles in bytes 0..15, high nibbles in 16..31 (ggml's block order).
 RF_AVX2 static inline __m256i rf_nibbles32(const uint8_t *q) {
     const __m128i t = _mm_loadu_si128((const __m128i *)q);

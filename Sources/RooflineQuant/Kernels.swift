@@ -23,7 +23,7 @@ public enum KernelPath: Int32, Sendable, CaseIterable, CustomStringConvertible {
 /// Type traits for the tensor types the engine computes with (ggml's `type_traits_cpu`).
 public enum TensorKernels {
     /// Types whose rows can be dequantized and multiplied.
-    public static let supported: Set<GGMLType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0]
+    public static let supported: Set<GGMLType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .mxfp4, .nvfp4]
 
     /// The activation format a weight type's dot product consumes.
     public static func activationType(for type: GGMLType) -> GGMLType? {
