@@ -50,6 +50,7 @@ int rf_vec_dot_type(int type) {
     case RF_Q8_0: return RF_Q8_0;
     case RF_MXFP4: return RF_Q8_0;
     case RF_NVFP4: return RF_Q8_0;
+    case RF_Q2_K: case RF_Q3_K: case RF_Q4_K: case RF_Q5_K: case RF_Q6_K: return RF_Q8_K;
     default: return -1;
     }
 }
@@ -66,6 +67,12 @@ int64_t rf_row_size(int type, int64_t k) {
     case RF_Q5_1: return k / RF_QK * (int64_t)sizeof(rf_block_q5_1);
     case RF_MXFP4: return k / RF_QK * (int64_t)sizeof(rf_block_mxfp4);
     case RF_NVFP4: return k / RF_QK_NVFP4 * (int64_t)sizeof(rf_block_nvfp4);
+    case RF_Q2_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q2_K);
+    case RF_Q3_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q3_K);
+    case RF_Q4_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q4_K);
+    case RF_Q5_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q5_K);
+    case RF_Q6_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q6_K);
+    case RF_Q8_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q8_K);
     default: return -1;
     }
 }
@@ -88,6 +95,7 @@ rf_quantize_fn rf_get_quantize(int type, int path) {
     case RF_BF16: return rf_quantize_row_bf16_ref;
     case RF_Q8_0: return rf_quantize_row_q8_0_ref;
     case RF_Q8_1: return rf_quantize_row_q8_1_ref;
+    case RF_Q8_K: return rf_quantize_row_q8_K_ref;
     default: return 0;
     }
 }
@@ -122,6 +130,11 @@ rf_vec_dot_fn rf_get_vec_dot(int type, int path) {
     case RF_Q5_1: return rf_vec_dot_q5_1_q8_1_ref;
     case RF_MXFP4: return rf_vec_dot_mxfp4_q8_0_ref;
     case RF_NVFP4: return rf_vec_dot_nvfp4_q8_0_ref;
+    case RF_Q2_K: return rf_vec_dot_q2_K_q8_K_ref;
+    case RF_Q3_K: return rf_vec_dot_q3_K_q8_K_ref;
+    case RF_Q4_K: return rf_vec_dot_q4_K_q8_K_ref;
+    case RF_Q5_K: return rf_vec_dot_q5_K_q8_K_ref;
+    case RF_Q6_K: return rf_vec_dot_q6_K_q8_K_ref;
     default: return 0;
     }
 }

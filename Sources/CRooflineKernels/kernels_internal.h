@@ -30,6 +30,13 @@ float rf_ue4m3_to_fp32_half(uint8_t x);
 void rf_quantize_row_nvfp4_ref(const float *x, void *y, int64_t k);
 void rf_dequantize_row_nvfp4(const void *x, float *y, int64_t k);
 float rf_vec_dot_nvfp4_q8_0_ref(int n, const void *x, const void *y);
+int rf_dequantize_row_kquant(int type, const void *x, float *y, int64_t k);
+void rf_quantize_row_q8_K_ref(const float *x, void *y, int64_t k);
+float rf_vec_dot_q2_K_q8_K_ref(int n, const void *x, const void *y);
+float rf_vec_dot_q3_K_q8_K_ref(int n, const void *x, const void *y);
+float rf_vec_dot_q4_K_q8_K_ref(int n, const void *x, const void *y);
+float rf_vec_dot_q5_K_q8_K_ref(int n, const void *x, const void *y);
+float rf_vec_dot_q6_K_q8_K_ref(int n, const void *x, const void *y);
 
 typedef struct {
     void (*f16_scale)(int n, uint16_t *acc, float s);

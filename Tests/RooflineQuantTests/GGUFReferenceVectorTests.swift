@@ -58,7 +58,7 @@ import RooflineTestSupport
             }
             checked += 1
         }
-        #expect(checked >= 36)  // 8 types x 3 cases, their 9 dequant_only blocks (NVFP4 too) and 3 ggml NVFP4 cases
+        #expect(checked >= 41)  // 8 types x 3 cases, 14 dequant_only blocks (NVFP4, Q2_K-Q6_K too), 3 ggml NVFP4 cases
     }
 
     @Test func quantizeMatchesGGUFByteForByte() throws {
@@ -84,5 +84,26 @@ import RooflineTestSupport
             let deq = try #require(got.withUnsafeBytes { TensorKernels.dequantize(type, $0.baseAddress!, count: c.n) })
             #expect(deq == c.dequantized.map { Float($0) }, "\(c.type) \(c.name ?? "") dequantized as gguf.quants does")
         }
+    }
+
+    /// K-quant dot products (weights × Q8_K activations) against the float dot of gguf's dequantized weights.
+    @Test func kQuantDotsTrackGGUFDequantizedWeights() throws {
+        var checked = 0
+        for c in Self.vectors?.dequant_only ?? [] {
+            guard let type = GGMLType(name: c.type), type.blockSize == 256, TensorKernels.supported.contains(type) else { continue }
+            var rng = TestRandom(seed: UInt64(type.rawValue))
+            let x = rng.floats(c.n)
+            let act = try #require(TensorKernels.activationType(for: type))
+            #expect(act == .q8_K)
+            var q8 = [UInt8](repeating: 0, count: act.byteCount(elements: c.n)!)
+            x.withUnsafeBufferPointer { xp in q8.withUnsafeMutableBytes { TensorKernels.quantizeActivations(xp.baseAddress!, to: act, into: $0.baseAddress!, count: c.n) } }
+            let w = Self.bytes(c.quantized_hex)
+            let got = w.withUnsafeBytes { wp in q8.withUnsafeBytes { TensorKernels.dot(type, wp.baseAddress!, $0.baseAddress!, count: c.n, path: .scalar) } }
+            let want = zip(c.dequantized, x).reduce(0.0) { $0 + $1.0 * Double($1.1) }
+            let scale = zip(c.dequantized, x).reduce(0.0) { $0 + abs($1.0 * Double($1.1)) }
+            #expect(abs(Double(got) - want) <= 0.02 * scale, "\(c.type): \(got) vs \(want)")
+            checked += 1
+        }
+        #expect(checked == 5)  // Q2_K, Q3_K, Q4_K, Q5_K, Q6_K
     }
 }
