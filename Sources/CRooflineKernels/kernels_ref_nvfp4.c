@@ -7,11 +7,14 @@
 #include <math.h>
 #include <string.h>
 
+// ggml_ue4m3_to_fp32 (value / 2), built from bits instead of ldexpf: the same exact values, cheap enough for
+// the dot-product loops (ldexpf made NVFP4 prefill several times slower).
 float rf_ue4m3_to_fp32_half(uint8_t x) {
     if (x == 0 || x == 0x7F) return 0.0f;
-    const int exp = (x >> 3) & 0xF, man = x & 0x7;
-    const float raw = exp == 0 ? ldexpf((float)man, -9) : ldexpf(1.0f + (float)man / 8.0f, exp - 7);
-    return raw * 0.5f;
+    const uint32_t exp = (x >> 3) & 0xF, man = x & 0x7;
+    if (exp == 0) return (float)man * 0x1p-10f;  // man * 2^-9 / 2
+    const uint32_t bits = ((exp - 8 + 127) << 23) | (man << 20);
+    float f; memcpy(&f, &bits, 4); return f;
 }
 
 // ggml_fp32_to_ue4m3: positive values only (else 0), clamped to 448, round half up on the mantissa.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RooflineGGUF
 import RooflineQuant
 import RooflineTestSupport
 
@@ -51,6 +52,19 @@ import RooflineTestSupport
                 // -0 in E2M1 and E4M3/E5M2 encodes back to itself; E8M0 has no zero.
                 #expect(f.encode(x) == UInt8(c), "\(f) code \(c)")
             }
+        }
+    }
+
+    /// NVFP4's block scales are unsigned E4M3 (ggml_ue4m3_to_fp32): every scale code, read back through an
+    /// NVFP4 block whose first value is the E2M1 code for 1.0, equals ml_dtypes' E4M3FN value (0x7F: zero).
+    @Test func nvfp4ScalesAreE4M3Values() throws {
+        for code in 0..<128 {
+            var block = [UInt8](repeating: 0, count: 36)
+            block[0] = UInt8(code)
+            block[4] = 0x02  // value 0 of sub-block 0: E2M1 1.0
+            let y = try #require(block.withUnsafeBytes { TensorKernels.dequantize(.nvfp4, $0.baseAddress!, count: 64) })
+            let want: Float = code == 0x7F ? 0 : MiniFloat.e4m3fn.decode(UInt8(code))
+            #expect(y[0] == want, "scale code \(code): \(y[0]) vs \(want)")
         }
     }
 }
