@@ -72,3 +72,68 @@ RF_KTARGET void RF_KFN(rf_vec_dot4_q8_0_q8_0)(int n, const void *vw, size_t rb, 
     }
     RF_KFN(store4)(out, acc, _mm_setzero_ps());
 }
+
+// Q5_1 as Q4_1 with the fifth bits; Q5_0 as Q4_0 with offset 16 (n·y - 16·Σy).
+RF_KTARGET void RF_KFN(rf_vec_dot4_q5_1_q8_1)(int n, const void *vw, size_t rb, const void *vy, float *out) {
+    const rf_block_q5_1 *w0 = vw, *w1 = (const void *)((const char *)vw + rb);
+    const rf_block_q5_1 *w2 = (const void *)((const char *)vw + 2 * rb), *w3 = (const void *)((const char *)vw + 3 * rb);
+    const rf_block_q8_1 *y = vy;
+    __m256 acc = _mm256_setzero_ps();
+    __m128 summ = _mm_setzero_ps();
+    for (int i = 0; i < n / RF_QK; i++) {
+        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
+        const __m256i p0 = RF_DOTUS(rf_q5_codes32(w0[i].qs, w0[i].qh), qy);
+        const __m256i p1 = RF_DOTUS(rf_q5_codes32(w1[i].qs, w1[i].qh), qy);
+        const __m256i p2 = RF_DOTUS(rf_q5_codes32(w2[i].qs, w2[i].qh), qy);
+        const __m256i p3 = RF_DOTUS(rf_q5_codes32(w3[i].qs, w3[i].qh), qy);
+        const __m256 dm = RF_HEADS4(w0, w1, w2, w3, i);
+        const __m128 ys = _mm_cvtph_ps(_mm_cvtsi32_si128(*(const int *)&y[i]));
+        const __m128 s4 = _mm_mul_ps(_mm256_castps256_ps128(dm), _mm_broadcastss_ps(ys));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(rf_reduce4(p0, p1, p2, p3)), _mm256_set_m128(s4, s4), acc);
+        summ = _mm_fmadd_ps(_mm256_extractf128_ps(dm, 1), _mm_permute_ps(ys, 0x55), summ);
+    }
+    RF_KFN(store4)(out, acc, summ);
+}
+
+RF_KTARGET void RF_KFN(rf_vec_dot4_q5_0_q8_0)(int n, const void *vw, size_t rb, const void *vy, float *out) {
+    const rf_block_q5_0 *w0 = vw, *w1 = (const void *)((const char *)vw + rb);
+    const rf_block_q5_0 *w2 = (const void *)((const char *)vw + 2 * rb), *w3 = (const void *)((const char *)vw + 3 * rb);
+    const rf_block_q8_0 *y = vy;
+    const __m256i ones8 = _mm256_set1_epi8(1);
+    __m256 acc = _mm256_setzero_ps();
+    for (int i = 0; i < n / RF_QK; i++) {
+        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
+        const __m256i sy = RF_DOTUS(ones8, qy);
+        const __m256i p0 = RF_DOTUS(rf_q5_codes32(w0[i].qs, w0[i].qh), qy);
+        const __m256i p1 = RF_DOTUS(rf_q5_codes32(w1[i].qs, w1[i].qh), qy);
+        const __m256i p2 = RF_DOTUS(rf_q5_codes32(w2[i].qs, w2[i].qh), qy);
+        const __m256i p3 = RF_DOTUS(rf_q5_codes32(w3[i].qs, w3[i].qh), qy);
+        const __m256i s = rf_reduce4(sy, sy, sy, sy);
+        const __m256i dots = _mm256_sub_epi32(rf_reduce4(p0, p1, p2, p3), _mm256_slli_epi32(s, 4));
+        const __m128 d4 = _mm_mul_ps(_mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)), _mm_set1_ps(_cvtsh_ss(y[i].d)));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_set_m128(d4, d4), acc);
+    }
+    RF_KFN(store4)(out, acc, _mm_setzero_ps());
+}
+
+// MXFP4: E2M1 codes to ggml's doubled int8 values by pshufb, signed products as Q8_0; E8M0 scales per row.
+RF_KTARGET void RF_KFN(rf_vec_dot4_mxfp4_q8_0)(int n, const void *vw, size_t rb, const void *vy, float *out) {
+    const rf_block_mxfp4 *w0 = vw, *w1 = (const void *)((const char *)vw + rb);
+    const rf_block_mxfp4 *w2 = (const void *)((const char *)vw + 2 * rb), *w3 = (const void *)((const char *)vw + 3 * rb);
+    const rf_block_q8_0 *y = vy;
+    const __m128i t = _mm_loadu_si128((const __m128i *)rf_kvalues_mxfp4);
+    const __m256i table = _mm256_set_m128i(t, t);
+    __m256 acc = _mm256_setzero_ps();
+    for (int i = 0; i < n / RF_QK; i++) {
+        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
+        const __m256i p0 = RF_KFN(dot_i8)(_mm256_shuffle_epi8(table, rf_nibbles32(w0[i].qs)), qy);
+        const __m256i p1 = RF_KFN(dot_i8)(_mm256_shuffle_epi8(table, rf_nibbles32(w1[i].qs)), qy);
+        const __m256i p2 = RF_KFN(dot_i8)(_mm256_shuffle_epi8(table, rf_nibbles32(w2[i].qs)), qy);
+        const __m256i p3 = RF_KFN(dot_i8)(_mm256_shuffle_epi8(table, rf_nibbles32(w3[i].qs)), qy);
+        const __m128 e4 = _mm_setr_ps(rf_e8m0_to_fp32_half(w0[i].e), rf_e8m0_to_fp32_half(w1[i].e),
+                                      rf_e8m0_to_fp32_half(w2[i].e), rf_e8m0_to_fp32_half(w3[i].e));
+        const __m128 d4 = _mm_mul_ps(e4, _mm_set1_ps(_cvtsh_ss(y[i].d)));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(rf_reduce4(p0, p1, p2, p3)), _mm256_set_m128(d4, d4), acc);
+    }
+    RF_KFN(store4)(out, acc, _mm_setzero_ps());
+}
