@@ -58,6 +58,19 @@ import RooflineTestSupport
         #expect(!ModelQuantizer.wildcardMatch("*attn*", "blk.0.ffn_up.weight"))
     }
 
+    @Test func perTensorScaleTensorsAreRefusedByName() throws {
+        var w = try TinyModel.make(TinyModel.Shape())
+        try w.addTensor(name: "blk.0.attn_q.scale", dims: [1], floats: [0.5])
+        let p = Fixtures.temporaryPath("scaled.gguf")
+        try w.write(to: p)
+        do {
+            _ = try Engine(path: p, threads: 1, contextSize: 32)
+            Issue.record("a model with a per-tensor .scale tensor loaded")
+        } catch {
+            #expect("\(error)".contains("blk.0.attn_q.scale"), "\(error)")
+        }
+    }
+
     @Test func rowsThatAreNotWholeBlocksFallBackToF16() throws {
         var w = GGUFWriter()
         w.set("general.architecture", .string("llama"))
