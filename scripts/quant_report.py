@@ -24,7 +24,7 @@ def main():
     ap.add_argument("--ctx", type=int, default=512)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workdir", default=os.path.expanduser("~/.cache/roofline/quant-report"))
-    ap.add_argument("--types", nargs="+", default=["F32", "F16", "BF16", "Q8_0", "Q4_1", "Q4_0"])
+    ap.add_argument("--types", nargs="+", default=["F32", "F16", "BF16", "Q8_0", "Q5_1", "Q5_0", "Q4_1", "Q4_0", "NVFP4", "MXFP4"])
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     src = json.loads(run([args.roofline, "inspect", "--json"]))["path"]

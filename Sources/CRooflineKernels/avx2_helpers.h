@@ -4,6 +4,7 @@
 #include "kernels_internal.h"
 #ifdef RF_X86
 #include <immintrin.h>
+#include <string.h>
 
 #define RF_AVX2 __attribute__((target("avx2,fma,f16c")))
 
@@ -15,10 +16,39 @@ RF_AVX2 static inline float rf_hsum_f32_8(__m256 x) {
     return _mm_cvtss_f32(res);
 }
 
+RF_AVX2 static inline float h2f(uint16_t h) { return _cvtsh_ss(h); }
+
+// unsigned x signed bytes, summed to 8 floats
+RF_AVX2 static inline __m256 mul_sum_us8_pairs_float(const __m256i ax, const __m256i sy) {
+    const __m256i dot = _mm256_maddubs_epi16(ax, sy);
+    const __m256i summed = _mm256_madd_epi16(_mm256_set1_epi16(1), dot);
+    return _mm256_cvtepi32_ps(summed);
+}
+
+RF_AVX2 static inline __m256 mul_sum_i8_pairs_float(const __m256i x, const __m256i y) {
+    const __m256i ax = _mm256_sign_epi8(x, x);
+    const __m256i sy = _mm256_sign_epi8(y, x);
+    return mul_sum_us8_pairs_float(ax, sy);
+}
+
 // 32 nibbles -> 32 bytes: low nibbles in bytes 0..15, high nibbles in 16..31 (ggml's block order).
 RF_AVX2 static inline __m256i rf_nibbles32(const uint8_t *q) {
     const __m128i t = _mm_loadu_si128((const __m128i *)q);
     return _mm256_and_si256(_mm256_set1_epi8(0x0F), _mm256_insertf128_si256(_mm256_castsi128_si256(t), _mm_srli_epi16(t, 4), 1));
+}
+
+// Bit j of the 32-bit qh -> byte j = 0xFF when set, else 0 (ggml's bytes_from_bits_32).
+RF_AVX2 static inline __m256i rf_bytes_from_bits32(const uint8_t *qh) {
+    uint32_t x32; memcpy(&x32, qh, 4);
+    const __m256i shuf = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
+    const __m256i bytes = _mm256_or_si256(_mm256_shuffle_epi8(_mm256_set1_epi32((int)x32), shuf),
+                                          _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));
+    return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
+}
+
+// The 32 unsigned 5-bit codes of a Q5_0/Q5_1 block: the nibbles with the fifth bits from qh.
+RF_AVX2 static inline __m256i rf_q5_codes32(const uint8_t *qs, const uint8_t *qh) {
+    return _mm256_or_si256(rf_nibbles32(qs), _mm256_and_si256(rf_bytes_from_bits32(qh), _mm256_set1_epi8(0x10)));
 }
 
 // per 128-bit lane: [sum(a), sum(b), sum(c), sum(d)] of that lane's four int32s

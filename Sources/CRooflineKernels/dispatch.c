@@ -45,7 +45,12 @@ int rf_vec_dot_type(int type) {
     case RF_BF16: return RF_BF16;
     case RF_Q4_0: return RF_Q8_0;
     case RF_Q4_1: return RF_Q8_1;
+    case RF_Q5_0: return RF_Q8_0;
+    case RF_Q5_1: return RF_Q8_1;
     case RF_Q8_0: return RF_Q8_0;
+    case RF_MXFP4: return RF_Q8_0;
+    case RF_NVFP4: return RF_Q8_0;
+    case RF_Q2_K: case RF_Q3_K: case RF_Q4_K: case RF_Q5_K: case RF_Q6_K: return RF_Q8_K;
     default: return -1;
     }
 }
@@ -58,6 +63,16 @@ int64_t rf_row_size(int type, int64_t k) {
     case RF_Q4_1: return k / RF_QK * (int64_t)sizeof(rf_block_q4_1);
     case RF_Q8_0: return k / RF_QK * (int64_t)sizeof(rf_block_q8_0);
     case RF_Q8_1: return k / RF_QK * (int64_t)sizeof(rf_block_q8_1);
+    case RF_Q5_0: return k / RF_QK * (int64_t)sizeof(rf_block_q5_0);
+    case RF_Q5_1: return k / RF_QK * (int64_t)sizeof(rf_block_q5_1);
+    case RF_MXFP4: return k / RF_QK * (int64_t)sizeof(rf_block_mxfp4);
+    case RF_NVFP4: return k / RF_QK_NVFP4 * (int64_t)sizeof(rf_block_nvfp4);
+    case RF_Q2_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q2_K);
+    case RF_Q3_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q3_K);
+    case RF_Q4_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q4_K);
+    case RF_Q5_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q5_K);
+    case RF_Q6_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q6_K);
+    case RF_Q8_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q8_K);
     default: return -1;
     }
 }
@@ -80,6 +95,7 @@ rf_quantize_fn rf_get_quantize(int type, int path) {
     case RF_BF16: return rf_quantize_row_bf16_ref;
     case RF_Q8_0: return rf_quantize_row_q8_0_ref;
     case RF_Q8_1: return rf_quantize_row_q8_1_ref;
+    case RF_Q8_K: return rf_quantize_row_q8_K_ref;
     default: return 0;
     }
 }
@@ -95,6 +111,10 @@ rf_vec_dot_fn rf_get_vec_dot(int type, int path) {
         case RF_F16: return rf_vec_dot_f16_f16_avx2;
         case RF_F32: return rf_vec_dot_f32_f32_avx2;
         case RF_BF16: return rf_vec_dot_bf16_bf16_avx2;
+        case RF_Q5_0: return rf_vec_dot_q5_0_q8_0_avx2;
+        case RF_Q5_1: return rf_vec_dot_q5_1_q8_1_avx2;
+        case RF_MXFP4: return rf_vec_dot_mxfp4_q8_0_avx2;
+        case RF_NVFP4: return rf_vec_dot_nvfp4_q8_0_avx2;
         default: break;
         }
     }
@@ -106,6 +126,25 @@ rf_vec_dot_fn rf_get_vec_dot(int type, int path) {
     case RF_Q4_0: return rf_vec_dot_q4_0_q8_0_ref;
     case RF_Q4_1: return rf_vec_dot_q4_1_q8_1_ref;
     case RF_Q8_0: return rf_vec_dot_q8_0_q8_0_ref;
+    case RF_Q5_0: return rf_vec_dot_q5_0_q8_0_ref;
+    case RF_Q5_1: return rf_vec_dot_q5_1_q8_1_ref;
+    case RF_MXFP4: return rf_vec_dot_mxfp4_q8_0_ref;
+    case RF_NVFP4: return rf_vec_dot_nvfp4_q8_0_ref;
+    case RF_Q2_K: return rf_vec_dot_q2_K_q8_K_ref;
+    case RF_Q3_K: return rf_vec_dot_q3_K_q8_K_ref;
+    case RF_Q4_K: return rf_vec_dot_q4_K_q8_K_ref;
+    case RF_Q5_K: return rf_vec_dot_q5_K_q8_K_ref;
+    case RF_Q6_K: return rf_vec_dot_q6_K_q8_K_ref;
+    default: return 0;
+    }
+}
+
+rf_quantize_fn rf_get_weight_quantize(int type) {
+    switch (type) {
+    case RF_Q5_0: return rf_quantize_row_q5_0_ref;
+    case RF_Q5_1: return rf_quantize_row_q5_1_ref;
+    case RF_MXFP4: return rf_quantize_row_mxfp4_ref;
+    case RF_NVFP4: return rf_quantize_row_nvfp4_ref;
     default: return 0;
     }
 }
@@ -118,6 +157,9 @@ rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
         case RF_Q4_0: return rf_vec_dot4_q4_0_q8_0_vnni;
         case RF_Q4_1: return rf_vec_dot4_q4_1_q8_1_vnni;
         case RF_Q8_0: return rf_vec_dot4_q8_0_q8_0_vnni;
+        case RF_Q5_0: return rf_vec_dot4_q5_0_q8_0_vnni;
+        case RF_Q5_1: return rf_vec_dot4_q5_1_q8_1_vnni;
+        case RF_MXFP4: return rf_vec_dot4_mxfp4_q8_0_vnni;
         default: break;
         }
     }
@@ -126,6 +168,9 @@ rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
         case RF_Q4_0: return rf_vec_dot4_q4_0_q8_0_avx2;
         case RF_Q4_1: return rf_vec_dot4_q4_1_q8_1_avx2;
         case RF_Q8_0: return rf_vec_dot4_q8_0_q8_0_avx2;
+        case RF_Q5_0: return rf_vec_dot4_q5_0_q8_0_avx2;
+        case RF_Q5_1: return rf_vec_dot4_q5_1_q8_1_avx2;
+        case RF_MXFP4: return rf_vec_dot4_mxfp4_q8_0_avx2;
         default: break;
         }
     }

@@ -11,21 +11,6 @@ RF_AVX2 static inline int hsum_i32_8(__m256i a) {
     return _mm_cvtsi128_si32(_mm_add_epi32(sum64, hi32));
 }
 
-RF_AVX2 static inline float h2f(uint16_t h) { return _cvtsh_ss(h); }
-
-// unsigned x signed bytes, summed to 8 floats
-RF_AVX2 static inline __m256 mul_sum_us8_pairs_float(const __m256i ax, const __m256i sy) {
-    const __m256i dot = _mm256_maddubs_epi16(ax, sy);
-    const __m256i summed = _mm256_madd_epi16(_mm256_set1_epi16(1), dot);
-    return _mm256_cvtepi32_ps(summed);
-}
-
-RF_AVX2 static inline __m256 mul_sum_i8_pairs_float(const __m256i x, const __m256i y) {
-    const __m256i ax = _mm256_sign_epi8(x, x);
-    const __m256i sy = _mm256_sign_epi8(y, x);
-    return mul_sum_us8_pairs_float(ax, sy);
-}
-
 RF_AVX2 static inline __m256i quantize32(const float *x, float *d_out) {
     __m256 v0 = _mm256_loadu_ps(x), v1 = _mm256_loadu_ps(x + 8), v2 = _mm256_loadu_ps(x + 16), v3 = _mm256_loadu_ps(x + 24);
     const __m256 sign = _mm256_set1_ps(-0.0f);

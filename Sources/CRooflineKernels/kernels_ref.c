@@ -155,6 +155,10 @@ int rf_dequantize_row(int type, const void *vx, float *y, int64_t k) {
         }
         return 0;
     }
-    default: return -1;
+    case RF_Q5_0: rf_dequantize_row_q5_0(vx, y, k); return 0;
+    case RF_Q5_1: rf_dequantize_row_q5_1(vx, y, k); return 0;
+    case RF_MXFP4: rf_dequantize_row_mxfp4(vx, y, k); return 0;
+    case RF_NVFP4: rf_dequantize_row_nvfp4(vx, y, k); return 0;
+    default: return rf_dequantize_row_kquant(type, vx, y, k);
     }
 }

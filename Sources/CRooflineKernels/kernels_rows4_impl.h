@@ -9,48 +9,61 @@ RF_KTARGET static inline void RF_KFN(store4)(float *out, __m256 acc, __m128 extr
     _mm_storeu_ps(out, _mm_add_ps(r, extra));
 }
 
-RF_KTARGET void RF_KFN(rf_vec_dot4_q4_1_q8_1)(int n, const void *vw, size_t rb, const void *vy, float *out) {
-    const rf_block_q4_1 *w0 = vw, *w1 = (const void *)((const char *)vw + rb);
-    const rf_block_q4_1 *w2 = (const void *)((const char *)vw + 2 * rb), *w3 = (const void *)((const char *)vw + 3 * rb);
-    const rf_block_q8_1 *y = vy;
-    __m256 acc = _mm256_setzero_ps();
-    __m128 summ = _mm_setzero_ps();
-    for (int i = 0; i < n / RF_QK; i++) {
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-        const __m256i p0 = RF_DOTUS(rf_nibbles32(w0[i].qs), qy);
-        const __m256i p1 = RF_DOTUS(rf_nibbles32(w1[i].qs), qy);
-        const __m256i p2 = RF_DOTUS(rf_nibbles32(w2[i].qs), qy);
-        const __m256i p3 = RF_DOTUS(rf_nibbles32(w3[i].qs), qy);
-        const __m256 dm = RF_HEADS4(w0, w1, w2, w3, i);
-        const __m128 ys = _mm_cvtph_ps(_mm_cvtsi32_si128(*(const int *)&y[i]));
-        const __m128 s4 = _mm_mul_ps(_mm256_castps256_ps128(dm), _mm_broadcastss_ps(ys));
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(rf_reduce4(p0, p1, p2, p3)), _mm256_set_m128(s4, s4), acc);
-        summ = _mm_fmadd_ps(_mm256_extractf128_ps(dm, 1), _mm_permute_ps(ys, 0x55), summ);
-    }
-    RF_KFN(store4)(out, acc, summ);
+// Kernels shared by the 4- and 5-bit formats, generated once per format from the code loader CODES(block)
+// (unsigned codes as 32 bytes). The macros are defined on the first inclusion and expand RF_KFN/RF_DOTUS
+// of each instantiation where they are used.
+#ifndef RF_ROWS4_MACROS
+#define RF_ROWS4_MACROS
+#define RF_Q4_CODES(b) rf_nibbles32((b).qs)
+#define RF_Q5_CODES(b) rf_q5_codes32((b).qs, (b).qh)
+#define RF_ROWS4(BLOCK) \
+    const BLOCK *w0 = vw, *w1 = (const void *)((const char *)vw + rb); \
+    const BLOCK *w2 = (const void *)((const char *)vw + 2 * rb), *w3 = (const void *)((const char *)vw + 3 * rb)
+// Scale and min (Q4_1, Q5_1) with Q8_1 activations: d·dy·Σ(n·y) + m·(dy·Σy).
+#define RF_DOT4_SCALE_MIN(NAME, BLOCK, CODES) \
+RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vy, float *out) { \
+    RF_ROWS4(BLOCK); \
+    const rf_block_q8_1 *y = vy; \
+    __m256 acc = _mm256_setzero_ps(); \
+    __m128 summ = _mm_setzero_ps(); \
+    for (int i = 0; i < n / RF_QK; i++) { \
+        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs); \
+        const __m256i p0 = RF_DOTUS(CODES(w0[i]), qy), p1 = RF_DOTUS(CODES(w1[i]), qy); \
+        const __m256i p2 = RF_DOTUS(CODES(w2[i]), qy), p3 = RF_DOTUS(CODES(w3[i]), qy); \
+        const __m256 dm = RF_HEADS4(w0, w1, w2, w3, i); \
+        const __m128 ys = _mm_cvtph_ps(_mm_cvtsi32_si128(*(const int *)&y[i])); \
+        const __m128 s4 = _mm_mul_ps(_mm256_castps256_ps128(dm), _mm_broadcastss_ps(ys)); \
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(rf_reduce4(p0, p1, p2, p3)), _mm256_set_m128(s4, s4), acc); \
+        summ = _mm_fmadd_ps(_mm256_extractf128_ps(dm, 1), _mm_permute_ps(ys, 0x55), summ); \
+    } \
+    RF_KFN(store4)(out, acc, summ); \
 }
+// Offset codes (Q4_0: n - 8, Q5_0: n - 16) with Q8_0 activations: (n - 2^S)·y = n·y - 2^S·Σy, with Σy taken
+// once for all four rows.
+#define RF_DOT4_OFFSET(NAME, BLOCK, CODES, S) \
+RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vy, float *out) { \
+    RF_ROWS4(BLOCK); \
+    const rf_block_q8_0 *y = vy; \
+    const __m256i ones8 = _mm256_set1_epi8(1); \
+    __m256 acc = _mm256_setzero_ps(); \
+    for (int i = 0; i < n / RF_QK; i++) { \
+        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs); \
+        const __m256i sy = RF_DOTUS(ones8, qy); \
+        const __m256i p0 = RF_DOTUS(CODES(w0[i]), qy), p1 = RF_DOTUS(CODES(w1[i]), qy); \
+        const __m256i p2 = RF_DOTUS(CODES(w2[i]), qy), p3 = RF_DOTUS(CODES(w3[i]), qy); \
+        const __m256i s = rf_reduce4(sy, sy, sy, sy); \
+        const __m256i dots = _mm256_sub_epi32(rf_reduce4(p0, p1, p2, p3), _mm256_slli_epi32(s, S)); \
+        const __m128 d4 = _mm_mul_ps(_mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)), _mm_set1_ps(_cvtsh_ss(y[i].d))); \
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_set_m128(d4, d4), acc); \
+    } \
+    RF_KFN(store4)(out, acc, _mm_setzero_ps()); \
+}
+#endif
 
-RF_KTARGET void RF_KFN(rf_vec_dot4_q4_0_q8_0)(int n, const void *vw, size_t rb, const void *vy, float *out) {
-    const rf_block_q4_0 *w0 = vw, *w1 = (const void *)((const char *)vw + rb);
-    const rf_block_q4_0 *w2 = (const void *)((const char *)vw + 2 * rb), *w3 = (const void *)((const char *)vw + 3 * rb);
-    const rf_block_q8_0 *y = vy;
-    const __m256i ones8 = _mm256_set1_epi8(1);
-    __m256 acc = _mm256_setzero_ps();
-    for (int i = 0; i < n / RF_QK; i++) {
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-        // (n - 8)·y = n·y - 8·Σy, with Σy taken once for all four rows
-        const __m256i sy = RF_DOTUS(ones8, qy);
-        const __m256i p0 = RF_DOTUS(rf_nibbles32(w0[i].qs), qy);
-        const __m256i p1 = RF_DOTUS(rf_nibbles32(w1[i].qs), qy);
-        const __m256i p2 = RF_DOTUS(rf_nibbles32(w2[i].qs), qy);
-        const __m256i p3 = RF_DOTUS(rf_nibbles32(w3[i].qs), qy);
-        const __m256i s = rf_reduce4(sy, sy, sy, sy);
-        const __m256i dots = _mm256_sub_epi32(rf_reduce4(p0, p1, p2, p3), _mm256_slli_epi32(s, 3));
-        const __m128 d4 = _mm_mul_ps(_mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)), _mm_set1_ps(_cvtsh_ss(y[i].d)));
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_set_m128(d4, d4), acc);
-    }
-    RF_KFN(store4)(out, acc, _mm_setzero_ps());
-}
+RF_DOT4_SCALE_MIN(rf_vec_dot4_q4_1_q8_1, rf_block_q4_1, RF_Q4_CODES)
+RF_DOT4_SCALE_MIN(rf_vec_dot4_q5_1_q8_1, rf_block_q5_1, RF_Q5_CODES)
+RF_DOT4_OFFSET(rf_vec_dot4_q4_0_q8_0, rf_block_q4_0, RF_Q4_CODES, 3)
+RF_DOT4_OFFSET(rf_vec_dot4_q5_0_q8_0, rf_block_q5_0, RF_Q5_CODES, 4)
 
 RF_KTARGET static inline __m256i RF_KFN(dot_i8)(__m256i x, __m256i y) {
     return RF_DOTUS(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
@@ -68,6 +81,27 @@ RF_KTARGET void RF_KFN(rf_vec_dot4_q8_0_q8_0)(int n, const void *vw, size_t rb, 
         const __m256i p2 = RF_KFN(dot_i8)(_mm256_loadu_si256((const __m256i *)w2[i].qs), qy);
         const __m256i p3 = RF_KFN(dot_i8)(_mm256_loadu_si256((const __m256i *)w3[i].qs), qy);
         const __m128 d4 = _mm_mul_ps(_mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)), _mm_set1_ps(_cvtsh_ss(y[i].d)));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(rf_reduce4(p0, p1, p2, p3)), _mm256_set_m128(d4, d4), acc);
+    }
+    RF_KFN(store4)(out, acc, _mm_setzero_ps());
+}
+
+// MXFP4: E2M1 codes to ggml's doubled int8 values by pshufb, signed products as Q8_0; E8M0 scales per row.
+RF_KTARGET void RF_KFN(rf_vec_dot4_mxfp4_q8_0)(int n, const void *vw, size_t rb, const void *vy, float *out) {
+    RF_ROWS4(rf_block_mxfp4);
+    const rf_block_q8_0 *y = vy;
+    const __m128i t = _mm_loadu_si128((const __m128i *)rf_kvalues_mxfp4);
+    const __m256i table = _mm256_set_m128i(t, t);
+    __m256 acc = _mm256_setzero_ps();
+    for (int i = 0; i < n / RF_QK; i++) {
+        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
+        const __m256i p0 = RF_KFN(dot_i8)(_mm256_shuffle_epi8(table, rf_nibbles32(w0[i].qs)), qy);
+        const __m256i p1 = RF_KFN(dot_i8)(_mm256_shuffle_epi8(table, rf_nibbles32(w1[i].qs)), qy);
+        const __m256i p2 = RF_KFN(dot_i8)(_mm256_shuffle_epi8(table, rf_nibbles32(w2[i].qs)), qy);
+        const __m256i p3 = RF_KFN(dot_i8)(_mm256_shuffle_epi8(table, rf_nibbles32(w3[i].qs)), qy);
+        const __m128 e4 = _mm_setr_ps(rf_e8m0_to_fp32_half(w0[i].e), rf_e8m0_to_fp32_half(w1[i].e),
+                                      rf_e8m0_to_fp32_half(w2[i].e), rf_e8m0_to_fp32_half(w3[i].e));
+        const __m128 d4 = _mm_mul_ps(e4, _mm_set1_ps(_cvtsh_ss(y[i].d)));
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(rf_reduce4(p0, p1, p2, p3)), _mm256_set_m128(d4, d4), acc);
     }
     RF_KFN(store4)(out, acc, _mm_setzero_ps());

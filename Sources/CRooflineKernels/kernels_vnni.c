@@ -1,6 +1,7 @@
 // The four-row and 4x4-tile kernels for AVX-512 VNNI on 256-bit vectors: vpdpbusd does the byte products
 // and their sums in one instruction. Integer results equal the AVX2 ones exactly (no int16 saturation is
-// possible with 4-bit weights or |y| <= 127 after the sign trick), so the numbers are identical.
+// possible with 4- or 5-bit weights, or |y| <= 127 after the sign trick for Q8_0/MXFP4), so the numbers are
+// identical.
 #include "avx2_helpers.h"
 #ifdef RF_X86
 #define RF_VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))

@@ -67,6 +67,11 @@ public struct LlamaWeights: @unchecked Sendable {
             let m = try matrix(name, cols: n, rows: 1)
             return TensorKernels.dequantize(m.type, m.data, count: n) ?? []
         }
+        // llama.cpp's optional per-tensor second scales (NVFP4 "scale2", `blk.N.attn_q.scale`, ...) multiply a
+        // matmul's result; Roofline does not apply them yet, so a file with them is refused rather than run wrong.
+        if let s = file.tensors.first(where: { $0.name.hasSuffix(".scale") }) {
+            throw .unsupportedTensor(name: s.name, reason: "per-tensor weight scales (NVFP4 second-level scales) are not supported yet")
+        }
         tokenEmbedding = try matrix("token_embd.weight", cols: c.embeddingLength, rows: c.vocabSize)
         outputNorm = try vector("output_norm.weight", c.embeddingLength)
         output = file.tensor("output.weight") == nil

@@ -6,6 +6,7 @@ public enum ModelError: Error, CustomStringConvertible {
     case invalidHyperparameter(key: String, value: String, reason: String)
     case tensorShape(name: String, expected: [Int], found: [Int])
     case unsupportedTensorType(name: String, type: GGMLType)
+    case unsupportedTensor(name: String, reason: String)
     case format(GGUFError)
     case contextFull(needed: Int, capacity: Int)
     case invalidToken(Int32, vocabSize: Int)
@@ -20,6 +21,8 @@ public enum ModelError: Error, CustomStringConvertible {
             return "tensor '\(name)' has shape \(found), expected \(expected)"
         case .unsupportedTensorType(let name, let type):
             return "tensor '\(name)' has type \(type), which Roofline cannot compute with yet"
+        case .unsupportedTensor(let name, let reason):
+            return "tensor '\(name)': \(reason)"
         case .format(let e):
             return e.description
         case .contextFull(let needed, let capacity):

@@ -23,7 +23,8 @@ public enum KernelPath: Int32, Sendable, CaseIterable, CustomStringConvertible {
 /// Type traits for the tensor types the engine computes with (ggml's `type_traits_cpu`).
 public enum TensorKernels {
     /// Types whose rows can be dequantized and multiplied.
-    public static let supported: Set<GGMLType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0]
+    public static let supported: Set<GGMLType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .mxfp4, .nvfp4,
+                                                  .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
 
     /// The activation format a weight type's dot product consumes.
     public static func activationType(for type: GGMLType) -> GGMLType? {
@@ -43,7 +44,7 @@ public enum TensorKernels {
         return ok ? out : nil
     }
 
-    /// Converts floats to an activation format (F32, F16, BF16, Q8_0, Q8_1) on the given path.
+    /// Converts floats to an activation format (F32, F16, BF16, Q8_0, Q8_1, Q8_K) on the given path.
     public static func quantizeActivations(_ x: UnsafePointer<Float>, to type: GGMLType, into dst: UnsafeMutableRawPointer, count: Int, path: KernelPath = .current) {
         guard let f = rf_get_quantize(Int32(type.rawValue), path.rawValue) else { return }
         f(x, dst, Int64(count))

@@ -53,7 +53,7 @@ public enum ModelQuantizer {
 
     /// llama.cpp's `llama_ftype` for a file mostly of `type` (`general.file_type`).
     public static func fileType(_ type: GGMLType) -> UInt32? {
-        [.f32: 0, .f16: 1, .q4_0: 2, .q4_1: 3, .q8_0: 7, .bf16: 32][type]
+        [.f32: 0, .f16: 1, .q4_0: 2, .q4_1: 3, .q8_0: 7, .q5_0: 8, .q5_1: 9, .bf16: 32, .mxfp4: 38, .nvfp4: 39][type]
     }
 
     /// The type a tensor gets under `options` (before the block-size fallback).

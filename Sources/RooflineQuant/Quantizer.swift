@@ -1,9 +1,10 @@
+import CRooflineKernels
 import RooflineGGUF
 
 /// Reference quantizers for weight tensors, byte-compatible with ggml's `quantize_row_*_ref`
 /// (ggml/src/ggml-quants.c) and so with `gguf.quants.quantize`.
 public enum Quantizer {
-    public static let supported: Set<GGMLType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1]
+    public static let supported: Set<GGMLType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .mxfp4, .nvfp4]
 
     public enum Error: Swift.Error, CustomStringConvertible, Equatable {
         case unsupportedType(GGMLType)
@@ -69,7 +70,13 @@ public enum Quantizer {
                     out.append(UInt8(q0) | UInt8(q1) << 4)
                 }
             }
-        default: throw .unsupportedType(type)
+        default:
+            // Q5_0, Q5_1, MXFP4, NVFP4: ggml's quantize_row_*_ref in the C target.
+            guard let f = rf_get_weight_quantize(Int32(type.rawValue)), let size = type.byteCount(elements: values.count) else {
+                throw .unsupportedType(type)
+            }
+            out = [UInt8](repeating: 0, count: size)
+            values.withUnsafeBufferPointer { v in out.withUnsafeMutableBytes { f(v.baseAddress!, $0.baseAddress!, Int64(values.count)) } }
         }
         return out
     }

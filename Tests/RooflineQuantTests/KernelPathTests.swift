@@ -5,8 +5,10 @@ import RooflineTestSupport
 
 /// Every fast kernel against the scalar reference, on awkward sizes (ggml's test-quantize-fns, three ways).
 @Suite struct KernelPathTests {
-    static let weightTypes: [GGMLType] = [.q4_0, .q4_1, .q8_0, .f16, .f32, .bf16]
+    static let weightTypes: [GGMLType] = [.q4_0, .q4_1, .q8_0, .f16, .f32, .bf16, .q5_0, .q5_1, .mxfp4, .nvfp4]
     static let sizes = [32, 96, 160, 576, 1536 + 32]
+    /// NVFP4's blocks are 64 long: twice the size (still odd block counts).
+    static func length(_ n: Int, _ type: GGMLType) -> Int { type.blockSize == 64 ? 2 * n : n }
 
     func withQuantized<R>(_ values: [Float], _ type: GGMLType, _ body: (UnsafeRawPointer) -> R) throws -> R {
         let bytes = try Quantizer.quantize(values, to: type)
@@ -24,6 +26,7 @@ import RooflineTestSupport
 
     @Test(arguments: weightTypes, sizes)
     func simdDotMatchesScalar(type: GGMLType, n: Int) throws {
+        let n = Self.length(n, type)
         var rng = TestRandom(seed: UInt64(n) * 31 + UInt64(type.rawValue))
         let w = rng.floats(n), x = rng.floats(n, scale: 3)
         let actRef = activations(x, for: type, path: .scalar)
@@ -42,6 +45,7 @@ import RooflineTestSupport
 
     @Test(arguments: weightTypes, sizes)
     func fourRowKernelsMatchScalar(type: GGMLType, n: Int) throws {
+        let n = Self.length(n, type)
         var rng = TestRandom(seed: UInt64(n) &* 7 &+ UInt64(type.rawValue))
         let rows = (0..<4).map { _ in rng.floats(n) }
         let x = rng.floats(n, scale: 2)
@@ -61,11 +65,12 @@ import RooflineTestSupport
             }
             checked += 1
         }
-        if [.q4_0, .q4_1, .q8_0].contains(type) && KernelPath.best != .scalar { #expect(checked > 0) }
+        if [.q4_0, .q4_1, .q8_0, .q5_0, .q5_1, .mxfp4].contains(type) && KernelPath.best != .scalar { #expect(checked > 0) }
     }
 
     @Test(arguments: weightTypes, sizes)
     func tileKernelsMatchScalar(type: GGMLType, n: Int) throws {
+        let n = Self.length(n, type)
         var rng = TestRandom(seed: UInt64(n) &* 13 &+ UInt64(type.rawValue))
         let w = try (0..<4).flatMap { _ in try Quantizer.quantize(rng.floats(n), to: type) }
         let acts = (0..<4).map { _ in activations(rng.floats(n, scale: 2), for: type, path: .scalar) }
@@ -131,18 +136,19 @@ import RooflineTestSupport
         let got = try withQuantized(w, type) { wp in act.withUnsafeBytes { TensorKernels.dot(type, wp, $0.baseAddress!, count: n) } }
         // Error budget per format, relative to the size of the sum of |w·x| terms.
         let scale = zip(w, x).reduce(Float(0)) { $0 + abs($1.0 * $1.1) }
-        let tolerance: Float = [.q4_0: 0.08, .q4_1: 0.06, .q8_0: 0.01, .f16: 0.002, .bf16: 0.01, .f32: 1e-5][type]!
+        let tolerance: Float = [.q4_0: 0.08, .q4_1: 0.06, .q8_0: 0.01, .f16: 0.002, .bf16: 0.01, .f32: 1e-5,
+                                 .q5_0: 0.04, .q5_1: 0.03, .mxfp4: 0.1, .nvfp4: 0.08][type]!
         #expect(abs(got - exact) <= tolerance * scale, "\(type): \(got) vs \(exact)")
     }
 
-    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0, .f16, .bf16])
+    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0, .f16, .bf16, .q5_0, .q5_1, .mxfp4, .nvfp4])
     func quantizeDequantizeError(type: GGMLType) throws {
         var rng = TestRandom(seed: 5)
         let x = rng.floats(4096)
         let q = try Quantizer.quantize(x, to: type)
         let y = q.withUnsafeBytes { TensorKernels.dequantize(type, $0.baseAddress!, count: x.count)! }
         let rmse = (zip(x, y).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Float(x.count)).squareRoot()
-        let bound: Float = [.q4_0: 0.12, .q4_1: 0.1, .q8_0: 0.01, .f16: 0.001, .bf16: 0.005][type]!
+        let bound: Float = [.q4_0: 0.12, .q4_1: 0.1, .q8_0: 0.01, .f16: 0.001, .bf16: 0.005, .q5_0: 0.06, .q5_1: 0.05, .mxfp4: 0.15, .nvfp4: 0.12][type]!
         #expect(rmse < bound, "\(type) rmse \(rmse)")
     }
 

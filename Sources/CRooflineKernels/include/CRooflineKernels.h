@@ -11,13 +11,33 @@ extern "C" {
 #endif
 
 // ggml type ids (ggml.h)
-enum { RF_F32 = 0, RF_F16 = 1, RF_Q4_0 = 2, RF_Q4_1 = 3, RF_Q8_0 = 8, RF_Q8_1 = 9, RF_BF16 = 30 };
+enum { RF_F32 = 0, RF_F16 = 1, RF_Q4_0 = 2, RF_Q4_1 = 3, RF_Q5_0 = 6, RF_Q5_1 = 7, RF_Q8_0 = 8, RF_Q8_1 = 9,
+       RF_Q2_K = 10, RF_Q3_K = 11, RF_Q4_K = 12, RF_Q5_K = 13, RF_Q6_K = 14, RF_Q8_K = 15, RF_BF16 = 30,
+       RF_MXFP4 = 39, RF_NVFP4 = 40 };
 
 #define RF_QK 32
 typedef struct { uint16_t d; uint8_t qs[16]; } rf_block_q4_0;            // 4.5 bpw
 typedef struct { uint16_t d; uint16_t m; uint8_t qs[16]; } rf_block_q4_1; // 5.0 bpw
 typedef struct { uint16_t d; int8_t qs[32]; } rf_block_q8_0;             // 8.5 bpw
 typedef struct { uint16_t d; uint16_t s; int8_t qs[32]; } rf_block_q8_1;  // 9.0 bpw (s = d * sum(qs))
+// 5-bit: low nibbles as Q4_0/Q4_1, the fifth bit of element j in bit j of qh (little-endian uint32).
+typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[16]; } rf_block_q5_0;              // 5.5 bpw
+typedef struct { uint16_t d; uint16_t m; uint8_t qh[4]; uint8_t qs[16]; } rf_block_q5_1;  // 6.0 bpw
+// MXFP4: E8M0 scale e, 32 E2M1 codes (ggml's doubled values kvalues_mxfp4 times 2^(e-127)/2).
+typedef struct { uint8_t e; uint8_t qs[16]; } rf_block_mxfp4;                             // 4.25 bpw
+// NVFP4: 64 values in four sub-blocks of 16, one unsigned E4M3 scale each; sub-block s holds its first 8
+// values in the low nibbles of qs[8s..8s+7] and the next 8 in the high nibbles.
+#define RF_QK_NVFP4 64
+typedef struct { uint8_t d[4]; uint8_t qs[32]; } rf_block_nvfp4;                          // 4.5 bpw
+// K-quants: super-blocks of 256 (ggml-common.h); scales/mins of the sub-blocks packed in 6 bits (Q4_K,
+// Q5_K, Q3_K), 4 bits (Q2_K) or 8 bits (Q6_K). Q8_K is their activation format.
+#define RF_QK_K 256
+typedef struct { uint8_t scales[16]; uint8_t qs[64]; uint16_t d, dmin; } rf_block_q2_K;                 // 2.625 bpw
+typedef struct { uint8_t hmask[32]; uint8_t qs[64]; uint8_t scales[12]; uint16_t d; } rf_block_q3_K;    // 3.4375 bpw
+typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qs[128]; } rf_block_q4_K;                // 4.5 bpw
+typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t qs[128]; } rf_block_q5_K; // 5.5 bpw
+typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; } rf_block_q6_K;      // 6.5625 bpw
+typedef struct { float d; int8_t qs[256]; int16_t bsums[16]; } rf_block_q8_K;                          // bsums: sums of 16
 
 // Kernel paths, best last. RF_PATH_AUTO picks the best the CPU supports.
 enum { RF_PATH_SCALAR = 0, RF_PATH_AVX2 = 1, RF_PATH_AVX512VNNI = 2, RF_PATH_AUTO = -1 };
@@ -33,6 +53,17 @@ uint16_t rf_fp32_to_fp16(float f);
 float rf_bf16_to_fp32(uint16_t h);
 uint16_t rf_fp32_to_bf16(float f);
 
+// Element formats as ml_dtypes defines them (float8_e4m3fn, float8_e5m2, float4_e2m1fn, float8_e8m0fnu):
+// decode any code; encode a float32 with ml_dtypes' rounding, overflow and NaN rules (see minifloat.c).
+float rf_fp8_e4m3fn_to_fp32(uint8_t c);
+uint8_t rf_fp32_to_fp8_e4m3fn(float x);
+float rf_fp8_e5m2_to_fp32(uint8_t c);
+uint8_t rf_fp32_to_fp8_e5m2(float x);
+float rf_fp4_e2m1fn_to_fp32(uint8_t c);     // low 4 bits
+uint8_t rf_fp32_to_fp4_e2m1fn(float x);     // 0..15
+float rf_e8m0_to_fp32(uint8_t c);
+uint8_t rf_fp32_to_e8m0(float x);
+
 typedef void (*rf_quantize_fn)(const float *x, void *y, int64_t k);
 typedef float (*rf_vec_dot_fn)(int n, const void *x, const void *y);
 
@@ -40,7 +71,7 @@ typedef float (*rf_vec_dot_fn)(int n, const void *x, const void *y);
 int rf_vec_dot_type(int type);
 /// Bytes for a row of `k` elements of `type` (supported types only), or -1.
 int64_t rf_row_size(int type, int64_t k);
-/// Converts a float row to activation format `type` (F32, F16, BF16, Q8_0, Q8_1) with the given path.
+/// Converts a float row to activation format `type` (F32, F16, BF16, Q8_0, Q8_1, Q8_K) with the given path.
 rf_quantize_fn rf_get_quantize(int type, int path);
 /// Dot product of a weight row of `type` with an activation row in rf_vec_dot_type(type), with the given path.
 rf_vec_dot_fn rf_get_vec_dot(int type, int path);
@@ -51,8 +82,12 @@ rf_vec_dot4_fn rf_get_vec_dot4(int type, int path);
 typedef void (*rf_tile4x4_fn)(int n, const void *w, size_t w_row_bytes, const void *x, size_t x_stride, float *out, size_t out_stride);
 /// Four weight rows × four activation rows: out[c * out_stride + r]; NULL when the path has none for `type`.
 rf_tile4x4_fn rf_get_tile4x4(int type, int path);
-/// Dequantizes a row of `type` (F32, F16, BF16, Q4_0, Q4_1, Q8_0, Q8_1) into floats (reference code).
+/// Dequantizes a row of `type` (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, MXFP4, NVFP4, Q2_K-Q6_K) into floats
+/// (reference code).
 int rf_dequantize_row(int type, const void *x, float *y, int64_t k);
+/// Quantizes whole blocks of weights to `type` as ggml's quantize_row_*_ref does (Q5_0, Q5_1, MXFP4, NVFP4); NULL
+/// for other types.
+rf_quantize_fn rf_get_weight_quantize(int type);
 
 // Thread pool: persistent threads; rf_pool_run calls fn(ctx, ith, nth) on every thread (the caller is ith 0).
 typedef struct rf_pool rf_pool;
