@@ -3,9 +3,9 @@
 #include "kernels_internal.h"
 #include <math.h>
 
+// The parameters every (query, head) pair of a call shares.
 typedef struct {
-    const float *q; const uint16_t *k; const uint16_t *v; float *out;
-    int n_q, pos0, n_head, n_kv_head, hd; float scale; float *scratch; int scratch_per_thread; int path;
+    int n_head, n_kv_head, hd; float scale; float *scratch; int scratch_per_thread; int path;
     int window; float softcap;
 } rf_attn_job;
 
@@ -79,33 +79,6 @@ static void rf_attn_item(const rf_attn_job *j, const float *q, const uint16_t *k
     else rf_attn_one_f16(j, qv, kb, vb, n_kv, kv_stride, o, qh, acc);
 }
 
-static void rf_attn_task(void *p, int ith, int nth) {
-    const rf_attn_job *j = p;
-    const int total = j->n_q * j->n_head;
-    float *att = j->scratch + (int64_t)ith * j->scratch_per_thread;
-    uint16_t qh[512], acc[512];
-    for (int t = ith; t < total; t += nth) {
-        rf_attn_item(j, j->q, j->k, j->v, j->out, j->n_q, j->pos0, t / j->n_head, t % j->n_head, att, qh, acc);
-    }
-}
-
-void rf_attention_ext(rf_pool *pool, const float *q, const uint16_t *k_cache, const uint16_t *v_cache,
-                      float *out, int n_q, int pos0, int n_head, int n_kv_head, int hd, float scale,
-                      int window, float softcap, float *scratch, int scratch_per_thread, int path) {
-    if (hd > 512 || n_kv_head <= 0 || n_head % n_kv_head != 0) return;
-    if (softcap != 0.0f) scale /= softcap;
-    rf_attn_job j = { q, k_cache, v_cache, out, n_q, pos0, n_head, n_kv_head, hd, scale, scratch, scratch_per_thread, path,
-                      window, softcap };
-    rf_pool_run(pool, rf_attn_task, &j);
-}
-
-void rf_attention(rf_pool *pool, const float *q, const uint16_t *k_cache, const uint16_t *v_cache,
-                  float *out, int n_q, int pos0, int n_head, int n_kv_head, int hd, float scale,
-                  float *scratch, int scratch_per_thread, int path) {
-    rf_attention_ext(pool, q, k_cache, v_cache, out, n_q, pos0, n_head, n_kv_head, hd, scale, 0, 0.0f,
-                     scratch, scratch_per_thread, path);
-}
-
 typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; int layer; } rf_attn_multi_job;
 
 // The (query, head) pairs of all segments, numbered in order and dealt round-robin to the threads.
@@ -132,7 +105,6 @@ void rf_attention_multi(rf_pool *pool, const rf_attn_segment *segs, int n_segs, 
                         int hd, float scale, int window, float softcap, float *scratch, int scratch_per_thread, int path) {
     if (hd > 512 || n_kv_head <= 0 || n_head % n_kv_head != 0 || n_segs <= 0) return;
     if (softcap != 0.0f) scale /= softcap;
-    rf_attn_multi_job m = { { 0, 0, 0, 0, 0, 0, n_head, n_kv_head, hd, scale, scratch, scratch_per_thread, path, window, softcap },
-                            segs, n_segs, layer };
+    rf_attn_multi_job m = { { n_head, n_kv_head, hd, scale, scratch, scratch_per_thread, path, window, softcap }, segs, n_segs, layer };
     rf_pool_run(pool, rf_attn_multi_task, &m);
 }

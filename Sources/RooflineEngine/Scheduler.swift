@@ -120,9 +120,11 @@ public final class Scheduler: @unchecked Sendable {
     public func shutdown(grace: Duration) async {
         for r in beginDraining() { r.sink(.failed(.shuttingDown)) }
         let deadline = clock.now + grace
+        var ended = false
         while !isStopped {
-            if clock.now >= deadline {
+            if !ended && clock.now >= deadline {
                 for id in activeIDs { cancel(id, reason: .shuttingDown) }
+                ended = true  // nothing is admitted while draining, so the active set only shrinks
             }
             try? await Task.sleep(for: .milliseconds(10))
         }

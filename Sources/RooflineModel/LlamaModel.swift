@@ -230,6 +230,11 @@ public final class LlamaModel: @unchecked Sendable {
                 g += 1
             }
             let v = config.vocabSize
+            if let first = members.first, members.last == first + members.count - 1 {
+                // The rows with logits are consecutive entries (a decode step): write them in place.
+                rows.withUnsafeBufferPointer { forwardChunk($0, segments: segments, logits: logits + first * v, allLogits: false) }
+                continue
+            }
             withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, members.count) * v) { out in
                 rows.withUnsafeBufferPointer { forwardChunk($0, segments: segments, logits: out.baseAddress!, allLogits: false) }
                 for (k, idx) in members.enumerated() {

@@ -114,25 +114,16 @@ typedef struct { const void *w; int wtype; int64_t n_rows; float *y; int64_t y_s
 void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, int64_t k,
                      const void *x, int64_t x_stride, int64_t n_x, int path);
 
-/// Causal grouped-query attention for n_q new tokens of one sequence.
-/// q: [n_q][n_head*hd] floats. k_cache, v_cache: F16 [n_ctx][n_kv_head*hd] holding positions 0..pos0+n_q-1.
-/// out: [n_q][n_head*hd]. scratch: n_threads * n_ctx floats.
-void rf_attention(rf_pool *pool, const float *q, const uint16_t *k_cache, const uint16_t *v_cache,
-                  float *out, int n_q, int pos0, int n_head, int n_kv_head, int hd, float scale,
-                  float *scratch, int scratch_per_thread, int path);
-
-/// rf_attention with a sliding window (each query sees its last `window` positions, itself included; 0: all)
-/// and attention-logit soft-capping (score = softcap · tanh(q·k · scale / softcap); 0: none), as Gemma 2 uses.
-void rf_attention_ext(rf_pool *pool, const float *q, const uint16_t *k_cache, const uint16_t *v_cache,
-                      float *out, int n_q, int pos0, int n_head, int n_kv_head, int hd, float scale,
-                      int window, float softcap, float *scratch, int scratch_per_thread, int path);
-/// One sequence's part of a batched attention call: n_q queries at positions pos0.. (q, out: [n_q][n_head*hd]);
-/// its F16 caches hold layer L's keys at k + L * layer_stride (values likewise).
+/// Causal grouped-query attention for the new tokens of several sequences in one pass of the pool (one
+/// synchronisation per layer), following ggml's CPU flash attention: F16 accumulation below 64 queries per
+/// sequence, tiled F32 from 64 on, chosen per sequence so each gets what it would get alone.
+/// Segment: n_q queries at positions pos0.. (q, out: [n_q][n_head*hd] floats); its F16 caches hold layer L's keys
+/// at k + L * layer_stride ([n_ctx][n_kv_head*hd], positions 0..pos0+n_q-1; values likewise).
+/// window: each query sees its last `window` positions, itself included (0: all). softcap: scores become
+/// softcap · tanh(q·k · scale / softcap) (0: none), as Gemma 2 uses. scratch: n_threads * scratch_per_thread floats.
 typedef struct {
     const float *q; float *out; const uint16_t *k; const uint16_t *v; int64_t layer_stride; int n_q; int pos0;
 } rf_attn_segment;
-/// rf_attention_ext for several sequences in one pass of the pool (one synchronisation per layer instead of one
-/// per sequence); each sequence gets exactly what rf_attention_ext gives it alone.
 void rf_attention_multi(rf_pool *pool, const rf_attn_segment *segs, int n_segs, int layer, int n_head, int n_kv_head,
                         int hd, float scale, int window, float softcap, float *scratch, int scratch_per_thread, int path);
 
