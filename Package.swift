@@ -46,7 +46,7 @@ let package = Package(
         ]),
         .target(name: "RooflineTestSupport", dependencies: ["RooflineGGUF", "RooflineQuant", "RooflineEngine"], path: "Tests/RooflineTestSupport"),
         .testTarget(name: "RooflineGGUFTests", dependencies: ["RooflineGGUF", "RooflineTestSupport"]),
-        .testTarget(name: "RooflineQuantTests", dependencies: ["RooflineQuant", "RooflineGGUF", "RooflineTestSupport"]),
+        .testTarget(name: "RooflineQuantTests", dependencies: ["RooflineQuant", "RooflineGGUF", "CRooflineKernels", "RooflineTestSupport"]),
         .testTarget(name: "RooflineTokenizerTests", dependencies: ["RooflineTokenizer", "RooflineSampling", "RooflineEngine", "RooflineTestSupport"]),
         .testTarget(name: "RooflineCLITests", dependencies: ["RooflineTestSupport", "RooflineEngine", "roofline"]),
         .testTarget(name: "RooflinePlannerTests", dependencies: ["RooflinePlanner", "RooflineGGUF"]),

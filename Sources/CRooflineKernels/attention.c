@@ -18,9 +18,13 @@ static inline float rf_attn_score(const rf_attn_job *j, float dot) {
 // Few queries (decode, short prompts): llama.cpp's ggml_compute_forward_flash_attn_ext_f16_one_chunk:
 // Q rounded to F16, online softmax, V accumulated in an F16 vector.
 static void rf_attn_one_f16(const rf_attn_job *j, const float *qv, const uint16_t *kbase, const uint16_t *vbase,
-                            int n_kv, int kv_stride, float *o, uint16_t *qh, uint16_t *acc) {
+                            int n_kv, int kv_stride, float *o, uint16_t *qh, uint16_t *acc, float *att) {
     const rf_vec_dot_fn dot = rf_get_vec_dot(RF_F16, j->path);
     rf_get_quantize(RF_F16, j->path)(qv, qh, j->hd);
+    // The same arithmetic as the AVX2 helpers below, bit for bit, restructured (attention_avx512.c).
+    float accf[512];
+    if (j->path >= RF_PATH_AVX512VNNI &&
+        rf_attn_one_f16_avx512(j->hd, qh, kbase, vbase, n_kv, kv_stride, j->scale, j->softcap, o, att, accf)) return;
     const rf_attn_ops ops = rf_get_attn_ops(j->path);
     for (int d = 0; d < j->hd; d++) acc[d] = 0;
     float S = 0.0f, M = -INFINITY;
@@ -76,7 +80,7 @@ static void rf_attn_item(const rf_attn_job *j, const float *q, const uint16_t *k
     float *o = out + (int64_t)iq * q_stride + h * j->hd;
     const uint16_t *kb = k + (int64_t)first * kv_stride + kvh * j->hd, *vb = v + (int64_t)first * kv_stride + kvh * j->hd;
     if (n_q >= 64) rf_attn_one_f32(j, qv, kb, vb, n_kv, kv_stride, o, att);
-    else rf_attn_one_f16(j, qv, kb, vb, n_kv, kv_stride, o, qh, acc);
+    else rf_attn_one_f16(j, qv, kb, vb, n_kv, kv_stride, o, qh, acc, att);
 }
 
 typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; int layer; } rf_attn_multi_job;

@@ -1,6 +1,7 @@
 // Matrix-vector and matrix-matrix products over quantized weights, split over weight rows.
 #include "kernels_internal.h"
 #include "kernels_gemm8.h"
+#include <stdatomic.h>
 
 // Software prefetch of the weights a few row groups ahead: the hardware prefetchers stop at 4 KiB page
 // boundaries, and without this the dot-product loops wait on DRAM (measured: Q4_1 at 9.9 GB/s per core
@@ -18,6 +19,8 @@ typedef struct {
     rf_vec_dot_fn dots[RF_MAX_PARTS]; rf_vec_dot4_fn dots4[RF_MAX_PARTS]; rf_tile4x4_fn tiles[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS];
     rf_gemm8_fn gemm8[RF_MAX_PARTS];
     const rf_x8_block *packed; int64_t n_groups;  // columns 0..8*n_groups-1 packed for the gemm8 kernels
+    int64_t static_rows, chunk_rows;  // per-thread static range, then chunks of the rest taken from `next`
+    _Atomic int64_t next;
 } rf_matmul_job;
 
 // Rows handled together by the eight-column kernels: their weights stay in L2 while each packed group of
@@ -39,14 +42,8 @@ static void rf_gemm8_rows(const rf_matmul_job *j, int pi, const rf_matmul_part *
     }
 }
 
-// Each thread takes one contiguous range of the concatenated rows of all parts, so it streams its own
-// slice of every weight matrix once for all X rows.
-static void rf_matmul_task(void *p, int ith, int nth) {
-    const rf_matmul_job *j = p;
-    int64_t per = (j->total_rows + nth - 1) / nth;
-    per = (per + 3) & ~(int64_t)3;  // whole cache lines of output in decode
-    const int64_t g0 = per * ith;
-    const int64_t g1 = g0 + per < j->total_rows ? g0 + per : j->total_rows;
+// Rows g0..<g1 of the concatenated rows of all parts, for all X rows.
+static void rf_matmul_range(const rf_matmul_job *j, int64_t g0, int64_t g1) {
     int64_t base = 0;
     for (int pi = 0; pi < j->n_parts; pi++) {
         const rf_matmul_part *part = &j->parts[pi];
@@ -92,6 +89,33 @@ static void rf_matmul_task(void *p, int ith, int nth) {
     }
 }
 
+// Each thread first streams its own contiguous slice of the concatenated rows (three quarters of them in
+// all), then takes chunks of the rest from a shared counter until none are left: a thread that started late
+// or streams slower (the caller also wakes the pool; two threads rarely get the same bandwidth) no longer
+// leaves the other waiting at the end of every matmul. Chunk boundaries are fixed multiples of four rows, so
+// every row goes through the same kernel whichever thread computes it.
+static void rf_matmul_task(void *p, int ith, int nth) {
+    rf_matmul_job *j = p;
+    const int64_t s0 = j->static_rows * ith;
+    rf_matmul_range(j, s0, s0 + j->static_rows);
+    const int64_t tail = j->static_rows * nth;
+    for (;;) {
+        const int64_t c = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        const int64_t g0 = tail + c * j->chunk_rows;
+        if (g0 >= j->total_rows) break;
+        const int64_t g1 = g0 + j->chunk_rows < j->total_rows ? g0 + j->chunk_rows : j->total_rows;
+        rf_matmul_range(j, g0, g1);
+    }
+}
+
+static void rf_matmul_schedule(rf_matmul_job *j, int nth) {
+    j->static_rows = (j->total_rows * 3 / 4 / nth) & ~(int64_t)3;
+    int64_t chunk = (j->total_rows / ((int64_t)nth * 16) + 3) & ~(int64_t)3;
+    const int64_t min_chunk = j->n_groups > 0 ? RF_GEMM8_ROWS : 16;  // the eight-column kernels work in 64-row blocks
+    j->chunk_rows = chunk < min_chunk ? min_chunk : chunk;
+    atomic_store_explicit(&j->next, 0, memory_order_relaxed);
+}
+
 void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, int64_t k,
                      const void *x, int64_t x_stride, int64_t n_x, int path) {
     if (n_parts < 1 || n_parts > RF_MAX_PARTS) return;
@@ -127,6 +151,7 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
             for (int i = 0; i < n_parts; i++) j.gemm8[i] = 0;
         }
     }
+    rf_matmul_schedule(&j, rf_pool_size(pool));
     rf_pool_run(pool, rf_matmul_task, &j);
 }
 

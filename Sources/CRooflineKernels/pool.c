@@ -25,6 +25,7 @@ struct rf_pool {
     _Atomic unsigned generation;
     _Atomic int pending;
     _Atomic int stop;
+    _Atomic int sleepers;   // workers inside the condition-variable wait: only then does rf_pool_run signal
     rf_task_fn fn;
     void *ctx;
     void *scratch;          // rf_pool_scratch: grows, never shrinks; used by the caller between runs
@@ -45,7 +46,9 @@ static void *rf_worker(void *p) {
             if (atomic_load(&pool->stop)) return 0;
             if (++spins < RF_SPIN_ITERS) { RF_PAUSE(); continue; }
             pthread_mutex_lock(&pool->mu);
+            atomic_fetch_add(&pool->sleepers, 1);  // seq_cst: rf_pool_run sees it, or this sees its new generation
             while (atomic_load(&pool->generation) == seen && !atomic_load(&pool->stop)) pthread_cond_wait(&pool->cv, &pool->mu);
+            atomic_fetch_sub(&pool->sleepers, 1);
             pthread_mutex_unlock(&pool->mu);
             spins = 0;
         }
@@ -103,10 +106,13 @@ void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
     pool->fn = fn;
     pool->ctx = ctx;
     atomic_store(&pool->pending, pool->n - 1);
-    pthread_mutex_lock(&pool->mu);
-    atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
-    pthread_cond_broadcast(&pool->cv);
-    pthread_mutex_unlock(&pool->mu);
+    atomic_fetch_add(&pool->generation, 1);  // seq_cst, paired with the sleepers count (Dekker-style)
+    if (atomic_load(&pool->sleepers) > 0) {
+        // Spinning workers see the generation by themselves; only sleeping ones need the signal.
+        pthread_mutex_lock(&pool->mu);
+        pthread_cond_broadcast(&pool->cv);
+        pthread_mutex_unlock(&pool->mu);
+    }
     fn(ctx, 0, pool->n);
     // Wait for the other slices; yield the core if a worker seems descheduled (oversubscribed machine).
     for (int spins = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; spins++) {

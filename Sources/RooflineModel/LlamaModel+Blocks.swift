@@ -1,3 +1,4 @@
+import CRooflineKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -54,11 +55,8 @@ extension LlamaModel {
         }
     }
 
-    /// silu(gate) * up, in place in `gate` (ggml_silu_f32 then ggml_mul).
+    /// silu(gate) * up, in place in `gate`, with ggml_vec_swiglu_f32's vectorised exp (activations.c).
     func swiglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let g = gate[i]
-            gate[i] = g / (1 + expf(-g)) * up[i]
-        }
+        rf_swiglu(Int64(count), gate, up, kernelPath.rawValue)
     }
 }

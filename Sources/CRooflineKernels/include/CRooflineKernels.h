@@ -127,6 +127,9 @@ typedef struct {
 void rf_attention_multi(rf_pool *pool, const rf_attn_segment *segs, int n_segs, int layer, int n_head, int n_kv_head,
                         int hd, float scale, int window, float softcap, float *scratch, int scratch_per_thread, int path);
 
+/// x[i] = silu(x[i]) * g[i] for i < n, as ggml_vec_swiglu_f32 computes it on the given kernel path.
+void rf_swiglu(int64_t n, float *x, const float *g, int path);
+
 /// Median read bandwidth (bytes/s) over `passes` passes of all pool threads streaming a `bytes`-byte buffer.
 double rf_measure_read_bandwidth(rf_pool *pool, size_t bytes, int passes);
 

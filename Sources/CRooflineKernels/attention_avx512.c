@@ -1,0 +1,130 @@
+// Decode attention over an F16 KV cache with AVX-512: the arithmetic of rf_attn_one_f16 with the AVX2 helpers
+// (ggml's flash attention, one query: Q rounded to F16, online softmax, V accumulated in F16), bit for bit,
+// restructured for speed:
+// - all the scores first, four keys at a time (independent chains), each dot product summed exactly as
+//   rf_vec_dot_f16_f16_avx2 sums it (a zmm register holds its two ymm accumulators side by side);
+// - then the online softmax over the stored scores, with the F16 accumulator kept as F32 values that are
+//   rounded to F16 after every update (cvtps2ph then cvtph2ps: the value a store and reload would give),
+//   in registers when the head is 64 or 128 wide.
+#include "kernels_internal.h"
+#include <math.h>
+// attention.c is compiled without FMA, so `S * ms + vs` is a multiply and an add there: keep it so here.
+#pragma STDC FP_CONTRACT OFF
+#ifdef RF_X86
+#include <immintrin.h>
+
+#define RF_AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl")))
+
+RF_AVX512 static inline __m512 rf_ph16(const uint16_t *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
+RF_AVX512 static inline __m512 rf_round16(__m512 x) { return _mm512_cvtph_ps(_mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT)); }
+
+// rf_hsum_f32_8(lo + hi): the AVX2 dot product's final reduction.
+RF_AVX512 static inline float rf_reduce_as_avx2(__m512 z) {
+    const __m256 x = _mm256_add_ps(_mm512_castps512_ps256(z), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(z), 1)));
+    __m128 r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
+    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+    r = _mm_add_ss(r, _mm_movehdup_ps(r));
+    return _mm_cvtss_f32(r);
+}
+
+// Scores q·k_s for s in 0..<n_kv (hd a multiple of 16), scaled and soft-capped.
+RF_AVX512 static void rf_scores(int hd, const uint16_t *qh, const uint16_t *k, int n_kv, int kv_stride,
+                                float scale, float softcap, float *att) {
+    int s = 0;
+    for (; s + 4 <= n_kv; s += 4) {
+        const uint16_t *k0 = k + (int64_t)s * kv_stride;
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < hd; i += 16) {
+            const __m512 q = rf_ph16(qh + i);
+            a0 = _mm512_fmadd_ps(q, rf_ph16(k0 + i), a0);
+            a1 = _mm512_fmadd_ps(q, rf_ph16(k0 + kv_stride + i), a1);
+            a2 = _mm512_fmadd_ps(q, rf_ph16(k0 + 2 * kv_stride + i), a2);
+            a3 = _mm512_fmadd_ps(q, rf_ph16(k0 + 3 * kv_stride + i), a3);
+        }
+        att[s] = rf_reduce_as_avx2(a0) * scale;
+        att[s + 1] = rf_reduce_as_avx2(a1) * scale;
+        att[s + 2] = rf_reduce_as_avx2(a2) * scale;
+        att[s + 3] = rf_reduce_as_avx2(a3) * scale;
+    }
+    for (; s < n_kv; s++) {
+        const uint16_t *ks = k + (int64_t)s * kv_stride;
+        __m512 a = _mm512_setzero_ps();
+        // The AVX2 kernel multiplies x·y with x the key row; FMA is commutative in its product.
+        for (int i = 0; i < hd; i += 16) a = _mm512_fmadd_ps(rf_ph16(qh + i), rf_ph16(ks + i), a);
+        att[s] = rf_reduce_as_avx2(a) * scale;
+    }
+    if (softcap != 0.0f) {
+        for (s = 0; s < n_kv; s++) att[s] = softcap * tanhf(att[s]);
+    }
+}
+
+// The online softmax and F16 accumulation for a head of W×16 values, accumulator in registers.
+#define RF_ONLINE_FIXED(W)                                                                                    \
+    RF_AVX512 static void rf_online_##W(const uint16_t *v, int n_kv, int kv_stride, const float *att, float *o) { \
+        __m512 acc[W];                                                                                        \
+        for (int w = 0; w < W; w++) acc[w] = _mm512_setzero_ps();                                             \
+        float S = 0.0f, M = -INFINITY;                                                                        \
+        for (int s = 0; s < n_kv; s++) {                                                                      \
+            const float a = att[s], Mold = M;                                                                 \
+            float ms = 1.0f, vs = 1.0f;                                                                       \
+            if (a > M) {                                                                                      \
+                M = a;                                                                                        \
+                ms = expf(Mold - M);                                                                          \
+                const __m512 m = _mm512_set1_ps(ms);                                                          \
+                for (int w = 0; w < W; w++) acc[w] = rf_round16(_mm512_mul_ps(acc[w], m));                   \
+            } else {                                                                                          \
+                vs = expf(a - M);                                                                             \
+            }                                                                                                 \
+            const uint16_t *vr = v + (int64_t)s * kv_stride;                                                  \
+            const __m512 vv = _mm512_set1_ps(vs);                                                             \
+            for (int w = 0; w < W; w++) acc[w] = rf_round16(_mm512_fmadd_ps(rf_ph16(vr + 16 * w), vv, acc[w])); \
+            S = S * ms + vs;                                                                                  \
+        }                                                                                                     \
+        const __m512 inv = _mm512_set1_ps(S == 0.0f ? 0.0f : 1.0f / S);                                       \
+        for (int w = 0; w < W; w++) _mm512_storeu_ps(o + 16 * w, _mm512_mul_ps(acc[w], inv));                 \
+    }
+RF_ONLINE_FIXED(4)
+RF_ONLINE_FIXED(8)
+
+// Any head width that is a multiple of 16: the accumulator in memory (`acc`, hd floats).
+RF_AVX512 static void rf_online_any(int hd, const uint16_t *v, int n_kv, int kv_stride, const float *att, float *o, float *acc) {
+    for (int d = 0; d < hd; d++) acc[d] = 0.0f;
+    float S = 0.0f, M = -INFINITY;
+    for (int s = 0; s < n_kv; s++) {
+        const float a = att[s], Mold = M;
+        float ms = 1.0f, vs = 1.0f;
+        if (a > M) {
+            M = a;
+            ms = expf(Mold - M);
+            const __m512 m = _mm512_set1_ps(ms);
+            for (int d = 0; d < hd; d += 16) _mm512_storeu_ps(acc + d, rf_round16(_mm512_mul_ps(_mm512_loadu_ps(acc + d), m)));
+        } else {
+            vs = expf(a - M);
+        }
+        const uint16_t *vr = v + (int64_t)s * kv_stride;
+        const __m512 vv = _mm512_set1_ps(vs);
+        for (int d = 0; d < hd; d += 16) {
+            _mm512_storeu_ps(acc + d, rf_round16(_mm512_fmadd_ps(rf_ph16(vr + d), vv, _mm512_loadu_ps(acc + d))));
+        }
+        S = S * ms + vs;
+    }
+    const __m512 inv = _mm512_set1_ps(S == 0.0f ? 0.0f : 1.0f / S);
+    for (int d = 0; d < hd; d += 16) _mm512_storeu_ps(o + d, _mm512_mul_ps(_mm512_loadu_ps(acc + d), inv));
+}
+
+int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
+                           float scale, float softcap, float *o, float *att, float *acc) {
+    if (hd % 16 != 0) return 0;
+    rf_scores(hd, qh, k, n_kv, kv_stride, scale, softcap, att);
+    if (hd == 64) rf_online_4(v, n_kv, kv_stride, att, o);
+    else if (hd == 128) rf_online_8(v, n_kv, kv_stride, att, o);
+    else rf_online_any(hd, v, n_kv, kv_stride, att, o, acc);
+    return 1;
+}
+#else
+int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
+                           float scale, float softcap, float *o, float *att, float *acc) {
+    (void)hd; (void)qh; (void)k; (void)v; (void)n_kv; (void)kv_stride; (void)scale; (void)softcap; (void)o; (void)att; (void)acc;
+    return 0;
+}
+#endif

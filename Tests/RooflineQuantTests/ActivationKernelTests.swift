@@ -1,0 +1,44 @@
+import CRooflineKernels
+import Foundation
+import Testing
+import RooflineQuant
+import RooflineTestSupport
+
+/// The SwiGLU activation's vector paths (ggml's vectorised exp) against x / (1 + expf(-x)) * g.
+@Suite struct ActivationKernelTests {
+    @Test(arguments: [1, 15, 16, 17, 1536, 1541])
+    func swigluMatchesTheFormula(n: Int) {
+        var rng = TestRandom(seed: UInt64(n))
+        // Mostly ordinary values, plus the ranges where exp over- or underflows.
+        var x = rng.floats(n, scale: 4)
+        if n > 8 { x[0] = 95; x[1] = -95; x[2] = 0; x[3] = -0.0; x[4] = 200; x[5] = -200; x[6] = 1e-30 }
+        let g = rng.floats(n)
+        let expected = zip(x, g).map { x, g in x / (1 + expf(-x)) * g }
+        for path in KernelPath.available {
+            var y = x
+            y.withUnsafeMutableBufferPointer { yp in g.withUnsafeBufferPointer { rf_swiglu(Int64(n), yp.baseAddress, $0.baseAddress, path.rawValue) } }
+            for i in 0..<n {
+                let tol = 4 * Float.ulpOfOne * max(abs(expected[i]), Float.leastNormalMagnitude)
+                #expect(abs(y[i] - expected[i]) <= tol, "\(path) n \(n) i \(i): x \(x[i]) got \(y[i]) expected \(expected[i])")
+            }
+        }
+    }
+}
+
+/// SwiGLU bit for bit against ggml's own vector silu on each SIMD family (vectors from
+/// scripts/reference/make_swiglu_vectors.py, which compiles ggml_v_silu out of llama.cpp's vec.h).
+@Suite struct SwigluReferenceTests {
+    struct Vectors: Decodable { let x: [UInt32]; let g: [UInt32]; let avx512: [UInt32]; let avx2: [UInt32] }
+
+    @Test func vectorPathsEqualGgml() throws {
+        let v = try Fixtures.decode(Vectors.self, "llamacpp/swiglu.json")
+        let g = v.g.map(Float.init(bitPattern:))
+        for path in KernelPath.available where path != .scalar {
+            var y = v.x.map(Float.init(bitPattern:))
+            y.withUnsafeMutableBufferPointer { yp in g.withUnsafeBufferPointer { rf_swiglu(Int64(yp.count), yp.baseAddress, $0.baseAddress, path.rawValue) } }
+            let expected = path == .avx512vnni ? v.avx512 : v.avx2
+            let differing = (0..<y.count).filter { y[$0].bitPattern != expected[$0] }
+            #expect(differing.isEmpty, "\(path): \(differing.count) of \(y.count) differ from ggml, first at x = \(differing.first.map { Float(bitPattern: v.x[$0]) } ?? 0)")
+        }
+    }
+}
