@@ -110,7 +110,11 @@ static void rf_matmul_task(void *p, int ith, int nth) {
 
 static void rf_matmul_schedule(rf_matmul_job *j, int nth) {
     j->static_rows = (j->total_rows * 3 / 4 / nth) & ~(int64_t)3;
-    int64_t chunk = (j->total_rows / ((int64_t)nth * 16) + 3) & ~(int64_t)3;
+    // Chunks of about 64 KiB of weights (a few microseconds of streaming): small enough that the last one
+    // finishes soon after the other thread runs out, large enough that the shared counter is rarely touched.
+    int64_t row_bytes = j->w_row[0];
+    for (int i = 1; i < j->n_parts; i++) if (j->w_row[i] > row_bytes) row_bytes = j->w_row[i];
+    int64_t chunk = ((65536 / (row_bytes > 0 ? row_bytes : 1)) + 3) & ~(int64_t)3;
     const int64_t min_chunk = j->n_groups > 0 ? RF_GEMM8_ROWS : 16;  // the eight-column kernels work in 64-row blocks
     j->chunk_rows = chunk < min_chunk ? min_chunk : chunk;
     atomic_store_explicit(&j->next, 0, memory_order_relaxed);

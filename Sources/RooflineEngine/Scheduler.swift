@@ -208,7 +208,7 @@ public final class Scheduler: @unchecked Sendable {
                 if token != nil { outbox.append((r, .token(text: text))) }
                 r.next = token
                 if let reason = r.sequence.finish {
-                    if token == nil && !text.isEmpty { outbox.append((r, .token(text: text))) }
+                    if token == nil && !text.isEmpty { outbox.append((r, .text(text))) }
                     finish(r, .finished(summary(r, reason)), into: &outbox)
                 }
             }

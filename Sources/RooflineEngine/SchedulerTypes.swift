@@ -1,12 +1,15 @@
 import RooflineModel
 import RooflineSampling
 
-/// What a scheduled sequence reports, in order: one `token` per generated token, then exactly one of
-/// `finished` or `failed`.
+/// What a scheduled sequence reports, in order: one `token` per generated token (and at most one `text`
+/// after the last), then exactly one of `finished` or `failed`.
 public enum SequenceEvent: Sendable {
     /// A token was generated; `text` is what may be shown now (empty while UTF-8 or a possible stop string is
     /// incomplete).
     case token(text: String)
+    /// Text held back (a possible stop string, an incomplete character) released when generation ended on a
+    /// token that adds no text of its own (end of generation): no token was generated for it.
+    case text(String)
     case finished(SequenceSummary)
     case failed(SchedulerError)
 }

@@ -32,6 +32,7 @@ struct GenerationHandler: Sendable {
         for await (i, event) in run.events {
             switch event {
             case .token: latency.token(i)
+            case .text: break
             case .finished(let s):
                 texts[i] = (echo ?? "") + s.text
                 finishes[i] = s.finishReason
@@ -69,6 +70,8 @@ struct GenerationHandler: Sendable {
                     case .token(let text):
                         latency.token(i)
                         if !text.isEmpty { try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: text, finish: nil)))) }
+                    case .text(let text):
+                        try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: text, finish: nil))))
                     case .finished(let s):
                         completion += s.completionTokens
                         try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: "", finish: s.finishReason))))

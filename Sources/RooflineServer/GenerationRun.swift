@@ -40,7 +40,7 @@ final class GenerationRun: Sendable {
                     continuation.yield((i, event))
                     switch event {
                     case .finished, .failed: if ids.close() { continuation.finish() }
-                    case .token: break
+                    case .token, .text: break
                     }
                 }
                 ids.add(id)

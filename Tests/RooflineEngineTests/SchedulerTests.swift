@@ -20,7 +20,7 @@ import RooflineTestSupport
             continuation.yield(event)
             switch event {
             case .finished, .failed: continuation.finish()
-            case .token: break
+            case .token, .text: break
             }
         }
         return (id, stream)
@@ -31,6 +31,7 @@ import RooflineTestSupport
         for await e in stream {
             switch e {
             case .token(let t): o.tokens += 1; if !t.isEmpty { o.pieces.append(t) }
+            case .text(let t): o.pieces.append(t)
             case .finished(let s): o.summary = s
             case .failed(let err): o.error = err
             }
