@@ -1,3 +1,4 @@
+import Foundation
 import RooflineGGUF
 import RooflineModel
 import RooflineQuant
@@ -19,15 +20,16 @@ public final class Engine: @unchecked Sendable {
         } catch {
             throw .format(error)
         }
-        let ctx: Int
+        let cfg: LlamaConfig
+        do { cfg = try LlamaConfig(file: file) } catch { throw .model(error) }
+        let ctx = contextSize ?? min(cfg.contextLength, 4096)
+        guard ctx > 0 else { throw .invalidArgument("the context size must be positive") }
+        try Engine.checkMemory(kvBytes: KVCache.bytes(config: cfg, capacity: ctx), what: "a context of \(ctx) tokens")
         do {
-            let cfg = try LlamaConfig(file: file)
-            ctx = contextSize ?? min(cfg.contextLength, 4096)
-            model = try LlamaModel(file: file, threads: threads, maxContext: max(ctx, 1), kernelPath: kernelPath)
+            model = try LlamaModel(file: file, threads: threads, maxContext: ctx, kernelPath: kernelPath)
         } catch {
             throw .model(error)
         }
-        guard ctx > 0 else { throw .invalidArgument("the context size must be positive") }
         self.contextSize = ctx
         do {
             tokenizer = try Tokenizer(file: file)
@@ -35,6 +37,16 @@ public final class Engine: @unchecked Sendable {
             throw .tokenizer(error)
         }
         chatTemplate = tokenizer.chatTemplate(source: file.metadata["tokenizer.chat_template"]?.stringValue)
+    }
+
+    /// Refuses a KV cache larger than this machine's memory with an error that says how much is needed,
+    /// instead of failing to allocate it later.
+    static func checkMemory(kvBytes: Int, what: String) throws(EngineError) {
+        let physical = ProcessInfo.processInfo.physicalMemory
+        guard kvBytes > 0, UInt64(kvBytes) <= physical else {
+            let gb = { (b: Double) in String(format: "%.1f GB", b / 1e9) }
+            throw .invalidArgument("\(what): the KV cache would take \(kvBytes > 0 ? gb(Double(kvBytes)) : "more than 9 EB") but this machine has \(gb(Double(physical))) of memory; lower the context size")
+        }
     }
 
     /// The number of physical cores (logical CPUs when that cannot be told).

@@ -57,6 +57,12 @@ public final class Scheduler: @unchecked Sendable {
         cfg.prefillChunk = max(1, min(cfg.prefillChunk, engine.model.maxBatch))
         cfg.maxQueue = max(0, cfg.maxQueue)
         self.configuration = cfg
+        do {
+            let bytes = KVCache.bytes(config: engine.model.config, capacity: cfg.contextSize).multipliedReportingOverflow(by: cfg.parallel)
+            try Engine.checkMemory(kvBytes: bytes.overflow ? -1 : bytes.partialValue, what: "\(cfg.parallel) slots of \(cfg.contextSize) tokens")
+        } catch {
+            throw .model(error.description)
+        }
         caches = (0..<cfg.parallel).map { _ in engine.model.makeCache(capacity: cfg.contextSize) }
         freeSlots = Array((0..<cfg.parallel).reversed())
         logits = .allocate(capacity: cfg.parallel * engine.model.config.vocabSize)

@@ -15,6 +15,11 @@ public final class KVCache: @unchecked Sendable {
     let keys: UnsafeMutablePointer<UInt16>    // (layers, capacity, kvDim)
     let values: UnsafeMutablePointer<UInt16>  // (layers, capacity, kvDim)
 
+    /// Bytes of F16 keys and values a cache of `capacity` positions reserves for `config`.
+    public static func bytes(config: LlamaConfig, capacity: Int) -> Int {
+        config.blockCount &* max(1, capacity) &* config.kvDim &* 2 &* MemoryLayout<UInt16>.stride
+    }
+
     public init(config: LlamaConfig, capacity: Int) {
         layers = config.blockCount
         self.capacity = max(1, capacity)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import RooflineEngine
 import RooflineGGUF
@@ -54,6 +55,23 @@ import RooflineTestSupport
             let diff = zip(results[0], r).map { abs($0 - $1) }.max()!
             let budget: Float = type == .f32 ? 1e-3 : 3e-2
             #expect(diff <= budget * max(scale, 1), "\(type): paths differ by \(diff) (logit scale \(scale))")
+        }
+    }
+
+    /// A context whose KV cache could never fit is refused up front with the size it would take, not by a
+    /// failed allocation later (which would abort the process).
+    @Test func contextLargerThanMemoryIsRefused() throws {
+        let path = try tinyPath()
+        #expect {
+            _ = try Engine(path: path, threads: 1, contextSize: 1 << 50)
+        } throws: { error in
+            "\(error)".contains("KV cache would take") && "\(error)".contains("lower the context size")
+        }
+        let e = try Engine(path: path, threads: 1, contextSize: 64)
+        // One slot more than the machine's memory holds.
+        let slots = Int(ProcessInfo.processInfo.physicalMemory) / KVCache.bytes(config: e.model.config, capacity: 64) + 1
+        #expect(throws: SchedulerError.self) {
+            _ = try Scheduler(engine: e, configuration: SchedulerConfiguration(parallel: slots, contextSize: 64))
         }
     }
 
