@@ -10,21 +10,25 @@ import RooflineTestSupport
 @Suite struct AttentionKernelTests {
     struct Case: Sendable, CustomStringConvertible {
         var hd: Int, window: Int, softcap: Float
-        var description: String { "hd \(hd) window \(window) softcap \(softcap)" }
+        var heads = 6, kvHeads = 2, pos0 = 40
+        var description: String { "hd \(hd) window \(window) softcap \(softcap) heads \(heads)/\(kvHeads) at \(pos0)" }
     }
     static let cases = [Case(hd: 64, window: 0, softcap: 0), Case(hd: 128, window: 0, softcap: 0), Case(hd: 96, window: 0, softcap: 0),
-                        Case(hd: 64, window: 7, softcap: 0), Case(hd: 64, window: 0, softcap: 30), Case(hd: 40, window: 0, softcap: 0)]
+                        Case(hd: 64, window: 7, softcap: 0), Case(hd: 64, window: 0, softcap: 30), Case(hd: 40, window: 0, softcap: 0),
+                        // more keys than one block of the grouped kernel; eight query heads per KV head (run four at a time)
+                        Case(hd: 64, window: 0, softcap: 0, heads: 8, kvHeads: 1, pos0: 300),
+                        Case(hd: 128, window: 200, softcap: 0, heads: 9, kvHeads: 3, pos0: 290)]
 
-    /// Runs three decode-style queries (positions 40...42, so the F16 path) of 6 heads over 2 KV heads.
+    /// Runs three decode-style queries (so the F16 path) at positions pos0...pos0+2.
     func run(_ c: Case, path: KernelPath) -> [Float] {
-        let nHead = 6, nKV = 2, nQ = 3, pos0 = 40, ctx = pos0 + nQ
+        let nHead = c.heads, nKV = c.kvHeads, nQ = 3, pos0 = c.pos0, ctx = pos0 + nQ
         var rng = TestRandom(seed: UInt64(c.hd * 131 + c.window))
         let q = rng.floats(nQ * nHead * c.hd, scale: 2)
         // Keys and values in F16, as the cache holds them (converted by the scalar encoder).
         func f16(_ x: [Float]) -> [UInt16] { x.map { Float16($0).bitPattern } }
         let k = f16(rng.floats(ctx * nKV * c.hd)), v = f16(rng.floats(ctx * nKV * c.hd))
         var out = [Float](repeating: .nan, count: nQ * nHead * c.hd)
-        var scratch = [Float](repeating: 0, count: 2 * 1024)
+        var scratch = [Float](repeating: 0, count: 2 * 1024)  // (threads, context) scores
         let pool = rf_pool_create(2)
         defer { rf_pool_destroy(pool) }
         q.withUnsafeBufferPointer { qp in
