@@ -1,12 +1,18 @@
 import Foundation
 import RooflineGGUF
 
-/// A `config.json` of the Llama family (LlamaForCausalLM and those sharing its layout: Mistral without sliding
-/// windows, Qwen2 with Q/K/V biases, Qwen3 with per-head Q/K norms), as GGUF `ARCH.*` metadata the way
-/// llama.cpp's converter writes it.
+/// A `config.json` of the families Roofline imports (Llama, Mistral, Mixtral, Qwen2 with Q/K/V biases, Qwen3
+/// with per-head Q/K norms, Qwen3-MoE, Phi-3, Gemma 2 and 3), as GGUF `ARCH.*` metadata the way llama.cpp's
+/// converter writes it; the family-specific keys are read in HFConfig+Families.swift.
 struct HFConfig {
+    /// The `architectures` entries Roofline imports, and the GGUF architecture llama.cpp's converter gives each.
+    static let known = ["LlamaForCausalLM": "llama", "MistralForCausalLM": "llama", "MixtralForCausalLM": "llama",
+                        "Qwen2ForCausalLM": "qwen2", "Qwen3ForCausalLM": "qwen3", "Qwen3MoeForCausalLM": "qwen3moe",
+                        "Phi3ForCausalLM": "phi3", "Gemma2ForCausalLM": "gemma2", "Gemma3ForCausalLM": "gemma3"]
     let file: String
-    /// The GGUF architecture: llama, qwen2 or qwen3.
+    /// The `architectures` entry (e.g. MixtralForCausalLM).
+    let hfArch: String
+    /// The GGUF architecture (a value of `known`).
     let arch: String
     let hidden: Int
     let intermediate: Int
@@ -20,6 +26,8 @@ struct HFConfig {
     let ropeTheta: Double
     let tiedEmbeddings: Bool
     let linearRopeFactor: Double?
+    /// What the family adds: expert counts, soft-caps, sliding windows, norm offsets (HFConfig+Families.swift).
+    let family: HFFamily
 
     init(path: String) throws(ImportError) {
         file = path
@@ -39,11 +47,12 @@ struct HFConfig {
             return n.doubleValue
         }
         let archs = c["architectures"] as? [String] ?? []
-        let known = ["LlamaForCausalLM": "llama", "MistralForCausalLM": "llama", "Qwen2ForCausalLM": "qwen2", "Qwen3ForCausalLM": "qwen3"]
+        let known = Self.known
         guard let hfArch = archs.first else { throw .missingKey(file: path, key: "architectures") }
         guard let arch = known[hfArch] else {
             throw .unsupported(file: path, what: "the architecture '\(hfArch)' (importable today: \(known.keys.sorted().joined(separator: ", ")))")
         }
+        self.hfArch = hfArch
         self.arch = arch
         hidden = try int("hidden_size")
         intermediate = try int("intermediate_size")
@@ -54,15 +63,16 @@ struct HFConfig {
         vocab = try int("vocab_size")
         context = try int("max_position_embeddings")
         rmsEps = try double("rms_norm_eps", default: 1e-6)
-        ropeTheta = try double("rope_theta", default: 10000)
+        ropeTheta = try double("rope_theta", default: arch == "gemma3" ? 1_000_000 : 10000)  // the converter's defaults
         tiedEmbeddings = (c["tie_word_embeddings"] as? Bool) ?? false
         guard heads % kvHeads == 0 else {
             throw .inconsistent("\(path): num_attention_heads (\(heads)) is not a multiple of num_key_value_heads (\(kvHeads))")
         }
         guard headDim % 2 == 0 else { throw .inconsistent("\(path): the head dimension \(headDim) must be even for RoPE") }
-        let windowed = arch == "llama" ? c["sliding_window"] != nil && !(c["sliding_window"] is NSNull) : (c["use_sliding_window"] as? Bool) ?? false
-        if windowed, let sw = c["sliding_window"] as? NSNumber, sw.intValue < context {
-            throw .unsupported(file: path, what: "sliding-window attention (sliding_window = \(sw.intValue))")
+        // Mistral's sliding_window is dropped by llama.cpp's converter (LlamaModel writes no window) and Qwen2's
+        // use_sliding_window is off in released models; the families with windows read them in HFFamily.
+        if arch == "qwen2" || arch == "qwen3", (c["use_sliding_window"] as? Bool) == true, let sw = c["sliding_window"] as? NSNumber, sw.intValue < context {
+            throw .unsupported(file: path, what: "sliding-window attention (use_sliding_window with sliding_window = \(sw.intValue))")
         }
         var factor: Double?
         if let rs = c["rope_scaling"] as? [String: Any] {
@@ -73,9 +83,8 @@ struct HFConfig {
             factor = f
         }
         linearRopeFactor = factor
-        if let act = c["hidden_act"] as? String, act != "silu" {
-            throw .unsupported(file: path, what: "the activation '\(act)' (this family uses silu)")
-        }
+        family = try HFFamily(arch: arch, hfArch: hfArch, config: c, file: path, layers: layers, heads: heads,
+                              hidden: hidden, headDim: headDim, context: context, intermediate: intermediate)
     }
 
     /// Whether Q and K rows are stored in the checkpoint's half-split order and need llama.cpp's permutation
@@ -96,7 +105,7 @@ struct HFConfig {
             ("\(a).attention.head_count_kv", .uint32(UInt32(kvHeads))),
             ("\(a).attention.layer_norm_rms_epsilon", .float32(Float(rmsEps))),
             ("\(a).rope.freq_base", .float32(Float(ropeTheta))),
-            ("\(a).rope.dimension_count", .uint32(UInt32(headDim))),
+            ("\(a).rope.dimension_count", .uint32(UInt32(family.ropeDims ?? headDim))),
             ("\(a).vocab_size", .uint32(UInt32(vocab))),
         ]
         if headDim != hidden / heads {
@@ -107,6 +116,6 @@ struct HFConfig {
             m.append(("\(a).rope.scaling.type", .string("linear")))
             m.append(("\(a).rope.scaling.factor", .float32(Float(f))))
         }
-        return m
+        return m + family.metadata.map { (key: "\(a).\($0.key)", value: $0.value) }
     }
 }

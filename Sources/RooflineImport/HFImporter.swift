@@ -2,7 +2,7 @@ import Foundation
 import RooflineGGUF
 
 /// Hugging Face checkpoint folders (config.json + *.safetensors + tokenizer.json) to GGUF, the way llama.cpp's
-/// converter lays a Llama, Qwen2 or Qwen3 model out: its tensor names, dimensions innermost first, (Llama) Q and
+/// converter lays the model out (HFTensorPlan.swift): its tensor names, dimensions innermost first, (Llama) Q and
 /// K rows permuted from the checkpoint's half-split RoPE order to ggml's interleaved order, norms and biases in
 /// F32, weights in their own F32/F16/BF16. The file is written tensor by tensor to a temporary name and renamed when complete.
 public enum HFImporter {
@@ -48,14 +48,6 @@ public enum HFImporter {
         try HFTokenizer(folder: folder, vocabSize: vocabSize).metadata()
     }
 
-    struct Planned {
-        let gguf: String
-        let source: String
-        let dims: [Int]        // GGUF order (innermost first)
-        let type: GGMLType
-        let permuteHeads: Int  // 0: none
-    }
-
     /// Converts `folder` into a GGUF file at `output`.
     public static func convert(folder: String, to output: String) throws(ImportError) {
         let cfg = try HFConfig(path: (folder as NSString).appendingPathComponent("config.json"))
@@ -73,8 +65,7 @@ public enum HFImporter {
         } catch { throw .write(error) }
         do {
             for p in plan {
-                guard let (t, f) = ckpt.tensor(p.source) else { throw ImportError.inconsistent("tensor '\(p.source)' vanished") }
-                try writer.append(bytes(t, f, as: p.type, permuteHeads: p.permuteHeads))
+                try writer.append(bytes(p, ckpt))
             }
             try writer.finish()
         } catch let e as ImportError {
@@ -87,60 +78,6 @@ public enum HFImporter {
             writer.abandon()
             throw .inconsistent("\(error)")
         }
-    }
-
-    /// Every checkpoint tensor's GGUF name, shape check and type; unknown tensors are errors.
-    static func plan(_ c: HFConfig, _ ckpt: SafetensorsCheckpoint) throws(ImportError) -> [Planned] {
-        var out: [Planned] = []
-        var used = Set<String>()
-        func add(_ source: String, _ gguf: String, shape: [Int], permute: Int = 0, required: Bool = true) throws(ImportError) {
-            guard let (t, f) = ckpt.tensor(source) else {
-                if required { throw .inconsistent("\(ckpt.folder): the tensor '\(source)' is missing") }
-                return
-            }
-            guard t.shape == shape else {
-                throw .inconsistent("\(f.path): '\(source)' has shape \(t.shape), config.json implies \(shape)")
-            }
-            let type: GGMLType
-            switch t.dtype {
-            case .f32: type = .f32
-            case .f16: type = shape.count == 1 ? .f32 : .f16
-            case .bf16: type = shape.count == 1 ? .f32 : .bf16
-            default: throw .unsupported(file: f.path, what: "the dtype \(t.dtype.rawValue) of '\(source)' (importable: F32, F16, BF16)")
-            }
-            out.append(Planned(gguf: gguf, source: source, dims: shape.reversed(), type: type, permuteHeads: permute))
-            used.insert(source)
-        }
-        let h = c.hidden, qd = c.heads * c.headDim, kvd = c.kvHeads * c.headDim
-        try add("model.embed_tokens.weight", "token_embd.weight", shape: [c.vocab, h])
-        for i in 0..<c.layers {
-            let p = "model.layers.\(i)."
-            try add(p + "input_layernorm.weight", "blk.\(i).attn_norm.weight", shape: [h])
-            try add(p + "self_attn.q_proj.weight", "blk.\(i).attn_q.weight", shape: [qd, h], permute: c.permutesQK ? c.heads : 0)
-            try add(p + "self_attn.k_proj.weight", "blk.\(i).attn_k.weight", shape: [kvd, h], permute: c.permutesQK ? c.kvHeads : 0)
-            try add(p + "self_attn.v_proj.weight", "blk.\(i).attn_v.weight", shape: [kvd, h])
-            if c.arch == "qwen2" {
-                try add(p + "self_attn.q_proj.bias", "blk.\(i).attn_q.bias", shape: [qd])
-                try add(p + "self_attn.k_proj.bias", "blk.\(i).attn_k.bias", shape: [kvd])
-                try add(p + "self_attn.v_proj.bias", "blk.\(i).attn_v.bias", shape: [kvd])
-            }
-            if c.arch == "qwen3" {
-                try add(p + "self_attn.q_norm.weight", "blk.\(i).attn_q_norm.weight", shape: [c.headDim])
-                try add(p + "self_attn.k_norm.weight", "blk.\(i).attn_k_norm.weight", shape: [c.headDim])
-            }
-            try add(p + "self_attn.o_proj.weight", "blk.\(i).attn_output.weight", shape: [h, qd])
-            try add(p + "post_attention_layernorm.weight", "blk.\(i).ffn_norm.weight", shape: [h])
-            try add(p + "mlp.gate_proj.weight", "blk.\(i).ffn_gate.weight", shape: [c.intermediate, h])
-            try add(p + "mlp.up_proj.weight", "blk.\(i).ffn_up.weight", shape: [c.intermediate, h])
-            try add(p + "mlp.down_proj.weight", "blk.\(i).ffn_down.weight", shape: [h, c.intermediate])
-        }
-        try add("model.norm.weight", "output_norm.weight", shape: [h])
-        if !c.tiedEmbeddings { try add("lm_head.weight", "output.weight", shape: [c.vocab, h], required: false) }
-        used.insert("lm_head.weight")  // a tied checkpoint may still store it: llama.cpp drops it too
-        for n in ckpt.names where !used.contains(n) && !n.hasSuffix("rotary_emb.inv_freq") {
-            throw .unsupported(file: ckpt.folder, what: "the tensor '\(n)' (not part of the \(c.arch) layout)")
-        }
-        return out
     }
 
     /// The tensor's bytes in the GGUF type, with Q/K rows permuted when asked:

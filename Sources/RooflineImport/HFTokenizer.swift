@@ -4,12 +4,15 @@ import RooflineGGUF
 /// A byte-level BPE `tokenizer.json` (with `tokenizer_config.json`) as GGUF `tokenizer.ggml.*` metadata, the
 /// way llama.cpp's converter writes it: tokens by id (gaps up to the model's vocabulary filled with `[PADn]`),
 /// token types (added special tokens are control tokens), merges, the pre-tokenizer by name, special token
-/// ids and the chat template.
+/// ids and the chat template. A SentencePiece-style one (BPE with byte_fallback) becomes llama.cpp's SPM
+/// tokenizer instead (HFTokenizer+SentencePiece.swift).
 struct HFTokenizer {
     let tokens: [String]
     let types: [Int32]
     let merges: [String]
     let pre: String
+    /// SentencePiece-style: scores for llama.cpp's SPM merge loop, and whether `▁` goes before the text.
+    let sentencePiece: (scores: [Float], spacePrefix: Bool)?
     let bos: Int?
     let eos: Int?
     let unknown: Int?
@@ -22,7 +25,9 @@ struct HFTokenizer {
         let t = try readJSONObject(path)
         guard let model = t["model"] as? [String: Any] else { throw .missingKey(file: path, key: "model") }
         let type = model["type"] as? String ?? "?"
-        guard type == "BPE" else { throw .unsupported(file: path, what: "a tokenizer model of type '\(type)' (importable today: byte-level BPE)") }
+        guard type == "BPE" else {
+            throw .unsupported(file: path, what: "a tokenizer model of type '\(type)' (importable today: BPE, byte-level or SentencePiece-style with byte_fallback)")
+        }
         guard let vocab = model["vocab"] as? [String: Any] else { throw .missingKey(file: path, key: "model.vocab") }
         var byID: [Int: String] = [:]
         for (tok, v) in vocab {
@@ -55,15 +60,24 @@ struct HFTokenizer {
             }
         }
         tokens = toks
-        types = tt
         var ms: [String] = []
         for (i, m) in (model["merges"] as? [Any] ?? []).enumerated() {
             if let s = m as? String { ms.append(s) } else if let p = m as? [String], p.count == 2 { ms.append(p[0] + " " + p[1]) } else {
                 throw .invalidJSON(file: path, reason: "model.merges[\(i)] is neither \"a b\" nor [\"a\", \"b\"]")
             }
         }
-        merges = ms
-        pre = try Self.preTokenizer(t["pre_tokenizer"], path: path)
+        if Self.isSentencePiece(model) {
+            let spacePrefix = try Self.sentencePieceSpacePrefix(t, path: path)
+            sentencePiece = (Self.sentencePieceScores(tokens: toks, merges: ms), spacePrefix)
+            types = Self.sentencePieceTypes(tokens: toks, types: tt, unknown: model["unk_token"] as? String)
+            merges = []
+            pre = "default"
+        } else {
+            sentencePiece = nil
+            types = tt
+            merges = ms
+            pre = try Self.preTokenizer(t["pre_tokenizer"], path: path)
+        }
 
         let configPath = (folder as NSString).appendingPathComponent("tokenizer_config.json")
         let cfg = FileManager.default.fileExists(atPath: configPath) ? try readJSONObject(configPath) : [:]
@@ -75,7 +89,7 @@ struct HFTokenizer {
         }
         bos = special("bos_token")
         eos = special("eos_token")
-        unknown = special("unk_token")
+        unknown = special("unk_token") ?? (model["unk_token"] as? String).flatMap { ids[$0] }
         padding = special("pad_token")
         addBOS = cfg["add_bos_token"] as? Bool
         if let s = cfg["chat_template"] as? String {
@@ -112,12 +126,17 @@ struct HFTokenizer {
 
     func metadata() -> [(key: String, value: GGUFValue)] {
         var m: [(key: String, value: GGUFValue)] = [
-            ("tokenizer.ggml.model", .string("gpt2")),
+            ("tokenizer.ggml.model", .string(sentencePiece == nil ? "gpt2" : "llama")),
             ("tokenizer.ggml.pre", .string(pre)),
             ("tokenizer.ggml.tokens", .array(.string, tokens.map { .string($0) })),
             ("tokenizer.ggml.token_type", .array(.int32, types.map { .int32($0) })),
-            ("tokenizer.ggml.merges", .array(.string, merges.map { .string($0) })),
         ]
+        if let sp = sentencePiece {
+            m.append(("tokenizer.ggml.scores", .array(.float32, sp.scores.map { .float32($0) })))
+            m.append(("tokenizer.ggml.add_space_prefix", .bool(sp.spacePrefix)))
+        } else {
+            m.append(("tokenizer.ggml.merges", .array(.string, merges.map { .string($0) })))
+        }
         for (k, v) in [("bos", bos), ("eos", eos), ("unknown", unknown), ("padding", padding)] {
             if let v { m.append(("tokenizer.ggml.\(k)_token_id", .uint32(UInt32(v)))) }
         }

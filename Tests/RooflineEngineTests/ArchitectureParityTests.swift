@@ -45,6 +45,11 @@ import RooflineTestSupport
     @Test(arguments: architectures)
     func greedyTokensAndPerplexityMatchLlamaCpp(arch: String) throws {
         let (e, f) = try engine(arch)
+        try expectLlamaCppParity(e, f, label: arch)
+    }
+
+    /// llama.cpp's greedy tokens for each prompt of `f`, and its perplexity within 0.1%.
+    func expectLlamaCppParity(_ e: Engine, _ f: ArchModel.Fixture, label arch: String) throws {
         #expect(e.model.config.architecture == f.architecture)
         for c in f.cases {
             #expect(e.tokenize(c.prompt) == c.prompt_tokens)

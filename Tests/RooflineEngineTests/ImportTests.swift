@@ -40,7 +40,11 @@ import RooflineTokenizer
 
     /// Three ways agree on llama.cpp's own test strings: the vocabulary imported from tokenizer.json, tokenized by
     /// Roofline, gives llama.cpp's ids (test-tokenizer-0's .out files) and Hugging Face tokenizers' ids.
-    @Test(arguments: ["llama-bpe", "qwen2", "gpt-2"]) func tokenizerJSONTokenizesLikeLlamaCppAndHuggingFace(vocab: String) throws {
+    /// llama-spm and phi-3 are SentencePiece vocabularies (BPE with byte_fallback: Llama 2's normalizer, and a
+    /// Metaspace pre-tokenizer), imported as llama.cpp's SPM tokenizer with scores from the merges. Hugging Face's
+    /// Metaspace puts no ▁ before text that already starts with a space where llama.cpp always does, so Hugging
+    /// Face agrees with llama.cpp on only 31 of phi-3's 46 strings (all starting with a space); Roofline follows llama.cpp.
+    @Test(arguments: ["llama-bpe", "qwen2", "gpt-2", "llama-spm", "phi-3"]) func tokenizerJSONTokenizesLikeLlamaCppAndHuggingFace(vocab: String) throws {
         let dir = try Self.tokenizers.get() + "/" + vocab
         struct Expected: Decodable {
             struct Case: Decodable { let text: String; let ids: [Int32] }
@@ -52,6 +56,7 @@ import RooflineTokenizer
         w.set("general.architecture", .string("llama"))
         for (k, v) in try HFImporter.tokenizerMetadata(folder: dir, vocabSize: e.vocab_size) { w.set(k, v) }
         let tok = try Tokenizer(file: try GGUFFile(path: try Fixtures.write(w.serialize(), name: "\(vocab)-tokenizer.gguf")))
+        #expect(tok.kind == (["llama-spm", "phi-3"].contains(vocab) ? .spm : .bpe))
         let hf = Dictionary(e.cases.map { ($0.text, $0.ids) }, uniquingKeysWith: { a, _ in a })
         let cases = try ReferenceVocabularies.cases(vocab)
         #expect(cases.count > 30)
@@ -64,7 +69,7 @@ import RooflineTokenizer
         // Where llama.cpp and Hugging Face disagree, Roofline follows llama.cpp; report how often that is.
         let hfAgreesWithLlama = cases.filter { hf[$0.0] == $0.1 }.count
         #expect(agreeHF == hfAgreesWithLlama, "\(vocab): agreement with Hugging Face differs from llama.cpp's")
-        #expect(hfAgreesWithLlama >= cases.count - 3, "\(vocab): Hugging Face agrees with llama.cpp on only \(hfAgreesWithLlama) of \(cases.count)")
+        #expect(hfAgreesWithLlama >= (vocab == "phi-3" ? 31 : cases.count - 3), "\(vocab): Hugging Face agrees with llama.cpp on only \(hfAgreesWithLlama) of \(cases.count)")
     }
 
     @Test func importGivesBackTheModelsTensorsAndVocabulary() throws {
@@ -111,15 +116,7 @@ import RooflineTokenizer
     /// architecture fixtures: exported to a checkpoint folder by the reference script, imported back, they give
     /// the same tensors and the same logits as the GGUF they came from.
     @Test(arguments: ["qwen2", "qwen3", "llama"]) func otherFamiliesRoundTrip(arch: String) throws {
-        _ = try Self.folder.get()  // the Python libraries
-        let source = try GGUFFile(path: try #require(DefaultModel.path))
-        let (w, _) = try ArchModel.make(try ArchModel.fixture(arch), tokenizerFrom: source)
-        let gguf = Fixtures.temporaryPath("\(arch).gguf")
-        try w.write(to: gguf)
-        let dir = Fixtures.temporaryPath("\(arch)-hf")
-        let root = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
-        let (st, out) = try Shell.run(["python3", root.appendingPathComponent("scripts/reference/make_hf_checkpoint.py").path, gguf, dir, "--layers", "99"])
-        try #require(st == 0, "\(out)")
+        let (gguf, dir) = try ImportFamilyTests().export(arch, nil, keepTypes: false)  // all F32 in the folder
         let imported = Fixtures.temporaryPath("\(arch)-imported.gguf")
         try HFImporter.convert(folder: dir, to: imported)
         let a = try GGUFFile(path: gguf), b = try GGUFFile(path: imported)

@@ -60,12 +60,21 @@ ARCHS = {
                      experts=4, experts_used=2, expert_ffn=64),
     "llama_moe": dict(arch="llama", layers=2, embd=64, heads=4, kv_heads=2, head_dim=16, ffn=128, rope_base=10000.0,
                       experts=4, experts_used=2, expert_ffn=128),
+    # gpt-oss (LLM_ARCH_OPENAI_MOE): biases everywhere, attention sinks, MXFP4 experts with biases (swiglu_oai),
+    # softmax over the selected router logits, sliding window on even layers, YaRN RoPE. Reference only so far:
+    # no Swift test reads arch_gpt-oss.json yet (Roofline does not run gpt-oss).
+    "gpt-oss": dict(layers=2, embd=64, heads=4, kv_heads=2, head_dim=16, ffn=128, rope_base=150000.0,
+                    experts=4, experts_used=2, expert_ffn=64),
 }
 # Per-architecture metadata beyond the shape: a window shorter than the prompts and chunks so sliding matters,
 # and soft-caps low enough that random scores reach them.
 EXTRA_UINT32 = {"gemma2": {"attention.sliding_window": 4},
                 "gemma3": {"attention.sliding_window": 4, "attention.sliding_window_pattern": 3}}
 EXTRA_FLOAT32 = {"gemma2": {"attn_logit_softcapping": 2.0, "final_logit_softcapping": 20.0}}
+# YaRN as gpt-oss ships it (factor 32 over 4096), scaled down so that the 512-token context exceeds the original.
+EXTRA_UINT32["gpt-oss"] = {"attention.sliding_window": 4, "rope.scaling.original_context_length": 64}
+EXTRA_FLOAT32["gpt-oss"] = {"rope.scaling.factor": 8.0}
+EXTRA_STRING = {"gpt-oss": {"rope.scaling.type": "yarn"}}
 CONTEXT = 512
 RMS_EPS = 1e-6
 
@@ -81,7 +90,7 @@ def uniform(k: int, n: int) -> np.ndarray:
 
 
 def tensor_plan(arch: str, s: dict) -> list[tuple[str, list[int], str, float]]:
-    """(name, [cols, rows] as GGUF dims, kind, scale) in writing order; kind: f16, f32 or norm."""
+    """(name, [cols, rows] as GGUF dims, kind, scale) in writing order; kind: f16, f32, mxfp4 or norm."""
     e, hd, ffn = s["embd"], s["head_dim"], s["ffn"]
     n_exp, fx = s.get("experts", 0), s.get("expert_ffn", 0)
     q, kv = s["heads"] * hd, s["kv_heads"] * hd
@@ -101,12 +110,20 @@ def tensor_plan(arch: str, s: dict) -> list[tuple[str, list[int], str, float]]:
             plan += [(p + "attn_q.weight", [e, q], "f32", 0.3),
                      (p + "attn_k.weight", [e, kv], "f32", 0.3),
                      (p + "attn_v.weight", [e, kv], "f32", 0.3)]
-        if arch == "qwen2":
+        if arch in ("qwen2", "gpt-oss"):
             plan += [(p + "attn_q.bias", [q], "f32", 0.5), (p + "attn_k.bias", [kv], "f32", 0.5),
                      (p + "attn_v.bias", [kv], "f32", 0.5)]
         if arch in ("qwen3", "qwen3moe", "gemma3"):
             plan += [(p + "attn_q_norm.weight", [hd], "norm", 0.0), (p + "attn_k_norm.weight", [hd], "norm", 0.0)]
         plan += [(p + "attn_output.weight", [q, e], "f32", 0.3)]
+        if arch == "gpt-oss":
+            plan += [(p + "attn_output.bias", [e], "f32", 0.5), (p + "attn_sinks.weight", [s["heads"]], "f32", 2.0),
+                     (p + "post_attention_norm.weight", [e], "norm", 0.0),
+                     (p + "ffn_gate_inp.weight", [e, n_exp], "f32", 1.0), (p + "ffn_gate_inp.bias", [n_exp], "f32", 0.5),
+                     (p + "ffn_gate_exps.weight", [e, fx, n_exp], "mxfp4", 0.3), (p + "ffn_gate_exps.bias", [fx, n_exp], "f32", 0.5),
+                     (p + "ffn_up_exps.weight", [e, fx, n_exp], "mxfp4", 0.3), (p + "ffn_up_exps.bias", [fx, n_exp], "f32", 0.5),
+                     (p + "ffn_down_exps.weight", [fx, e, n_exp], "mxfp4", 0.3), (p + "ffn_down_exps.bias", [e, n_exp], "f32", 0.5)]
+            continue
         if gemma:
             plan += [(p + "post_attention_norm.weight", [e], "norm", 8.0)]  # branches as large as the scaled embedding
         plan += [(p + "ffn_norm.weight", [e], "norm", 0.0)]
@@ -136,6 +153,15 @@ def tensor_values(k: int, dims: list[int], kind: str, scale: float) -> np.ndarra
     return v.reshape(list(reversed(dims)))
 
 
+def stored(v: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """(what the GGUF holds, its values as float64): MXFP4 quantized by gguf.quants (Roofline's quantizer is
+    byte-exact with it), the rest as is."""
+    if kind != "mxfp4":
+        return v, v.astype(np.float64)
+    qv = gguf.quants.quantize(v, gguf.GGMLQuantizationType.MXFP4)
+    return qv, gguf.quants.dequantize(qv, gguf.GGMLQuantizationType.MXFP4).astype(np.float64)
+
+
 def copy_tokenizer(reader: gguf.GGUFReader, w: gguf.GGUFWriter) -> None:
     for key, f in reader.fields.items():
         if not key.startswith("tokenizer."):
@@ -162,7 +188,7 @@ def write_model(name: str, path: str, default_model: str) -> list[dict]:
     if s.get("experts"):
         w.add_expert_count(s["experts"])
         w.add_expert_used_count(s["experts_used"])
-        if arch == "qwen3moe":
+        if arch in ("qwen3moe", "gpt-oss"):
             w.add_expert_feed_forward_length(s["expert_ffn"])
     if s["head_dim"] * s["heads"] != s["embd"]:
         w.add_key_length(s["head_dim"])
@@ -171,13 +197,15 @@ def write_model(name: str, path: str, default_model: str) -> list[dict]:
         w.add_uint32(f"{arch}.{k}", v)
     for k, v in EXTRA_FLOAT32.get(arch, {}).items():
         w.add_float32(f"{arch}.{k}", v)
+    for k, v in EXTRA_STRING.get(arch, {}).items():
+        w.add_string(f"{arch}.{k}", v)
     w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
     copy_tokenizer(gguf.GGUFReader(default_model), w)
     sums = []
     for k, (name, dims, kind, scale) in enumerate(tensor_plan(arch, s)):
-        v = tensor_values(k, dims, kind, scale)
-        w.add_tensor(name, v)
-        flat = v.astype(np.float64).ravel()
+        v, values = stored(tensor_values(k, dims, kind, scale), kind)
+        w.add_tensor(name, v, raw_dtype=gguf.GGMLQuantizationType.MXFP4 if kind == "mxfp4" else None)
+        flat = values.ravel()
         sums.append({"name": name, "sum": float(flat.sum()), "first": [float(x) for x in flat[:4]]})
     w.write_header_to_file()
     w.write_kv_data_to_file()
@@ -242,6 +270,7 @@ def main() -> int:
             "rms_eps": RMS_EPS,
             "extra_uint32": EXTRA_UINT32.get(arch, {}),
             "extra_float32": EXTRA_FLOAT32.get(arch, {}),
+            "extra_string": EXTRA_STRING.get(arch, {}),
             "greedy": "argmax of raw logits, n_ctx 512, 2 threads, 32 steps, no stop at EOG",
             "cases": cases,
             "perplexity": ppl,

@@ -7,7 +7,12 @@ Q and K rows are put back into the checkpoint's order with the inverse of llama.
 Also writes `expected_tokens.json`: Hugging Face `tokenizers`' ids for a few strings, the reference for
 Roofline's tokenization of the imported model.
 
+Any family Roofline imports: llama (Mixtral when the GGUF has experts; Mistral with --mistral-window), qwen2,
+qwen3, qwen3moe, phi3 (fused, or separate with --split), gemma2, gemma3; each tensor put back as the family's
+checkpoints store it (see export_tensors).
+
     python3 scripts/reference/make_hf_checkpoint.py MODEL.gguf OUT_FOLDER [--layers N] [--dtype float32|float16|bfloat16]
+        [--keep-types] [--split] [--mistral-window N]
 """
 import argparse
 import json
@@ -43,18 +48,126 @@ def field(r, key):
     return f.contents() if hasattr(f, "contents") else f.parts[f.data[0]][0]
 
 
+HF_ARCH = {"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM", "phi3": "Phi3ForCausalLM",
+           "gemma2": "Gemma2ForCausalLM", "gemma3": "Gemma3ForCausalLM", "qwen3moe": "Qwen3MoeForCausalLM"}
+
+
+def export_tensors(arch, get, tensors, layers, n_head, n_kv, split):
+    """The checkpoint's tensors: the inverse of llama.cpp's converter for each family (conversion/llama.py,
+    qwen.py, phi.py, gemma.py): Llama/Mixtral Q/K un-permuted, Gemma norms minus 1, Phi-3's fused tensors
+    (or, with `split`, separate q/k/v and gate/up), experts unstacked per expert."""
+    gemma = arch in ("gemma2", "gemma3")
+    shift = (lambda v: (v - np.float32(1)).astype(np.float32)) if gemma else (lambda v: v)
+    w = {"model.embed_tokens.weight": get("token_embd.weight"), "model.norm.weight": shift(get("output_norm.weight"))}
+    if "output.weight" in tensors:
+        w["lm_head.weight"] = get("output.weight")
+    for i in range(layers):
+        p, b = f"model.layers.{i}.", f"blk.{i}."
+        if arch == "phi3":
+            qkv = get(b + "attn_qkv.weight")
+            if split:
+                hd = qkv.shape[0] // (n_head + 2 * n_kv)
+                q, k, v = np.split(qkv, [n_head * hd, (n_head + n_kv) * hd])
+                w[p + "self_attn.q_proj.weight"], w[p + "self_attn.k_proj.weight"], w[p + "self_attn.v_proj.weight"] = q, k, v
+            else:
+                w[p + "self_attn.qkv_proj.weight"] = qkv
+        else:
+            q, k = get(b + "attn_q.weight"), get(b + "attn_k.weight")
+            if arch == "llama":  # llama.cpp's converter permutes Llama's Q/K rows; the NeoX families keep them
+                uq, uk = llama_unpermute(q, n_head), llama_unpermute(k, n_kv)
+                assert np.array_equal(llama_permute(uq, n_head, n_head), q) and np.array_equal(llama_permute(uk, n_head, n_kv), k)
+                q, k = uq, uk
+            w[p + "self_attn.q_proj.weight"], w[p + "self_attn.k_proj.weight"] = q, k
+            w[p + "self_attn.v_proj.weight"] = get(b + "attn_v.weight")
+        if arch == "qwen2":
+            for x in "qkv":
+                w[p + f"self_attn.{x}_proj.bias"] = get(b + f"attn_{x}.bias")
+        if b + "attn_q_norm.weight" in tensors:
+            w[p + "self_attn.q_norm.weight"] = shift(get(b + "attn_q_norm.weight"))
+            w[p + "self_attn.k_norm.weight"] = shift(get(b + "attn_k_norm.weight"))
+        w[p + "self_attn.o_proj.weight"] = get(b + "attn_output.weight")
+        w[p + "input_layernorm.weight"] = shift(get(b + "attn_norm.weight"))
+        if gemma:
+            w[p + "post_attention_layernorm.weight"] = shift(get(b + "post_attention_norm.weight"))
+            w[p + "pre_feedforward_layernorm.weight"] = shift(get(b + "ffn_norm.weight"))
+            w[p + "post_feedforward_layernorm.weight"] = shift(get(b + "post_ffw_norm.weight"))
+        else:
+            w[p + "post_attention_layernorm.weight"] = get(b + "ffn_norm.weight")
+        if b + "ffn_gate_inp.weight" in tensors:
+            mixtral = arch == "llama"
+            m = p + ("block_sparse_moe." if mixtral else "mlp.")
+            w[m + "gate.weight"] = get(b + "ffn_gate_inp.weight")
+            names = ("w1", "w3", "w2") if mixtral else ("gate_proj", "up_proj", "down_proj")
+            for hf, gg in zip(names, ("ffn_gate_exps", "ffn_up_exps", "ffn_down_exps")):
+                stacked = get(b + gg + ".weight")  # [experts, rows, cols]
+                for x in range(stacked.shape[0]):
+                    w[m + f"experts.{x}.{hf}.weight"] = stacked[x]
+            continue
+        up = get(b + "ffn_up.weight")
+        if arch == "phi3":
+            if split:
+                w[p + "mlp.gate_proj.weight"], w[p + "mlp.up_proj.weight"] = np.split(up, 2)
+            else:
+                w[p + "mlp.gate_up_proj.weight"] = up
+        else:
+            w[p + "mlp.gate_proj.weight"], w[p + "mlp.up_proj.weight"] = get(b + "ffn_gate.weight"), up
+        w[p + "mlp.down_proj.weight"] = get(b + "ffn_down.weight")
+    return w
+
+
+def make_config(arch, r, tensors, layers, tokens, a):
+    g = lambda k: field(r, f"{arch}.{k}")
+    n_embd, n_head = int(g("embedding_length")), int(g("attention.head_count"))
+    head_dim = int(field(r, f"{arch}.attention.key_length") or int(g("rope.dimension_count")))
+    ctx = int(g("context_length"))
+    c = {
+        "architectures": [HF_ARCH[arch]],
+        "head_dim": head_dim, "hidden_size": n_embd, "intermediate_size": int(g("feed_forward_length")),
+        "num_hidden_layers": layers, "num_attention_heads": n_head, "num_key_value_heads": int(g("attention.head_count_kv")),
+        "vocab_size": len(tokens), "max_position_embeddings": ctx,
+        "rms_norm_eps": float(g("attention.layer_norm_rms_epsilon")), "rope_theta": float(g("rope.freq_base")),
+        "tie_word_embeddings": "output.weight" not in tensors, "hidden_act": "silu", "torch_dtype": a.dtype,
+    }
+    if arch == "llama" and g("expert_count"):
+        c["architectures"] = ["MixtralForCausalLM"]
+        c["num_local_experts"], c["num_experts_per_tok"] = int(g("expert_count")), int(g("expert_used_count"))
+    elif arch == "llama" and a.mistral_window:
+        # Mistral 7B v0.1 style: llama.cpp's converter writes no window for it, so llama.cpp runs all layers global.
+        c["architectures"] = ["MistralForCausalLM"]
+        c["sliding_window"] = a.mistral_window
+    if arch == "qwen3moe":
+        c.update(num_experts=int(g("expert_count")), num_experts_per_tok=int(g("expert_used_count")),
+                 moe_intermediate_size=int(g("expert_feed_forward_length")), norm_topk_prob=True,
+                 decoder_sparse_step=1, mlp_only_layers=[])
+    if arch == "phi3":
+        c.update(original_max_position_embeddings=ctx, sliding_window=ctx, rope_scaling=None)
+    if arch in ("gemma2", "gemma3"):
+        c.update(hidden_act="gelu_pytorch_tanh", hidden_activation="gelu_pytorch_tanh", query_pre_attn_scalar=head_dim,
+                 sliding_window=int(g("attention.sliding_window")), tie_word_embeddings=True)
+    if arch == "gemma2":
+        c.update(attn_logit_softcapping=float(g("attn_logit_softcapping")), final_logit_softcapping=float(g("final_logit_softcapping")))
+    if arch == "gemma3":
+        # llama.cpp's gemma3 default for the sliding layers' base when the GGUF has no rope.freq_base_swa
+        c.update(sliding_window_pattern=int(g("attention.sliding_window_pattern") or 6),
+                 rope_local_base_freq=float(g("rope.freq_base_swa") or 10000.0), final_logit_softcapping=None)
+    return c
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("gguf")
     ap.add_argument("out")
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"])
+    ap.add_argument("--keep-types", action="store_true", help="write each tensor in its GGUF type (F16 stays F16)")
+    ap.add_argument("--split", action="store_true", help="phi3: separate q/k/v and gate/up projections")
+    ap.add_argument("--mistral-window", type=int, default=0, help="llama: a MistralForCausalLM config with this sliding_window")
     a = ap.parse_args()
     r = gguf.GGUFReader(a.gguf)
     arch = field(r, "general.architecture")
-    assert arch in ("llama", "qwen2", "qwen3"), arch
+    assert arch in HF_ARCH, arch
     g = lambda k: field(r, f"{arch}.{k}")
-    n_embd, n_head, n_kv = int(g("embedding_length")), int(g("attention.head_count")), int(g("attention.head_count_kv"))
+    n_head, n_kv = int(g("attention.head_count")), int(g("attention.head_count_kv"))
     layers = min(a.layers, int(g("block_count")))
     tokens = field(r, "tokenizer.ggml.tokens")
     types = field(r, "tokenizer.ggml.token_type")
@@ -71,43 +184,16 @@ def main():
         v = dequantize(t.data, t.tensor_type).astype(np.float32)
         return v.reshape([int(x) for x in reversed(t.shape)]) if len(t.shape) > 1 else v.reshape(-1)
 
-    w = {"model.embed_tokens.weight": get("token_embd.weight"), "model.norm.weight": get("output_norm.weight")}
-    if "output.weight" in tensors:
-        w["lm_head.weight"] = get("output.weight")
-    for i in range(layers):
-        p, b = f"model.layers.{i}.", f"blk.{i}."
-        q, k = get(b + "attn_q.weight"), get(b + "attn_k.weight")
-        if arch == "llama":  # llama.cpp's converter permutes Llama's Q/K rows; Qwen's NeoX RoPE keeps them
-            uq, uk = llama_unpermute(q, n_head), llama_unpermute(k, n_kv)
-            assert np.array_equal(llama_permute(uq, n_head, n_head), q) and np.array_equal(llama_permute(uk, n_head, n_kv), k)
-            q, k = uq, uk
-        w[p + "self_attn.q_proj.weight"], w[p + "self_attn.k_proj.weight"] = q, k
-        if arch == "qwen2":
-            for x in "qkv":
-                w[p + f"self_attn.{x}_proj.bias"] = get(b + f"attn_{x}.bias")
-        if arch == "qwen3":
-            w[p + "self_attn.q_norm.weight"] = get(b + "attn_q_norm.weight")
-            w[p + "self_attn.k_norm.weight"] = get(b + "attn_k_norm.weight")
-        w[p + "self_attn.v_proj.weight"] = get(b + "attn_v.weight")
-        w[p + "self_attn.o_proj.weight"] = get(b + "attn_output.weight")
-        w[p + "input_layernorm.weight"] = get(b + "attn_norm.weight")
-        w[p + "post_attention_layernorm.weight"] = get(b + "ffn_norm.weight")
-        w[p + "mlp.gate_proj.weight"] = get(b + "ffn_gate.weight")
-        w[p + "mlp.up_proj.weight"] = get(b + "ffn_up.weight")
-        w[p + "mlp.down_proj.weight"] = get(b + "ffn_down.weight")
+    w = export_tensors(arch, get, tensors, layers, n_head, n_kv, a.split)
     os.makedirs(a.out, exist_ok=True)
-    # Norms stay float32, as checkpoints usually keep them in the model dtype: cast everything else.
-    save_file({k: (v if v.ndim == 1 else v.astype(np_dtype)) for k, v in w.items()},
-              os.path.join(a.out, "model.safetensors"), metadata={"format": "pt"})
-    head_dim = int(field(r, f"{arch}.attention.key_length") or int(g("rope.dimension_count")))
-    config = {
-        "architectures": [{"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM"}[arch]],
-        "head_dim": head_dim, "hidden_size": n_embd, "intermediate_size": int(g("feed_forward_length")),
-        "num_hidden_layers": layers, "num_attention_heads": n_head, "num_key_value_heads": n_kv,
-        "vocab_size": len(tokens), "max_position_embeddings": int(g("context_length")),
-        "rms_norm_eps": float(g("attention.layer_norm_rms_epsilon")), "rope_theta": float(g("rope.freq_base")),
-        "tie_word_embeddings": "output.weight" not in tensors, "hidden_act": "silu", "torch_dtype": a.dtype,
-    }
+    if a.keep_types:  # F16 tensors of the GGUF stay F16 (the embedding and output), so the import is the GGUF
+        half = {"model.embed_tokens.weight": "token_embd.weight", "lm_head.weight": "output.weight"}
+        out = {k: (v.astype(np.float16) if k in half and tensors[half[k]].tensor_type == gguf.GGMLQuantizationType.F16 else v)
+               for k, v in w.items()}
+    else:  # norms stay float32, as checkpoints usually keep them in the model dtype: cast everything else
+        out = {k: (v if v.ndim == 1 else v.astype(np_dtype)) for k, v in w.items()}
+    save_file({k: np.ascontiguousarray(v) for k, v in out.items()}, os.path.join(a.out, "model.safetensors"), metadata={"format": "pt"})
+    config = make_config(arch, r, tensors, layers, tokens, a)
     with open(os.path.join(a.out, "config.json"), "w") as f:
         json.dump(config, f, indent=1)
 

@@ -4,6 +4,11 @@ qwen2, gpt-2 from models/ggml-vocab-*.gguf, fetched by scripts/fetch_llama_vocab
 family's pre-tokenizer as the Hugging Face checkpoints spell it, and Hugging Face's ids for llama.cpp's test
 strings (the .inp files), for the three-way tokenizer test in ImportTests.
 
+The SentencePiece vocabularies (llama-spm, phi-3) become BPE models with byte_fallback, their merges made from
+the GGUF scores as transformers' SentencePieceExtractor makes them (every split of a piece into two pieces,
+ordered by the piece's score), spelled the two ways checkpoints spell them: llama-spm with Llama 2's
+normalizer (Prepend ▁, Replace ' ' → ▁), phi-3 with the Metaspace pre-tokenizer (prepend_scheme first).
+
     python3 scripts/reference/make_hf_tokenizers.py VOCAB_DIR OUT_DIR
 """
 import json
@@ -11,7 +16,7 @@ import os
 import sys
 
 import gguf
-from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
 
 LLAMA3 = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
 QWEN2 = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
@@ -29,6 +34,39 @@ VOCABS = {
 }
 
 
+SPM = {"llama-spm": "normalizer", "phi-3": "metaspace"}
+
+
+def spm_merges(tokens, scores, types):
+    """transformers' SentencePieceExtractor.extract(vocab_scores): merges from scores."""
+    base = 1 + max(i for i, t in enumerate(types) if int(t) in (1, 6))  # added tokens (phi-3's) lie past it
+    vocab = {t: i for i, t in enumerate(tokens[:base])}
+    merges = []
+    for piece, i in vocab.items():
+        local = [(piece[:k], piece[k:], scores[i]) for k in range(1, len(piece)) if piece[:k] in vocab and piece[k:] in vocab]
+        merges.extend(sorted(local, key=lambda x: (vocab[x[0]], vocab[x[1]])))
+    return vocab, [(a, b) for a, b, _ in sorted(merges, key=lambda m: m[2], reverse=True)]
+
+
+def spm_tokenizer(name, tokens, scores, types, unk_id):
+    vocab, merges = spm_merges(tokens, scores, types)
+    unk = tokens[int(unk_id)]
+    tk = Tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token=unk, fuse_unk=True, byte_fallback=True))
+    if SPM[name] == "normalizer":
+        tk.normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
+        tk.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)])
+    else:
+        tk.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=False)
+        tk.decoder = decoders.Sequence([decoders.Metaspace(replacement="▁", prepend_scheme="first", split=False), decoders.ByteFallback()])
+    # Control and user-defined tokens as added tokens, at their ids (phi-3's lie past the base vocabulary).
+    added = [(i, t) for i, t in enumerate(tokens) if int(types[i]) in (3, 4) and not t.startswith("[PAD")]
+    for i, t in added:
+        tk.add_special_tokens([AddedToken(t, special=int(types[i]) == 3, normalized=False)]) if int(types[i]) == 3 \
+            else tk.add_tokens([AddedToken(t, special=False, normalized=False)])
+        assert tk.token_to_id(t) == i, (name, t, tk.token_to_id(t), i)
+    return tk
+
+
 def field(r, key):
     f = r.fields.get(key)
     return None if f is None else f.contents()
@@ -36,21 +74,24 @@ def field(r, key):
 
 def main():
     vocab_dir, out_dir = sys.argv[1], sys.argv[2]
-    for name, pre in VOCABS.items():
+    for name in list(VOCABS) + list(SPM):
         path = os.path.join(vocab_dir, f"ggml-vocab-{name}.gguf")
         r = gguf.GGUFReader(path)
         tokens, types, merges = field(r, "tokenizer.ggml.tokens"), field(r, "tokenizer.ggml.token_type"), field(r, "tokenizer.ggml.merges")
-        specials = [i for i, t in enumerate(types) if int(t) == 3]
-        tk = Tokenizer(models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=[tuple(m.split(" ", 1)) for m in merges],
-                                  fuse_unk=False))
-        tk.pre_tokenizer = pre()
-        tk.decoder = decoders.ByteLevel()
-        tk.add_special_tokens([AddedToken(tokens[i], special=True, normalized=False) for i in specials])
+        if name in SPM:
+            tk = spm_tokenizer(name, tokens, field(r, "tokenizer.ggml.scores"), types, field(r, "tokenizer.ggml.unknown_token_id"))
+        else:
+            specials = [i for i, t in enumerate(types) if int(t) == 3]
+            tk = Tokenizer(models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=[tuple(m.split(" ", 1)) for m in merges],
+                                      fuse_unk=False))
+            tk.pre_tokenizer = VOCABS[name]()
+            tk.decoder = decoders.ByteLevel()
+            tk.add_special_tokens([AddedToken(tokens[i], special=True, normalized=False) for i in specials])
         d = os.path.join(out_dir, name)
         os.makedirs(d, exist_ok=True)
         tk.save(os.path.join(d, "tokenizer.json"))
         cfg = {}
-        for key, hf in (("bos", "bos_token"), ("eos", "eos_token")):
+        for key, hf in (("bos", "bos_token"), ("eos", "eos_token"), ("unknown", "unk_token")):
             i = field(r, f"tokenizer.ggml.{key}_token_id")
             if i is not None:
                 cfg[hf] = tokens[int(i)]
