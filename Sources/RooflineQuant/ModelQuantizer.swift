@@ -53,7 +53,21 @@ public enum ModelQuantizer {
 
     /// llama.cpp's `llama_ftype` for a file mostly of `type` (`general.file_type`).
     public static func fileType(_ type: GGMLType) -> UInt32? {
-        [.f32: 0, .f16: 1, .q4_0: 2, .q4_1: 3, .q8_0: 7, .q5_0: 8, .q5_1: 9, .bf16: 32, .mxfp4: 38, .nvfp4: 39][type]
+        // K-quants: the ftype llama-quantize writes for the plain type names (Q3_K, Q4_K and Q5_K are its
+        // aliases of Q3_K_M, Q4_K_M and Q5_K_M).
+        [.f32: 0, .f16: 1, .q4_0: 2, .q4_1: 3, .q8_0: 7, .q5_0: 8, .q5_1: 9, .q2_K: 10, .q3_K: 12, .q4_K: 15,
+         .q5_K: 17, .q6_K: 18, .bf16: 32, .mxfp4: 38, .nvfp4: 39][type]
+    }
+
+    /// llama.cpp's `tensor_type_fallback` (src/llama-quant.cpp) for a row of `columns` values that is not a
+    /// whole number of `type` blocks: the K-quants step down to a 32-block type (Q2_K, Q3_K → Q4_0; Q4_K →
+    /// Q5_0; Q5_K → Q5_1; Q6_K → Q8_0), and where that does not fit either, or for any other type, F16.
+    /// Returns `type` when the row fits.
+    public static func fallbackType(_ type: GGMLType, columns: Int) -> GGMLType {
+        guard columns % type.blockSize != 0 else { return type }
+        let smaller: [GGMLType: GGMLType] = [.q2_K: .q4_0, .q3_K: .q4_0, .q4_K: .q5_0, .q5_K: .q5_1, .q6_K: .q8_0]
+        if let s = smaller[type], columns % s.blockSize == 0 { return s }
+        return .f16
     }
 
     /// The type a tensor gets under `options` (before the block-size fallback).
@@ -77,11 +91,13 @@ public enum ModelQuantizer {
         for t in input.tensors {
             guard TensorKernels.supported.contains(t.type) else { throw .unsupportedSource(tensor: t.name, type: t.type) }
             var target = targetType(name: t.name, dims: t.dims, options: options)
-            if t.dims[0] % target.blockSize != 0 {
-                // Documented fallback: rows that are not whole blocks are stored as F16.
+            let fallback = fallbackType(target, columns: t.dims[0])
+            if fallback != target {
+                // Documented fallback, llama-quantize's: rows that are not whole blocks get a smaller block
+                // type (K-quants) or F16.
                 fallbacks.append(t.name)
-                warn("tensor '\(t.name)': row length \(t.dims[0]) is not a multiple of the \(target) block size \(target.blockSize); stored as F16")
-                target = .f16
+                warn("tensor '\(t.name)': row length \(t.dims[0]) is not a multiple of the \(target) block size \(target.blockSize); stored as \(fallback)")
+                target = fallback
             }
             if !warnedLossy, ![GGMLType.f32, .f16, .bf16].contains(t.type), t.type != target {
                 warn("the source is already quantized (\(t.type)); requantizing to \(target) adds a second rounding, and quality is below quantizing from the original float weights")

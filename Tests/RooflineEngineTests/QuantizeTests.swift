@@ -15,7 +15,7 @@ import RooflineTestSupport
         return p
     }
 
-    @Test(arguments: [GGMLType.q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .mxfp4, .nvfp4, .f16, .bf16])
+    @Test(arguments: [GGMLType.q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .mxfp4, .nvfp4, .f16, .bf16, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K])
     func quantizedTensorsEqualTheReferenceQuantizer(type: GGMLType) throws {
         let src = try GGUFFile(path: try tinyF32())
         let out = Fixtures.temporaryPath("q.gguf")
@@ -31,8 +31,10 @@ import RooflineTestSupport
                 #expect(qt.type == .f32, "\(t.name) stays F32")
                 continue
             }
-            // NVFP4's 64-wide blocks do not fit the 96-long ffn_down rows: the documented F16 fallback.
-            let stored: GGMLType = t.dims[0] % type.blockSize == 0 ? type : .f16
+            // NVFP4's 64-wide blocks do not fit the 96-long ffn_down rows: the documented F16 fallback. The
+            // tiny model's rows (64, 96) are no whole 256-blocks: K-quants take llama-quantize's fallbacks.
+            let kFallback: [GGMLType: GGMLType] = [.q2_K: .q4_0, .q3_K: .q4_0, .q4_K: .q5_0, .q5_K: .q5_1, .q6_K: .q8_0]
+            let stored: GGMLType = t.dims[0] % type.blockSize == 0 ? type : kFallback[type] ?? .f16
             #expect(qt.type == stored, "\(t.name)")
             let floats = Array(UnsafeBufferPointer(start: src.data(t).assumingMemoryBound(to: Float.self), count: t.elementCount))
             let want = try Quantizer.quantize(floats, to: stored)
@@ -85,6 +87,29 @@ import RooflineTestSupport
         #expect(warnings.contains { $0.contains("odd.weight") && $0.contains("F16") })
     }
 
+    /// llama-quantize's tensor_type_fallback: K-quant rows that are not whole 256-blocks take a 32-block type,
+    /// and F16 when that does not fit either; whole rows keep the K-quant.
+    @Test(arguments: [(GGMLType.q4_K, 576, GGMLType.q5_0), (.q5_K, 576, .q5_1), (.q6_K, 576, .q8_0), (.q2_K, 576, .q4_0),
+                      (.q3_K, 576, .q4_0), (.q4_K, 48, .f16), (.q4_K, 512, .q4_K), (.q6_K, 256, .q6_K)])
+    func kQuantRowsFallBackAsLlamaQuantize(type: GGMLType, columns: Int, stored: GGMLType) throws {
+        var w = GGUFWriter()
+        w.set("general.architecture", .string("llama"))
+        var rng = TestRandom(seed: UInt64(columns))
+        let values = rng.floats(columns * 2)
+        try w.addTensor(name: "m.weight", dims: [columns, 2], floats: values)
+        let p = Fixtures.temporaryPath("k.gguf")
+        try w.write(to: p)
+        var warnings: [String] = []
+        let out = Fixtures.temporaryPath("k-q.gguf")
+        let s = try ModelQuantizer.quantize(try GGUFFile(path: p), to: out, options: .init(type: type)) { warnings.append($0) }
+        let q = try GGUFFile(path: out)
+        let t = try #require(q.tensor("m.weight"))
+        #expect(t.type == stored)
+        #expect(Array(UnsafeRawBufferPointer(start: q.data(t), count: t.byteCount)) == (try Quantizer.quantize(values, to: stored)))
+        #expect(s.fallbacks == (stored == type ? [] : ["m.weight"]))
+        if stored != type { #expect(warnings.contains { $0.contains("m.weight") && $0.contains(stored.name) }) }
+    }
+
     @Test func nonFiniteWeightsAreRefusedAndNoFileIsLeft() throws {
         var w = GGUFWriter()
         w.set("general.architecture", .string("llama"))
@@ -102,7 +127,7 @@ import RooflineTestSupport
 
     @Test func unsupportedTargetTypeIsAClearError() throws {
         let src = try GGUFFile(path: try tinyF32())
-        #expect { try ModelQuantizer.quantize(src, to: Fixtures.temporaryPath("x.gguf"), options: .init(type: .q4_K)) } throws: { "\($0)".contains("Q4_K") }
+        #expect { try ModelQuantizer.quantize(src, to: Fixtures.temporaryPath("x.gguf"), options: .init(type: .iq4_xs)) } throws: { "\($0)".contains("IQ4_XS") }
     }
 
     @Test func defaultModelRequantizedToQ8_0StillAnswers() throws {
