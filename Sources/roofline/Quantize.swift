@@ -19,7 +19,7 @@ struct Quantize: ParsableCommand {
     @Argument(help: "Output GGUF file.")
     var output: String
 
-    @Option(help: "Target type, as ggml spells it (any case): q8_0, q6_k, q5_0, q5_1, q5_k, q4_0, q4_1, q4_k, q3_k, q2_k, mxfp4, nvfp4, f16, bf16, f32.")
+    @Option(help: "Target type, as ggml spells it (any case): q8_0, q6_k, q5_0, q5_1, q5_k, q4_0, q4_1, q4_k, q3_k, q2_k, mxfp4, nvfp4, f16, bf16, f32; or a llama.cpp K-quant mix: q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s, q5_k_m (as llama-quantize chooses per tensor; q4_k alone is every tensor Q4_K, llama-quantize --pure).")
     var type: String
 
     @Option(help: "Type for output.weight.")
@@ -44,7 +44,13 @@ struct Quantize: ParsableCommand {
         guard URL(fileURLWithPath: output).standardizedFileURL.path != URL(fileURLWithPath: inPath).standardizedFileURL.path else {
             throw ValidationError("the output would overwrite the input")
         }
-        var options = ModelQuantizer.Options(type: try parseType(type, "--type"))
+        var options: ModelQuantizer.Options
+        if GGMLType(name: type) == nil, let profile = QuantProfile(name: type) {
+            options = ModelQuantizer.Options(type: profile.baseType)
+            options.profile = profile
+        } else {
+            options = ModelQuantizer.Options(type: try parseType(type, "--type"))
+        }
         options.outputType = try keepOutputType.map { try parseType($0, "--keep-output-type") }
         options.embeddingType = try keepEmbeddingType.map { try parseType($0, "--keep-embedding-type") }
         for r in rules {

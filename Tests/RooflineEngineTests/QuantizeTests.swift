@@ -110,6 +110,33 @@ import RooflineTestSupport
         if stored != type { #expect(warnings.contains { $0.contains("m.weight") && $0.contains(stored.name) }) }
     }
 
+    @Test func profileWritesItsFileTypeAndRuns() throws {
+        let src = try GGUFFile(path: try tinyF32())
+        let out = Fixtures.temporaryPath("mix.gguf")
+        var o = ModelQuantizer.Options(type: .q4_K)
+        o.profile = .q4_K_M
+        _ = try ModelQuantizer.quantize(src, to: out, options: o)
+        let q = try GGUFFile(path: out)
+        #expect(q.metadata["general.file_type"]?.intValue == 15)
+        let e = try Engine(path: out, threads: 1, contextSize: 32)
+        #expect(try e.generate(prompt: [1, 2, 3], options: GenerationOptions(maxTokens: 2)).tokens.count > 0)
+    }
+
+    @Test func profileOnMixtureOfExpertsIsAClearError() throws {
+        var w = GGUFWriter()
+        w.set("general.architecture", .string("llama"))
+        w.set("llama.block_count", .uint32(1))
+        w.set("llama.expert_count", .uint32(4))
+        try w.addTensor(name: "blk.0.ffn_down.weight", dims: [256, 2], floats: [Float](repeating: 0.5, count: 512))
+        let p = Fixtures.temporaryPath("moe.gguf")
+        try w.write(to: p)
+        var o = ModelQuantizer.Options(type: .q4_K)
+        o.profile = .q4_K_M
+        let out = Fixtures.temporaryPath("moe-q.gguf")
+        #expect { try ModelQuantizer.quantize(try GGUFFile(path: p), to: out, options: o) } throws: { "\($0)".contains("Q4_K_M") && "\($0)".contains("experts") }
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test func nonFiniteWeightsAreRefusedAndNoFileIsLeft() throws {
         var w = GGUFWriter()
         w.set("general.architecture", .string("llama"))
