@@ -32,7 +32,10 @@ struct Quantize: ParsableCommand {
     var rules: [String] = []
 
     func parseType(_ s: String, _ flag: String) throws -> GGMLType {
-        guard let t = GGMLType(name: s) else { throw ValidationError("\(flag): unknown type '\(s)'") }
+        guard let t = GGMLType(name: s) else {
+            let mixes = flag == "--type" ? "; K-quant mixes: \(QuantProfile.allCases.map { $0.rawValue.lowercased() }.joined(separator: ", "))" : ""
+            throw ValidationError("\(flag): unknown type '\(s)'\(mixes)")
+        }
         guard Quantizer.supported.contains(t) else {
             throw ValidationError("\(flag): writing \(t) is not supported yet (supported: \(Quantizer.supported.map(\.name).sorted().joined(separator: ", ")))")
         }
