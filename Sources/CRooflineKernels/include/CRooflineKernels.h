@@ -86,8 +86,7 @@ rf_tile4x4_fn rf_get_tile4x4(int type, int path);
 /// (reference code).
 int rf_dequantize_row(int type, const void *x, float *y, int64_t k);
 /// Quantizes whole blocks of weights to `type` as ggml's quantize_row_*_ref does (Q5_0, Q5_1, MXFP4, NVFP4,
-/// Q2_K-Q6_K); NULL
-/// for other types.
+/// Q2_K-Q6_K); NULL for other types.
 rf_quantize_fn rf_get_weight_quantize(int type);
 
 // Thread pool: persistent threads; rf_pool_run calls fn(ctx, ith, nth) on every thread (the caller is ith 0).
