@@ -98,7 +98,8 @@ void rf_tile4x4_q8_0_q8_0_vnni(int n, const void *w, size_t rb, const void *x, s
 // K-quant kernels (kernels_kquants_impl.h, instantiated in kernels_avx2_kquants.c and kernels_vnni_kquants.c)
 #define RF_KQUANT_DECL(T, SFX) \
     float rf_vec_dot_##T##_q8_K_##SFX(int n, const void *x, const void *y); \
-    void rf_vec_dot4_##T##_q8_K_##SFX(int n, const void *w, size_t rb, const void *y, float *out);
+    void rf_vec_dot4_##T##_q8_K_##SFX(int n, const void *w, size_t rb, const void *y, float *out); \
+    void rf_tile4x4_##T##_q8_K_##SFX(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t os);
 #define RF_KQUANT_DECLS(SFX) RF_KQUANT_DECL(q2_K, SFX) RF_KQUANT_DECL(q3_K, SFX) RF_KQUANT_DECL(q4_K, SFX) \
     RF_KQUANT_DECL(q5_K, SFX) RF_KQUANT_DECL(q6_K, SFX)
 RF_KQUANT_DECLS(avx2)

@@ -3,7 +3,7 @@ import RooflineGGUF
 import RooflineQuant
 import RooflineTestSupport
 
-/// The K-quant SIMD kernels (one row, four rows, and through rf_matmul) against the scalar reference on
+/// The K-quant SIMD kernels (one row, four rows, 4×4 tiles, and through rf_matmul) against the scalar reference on
 /// every kernel path this CPU has, on rows of 1, 2, 9 and 16 super-blocks.
 @Suite struct KQuantKernelTests {
     static let types: [GGMLType] = [.q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
@@ -67,11 +67,42 @@ import RooflineTestSupport
         #expect(fastPaths == KernelPath.available.count - 1)
     }
 
-    /// Through rf_matmul with 13 rows (three groups of four and one left over) and several activation rows,
-    /// on one and two threads: every result near the scalar reference, each column bit-identical alone.
+    /// The 4×4 tile kernel (prefill): each of its 16 results equals the one-row kernel's bit for bit.
+    @Test(arguments: types, [256, 2304])
+    func tileKernelsEqualOneRowKernels(type: GGMLType, n: Int) throws {
+        var rng = TestRandom(seed: UInt64(n) &* 29 &+ UInt64(type.rawValue))
+        let w = try (0..<4).flatMap { _ in try Quantizer.quantize(weights(&rng, n), to: type) }
+        let xs = (0..<4).map { _ in rng.floats(n, scale: 2) }
+        let x = xs.flatMap { activations($0, path: .scalar) }
+        let rowBytes = type.byteCount(elements: n)!, actBytes = x.count / 4
+        var tiles = 0
+        for path in KernelPath.available {
+            try w.withUnsafeBytes { wp in
+                try x.withUnsafeBytes { xp in
+                    guard let tile = TensorKernels.tile4x4(type, wp.baseAddress!, rowBytes: rowBytes, xp.baseAddress!, actRowBytes: actBytes, count: n, path: path) else { return }
+                    tiles += 1
+                    for c in 0..<4 {
+                        for r in 0..<4 {
+                            let row = wp.baseAddress! + r * rowBytes, act = xp.baseAddress! + c * actBytes
+                            let one = TensorKernels.dot(type, row, act, count: n, path: path)
+                            let ref = TensorKernels.dot(type, row, act, count: n, path: .scalar)
+                            #expect(tile[c * 4 + r].bitPattern == one.bitPattern, "\(type) n=\(n) r\(r) c\(c) on \(path)")
+                            #expect(close(tile[c * 4 + r], ref, magnitude: magnitude(type, row, xs[c], n: n)), "\(type) n=\(n) r\(r) c\(c) on \(path) vs scalar")
+                        }
+                    }
+                    _ = try #require(tile.count == 16 ? tile : nil)
+                }
+            }
+        }
+        #expect(tiles == KernelPath.available.count - 1)
+    }
+
+    /// Through rf_matmul with 13 rows (three groups of four and one left over) and 6 activation rows (a tile
+    /// group of four and two single columns), on one and two threads: every result near the scalar
+    /// reference, each column bit-identical alone.
     @Test(arguments: types)
     func matmulMatchesScalarAndAlone(type: GGMLType) throws {
-        let n = 512, rows = 13, nX = 3
+        let n = 512, rows = 13, nX = 6
         var rng = TestRandom(seed: 1000 &+ UInt64(type.rawValue))
         let w = try (0..<rows).flatMap { _ in try Quantizer.quantize(weights(&rng, n), to: type) }
         let xs = (0..<nX).map { _ in rng.floats(n, scale: 2) }
