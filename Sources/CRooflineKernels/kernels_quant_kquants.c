@@ -135,10 +135,7 @@ static float make_qkx2_quants(int n, int nmax, const float *x, const float *weig
         float w = weights[i];
         best_error += w * diff;
     }
-    if (nstep < 1) {
-        *the_min = -min;
-        return scale;
-    }
+    if (nstep < 1) { *the_min = -min; return scale; }
     for (int is = 0; is <= nstep; ++is) {
         iscale = (rmin + rdelta * is + nmax) / (max - min);
         float sum_l = 0, sum_l2 = 0, sum_xl = 0;
@@ -155,10 +152,7 @@ static float make_qkx2_quants(int n, int nmax, const float *x, const float *weig
         if (D > 0) {
             float this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
             float this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
-            if (this_min > 0) {
-                this_min = 0;
-                this_scale = sum_xl / sum_l2;
-            }
+            if (this_min > 0) { this_min = 0; this_scale = sum_xl / sum_l2; }
             float cur_error = 0;
             for (int i = 0; i < n; ++i) {
                 float diff = this_scale * Laux[i] + this_min - x[i];
