@@ -100,8 +100,27 @@ rf_quantize_fn rf_get_quantize(int type, int path) {
     }
 }
 
+// K-quant SIMD kernels (kernels_kquants_impl.h): one-row (kind 0), four-row (1) or 4×4 tile (2); NULL where none.
+static void *kquant_simd(int type, int path, int kind) {
+#ifdef RF_X86
+#define RF_KQ(T, SFX) return kind == 2 ? (void *)rf_tile4x4_##T##_q8_K_##SFX : kind == 1 ? (void *)rf_vec_dot4_##T##_q8_K_##SFX \
+                                       : (void *)rf_vec_dot_##T##_q8_K_##SFX
+#define RF_KQ_SWITCH(SFX) switch (type) { \
+        case RF_Q2_K: RF_KQ(q2_K, SFX); case RF_Q3_K: RF_KQ(q3_K, SFX); case RF_Q4_K: RF_KQ(q4_K, SFX); \
+        case RF_Q5_K: RF_KQ(q5_K, SFX); case RF_Q6_K: RF_KQ(q6_K, SFX); default: return 0; }
+    if (path >= RF_PATH_AVX512VNNI) RF_KQ_SWITCH(vnni)
+    if (path >= RF_PATH_AVX2) RF_KQ_SWITCH(avx2)
+#undef RF_KQ_SWITCH
+#undef RF_KQ
+#endif
+    (void)type; (void)path; (void)kind;
+    return 0;
+}
+
 rf_vec_dot_fn rf_get_vec_dot(int type, int path) {
     if (path < 0) path = rf_get_path();
+    rf_vec_dot_fn kq = (rf_vec_dot_fn)kquant_simd(type, path, 0);
+    if (kq) return kq;
 #ifdef RF_X86
     if (path >= RF_PATH_AVX2) {
         switch (type) {
@@ -145,12 +164,19 @@ rf_quantize_fn rf_get_weight_quantize(int type) {
     case RF_Q5_1: return rf_quantize_row_q5_1_ref;
     case RF_MXFP4: return rf_quantize_row_mxfp4_ref;
     case RF_NVFP4: return rf_quantize_row_nvfp4_ref;
+    case RF_Q2_K: return rf_quantize_row_q2_K_ref;
+    case RF_Q3_K: return rf_quantize_row_q3_K_ref;
+    case RF_Q4_K: return rf_quantize_row_q4_K_ref;
+    case RF_Q5_K: return rf_quantize_row_q5_K_ref;
+    case RF_Q6_K: return rf_quantize_row_q6_K_ref;
     default: return 0;
     }
 }
 
 rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
     if (path < 0) path = rf_get_path();
+    rf_vec_dot4_fn kq = (rf_vec_dot4_fn)kquant_simd(type, path, 1);
+    if (kq) return kq;
 #ifdef RF_X86
     if (path >= RF_PATH_AVX512VNNI) {
         switch (type) {
@@ -181,6 +207,8 @@ rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
 
 rf_tile4x4_fn rf_get_tile4x4(int type, int path) {
     if (path < 0) path = rf_get_path();
+    rf_tile4x4_fn kq = (rf_tile4x4_fn)kquant_simd(type, path, 2);
+    if (kq) return kq;
 #ifdef RF_X86
     if (path >= RF_PATH_AVX512VNNI) {
         switch (type) {

@@ -2,6 +2,7 @@
 #ifndef CROOFLINE_KERNELS_INTERNAL_H
 #define CROOFLINE_KERNELS_INTERNAL_H
 #include "CRooflineKernels.h"
+#include <string.h>
 
 void rf_quantize_row_q8_0_ref(const float *x, void *y, int64_t k);
 void rf_quantize_row_q8_1_ref(const float *x, void *y, int64_t k);
@@ -37,6 +38,21 @@ float rf_vec_dot_q3_K_q8_K_ref(int n, const void *x, const void *y);
 float rf_vec_dot_q4_K_q8_K_ref(int n, const void *x, const void *y);
 float rf_vec_dot_q5_K_q8_K_ref(int n, const void *x, const void *y);
 float rf_vec_dot_q6_K_q8_K_ref(int n, const void *x, const void *y);
+// Q3_K's twelve scale bytes -> sixteen 6-bit scales (biased by 32) in aux's bytes (ggml's kmask unpacking).
+static inline void rf_q3_K_scales(const uint8_t *scales, uint32_t aux[4]) {
+    memcpy(aux, scales, 12);
+    const uint32_t kmask1 = 0x03030303, kmask2 = 0x0f0f0f0f, tmp = aux[2];
+    aux[2] = ((aux[0] >> 4) & kmask2) | (((tmp >> 4) & kmask1) << 4);
+    aux[3] = ((aux[1] >> 4) & kmask2) | (((tmp >> 6) & kmask1) << 4);
+    aux[0] = (aux[0] & kmask2) | (((tmp >> 0) & kmask1) << 4);
+    aux[1] = (aux[1] & kmask2) | (((tmp >> 2) & kmask1) << 4);
+}
+// K-quant weight quantizers (kernels_quant_kquants.c)
+void rf_quantize_row_q2_K_ref(const float *x, void *y, int64_t k);
+void rf_quantize_row_q3_K_ref(const float *x, void *y, int64_t k);
+void rf_quantize_row_q4_K_ref(const float *x, void *y, int64_t k);
+void rf_quantize_row_q5_K_ref(const float *x, void *y, int64_t k);
+void rf_quantize_row_q6_K_ref(const float *x, void *y, int64_t k);
 
 typedef struct {
     void (*f16_scale)(int n, uint16_t *acc, float s);
@@ -83,5 +99,14 @@ void rf_vec_dot4_q8_0_q8_0_vnni(int n, const void *w, size_t rb, const void *y, 
 void rf_tile4x4_q4_1_q8_1_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
 void rf_tile4x4_q4_0_q8_0_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
 void rf_tile4x4_q8_0_q8_0_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
+// K-quant kernels (kernels_kquants_impl.h, instantiated in kernels_avx2_kquants.c and kernels_vnni_kquants.c)
+#define RF_KQUANT_DECL(T, SFX) \
+    float rf_vec_dot_##T##_q8_K_##SFX(int n, const void *x, const void *y); \
+    void rf_vec_dot4_##T##_q8_K_##SFX(int n, const void *w, size_t rb, const void *y, float *out); \
+    void rf_tile4x4_##T##_q8_K_##SFX(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t os);
+#define RF_KQUANT_DECLS(SFX) RF_KQUANT_DECL(q2_K, SFX) RF_KQUANT_DECL(q3_K, SFX) RF_KQUANT_DECL(q4_K, SFX) \
+    RF_KQUANT_DECL(q5_K, SFX) RF_KQUANT_DECL(q6_K, SFX)
+RF_KQUANT_DECLS(avx2)
+RF_KQUANT_DECLS(vnni)
 #endif
 #endif

@@ -33,12 +33,7 @@ static void unpack_q3_K(const rf_block_q3_K *x, kblock *b) {
     b->n_sub = 16; b->sub_len = 16;
     b->d = rf_fp16_to_fp32(x->d); b->dmin = 0;
     uint32_t aux[4];
-    memcpy(aux, x->scales, 12);
-    const uint32_t kmask1 = 0x03030303, kmask2 = 0x0f0f0f0f, tmp = aux[2];
-    aux[2] = ((aux[0] >> 4) & kmask2) | (((tmp >> 4) & kmask1) << 4);
-    aux[3] = ((aux[1] >> 4) & kmask2) | (((tmp >> 6) & kmask1) << 4);
-    aux[0] = (aux[0] & kmask2) | (((tmp >> 0) & kmask1) << 4);
-    aux[1] = (aux[1] & kmask2) | (((tmp >> 2) & kmask1) << 4);
+    rf_q3_K_scales(x->scales, aux);
     const int8_t *sc = (const int8_t *)aux;
     for (int s = 0; s < 16; s++) { b->scale[s] = sc[s] - 32; b->min[s] = 0; }
     for (int n = 0; n < 2; n++)

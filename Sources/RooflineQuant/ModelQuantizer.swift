@@ -12,6 +12,9 @@ public enum ModelQuantizer {
         public var embeddingType: GGMLType?
         /// `pattern=type` rules on tensor names (`*` matches any run of characters); the first match wins.
         public var rules: [(pattern: String, type: GGMLType)] = []
+        /// A llama.cpp K-quant mix (Q4_K_M, ...): per-tensor types for the tensors that rules and the output
+        /// and embedding options leave; `type` should be its base type. Nil: every tensor gets `type`.
+        public var profile: QuantProfile?
 
         public init(type: GGMLType, outputType: GGMLType? = nil, embeddingType: GGMLType? = nil, rules: [(pattern: String, type: GGMLType)] = []) {
             self.type = type
@@ -38,6 +41,7 @@ public enum ModelQuantizer {
         case unsupportedTarget(GGMLType)
         case unsupportedSource(tensor: String, type: GGMLType)
         case badValues(tensor: String, reason: String)
+        case profileNotApplicable(QuantProfile, String)
         case format(GGUFError)
 
         public var description: String {
@@ -46,6 +50,7 @@ public enum ModelQuantizer {
                 "writing \(t) is not supported yet (supported: \(Quantizer.supported.map(\.name).sorted().joined(separator: ", ")))"
             case .unsupportedSource(let n, let t): "tensor '\(n)' is \(t), which Roofline cannot read yet"
             case .badValues(let n, let r): "tensor '\(n)': \(r)"
+            case .profileNotApplicable(let p, let r): "profile \(p): \(r)"
             case .format(let e): e.description
             }
         }
@@ -53,16 +58,43 @@ public enum ModelQuantizer {
 
     /// llama.cpp's `llama_ftype` for a file mostly of `type` (`general.file_type`).
     public static func fileType(_ type: GGMLType) -> UInt32? {
-        [.f32: 0, .f16: 1, .q4_0: 2, .q4_1: 3, .q8_0: 7, .q5_0: 8, .q5_1: 9, .bf16: 32, .mxfp4: 38, .nvfp4: 39][type]
+        // K-quants: the ftype llama-quantize writes for the plain type names (Q3_K, Q4_K and Q5_K are its
+        // aliases of Q3_K_M, Q4_K_M and Q5_K_M).
+        [.f32: 0, .f16: 1, .q4_0: 2, .q4_1: 3, .q8_0: 7, .q5_0: 8, .q5_1: 9, .q2_K: 10, .q3_K: 12, .q4_K: 15,
+         .q5_K: 17, .q6_K: 18, .bf16: 32, .mxfp4: 38, .nvfp4: 39][type]
     }
 
-    /// The type a tensor gets under `options` (before the block-size fallback).
-    public static func targetType(name: String, dims: [Int], options o: Options) -> GGMLType {
+    /// llama.cpp's `tensor_type_fallback` (src/llama-quant.cpp) for a row of `columns` values that is not a
+    /// whole number of `type` blocks: the K-quants step down to a 32-block type (Q2_K, Q3_K → Q4_0; Q4_K →
+    /// Q5_0; Q5_K → Q5_1; Q6_K → Q8_0), and where that does not fit either, or for any other type, F16.
+    /// Returns `type` when the row fits.
+    public static func fallbackType(_ type: GGMLType, columns: Int) -> GGMLType {
+        guard columns % type.blockSize != 0 else { return type }
+        let smaller: [GGMLType: GGMLType] = [.q2_K: .q4_0, .q3_K: .q4_0, .q4_K: .q5_0, .q5_K: .q5_1, .q6_K: .q8_0]
+        if let s = smaller[type], columns % s.blockSize == 0 { return s }
+        return .f16
+    }
+
+    /// The type a tensor gets under `options` (before the block-size fallback); `profileTypes` holds the
+    /// mix's choices when `options.profile` is set.
+    public static func targetType(name: String, dims: [Int], options o: Options, profileTypes: [String: GGMLType] = [:]) -> GGMLType {
         if dims.count == 1 { return .f32 }  // norms and biases stay F32, as llama.cpp keeps them
         if let r = o.rules.first(where: { wildcardMatch($0.pattern, name) }) { return r.type }
         if name == "output.weight", let t = o.outputType { return t }
         if name == "token_embd.weight", let t = o.embeddingType { return t }
-        return o.type
+        return profileTypes[name] ?? o.type
+    }
+
+    /// The mix's type for each tensor of `input` that rules and options leave to it.
+    static func profileTypes(_ input: GGUFFile, options o: Options) throws(Error) -> [String: GGMLType] {
+        guard let p = o.profile else { return [:] }
+        let facts = QuantProfile.Model.from(input)
+        guard let model = facts.model else { throw .profileNotApplicable(p, facts.problem ?? "not applicable") }
+        let quantized = input.tensors.filter { $0.dims.count >= 2 }.map { (name: $0.name, columns: $0.dims[0]) }
+        return p.types(for: quantized, model: model) { name in
+            o.rules.contains { wildcardMatch($0.pattern, name) } || (name == "output.weight" && o.outputType != nil)
+                || (name == "token_embd.weight" && o.embeddingType != nil)
+        }
     }
 
     public static func quantize(_ input: GGUFFile, to outputPath: String, options: Options,
@@ -71,17 +103,20 @@ public enum ModelQuantizer {
         for t in [options.type, options.outputType, options.embeddingType].compactMap({ $0 }) + options.rules.map(\.type)
         where !Quantizer.supported.contains(t) { throw .unsupportedTarget(t) }
 
+        let mix = try profileTypes(input, options: options)
         var decls: [GGUFStreamWriter.TensorDecl] = []
         var fallbacks: [String] = []
         var warnedLossy = false
         for t in input.tensors {
             guard TensorKernels.supported.contains(t.type) else { throw .unsupportedSource(tensor: t.name, type: t.type) }
-            var target = targetType(name: t.name, dims: t.dims, options: options)
-            if t.dims[0] % target.blockSize != 0 {
-                // Documented fallback: rows that are not whole blocks are stored as F16.
+            var target = targetType(name: t.name, dims: t.dims, options: options, profileTypes: mix)
+            let fallback = fallbackType(target, columns: t.dims[0])
+            if fallback != target {
+                // Documented fallback, llama-quantize's: rows that are not whole blocks get a smaller block
+                // type (K-quants) or F16.
                 fallbacks.append(t.name)
-                warn("tensor '\(t.name)': row length \(t.dims[0]) is not a multiple of the \(target) block size \(target.blockSize); stored as F16")
-                target = .f16
+                warn("tensor '\(t.name)': row length \(t.dims[0]) is not a multiple of the \(target) block size \(target.blockSize); stored as \(fallback)")
+                target = fallback
             }
             if !warnedLossy, ![GGMLType.f32, .f16, .bf16].contains(t.type), t.type != target {
                 warn("the source is already quantized (\(t.type)); requantizing to \(target) adds a second rounding, and quality is below quantizing from the original float weights")
@@ -94,7 +129,7 @@ public enum ModelQuantizer {
         func set(_ k: String, _ v: GGUFValue) {
             if let i = meta.firstIndex(where: { $0.key == k }) { meta[i].value = v } else { meta.append((k, v)) }
         }
-        if let ft = fileType(options.type) { set("general.file_type", .uint32(ft)) }
+        if let ft = options.profile?.fileType ?? fileType(options.type) { set("general.file_type", .uint32(ft)) }
         set("general.quantization_version", .uint32(2))
 
         let writer: GGUFStreamWriter

@@ -4,7 +4,8 @@ import RooflineGGUF
 /// Reference quantizers for weight tensors, byte-compatible with ggml's `quantize_row_*_ref`
 /// (ggml/src/ggml-quants.c) and so with `gguf.quants.quantize`.
 public enum Quantizer {
-    public static let supported: Set<GGMLType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .mxfp4, .nvfp4]
+    public static let supported: Set<GGMLType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .mxfp4, .nvfp4,
+                                                  .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
 
     public enum Error: Swift.Error, CustomStringConvertible, Equatable {
         case unsupportedType(GGMLType)
@@ -71,7 +72,7 @@ public enum Quantizer {
                 }
             }
         default:
-            // Q5_0, Q5_1, MXFP4, NVFP4: ggml's quantize_row_*_ref in the C target.
+            // Q5_0, Q5_1, MXFP4, NVFP4 and the K-quants: ggml's quantize_row_*_ref in the C target.
             guard let f = rf_get_weight_quantize(Int32(type.rawValue)), let size = type.byteCount(elements: values.count) else {
                 throw .unsupportedType(type)
             }

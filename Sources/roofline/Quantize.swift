@@ -6,10 +6,11 @@ import RooflineQuant
 
 struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Convert a GGUF model to another tensor type (F32, F16, BF16, Q8_0, Q5_0, Q5_1, Q4_0, Q4_1, MXFP4, NVFP4).",
+        abstract: "Convert a GGUF model to another tensor type (F32, F16, BF16, Q8_0, Q6_K, Q5_0, Q5_1, Q5_K, Q4_0, Q4_1, Q4_K, Q3_K, Q2_K, MXFP4, NVFP4).",
         discussion: """
-        1-D tensors (norms) stay F32. Tensors whose rows are not whole blocks of the target type are stored \
-        as F16, with a warning. The output is written to a temporary file and renamed only when complete.
+        1-D tensors (norms) stay F32. Tensors whose rows are not whole blocks of the target type fall back as \
+        llama-quantize's do, with a warning: Q2_K and Q3_K to Q4_0, Q4_K to Q5_0, Q5_K to Q5_1, Q6_K to Q8_0, \
+        anything else (or a row that fits no 32-block either) to F16. The output is written to a temporary file and renamed only when complete.
         """)
 
     @Argument(help: "Input GGUF file (or a known model name).")
@@ -18,7 +19,7 @@ struct Quantize: ParsableCommand {
     @Argument(help: "Output GGUF file.")
     var output: String
 
-    @Option(help: "Target type, as ggml spells it (any case): q8_0, q5_0, q5_1, q4_0, q4_1, mxfp4, nvfp4, f16, bf16, f32.")
+    @Option(help: "Target type, as ggml spells it (any case): q8_0, q6_k, q5_0, q5_1, q5_k, q4_0, q4_1, q4_k, q3_k, q2_k, mxfp4, nvfp4, f16, bf16, f32; or a llama.cpp K-quant mix: q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s, q5_k_m (as llama-quantize chooses per tensor; q4_k alone is every tensor Q4_K, llama-quantize --pure).")
     var type: String
 
     @Option(help: "Type for output.weight.")
@@ -31,7 +32,10 @@ struct Quantize: ParsableCommand {
     var rules: [String] = []
 
     func parseType(_ s: String, _ flag: String) throws -> GGMLType {
-        guard let t = GGMLType(name: s) else { throw ValidationError("\(flag): unknown type '\(s)'") }
+        guard let t = GGMLType(name: s) else {
+            let mixes = flag == "--type" ? "; K-quant mixes: \(QuantProfile.allCases.map { $0.rawValue.lowercased() }.joined(separator: ", "))" : ""
+            throw ValidationError("\(flag): unknown type '\(s)'\(mixes)")
+        }
         guard Quantizer.supported.contains(t) else {
             throw ValidationError("\(flag): writing \(t) is not supported yet (supported: \(Quantizer.supported.map(\.name).sorted().joined(separator: ", ")))")
         }
@@ -43,7 +47,13 @@ struct Quantize: ParsableCommand {
         guard URL(fileURLWithPath: output).standardizedFileURL.path != URL(fileURLWithPath: inPath).standardizedFileURL.path else {
             throw ValidationError("the output would overwrite the input")
         }
-        var options = ModelQuantizer.Options(type: try parseType(type, "--type"))
+        var options: ModelQuantizer.Options
+        if GGMLType(name: type) == nil, let profile = QuantProfile(name: type) {
+            options = ModelQuantizer.Options(type: profile.baseType)
+            options.profile = profile
+        } else {
+            options = ModelQuantizer.Options(type: try parseType(type, "--type"))
+        }
         options.outputType = try keepOutputType.map { try parseType($0, "--keep-output-type") }
         options.embeddingType = try keepEmbeddingType.map { try parseType($0, "--keep-embedding-type") }
         for r in rules {

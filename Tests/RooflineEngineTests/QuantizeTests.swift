@@ -15,7 +15,7 @@ import RooflineTestSupport
         return p
     }
 
-    @Test(arguments: [GGMLType.q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .mxfp4, .nvfp4, .f16, .bf16])
+    @Test(arguments: [GGMLType.q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .mxfp4, .nvfp4, .f16, .bf16, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K])
     func quantizedTensorsEqualTheReferenceQuantizer(type: GGMLType) throws {
         let src = try GGUFFile(path: try tinyF32())
         let out = Fixtures.temporaryPath("q.gguf")
@@ -31,8 +31,10 @@ import RooflineTestSupport
                 #expect(qt.type == .f32, "\(t.name) stays F32")
                 continue
             }
-            // NVFP4's 64-wide blocks do not fit the 96-long ffn_down rows: the documented F16 fallback.
-            let stored: GGMLType = t.dims[0] % type.blockSize == 0 ? type : .f16
+            // NVFP4's 64-wide blocks do not fit the 96-long ffn_down rows: the documented F16 fallback. The
+            // tiny model's rows (64, 96) are no whole 256-blocks: K-quants take llama-quantize's fallbacks.
+            let kFallback: [GGMLType: GGMLType] = [.q2_K: .q4_0, .q3_K: .q4_0, .q4_K: .q5_0, .q5_K: .q5_1, .q6_K: .q8_0]
+            let stored: GGMLType = t.dims[0] % type.blockSize == 0 ? type : kFallback[type] ?? .f16
             #expect(qt.type == stored, "\(t.name)")
             let floats = Array(UnsafeBufferPointer(start: src.data(t).assumingMemoryBound(to: Float.self), count: t.elementCount))
             let want = try Quantizer.quantize(floats, to: stored)
@@ -85,6 +87,56 @@ import RooflineTestSupport
         #expect(warnings.contains { $0.contains("odd.weight") && $0.contains("F16") })
     }
 
+    /// llama-quantize's tensor_type_fallback: K-quant rows that are not whole 256-blocks take a 32-block type,
+    /// and F16 when that does not fit either; whole rows keep the K-quant.
+    @Test(arguments: [(GGMLType.q4_K, 576, GGMLType.q5_0), (.q5_K, 576, .q5_1), (.q6_K, 576, .q8_0), (.q2_K, 576, .q4_0),
+                      (.q3_K, 576, .q4_0), (.q4_K, 48, .f16), (.q4_K, 512, .q4_K), (.q6_K, 256, .q6_K)])
+    func kQuantRowsFallBackAsLlamaQuantize(type: GGMLType, columns: Int, stored: GGMLType) throws {
+        var w = GGUFWriter()
+        w.set("general.architecture", .string("llama"))
+        var rng = TestRandom(seed: UInt64(columns))
+        let values = rng.floats(columns * 2)
+        try w.addTensor(name: "m.weight", dims: [columns, 2], floats: values)
+        let p = Fixtures.temporaryPath("k.gguf")
+        try w.write(to: p)
+        var warnings: [String] = []
+        let out = Fixtures.temporaryPath("k-q.gguf")
+        let s = try ModelQuantizer.quantize(try GGUFFile(path: p), to: out, options: .init(type: type)) { warnings.append($0) }
+        let q = try GGUFFile(path: out)
+        let t = try #require(q.tensor("m.weight"))
+        #expect(t.type == stored)
+        #expect(Array(UnsafeRawBufferPointer(start: q.data(t), count: t.byteCount)) == (try Quantizer.quantize(values, to: stored)))
+        #expect(s.fallbacks == (stored == type ? [] : ["m.weight"]))
+        if stored != type { #expect(warnings.contains { $0.contains("m.weight") && $0.contains(stored.name) }) }
+    }
+
+    @Test func profileWritesItsFileTypeAndRuns() throws {
+        let src = try GGUFFile(path: try tinyF32())
+        let out = Fixtures.temporaryPath("mix.gguf")
+        var o = ModelQuantizer.Options(type: .q4_K)
+        o.profile = .q4_K_M
+        _ = try ModelQuantizer.quantize(src, to: out, options: o)
+        let q = try GGUFFile(path: out)
+        #expect(q.metadata["general.file_type"]?.intValue == 15)
+        let e = try Engine(path: out, threads: 1, contextSize: 32)
+        #expect(try e.generate(prompt: [1, 2, 3], options: GenerationOptions(maxTokens: 2)).tokens.count > 0)
+    }
+
+    @Test func profileOnMixtureOfExpertsIsAClearError() throws {
+        var w = GGUFWriter()
+        w.set("general.architecture", .string("llama"))
+        w.set("llama.block_count", .uint32(1))
+        w.set("llama.expert_count", .uint32(4))
+        try w.addTensor(name: "blk.0.ffn_down.weight", dims: [256, 2], floats: [Float](repeating: 0.5, count: 512))
+        let p = Fixtures.temporaryPath("moe.gguf")
+        try w.write(to: p)
+        var o = ModelQuantizer.Options(type: .q4_K)
+        o.profile = .q4_K_M
+        let out = Fixtures.temporaryPath("moe-q.gguf")
+        #expect { try ModelQuantizer.quantize(try GGUFFile(path: p), to: out, options: o) } throws: { "\($0)".contains("Q4_K_M") && "\($0)".contains("experts") }
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test func nonFiniteWeightsAreRefusedAndNoFileIsLeft() throws {
         var w = GGUFWriter()
         w.set("general.architecture", .string("llama"))
@@ -102,7 +154,7 @@ import RooflineTestSupport
 
     @Test func unsupportedTargetTypeIsAClearError() throws {
         let src = try GGUFFile(path: try tinyF32())
-        #expect { try ModelQuantizer.quantize(src, to: Fixtures.temporaryPath("x.gguf"), options: .init(type: .q4_K)) } throws: { "\($0)".contains("Q4_K") }
+        #expect { try ModelQuantizer.quantize(src, to: Fixtures.temporaryPath("x.gguf"), options: .init(type: .iq4_xs)) } throws: { "\($0)".contains("IQ4_XS") }
     }
 
     @Test func defaultModelRequantizedToQ8_0StillAnswers() throws {

@@ -85,8 +85,8 @@ rf_tile4x4_fn rf_get_tile4x4(int type, int path);
 /// Dequantizes a row of `type` (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, MXFP4, NVFP4, Q2_K-Q6_K) into floats
 /// (reference code).
 int rf_dequantize_row(int type, const void *x, float *y, int64_t k);
-/// Quantizes whole blocks of weights to `type` as ggml's quantize_row_*_ref does (Q5_0, Q5_1, MXFP4, NVFP4); NULL
-/// for other types.
+/// Quantizes whole blocks of weights to `type` as ggml's quantize_row_*_ref does (Q5_0, Q5_1, MXFP4, NVFP4,
+/// Q2_K-Q6_K); NULL for other types.
 rf_quantize_fn rf_get_weight_quantize(int type);
 
 // Thread pool: persistent threads; rf_pool_run calls fn(ctx, ith, nth) on every thread (the caller is ith 0).

@@ -1,0 +1,132 @@
+import Testing
+import RooflineGGUF
+import RooflineQuant
+import RooflineTestSupport
+
+/// The K-quant SIMD kernels (one row, four rows, 4×4 tiles, and through rf_matmul) against the scalar reference on
+/// every kernel path this CPU has, on rows of 1, 2, 9 and 16 super-blocks.
+@Suite struct KQuantKernelTests {
+    static let types: [GGMLType] = [.q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
+    static let sizes = [256, 512, 2304, 4096]
+
+    func activations(_ x: [Float], path: KernelPath) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: GGMLType.q8_K.byteCount(elements: x.count)!)
+        x.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBytes { TensorKernels.quantizeActivations(xp.baseAddress!, to: .q8_K, into: $0.baseAddress!, count: x.count, path: path) }
+        }
+        return out
+    }
+
+    /// Rows with some structure: an outlier every 97 values and a zero stretch, so scales and mins vary.
+    func weights(_ rng: inout TestRandom, _ n: Int) -> [Float] {
+        var w = rng.floats(n)
+        for i in stride(from: 5, to: n, by: 97) { w[i] *= 8 }
+        for i in 0..<min(n, 40) { w[i] = 0 }
+        return w
+    }
+
+    /// Float accumulation order differs from the reference (integer parts are exact): the tolerance is
+    /// relative to the sum of |terms|, which bounds the rounding of any order.
+    func close(_ a: Float, _ b: Float, magnitude: Float) -> Bool { abs(a - b) <= 1e-5 * max(1, magnitude) }
+
+    func magnitude(_ type: GGMLType, _ w: UnsafeRawPointer, _ x: [Float], n: Int) -> Float {
+        let deq = TensorKernels.dequantize(type, w, count: n) ?? []
+        return zip(deq, x).reduce(Float(0)) { $0 + abs($1.0 * $1.1) }
+    }
+
+    @Test(arguments: types, sizes)
+    func oneAndFourRowKernelsMatchScalar(type: GGMLType, n: Int) throws {
+        var rng = TestRandom(seed: UInt64(n) &* 17 &+ UInt64(type.rawValue))
+        let rows = (0..<4).map { _ in weights(&rng, n) }
+        let x = rng.floats(n, scale: 3)
+        let w = try rows.flatMap { try Quantizer.quantize($0, to: type) }
+        let rowBytes = type.byteCount(elements: n)!
+        let act = activations(x, path: .scalar)
+        var fastPaths = 0
+        for path in KernelPath.available {
+            #expect(activations(x, path: path) == act, "\(type) Q8_K activations on \(path)")
+            try w.withUnsafeBytes { wp in
+                try act.withUnsafeBytes { xp in
+                    let four = TensorKernels.dot4(type, wp.baseAddress!, rowBytes: rowBytes, xp.baseAddress!, count: n, path: path)
+                    for r in 0..<4 {
+                        let row = wp.baseAddress! + r * rowBytes
+                        let ref = TensorKernels.dot(type, row, xp.baseAddress!, count: n, path: .scalar)
+                        let mag = magnitude(type, row, x, n: n)
+                        let one = TensorKernels.dot(type, row, xp.baseAddress!, count: n, path: path)
+                        #expect(close(one, ref, magnitude: mag), "\(type) n=\(n) row \(r) on \(path): \(one) vs \(ref)")
+                        if let four {
+                            // the four-row kernel runs the one-row kernel's arithmetic: equal bit for bit
+                            #expect(four[r].bitPattern == one.bitPattern, "\(type) n=\(n) row \(r) four-row on \(path): \(four[r]) vs \(one)")
+                        }
+                    }
+                    if path != .scalar { _ = try #require(four, "\(type) has a four-row kernel on \(path)") }
+                }
+            }
+            if path != .scalar { fastPaths += 1 }
+        }
+        #expect(fastPaths == KernelPath.available.count - 1)
+    }
+
+    /// The 4×4 tile kernel (prefill): each of its 16 results equals the one-row kernel's bit for bit.
+    @Test(arguments: types, [256, 2304])
+    func tileKernelsEqualOneRowKernels(type: GGMLType, n: Int) throws {
+        var rng = TestRandom(seed: UInt64(n) &* 29 &+ UInt64(type.rawValue))
+        let w = try (0..<4).flatMap { _ in try Quantizer.quantize(weights(&rng, n), to: type) }
+        let xs = (0..<4).map { _ in rng.floats(n, scale: 2) }
+        let x = xs.flatMap { activations($0, path: .scalar) }
+        let rowBytes = type.byteCount(elements: n)!, actBytes = x.count / 4
+        var tiles = 0
+        for path in KernelPath.available {
+            try w.withUnsafeBytes { wp in
+                try x.withUnsafeBytes { xp in
+                    guard let tile = TensorKernels.tile4x4(type, wp.baseAddress!, rowBytes: rowBytes, xp.baseAddress!, actRowBytes: actBytes, count: n, path: path) else { return }
+                    tiles += 1
+                    for c in 0..<4 {
+                        for r in 0..<4 {
+                            let row = wp.baseAddress! + r * rowBytes, act = xp.baseAddress! + c * actBytes
+                            let one = TensorKernels.dot(type, row, act, count: n, path: path)
+                            let ref = TensorKernels.dot(type, row, act, count: n, path: .scalar)
+                            #expect(tile[c * 4 + r].bitPattern == one.bitPattern, "\(type) n=\(n) r\(r) c\(c) on \(path)")
+                            #expect(close(tile[c * 4 + r], ref, magnitude: magnitude(type, row, xs[c], n: n)), "\(type) n=\(n) r\(r) c\(c) on \(path) vs scalar")
+                        }
+                    }
+                    _ = try #require(tile.count == 16 ? tile : nil)
+                }
+            }
+        }
+        #expect(tiles == KernelPath.available.count - 1)
+    }
+
+    /// Through rf_matmul with 13 rows (three groups of four and one left over) and 6 activation rows (a tile
+    /// group of four and two single columns), on one and two threads: every result near the scalar
+    /// reference, each column bit-identical alone.
+    @Test(arguments: types)
+    func matmulMatchesScalarAndAlone(type: GGMLType) throws {
+        let n = 512, rows = 13, nX = 6
+        var rng = TestRandom(seed: 1000 &+ UInt64(type.rawValue))
+        let w = try (0..<rows).flatMap { _ in try Quantizer.quantize(weights(&rng, n), to: type) }
+        let xs = (0..<nX).map { _ in rng.floats(n, scale: 2) }
+        let acts = xs.map { activations($0, path: .scalar) }
+        let rowBytes = type.byteCount(elements: n)!, actBytes = acts[0].count
+        let x = acts.flatMap { $0 }
+        for path in KernelPath.available {
+            for threads in [1, 2] {
+                w.withUnsafeBytes { wp in
+                    x.withUnsafeBytes { xp in
+                        let all = TensorKernels.matmul(type, wp.baseAddress!, rows: rows, xp.baseAddress!, actRowBytes: actBytes, nX: nX, count: n, threads: threads, path: path)
+                        for m in 0..<nX {
+                            let alone = TensorKernels.matmul(type, wp.baseAddress!, rows: rows, xp.baseAddress! + m * actBytes, actRowBytes: actBytes, nX: 1, count: n, threads: threads, path: path)
+                            for r in 0..<rows {
+                                let row = wp.baseAddress! + r * rowBytes
+                                let ref = TensorKernels.dot(type, row, xp.baseAddress! + m * actBytes, count: n, path: .scalar)
+                                let got = all[m * rows + r]
+                                #expect(close(got, ref, magnitude: magnitude(type, row, xs[m], n: n)), "\(type) m\(m) r\(r) on \(path): \(got) vs \(ref)")
+                                #expect(got.bitPattern == alone[r].bitPattern, "\(type) m\(m) r\(r) on \(path) batched vs alone")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
