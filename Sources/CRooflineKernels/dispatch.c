@@ -50,6 +50,7 @@ int rf_vec_dot_type(int type) {
     case RF_Q8_0: return RF_Q8_0;
     case RF_MXFP4: return RF_Q8_0;
     case RF_NVFP4: return RF_Q8_0;
+    case RF_FP8_E4M3: case RF_FP8_E5M2: return RF_F32;  // FP8 rows: float32 activations
     case RF_Q2_K: case RF_Q3_K: case RF_Q4_K: case RF_Q5_K: case RF_Q6_K: return RF_Q8_K;
     default: return -1;
     }
@@ -73,6 +74,7 @@ int64_t rf_row_size(int type, int64_t k) {
     case RF_Q5_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q5_K);
     case RF_Q6_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q6_K);
     case RF_Q8_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q8_K);
+    case RF_FP8_E4M3: case RF_FP8_E5M2: return RF_FP8_SCALE_BYTES + k;
     default: return -1;
     }
 }
@@ -103,6 +105,14 @@ rf_quantize_fn rf_get_quantize(int type, int path) {
 rf_vec_dot_fn rf_get_vec_dot(int type, int path) {
     if (path < 0) path = rf_get_path();
 #ifdef RF_X86
+    // FP8 rows: AVX-512 on the VNNI path (which implies AVX-512 F/BW/VL); F16C comes with every AVX2 CPU
+    // this path runs on, but is checked.
+    if (path >= RF_PATH_AVX512VNNI && type == RF_FP8_E4M3) return rf_vec_dot_fp8_e4m3_f32_avx512;
+    if (path >= RF_PATH_AVX512VNNI && type == RF_FP8_E5M2) return rf_vec_dot_fp8_e5m2_f32_avx512;
+    if (path >= RF_PATH_AVX2 && __builtin_cpu_supports("f16c")) {
+        if (type == RF_FP8_E4M3) return rf_vec_dot_fp8_e4m3_f32_avx2;
+        if (type == RF_FP8_E5M2) return rf_vec_dot_fp8_e5m2_f32_avx2;
+    }
     if (path >= RF_PATH_AVX2) {
         switch (type) {
         case RF_Q4_0: return rf_vec_dot_q4_0_q8_0_avx2;
@@ -135,6 +145,8 @@ rf_vec_dot_fn rf_get_vec_dot(int type, int path) {
     case RF_Q4_K: return rf_vec_dot_q4_K_q8_K_ref;
     case RF_Q5_K: return rf_vec_dot_q5_K_q8_K_ref;
     case RF_Q6_K: return rf_vec_dot_q6_K_q8_K_ref;
+    case RF_FP8_E4M3: return rf_vec_dot_fp8_e4m3_f32_ref;
+    case RF_FP8_E5M2: return rf_vec_dot_fp8_e5m2_f32_ref;
     default: return 0;
     }
 }
@@ -145,6 +157,8 @@ rf_quantize_fn rf_get_weight_quantize(int type) {
     case RF_Q5_1: return rf_quantize_row_q5_1_ref;
     case RF_MXFP4: return rf_quantize_row_mxfp4_ref;
     case RF_NVFP4: return rf_quantize_row_nvfp4_ref;
+    case RF_FP8_E4M3: return rf_quantize_row_fp8_e4m3_ref;  // one row: k values -> scale + k codes
+    case RF_FP8_E5M2: return rf_quantize_row_fp8_e5m2_ref;
     default: return 0;
     }
 }

@@ -20,6 +20,8 @@ struct HFConfig {
     let ropeTheta: Double
     let tiedEmbeddings: Bool
     let linearRopeFactor: Double?
+    /// `quantization_config` (FP8 checkpoints), when present.
+    let quantization: HFQuantization?
 
     init(path: String) throws(ImportError) {
         file = path
@@ -73,6 +75,7 @@ struct HFConfig {
             factor = f
         }
         linearRopeFactor = factor
+        quantization = try HFQuantization(c["quantization_config"], file: path)
         if let act = c["hidden_act"] as? String, act != "silu" {
             throw .unsupported(file: path, what: "the activation '\(act)' (this family uses silu)")
         }

@@ -4,7 +4,7 @@ import RooflineGGUF
 /// Hugging Face checkpoint folders (config.json + *.safetensors + tokenizer.json) to GGUF, the way llama.cpp's
 /// converter lays a Llama, Qwen2 or Qwen3 model out: its tensor names, dimensions innermost first, (Llama) Q and
 /// K rows permuted from the checkpoint's half-split RoPE order to ggml's interleaved order, norms and biases in
-/// F32, weights in their own F32/F16/BF16. The file is written tensor by tensor to a temporary name and renamed when complete.
+/// F32, weights in their own F32/F16/BF16 (FP8 weights as Roofline's FP8 rows, see HFQuantization). The file is written tensor by tensor to a temporary name and renamed when complete.
 public enum HFImporter {
     /// Whether `path` is a folder holding a `config.json`.
     public static func isCheckpoint(_ path: String) -> Bool {
@@ -54,6 +54,7 @@ public enum HFImporter {
         let dims: [Int]        // GGUF order (innermost first)
         let type: GGMLType
         let permuteHeads: Int  // 0: none
+        var fp8Scales: [Float]? = nil  // FP8 weights: each row's scale (HFQuantization)
     }
 
     /// Converts `folder` into a GGUF file at `output`.
@@ -66,7 +67,11 @@ public enum HFImporter {
         let name = URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent
         var meta = cfg.metadata(name: name) + tok.metadata()
         let allF32 = plan.allSatisfy { $0.type == .f32 }
-        meta.append(("general.file_type", .uint32(allF32 ? 0 : plan.contains { $0.type == .bf16 } ? 32 : 1)))
+        if let note = GGMLType.rooflineTypesNote(plan.map(\.type)) {
+            meta.append((GGMLType.rooflineTypesKey, note))  // FP8: no llama.cpp file type fits
+        } else {
+            meta.append(("general.file_type", .uint32(allF32 ? 0 : plan.contains { $0.type == .bf16 } ? 32 : 1)))
+        }
         let writer: GGUFStreamWriter
         do {
             writer = try GGUFStreamWriter(path: output, metadata: meta, tensors: plan.map { .init(name: $0.gguf, dims: $0.dims, type: $0.type) })
@@ -74,7 +79,7 @@ public enum HFImporter {
         do {
             for p in plan {
                 guard let (t, f) = ckpt.tensor(p.source) else { throw ImportError.inconsistent("tensor '\(p.source)' vanished") }
-                try writer.append(bytes(t, f, as: p.type, permuteHeads: p.permuteHeads))
+                try writer.append(bytes(t, f, as: p.type, permuteHeads: p.permuteHeads, fp8Scales: p.fp8Scales))
             }
             try writer.finish()
         } catch let e as ImportError {
@@ -102,13 +107,19 @@ public enum HFImporter {
                 throw .inconsistent("\(f.path): '\(source)' has shape \(t.shape), config.json implies \(shape)")
             }
             let type: GGMLType
+            var scales: [Float]?
             switch t.dtype {
             case .f32: type = .f32
             case .f16: type = shape.count == 1 ? .f32 : .f16
             case .bf16: type = shape.count == 1 ? .f32 : .bf16
-            default: throw .unsupported(file: f.path, what: "the dtype \(t.dtype.rawValue) of '\(source)' (importable: F32, F16, BF16)")
+            case .f8e4m3 where shape.count == 2, .f8e5m2 where shape.count == 2:
+                // FP8 as published (HFQuantization): stored as Roofline's FP8 rows, codes and scales unchanged.
+                type = t.dtype == .f8e4m3 ? .fp8_e4m3 : .fp8_e5m2
+                scales = try HFQuantization.rowScales(ckpt, weight: source, rows: shape[0])
+                used.formUnion([source + "_scale", source.replacingOccurrences(of: ".weight", with: ".input_scale")])
+            default: throw .unsupported(file: f.path, what: "the dtype \(t.dtype.rawValue) of '\(source)' (importable: F32, F16, BF16; F8_E4M3 and F8_E5M2 for matrices)")
             }
-            out.append(Planned(gguf: gguf, source: source, dims: shape.reversed(), type: type, permuteHeads: permute))
+            out.append(Planned(gguf: gguf, source: source, dims: shape.reversed(), type: type, permuteHeads: permute, fp8Scales: scales))
             used.insert(source)
         }
         let h = c.hidden, qd = c.heads * c.headDim, kvd = c.kvHeads * c.headDim
@@ -145,10 +156,12 @@ public enum HFImporter {
 
     /// The tensor's bytes in the GGUF type, with Q/K rows permuted when asked:
     /// new row h·d + 2i + j = old row h·d + j·d/2 + i (llama.cpp's `permute` in its converter).
-    static func bytes(_ t: SafetensorsTensor, _ f: SafetensorsFile, as type: GGMLType, permuteHeads: Int) throws(ImportError) -> [UInt8] {
+    static func bytes(_ t: SafetensorsTensor, _ f: SafetensorsFile, as type: GGMLType, permuteHeads: Int, fp8Scales: [Float]? = nil) throws(ImportError) -> [UInt8] {
         let src = f.data(t)
         var raw: [UInt8]
-        if type == .f32 && t.dtype != .f32 {
+        if let fp8Scales {
+            raw = try HFQuantization.rows(t, f, scales: fp8Scales)  // whole rows (scale + codes) move together below
+        } else if type == .f32 && t.dtype != .f32 {
             guard let v = f.floats(t) else { throw .unsupported(file: f.path, what: "converting \(t.dtype.rawValue)") }
             raw = v.withUnsafeBytes { Array($0) }
         } else {

@@ -6,7 +6,7 @@ import RooflineQuant
 
 struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Convert a GGUF model to another tensor type (F32, F16, BF16, Q8_0, Q5_0, Q5_1, Q4_0, Q4_1, MXFP4, NVFP4).",
+        abstract: "Convert a GGUF model to another tensor type (F32, F16, BF16, Q8_0, Q5_0, Q5_1, Q4_0, Q4_1, MXFP4, NVFP4, FP8_E4M3, FP8_E5M2).",
         discussion: """
         1-D tensors (norms) stay F32. Tensors whose rows are not whole blocks of the target type are stored \
         as F16, with a warning. The output is written to a temporary file and renamed only when complete.
@@ -18,7 +18,7 @@ struct Quantize: ParsableCommand {
     @Argument(help: "Output GGUF file.")
     var output: String
 
-    @Option(help: "Target type, as ggml spells it (any case): q8_0, q5_0, q5_1, q4_0, q4_1, mxfp4, nvfp4, f16, bf16, f32.")
+    @Option(help: "Target type, as ggml spells it (any case): q8_0, q5_0, q5_1, q4_0, q4_1, mxfp4, nvfp4, fp8_e4m3, fp8_e5m2 (Roofline-only: a float32 scale per row, amax/448 or amax/57344), f16, bf16, f32.")
     var type: String
 
     @Option(help: "Type for output.weight.")
