@@ -116,6 +116,7 @@ public enum HFImporter {
                 // FP8 as published (HFQuantization): stored as Roofline's FP8 rows, codes and scales unchanged.
                 type = t.dtype == .f8e4m3 ? .fp8_e4m3 : .fp8_e5m2
                 scales = try HFQuantization.rowScales(ckpt, weight: source, rows: shape[0])
+                try HFQuantization.checkCodes(t, f)
                 used.formUnion([source + "_scale", source.replacingOccurrences(of: ".weight", with: ".input_scale")])
             default: throw .unsupported(file: f.path, what: "the dtype \(t.dtype.rawValue) of '\(source)' (importable: F32, F16, BF16; F8_E4M3 and F8_E5M2 for matrices)")
             }

@@ -66,15 +66,21 @@ struct HFQuantization {
         return perTensor ? [Float](repeating: v[0], count: rows) : v
     }
 
-    /// The GGUF bytes of an FP8 weight: per row, its float32 scale then the row's codes, unchanged. NaN codes
-    /// (and E5M2 infinities) are refused, naming the tensor and the element.
-    static func rows(_ t: SafetensorsTensor, _ f: SafetensorsFile, scales: [Float]) throws(ImportError) -> [UInt8] {
-        let rows = t.shape[0], cols = t.elementCount / max(rows, 1)
+    /// Refuses NaN codes (and E5M2 infinities), naming the tensor and the element; run while planning, before
+    /// anything is written.
+    static func checkCodes(_ t: SafetensorsTensor, _ f: SafetensorsFile) throws(ImportError) {
+        let cols = t.elementCount / max(t.shape[0], 1)
         let src = f.data(t).assumingMemoryBound(to: UInt8.self)
         let bad: (UInt8) -> Bool = t.dtype == .f8e4m3 ? { $0 & 0x7F == 0x7F } : { $0 & 0x7C == 0x7C }
         for i in 0..<t.elementCount where bad(src[i]) {
             throw .inconsistent("\(f.path): '\(t.name)' holds a NaN or infinite code (0x\(String(src[i], radix: 16))) at element \(i) (row \(i / cols))")
         }
+    }
+
+    /// The GGUF bytes of an FP8 weight: per row, its float32 scale then the row's codes, unchanged.
+    static func rows(_ t: SafetensorsTensor, _ f: SafetensorsFile, scales: [Float]) throws(ImportError) -> [UInt8] {
+        let rows = t.shape[0], cols = t.elementCount / max(rows, 1)
+        let src = f.data(t).assumingMemoryBound(to: UInt8.self)
         var out = [UInt8](repeating: 0, count: rows * (4 + cols))
         out.withUnsafeMutableBytes { o in
             for r in 0..<rows {

@@ -12,7 +12,7 @@ import RooflineTestSupport
     static let scaled: [(String, Float)] = [("blk.0.attn_q.weight", 0.5), ("blk.0.attn_output.weight", 2), ("blk.1.ffn_down.weight", 0.25),
                                             ("blk.1.ffn_gate.weight", 4)]
 
-    /// F32 weights (converted below), FFN width a whole number of NVFP4 blocks.
+    /// F32 weights (converted below).
     static var shape: TinyModel.Shape { var s = TinyModel.Shape(); s.weightType = .f32; s.ffn = 128; return s }
 
     /// The tiny model twice: with `.scale` tensors, and with the same matrices multiplied by them.
@@ -47,9 +47,11 @@ import RooflineTestSupport
         return out
     }
 
-    /// Powers of two: scaling the weights is exact, so the logits must be identical (F32, and NVFP4 whose UE4M3
-    /// block scales move by exact powers of two).
-    @Test(arguments: [GGMLType.f32, .nvfp4]) func scaleMultipliesTheMatmulResult(type: GGMLType) throws {
+    /// Powers of two: scaling the weights is exact for F32, BF16 and Q8_0 (its F16 block scales move by exact
+    /// powers of two), so the logits must be identical. (Not for NVFP4: a power of two moves some UE4M3 block
+    /// scales across its subnormal boundary, where ggml rounds differently; the NVFP4 check is llama.cpp's
+    /// perplexity on the same file, docs/quantization.md.)
+    @Test(arguments: [GGMLType.f32, .bf16, .q8_0]) func scaleMultipliesTheMatmulResult(type: GGMLType) throws {
         let (a, b) = try pair(type)
         let la = try logits(a), lb = try logits(b)
         #expect(la == lb, "\(type): max difference \(zip(la, lb).map { abs($0 - $1) }.max()!)")
