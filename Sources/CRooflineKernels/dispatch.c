@@ -174,6 +174,7 @@ rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
         case RF_Q5_0: return rf_vec_dot4_q5_0_q8_0_vnni;
         case RF_Q5_1: return rf_vec_dot4_q5_1_q8_1_vnni;
         case RF_MXFP4: return rf_vec_dot4_mxfp4_q8_0_vnni;
+        case RF_NVFP4: return rf_vec_dot4_nvfp4_q8_0_vnni;
         default: break;
         }
     }
@@ -185,6 +186,7 @@ rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
         case RF_Q5_0: return rf_vec_dot4_q5_0_q8_0_avx2;
         case RF_Q5_1: return rf_vec_dot4_q5_1_q8_1_avx2;
         case RF_MXFP4: return rf_vec_dot4_mxfp4_q8_0_avx2;
+        case RF_NVFP4: return rf_vec_dot4_nvfp4_q8_0_avx2;
         default: break;
         }
     }

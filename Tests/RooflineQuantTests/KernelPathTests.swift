@@ -65,7 +65,7 @@ import RooflineTestSupport
             }
             checked += 1
         }
-        if [.q4_0, .q4_1, .q8_0, .q5_0, .q5_1, .mxfp4].contains(type) && KernelPath.best != .scalar { #expect(checked > 0) }
+        if [.q4_0, .q4_1, .q8_0, .q5_0, .q5_1, .mxfp4, .nvfp4].contains(type) && KernelPath.best != .scalar { #expect(checked > 0) }
     }
 
     @Test(arguments: weightTypes, sizes)
