@@ -203,6 +203,10 @@ rf_tile4x4_fn rf_get_tile4x4(int type, int path) {
         case RF_Q4_0: return rf_tile4x4_q4_0_q8_0_vnni;
         case RF_Q4_1: return rf_tile4x4_q4_1_q8_1_vnni;
         case RF_Q8_0: return rf_tile4x4_q8_0_q8_0_vnni;
+        case RF_Q5_0: return rf_tile4x4_q5_0_q8_0_vnni;
+        case RF_Q5_1: return rf_tile4x4_q5_1_q8_1_vnni;
+        case RF_MXFP4: return rf_tile4x4_mxfp4_q8_0_vnni;
+        case RF_NVFP4: return rf_tile4x4_nvfp4_q8_0_vnni;
         default: break;
         }
     }
@@ -211,6 +215,10 @@ rf_tile4x4_fn rf_get_tile4x4(int type, int path) {
         case RF_Q4_0: return rf_tile4x4_q4_0_q8_0_avx2;
         case RF_Q4_1: return rf_tile4x4_q4_1_q8_1_avx2;
         case RF_Q8_0: return rf_tile4x4_q8_0_q8_0_avx2;
+        case RF_Q5_0: return rf_tile4x4_q5_0_q8_0_avx2;
+        case RF_Q5_1: return rf_tile4x4_q5_1_q8_1_avx2;
+        case RF_MXFP4: return rf_tile4x4_mxfp4_q8_0_avx2;
+        case RF_NVFP4: return rf_tile4x4_nvfp4_q8_0_avx2;
         default: break;
         }
     }
