@@ -166,6 +166,10 @@ rf_quantize_fn rf_get_weight_quantize(int type) {
 rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
     if (path < 0) path = rf_get_path();
 #ifdef RF_X86
+    if (path >= RF_PATH_AVX2 && __builtin_cpu_supports("f16c")) {  // FP8 rows: one AVX2 + F16C kernel for both paths
+        if (type == RF_FP8_E4M3) return rf_vec_dot4_fp8_e4m3_f32_avx2;
+        if (type == RF_FP8_E5M2) return rf_vec_dot4_fp8_e5m2_f32_avx2;
+    }
     if (path >= RF_PATH_AVX512VNNI) {
         switch (type) {
         case RF_Q4_0: return rf_vec_dot4_q4_0_q8_0_vnni;
@@ -198,6 +202,10 @@ rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
 rf_tile4x4_fn rf_get_tile4x4(int type, int path) {
     if (path < 0) path = rf_get_path();
 #ifdef RF_X86
+    if (path >= RF_PATH_AVX2 && __builtin_cpu_supports("f16c")) {
+        if (type == RF_FP8_E4M3) return rf_tile4x4_fp8_e4m3_f32_avx2;
+        if (type == RF_FP8_E5M2) return rf_tile4x4_fp8_e5m2_f32_avx2;
+    }
     if (path >= RF_PATH_AVX512VNNI) {
         switch (type) {
         case RF_Q4_0: return rf_tile4x4_q4_0_q8_0_vnni;

@@ -46,6 +46,49 @@ AVX2 static float dot_avx2(int e4m3, int n, const void *vx, const void *vy) {
 float rf_vec_dot_fp8_e4m3_f32_avx2(int n, const void *x, const void *y) { return dot_avx2(1, n, x, y); }
 float rf_vec_dot_fp8_e5m2_f32_avx2(int n, const void *x, const void *y) { return dot_avx2(0, n, x, y); }
 
+// Four rows (rb bytes apart) × `cols` activation rows (xs bytes apart): each 16-code chunk of a row is widened
+// once for every column; one accumulator per (row, column) takes the chunk's low then high eight products, so
+// the four-row kernel (cols = 1) and the 4×4 tile (cols = 4) give a row the same result bit for bit.
+AVX2 static inline void rows4_avx2(int e4m3, int n, const void *vw, size_t rb, const float *const *y, int cols, float *out, size_t os) {
+    const uint8_t *q[4];
+    for (int r = 0; r < 4; r++) q[r] = (const uint8_t *)vw + r * rb + RF_FP8_SCALE_BYTES;
+    __m256 acc[4][4];
+    for (int r = 0; r < 4; r++) for (int c = 0; c < 4; c++) acc[r][c] = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 lo[4], hi[4];
+        for (int r = 0; r < 4; r++) {
+            const __m256i h = widen16_avx2(q[r] + i, e4m3);
+            lo[r] = _mm256_cvtph_ps(_mm256_castsi256_si128(h));
+            hi[r] = _mm256_cvtph_ps(_mm256_extracti128_si256(h, 1));
+        }
+        for (int c = 0; c < cols; c++) {
+            const __m256 ylo = _mm256_loadu_ps(y[c] + i), yhi = _mm256_loadu_ps(y[c] + i + 8);
+            for (int r = 0; r < 4; r++) acc[r][c] = _mm256_fmadd_ps(hi[r], yhi, _mm256_fmadd_ps(lo[r], ylo, acc[r][c]));
+        }
+    }
+    for (int r = 0; r < 4; r++) {
+        float scale; memcpy(&scale, (const char *)vw + r * rb, 4);
+        for (int c = 0; c < cols; c++) {
+            float sum = hsum8(acc[r][c]) * (e4m3 ? 256.0f : 1.0f);
+            for (int j = i; j < n; j++) sum += (e4m3 ? rf_fp8_e4m3fn_to_fp32(q[r][j]) : rf_fp8_e5m2_to_fp32(q[r][j])) * y[c][j];
+            out[c * os + r] = sum * scale;
+        }
+    }
+}
+
+#define RF_FP8_MULTI(NAME, E4M3) \
+void rf_vec_dot4_##NAME##_f32_avx2(int n, const void *w, size_t rb, const void *y, float *out) { \
+    const float *ys[1] = { y }; rows4_avx2(E4M3, n, w, rb, ys, 1, out, 0); \
+} \
+void rf_tile4x4_##NAME##_f32_avx2(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t os) { \
+    const float *ys[4]; \
+    for (int c = 0; c < 4; c++) ys[c] = (const float *)((const char *)x + c * xs); \
+    rows4_avx2(E4M3, n, w, rb, ys, 4, out, os); \
+}
+RF_FP8_MULTI(fp8_e4m3, 1)
+RF_FP8_MULTI(fp8_e5m2, 0)
+
 AVX512 static inline __m512i widen32_avx512(const uint8_t *q, int e4m3) {
     const __m256i b = _mm256_loadu_si256((const __m256i *)q);
     if (e4m3) return _mm512_and_si512(_mm512_slli_epi16(_mm512_cvtepi8_epi16(b), 7), _mm512_set1_epi16((short)0xBFFF));

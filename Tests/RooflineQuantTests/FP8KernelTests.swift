@@ -60,8 +60,10 @@ import RooflineTestSupport
         }
     }
 
-    @Test(arguments: types) func matmulOnEveryPathMatchesRowDots(type: GGMLType) throws {
-        let rows = 9, n = 96, nX = 10
+    /// rf_matmul (four-row, 4×4 tile and one-row kernels) on every path: each result within float rounding of the
+    /// scalar reference, and a column's results the same bit for bit whatever the batch around it.
+    @Test(arguments: types) func matmulOnEveryPathIsBatchInvariant(type: GGMLType) throws {
+        let rows = 9, n = 100, nX = 10
         var rng = TestRandom(seed: 99)
         let w = Self.randomRows(type, rows: rows, n: n, rng: &rng)
         let x = rng.floats(n * nX)
@@ -71,14 +73,46 @@ import RooflineTestSupport
                 TensorKernels.matmul(type, wp.baseAddress!, rows: rows, $0.baseAddress!, actRowBytes: 4 * n, nX: nX, count: n, threads: 2, path: path)
             } }
             for m in 0..<nX {
+                let alone = w.withUnsafeBytes { wp in x.withUnsafeBytes {
+                    TensorKernels.matmul(type, wp.baseAddress!, rows: rows, $0.baseAddress! + 4 * n * m, actRowBytes: 4 * n, nX: 1, count: n, threads: 1, path: path)
+                } }
                 for r in 0..<rows {
-                    let d = w.withUnsafeBytes { wp in x.withUnsafeBytes {
-                        TensorKernels.dot(type, wp.baseAddress! + r * rowBytes, $0.baseAddress! + 4 * n * m, count: n, path: path)
+                    #expect(y[m * rows + r] == alone[r], "\(type) \(path) row \(r) column \(m): batched vs alone")
+                    let ref = w.withUnsafeBytes { wp in x.withUnsafeBytes {
+                        TensorKernels.dot(type, wp.baseAddress! + r * rowBytes, $0.baseAddress! + 4 * n * m, count: n, path: .scalar)
                     } }
-                    #expect(y[m * rows + r] == d, "\(type) \(path) row \(r) column \(m)")
+                    #expect(abs(y[m * rows + r] - ref) <= 1e-4 * max(1, abs(ref)), "\(type) \(path) row \(r) column \(m)")
                 }
             }
         }
+    }
+
+    /// The four-row and tile kernels against the scalar reference on every length.
+    @Test(arguments: types, sizes) func multiRowKernelsMatchScalar(type: GGMLType, n: Int) throws {
+        var rng = TestRandom(seed: UInt64(n) * 17 + UInt64(type.rawValue))
+        let w = Self.randomRows(type, rows: 4, n: n, rng: &rng)
+        let x = rng.floats(4 * n, scale: 2)
+        let rowBytes = try #require(type.byteCount(elements: n))
+        for path in KernelPath.available where TensorKernels.hasFourRowKernel(type, path: path) {
+            let tile = try #require(w.withUnsafeBytes { wp in x.withUnsafeBytes {
+                TensorKernels.tile4x4(type, wp.baseAddress!, rowBytes: rowBytes, $0.baseAddress!, actRowBytes: 4 * n, count: n, path: path)
+            } })
+            for c in 0..<4 {
+                let four = try #require(w.withUnsafeBytes { wp in x.withUnsafeBytes {
+                    TensorKernels.dot4(type, wp.baseAddress!, rowBytes: rowBytes, $0.baseAddress! + 4 * n * c, count: n, path: path)
+                } })
+                for r in 0..<4 {
+                    let ref = w.withUnsafeBytes { wp in x.withUnsafeBytes {
+                        TensorKernels.dot(type, wp.baseAddress! + r * rowBytes, $0.baseAddress! + 4 * n * c, count: n, path: .scalar)
+                    } }
+                    let deq = try #require(w.withUnsafeBytes { TensorKernels.dequantize(type, $0.baseAddress! + r * rowBytes, count: n) })
+                    let magnitude = (0..<n).reduce(0.0) { $0 + abs(Double(deq[$1]) * Double(x[c * n + $1])) }
+                    #expect(abs(Double(four[r]) - Double(ref)) <= magnitude * Double(2 * n + 4) * 0x1p-24 + 1e-30, "\(type) n=\(n) \(path) four-row r\(r) c\(c)")
+                    #expect(tile[c * 4 + r] == four[r], "\(type) n=\(n) \(path) tile r\(r) c\(c)")
+                }
+            }
+        }
+        if KernelPath.best != .scalar { #expect(TensorKernels.hasFourRowKernel(type, path: .avx2)) }
     }
 
     /// Quantizing a row: scale = amax / largest code, the largest magnitude lands on it exactly, and every code is
