@@ -50,6 +50,7 @@ int rf_vec_dot_type(int type) {
     case RF_Q8_0: return RF_Q8_0;
     case RF_MXFP4: return RF_Q8_0;
     case RF_NVFP4: return RF_Q8_0;
+    case RF_FP8_E4M3: case RF_FP8_E5M2: return RF_F32;  // FP8 rows: float32 activations
     case RF_Q2_K: case RF_Q3_K: case RF_Q4_K: case RF_Q5_K: case RF_Q6_K: return RF_Q8_K;
     default: return -1;
     }
@@ -73,6 +74,7 @@ int64_t rf_row_size(int type, int64_t k) {
     case RF_Q5_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q5_K);
     case RF_Q6_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q6_K);
     case RF_Q8_K: return k / RF_QK_K * (int64_t)sizeof(rf_block_q8_K);
+    case RF_FP8_E4M3: case RF_FP8_E5M2: return RF_FP8_SCALE_BYTES + k;
     default: return -1;
     }
 }
@@ -122,6 +124,14 @@ rf_vec_dot_fn rf_get_vec_dot(int type, int path) {
     rf_vec_dot_fn kq = (rf_vec_dot_fn)kquant_simd(type, path, 0);
     if (kq) return kq;
 #ifdef RF_X86
+    // FP8 rows: AVX-512 on the VNNI path (which implies AVX-512 F/BW/VL); F16C comes with every AVX2 CPU
+    // this path runs on, but is checked.
+    if (path >= RF_PATH_AVX512VNNI && type == RF_FP8_E4M3) return rf_vec_dot_fp8_e4m3_f32_avx512;
+    if (path >= RF_PATH_AVX512VNNI && type == RF_FP8_E5M2) return rf_vec_dot_fp8_e5m2_f32_avx512;
+    if (path >= RF_PATH_AVX2 && __builtin_cpu_supports("f16c")) {
+        if (type == RF_FP8_E4M3) return rf_vec_dot_fp8_e4m3_f32_avx2;
+        if (type == RF_FP8_E5M2) return rf_vec_dot_fp8_e5m2_f32_avx2;
+    }
     if (path >= RF_PATH_AVX2) {
         switch (type) {
         case RF_Q4_0: return rf_vec_dot_q4_0_q8_0_avx2;
@@ -154,6 +164,8 @@ rf_vec_dot_fn rf_get_vec_dot(int type, int path) {
     case RF_Q4_K: return rf_vec_dot_q4_K_q8_K_ref;
     case RF_Q5_K: return rf_vec_dot_q5_K_q8_K_ref;
     case RF_Q6_K: return rf_vec_dot_q6_K_q8_K_ref;
+    case RF_FP8_E4M3: return rf_vec_dot_fp8_e4m3_f32_ref;
+    case RF_FP8_E5M2: return rf_vec_dot_fp8_e5m2_f32_ref;
     default: return 0;
     }
 }
@@ -169,6 +181,8 @@ rf_quantize_fn rf_get_weight_quantize(int type) {
     case RF_Q4_K: return rf_quantize_row_q4_K_ref;
     case RF_Q5_K: return rf_quantize_row_q5_K_ref;
     case RF_Q6_K: return rf_quantize_row_q6_K_ref;
+    case RF_FP8_E4M3: return rf_quantize_row_fp8_e4m3_ref;  // one row: k values -> scale + k codes
+    case RF_FP8_E5M2: return rf_quantize_row_fp8_e5m2_ref;
     default: return 0;
     }
 }
@@ -178,6 +192,10 @@ rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
     rf_vec_dot4_fn kq = (rf_vec_dot4_fn)kquant_simd(type, path, 1);
     if (kq) return kq;
 #ifdef RF_X86
+    if (path >= RF_PATH_AVX2 && __builtin_cpu_supports("f16c")) {  // FP8 rows: one AVX2 + F16C kernel for both paths
+        if (type == RF_FP8_E4M3) return rf_vec_dot4_fp8_e4m3_f32_avx2;
+        if (type == RF_FP8_E5M2) return rf_vec_dot4_fp8_e5m2_f32_avx2;
+    }
     if (path >= RF_PATH_AVX512VNNI) {
         switch (type) {
         case RF_Q4_0: return rf_vec_dot4_q4_0_q8_0_vnni;
@@ -186,6 +204,7 @@ rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
         case RF_Q5_0: return rf_vec_dot4_q5_0_q8_0_vnni;
         case RF_Q5_1: return rf_vec_dot4_q5_1_q8_1_vnni;
         case RF_MXFP4: return rf_vec_dot4_mxfp4_q8_0_vnni;
+        case RF_NVFP4: return rf_vec_dot4_nvfp4_q8_0_vnni;
         default: break;
         }
     }
@@ -197,6 +216,7 @@ rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
         case RF_Q5_0: return rf_vec_dot4_q5_0_q8_0_avx2;
         case RF_Q5_1: return rf_vec_dot4_q5_1_q8_1_avx2;
         case RF_MXFP4: return rf_vec_dot4_mxfp4_q8_0_avx2;
+        case RF_NVFP4: return rf_vec_dot4_nvfp4_q8_0_avx2;
         default: break;
         }
     }
@@ -210,11 +230,19 @@ rf_tile4x4_fn rf_get_tile4x4(int type, int path) {
     rf_tile4x4_fn kq = (rf_tile4x4_fn)kquant_simd(type, path, 2);
     if (kq) return kq;
 #ifdef RF_X86
+    if (path >= RF_PATH_AVX2 && __builtin_cpu_supports("f16c")) {
+        if (type == RF_FP8_E4M3) return rf_tile4x4_fp8_e4m3_f32_avx2;
+        if (type == RF_FP8_E5M2) return rf_tile4x4_fp8_e5m2_f32_avx2;
+    }
     if (path >= RF_PATH_AVX512VNNI) {
         switch (type) {
         case RF_Q4_0: return rf_tile4x4_q4_0_q8_0_vnni;
         case RF_Q4_1: return rf_tile4x4_q4_1_q8_1_vnni;
         case RF_Q8_0: return rf_tile4x4_q8_0_q8_0_vnni;
+        case RF_Q5_0: return rf_tile4x4_q5_0_q8_0_vnni;
+        case RF_Q5_1: return rf_tile4x4_q5_1_q8_1_vnni;
+        case RF_MXFP4: return rf_tile4x4_mxfp4_q8_0_vnni;
+        case RF_NVFP4: return rf_tile4x4_nvfp4_q8_0_vnni;
         default: break;
         }
     }
@@ -223,6 +251,10 @@ rf_tile4x4_fn rf_get_tile4x4(int type, int path) {
         case RF_Q4_0: return rf_tile4x4_q4_0_q8_0_avx2;
         case RF_Q4_1: return rf_tile4x4_q4_1_q8_1_avx2;
         case RF_Q8_0: return rf_tile4x4_q8_0_q8_0_avx2;
+        case RF_Q5_0: return rf_tile4x4_q5_0_q8_0_avx2;
+        case RF_Q5_1: return rf_tile4x4_q5_1_q8_1_avx2;
+        case RF_MXFP4: return rf_tile4x4_mxfp4_q8_0_avx2;
+        case RF_NVFP4: return rf_tile4x4_nvfp4_q8_0_avx2;
         default: break;
         }
     }

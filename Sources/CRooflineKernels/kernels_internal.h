@@ -53,6 +53,12 @@ void rf_quantize_row_q3_K_ref(const float *x, void *y, int64_t k);
 void rf_quantize_row_q4_K_ref(const float *x, void *y, int64_t k);
 void rf_quantize_row_q5_K_ref(const float *x, void *y, int64_t k);
 void rf_quantize_row_q6_K_ref(const float *x, void *y, int64_t k);
+// FP8 rows (kernels_fp8.c, kernels_avx2_fp8.c)
+void rf_dequantize_row_fp8(int type, const void *x, float *y, int64_t k);
+float rf_vec_dot_fp8_e4m3_f32_ref(int n, const void *x, const void *y);
+float rf_vec_dot_fp8_e5m2_f32_ref(int n, const void *x, const void *y);
+void rf_quantize_row_fp8_e4m3_ref(const float *x, void *y, int64_t k);
+void rf_quantize_row_fp8_e5m2_ref(const float *x, void *y, int64_t k);
 
 typedef struct {
     void (*f16_scale)(int n, uint16_t *acc, float s);
@@ -81,6 +87,14 @@ float rf_vec_dot_q5_0_q8_0_avx2(int n, const void *x, const void *y);
 float rf_vec_dot_q5_1_q8_1_avx2(int n, const void *x, const void *y);
 float rf_vec_dot_mxfp4_q8_0_avx2(int n, const void *x, const void *y);
 float rf_vec_dot_nvfp4_q8_0_avx2(int n, const void *x, const void *y);
+float rf_vec_dot_fp8_e4m3_f32_avx2(int n, const void *x, const void *y);
+float rf_vec_dot_fp8_e5m2_f32_avx2(int n, const void *x, const void *y);
+float rf_vec_dot_fp8_e4m3_f32_avx512(int n, const void *x, const void *y);
+void rf_vec_dot4_fp8_e4m3_f32_avx2(int n, const void *w, size_t rb, const void *y, float *out);
+void rf_vec_dot4_fp8_e5m2_f32_avx2(int n, const void *w, size_t rb, const void *y, float *out);
+void rf_tile4x4_fp8_e4m3_f32_avx2(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
+void rf_tile4x4_fp8_e5m2_f32_avx2(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
+float rf_vec_dot_fp8_e5m2_f32_avx512(int n, const void *x, const void *y);
 void rf_vec_dot4_q4_1_q8_1_avx2(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_vec_dot4_q4_0_q8_0_avx2(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_vec_dot4_q8_0_q8_0_avx2(int n, const void *w, size_t rb, const void *y, float *out);
@@ -94,6 +108,16 @@ void rf_vec_dot4_mxfp4_q8_0_avx2(int n, const void *w, size_t rb, const void *y,
 void rf_vec_dot4_q5_1_q8_1_vnni(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_vec_dot4_q5_0_q8_0_vnni(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_vec_dot4_mxfp4_q8_0_vnni(int n, const void *w, size_t rb, const void *y, float *out);
+void rf_tile4x4_q5_0_q8_0_avx2(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
+void rf_tile4x4_q5_1_q8_1_avx2(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
+void rf_tile4x4_mxfp4_q8_0_avx2(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
+void rf_tile4x4_nvfp4_q8_0_avx2(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
+void rf_tile4x4_q5_0_q8_0_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
+void rf_tile4x4_q5_1_q8_1_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
+void rf_tile4x4_mxfp4_q8_0_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
+void rf_tile4x4_nvfp4_q8_0_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
+void rf_vec_dot4_nvfp4_q8_0_avx2(int n, const void *w, size_t rb, const void *y, float *out);
+void rf_vec_dot4_nvfp4_q8_0_vnni(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_vec_dot4_q4_0_q8_0_vnni(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_vec_dot4_q8_0_q8_0_vnni(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_tile4x4_q4_1_q8_1_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);

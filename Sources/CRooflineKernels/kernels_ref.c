@@ -159,6 +159,7 @@ int rf_dequantize_row(int type, const void *vx, float *y, int64_t k) {
     case RF_Q5_1: rf_dequantize_row_q5_1(vx, y, k); return 0;
     case RF_MXFP4: rf_dequantize_row_mxfp4(vx, y, k); return 0;
     case RF_NVFP4: rf_dequantize_row_nvfp4(vx, y, k); return 0;
+    case RF_FP8_E4M3: case RF_FP8_E5M2: rf_dequantize_row_fp8(type, vx, y, k); return 0;  // one row of k
     default: return rf_dequantize_row_kquant(type, vx, y, k);
     }
 }

@@ -106,3 +106,32 @@ RF_KTARGET void RF_KFN(rf_vec_dot4_mxfp4_q8_0)(int n, const void *vw, size_t rb,
     }
     RF_KFN(store4)(out, acc, _mm_setzero_ps());
 }
+
+// NVFP4: a 64-value block covers two Q8_0 blocks; each 32 holds two sub-blocks of 16, each with its own UE4M3
+// scale. Sub-block s stores values 0-7 in the low nibbles of qs[8s..8s+7] and 8-15 in the high ones, so the
+// 16 bytes of a Q8_0 block's two sub-blocks unpack (low nibbles, then high) and reorder by 64-bit quarters into
+// value order. rf_reduce4 then leaves the first sub-block's four row sums in the low 128-bit lane and the
+// second's in the high lane, which meet their own scales in one multiply.
+RF_KTARGET void RF_KFN(rf_vec_dot4_nvfp4_q8_0)(int n, const void *vw, size_t rb, const void *vy, float *out) {
+    RF_ROWS4(rf_block_nvfp4);
+    const rf_block_q8_0 *y = vy;
+    const __m128i t = _mm_loadu_si128((const __m128i *)rf_kvalues_mxfp4);
+    const __m256i table = _mm256_set_m128i(t, t);
+    __m256 acc = _mm256_setzero_ps();
+#define RF_NVFP4_CODES(w, h) _mm256_shuffle_epi8(table, _mm256_permute4x64_epi64(rf_nibbles32((w)[i].qs + 16 * (h)), 0xD8))
+#define RF_NVFP4_SCALES(s) _mm_setr_ps(rf_ue4m3_to_fp32_half(w0[i].d[s]), rf_ue4m3_to_fp32_half(w1[i].d[s]), \
+                                       rf_ue4m3_to_fp32_half(w2[i].d[s]), rf_ue4m3_to_fp32_half(w3[i].d[s]))
+    for (int i = 0; i < n / RF_QK_NVFP4; i++) {
+        for (int h = 0; h < 2; h++) {
+            const rf_block_q8_0 *yb = &y[2 * i + h];
+            const __m256i qy = _mm256_loadu_si256((const __m256i *)yb->qs);
+            const __m256i p0 = RF_KFN(dot_i8)(RF_NVFP4_CODES(w0, h), qy), p1 = RF_KFN(dot_i8)(RF_NVFP4_CODES(w1, h), qy);
+            const __m256i p2 = RF_KFN(dot_i8)(RF_NVFP4_CODES(w2, h), qy), p3 = RF_KFN(dot_i8)(RF_NVFP4_CODES(w3, h), qy);
+            const __m256 d8 = _mm256_mul_ps(_mm256_set_m128(RF_NVFP4_SCALES(2 * h + 1), RF_NVFP4_SCALES(2 * h)), _mm256_set1_ps(_cvtsh_ss(yb->d)));
+            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(rf_reduce4(p0, p1, p2, p3)), d8, acc);
+        }
+    }
+#undef RF_NVFP4_CODES
+#undef RF_NVFP4_SCALES
+    RF_KFN(store4)(out, acc, _mm_setzero_ps());
+}

@@ -3,57 +3,64 @@
 // No include guard: included once per instantiation.
 
 // out[c * out_stride + r] for rows r < 4 (w_row_bytes apart) and activations c < 4 (x_stride bytes apart).
-RF_KTARGET void RF_KFN(rf_tile4x4_q4_1_q8_1)(int n, const void *vw, size_t rb, const void *vx, size_t xs, float *out, size_t out_stride) {
-    const rf_block_q4_1 *w0 = vw, *w1 = (const void *)((const char *)vw + rb);
-    const rf_block_q4_1 *w2 = (const void *)((const char *)vw + 2 * rb), *w3 = (const void *)((const char *)vw + 3 * rb);
-    const rf_block_q8_1 *y[4];
-    for (int c = 0; c < 4; c++) y[c] = (const void *)((const char *)vx + c * xs);
-    __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
-    __m128 summ[4] = { _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps() };
-    for (int i = 0; i < n / RF_QK; i++) {
-        const __m256i q0 = rf_nibbles32(w0[i].qs), q1 = rf_nibbles32(w1[i].qs), q2 = rf_nibbles32(w2[i].qs), q3 = rf_nibbles32(w3[i].qs);
-        const __m256 dm = RF_HEADS4(w0, w1, w2, w3, i);
-        const __m128 d4 = _mm256_castps256_ps128(dm), m4 = _mm256_extractf128_ps(dm, 1);
-        for (int c = 0; c < 4; c++) {
-            const __m256i qy = _mm256_loadu_si256((const __m256i *)y[c][i].qs);
-            const __m128 ys = _mm_cvtph_ps(_mm_cvtsi32_si128(*(const int *)&y[c][i]));
-            const __m256i p = rf_reduce4(RF_DOTUS(q0, qy), RF_DOTUS(q1, qy),
-                                        RF_DOTUS(q2, qy), RF_DOTUS(q3, qy));
-            const __m128 s4 = _mm_mul_ps(d4, _mm_broadcastss_ps(ys));
-            acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set_m128(s4, s4), acc[c]);
-            summ[c] = _mm_fmadd_ps(m4, _mm_permute_ps(ys, 0x55), summ[c]);
-        }
+// Per column the arithmetic is the four-row kernel's (kernels_rows4_impl.h), so a row's result does not depend
+// on which of the two kernels computed it. The 4- and 5-bit formats share two shapes, generated per format from
+// the code loaders RF_Q4_CODES / RF_Q5_CODES (defined there).
+#ifndef RF_TILE4X4_MACROS
+#define RF_TILE4X4_MACROS
+#define RF_TILE_PROLOGUE(BLOCK, YBLOCK) \
+    RF_ROWS4(BLOCK); \
+    const YBLOCK *y[4]; \
+    for (int c = 0; c < 4; c++) y[c] = (const void *)((const char *)vx + c * xs); \
+    __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() }
+#define RF_TILE_STORE(EXTRA) \
+    for (int c = 0; c < 4; c++) { \
+        const __m128 r = _mm_add_ps(_mm256_castps256_ps128(acc[c]), _mm256_extractf128_ps(acc[c], 1)); \
+        _mm_storeu_ps(out + c * out_stride, _mm_add_ps(r, EXTRA)); \
     }
-    for (int c = 0; c < 4; c++) {
-        const __m128 r = _mm_add_ps(_mm_add_ps(_mm256_castps256_ps128(acc[c]), _mm256_extractf128_ps(acc[c], 1)), summ[c]);
-        _mm_storeu_ps(out + c * out_stride, r);
-    }
+#define RF_TILE_SCALE_MIN(NAME, BLOCK, CODES) \
+RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vx, size_t xs, float *out, size_t out_stride) { \
+    RF_TILE_PROLOGUE(BLOCK, rf_block_q8_1); \
+    __m128 summ[4] = { _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps() }; \
+    for (int i = 0; i < n / RF_QK; i++) { \
+        const __m256i q0 = CODES(w0[i]), q1 = CODES(w1[i]), q2 = CODES(w2[i]), q3 = CODES(w3[i]); \
+        const __m256 dm = RF_HEADS4(w0, w1, w2, w3, i); \
+        const __m128 d4 = _mm256_castps256_ps128(dm), m4 = _mm256_extractf128_ps(dm, 1); \
+        for (int c = 0; c < 4; c++) { \
+            const __m256i qy = _mm256_loadu_si256((const __m256i *)y[c][i].qs); \
+            const __m128 ys = _mm_cvtph_ps(_mm_cvtsi32_si128(*(const int *)&y[c][i])); \
+            const __m256i p = rf_reduce4(RF_DOTUS(q0, qy), RF_DOTUS(q1, qy), RF_DOTUS(q2, qy), RF_DOTUS(q3, qy)); \
+            const __m128 s4 = _mm_mul_ps(d4, _mm_broadcastss_ps(ys)); \
+            acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set_m128(s4, s4), acc[c]); \
+            summ[c] = _mm_fmadd_ps(m4, _mm_permute_ps(ys, 0x55), summ[c]); \
+        } \
+    } \
+    RF_TILE_STORE(summ[c]) \
 }
+#define RF_TILE_OFFSET(NAME, BLOCK, CODES, S) \
+RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vx, size_t xs, float *out, size_t out_stride) { \
+    RF_TILE_PROLOGUE(BLOCK, rf_block_q8_0); \
+    const __m256i ones8 = _mm256_set1_epi8(1); \
+    for (int i = 0; i < n / RF_QK; i++) { \
+        const __m256i q0 = CODES(w0[i]), q1 = CODES(w1[i]), q2 = CODES(w2[i]), q3 = CODES(w3[i]); \
+        const __m128 d4 = _mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)); \
+        for (int c = 0; c < 4; c++) { \
+            const __m256i qy = _mm256_loadu_si256((const __m256i *)y[c][i].qs); \
+            const __m256i sy = RF_DOTUS(ones8, qy); \
+            const __m256i p = rf_reduce4(RF_DOTUS(q0, qy), RF_DOTUS(q1, qy), RF_DOTUS(q2, qy), RF_DOTUS(q3, qy)); \
+            const __m256i dots = _mm256_sub_epi32(p, _mm256_slli_epi32(rf_reduce4(sy, sy, sy, sy), S)); \
+            const __m128 s4 = _mm_mul_ps(d4, _mm_set1_ps(_cvtsh_ss(y[c][i].d))); \
+            acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_set_m128(s4, s4), acc[c]); \
+        } \
+    } \
+    RF_TILE_STORE(_mm_setzero_ps()) \
+}
+#endif
 
-RF_KTARGET void RF_KFN(rf_tile4x4_q4_0_q8_0)(int n, const void *vw, size_t rb, const void *vx, size_t xs, float *out, size_t out_stride) {
-    const rf_block_q4_0 *w0 = vw, *w1 = (const void *)((const char *)vw + rb);
-    const rf_block_q4_0 *w2 = (const void *)((const char *)vw + 2 * rb), *w3 = (const void *)((const char *)vw + 3 * rb);
-    const rf_block_q8_0 *y[4];
-    for (int c = 0; c < 4; c++) y[c] = (const void *)((const char *)vx + c * xs);
-    const __m256i ones8 = _mm256_set1_epi8(1);
-    __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
-    for (int i = 0; i < n / RF_QK; i++) {
-        const __m256i q0 = rf_nibbles32(w0[i].qs), q1 = rf_nibbles32(w1[i].qs), q2 = rf_nibbles32(w2[i].qs), q3 = rf_nibbles32(w3[i].qs);
-        const __m128 d4 = _mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i));
-        for (int c = 0; c < 4; c++) {
-            const __m256i qy = _mm256_loadu_si256((const __m256i *)y[c][i].qs);
-            const __m256i sy = RF_DOTUS(ones8, qy);
-            const __m256i p = rf_reduce4(RF_DOTUS(q0, qy), RF_DOTUS(q1, qy),
-                                        RF_DOTUS(q2, qy), RF_DOTUS(q3, qy));
-            const __m256i dots = _mm256_sub_epi32(p, _mm256_slli_epi32(rf_reduce4(sy, sy, sy, sy), 3));
-            const __m128 s4 = _mm_mul_ps(d4, _mm_set1_ps(_cvtsh_ss(y[c][i].d)));
-            acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_set_m128(s4, s4), acc[c]);
-        }
-    }
-    for (int c = 0; c < 4; c++) {
-        _mm_storeu_ps(out + c * out_stride, _mm_add_ps(_mm256_castps256_ps128(acc[c]), _mm256_extractf128_ps(acc[c], 1)));
-    }
-}
+RF_TILE_SCALE_MIN(rf_tile4x4_q4_1_q8_1, rf_block_q4_1, RF_Q4_CODES)
+RF_TILE_SCALE_MIN(rf_tile4x4_q5_1_q8_1, rf_block_q5_1, RF_Q5_CODES)
+RF_TILE_OFFSET(rf_tile4x4_q4_0_q8_0, rf_block_q4_0, RF_Q4_CODES, 3)
+RF_TILE_OFFSET(rf_tile4x4_q5_0_q8_0, rf_block_q5_0, RF_Q5_CODES, 4)
 
 RF_KTARGET void RF_KFN(rf_tile4x4_q8_0_q8_0)(int n, const void *vw, size_t rb, const void *vx, size_t xs, float *out, size_t out_stride) {
     const rf_block_q8_0 *w0 = vw, *w1 = (const void *)((const char *)vw + rb);
@@ -80,4 +87,54 @@ RF_KTARGET void RF_KFN(rf_tile4x4_q8_0_q8_0)(int n, const void *vw, size_t rb, c
     for (int c = 0; c < 4; c++) {
         _mm_storeu_ps(out + c * out_stride, _mm_add_ps(_mm256_castps256_ps128(acc[c]), _mm256_extractf128_ps(acc[c], 1)));
     }
+}
+
+// MXFP4: codes through ggml's doubled E2M1 table, |w| and signs once per weight block as for Q8_0; E8M0 scales.
+RF_KTARGET void RF_KFN(rf_tile4x4_mxfp4_q8_0)(int n, const void *vw, size_t rb, const void *vx, size_t xs, float *out, size_t out_stride) {
+    RF_TILE_PROLOGUE(rf_block_mxfp4, rf_block_q8_0);
+    const __m128i t = _mm_loadu_si128((const __m128i *)rf_kvalues_mxfp4);
+    const __m256i table = _mm256_set_m128i(t, t);
+    for (int i = 0; i < n / RF_QK; i++) {
+        const __m256i x0 = _mm256_shuffle_epi8(table, rf_nibbles32(w0[i].qs)), x1 = _mm256_shuffle_epi8(table, rf_nibbles32(w1[i].qs));
+        const __m256i x2 = _mm256_shuffle_epi8(table, rf_nibbles32(w2[i].qs)), x3 = _mm256_shuffle_epi8(table, rf_nibbles32(w3[i].qs));
+        const __m256i a0 = _mm256_sign_epi8(x0, x0), a1 = _mm256_sign_epi8(x1, x1), a2 = _mm256_sign_epi8(x2, x2), a3 = _mm256_sign_epi8(x3, x3);
+        const __m128 e4 = _mm_setr_ps(rf_e8m0_to_fp32_half(w0[i].e), rf_e8m0_to_fp32_half(w1[i].e),
+                                      rf_e8m0_to_fp32_half(w2[i].e), rf_e8m0_to_fp32_half(w3[i].e));
+        for (int c = 0; c < 4; c++) {
+            const __m256i qy = _mm256_loadu_si256((const __m256i *)y[c][i].qs);
+            const __m256i p = rf_reduce4(RF_DOTUS(a0, _mm256_sign_epi8(qy, x0)), RF_DOTUS(a1, _mm256_sign_epi8(qy, x1)),
+                                        RF_DOTUS(a2, _mm256_sign_epi8(qy, x2)), RF_DOTUS(a3, _mm256_sign_epi8(qy, x3)));
+            const __m128 d4 = _mm_mul_ps(e4, _mm_set1_ps(_cvtsh_ss(y[c][i].d)));
+            acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set_m128(d4, d4), acc[c]);
+        }
+    }
+    RF_TILE_STORE(_mm_setzero_ps())
+}
+
+// NVFP4: as its four-row kernel (two Q8_0 blocks per 64, a UE4M3 scale per 16), codes unpacked once for four
+// activations.
+RF_KTARGET void RF_KFN(rf_tile4x4_nvfp4_q8_0)(int n, const void *vw, size_t rb, const void *vx, size_t xs, float *out, size_t out_stride) {
+    RF_TILE_PROLOGUE(rf_block_nvfp4, rf_block_q8_0);
+    const __m128i t = _mm_loadu_si128((const __m128i *)rf_kvalues_mxfp4);
+    const __m256i table = _mm256_set_m128i(t, t);
+    for (int i = 0; i < n / RF_QK_NVFP4; i++) {
+        for (int h = 0; h < 2; h++) {
+#define RF_NV(w) _mm256_shuffle_epi8(table, _mm256_permute4x64_epi64(rf_nibbles32((w)[i].qs + 16 * h), 0xD8))
+#define RF_NVS(s) _mm_setr_ps(rf_ue4m3_to_fp32_half(w0[i].d[s]), rf_ue4m3_to_fp32_half(w1[i].d[s]), \
+                              rf_ue4m3_to_fp32_half(w2[i].d[s]), rf_ue4m3_to_fp32_half(w3[i].d[s]))
+            const __m256i x0 = RF_NV(w0), x1 = RF_NV(w1), x2 = RF_NV(w2), x3 = RF_NV(w3);
+            const __m256i a0 = _mm256_sign_epi8(x0, x0), a1 = _mm256_sign_epi8(x1, x1), a2 = _mm256_sign_epi8(x2, x2), a3 = _mm256_sign_epi8(x3, x3);
+            const __m256 d8 = _mm256_set_m128(RF_NVS(2 * h + 1), RF_NVS(2 * h));
+#undef RF_NV
+#undef RF_NVS
+            for (int c = 0; c < 4; c++) {
+                const rf_block_q8_0 *yb = &y[c][2 * i + h];
+                const __m256i qy = _mm256_loadu_si256((const __m256i *)yb->qs);
+                const __m256i p = rf_reduce4(RF_DOTUS(a0, _mm256_sign_epi8(qy, x0)), RF_DOTUS(a1, _mm256_sign_epi8(qy, x1)),
+                                            RF_DOTUS(a2, _mm256_sign_epi8(qy, x2)), RF_DOTUS(a3, _mm256_sign_epi8(qy, x3)));
+                acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_mul_ps(d8, _mm256_set1_ps(_cvtsh_ss(yb->d))), acc[c]);
+            }
+        }
+    }
+    RF_TILE_STORE(_mm_setzero_ps())
 }

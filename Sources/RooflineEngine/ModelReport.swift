@@ -74,7 +74,7 @@ public struct ModelReport {
         for (k, v) in tokenizerSummary.sorted(by: { $0.key < $1.key }) { lines.append("  \(k) = \(v)") }
         lines.append("tensors: \(file.tensors.count)")
         for (t, s) in byType {
-            lines.append("  \(t.name.padding(toLength: 6, withPad: " ", startingAt: 0)) \(String(s.count).leftPad(4)) tensors  \(String(s.elements).leftPad(12)) elements  \(String(s.bytes).leftPad(12)) bytes")
+            lines.append("  \(t.name.padding(toLength: max(6, t.name.count), withPad: " ", startingAt: 0)) \(String(s.count).leftPad(4)) tensors  \(String(s.elements).leftPad(12)) elements  \(String(s.bytes).leftPad(12)) bytes")
         }
         return lines.joined(separator: "\n")
     }

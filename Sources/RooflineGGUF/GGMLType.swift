@@ -6,11 +6,14 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case iq2_xxs = 16, iq2_xs = 17, iq3_xxs = 18, iq1_s = 19, iq4_nl = 20, iq3_s = 21, iq2_s = 22, iq4_xs = 23
     case i8 = 24, i16 = 25, i32 = 26, i64 = 27, f64 = 28, iq1_m = 29, bf16 = 30
     case tq1_0 = 34, tq2_0 = 35, mxfp4 = 39, nvfp4 = 40, q1_0 = 41, q2_0 = 42
+    /// Roofline's own FP8 rows, outside ggml's ids (llama.cpp cannot load them): each row is a float32 scale
+    /// followed by one E4M3FN / E5M2 code per element (docs/quantization.md, "FP8").
+    case fp8_e4m3 = 1000, fp8_e5m2 = 1001
 
     /// Elements per block.
     public var blockSize: Int {
         switch self {
-        case .f32, .f16, .bf16, .i8, .i16, .i32, .i64, .f64: return 1
+        case .f32, .f16, .bf16, .i8, .i16, .i32, .i64, .f64, .fp8_e4m3, .fp8_e5m2: return 1
         case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1, .iq4_nl, .mxfp4: return 32
         case .nvfp4, .q2_0: return 64
         case .q1_0: return 128
@@ -23,7 +26,7 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         switch self {
         case .f32: return 4
         case .f16, .bf16: return 2
-        case .i8: return 1
+        case .i8, .fp8_e4m3, .fp8_e5m2: return 1  // FP8: plus rowScaleBytes per row
         case .i16: return 2
         case .i32: return 4
         case .i64, .f64: return 8
@@ -98,6 +101,8 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .nvfp4: "NVFP4"
         case .q1_0: "Q1_0"
         case .q2_0: "Q2_0"
+        case .fp8_e4m3: "FP8_E4M3"
+        case .fp8_e5m2: "FP8_E5M2"
         }
     }
 
@@ -111,10 +116,25 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     }
 
     /// Byte size of `elements` values of this type, or nil when `elements` is not a whole number of blocks
-    /// or the size overflows.
+    /// or the size overflows. For the row-scaled FP8 types `elements` is one row (its scale included); use
+    /// `byteCount(dims:)` for whole tensors.
     public func byteCount(elements: Int) -> Int? {
         guard elements >= 0, elements % blockSize == 0 else { return nil }
         let (bytes, overflow) = (elements / blockSize).multipliedReportingOverflow(by: typeSize)
+        return overflow ? nil : bytes + rowScaleBytes
+    }
+
+    /// Bytes each row carries besides its elements: the float32 scale of Roofline's FP8 rows, 0 for ggml types.
+    public var rowScaleBytes: Int { self == .fp8_e4m3 || self == .fp8_e5m2 ? 4 : 0 }
+
+    /// Whether the type is Roofline's own (not in ggml, so llama.cpp cannot load a file holding it).
+    public var isRooflineOnly: Bool { rawValue >= 1000 }
+
+    /// Byte size of a tensor of `dims` (ggml order, row length first), or nil when rows are not whole blocks
+    /// or the size overflows.
+    public func byteCount(dims: [Int]) -> Int? {
+        guard let first = dims.first, let row = byteCount(elements: first) else { return nil }
+        let (bytes, overflow) = dims.dropFirst().reduce(1, *).multipliedReportingOverflow(by: row)
         return overflow ? nil : bytes
     }
 }

@@ -77,7 +77,7 @@ public final class GGUFFile: @unchecked Sendable {
             let rawType = try c.read(UInt32.self, "type of '\(name)'")
             guard let type = GGMLType(rawValue: rawType) else { throw .unknownTensorType(tensor: name, rawType: rawType) }
             guard dims[0] % type.blockSize == 0 else { throw .rowNotBlockAligned(tensor: name, type: type, rowLength: dims[0]) }
-            guard let bytes = type.byteCount(elements: count) else { throw .elementCountOverflow(tensor: name) }
+            guard let bytes = type.byteCount(dims: dims) else { throw .elementCountOverflow(tensor: name) }
             let off = try c.read(UInt64.self, "data offset of '\(name)'")
             guard off % UInt64(align) == 0 else { throw .misalignedTensor(tensor: name, offset: off, alignment: align) }
             guard index[name] == nil else { throw .duplicateTensor(name) }

@@ -15,7 +15,7 @@ public final class GGUFStreamWriter {
         public let dims: [Int]
         public let type: GGMLType
         public init(name: String, dims: [Int], type: GGMLType) { self.name = name; self.dims = dims; self.type = type }
-        public var byteCount: Int? { type.byteCount(elements: dims.reduce(1, *)) }
+        public var byteCount: Int? { type.byteCount(dims: dims) }
     }
 
     public let path: String

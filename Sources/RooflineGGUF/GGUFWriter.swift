@@ -33,8 +33,8 @@ public struct GGUFWriter: Sendable {
     public mutating func addTensor(name: String, dims: [Int], type: GGMLType, data: [UInt8]) throws(GGUFError) {
         guard !dims.isEmpty, dims.count <= 4, dims.allSatisfy({ $0 > 0 }) else { throw .tooManyDimensions(tensor: name, count: UInt32(dims.count)) }
         guard dims[0] % type.blockSize == 0 else { throw .rowNotBlockAligned(tensor: name, type: type, rowLength: dims[0]) }
-        guard let n = type.byteCount(elements: dims.reduce(1, *)), n == data.count else {
-            throw .tensorOutOfBounds(tensor: name, offset: 0, size: data.count, fileSize: type.byteCount(elements: dims.reduce(1, *)) ?? -1)
+        guard let n = type.byteCount(dims: dims), n == data.count else {
+            throw .tensorOutOfBounds(tensor: name, offset: 0, size: data.count, fileSize: type.byteCount(dims: dims) ?? -1)
         }
         guard !tensors.contains(where: { $0.name == name }) else { throw .duplicateTensor(name) }
         tensors.append(Tensor(name: name, dims: dims, type: type, data: data))
@@ -82,7 +82,7 @@ public struct GGUFWriter: Sendable {
             for d in t.dims { put(&out, UInt64(d)) }
             put(&out, t.type.rawValue)
             put(&out, UInt64(offset))
-            let bytes = t.type.byteCount(elements: t.dims.reduce(1, *)) ?? 0
+            let bytes = t.type.byteCount(dims: t.dims) ?? 0
             offset += (bytes + align - 1) / align * align
         }
         pad(&out, align)

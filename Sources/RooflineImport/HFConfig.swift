@@ -28,6 +28,8 @@ struct HFConfig {
     let linearRopeFactor: Double?
     /// What the family adds: expert counts, soft-caps, sliding windows, norm offsets (HFConfig+Families.swift).
     let family: HFFamily
+    /// `quantization_config` (FP8 checkpoints), when present.
+    let quantization: HFQuantization?
 
     init(path: String) throws(ImportError) {
         file = path
@@ -85,6 +87,7 @@ struct HFConfig {
         linearRopeFactor = factor
         family = try HFFamily(arch: arch, hfArch: hfArch, config: c, file: path, layers: layers, heads: heads,
                               hidden: hidden, headDim: headDim, context: context, intermediate: intermediate)
+        quantization = try HFQuantization(c["quantization_config"], file: path)
     }
 
     /// Whether Q and K rows are stored in the checkpoint's half-split order and need llama.cpp's permutation

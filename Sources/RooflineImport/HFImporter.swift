@@ -4,7 +4,7 @@ import RooflineGGUF
 /// Hugging Face checkpoint folders (config.json + *.safetensors + tokenizer.json) to GGUF, the way llama.cpp's
 /// converter lays the model out (HFTensorPlan.swift): its tensor names, dimensions innermost first, (Llama) Q and
 /// K rows permuted from the checkpoint's half-split RoPE order to ggml's interleaved order, norms and biases in
-/// F32, weights in their own F32/F16/BF16. The file is written tensor by tensor to a temporary name and renamed when complete.
+/// F32, weights in their own F32/F16/BF16 (FP8 weights as Roofline's FP8 rows, see HFQuantization). The file is written tensor by tensor to a temporary name and renamed when complete.
 public enum HFImporter {
     /// Whether `path` is a folder holding a `config.json`.
     public static func isCheckpoint(_ path: String) -> Bool {
@@ -58,7 +58,11 @@ public enum HFImporter {
         let name = URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent
         var meta = cfg.metadata(name: name) + tok.metadata()
         let allF32 = plan.allSatisfy { $0.type == .f32 }
-        meta.append(("general.file_type", .uint32(allF32 ? 0 : plan.contains { $0.type == .bf16 } ? 32 : 1)))
+        if let note = GGMLType.rooflineTypesNote(plan.map(\.type)) {
+            meta.append((GGMLType.rooflineTypesKey, note))  // FP8: no llama.cpp file type fits
+        } else {
+            meta.append(("general.file_type", .uint32(allF32 ? 0 : plan.contains { $0.type == .bf16 } ? 32 : 1)))
+        }
         let writer: GGUFStreamWriter
         do {
             writer = try GGUFStreamWriter(path: output, metadata: meta, tensors: plan.map { .init(name: $0.gguf, dims: $0.dims, type: $0.type) })
@@ -82,10 +86,12 @@ public enum HFImporter {
 
     /// The tensor's bytes in the GGUF type, with Q/K rows permuted when asked:
     /// new row h·d + 2i + j = old row h·d + j·d/2 + i (llama.cpp's `permute` in its converter).
-    static func bytes(_ t: SafetensorsTensor, _ f: SafetensorsFile, as type: GGMLType, permuteHeads: Int) throws(ImportError) -> [UInt8] {
+    static func bytes(_ t: SafetensorsTensor, _ f: SafetensorsFile, as type: GGMLType, permuteHeads: Int, fp8Scales: [Float]? = nil) throws(ImportError) -> [UInt8] {
         let src = f.data(t)
         var raw: [UInt8]
-        if type == .f32 && t.dtype != .f32 {
+        if let fp8Scales {
+            raw = try HFQuantization.rows(t, f, scales: fp8Scales)  // whole rows (scale + codes) move together below
+        } else if type == .f32 && t.dtype != .f32 {
             guard let v = f.floats(t) else { throw .unsupported(file: f.path, what: "converting \(t.dtype.rawValue)") }
             raw = v.withUnsafeBytes { Array($0) }
         } else {

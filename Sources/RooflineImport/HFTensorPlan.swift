@@ -15,6 +15,8 @@ extension HFImporter {
         let permuteHeads: Int  // 0: none
         /// Add 1 to every value (Gemma norms), rounded to the checkpoint's dtype as the converter's torch add is.
         let shift: Bool
+        /// FP8 weights: each row's scale (HFQuantization); the tensor is stored as Roofline's FP8 rows.
+        var fp8Scales: [Float]? = nil
     }
 
     /// Every checkpoint tensor's GGUF name, shape check and type; unknown tensors are errors.
@@ -34,8 +36,19 @@ extension HFImporter {
                 guard t.shape == shape else {
                     throw .inconsistent("\(f.path): '\(s)' has shape \(t.shape), config.json implies \(shape)")
                 }
+                if (t.dtype == .f8e4m3 || t.dtype == .f8e5m2) && shape.count == 2 && sources.count == 1 && !shift && dims == nil {
+                    // FP8 as published (HFQuantization): stored as Roofline's FP8 rows, codes and scales unchanged.
+                    let scales = try HFQuantization.rowScales(ckpt, weight: s, rows: shape[0])
+                    try HFQuantization.checkCodes(t, f)
+                    used.formUnion([s + "_scale", s.replacingOccurrences(of: ".weight", with: ".input_scale")])
+                    out.append(Planned(gguf: gguf, sources: sources, dims: shape.reversed(), type: t.dtype == .f8e4m3 ? .fp8_e4m3 : .fp8_e5m2,
+                                       permuteHeads: permute, shift: false, fp8Scales: scales))
+                    used.formUnion(sources)
+                    return
+                }
                 guard [.f32, .f16, .bf16].contains(t.dtype) else {
-                    throw .unsupported(file: f.path, what: "the dtype \(t.dtype.rawValue) of '\(s)' (importable: F32, F16, BF16)")
+                    let fp8 = t.dtype == .f8e4m3 || t.dtype == .f8e5m2
+                    throw .unsupported(file: f.path, what: "the dtype \(t.dtype.rawValue) of '\(s)' (importable: F32, F16, BF16; F8_E4M3 and F8_E5M2 for single weight matrices\(fp8 ? ", not fused, stacked or 1-D tensors" : ""))")
                 }
                 dtypes.append(t.dtype)
             }
@@ -125,7 +138,7 @@ extension HFImporter {
                 let shifted = v.map { roundToDType($0 + 1, t.dtype) }
                 out += shifted.withUnsafeBytes { Array($0) }
             } else {
-                out += try bytes(t, f, as: p.type, permuteHeads: p.permuteHeads)
+                out += try bytes(t, f, as: p.type, permuteHeads: p.permuteHeads, fp8Scales: p.fp8Scales)
             }
         }
         return out

@@ -267,6 +267,7 @@ public final class LlamaModel: @unchecked Sendable {
             }
             rf_matmul_multi(pool.raw, parts.baseAddress!, Int32(ws.count), Int64(cols), scratch.act, Int64(rowBytes), Int64(rows), kernelPath.rawValue)
         }
+        for (w, out) in ws { if let s = w.outputScale { for i in 0..<(rows * w.rows) { out[i] *= s } } }  // llama.cpp's ggml_mul(res, w_s)
     }
 }
 

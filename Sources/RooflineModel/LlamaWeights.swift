@@ -8,7 +8,10 @@ public struct WeightMatrix: @unchecked Sendable {
     public let type: GGMLType
     public let cols: Int
     public let rows: Int
-    public var byteCount: Int { type.byteCount(elements: rows * cols) ?? 0 }
+    /// llama.cpp's optional per-tensor scale (`<name>.scale`, shape [1]; NVFP4's "scale2"): the matmul's result is
+    /// multiplied by it, as `build_lora_mm` applies `ggml_mul(res, w_s)`.
+    public var outputScale: Float? = nil
+    public var byteCount: Int { type.byteCount(dims: [cols, rows]) ?? 0 }
 }
 
 /// Pointers into the mapping for every tensor of a Llama-family model (llama2.c's `TransformerWeights`);
@@ -55,22 +58,35 @@ public struct LlamaWeights: @unchecked Sendable {
     let expertsUsed: Int
 
     public init(file: GGUFFile, config c: LlamaConfig) throws(ModelError) {
+        // llama.cpp's generic pass (llama-model.cpp) loads `<weight>.scale` ({1}) beside the attention and dense FFN
+        // matrices and `<weight>.input_scale`, which its graphs do not use; Roofline does the same. Any other
+        // `.scale` tensor (per-expert scales, or one beside a tensor that takes none) is refused below.
+        var usedScales = Set<String>()
+        func outputScale(_ weight: String) throws(ModelError) -> Float? {
+            let takesScale = ["attn_q", "attn_k", "attn_v", "attn_output", "attn_qkv", "ffn_gate", "ffn_up", "ffn_down"]
+                .contains { weight.hasSuffix(".\($0).weight") }
+            guard takesScale, weight.hasSuffix(".weight") else { return nil }
+            let base = String(weight.dropLast(".weight".count))
+            usedScales.insert(base + ".input_scale")
+            guard let t = file.tensor(base + ".scale") else { return nil }
+            guard t.elementCount == 1 else { throw .tensorShape(name: t.name, expected: [1], found: t.dims) }
+            guard let v = TensorKernels.dequantize(t.type, file.data(t), count: 1)?.first, v.isFinite else {
+                throw .unsupportedTensor(name: t.name, reason: "a per-tensor scale must be one finite float")
+            }
+            usedScales.insert(t.name)
+            return v
+        }
         func matrix(_ name: String, cols: Int, rows: Int) throws(ModelError) -> WeightMatrix {
             guard let t = file.tensor(name) else { throw .format(.missingTensor(name)) }
             guard t.dims.count <= 2, t.dims[0] == cols, t.rowCount == rows else {
                 throw .tensorShape(name: name, expected: [cols, rows], found: t.dims)
             }
             guard TensorKernels.supported.contains(t.type) else { throw .unsupportedTensorType(name: name, type: t.type) }
-            return WeightMatrix(name: name, data: file.data(t), type: t.type, cols: cols, rows: rows)
+            return WeightMatrix(name: name, data: file.data(t), type: t.type, cols: cols, rows: rows, outputScale: try outputScale(name))
         }
         func vector(_ name: String, _ n: Int) throws(ModelError) -> [Float] {
             let m = try matrix(name, cols: n, rows: 1)
             return TensorKernels.dequantize(m.type, m.data, count: n) ?? []
-        }
-        // llama.cpp's optional per-tensor second scales (NVFP4 "scale2", `blk.N.attn_q.scale`, ...) multiply a
-        // matmul's result; Roofline does not apply them yet, so a file with them is refused rather than run wrong.
-        if let s = file.tensors.first(where: { $0.name.hasSuffix(".scale") }) {
-            throw .unsupportedTensor(name: s.name, reason: "per-tensor weight scales (NVFP4 second-level scales) are not supported yet")
         }
         tokenEmbedding = try matrix("token_embd.weight", cols: c.embeddingLength, rows: c.vocabSize)
         outputNorm = try vector("output_norm.weight", c.embeddingLength)
@@ -95,7 +111,8 @@ public struct LlamaWeights: @unchecked Sendable {
         /// Rows `start..<start+count` of `m` as a matrix of their own (fused QKV and gate/up are split this way:
         /// rows are contiguous, so a view is a pointer offset and the matmul sees separate weights).
         func rows(_ m: WeightMatrix, _ start: Int, _ count: Int) -> WeightMatrix {
-            WeightMatrix(name: m.name, data: m.data + start * (m.type.byteCount(elements: m.cols) ?? 0), type: m.type, cols: m.cols, rows: count)
+            WeightMatrix(name: m.name, data: m.data + start * (m.type.byteCount(elements: m.cols) ?? 0), type: m.type, cols: m.cols, rows: count,
+                         outputScale: m.outputScale)
         }
         let e = c.embeddingLength, q = c.qDim, kv = c.kvDim, ff = c.feedForwardLength
         var layers: [Layer] = []
@@ -158,6 +175,9 @@ public struct LlamaWeights: @unchecked Sendable {
                 gate: gate, up: up, down: down, experts: experts))
         }
         self.layers = layers
+        if let s = file.tensors.first(where: { ($0.name.hasSuffix(".scale") || $0.name.hasSuffix(".input_scale")) && !usedScales.contains($0.name) }) {
+            throw .unsupportedTensor(name: s.name, reason: "a per-tensor scale is applied only beside attention and dense FFN weights (per-expert scales are not supported yet)")
+        }
         expertsUsed = c.expertUsedCount
     }
 

@@ -24,7 +24,7 @@ public enum KernelPath: Int32, Sendable, CaseIterable, CustomStringConvertible {
 public enum TensorKernels {
     /// Types whose rows can be dequantized and multiplied.
     public static let supported: Set<GGMLType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .mxfp4, .nvfp4,
-                                                  .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
+                                                  .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .fp8_e4m3, .fp8_e5m2]
 
     /// The activation format a weight type's dot product consumes.
     public static func activationType(for type: GGMLType) -> GGMLType? {
@@ -35,6 +35,16 @@ public enum TensorKernels {
     /// Dequantizes `count` elements starting at `src` (reference code).
     public static func dequantize(_ type: GGMLType, _ src: UnsafeRawPointer, into dst: UnsafeMutablePointer<Float>, count: Int) -> Bool {
         rf_dequantize_row(Int32(type.rawValue), src, dst, Int64(count)) == 0
+    }
+
+    /// Dequantizes a whole tensor of `rows` rows of `cols` elements (row by row, so row-scaled types work too).
+    public static func dequantize(_ type: GGMLType, _ src: UnsafeRawPointer, rows: Int, cols: Int) -> [Float]? {
+        guard let rowBytes = type.byteCount(elements: cols) else { return nil }
+        var out = [Float](repeating: 0, count: rows * cols)
+        let ok = out.withUnsafeMutableBufferPointer { o in
+            (0..<rows).allSatisfy { dequantize(type, src + $0 * rowBytes, into: o.baseAddress! + $0 * cols, count: cols) }
+        }
+        return ok ? out : nil
     }
 
     /// Dequantizes `count` elements into a new array.

@@ -131,6 +131,9 @@ public enum ModelQuantizer {
         }
         if let ft = options.profile?.fileType ?? fileType(options.type) { set("general.file_type", .uint32(ft)) }
         set("general.quantization_version", .uint32(2))
+        if let note = GGMLType.rooflineTypesNote(decls.map(\.type)) { set(GGMLType.rooflineTypesKey, note) } else {
+            meta.removeAll { $0.key == GGMLType.rooflineTypesKey }
+        }
 
         let writer: GGUFStreamWriter
         do { writer = try GGUFStreamWriter(path: outputPath, metadata: meta, tensors: decls) } catch { throw .format(error) }
@@ -140,7 +143,7 @@ public enum ModelQuantizer {
             if t.type == d.type {
                 bytes = Array(UnsafeRawBufferPointer(start: input.data(t), count: t.byteCount))
             } else {
-                guard let values = TensorKernels.dequantize(t.type, input.data(t), count: t.elementCount) else {
+                guard let values = TensorKernels.dequantize(t.type, input.data(t), rows: t.rowCount, cols: t.rowLength) else {
                     writer.abandon()
                     throw .unsupportedSource(tensor: t.name, type: t.type)
                 }
@@ -149,7 +152,7 @@ public enum ModelQuantizer {
                     throw .badValues(tensor: t.name, reason: "value #\(bad) is \(values[bad]); refusing to quantize NaN or infinite weights")
                 }
                 do {
-                    bytes = try Quantizer.quantize(values, to: d.type)
+                    bytes = try Quantizer.quantize(values, to: d.type, rowLength: t.rowLength)
                 } catch {
                     writer.abandon()
                     throw .badValues(tensor: t.name, reason: error.description)

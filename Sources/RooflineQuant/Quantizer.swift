@@ -5,7 +5,7 @@ import RooflineGGUF
 /// (ggml/src/ggml-quants.c) and so with `gguf.quants.quantize`.
 public enum Quantizer {
     public static let supported: Set<GGMLType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .mxfp4, .nvfp4,
-                                                  .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
+                                                  .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .fp8_e4m3, .fp8_e5m2]
 
     public enum Error: Swift.Error, CustomStringConvertible, Equatable {
         case unsupportedType(GGMLType)
@@ -20,9 +20,11 @@ public enum Quantizer {
         }
     }
 
-    /// Quantizes `values` (a whole number of blocks) to `type`.
-    public static func quantize(_ values: [Float], to type: GGMLType) throws(Error) -> [UInt8] {
+    /// Quantizes `values` (a whole number of blocks) to `type`. The row-scaled FP8 types need `rowLength`
+    /// (a scale per row of that many values: amax / the largest finite code); other types ignore it.
+    public static func quantize(_ values: [Float], to type: GGMLType, rowLength: Int? = nil) throws(Error) -> [UInt8] {
         guard supported.contains(type) else { throw .unsupportedType(type) }
+        if type.rowScaleBytes > 0 { return try quantizeRows(values, to: type, rowLength: rowLength ?? values.count) }
         guard values.count % type.blockSize == 0 else { throw .notBlockMultiple(count: values.count, type: type) }
         if type != .f32 && type != .f16 && type != .bf16, let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw .nonFinite(index: bad)
@@ -78,6 +80,23 @@ public enum Quantizer {
             }
             out = [UInt8](repeating: 0, count: size)
             values.withUnsafeBufferPointer { v in out.withUnsafeMutableBytes { f(v.baseAddress!, $0.baseAddress!, Int64(values.count)) } }
+        }
+        return out
+    }
+
+    /// FP8 rows: each row's scale, then its codes (rf_quantize_row_fp8_*_ref).
+    static func quantizeRows(_ values: [Float], to type: GGMLType, rowLength k: Int) throws(Error) -> [UInt8] {
+        guard k > 0, values.count % k == 0 else { throw .notBlockMultiple(count: values.count, type: type) }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(index: bad) }
+        guard let f = rf_get_weight_quantize(Int32(type.rawValue)), let rowBytes = type.byteCount(elements: k) else {
+            throw .unsupportedType(type)
+        }
+        let rows = values.count / k
+        var out = [UInt8](repeating: 0, count: rows * rowBytes)
+        values.withUnsafeBufferPointer { v in
+            out.withUnsafeMutableBytes { o in
+                for r in 0..<rows { f(v.baseAddress! + r * k, o.baseAddress! + r * rowBytes, Int64(k)) }
+            }
         }
         return out
     }

@@ -6,7 +6,7 @@ import RooflineQuant
 
 struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Convert a GGUF model to another tensor type (F32, F16, BF16, Q8_0, Q6_K, Q5_0, Q5_1, Q5_K, Q4_0, Q4_1, Q4_K, Q3_K, Q2_K, MXFP4, NVFP4).",
+        abstract: "Convert a GGUF model to another tensor type (F32, F16, BF16, Q8_0, Q6_K, Q5_0, Q5_1, Q5_K, Q4_0, Q4_1, Q4_K, Q3_K, Q2_K, MXFP4, NVFP4, FP8_E4M3, FP8_E5M2).",
         discussion: """
         1-D tensors (norms) stay F32. Tensors whose rows are not whole blocks of the target type fall back as \
         llama-quantize's do, with a warning: Q2_K and Q3_K to Q4_0, Q4_K to Q5_0, Q5_K to Q5_1, Q6_K to Q8_0, \
@@ -19,7 +19,7 @@ struct Quantize: ParsableCommand {
     @Argument(help: "Output GGUF file.")
     var output: String
 
-    @Option(help: "Target type, as ggml spells it (any case): q8_0, q6_k, q5_0, q5_1, q5_k, q4_0, q4_1, q4_k, q3_k, q2_k, mxfp4, nvfp4, f16, bf16, f32; or a llama.cpp K-quant mix: q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s, q5_k_m (as llama-quantize chooses per tensor; q4_k alone is every tensor Q4_K, llama-quantize --pure).")
+    @Option(help: "Target type, as ggml spells it (any case): q8_0, q6_k, q5_0, q5_1, q5_k, q4_0, q4_1, q4_k, q3_k, q2_k, mxfp4, nvfp4, f16, bf16, f32; fp8_e4m3, fp8_e5m2 (Roofline-only: a float32 scale per row, amax/448 or amax/57344); or a llama.cpp K-quant mix: q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s, q5_k_m (as llama-quantize chooses per tensor; q4_k alone is every tensor Q4_K, llama-quantize --pure).")
     var type: String
 
     @Option(help: "Type for output.weight.")

@@ -60,16 +60,21 @@ import RooflineTestSupport
         #expect(!ModelQuantizer.wildcardMatch("*attn*", "blk.0.ffn_up.weight"))
     }
 
-    @Test func perTensorScaleTensorsAreRefusedByName() throws {
+    /// llama.cpp's per-tensor `.scale` tensors load where llama.cpp takes them (TensorScaleTests checks they are
+    /// applied) and are refused by name elsewhere (here beside a norm weight, which takes none).
+    @Test func perTensorScaleTensorsLoadWhereLlamaCppTakesThem() throws {
         var w = try TinyModel.make(TinyModel.Shape())
         try w.addTensor(name: "blk.0.attn_q.scale", dims: [1], floats: [0.5])
         let p = Fixtures.temporaryPath("scaled.gguf")
         try w.write(to: p)
+        _ = try Engine(path: p, threads: 1, contextSize: 32)
+        try w.addTensor(name: "blk.0.attn_norm.scale", dims: [1], floats: [0.5])
+        try w.write(to: p)
         do {
             _ = try Engine(path: p, threads: 1, contextSize: 32)
-            Issue.record("a model with a per-tensor .scale tensor loaded")
+            Issue.record("a model with a .scale tensor beside a norm loaded")
         } catch {
-            #expect("\(error)".contains("blk.0.attn_q.scale"), "\(error)")
+            #expect("\(error)".contains("blk.0.attn_norm.scale"), "\(error)")
         }
     }
 

@@ -65,7 +65,7 @@ import RooflineTestSupport
             }
             checked += 1
         }
-        if [.q4_0, .q4_1, .q8_0, .q5_0, .q5_1, .mxfp4].contains(type) && KernelPath.best != .scalar { #expect(checked > 0) }
+        if [.q4_0, .q4_1, .q8_0, .q5_0, .q5_1, .mxfp4, .nvfp4].contains(type) && KernelPath.best != .scalar { #expect(checked > 0) }
     }
 
     @Test(arguments: weightTypes, sizes)
@@ -169,5 +169,24 @@ import RooflineTestSupport
         #expect(Half.toFloat(Half.fromFloat(.nan)).isNaN)
         #expect(Half.bf16FromFloat(1) == 0x3F80)
         #expect(Half.bf16ToFloat(0x3F80) == 1)
+    }
+}
+
+/// The multi-row kernels exist for every block type they are written for (so the comparisons above are not vacuous).
+@Suite struct MultiRowKernelCoverageTests {
+    @Test func blockTypesHaveFourRowAndTileKernels() throws {
+        guard KernelPath.best != .scalar else { return }
+        for type: GGMLType in [.q4_0, .q4_1, .q8_0, .q5_0, .q5_1, .mxfp4, .nvfp4] {
+            let n = type.blockSize == 64 ? 64 : 32
+            let w = try Quantizer.quantize([Float](repeating: 0.5, count: 4 * n), to: type)
+            let act = [UInt8](repeating: 0, count: 4 * TensorKernels.activationType(for: type)!.byteCount(elements: n)!)
+            for path in KernelPath.available where path != .scalar {
+                #expect(TensorKernels.hasFourRowKernel(type, path: path), "\(type) four-row on \(path)")
+                let tile = w.withUnsafeBytes { wp in act.withUnsafeBytes {
+                    TensorKernels.tile4x4(type, wp.baseAddress!, rowBytes: w.count / 4, $0.baseAddress!, actRowBytes: act.count / 4, count: n, path: path)
+                } }
+                #expect(tile != nil, "\(type) tile on \(path)")
+            }
+        }
     }
 }

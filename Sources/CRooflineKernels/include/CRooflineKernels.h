@@ -15,6 +15,11 @@ enum { RF_F32 = 0, RF_F16 = 1, RF_Q4_0 = 2, RF_Q4_1 = 3, RF_Q5_0 = 6, RF_Q5_1 = 
        RF_Q2_K = 10, RF_Q3_K = 11, RF_Q4_K = 12, RF_Q5_K = 13, RF_Q6_K = 14, RF_Q8_K = 15, RF_BF16 = 30,
        RF_MXFP4 = 39, RF_NVFP4 = 40 };
 
+// Roofline's own tensor types, outside ggml's id range (kernels_fp8.c; llama.cpp cannot read them): each row is
+// a float32 scale followed by k FP8 codes (E4M3FN or E5M2), value = code * scale; row bytes = 4 + k.
+enum { RF_FP8_E4M3 = 1000, RF_FP8_E5M2 = 1001 };
+#define RF_FP8_SCALE_BYTES 4
+
 #define RF_QK 32
 typedef struct { uint16_t d; uint8_t qs[16]; } rf_block_q4_0;            // 4.5 bpw
 typedef struct { uint16_t d; uint16_t m; uint8_t qs[16]; } rf_block_q4_1; // 5.0 bpw
@@ -83,10 +88,10 @@ typedef void (*rf_tile4x4_fn)(int n, const void *w, size_t w_row_bytes, const vo
 /// Four weight rows × four activation rows: out[c * out_stride + r]; NULL when the path has none for `type`.
 rf_tile4x4_fn rf_get_tile4x4(int type, int path);
 /// Dequantizes a row of `type` (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, MXFP4, NVFP4, Q2_K-Q6_K) into floats
-/// (reference code).
+/// (reference code). For FP8 rows (RF_FP8_*), `x` is one row: its scale, then k codes.
 int rf_dequantize_row(int type, const void *x, float *y, int64_t k);
 /// Quantizes whole blocks of weights to `type` as ggml's quantize_row_*_ref does (Q5_0, Q5_1, MXFP4, NVFP4,
-/// Q2_K-Q6_K); NULL for other types.
+/// Q2_K-Q6_K); NULL for other types. FP8 rows (RF_FP8_*): one row of k values, its scale amax / largest finite code.
 rf_quantize_fn rf_get_weight_quantize(int type);
 
 // Thread pool: persistent threads; rf_pool_run calls fn(ctx, ith, nth) on every thread (the caller is ith 0).
