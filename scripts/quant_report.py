@@ -24,7 +24,8 @@ def main():
     ap.add_argument("--ctx", type=int, default=512)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workdir", default=os.path.expanduser("~/.cache/roofline/quant-report"))
-    ap.add_argument("--types", nargs="+", default=["F32", "F16", "BF16", "Q8_0", "Q5_1", "Q5_0", "Q4_1", "Q4_0", "NVFP4", "MXFP4"])
+    ap.add_argument("--types", nargs="+", default=["F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K", "Q5_1", "Q5_0", "Q4_K", "Q4_K_M",
+                                                   "Q4_1", "Q4_0", "Q3_K", "Q3_K_M", "NVFP4", "MXFP4", "Q2_K"])
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     src = json.loads(run([args.roofline, "inspect", "--json"]))["path"]
@@ -32,8 +33,8 @@ def main():
     if not os.path.exists(f32):
         run([args.roofline, "quantize", src, f32, "--type", "f32"])
     print(f"reference: {os.path.basename(f32)} (dequantized from {os.path.basename(src)}); text {args.text}, ctx {args.ctx}, {args.threads} threads\n")
-    print("| profile | file MB | bits/weight | MB read per token | perplexity | Δ ppl | KL mean | KL p99 | top-1 | decode tok/s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| profile | file MB | bits/weight | MB read per token | perplexity | Δ ppl | KL mean | KL p99 | top-1 | decode tok/s | roofline tok/s | fraction |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for t in args.types:
         path = f32 if t == "F32" else os.path.join(args.workdir, f"smollm2-{t}.gguf")
         if not os.path.exists(path):
@@ -46,7 +47,8 @@ def main():
         bpw = info["file_bytes"] * 8 / info["parameters"]
         print(f"| {t} | {info['file_bytes'] / 1e6:.1f} | {bpw:.2f} | {b['bytes_per_token'] / 1e6:.1f} | {ev['perplexity']:.4f} | "
               f"{(ev['perplexity'] / ev['reference_perplexity'] - 1) * 100:+.2f}% | {ev['kl_divergence']:.5f} | {ev['kl_divergence_p99']:.5f} | "
-              f"{ev['top1_agreement'] * 100:.2f}% | {b['decode_tokens_per_s']:.1f} |", flush=True)
+              f"{ev['top1_agreement'] * 100:.2f}% | {b['decode_tokens_per_s']:.1f} | {b['roofline_tokens_per_s']:.1f} | "
+              f"{b['roofline_fraction'] * 100:.0f}% |", flush=True)
 
 
 if __name__ == "__main__":
