@@ -75,9 +75,14 @@ import RooflineTestSupport
     }
 
     @Test func cancelFreesTheSlot() async throws {
-        let e = try #require(DefaultModel.engine)
-        let s = try Scheduler(engine: e, configuration: SchedulerConfiguration(parallel: 1, contextSize: 256, maxQueue: 1))
-        let (id, stream) = try submit(s, e.tokenize("1, 2, 3, 4, 5, 6,"), GenerationOptions(maxTokens: 200))
+        let e = try Engine(path: try #require(DefaultModel.path), threads: 2, contextSize: 4096 + 64)
+        // Long enough (4000 tokens, end-of-generation ignored: 20 s or more here) that the request is still
+        // running when this task resumes, even when other suites keep the cooperative threads busy for seconds
+        // (CI saw 8.7 s), so the cancellation below always meets a running sequence.
+        let s = try Scheduler(engine: e, configuration: SchedulerConfiguration(parallel: 1, contextSize: 4096 + 64, maxQueue: 1))
+        var long = GenerationOptions(maxTokens: 4000)
+        long.ignoreEOS = true
+        let (id, stream) = try submit(s, e.tokenize("1, 2, 3, 4, 5, 6,"), long)
         var it = stream.makeAsyncIterator()
         _ = await it.next()  // the first token: the request holds the only slot
         #expect(s.stats.active == 1 && s.stats.kvUsedTokens > 0)
