@@ -5,14 +5,7 @@ import RooflineTestSupport
 
 /// `roofline quantize` with K-quant types and mixes, run as a user runs it.
 @Suite struct QuantizeCLITests {
-    func tinyF32() throws -> String {
-        var shape = TinyModel.Shape()
-        shape.weightType = .f32
-        shape.tiedOutput = false
-        let p = Fixtures.temporaryPath("cli-tiny-f32.gguf")
-        try TinyModel.make(shape).write(to: p)
-        return p
-    }
+    func tinyF32() throws -> String { try TinyModel.writeF32(name: "cli-tiny-f32.gguf") }
 
     @Test(arguments: [("q4_k_m", 15), ("Q6_K", 18), ("q3_k_l", 13)])
     func kQuantTypesAndMixesAreAccepted(type: String, fileType: Int) throws {

@@ -6,14 +6,7 @@ import RooflineQuant
 import RooflineTestSupport
 
 @Suite struct QuantizeTests {
-    func tinyF32() throws -> String {
-        var shape = TinyModel.Shape()
-        shape.weightType = .f32
-        shape.tiedOutput = false
-        let p = Fixtures.temporaryPath("tiny-f32.gguf")
-        try TinyModel.make(shape).write(to: p)
-        return p
-    }
+    func tinyF32() throws -> String { try TinyModel.writeF32(name: "tiny-f32.gguf") }
 
     @Test(arguments: [GGMLType.q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .mxfp4, .nvfp4, .f16, .bf16, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K])
     func quantizedTensorsEqualTheReferenceQuantizer(type: GGMLType) throws {

@@ -12,6 +12,17 @@ public enum TinyModel {
         public init() {}
     }
 
+    /// Writes a float32 tiny model with a separate output matrix (a lossless quantization source) to a
+    /// temporary file named `name`, and returns its path.
+    public static func writeF32(name: String = "tiny-f32.gguf") throws -> String {
+        var shape = Shape()
+        shape.weightType = .f32
+        shape.tiedOutput = false
+        let p = Fixtures.temporaryPath(name)
+        try make(shape).write(to: p)
+        return p
+    }
+
     /// A complete GGUF (bytes) for `shape`, weights from `seed`.
     public static func make(_ shape: Shape = Shape(), seed: UInt64 = 1) throws -> GGUFWriter {
         var rng = TestRandom(seed: seed)
