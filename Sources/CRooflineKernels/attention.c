@@ -6,8 +6,22 @@
 // The parameters every (query, head) pair of a call shares.
 typedef struct {
     int n_head, n_kv_head, hd; float scale; float *scratch; int scratch_per_thread; int path;
-    int window; float softcap;
+    int window; float softcap; const float *sinks;
 } rf_attn_job;
+
+// An attention sink (one logit per head, no value; ggml applies it after the keys): folds it into the running
+// maximum M and sum S and returns the factor the accumulator must be scaled by (1 when M stays).
+static inline float rf_attn_sink(const float *sink, float M, float *S) {
+    if (!sink) return 1.0f;
+    const float s = *sink;
+    if (s > M) {
+        const float ms = expf(M - s);
+        *S = *S * ms + 1.0f;
+        return ms;
+    }
+    *S = *S + expf(s - M);
+    return 1.0f;
+}
 
 // A score: q·k scaled, then soft-capped as ggml's flash attention does (scale pre-divided by the cap, cap·tanh).
 static inline float rf_attn_score(const rf_attn_job *j, float dot) {
@@ -18,13 +32,13 @@ static inline float rf_attn_score(const rf_attn_job *j, float dot) {
 // Few queries (decode, short prompts): llama.cpp's ggml_compute_forward_flash_attn_ext_f16_one_chunk:
 // Q rounded to F16, online softmax, V accumulated in an F16 vector.
 static void rf_attn_one_f16(const rf_attn_job *j, const float *qv, const uint16_t *kbase, const uint16_t *vbase,
-                            int n_kv, int kv_stride, float *o, uint16_t *qh, uint16_t *acc, float *att) {
+                            int n_kv, int kv_stride, float *o, uint16_t *qh, uint16_t *acc, float *att, const float *sink) {
     const rf_vec_dot_fn dot = rf_get_vec_dot(RF_F16, j->path);
     rf_get_quantize(RF_F16, j->path)(qv, qh, j->hd);
     // The same arithmetic as the AVX2 helpers below, bit for bit, restructured (attention_avx512.c).
     float accf[512];
     if (j->path >= RF_PATH_AVX512VNNI &&
-        rf_attn_one_f16_avx512(j->hd, qh, kbase, vbase, n_kv, kv_stride, j->scale, j->softcap, o, att, accf)) return;
+        rf_attn_one_f16_avx512(j->hd, qh, kbase, vbase, n_kv, kv_stride, j->scale, j->softcap, sink, o, att, accf)) return;
     const rf_attn_ops ops = rf_get_attn_ops(j->path);
     for (int d = 0; d < j->hd; d++) acc[d] = 0;
     float S = 0.0f, M = -INFINITY;
@@ -42,13 +56,15 @@ static void rf_attn_one_f16(const rf_attn_job *j, const float *qv, const uint16_
         ops.f16_mad(j->hd, acc, vbase + (int64_t)s * kv_stride, vs);
         S = S * ms + vs;
     }
+    // ggml converts the F16 accumulator to F32 before the sink rescales it.
+    const float fin = rf_attn_sink(sink, M, &S);
     const float inv = S == 0.0f ? 0.0f : 1.0f / S;
-    for (int d = 0; d < j->hd; d++) o[d] = rf_fp16_to_fp32(acc[d]) * inv;
+    for (int d = 0; d < j->hd; d++) o[d] = (rf_fp16_to_fp32(acc[d]) * fin) * inv;
 }
 
 // Many queries (prefill of 64 or more tokens): llama.cpp's tiled path: F32 Q, K and V, F32 accumulation.
 static void rf_attn_one_f32(const rf_attn_job *j, const float *qv, const uint16_t *kbase, const uint16_t *vbase,
-                            int n_kv, int kv_stride, float *o, float *att) {
+                            int n_kv, int kv_stride, float *o, float *att, const float *sink) {
     const rf_attn_ops ops = rf_get_attn_ops(j->path);
     float mx = -INFINITY;
     for (int s = 0; s < n_kv; s++) {
@@ -62,6 +78,8 @@ static void rf_attn_one_f32(const rf_attn_job *j, const float *qv, const uint16_
     for (int s = 0; s < n_kv; s++) {
         ops.axpy_f32_f16(j->hd, o, vbase + (int64_t)s * kv_stride, att[s]);
     }
+    const float fin = rf_attn_sink(sink, mx, &sum);
+    if (fin != 1.0f) for (int d = 0; d < j->hd; d++) o[d] *= fin;
     const float inv = 1.0f / sum;
     for (int d = 0; d < j->hd; d++) o[d] *= inv;
 }
@@ -79,8 +97,9 @@ static void rf_attn_item(const rf_attn_job *j, const float *q, const uint16_t *k
     const float *qv = q + (int64_t)iq * q_stride + h * j->hd;
     float *o = out + (int64_t)iq * q_stride + h * j->hd;
     const uint16_t *kb = k + (int64_t)first * kv_stride + kvh * j->hd, *vb = v + (int64_t)first * kv_stride + kvh * j->hd;
-    if (n_q >= 64) rf_attn_one_f32(j, qv, kb, vb, n_kv, kv_stride, o, att);
-    else rf_attn_one_f16(j, qv, kb, vb, n_kv, kv_stride, o, qh, acc, att);
+    const float *sink = j->sinks ? j->sinks + h : 0;
+    if (n_q >= 64) rf_attn_one_f32(j, qv, kb, vb, n_kv, kv_stride, o, att, sink);
+    else rf_attn_one_f16(j, qv, kb, vb, n_kv, kv_stride, o, qh, acc, att, sink);
 }
 
 typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; int layer; } rf_attn_multi_job;
@@ -106,9 +125,10 @@ static void rf_attn_multi_task(void *p, int ith, int nth) {
 }
 
 void rf_attention_multi(rf_pool *pool, const rf_attn_segment *segs, int n_segs, int layer, int n_head, int n_kv_head,
-                        int hd, float scale, int window, float softcap, float *scratch, int scratch_per_thread, int path) {
+                        int hd, float scale, int window, float softcap, const float *sinks, float *scratch, int scratch_per_thread,
+                        int path) {
     if (hd > 512 || n_kv_head <= 0 || n_head % n_kv_head != 0 || n_segs <= 0) return;
     if (softcap != 0.0f) scale /= softcap;
-    rf_attn_multi_job m = { { n_head, n_kv_head, hd, scale, scratch, scratch_per_thread, path, window, softcap }, segs, n_segs, layer };
+    rf_attn_multi_job m = { { n_head, n_kv_head, hd, scale, scratch, scratch_per_thread, path, window, softcap, sinks }, segs, n_segs, layer };
     rf_pool_run(pool, rf_attn_multi_task, &m);
 }

@@ -18,6 +18,19 @@
 RF_AVX512 static inline __m512 rf_ph16(const uint16_t *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
 RF_AVX512 static inline __m512 rf_round16(__m512 x) { return _mm512_cvtph_ps(_mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT)); }
 
+// attention.c's rf_attn_sink: the sink logit joins M and S after the keys; returns the accumulator's factor.
+static inline float rf_sink512(const float *sink, float M, float *S) {
+    if (!sink) return 1.0f;
+    const float s = *sink;
+    if (s > M) {
+        const float ms = expf(M - s);
+        *S = *S * ms + 1.0f;
+        return ms;
+    }
+    *S = *S + expf(s - M);
+    return 1.0f;
+}
+
 // rf_hsum_f32_8(lo + hi): the AVX2 dot product's final reduction.
 RF_AVX512 static inline float rf_reduce_as_avx2(__m512 z) {
     const __m256 x = _mm256_add_ps(_mm512_castps512_ps256(z), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(z), 1)));
@@ -60,7 +73,7 @@ RF_AVX512 static void rf_scores(int hd, const uint16_t *qh, const uint16_t *k, i
 
 // The online softmax and F16 accumulation for a head of W×16 values, accumulator in registers.
 #define RF_ONLINE_FIXED(W)                                                                                    \
-    RF_AVX512 static void rf_online_##W(const uint16_t *v, int n_kv, int kv_stride, const float *att, float *o) { \
+    RF_AVX512 static void rf_online_##W(const uint16_t *v, int n_kv, int kv_stride, const float *att, const float *sink, float *o) { \
         __m512 acc[W];                                                                                        \
         for (int w = 0; w < W; w++) acc[w] = _mm512_setzero_ps();                                             \
         float S = 0.0f, M = -INFINITY;                                                                        \
@@ -80,14 +93,16 @@ RF_AVX512 static void rf_scores(int hd, const uint16_t *qh, const uint16_t *k, i
             for (int w = 0; w < W; w++) acc[w] = rf_round16(_mm512_fmadd_ps(rf_ph16(vr + 16 * w), vv, acc[w])); \
             S = S * ms + vs;                                                                                  \
         }                                                                                                     \
+        const __m512 fin = _mm512_set1_ps(rf_sink512(sink, M, &S));                                           \
         const __m512 inv = _mm512_set1_ps(S == 0.0f ? 0.0f : 1.0f / S);                                       \
-        for (int w = 0; w < W; w++) _mm512_storeu_ps(o + 16 * w, _mm512_mul_ps(acc[w], inv));                 \
+        for (int w = 0; w < W; w++) _mm512_storeu_ps(o + 16 * w, _mm512_mul_ps(_mm512_mul_ps(acc[w], fin), inv)); \
     }
 RF_ONLINE_FIXED(4)
 RF_ONLINE_FIXED(8)
 
 // Any head width that is a multiple of 16: the accumulator in memory (`acc`, hd floats).
-RF_AVX512 static void rf_online_any(int hd, const uint16_t *v, int n_kv, int kv_stride, const float *att, float *o, float *acc) {
+RF_AVX512 static void rf_online_any(int hd, const uint16_t *v, int n_kv, int kv_stride, const float *att, const float *sink, float *o,
+                                    float *acc) {
     for (int d = 0; d < hd; d++) acc[d] = 0.0f;
     float S = 0.0f, M = -INFINITY;
     for (int s = 0; s < n_kv; s++) {
@@ -108,23 +123,24 @@ RF_AVX512 static void rf_online_any(int hd, const uint16_t *v, int n_kv, int kv_
         }
         S = S * ms + vs;
     }
+    const __m512 fin = _mm512_set1_ps(rf_sink512(sink, M, &S));
     const __m512 inv = _mm512_set1_ps(S == 0.0f ? 0.0f : 1.0f / S);
-    for (int d = 0; d < hd; d += 16) _mm512_storeu_ps(o + d, _mm512_mul_ps(_mm512_loadu_ps(acc + d), inv));
+    for (int d = 0; d < hd; d += 16) _mm512_storeu_ps(o + d, _mm512_mul_ps(_mm512_mul_ps(_mm512_loadu_ps(acc + d), fin), inv));
 }
 
 int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
-                           float scale, float softcap, float *o, float *att, float *acc) {
+                           float scale, float softcap, const float *sink, float *o, float *att, float *acc) {
     if (hd % 16 != 0) return 0;
     rf_scores(hd, qh, k, n_kv, kv_stride, scale, softcap, att);
-    if (hd == 64) rf_online_4(v, n_kv, kv_stride, att, o);
-    else if (hd == 128) rf_online_8(v, n_kv, kv_stride, att, o);
-    else rf_online_any(hd, v, n_kv, kv_stride, att, o, acc);
+    if (hd == 64) rf_online_4(v, n_kv, kv_stride, att, sink, o);
+    else if (hd == 128) rf_online_8(v, n_kv, kv_stride, att, sink, o);
+    else rf_online_any(hd, v, n_kv, kv_stride, att, sink, o, acc);
     return 1;
 }
 #else
 int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
-                           float scale, float softcap, float *o, float *att, float *acc) {
-    (void)hd; (void)qh; (void)k; (void)v; (void)n_kv; (void)kv_stride; (void)scale; (void)softcap; (void)o; (void)att; (void)acc;
+                           float scale, float softcap, const float *sink, float *o, float *att, float *acc) {
+    (void)hd; (void)qh; (void)k; (void)v; (void)n_kv; (void)kv_stride; (void)scale; (void)softcap; (void)sink; (void)o; (void)att; (void)acc;
     return 0;
 }
 #endif

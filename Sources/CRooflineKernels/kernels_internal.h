@@ -70,7 +70,7 @@ rf_attn_ops rf_get_attn_ops(int path);
 // One query's flash attention over an F16 cache with AVX-512 (attention_avx512.c); 0 when `hd` is not a
 // multiple of 16 (the caller then takes the AVX2 helpers). att: n_kv floats; acc: hd floats.
 int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
-                           float scale, float softcap, float *o, float *att, float *acc);
+                           float scale, float softcap, const float *sink, float *o, float *att, float *acc);
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define RF_X86 1

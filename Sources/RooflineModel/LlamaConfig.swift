@@ -1,3 +1,4 @@
+import Foundation
 import RooflineGGUF
 
 /// Hyperparameters of a Llama-family model, read from GGUF metadata (`<arch>.*` keys, as llama.cpp's
@@ -16,8 +17,17 @@ public struct LlamaConfig: Sendable, Equatable {
     public var headDim: Int
     public var ropeDimensionCount: Int
     public var ropeFreqBase: Float
-    /// Linear RoPE scaling (`rope.scaling.type = linear`): positions are multiplied by this (1 / factor).
+    /// RoPE scaling (`rope.scaling.type` linear or yarn): positions are multiplied by this (1 / factor).
     public var ropeFreqScale: Float = 1
+    /// YaRN (`rope.scaling.type = yarn`), as llama.cpp's context sets it up: the extrapolation mix (1 for YaRN, 0
+    /// otherwise), the attention factor (llama-context.cpp's yarn_attn_factor, × `rope.scaling.attn_factor`), the
+    /// β bounds (32 and 1, or `rope.scaling.yarn_beta_fast`/`_slow`) and the original context
+    /// (`rope.scaling.original_context_length`, else the context length).
+    public var yarnExtFactor: Float = 0
+    public var yarnAttnFactor: Float = 1
+    public var yarnBetaFast: Float = 32
+    public var yarnBetaSlow: Float = 1
+    public var yarnOriginalContext = 0
     public var rmsEpsilon: Float
     public var contextLength: Int
     public var vocabSize: Int
@@ -80,21 +90,41 @@ public struct LlamaConfig: Sendable, Equatable {
             }
             ropeDimensionCount = try file.int(key("rope.dimension_count"), default: headDim)
             ropeFreqBase = Float(try file.float(key("rope.freq_base"), default: 10000))
-            let scaling = try file.metadata[key("rope.scaling.type")] == nil ? "none" : file.string(key("rope.scaling.type"))
+            // llama.cpp: the type defaults to linear, and a factor of 0 (or none) means 1.
+            let scaling = try file.metadata[key("rope.scaling.type")] == nil ? "linear" : file.string(key("rope.scaling.type"))
             switch scaling {
             case "none": break
-            case "linear":
-                let factor = try file.float(key("rope.scaling.factor"), default: 1)
-                guard factor > 0 else {
+            case "linear", "yarn":
+                var factor = try file.float(key("rope.scaling.factor"), default: 0)
+                if file.metadata[key("rope.scaling.factor")] == nil, scaling == "linear" {
+                    factor = try file.float(key("rope.scale_linear"), default: 0)  // the old key name
+                }
+                guard factor >= 0, factor.isFinite else {
                     throw ModelError.invalidHyperparameter(key: key("rope.scaling.factor"), value: "\(factor)", reason: "must be positive")
                 }
-                ropeFreqScale = Float(1 / factor)
+                ropeFreqScale = factor == 0 ? 1 : Float(1 / factor)
+                let attnFactor = Float(try file.float(key("rope.scaling.attn_factor"), default: 1))
+                yarnAttnFactor = attnFactor
+                if scaling == "yarn" {
+                    yarnExtFactor = Float(try file.float(key("rope.scaling.yarn_ext_factor"), default: 1))
+                    yarnBetaFast = Float(try file.float(key("rope.scaling.yarn_beta_fast"), default: 32))
+                    yarnBetaSlow = Float(try file.float(key("rope.scaling.yarn_beta_slow"), default: 1))
+                    if yarnExtFactor != 0 {
+                        // llama-context.cpp: get_mscale(factor, 1), then cancelled by 1 / (1 + 0.1·ln factor) (the
+                        // kernel applies that magnitude itself), then × rope.scaling.attn_factor.
+                        let f = 1 / ropeFreqScale
+                        var a: Float = f <= 1 ? 1 : 0.1 * 1 * logf(f) + 1
+                        a *= 1 / (1 + 0.1 * logf(f))
+                        yarnAttnFactor = a * attnFactor
+                    }
+                }
             default:
-                throw ModelError.invalidHyperparameter(key: key("rope.scaling.type"), value: scaling, reason: "RoPE scaling '\(scaling)' is not supported yet (supported: none, linear)")
+                throw ModelError.invalidHyperparameter(key: key("rope.scaling.type"), value: scaling, reason: "RoPE scaling '\(scaling)' is not supported yet (supported: none, linear, yarn)")
             }
             // llama.cpp requires both (`get_key` without a default).
             rmsEpsilon = Float(try file.float(key("attention.layer_norm_rms_epsilon")))
             contextLength = try file.int(key("context_length"))
+            yarnOriginalContext = try file.int(key("rope.scaling.original_context_length"), default: contextLength)
             let embdRows = file.tensor("token_embd.weight").flatMap { $0.dims.count == 2 ? $0.dims[1] : nil }
             if file.metadata[key("vocab_size")] != nil {
                 vocabSize = try file.int(key("vocab_size"))
@@ -112,6 +142,9 @@ public struct LlamaConfig: Sendable, Equatable {
             ropeFreqScaleSliding = own ? 1 : ropeFreqScale
             try validate()  // the layer count is sane before arrays are sized by it
             slidingLayers = [Bool](repeating: false, count: blockCount)
+            if traits.requiresSlidingWindowKey, file.metadata[key("attention.sliding_window")] == nil {
+                throw ModelError.format(.missingKey(key("attention.sliding_window")))
+            }
             if let sw = traits.slidingWindow, sw.window > 0 || file.metadata[key("attention.sliding_window")] != nil {
                 slidingWindow = try file.int(key("attention.sliding_window"), default: sw.window)
                 if let items = file.metadata[key("attention.sliding_window_pattern")]?.arrayValue {
@@ -129,7 +162,7 @@ public struct LlamaConfig: Sendable, Equatable {
                     }
                     slidingLayers = (0..<blockCount).map { period == 0 || $0 % period < period - 1 }
                 }
-                if slidingWindow == 0 && sw.window == 0 { slidingLayers = [Bool](repeating: false, count: blockCount) }
+                if slidingWindow == 0 && sw.window == 0 && !traits.requiresSlidingWindowKey { slidingLayers = [Bool](repeating: false, count: blockCount) }
             }
             expertCount = try file.int(key("expert_count"), default: 0)
             if expertCount > 0 {
@@ -178,6 +211,9 @@ public struct LlamaConfig: Sendable, Equatable {
             try check(expertFeedForwardLength > 0 && expertFeedForwardLength <= 1 << 18, "expert_feed_forward_length", expertFeedForwardLength, "must be between 1 and 262144")
         }
         try check(slidingWindow >= 0, "attention.sliding_window", slidingWindow, "must not be negative")
+        if traits.requiresSlidingWindowKey, slidingLayers.contains(true) {
+            try check(slidingWindow > 0, "attention.sliding_window", slidingWindow, "must be positive")
+        }
         if let sw = traits.slidingWindow, sw.window > 0, slidingLayers.contains(true) {
             try check(slidingWindow > 0, "attention.sliding_window", slidingWindow, "must be positive when layers slide")
         }
@@ -188,6 +224,11 @@ public struct LlamaConfig: Sendable, Equatable {
             throw .invalidHyperparameter(key: "\(architecture).rope.freq_base_swa", value: "\(ropeFreqBaseSliding)", reason: "must be a positive number")
         }
         try check(contextLength > 0, "context_length", contextLength, "must be positive")
+        try check(yarnOriginalContext > 0, "rope.scaling.original_context_length", yarnOriginalContext, "must be positive")
+        for (k, v) in [("rope.scaling.attn_factor", yarnAttnFactor), ("rope.scaling.yarn_beta_fast", yarnBetaFast),
+                       ("rope.scaling.yarn_beta_slow", yarnBetaSlow), ("rope.scaling.yarn_ext_factor", yarnExtFactor)] where !v.isFinite {
+            throw .invalidHyperparameter(key: "\(architecture).\(k)", value: "\(v)", reason: "must be a finite number")
+        }
         try check(vocabSize > 0, "vocab_size", vocabSize, "must be positive")
         if !(ropeFreqBase > 0 && ropeFreqBase.isFinite) {
             throw .invalidHyperparameter(key: "\(architecture).rope.freq_base", value: "\(ropeFreqBase)", reason: "must be a positive number")

@@ -33,6 +33,16 @@ extension LlamaModel {
         }
     }
 
+    /// Adds `b[offset..<offset+width]` to each of `rows` rows of `x` (one expert's bias, ggml_add_id).
+    func addRows(_ x: UnsafeMutablePointer<Float>, _ b: [Float], offset: Int, width: Int, rows: Int) {
+        b.withUnsafeBufferPointer { bp in
+            for r in 0..<rows {
+                let xr = x + r * width
+                for i in 0..<width { xr[i] += bp[offset + i] }
+            }
+        }
+    }
+
     func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count { x[i] += y[i] }
     }

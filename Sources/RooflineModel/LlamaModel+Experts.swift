@@ -15,8 +15,13 @@ extension LlamaModel {
         let c = config, s = scratch, d = c.embeddingLength, n = ex.count, k = c.expertUsedCount
         let fx = c.expertFeedForwardLength
         matmul(ex.router, s.xb, rows: m, into: s.router)
+        if let rb = ex.routerBias { addRows(s.router, rb, rows: m) }
         for r in 0..<m {
             let p = s.router + r * n
+            if c.traits.expertGating == .topKThenSoftmax {
+                selectThenSoftmax(p, n: n, k: k, selected: s.selected + r * k, weights: s.selWeight + r * k)
+                continue
+            }
             // ggml_soft_max: max subtracted, sum in double, scaled by the float of 1/sum.
             var mx = -Float.infinity
             for e in 0..<n where p[e] > mx { mx = p[e] }
@@ -54,8 +59,15 @@ extension LlamaModel {
             }
             guard count > 0 else { continue }
             matmul([(ex.slice(ex.gate, e), s.hb), (ex.slice(ex.up, e), s.hb2)], s.moeIn, rows: count)
-            swiglu(s.hb, s.hb2, count: count * fx)
+            if c.traits.openAIExperts, let gb = ex.gateBias, let ub = ex.upBias {
+                addRows(s.hb, gb, offset: e * fx, width: fx, rows: count)
+                addRows(s.hb2, ub, offset: e * fx, width: fx, rows: count)
+                swigluOAI(s.hb, s.hb2, count: count * fx)
+            } else {
+                swiglu(s.hb, s.hb2, count: count * fx)
+            }
             matmul(ex.slice(ex.down, e), s.hb, rows: count, into: s.moeIn)
+            if let db = ex.downBias { addRows(s.moeIn, db, offset: e * d, width: d, rows: count) }
             for j in 0..<count {
                 let r = s.gatherRow[j], slot = s.gatherSlot[j], w = s.selWeight[r * k + slot]
                 let src = s.moeIn + j * d, dst = s.moeOut + (r * k + slot) * d
@@ -66,6 +78,38 @@ extension LlamaModel {
             let out = s.xb + r * d
             out.update(from: s.moeOut + r * k * d, count: d)
             for slot in 1..<max(k, 1) { add(out, s.moeOut + (r * k + slot) * d, count: d) }
+        }
+    }
+
+    /// llama.cpp's `LLAMA_EXPERT_GATING_FUNC_TYPE_SOFTMAX_WEIGHT`: the `k` largest logits of `p` (lowest id first
+    /// among equals, as ggml's argsort), then ggml_soft_max over those k alone, in selection order.
+    func selectThenSoftmax(_ p: UnsafeMutablePointer<Float>, n: Int, k: Int, selected: UnsafeMutablePointer<Int>,
+                           weights: UnsafeMutablePointer<Float>) {
+        for slot in 0..<k {
+            var best = -1
+            for e in 0..<n where !(0..<slot).contains(where: { selected[$0] == e }) {
+                if best < 0 || p[e] > p[best] { best = e }
+            }
+            selected[slot] = best
+            weights[slot] = p[best]
+        }
+        var mx = -Float.infinity
+        for slot in 0..<k where weights[slot] > mx { mx = weights[slot] }
+        var sum = 0.0
+        for slot in 0..<k { weights[slot] = expf(weights[slot] - mx); sum += Double(weights[slot]) }
+        let inv = Float(1 / sum)
+        for slot in 0..<k { weights[slot] *= inv }
+    }
+
+    /// gpt-oss's clamped SwiGLU in place in `gate` (ggml_compute_forward_swiglu_oai_f32, α 1.702, limit 7):
+    /// x = min(gate, 7), y = clamp(up, −7, 7), x / (1 + e^(−1.702·x)) · (y + 1).
+    func swigluOAI(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafeMutablePointer<Float>, count: Int) {
+        let alpha: Float = 1.702, limit: Float = 7
+        for i in 0..<count {
+            let x = min(gate[i], limit)
+            let y = min(max(up[i], -limit), limit)
+            let glu = x / (1 + expf(alpha * -x))
+            gate[i] = glu * (y + 1)
         }
     }
 }

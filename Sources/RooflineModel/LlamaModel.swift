@@ -134,10 +134,19 @@ public final class LlamaModel: @unchecked Sendable {
                     }
                 }
                 // Every sequence's attention in one pass of the pool.
-                rf_attention_multi(pool.raw, attnSegs.baseAddress!, Int32(segments.count), Int32(l), Int32(c.headCount), Int32(c.headCountKV),
-                                   Int32(c.headDim), scale, Int32(sliding ? c.slidingWindow : 0), c.attentionSoftcap,
-                                   s.att, Int32(s.maxContext), kernelPath.rawValue)
+                let window = Int32(sliding ? c.slidingWindow : 0)
+                if let sinks = layer.sinks {
+                    sinks.withUnsafeBufferPointer {
+                        rf_attention_multi(pool.raw, attnSegs.baseAddress!, Int32(segments.count), Int32(l), Int32(c.headCount), Int32(c.headCountKV),
+                                           Int32(c.headDim), scale, window, c.attentionSoftcap, $0.baseAddress, s.att, Int32(s.maxContext),
+                                           kernelPath.rawValue)
+                    }
+                } else {
+                    rf_attention_multi(pool.raw, attnSegs.baseAddress!, Int32(segments.count), Int32(l), Int32(c.headCount), Int32(c.headCountKV),
+                                       Int32(c.headDim), scale, window, c.attentionSoftcap, nil, s.att, Int32(s.maxContext), kernelPath.rawValue)
+                }
                 matmul(layer.wo, s.attn, rows: m, into: s.xb)
+                if let bo = layer.bo { addRows(s.xb, bo, rows: m) }
                 if let pn = layer.attnPostNorm { rmsNorm(s.xb, pn, into: s.xb, rows: m) }
                 add(s.x, s.xb, count: m * d)
                 rmsNorm(s.x, layer.ffnNorm, into: s.xb, rows: m)

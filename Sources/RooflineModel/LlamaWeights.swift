@@ -26,7 +26,10 @@ public struct LlamaWeights: @unchecked Sendable {
         public let qNorm, kNorm: [Float]?
         /// RMSNorm weights applied to the attention and FFN outputs before the residual adds (Gemma 2/3).
         public let attnPostNorm, ffnPostNorm: [Float]?
-        public let ffnNorm: [Float]     // (embd)
+        public let ffnNorm: [Float]     // (embd); `post_attention_norm` in gpt-oss
+        /// The attention output's bias (`attn_output.bias`) and per-head sink logits (`attn_sinks.weight`; gpt-oss).
+        public let bo: [Float]?
+        public let sinks: [Float]?
         /// The dense FFN; for a mixture-of-experts layer, expert 0 (so `bytesPerToken` and fused-matmul code
         /// see a matrix of the expert's shape).
         public let gate, up, down: WeightMatrix
@@ -39,6 +42,9 @@ public struct LlamaWeights: @unchecked Sendable {
         public let router: WeightMatrix
         public let gate, up, down: WeightMatrix
         public let count: Int
+        /// gpt-oss's biases: the router's (count) and each expert's gate/up (count × expert width) and down
+        /// (count × embd), expert after expert.
+        public var routerBias, gateBias, upBias, downBias: [Float]?
 
         /// Expert `e`'s rows of a stacked matrix (a pointer offset into the map).
         func slice(_ m: WeightMatrix, _ e: Int) -> WeightMatrix {
@@ -147,10 +153,26 @@ public struct LlamaWeights: @unchecked Sendable {
                     guard TensorKernels.supported.contains(t.type) else { throw .unsupportedTensorType(name: name, type: t.type) }
                     return WeightMatrix(name: name, data: file.data(t), type: t.type, cols: cols, rows: rows * n)
                 }
-                let ex = Experts(router: try matrix(p + "ffn_gate_inp.weight", cols: e, rows: n),
+                var ex = Experts(router: try matrix(p + "ffn_gate_inp.weight", cols: e, rows: n),
                                  gate: try stacked(p + "ffn_gate_exps.weight", cols: e, rows: fx),
                                  up: try stacked(p + "ffn_up_exps.weight", cols: e, rows: fx),
                                  down: try stacked(p + "ffn_down_exps.weight", cols: fx, rows: e), count: n)
+                if c.traits.openAIExperts {
+                    /// A bias of dims [width, n] (or [n] for the router), as floats.
+                    func bias(_ name: String, _ width: Int?) throws(ModelError) -> [Float] {
+                        guard let t = file.tensor(name) else { throw .format(.missingTensor(name)) }
+                        let dims = width.map { [$0, n] } ?? [n]
+                        guard t.dims == dims else { throw .tensorShape(name: name, expected: dims, found: t.dims) }
+                        guard let v = TensorKernels.dequantize(t.type, file.data(t), count: dims.reduce(1, *)) else {
+                            throw .unsupportedTensorType(name: name, type: t.type)
+                        }
+                        return v
+                    }
+                    ex.routerBias = try bias(p + "ffn_gate_inp.bias", nil)
+                    ex.gateBias = try bias(p + "ffn_gate_exps.bias", fx)
+                    ex.upBias = try bias(p + "ffn_up_exps.bias", fx)
+                    ex.downBias = try bias(p + "ffn_down_exps.bias", e)
+                }
                 experts = ex
                 (gate, up, down) = (ex.slice(ex.gate, 0), ex.slice(ex.up, 0), ex.slice(ex.down, 0))
             } else if c.traits.fusedGateUp {
@@ -171,7 +193,9 @@ public struct LlamaWeights: @unchecked Sendable {
                 bq: bq, bk: bk, bv: bv, qNorm: qNorm, kNorm: kNorm,
                 attnPostNorm: c.traits.postNorms ? try vector(p + "post_attention_norm.weight", e) : nil,
                 ffnPostNorm: c.traits.postNorms ? try vector(p + "post_ffw_norm.weight", e) : nil,
-                ffnNorm: try vector(p + "ffn_norm.weight", e),
+                ffnNorm: try vector(p + c.traits.ffnNormName + ".weight", e),
+                bo: c.traits.attentionSinks ? try vector(p + "attn_output.bias", e) : try optionalVector(p + "attn_output.bias", e),
+                sinks: c.traits.attentionSinks ? try vector(p + "attn_sinks.weight", c.headCount) : nil,
                 gate: gate, up: up, down: down, experts: experts))
         }
         self.layers = layers

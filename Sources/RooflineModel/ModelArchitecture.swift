@@ -50,6 +50,20 @@ public struct ModelArchitecture: Sendable, Equatable {
     /// llama.cpp's `build_moe_ffn` with `norm_w` for these families); `requiresExperts`: the family has no dense FFN.
     public var mixtureOfExperts = false
     public var requiresExperts = false
+    /// How router logits become expert weights: `.softmaxThenTopK` (softmax over all experts, top k, renormalised)
+    /// or `.topKThenSoftmax` (top k of the logits, softmax over those k only: llama.cpp's
+    /// `LLAMA_EXPERT_GATING_FUNC_TYPE_SOFTMAX_WEIGHT`, gpt-oss).
+    public enum ExpertGating: Sendable { case softmaxThenTopK, topKThenSoftmax }
+    public var expertGating: ExpertGating = .softmaxThenTopK
+    /// Biases on the router and on every expert's gate, up and down projections (`ffn_gate_inp.bias`,
+    /// `ffn_*_exps.bias`), and the experts' activation is gpt-oss's clamped SwiGLU (`swiglu_oai`).
+    public var openAIExperts = false
+    /// The RMSNorm before the FFN: `ffn_norm` in most families, `post_attention_norm` in gpt-oss.
+    public var ffnNormName = "ffn_norm"
+    /// Per-head attention sinks (`attn_sinks.weight`) and an attention-output bias (`attn_output.bias`), required.
+    public var attentionSinks = false
+    /// `attention.sliding_window` must be present (llama.cpp reads it without a default for gpt-oss).
+    public var requiresSlidingWindowKey = false
 
     init(name: String, configure: (inout ModelArchitecture) -> Void = { _ in }) {
         self.name = name
@@ -76,6 +90,13 @@ public struct ModelArchitecture: Sendable, Equatable {
         ModelArchitecture(name: "gemma3") {
             $0.ropeStyle = .neox; $0.activation = .gelu; $0.scaleEmbeddings = true; $0.postNorms = true; $0.qkNorm = true
             $0.queryScale = .gemma(largeModelLayers: 62); $0.slidingWindow = (0, 6); $0.slidingRopeOwnDefaults = true
+        },
+        // gpt-oss (llama.cpp's LLM_ARCH_OPENAI_MOE, src/models/openai-moe.cpp): biases everywhere, attention sinks,
+        // every other layer sliding (pattern period 2), YaRN RoPE from the metadata, MXFP4 experts with swiglu_oai.
+        ModelArchitecture(name: "gpt-oss") {
+            $0.ropeStyle = .neox; $0.ropeCoversHead = true; $0.mixtureOfExperts = true; $0.requiresExperts = true
+            $0.expertGating = .topKThenSoftmax; $0.openAIExperts = true; $0.ffnNormName = "post_attention_norm"
+            $0.attentionSinks = true; $0.slidingWindow = (0, 2); $0.requiresSlidingWindowKey = true
         },
     ].map { ($0.name, $0) })
 

@@ -9,7 +9,7 @@ import RooflineTestSupport
 /// greedy tokens and perplexity on the same model (scripts/reference/make_arch_reference.py wrote the
 /// fixtures; ArchModel builds the same weights here, which the per-tensor sums prove).
 @Suite(.serialized) struct ArchitectureParityTests {
-    static let architectures = ["llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "qwen3moe", "llama_moe"]
+    static let architectures = ["llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "qwen3moe", "llama_moe", "gpt-oss"]
 
     func engine(_ arch: String) throws -> (Engine, ArchModel.Fixture) {
         let f = try ArchModel.fixture(arch)

@@ -11,22 +11,36 @@ import RooflineTestSupport
     struct Case: Sendable, CustomStringConvertible {
         var hd: Int, window: Int, softcap: Float
         var heads = 6, kvHeads = 2, pos0 = 40
-        var description: String { "hd \(hd) window \(window) softcap \(softcap) heads \(heads)/\(kvHeads) at \(pos0)" }
+        var sinks = false
+        var description: String { "hd \(hd) window \(window) softcap \(softcap) heads \(heads)/\(kvHeads) at \(pos0)\(sinks ? " sinks" : "")" }
     }
     static let cases = [Case(hd: 64, window: 0, softcap: 0), Case(hd: 128, window: 0, softcap: 0), Case(hd: 96, window: 0, softcap: 0),
                         Case(hd: 64, window: 7, softcap: 0), Case(hd: 64, window: 0, softcap: 30), Case(hd: 40, window: 0, softcap: 0),
                         // more keys than one block of the grouped kernel; eight query heads per KV head (run four at a time)
                         Case(hd: 64, window: 0, softcap: 0, heads: 8, kvHeads: 1, pos0: 300),
-                        Case(hd: 128, window: 200, softcap: 0, heads: 9, kvHeads: 3, pos0: 290)]
+                        Case(hd: 128, window: 200, softcap: 0, heads: 9, kvHeads: 3, pos0: 290),
+                        // gpt-oss's attention sinks (above and below the largest score), on the fixed and any-width paths
+                        Case(hd: 64, window: 0, softcap: 0, sinks: true), Case(hd: 16, window: 4, softcap: 0, sinks: true),
+                        Case(hd: 128, window: 0, softcap: 0, heads: 4, kvHeads: 2, pos0: 70, sinks: true)]
 
-    /// Runs three decode-style queries (so the F16 path) at positions pos0...pos0+2.
-    func run(_ c: Case, path: KernelPath) -> [Float] {
-        let nHead = c.heads, nKV = c.kvHeads, nQ = 3, pos0 = c.pos0, ctx = pos0 + nQ
+    /// Sink logits per head: alternately far above every score (the accumulator is rescaled) and near them.
+    static func sinks(heads: Int) -> [Float] { (0..<heads).map { $0 % 2 == 0 ? 6 + Float($0) : Float($0) * 0.25 - 0.5 } }
+
+    /// The random queries, F16 keys and values of a case with `nQ` queries.
+    func inputs(_ c: Case, nQ: Int) -> (q: [Float], k: [UInt16], v: [UInt16]) {
+        let ctx = c.pos0 + nQ
         var rng = TestRandom(seed: UInt64(c.hd * 131 + c.window))
-        let q = rng.floats(nQ * nHead * c.hd, scale: 2)
+        let q = rng.floats(nQ * c.heads * c.hd, scale: 2)
         // Keys and values in F16, as the cache holds them (converted by the scalar encoder).
         func f16(_ x: [Float]) -> [UInt16] { x.map { Float16($0).bitPattern } }
-        let k = f16(rng.floats(ctx * nKV * c.hd)), v = f16(rng.floats(ctx * nKV * c.hd))
+        return (q, f16(rng.floats(ctx * c.kvHeads * c.hd)), f16(rng.floats(ctx * c.kvHeads * c.hd)))
+    }
+
+    /// Runs `nQ` queries at positions pos0..<pos0+nQ: three (decode style) take the F16 path, 64 the tiled F32 one.
+    func run(_ c: Case, path: KernelPath, nQ: Int = 3) -> [Float] {
+        let nHead = c.heads, nKV = c.kvHeads, pos0 = c.pos0
+        let (q, k, v) = inputs(c, nQ: nQ)
+        let sinks: [Float]? = c.sinks ? Self.sinks(heads: nHead) : nil
         var out = [Float](repeating: .nan, count: nQ * nHead * c.hd)
         var scratch = [Float](repeating: 0, count: 2 * 1024)  // (threads, context) scores
         let pool = rf_pool_create(2)
@@ -38,8 +52,16 @@ import RooflineTestSupport
                         scratch.withUnsafeMutableBufferPointer { sp in
                             var seg = rf_attn_segment(q: qp.baseAddress, out: op.baseAddress, k: kp.baseAddress, v: vp.baseAddress,
                                                       layer_stride: 0, n_q: Int32(nQ), pos0: Int32(pos0))
-                            rf_attention_multi(pool, &seg, 1, 0, Int32(nHead), Int32(nKV), Int32(c.hd), 1 / Float(c.hd).squareRoot(),
-                                               Int32(c.window), c.softcap, sp.baseAddress, 1024, path.rawValue)
+                            let scale = 1 / Float(c.hd).squareRoot()
+                            if let sinks {
+                                sinks.withUnsafeBufferPointer {
+                                    rf_attention_multi(pool, &seg, 1, 0, Int32(nHead), Int32(nKV), Int32(c.hd), scale, Int32(c.window), c.softcap,
+                                                       $0.baseAddress, sp.baseAddress, 1024, path.rawValue)
+                                }
+                            } else {
+                                rf_attention_multi(pool, &seg, 1, 0, Int32(nHead), Int32(nKV), Int32(c.hd), scale, Int32(c.window), c.softcap,
+                                                   nil, sp.baseAddress, 1024, path.rawValue)
+                            }
                         }
                     }
                 }
@@ -65,5 +87,42 @@ import RooflineTestSupport
             }
             previous = fast
         }
+    }
+
+    /// Sinks mean what gpt-oss means by them: one more logit in each head's softmax, with no value. Checked on both
+    /// paths (3 queries: F16 accumulator; 64: tiled F32) against a double-precision softmax written out here.
+    @Test(arguments: [3, 64])
+    func sinksJoinTheSoftmax(nQ: Int) {
+        let c = Case(hd: 64, window: 5, softcap: 0, heads: 4, kvHeads: 2, pos0: 10, sinks: true)
+        let (q, k, v) = inputs(c, nQ: nQ)
+        let sinks = Self.sinks(heads: c.heads), scale = 1 / Double(c.hd).squareRoot()
+        let out = run(c, path: .best, nQ: nQ)
+        var worst = 0.0
+        for iq in 0..<nQ {
+            let pos = c.pos0 + iq, first = max(0, pos + 1 - c.window)
+            for h in 0..<c.heads {
+                let kvh = h / (c.heads / c.kvHeads)
+                let qv = (0..<c.hd).map { Double(Float(Float16(q[(iq * c.heads + h) * c.hd + $0]))) }  // Q rounded to F16 on the F16 path
+                var scores: [Double] = []
+                for p in first...pos {
+                    var dot = 0.0
+                    for d in 0..<c.hd { dot += qv[d] * Double(Float(Float16(bitPattern: k[(p * c.kvHeads + kvh) * c.hd + d]))) }
+                    scores.append(dot * scale)
+                }
+                let m = max(scores.max()!, Double(sinks[h]))
+                let denom = scores.reduce(0) { $0 + exp($1 - m) } + exp(Double(sinks[h]) - m)
+                for d in 0..<c.hd {
+                    var num = 0.0
+                    for (j, p) in (first...pos).enumerated() { num += exp(scores[j] - m) * Double(Float(Float16(bitPattern: v[(p * c.kvHeads + kvh) * c.hd + d]))) }
+                    worst = max(worst, abs(num / denom - Double(out[(iq * c.heads + h) * c.hd + d])))
+                }
+            }
+        }
+        // The F16 accumulator rounds each update to 11 bits; the sinks above every score shrink outputs ~e^-6.
+        #expect(worst < 3e-3, "largest difference from the double-precision softmax with sinks: \(worst)")
+        // Without the sinks the outputs are different (the test would notice them ignored).
+        var plain = c; plain.sinks = false
+        let without = run(plain, path: .best, nQ: nQ)
+        #expect(zip(out, without).map { abs($0 - $1) }.max()! > 0.05)
     }
 }

@@ -22,6 +22,7 @@ public enum ArchModel {
         public let rms_eps: Double
         public let extra_uint32: [String: Int]
         public let extra_float32: [String: Double]
+        public let extra_string: [String: String]?
         public let cases: [Case]
         public let perplexity: Perplexity
         public let tensors: [TensorSum]
@@ -41,7 +42,7 @@ public enum ArchModel {
         return Double(z >> 11) * 0x1.0p-53 * 2 - 1
     }
 
-    public enum Kind { case f16, f32, norm }
+    public enum Kind { case f16, f32, norm, mxfp4 }
 
     /// (name, GGUF dims, kind, scale) in the order the script writes them.
     public static func plan(_ arch: String, _ s: Shape, vocab: Int) -> [(String, [Int], Kind, Double)] {
@@ -60,13 +61,22 @@ public enum ArchModel {
             } else {
                 p += [(b + "attn_q.weight", [e, q], .f32, 0.3), (b + "attn_k.weight", [e, kv], .f32, 0.3), (b + "attn_v.weight", [e, kv], .f32, 0.3)]
             }
-            if arch == "qwen2" {
+            if arch == "qwen2" || arch == "gpt-oss" {
                 p += [(b + "attn_q.bias", [q], .f32, 0.5), (b + "attn_k.bias", [kv], .f32, 0.5), (b + "attn_v.bias", [kv], .f32, 0.5)]
             }
             if arch == "qwen3" || arch == "qwen3moe" || arch == "gemma3" {
                 p += [(b + "attn_q_norm.weight", [hd], .norm, 0), (b + "attn_k_norm.weight", [hd], .norm, 0)]
             }
             p += [(b + "attn_output.weight", [q, e], .f32, 0.3)]
+            if arch == "gpt-oss" {
+                p += [(b + "attn_output.bias", [e], .f32, 0.5), (b + "attn_sinks.weight", [s.heads], .f32, 2),
+                      (b + "post_attention_norm.weight", [e], .norm, 0),
+                      (b + "ffn_gate_inp.weight", [e, nExp], .f32, 1), (b + "ffn_gate_inp.bias", [nExp], .f32, 0.5),
+                      (b + "ffn_gate_exps.weight", [e, fx, nExp], .mxfp4, 0.3), (b + "ffn_gate_exps.bias", [fx, nExp], .f32, 0.5),
+                      (b + "ffn_up_exps.weight", [e, fx, nExp], .mxfp4, 0.3), (b + "ffn_up_exps.bias", [fx, nExp], .f32, 0.5),
+                      (b + "ffn_down_exps.weight", [fx, e, nExp], .mxfp4, 0.3), (b + "ffn_down_exps.bias", [e, nExp], .f32, 0.5)]
+                continue
+            }
             if gemma { p += [(b + "post_attention_norm.weight", [e], .norm, 8)] }
             p += [(b + "ffn_norm.weight", [e], .norm, 0)]
             if nExp > 0 {
@@ -95,12 +105,13 @@ public enum ArchModel {
         ints.append(("rope.dimension_count", s.head_dim))
         if let n = s.experts, let used = s.experts_used {
             ints += [("expert_count", n), ("expert_used_count", used)]
-            if a == "qwen3moe", let fx = s.expert_ffn { ints.append(("expert_feed_forward_length", fx)) }
+            if a == "qwen3moe" || a == "gpt-oss", let fx = s.expert_ffn { ints.append(("expert_feed_forward_length", fx)) }
         }
         if s.head_dim * s.heads != s.embd { ints += [("attention.key_length", s.head_dim), ("attention.value_length", s.head_dim)] }
         for (k, v) in ints { w.set("\(a).\(k)", .uint32(UInt32(v))) }
         for (k, v) in f.extra_uint32 { w.set("\(a).\(k)", .uint32(UInt32(v))) }
         for (k, v) in f.extra_float32 { w.set("\(a).\(k)", .float32(Float(v))) }
+        for (k, v) in f.extra_string ?? [:] { w.set("\(a).\(k)", .string(v)) }
         w.set("\(a).rope.freq_base", .float32(Float(s.rope_base)))
         w.set("\(a).attention.layer_norm_rms_epsilon", .float32(Float(f.rms_eps)))
         for k in source.metadataKeys where k.hasPrefix("tokenizer.") {
@@ -114,7 +125,14 @@ public enum ArchModel {
                 let u = uniform(k, i)
                 return Float(kind == .norm ? (1 + 0.1 * u) * (scale == 0 ? 1 : scale) : u * scale)
             }
-            if kind == .f16 {
+            if kind == .mxfp4 {
+                // Roofline's MXFP4 quantizer is byte-identical to gguf.quants' (QuantVectorTests); the sum is of the
+                // dequantized values, as the script records it.
+                let bytes = try Quantizer.quantize(v, to: .mxfp4)
+                let back = bytes.withUnsafeBytes { TensorKernels.dequantize(.mxfp4, $0.baseAddress!, count: n) ?? [] }
+                sums.append(back.reduce(0) { $0 + Double($1) })
+                try w.addTensor(name: name, dims: dims, type: .mxfp4, data: bytes)
+            } else if kind == .f16 {
                 let half = v.map { Float(Float16($0)) }
                 sums.append(half.reduce(0) { $0 + Double($1) })
                 try w.addTensor(name: name, dims: dims, type: .f16, data: Quantizer.quantize(v, to: .f16))

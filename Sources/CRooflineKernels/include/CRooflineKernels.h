@@ -125,12 +125,15 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
 /// Segment: n_q queries at positions pos0.. (q, out: [n_q][n_head*hd] floats); its F16 caches hold layer L's keys
 /// at k + L * layer_stride ([n_ctx][n_kv_head*hd], positions 0..pos0+n_q-1; values likewise).
 /// window: each query sees its last `window` positions, itself included (0: all). softcap: scores become
-/// softcap · tanh(q·k · scale / softcap) (0: none), as Gemma 2 uses. scratch: n_threads * scratch_per_thread floats.
+/// softcap · tanh(q·k · scale / softcap) (0: none), as Gemma 2 uses. sinks: NULL, or one logit per query head that
+/// joins each softmax with no value (gpt-oss's attention sinks, as ggml applies them after the keys).
+/// scratch: n_threads * scratch_per_thread floats.
 typedef struct {
     const float *q; float *out; const uint16_t *k; const uint16_t *v; int64_t layer_stride; int n_q; int pos0;
 } rf_attn_segment;
 void rf_attention_multi(rf_pool *pool, const rf_attn_segment *segs, int n_segs, int layer, int n_head, int n_kv_head,
-                        int hd, float scale, int window, float softcap, float *scratch, int scratch_per_thread, int path);
+                        int hd, float scale, int window, float softcap, const float *sinks, float *scratch, int scratch_per_thread,
+                        int path);
 
 /// x[i] = silu(x[i]) * g[i] for i < n, as ggml_vec_swiglu_f32 computes it on the given kernel path.
 void rf_swiglu(int64_t n, float *x, const float *g, int path);
