@@ -9,20 +9,6 @@ typedef struct {
     int window; float softcap; const float *sinks;
 } rf_attn_job;
 
-// An attention sink (one logit per head, no value; ggml applies it after the keys): folds it into the running
-// maximum M and sum S and returns the factor the accumulator must be scaled by (1 when M stays).
-static inline float rf_attn_sink(const float *sink, float M, float *S) {
-    if (!sink) return 1.0f;
-    const float s = *sink;
-    if (s > M) {
-        const float ms = expf(M - s);
-        *S = *S * ms + 1.0f;
-        return ms;
-    }
-    *S = *S + expf(s - M);
-    return 1.0f;
-}
-
 // A score: q·k scaled, then soft-capped as ggml's flash attention does (scale pre-divided by the cap, cap·tanh).
 static inline float rf_attn_score(const rf_attn_job *j, float dot) {
     const float s = dot * j->scale;

@@ -18,19 +18,6 @@
 RF_AVX512 static inline __m512 rf_ph16(const uint16_t *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
 RF_AVX512 static inline __m512 rf_round16(__m512 x) { return _mm512_cvtph_ps(_mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT)); }
 
-// attention.c's rf_attn_sink: the sink logit joins M and S after the keys; returns the accumulator's factor.
-static inline float rf_sink512(const float *sink, float M, float *S) {
-    if (!sink) return 1.0f;
-    const float s = *sink;
-    if (s > M) {
-        const float ms = expf(M - s);
-        *S = *S * ms + 1.0f;
-        return ms;
-    }
-    *S = *S + expf(s - M);
-    return 1.0f;
-}
-
 // rf_hsum_f32_8(lo + hi): the AVX2 dot product's final reduction.
 RF_AVX512 static inline float rf_reduce_as_avx2(__m512 z) {
     const __m256 x = _mm256_add_ps(_mm512_castps512_ps256(z), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(z), 1)));
@@ -93,7 +80,7 @@ RF_AVX512 static void rf_scores(int hd, const uint16_t *qh, const uint16_t *k, i
             for (int w = 0; w < W; w++) acc[w] = rf_round16(_mm512_fmadd_ps(rf_ph16(vr + 16 * w), vv, acc[w])); \
             S = S * ms + vs;                                                                                  \
         }                                                                                                     \
-        const __m512 fin = _mm512_set1_ps(rf_sink512(sink, M, &S));                                           \
+        const __m512 fin = _mm512_set1_ps(rf_attn_sink(sink, M, &S));                                           \
         const __m512 inv = _mm512_set1_ps(S == 0.0f ? 0.0f : 1.0f / S);                                       \
         for (int w = 0; w < W; w++) _mm512_storeu_ps(o + 16 * w, _mm512_mul_ps(_mm512_mul_ps(acc[w], fin), inv)); \
     }
@@ -123,7 +110,7 @@ RF_AVX512 static void rf_online_any(int hd, const uint16_t *v, int n_kv, int kv_
         }
         S = S * ms + vs;
     }
-    const __m512 fin = _mm512_set1_ps(rf_sink512(sink, M, &S));
+    const __m512 fin = _mm512_set1_ps(rf_attn_sink(sink, M, &S));
     const __m512 inv = _mm512_set1_ps(S == 0.0f ? 0.0f : 1.0f / S);
     for (int d = 0; d < hd; d += 16) _mm512_storeu_ps(o + d, _mm512_mul_ps(_mm512_mul_ps(_mm512_loadu_ps(acc + d), fin), inv));
 }

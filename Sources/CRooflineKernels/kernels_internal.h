@@ -67,6 +67,22 @@ typedef struct {
     void (*axpy_f32_f16)(int n, float *o, const uint16_t *v, float w);
 } rf_attn_ops;
 rf_attn_ops rf_get_attn_ops(int path);
+// An attention sink (one logit per head, no value; ggml applies it after the keys): folds it into the running
+// maximum M and sum S and returns the factor the accumulator must be scaled by (1 when M stays). S·ms + 1 is
+// two statements so that no caller's target (FMA or not) fuses it: every path gets the same bits.
+static inline float rf_attn_sink(const float *sink, float M, float *S) {
+    if (!sink) return 1.0f;
+    const float s = *sink;
+    if (s > M) {
+        const float ms = __builtin_expf(M - s);
+        const float scaled = *S * ms;  // its own statement: never contracted into an FMA
+        *S = scaled + 1.0f;
+        return ms;
+    }
+    *S = *S + __builtin_expf(s - M);
+    return 1.0f;
+}
+
 // One query's flash attention over an F16 cache with AVX-512 (attention_avx512.c); 0 when `hd` is not a
 // multiple of 16 (the caller then takes the AVX2 helpers). att: n_kv floats; acc: hd floats.
 int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,

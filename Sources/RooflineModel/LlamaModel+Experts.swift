@@ -22,24 +22,11 @@ extension LlamaModel {
                 selectThenSoftmax(p, n: n, k: k, selected: s.selected + r * k, weights: s.selWeight + r * k)
                 continue
             }
-            // ggml_soft_max: max subtracted, sum in double, scaled by the float of 1/sum.
-            var mx = -Float.infinity
-            for e in 0..<n where p[e] > mx { mx = p[e] }
-            var sum = 0.0
-            for e in 0..<n { p[e] = expf(p[e] - mx); sum += Double(p[e]) }
-            let inv = Float(1 / sum)
-            for e in 0..<n { p[e] *= inv }
-            // Top k by probability (lowest id first among equals), then ggml_sum_rows / clamp / div.
+            softmax(p, count: n)
+            // Top k by probability, then ggml_sum_rows / clamp / div.
+            topK(p, n: n, k: k, selected: s.selected + r * k, values: s.selWeight + r * k)
             var total = 0.0
-            for slot in 0..<k {
-                var best = -1
-                for e in 0..<n where !(0..<slot).contains(where: { s.selected[r * k + $0] == e }) {
-                    if best < 0 || p[e] > p[best] { best = e }
-                }
-                s.selected[r * k + slot] = best
-                s.selWeight[r * k + slot] = p[best]
-                total += Double(p[best])
-            }
+            for slot in 0..<k { total += Double(s.selWeight[r * k + slot]) }
             let norm = max(Float(total), 6.103515625e-5)
             for slot in 0..<k {
                 var w = s.selWeight[r * k + slot] / norm
@@ -85,20 +72,30 @@ extension LlamaModel {
     /// among equals, as ggml's argsort), then ggml_soft_max over those k alone, in selection order.
     func selectThenSoftmax(_ p: UnsafeMutablePointer<Float>, n: Int, k: Int, selected: UnsafeMutablePointer<Int>,
                            weights: UnsafeMutablePointer<Float>) {
+        topK(p, n: n, k: k, selected: selected, values: weights)
+        softmax(weights, count: k)
+    }
+
+    /// The `k` largest of `p[0..<n]`, largest first (lowest id first among equals): ids and values.
+    func topK(_ p: UnsafeMutablePointer<Float>, n: Int, k: Int, selected: UnsafeMutablePointer<Int>, values: UnsafeMutablePointer<Float>) {
         for slot in 0..<k {
             var best = -1
             for e in 0..<n where !(0..<slot).contains(where: { selected[$0] == e }) {
                 if best < 0 || p[e] > p[best] { best = e }
             }
             selected[slot] = best
-            weights[slot] = p[best]
+            values[slot] = p[best]
         }
+    }
+
+    /// ggml_soft_max in place: max subtracted, sum in double, scaled by the float of 1/sum.
+    func softmax(_ p: UnsafeMutablePointer<Float>, count n: Int) {
         var mx = -Float.infinity
-        for slot in 0..<k where weights[slot] > mx { mx = weights[slot] }
+        for e in 0..<n where p[e] > mx { mx = p[e] }
         var sum = 0.0
-        for slot in 0..<k { weights[slot] = expf(weights[slot] - mx); sum += Double(weights[slot]) }
+        for e in 0..<n { p[e] = expf(p[e] - mx); sum += Double(p[e]) }
         let inv = Float(1 / sum)
-        for slot in 0..<k { weights[slot] *= inv }
+        for e in 0..<n { p[e] *= inv }
     }
 
     /// gpt-oss's clamped SwiGLU in place in `gate` (ggml_compute_forward_swiglu_oai_f32, α 1.702, limit 7):
