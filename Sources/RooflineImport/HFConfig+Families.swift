@@ -100,6 +100,24 @@ struct HFFamily {
                 throw .unsupported(file: file, what: "'mlp_only_layers' (dense layers between expert layers)")
             }
             metadata.append(("expert_feed_forward_length", .uint32(UInt32(expertFFN))))
+        case "gpt-oss":
+            // conversion/gpt_oss.py: experts as wide as intermediate_size, the window, and llama.cpp's fixed
+            // pattern (even layers slide) and swiglu_oai (α 1.702, limit 7).
+            try activation(["silu"])
+            experts = try int("num_local_experts")
+            expertsUsed = present("num_experts_per_tok") ? try int("num_experts_per_tok") : try int("experts_per_token")
+            expertFFN = intermediate
+            metadata.append(("attention.sliding_window", .uint32(UInt32(try int("sliding_window")))))
+            metadata.append(("expert_feed_forward_length", .uint32(UInt32(expertFFN))))
+            if let types = c["layer_types"] as? [String] {
+                let want = (0..<layers).map { $0 % 2 == 0 ? "sliding_attention" : "full_attention" }
+                guard types == want else {
+                    throw .unsupported(file: file, what: "'layer_types' other than sliding and full attention alternating from layer 0 (llama.cpp's gpt-oss pattern)")
+                }
+            }
+            if present("swiglu_limit"), try number("swiglu_limit") != 7 {
+                throw .unsupported(file: file, what: "'swiglu_limit' = \(c["swiglu_limit"]!) (llama.cpp's gpt-oss clamps at 7)")
+            }
         default:
             try activation(["silu"])
             if hfArch == "MixtralForCausalLM" {

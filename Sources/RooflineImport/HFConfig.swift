@@ -2,13 +2,14 @@ import Foundation
 import RooflineGGUF
 
 /// A `config.json` of the families Roofline imports (Llama, Mistral, Mixtral, Qwen2 with Q/K/V biases, Qwen3
-/// with per-head Q/K norms, Qwen3-MoE, Phi-3, Gemma 2 and 3), as GGUF `ARCH.*` metadata the way llama.cpp's
+/// with per-head Q/K norms, Qwen3-MoE, Phi-3, Gemma 2 and 3, gpt-oss), as GGUF `ARCH.*` metadata the way llama.cpp's
 /// converter writes it; the family-specific keys are read in HFConfig+Families.swift.
 struct HFConfig {
     /// The `architectures` entries Roofline imports, and the GGUF architecture llama.cpp's converter gives each.
     static let known = ["LlamaForCausalLM": "llama", "MistralForCausalLM": "llama", "MixtralForCausalLM": "llama",
                         "Qwen2ForCausalLM": "qwen2", "Qwen3ForCausalLM": "qwen3", "Qwen3MoeForCausalLM": "qwen3moe",
-                        "Phi3ForCausalLM": "phi3", "Gemma2ForCausalLM": "gemma2", "Gemma3ForCausalLM": "gemma3"]
+                        "Phi3ForCausalLM": "phi3", "Gemma2ForCausalLM": "gemma2", "Gemma3ForCausalLM": "gemma3",
+                        "GptOssForCausalLM": "gpt-oss"]
     let file: String
     /// The `architectures` entry (e.g. MixtralForCausalLM).
     let hfArch: String
@@ -25,7 +26,8 @@ struct HFConfig {
     let rmsEps: Double
     let ropeTheta: Double
     let tiedEmbeddings: Bool
-    let linearRopeFactor: Double?
+    /// `rope_scaling` as the converter writes it: `rope.scaling.type` and the other `rope.scaling.*` keys.
+    let ropeScaling: [(key: String, value: GGUFValue)]
     /// What the family adds: expert counts, soft-caps, sliding windows, norm offsets (HFConfig+Families.swift).
     let family: HFFamily
     /// `quantization_config` (FP8 checkpoints), when present.
@@ -76,15 +78,31 @@ struct HFConfig {
         if arch == "qwen2" || arch == "qwen3", (c["use_sliding_window"] as? Bool) == true, let sw = c["sliding_window"] as? NSNumber, sw.intValue < context {
             throw .unsupported(file: path, what: "sliding-window attention (use_sliding_window with sliding_window = \(sw.intValue))")
         }
-        var factor: Double?
+        var scaling: [(key: String, value: GGUFValue)] = []
         if let rs = c["rope_scaling"] as? [String: Any] {
+            // conversion/base.py: linear → type and factor; yarn → also the original context and the optional
+            // extrapolation/attention factors and β bounds (llama.cpp reads those only for other families).
             let type = (rs["rope_type"] ?? rs["type"]) as? String ?? "?"
-            guard type == "linear", let f = (rs["factor"] as? NSNumber)?.doubleValue, f > 0 else {
-                throw .unsupported(file: path, what: "rope_scaling of type '\(type)'")
+            guard type == "linear" || type == "yarn", let f = (rs["factor"] as? NSNumber)?.doubleValue, f > 0, f.isFinite else {
+                throw .unsupported(file: path, what: "rope_scaling of type '\(type)' (importable: linear, yarn, with a positive factor)")
             }
-            factor = f
+            scaling = [("rope.scaling.type", .string(type)), ("rope.scaling.factor", .float32(Float(f)))]
+            if type == "yarn" {
+                guard let n = rs["original_max_position_embeddings"] as? NSNumber, let orig = Int(exactly: n.doubleValue), orig > 0 else {
+                    throw .missingKey(file: path, key: "rope_scaling.original_max_position_embeddings")
+                }
+                scaling.append(("rope.scaling.original_context_length", .uint32(UInt32(orig))))
+                for (hf, gguf) in [("extrapolation_factor", "yarn_ext_factor"), ("attention_factor", "yarn_attn_factor"),
+                                   ("beta_fast", "yarn_beta_fast"), ("beta_slow", "yarn_beta_slow")] {
+                    guard let v = rs[hf], !(v is NSNull) else { continue }
+                    guard let x = (v as? NSNumber)?.doubleValue, x.isFinite else {
+                        throw .invalidJSON(file: path, reason: "'rope_scaling.\(hf)' must be a number (got \(v))")
+                    }
+                    scaling.append(("rope.scaling.\(gguf)", .float32(Float(x))))
+                }
+            }
         }
-        linearRopeFactor = factor
+        ropeScaling = scaling
         family = try HFFamily(arch: arch, hfArch: hfArch, config: c, file: path, layers: layers, heads: heads,
                               hidden: hidden, headDim: headDim, context: context, intermediate: intermediate)
         quantization = try HFQuantization(c["quantization_config"], file: path)
@@ -115,10 +133,7 @@ struct HFConfig {
             m.append(("\(a).attention.key_length", .uint32(UInt32(headDim))))
             m.append(("\(a).attention.value_length", .uint32(UInt32(headDim))))
         }
-        if let f = linearRopeFactor {
-            m.append(("\(a).rope.scaling.type", .string("linear")))
-            m.append(("\(a).rope.scaling.factor", .float32(Float(f))))
-        }
+        m += ropeScaling.map { (key: "\(a).\($0.key)", value: $0.value) }
         return m + family.metadata.map { (key: "\(a).\($0.key)", value: $0.value) }
     }
 }

@@ -37,8 +37,10 @@ struct HFQuantization {
             if let b = q["weight_block_size"], !(b is NSNull) {
                 throw .unsupported(file: file, what: "block-wise FP8 (weight_block_size \(b))")
             }
+        case "mxfp4":
+            break  // gpt-oss's experts as *_blocks / *_scales, repacked by HFTensorPlan+OpenAI.swift; checked there
         default:
-            throw .unsupported(file: file, what: "the quantization method '\(method)' (readable: compressed-tensors FP8, fp8)")
+            throw .unsupported(file: file, what: "the quantization method '\(method)' (readable: compressed-tensors FP8, fp8, mxfp4 for gpt-oss)")
         }
     }
 

@@ -17,6 +17,8 @@ extension HFImporter {
         let shift: Bool
         /// FP8 weights: each row's scale (HFQuantization); the tensor is stored as Roofline's FP8 rows.
         var fp8Scales: [Float]? = nil
+        /// gpt-oss's stacked experts, reshaped (HFTensorPlan+OpenAI.swift).
+        var reshape: OpenAIReshape? = nil
     }
 
     /// Every checkpoint tensor's GGUF name, shape check and type; unknown tensors are errors.
@@ -75,7 +77,7 @@ extension HFImporter {
                 try add(p + "self_attn.k_proj.weight", b + "attn_k.weight", shape: [kvd, h], permute: c.permutesQK ? c.kvHeads : 0)
                 try add(p + "self_attn.v_proj.weight", b + "attn_v.weight", shape: [kvd, h])
             }
-            if c.arch == "qwen2" {
+            if c.arch == "qwen2" || c.arch == "gpt-oss" {
                 try add(p + "self_attn.q_proj.bias", b + "attn_q.bias", shape: [qd])
                 try add(p + "self_attn.k_proj.bias", b + "attn_k.bias", shape: [kvd])
                 try add(p + "self_attn.v_proj.bias", b + "attn_v.bias", shape: [kvd])
@@ -85,6 +87,12 @@ extension HFImporter {
                 try add(p + "self_attn.k_norm.weight", b + "attn_k_norm.weight", shape: [c.headDim], shift: shift)
             }
             try add(p + "self_attn.o_proj.weight", b + "attn_output.weight", shape: [h, qd])
+            if c.arch == "gpt-oss" {
+                let experts = try planOpenAILayer(c, ckpt, p, b, add: { (s, g, shape) throws(ImportError) in try add(s, g, shape: shape) })
+                out += experts.planned
+                used.formUnion(experts.used)
+                continue
+            }
             if gemma {
                 try add(p + "post_attention_layernorm.weight", b + "post_attention_norm.weight", shape: [h], shift: true)
                 try add(p + "pre_feedforward_layernorm.weight", b + "ffn_norm.weight", shape: [h], shift: true)
@@ -131,6 +139,7 @@ extension HFImporter {
     /// concatenated.
     static func bytes(_ p: Planned, _ ckpt: SafetensorsCheckpoint) throws(ImportError) -> [UInt8] {
         var out: [UInt8] = []
+        if let r = p.reshape { return try openAIBytes(r, p, ckpt) }
         for s in p.sources {
             guard let (t, f) = ckpt.tensor(s) else { throw .inconsistent("tensor '\(s)' vanished") }
             if p.shift {

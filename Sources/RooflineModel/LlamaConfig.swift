@@ -21,8 +21,7 @@ public struct LlamaConfig: Sendable, Equatable {
     public var ropeFreqScale: Float = 1
     /// YaRN (`rope.scaling.type = yarn`), as llama.cpp's context sets it up: the extrapolation mix (1 for YaRN, 0
     /// otherwise), the attention factor (llama-context.cpp's yarn_attn_factor, × `rope.scaling.attn_factor`), the
-    /// β bounds (32 and 1, or `rope.scaling.yarn_beta_fast`/`_slow`) and the original context
-    /// (`rope.scaling.original_context_length`, else the context length).
+    /// β bounds (32 and 1) and the original context (`rope.scaling.original_context_length`, else the context length).
     public var yarnExtFactor: Float = 0
     public var yarnAttnFactor: Float = 1
     public var yarnBetaFast: Float = 32
@@ -92,6 +91,9 @@ public struct LlamaConfig: Sendable, Equatable {
             ropeFreqBase = Float(try file.float(key("rope.freq_base"), default: 10000))
             // llama.cpp: the type defaults to linear, and a factor of 0 (or none) means 1.
             let scaling = try file.metadata[key("rope.scaling.type")] == nil ? "linear" : file.string(key("rope.scaling.type"))
+            // cos/sin are scaled by this under any scaling type (ggml's rope_yarn with ext_factor 0 too).
+            let attnFactor = Float(try file.float(key("rope.scaling.attn_factor"), default: 1))
+            yarnAttnFactor = attnFactor
             switch scaling {
             case "none": break
             case "linear", "yarn":
@@ -103,20 +105,16 @@ public struct LlamaConfig: Sendable, Equatable {
                     throw ModelError.invalidHyperparameter(key: key("rope.scaling.factor"), value: "\(factor)", reason: "must be positive")
                 }
                 ropeFreqScale = factor == 0 ? 1 : Float(1 / factor)
-                let attnFactor = Float(try file.float(key("rope.scaling.attn_factor"), default: 1))
-                yarnAttnFactor = attnFactor
                 if scaling == "yarn" {
-                    yarnExtFactor = Float(try file.float(key("rope.scaling.yarn_ext_factor"), default: 1))
-                    yarnBetaFast = Float(try file.float(key("rope.scaling.yarn_beta_fast"), default: 32))
-                    yarnBetaSlow = Float(try file.float(key("rope.scaling.yarn_beta_slow"), default: 1))
-                    if yarnExtFactor != 0 {
-                        // llama-context.cpp: get_mscale(factor, 1), then cancelled by 1 / (1 + 0.1·ln factor) (the
-                        // kernel applies that magnitude itself), then × rope.scaling.attn_factor.
-                        let f = 1 / ropeFreqScale
-                        var a: Float = f <= 1 ? 1 : 0.1 * 1 * logf(f) + 1
-                        a *= 1 / (1 + 0.1 * logf(f))
-                        yarnAttnFactor = a * attnFactor
-                    }
+                    // The `rope.scaling.yarn_*` keys are read by llama.cpp only for other families (grok, mistral3,
+                    // deepseek2): these keep its defaults, ext_factor 1, β 32 and 1.
+                    yarnExtFactor = 1
+                    // llama-context.cpp: get_mscale(factor, 1), then cancelled by 1 / (1 + 0.1·ln factor) (the
+                    // kernel applies that magnitude itself), then × rope.scaling.attn_factor.
+                    let f = 1 / ropeFreqScale
+                    var a: Float = f <= 1 ? 1 : 0.1 * 1 * logf(f) + 1
+                    a *= 1 / (1 + 0.1 * logf(f))
+                    yarnAttnFactor = a * attnFactor
                 }
             default:
                 throw ModelError.invalidHyperparameter(key: key("rope.scaling.type"), value: scaling, reason: "RoPE scaling '\(scaling)' is not supported yet (supported: none, linear, yarn)")

@@ -15,9 +15,11 @@ import RooflineTestSupport
 @Suite(.serialized) struct ImportFamilyTests {
     /// "fixture" or "fixture:variant" (split: separate q/k/v and gate/up; mistral: MistralForCausalLM with a
     /// sliding_window of 4, which llama.cpp's converter drops) → the `architectures` entry the folder must carry.
+    /// gpt-oss's folder holds its experts as published: MXFP4 `*_blocks`/`*_scales`, gate and up interleaved.
     static let cases: [String: String] = [
         "phi3": "Phi3ForCausalLM", "phi3:split": "Phi3ForCausalLM", "gemma2": "Gemma2ForCausalLM", "gemma3": "Gemma3ForCausalLM",
         "qwen3moe": "Qwen3MoeForCausalLM", "llama_moe": "MixtralForCausalLM", "llama:mistral": "MistralForCausalLM",
+        "gpt-oss": "GptOssForCausalLM",
     ]
 
     /// The fixture's GGUF (built here) and the folder the script exports from it (`keepTypes`: F16 tensors stay
@@ -34,6 +36,7 @@ import RooflineTestSupport
         if keepTypes { args.append("--keep-types") }
         if variant == "split" { args.append("--split") }
         if variant == "mistral" { args += ["--mistral-window", "4"] }
+        if variant == "dense" { args.append("--dense-experts") }
         let (st, out) = try Shell.run(args)
         try #require(st == 0, "\(out)")
         return (gguf, dir)
@@ -74,6 +77,26 @@ import RooflineTestSupport
         try ArchitectureParityTests().expectLlamaCppParity(e, try ArchModel.fixture(parts[0]), label: "\(key) from the folder")
     }
 
+    /// gpt-oss with dequantized experts (`gate_up_proj` [experts, hidden, 2·ffn], inputs first, gate and up rows
+    /// interleaved): the import holds the GGUF's values (as floats, not MXFP4) and runs.
+    @Test func gptOssDenseExpertsImportTheSameValues() throws {
+        let (gguf, dir) = try export("gpt-oss", "dense")
+        let imported = Fixtures.temporaryPath("gpt-oss-dense-imported.gguf")
+        try HFImporter.convert(folder: dir, to: imported)
+        let a = try GGUFFile(path: gguf), b = try GGUFFile(path: imported)
+        #expect(Set(a.tensors.map(\.name)) == Set(b.tensors.map(\.name)))
+        for t in a.tensors {
+            let u = try #require(b.tensor(t.name))
+            #expect(u.dims == t.dims, "\(t.name) dims")
+            if t.name.hasSuffix("_exps.weight") { #expect(u.type == .f32, "\(t.name) type") }
+            let x = try #require(TensorKernels.dequantize(t.type, a.data(t), count: t.elementCount))
+            let y = try #require(TensorKernels.dequantize(u.type, b.data(u), count: u.elementCount))
+            #expect(x == y, "\(t.name) values")
+        }
+        let e = try Engine(path: imported, threads: 2, contextSize: 64)
+        #expect(e.model.config.architecture == "gpt-oss")
+    }
+
     /// config.json keys a family needs, or holds with values llama.cpp would run differently: errors naming the key.
     @Test func malformedFamilyConfigsNameTheKey() throws {
         let helper = ImportTests()
@@ -106,6 +129,17 @@ import RooflineTestSupport
         try expectFailure(config("Phi3ForCausalLM", ["partial_rotary_factor": 2]), "partial_rotary_factor")
         try expectFailure(config("Phi3ForCausalLM", ["rope_scaling": ["rope_type": "longrope", "factor": 4]]), "longrope")
         try expectFailure(config("Qwen2ForCausalLM", ["use_sliding_window": true, "sliding_window": 4]), "sliding")
+        let oss: [String: Any] = ["num_local_experts": 2, "num_experts_per_tok": 1, "sliding_window": 4,
+                                  "rope_scaling": ["rope_type": "yarn", "factor": 8, "original_max_position_embeddings": 16]]
+        try expectFailure(config("GptOssForCausalLM", oss, removing: ["sliding_window"]), "sliding_window")
+        try expectFailure(config("GptOssForCausalLM", oss, removing: ["num_local_experts"]), "num_local_experts")
+        try expectFailure(config("GptOssForCausalLM", oss.merging(["layer_types": ["full_attention"]]) { $1 }), "layer_types")
+        try expectFailure(config("GptOssForCausalLM", oss.merging(["swiglu_limit": 5]) { $1 }), "swiglu_limit")
+        try expectFailure(config("GptOssForCausalLM", oss.merging(["rope_scaling": ["rope_type": "yarn", "factor": 8]]) { $1 }),
+                          "original_max_position_embeddings")
+        try expectFailure(config("GptOssForCausalLM", oss.merging(["quantization_config": ["quant_method": "awq"]]) { $1 }), "awq")
+        // A well-formed config whose folder lacks gpt-oss's tensors (a Llama layout): the first missing one is named.
+        try expectFailure(config("GptOssForCausalLM", oss), "self_attn.q_proj.bias")
         // Mixtral's experts: one tensor per expert; a missing one is named.
         var experts = ImportTests.tinyTensors.filter { !$0.0.contains(".mlp.") }
         experts.append(("model.layers.0.block_sparse_moe.gate.weight", [2, 4]))

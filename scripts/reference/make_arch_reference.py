@@ -61,9 +61,9 @@ ARCHS = {
     "llama_moe": dict(arch="llama", layers=2, embd=64, heads=4, kv_heads=2, head_dim=16, ffn=128, rope_base=10000.0,
                       experts=4, experts_used=2, expert_ffn=128),
     # gpt-oss (LLM_ARCH_OPENAI_MOE): biases everywhere, attention sinks, MXFP4 experts with biases (swiglu_oai),
-    # softmax over the selected router logits, sliding window on even layers, YaRN RoPE. Reference only so far:
-    # no Swift test reads arch_gpt-oss.json yet (Roofline does not run gpt-oss).
-    "gpt-oss": dict(layers=2, embd=64, heads=4, kv_heads=2, head_dim=16, ffn=128, rope_base=150000.0,
+    # softmax over the selected router logits, sliding window on even layers, YaRN RoPE. feed_forward_length equals
+    # the experts' width, as gpt-oss's converter writes both from intermediate_size.
+    "gpt-oss": dict(layers=2, embd=64, heads=4, kv_heads=2, head_dim=16, ffn=64, rope_base=150000.0,
                     experts=4, experts_used=2, expert_ffn=64),
 }
 # Per-architecture metadata beyond the shape: a window shorter than the prompts and chunks so sliding matters,

@@ -8,11 +8,12 @@ Also writes `expected_tokens.json`: Hugging Face `tokenizers`' ids for a few str
 Roofline's tokenization of the imported model.
 
 Any family Roofline imports: llama (Mixtral when the GGUF has experts; Mistral with --mistral-window), qwen2,
-qwen3, qwen3moe, phi3 (fused, or separate with --split), gemma2, gemma3; each tensor put back as the family's
-checkpoints store it (see export_tensors).
+qwen3, qwen3moe, phi3 (fused, or separate with --split), gemma2, gemma3, gpt-oss (MXFP4 experts as published, in
+`*_blocks`/`*_scales` with gate and up interleaved; or dense with --dense-experts); each tensor put back as the
+family's checkpoints store it (see export_tensors, export_gpt_oss).
 
     python3 scripts/reference/make_hf_checkpoint.py MODEL.gguf OUT_FOLDER [--layers N] [--dtype float32|float16|bfloat16]
-        [--keep-types] [--split] [--mistral-window N]
+        [--keep-types] [--split] [--mistral-window N] [--dense-experts]
 """
 import argparse
 import json
@@ -49,7 +50,68 @@ def field(r, key):
 
 
 HF_ARCH = {"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM", "phi3": "Phi3ForCausalLM",
-           "gemma2": "Gemma2ForCausalLM", "gemma3": "Gemma3ForCausalLM", "qwen3moe": "Qwen3MoeForCausalLM"}
+           "gemma2": "Gemma2ForCausalLM", "gemma3": "Gemma3ForCausalLM", "qwen3moe": "Qwen3MoeForCausalLM",
+           "gpt-oss": "GptOssForCausalLM"}
+
+
+def ggml_to_openai_mxfp4(raw):
+    """ggml MXFP4 blocks (uint8 [..., n*17]: scale byte, then byte j = value j | value j+16 << 4) -> the checkpoint's
+    (blocks [..., n, 16] with byte i = value 2i | value 2i+1 << 4, scales [..., n])."""
+    b = raw.reshape(*raw.shape[:-1], -1, 17)
+    scales, qs = b[..., 0], b[..., 1:]
+    values = np.concatenate([qs & 0x0F, qs >> 4], axis=-1)  # value order 0..31
+    blocks = (values[..., 0::2] | (values[..., 1::2] << 4)).astype(np.uint8)
+    # llama.cpp's converter (conversion/gpt_oss.py transform_nibble_layout + repack_mxfp4, numpy port) must give the
+    # ggml bytes back.
+    t = (blocks & 0x0F) << 4 | (blocks & 0xF0) >> 4
+    a, bb = t[..., :8], t[..., 8:]
+    blk_a = np.stack(((a & 0xF0), (a << 4) & 0xFF), axis=-1).reshape(t.shape)
+    blk_b = np.stack((bb >> 4, bb & 0x0F), axis=-1).reshape(t.shape)
+    o = blk_a | blk_b
+    o = ((o & 0xF0) >> 4) | ((o & 0x0F) << 4)
+    assert np.array_equal(np.concatenate([scales[..., None], o.astype(np.uint8)], axis=-1), b), "MXFP4 repack does not round-trip"
+    return blocks, scales.astype(np.uint8)
+
+
+def export_gpt_oss(get, tensors, layers, dense):
+    """gpt-oss as its checkpoints store it (the inverse of conversion/gpt_oss.py): q/k/v/o with biases, sinks, the
+    router with its bias, experts stacked with gate and up interleaved row by row in gate_up_proj."""
+    w = {"model.embed_tokens.weight": get("token_embd.weight"), "model.norm.weight": get("output_norm.weight"),
+         "lm_head.weight": get("output.weight")}
+    for i in range(layers):
+        p, b = f"model.layers.{i}.", f"blk.{i}."
+        for x in "qkv":
+            w[p + f"self_attn.{x}_proj.weight"] = get(b + f"attn_{x}.weight")
+            w[p + f"self_attn.{x}_proj.bias"] = get(b + f"attn_{x}.bias")
+        w[p + "self_attn.o_proj.weight"] = get(b + "attn_output.weight")
+        w[p + "self_attn.o_proj.bias"] = get(b + "attn_output.bias")
+        w[p + "self_attn.sinks"] = get(b + "attn_sinks.weight")
+        w[p + "input_layernorm.weight"] = get(b + "attn_norm.weight")
+        w[p + "post_attention_layernorm.weight"] = get(b + "post_attention_norm.weight")
+        w[p + "mlp.router.weight"] = get(b + "ffn_gate_inp.weight")
+        w[p + "mlp.router.bias"] = get(b + "ffn_gate_inp.bias")
+        m = p + "mlp.experts."
+        gate_b, up_b = get(b + "ffn_gate_exps.bias"), get(b + "ffn_up_exps.bias")  # [experts, rows]
+        gu_b = np.empty((gate_b.shape[0], 2 * gate_b.shape[1]), np.float32)
+        gu_b[:, 0::2], gu_b[:, 1::2] = gate_b, up_b
+        w[m + "gate_up_proj_bias"] = gu_b
+        w[m + "down_proj_bias"] = get(b + "ffn_down_exps.bias")
+        if dense:  # inputs first: [experts, cols, rows]
+            gate, up = get(b + "ffn_gate_exps.weight"), get(b + "ffn_up_exps.weight")  # [experts, rows, cols]
+            gu = np.empty((gate.shape[0], 2 * gate.shape[1], gate.shape[2]), np.float32)
+            gu[:, 0::2], gu[:, 1::2] = gate, up
+            w[m + "gate_up_proj"] = np.ascontiguousarray(gu.transpose(0, 2, 1))
+            w[m + "down_proj"] = np.ascontiguousarray(get(b + "ffn_down_exps.weight").transpose(0, 2, 1))
+            continue
+        gate_q, gate_s = ggml_to_openai_mxfp4(tensors[b + "ffn_gate_exps.weight"].data)
+        up_q, up_s = ggml_to_openai_mxfp4(tensors[b + "ffn_up_exps.weight"].data)
+        gu_q = np.empty((gate_q.shape[0], 2 * gate_q.shape[1], *gate_q.shape[2:]), np.uint8)
+        gu_q[:, 0::2], gu_q[:, 1::2] = gate_q, up_q
+        gu_s = np.empty((gate_s.shape[0], 2 * gate_s.shape[1], gate_s.shape[2]), np.uint8)
+        gu_s[:, 0::2], gu_s[:, 1::2] = gate_s, up_s
+        w[m + "gate_up_proj_blocks"], w[m + "gate_up_proj_scales"] = gu_q, gu_s
+        w[m + "down_proj_blocks"], w[m + "down_proj_scales"] = ggml_to_openai_mxfp4(tensors[b + "ffn_down_exps.weight"].data)
+    return w
 
 
 def export_tensors(arch, get, tensors, layers, n_head, n_kv, split):
@@ -141,6 +203,15 @@ def make_config(arch, r, tensors, layers, tokens, a):
                  decoder_sparse_step=1, mlp_only_layers=[])
     if arch == "phi3":
         c.update(original_max_position_embeddings=ctx, sliding_window=ctx, rope_scaling=None)
+    if arch == "gpt-oss":
+        fx = int(g("expert_feed_forward_length"))
+        c.update(intermediate_size=fx, num_local_experts=int(g("expert_count")), num_experts_per_tok=int(g("expert_used_count")),
+                 sliding_window=int(g("attention.sliding_window")), attention_bias=True, swiglu_limit=7.0,
+                 layer_types=["sliding_attention" if i % 2 == 0 else "full_attention" for i in range(layers)],
+                 rope_scaling={"rope_type": "yarn", "factor": float(g("rope.scaling.factor")), "beta_fast": 32.0, "beta_slow": 1.0,
+                               "truncate": False, "original_max_position_embeddings": int(g("rope.scaling.original_context_length"))})
+        if not a.dense_experts:
+            c["quantization_config"] = {"quant_method": "mxfp4", "modules_to_not_convert": ["model.layers.*.self_attn", "model.layers.*.mlp.router", "model.embed_tokens", "lm_head"]}
     if arch in ("gemma2", "gemma3"):
         c.update(hidden_act="gelu_pytorch_tanh", hidden_activation="gelu_pytorch_tanh", query_pre_attn_scalar=head_dim,
                  sliding_window=int(g("attention.sliding_window")), tie_word_embeddings=True)
@@ -162,6 +233,7 @@ def main():
     ap.add_argument("--keep-types", action="store_true", help="write each tensor in its GGUF type (F16 stays F16)")
     ap.add_argument("--split", action="store_true", help="phi3: separate q/k/v and gate/up projections")
     ap.add_argument("--mistral-window", type=int, default=0, help="llama: a MistralForCausalLM config with this sliding_window")
+    ap.add_argument("--dense-experts", action="store_true", help="gpt-oss: dequantized gate_up_proj/down_proj instead of MXFP4 blocks")
     a = ap.parse_args()
     r = gguf.GGUFReader(a.gguf)
     arch = field(r, "general.architecture")
@@ -184,14 +256,17 @@ def main():
         v = dequantize(t.data, t.tensor_type).astype(np.float32)
         return v.reshape([int(x) for x in reversed(t.shape)]) if len(t.shape) > 1 else v.reshape(-1)
 
-    w = export_tensors(arch, get, tensors, layers, n_head, n_kv, a.split)
+    if arch == "gpt-oss":
+        w = export_gpt_oss(get, tensors, layers, a.dense_experts)
+    else:
+        w = export_tensors(arch, get, tensors, layers, n_head, n_kv, a.split)
     os.makedirs(a.out, exist_ok=True)
     if a.keep_types:  # F16 tensors of the GGUF stay F16 (the embedding and output), so the import is the GGUF
         half = {"model.embed_tokens.weight": "token_embd.weight", "lm_head.weight": "output.weight"}
         out = {k: (v.astype(np.float16) if k in half and tensors[half[k]].tensor_type == gguf.GGMLQuantizationType.F16 else v)
                for k, v in w.items()}
     else:  # norms stay float32, as checkpoints usually keep them in the model dtype: cast everything else
-        out = {k: (v if v.ndim == 1 else v.astype(np_dtype)) for k, v in w.items()}
+        out = {k: (v if v.ndim == 1 or v.dtype == np.uint8 else v.astype(np_dtype)) for k, v in w.items()}
     save_file({k: np.ascontiguousarray(v) for k, v in out.items()}, os.path.join(a.out, "model.safetensors"), metadata={"format": "pt"})
     config = make_config(arch, r, tensors, layers, tokens, a)
     with open(os.path.join(a.out, "config.json"), "w") as f:
