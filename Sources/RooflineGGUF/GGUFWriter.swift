@@ -29,6 +29,9 @@ public struct GGUFWriter: Sendable {
         if let i = metadata.firstIndex(where: { $0.key == key }) { metadata[i].value = value } else { metadata.append((key, value)) }
     }
 
+    /// Removes a metadata key (no-op when absent).
+    public mutating func remove(_ key: String) { metadata.removeAll { $0.key == key } }
+
     /// Adds a tensor; `dims` in ggml order (row length first); `data` must hold exactly the type's byte size.
     public mutating func addTensor(name: String, dims: [Int], type: GGMLType, data: [UInt8]) throws(GGUFError) {
         guard !dims.isEmpty, dims.count <= 4, dims.allSatisfy({ $0 > 0 }) else { throw .tooManyDimensions(tensor: name, count: UInt32(dims.count)) }

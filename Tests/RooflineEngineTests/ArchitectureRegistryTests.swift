@@ -46,7 +46,7 @@ import RooflineTestSupport
     }
 
     @Test func registryNamesTheFamilies() throws {
-        #expect(Set(ModelArchitecture.registry.keys) == ["llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "qwen3moe"])
+        #expect(Set(ModelArchitecture.registry.keys) == ["llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "qwen3moe", "gpt-oss"])
         #expect(try ModelArchitecture.named("qwen2").ropeStyle == .neox)
         #expect(try ModelArchitecture.named("llama").ropeStyle == .normal)
         #expect(try ModelArchitecture.named("qwen3").qkNorm)
@@ -147,6 +147,31 @@ import RooflineTestSupport
         #expect(noCount.contains("qwen3moe.expert_count"), "\(noCount)")
         let gemma = try #require(try loadError(tiny("gemma2") { $0.set("gemma2.expert_count", .uint32(4)) }))
         #expect(gemma.contains("gemma2.expert_count") && gemma.contains("not supported"), "\(gemma)")
+    }
+
+    /// gpt-oss's required keys and tensors (llama.cpp loads them without TENSOR_NOT_REQUIRED), and YaRN's metadata.
+    @Test(arguments: ["gpt-oss.attention.sliding_window", "gpt-oss.expert_count", "blk.1.attn_sinks.weight", "blk.0.attn_output.bias",
+                      "blk.0.post_attention_norm.weight", "blk.0.ffn_gate_inp.bias", "blk.1.ffn_up_exps.bias", "blk.0.ffn_down_exps.bias"])
+    func gptOssMissingPiecesAreNamed(piece: String) throws {
+        let source = try GGUFFile(path: try #require(DefaultModel.path, "the default model (for its vocabulary) is missing"))
+        let f = try ArchModel.fixture("gpt-oss")
+        #expect(try loadError(ArchModel.make(f, tokenizerFrom: source).0) == nil)
+        let e = try #require(try loadError(ArchModel.make(f, tokenizerFrom: source, dropping: [piece]).0))
+        #expect(e.contains(piece), "\(e)")
+    }
+
+    @Test func yarnMetadataIsChecked() throws {
+        let source = try GGUFFile(path: try #require(DefaultModel.path))
+        var (w, _) = try ArchModel.make(ArchModel.fixture("gpt-oss"), tokenizerFrom: source)
+        w.set("gpt-oss.rope.scaling.factor", .float32(-2))
+        #expect(try loadError(w)?.contains("gpt-oss.rope.scaling.factor") == true)
+        w.set("gpt-oss.rope.scaling.factor", .float32(8))
+        w.set("gpt-oss.rope.scaling.original_context_length", .uint32(0))
+        #expect(try loadError(w)?.contains("gpt-oss.rope.scaling.original_context_length") == true)
+        w.set("gpt-oss.rope.scaling.original_context_length", .uint32(64))
+        w.set("gpt-oss.rope.scaling.type", .string("longrope"))
+        let e = try loadError(w) ?? ""
+        #expect(e.contains("longrope") && e.contains("yarn"), "\(e)")
     }
 
     @Test func partialQKVBiasesAreNamed() throws {

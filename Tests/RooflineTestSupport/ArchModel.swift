@@ -95,7 +95,8 @@ public enum ArchModel {
 
     /// The model of `fixture`, with the tokenizer metadata (`tokenizer.*`) of `tokenizerFrom` (the default model).
     /// Returns the writer and, per tensor, the float64 sum of its stored values (to compare with the fixture's).
-    public static func make(_ f: Fixture, tokenizerFrom source: GGUFFile) throws -> (GGUFWriter, [Double]) {
+    /// `dropping`: tensor names and metadata keys (with the architecture prefix) left out, for malformed-model tests.
+    public static func make(_ f: Fixture, tokenizerFrom source: GGUFFile, dropping: Set<String> = []) throws -> (GGUFWriter, [Double]) {
         let a = f.architecture, s = f.shape
         var w = GGUFWriter()
         w.set("general.architecture", .string(a))
@@ -119,7 +120,8 @@ public enum ArchModel {
         }
         let vocab = source.tensor("token_embd.weight")?.dims.last ?? 0
         var sums: [Double] = []
-        for (k, (name, dims, kind, scale)) in plan(a, s, vocab: vocab).enumerated() {
+        for k in dropping { w.remove(k) }
+        for (k, (name, dims, kind, scale)) in plan(a, s, vocab: vocab).enumerated() where !dropping.contains(name) {
             let n = dims.reduce(1, *)
             let v = (0..<n).map { i -> Float in
                 let u = uniform(k, i)
