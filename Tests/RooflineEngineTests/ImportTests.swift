@@ -199,8 +199,10 @@ import RooflineTokenizer
         c["num_key_value_heads"] = 3
         expectFailure(try folder(config: c, tensors: Self.tinyTensors), "multiple")
         c = Self.tinyConfig
-        c["rope_scaling"] = ["rope_type": "yarn", "factor": 4]
-        expectFailure(try folder(config: c, tensors: Self.tinyTensors), "yarn")
+        c["rope_scaling"] = ["rope_type": "yarn", "factor": 4]  // YaRN needs the original context
+        expectFailure(try folder(config: c, tensors: Self.tinyTensors), "original_max_position_embeddings")
+        c["rope_scaling"] = ["rope_type": "dynamic", "factor": 4]
+        expectFailure(try folder(config: c, tensors: Self.tinyTensors), "dynamic")
         expectFailure(try folder(config: Self.tinyConfig, tensors: Array(Self.tinyTensors.dropLast())), "down_proj")
         expectFailure(try folder(config: Self.tinyConfig, tensors: Self.tinyTensors.map { $0.0.hasSuffix("v_proj.weight") ? ($0.0, [3, 4]) : $0 }), "shape")
         expectFailure(try folder(config: Self.tinyConfig, tensors: Self.tinyTensors + [("model.layers.0.self_attn.q_proj.bias", [4])]), "q_proj.bias")

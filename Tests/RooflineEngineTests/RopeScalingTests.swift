@@ -35,7 +35,29 @@ import RooflineTestSupport
 
     @Test func unsupportedScalingIsNamed() throws {
         var w = try TinyModel.make()
-        w.set("llama.rope.scaling.type", .string("yarn"))
-        #expect { try logits(w) } throws: { "\($0)".contains("yarn") && "\($0)".contains("rope.scaling.type") }
+        w.set("llama.rope.scaling.type", .string("longrope"))
+        #expect { try logits(w) } throws: { "\($0)".contains("longrope") && "\($0)".contains("rope.scaling.type") }
+    }
+
+    /// YaRN with factor 1 is no scaling at all (interpolated and extrapolated angles agree, magnitude 1); with a
+    /// factor it differs from linear scaling, which moves every pair (YaRN keeps the fast pairs extrapolated).
+    /// llama.cpp parity for YaRN is gpt-oss's (ArchitectureParityTests).
+    @Test func yarnOfOneIsNoScalingAndYarnIsNotLinear() throws {
+        let base = try TinyModel.make()
+        let plain = try logits(base)
+        var one = base
+        one.set("llama.rope.scaling.type", .string("yarn"))
+        one.set("llama.rope.scaling.factor", .float32(1))
+        #expect(try logits(one) == plain)
+        func scaled(_ type: String) -> GGUFWriter {
+            var w = base
+            w.set("llama.rope.scaling.type", .string(type))
+            w.set("llama.rope.scaling.factor", .float32(4))
+            w.set("llama.rope.scaling.original_context_length", .uint32(8))
+            return w
+        }
+        let yarn = scaled("yarn"), linear = scaled("linear")
+        let y = try logits(yarn), l = try logits(linear)
+        #expect(y != plain && y != l)
     }
 }
