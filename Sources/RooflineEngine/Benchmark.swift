@@ -90,7 +90,7 @@ extension Engine {
                 var next = Sampler.argmax(UnsafeBufferPointer(logits))
                 let t0 = clock.now
                 for _ in 0..<s.genTokens {
-                    try model.forward(tokens: [next], cache: cache, logits: logits.baseAddress!, allLogits: false)
+                    try model.forward(token: next, cache: cache, logits: logits.baseAddress!)
                     next = Sampler.argmax(UnsafeBufferPointer(logits))
                 }
                 return Double(s.genTokens) / (clock.now - t0).seconds

@@ -69,7 +69,7 @@ extension Engine {
             if !shown.isEmpty { onText(shown) }
             guard let next, sequence.finish == nil else { break }
             do {
-                try model.forward(tokens: [next], cache: cache, logits: logits.baseAddress!, allLogits: false)
+                try model.forward(token: next, cache: cache, logits: logits.baseAddress!)
             } catch {
                 throw .model(error)
             }

@@ -9,37 +9,29 @@ import Darwin
 extension LlamaModel {
     /// ggml_rms_norm (sum of squares in double) followed by the weight multiply, over rows of `width`
     /// (the embedding by default; one head for Q/K norms). `out` may be `x`.
-    func rmsNorm(_ x: UnsafeMutablePointer<Float>, _ w: [Float], into out: UnsafeMutablePointer<Float>, rows: Int, width: Int? = nil) {
-        let d = width ?? config.embeddingLength, eps = config.rmsEpsilon
-        w.withUnsafeBufferPointer { wp in
-            for r in 0..<rows {
-                let xr = x + r * d, o = out + r * d
-                var sum: Double = 0
-                for i in 0..<d { sum += Double(xr[i] * xr[i]) }
-                let mean = Float(sum / Double(d))
-                let scale = 1 / (mean + eps).squareRoot()
-                for i in 0..<d { o[i] = (xr[i] * scale) * wp[i] }
-            }
+    func rmsNorm(_ x: UnsafeMutablePointer<Float>, _ w: FloatVector, into out: UnsafeMutablePointer<Float>, rows: Int, width: Int? = nil) {
+        let d = width ?? config.embeddingLength, eps = config.rmsEpsilon, wp = w.base
+        for r in 0..<rows {
+            let xr = x + r * d, o = out + r * d
+            var sum: Double = 0
+            for i in 0..<d { sum += Double(xr[i] * xr[i]) }
+            let mean = Float(sum / Double(d))
+            let scale = 1 / (mean + eps).squareRoot()
+            for i in 0..<d { o[i] = (xr[i] * scale) * wp[i] }
         }
     }
 
     /// Adds the vector `b` to each of `rows` rows of `x` (a bias after a matmul).
-    func addRows(_ x: UnsafeMutablePointer<Float>, _ b: [Float], rows: Int) {
-        b.withUnsafeBufferPointer { bp in
-            for r in 0..<rows {
-                let xr = x + r * bp.count
-                for i in 0..<bp.count { xr[i] += bp[i] }
-            }
-        }
+    func addRows(_ x: UnsafeMutablePointer<Float>, _ b: FloatVector, rows: Int) {
+        addRows(x, b, offset: 0, width: b.count, rows: rows)
     }
 
     /// Adds `b[offset..<offset+width]` to each of `rows` rows of `x` (one expert's bias, ggml_add_id).
-    func addRows(_ x: UnsafeMutablePointer<Float>, _ b: [Float], offset: Int, width: Int, rows: Int) {
-        b.withUnsafeBufferPointer { bp in
-            for r in 0..<rows {
-                let xr = x + r * width
-                for i in 0..<width { xr[i] += bp[offset + i] }
-            }
+    func addRows(_ x: UnsafeMutablePointer<Float>, _ b: FloatVector, offset: Int, width: Int, rows: Int) {
+        let bp = b.base + offset
+        for r in 0..<rows {
+            let xr = x + r * width
+            for i in 0..<width { xr[i] += bp[i] }
         }
     }
 

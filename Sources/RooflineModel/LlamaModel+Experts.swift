@@ -45,7 +45,7 @@ extension LlamaModel {
                 }
             }
             guard count > 0 else { continue }
-            matmul([(ex.slice(ex.gate, e), s.hb), (ex.slice(ex.up, e), s.hb2)], s.moeIn, rows: count)
+            matmul(s.moeIn, rows: count, (ex.slice(ex.gate, e), s.hb), (ex.slice(ex.up, e), s.hb2))
             if c.traits.openAIExperts, let gb = ex.gateBias, let ub = ex.upBias {
                 addRows(s.hb, gb, offset: e * fx, width: fx, rows: count)
                 addRows(s.hb2, ub, offset: e * fx, width: fx, rows: count)

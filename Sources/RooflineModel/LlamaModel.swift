@@ -60,8 +60,20 @@ public final class LlamaModel: @unchecked Sendable {
         }
     }
 
+    /// One decode step: `token` at position `cache.count`, its logits into `logits` (one row). The same as
+    /// `forward(tokens: [token], …)` without building an array.
+    public func forward(token: Int32, cache: KVCache, logits: UnsafeMutablePointer<Float>) throws(ModelError) {
+        try validate(CollectionOfOne(token), cache)
+        lock.lock()
+        defer { lock.unlock() }
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 1) { buf in
+            buf[0] = token
+            forwardChunk(UnsafeBufferPointer(buf), cache: cache, logits: logits, allLogits: false)
+        }
+    }
+
     /// Checks that `tokens` fit `cache` and this model's buffers and are all in the vocabulary.
-    private func validate(_ tokens: [Int32], _ cache: KVCache) throws(ModelError) {
+    private func validate(_ tokens: some Collection<Int32>, _ cache: KVCache) throws(ModelError) {
         guard cache.count + tokens.count <= cache.capacity else {
             throw .contextFull(needed: cache.count + tokens.count, capacity: cache.capacity)
         }
@@ -73,21 +85,33 @@ public final class LlamaModel: @unchecked Sendable {
     struct Segment {
         let start: Int   // first row in the chunk
         let count: Int
-        let cache: KVCache
+        /// Kept alive by the caller for the whole pass (unowned: copying a segment retains nothing).
+        unowned(unsafe) let cache: KVCache
         let pos0: Int    // position of the first row in its sequence
         var needsLogits = true
     }
 
     /// One chunk of at most `maxBatch` tokens of a single sequence.
     func forwardChunk(_ tokens: UnsafeBufferPointer<Int32>, cache: KVCache, logits: UnsafeMutablePointer<Float>?, allLogits: Bool) {
-        forwardChunk(tokens, segments: [Segment(start: 0, count: tokens.count, cache: cache, pos0: cache.count)],
-                     logits: logits, allLogits: allLogits)
+        withExtendedLifetime(cache) {
+            withUnsafeTemporaryAllocation(of: Segment.self, capacity: 1) { seg in
+                seg.initializeElement(at: 0, to: Segment(start: 0, count: tokens.count, cache: cache, pos0: cache.count))
+                forwardChunk(tokens, segments: UnsafeBufferPointer(seg), logits: logits, allLogits: allLogits)
+            }
+        }
+    }
+
+    func forwardChunk(_ tokens: UnsafeBufferPointer<Int32>, segments: [Segment], logits: UnsafeMutablePointer<Float>?, allLogits: Bool) {
+        withExtendedLifetime(segments) {
+            segments.withUnsafeBufferPointer { forwardChunk(tokens, segments: $0, logits: logits, allLogits: allLogits) }
+        }
     }
 
     /// One chunk of at most `maxBatch` rows from one or more sequences: the matmuls run over all rows at once
     /// (each weight read once for the whole chunk); RoPE, the KV store and attention follow each row's own
     /// sequence. `logits` gets every row (`allLogits`, single sequence) or the last row of each segment.
-    func forwardChunk(_ tokens: UnsafeBufferPointer<Int32>, segments: [Segment], logits: UnsafeMutablePointer<Float>?, allLogits: Bool) {
+    /// Nothing in here allocates on the heap or retains (weights, vectors and segments are plain values).
+    func forwardChunk(_ tokens: UnsafeBufferPointer<Int32>, segments: UnsafeBufferPointer<Segment>, logits: UnsafeMutablePointer<Float>?, allLogits: Bool) {
         let c = config, s = scratch, m = tokens.count, d = c.embeddingLength
         for (i, t) in tokens.enumerated() {
             let w = weights.tokenEmbedding
@@ -110,7 +134,7 @@ public final class LlamaModel: @unchecked Sendable {
                 let sliding = c.slidingLayers[l]
                 let rope = sliding ? ropeSliding : ropeCache
                 rmsNorm(s.x, layer.attnNorm, into: s.xb, rows: m)
-                matmul([(layer.wq, s.q), (layer.wk, s.k), (layer.wv, s.v)], s.xb, rows: m)
+                matmul(s.xb, rows: m, (layer.wq, s.q), (layer.wk, s.k), (layer.wv, s.v))
                 if let bq = layer.bq, let bk = layer.bk, let bv = layer.bv {
                     addRows(s.q, bq, rows: m)
                     addRows(s.k, bk, rows: m)
@@ -135,16 +159,9 @@ public final class LlamaModel: @unchecked Sendable {
                 }
                 // Every sequence's attention in one pass of the pool.
                 let window = Int32(sliding ? c.slidingWindow : 0)
-                if let sinks = layer.sinks {
-                    sinks.withUnsafeBufferPointer {
-                        rf_attention_multi(pool.raw, attnSegs.baseAddress!, Int32(segments.count), Int32(l), Int32(c.headCount), Int32(c.headCountKV),
-                                           Int32(c.headDim), scale, window, c.attentionSoftcap, $0.baseAddress, s.att, Int32(s.maxContext),
-                                           kernelPath.rawValue)
-                    }
-                } else {
-                    rf_attention_multi(pool.raw, attnSegs.baseAddress!, Int32(segments.count), Int32(l), Int32(c.headCount), Int32(c.headCountKV),
-                                       Int32(c.headDim), scale, window, c.attentionSoftcap, nil, s.att, Int32(s.maxContext), kernelPath.rawValue)
-                }
+                rf_attention_multi(pool.raw, attnSegs.baseAddress!, Int32(segments.count), Int32(l), Int32(c.headCount), Int32(c.headCountKV),
+                                   Int32(c.headDim), scale, window, c.attentionSoftcap, layer.sinks?.base, s.att, Int32(s.maxContext),
+                                   kernelPath.rawValue)
                 matmul(layer.wo, s.attn, rows: m, into: s.xb)
                 if let bo = layer.bo { addRows(s.xb, bo, rows: m) }
                 if let pn = layer.attnPostNorm { rmsNorm(s.xb, pn, into: s.xb, rows: m) }
@@ -153,7 +170,7 @@ public final class LlamaModel: @unchecked Sendable {
                 if let ex = layer.experts {
                     mixtureOfExperts(ex, rows: m)
                 } else {
-                    matmul([(layer.gate, s.hb), (layer.up, s.hb2)], s.xb, rows: m)
+                    matmul(s.xb, rows: m, (layer.gate, s.hb), (layer.up, s.hb2))
                     switch c.traits.activation {
                     case .silu: swiglu(s.hb, s.hb2, count: m * c.feedForwardLength)
                     case .gelu: geglu(s.hb, s.hb2, count: m * c.feedForwardLength)
@@ -255,28 +272,43 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// out(rows, w.rows) = x(rows, w.cols) · wᵀ, with x converted to the weight's activation format first.
     func matmul(_ w: WeightMatrix, _ x: UnsafeMutablePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
-        matmul([(w, out)], x, rows: rows)
+        matmul(x, rows: rows, (w, out))
     }
 
-    /// Several matmuls over the same input: fused into one pool pass when their weights share an activation
-    /// format (Q/K/V, gate/up), else one pass each.
-    func matmul(_ ws: [(WeightMatrix, UnsafeMutablePointer<Float>)], _ x: UnsafeMutablePointer<Float>, rows: Int) {
-        let actType = rf_vec_dot_type(Int32(ws[0].0.type.rawValue))
-        guard ws.count <= Int(RF_MAX_PARTS), ws.allSatisfy({ rf_vec_dot_type(Int32($0.0.type.rawValue)) == actType }) else {
-            for (w, out) in ws { matmul([(w, out)], x, rows: rows) }
+    typealias MatmulTarget = (WeightMatrix, UnsafeMutablePointer<Float>)
+
+    /// Up to three matmuls over the same input (Q/K/V, gate/up): fused into one pool pass when their weights share
+    /// an activation format, else one pass each. Fixed arity, so no array is built per call.
+    func matmul(_ x: UnsafeMutablePointer<Float>, rows: Int, _ t0: MatmulTarget, _ t1: MatmulTarget? = nil, _ t2: MatmulTarget? = nil) {
+        let actType = rf_vec_dot_type(Int32(t0.0.type.rawValue))
+        func fuses(_ t: MatmulTarget?) -> Bool { t.map { rf_vec_dot_type(Int32($0.0.type.rawValue)) == actType } ?? true }
+        let n = t2 != nil ? 3 : t1 != nil ? 2 : 1
+        guard n <= Int(RF_MAX_PARTS), fuses(t1), fuses(t2) else {
+            matmul(x, rows: rows, t0)
+            if let t1 { matmul(x, rows: rows, t1) }
+            if let t2 { matmul(x, rows: rows, t2) }
             return
         }
-        let cols = ws[0].0.cols
+        let cols = t0.0.cols
         let rowBytes = Int(rf_row_size(actType, Int64(cols)))
         let quant = rf_get_quantize(actType, kernelPath.rawValue)!
         for i in 0..<rows { quant(x + i * cols, scratch.act + i * rowBytes, Int64(cols)) }
-        withUnsafeTemporaryAllocation(of: rf_matmul_part.self, capacity: ws.count) { parts in
-            for (i, (w, out)) in ws.enumerated() {
-                parts[i] = rf_matmul_part(w: w.data, wtype: Int32(w.type.rawValue), n_rows: Int64(w.rows), y: out, y_stride: Int64(w.rows))
+        withUnsafeTemporaryAllocation(of: rf_matmul_part.self, capacity: 3) { parts in
+            func part(_ t: MatmulTarget) -> rf_matmul_part {
+                rf_matmul_part(w: t.0.data, wtype: Int32(t.0.type.rawValue), n_rows: Int64(t.0.rows), y: t.1, y_stride: Int64(t.0.rows))
             }
-            rf_matmul_multi(pool.raw, parts.baseAddress!, Int32(ws.count), Int64(cols), scratch.act, Int64(rowBytes), Int64(rows), kernelPath.rawValue)
+            parts[0] = part(t0)
+            if let t1 { parts[1] = part(t1) }
+            if let t2 { parts[2] = part(t2) }
+            rf_matmul_multi(pool.raw, parts.baseAddress!, Int32(n), Int64(cols), scratch.act, Int64(rowBytes), Int64(rows), kernelPath.rawValue)
         }
-        for (w, out) in ws { if let s = w.outputScale { for i in 0..<(rows * w.rows) { out[i] *= s } } }  // llama.cpp's ggml_mul(res, w_s)
+        func scaleOutput(_ t: MatmulTarget?) {  // llama.cpp's ggml_mul(res, w_s)
+            guard let (w, out) = t, let s = w.outputScale else { return }
+            for i in 0..<(rows * w.rows) { out[i] *= s }
+        }
+        scaleOutput(t0)
+        scaleOutput(t1)
+        scaleOutput(t2)
     }
 }
 

@@ -1,9 +1,9 @@
 import RooflineGGUF
 import RooflineQuant
 
-/// A weight matrix in place in the mapped file: `rows` rows of `cols` elements of `type`.
+/// A weight matrix in place in the mapped file: `rows` rows of `cols` elements of `type`. Plain values only
+/// (no name, no references), so the forward pass copies it without reference counting.
 public struct WeightMatrix: @unchecked Sendable {
-    public let name: String
     public let data: UnsafeRawPointer
     public let type: GGMLType
     public let cols: Int
@@ -15,21 +15,21 @@ public struct WeightMatrix: @unchecked Sendable {
 }
 
 /// Pointers into the mapping for every tensor of a Llama-family model (llama2.c's `TransformerWeights`);
-/// small vectors (norms, biases) are dequantized to floats once.
+/// small vectors (norms, biases) are dequantized to floats once, into memory the weights own (`FloatVector`).
 public struct LlamaWeights: @unchecked Sendable {
     public struct Layer: @unchecked Sendable {
-        public let attnNorm: [Float]    // (embd)
+        public let attnNorm: FloatVector    // (embd)
         public let wq, wk, wv, wo: WeightMatrix
         /// Q/K/V biases (`attn_q.bias` …; qwen2), used when the file has them.
-        public let bq, bk, bv: [Float]?
+        public let bq, bk, bv: FloatVector?
         /// Per-head Q/K RMSNorm weights (`attn_q_norm.weight`, `attn_k_norm.weight`; qwen3), one head wide.
-        public let qNorm, kNorm: [Float]?
+        public let qNorm, kNorm: FloatVector?
         /// RMSNorm weights applied to the attention and FFN outputs before the residual adds (Gemma 2/3).
-        public let attnPostNorm, ffnPostNorm: [Float]?
-        public let ffnNorm: [Float]     // (embd); `post_attention_norm` in gpt-oss
+        public let attnPostNorm, ffnPostNorm: FloatVector?
+        public let ffnNorm: FloatVector     // (embd); `post_attention_norm` in gpt-oss
         /// The attention output's bias (`attn_output.bias`) and per-head sink logits (`attn_sinks.weight`; gpt-oss).
-        public let bo: [Float]?
-        public let sinks: [Float]?
+        public let bo: FloatVector?
+        public let sinks: FloatVector?
         /// The dense FFN; for a mixture-of-experts layer, expert 0 (so `bytesPerToken` and fused-matmul code
         /// see a matrix of the expert's shape).
         public let gate, up, down: WeightMatrix
@@ -44,24 +44,26 @@ public struct LlamaWeights: @unchecked Sendable {
         public let count: Int
         /// gpt-oss's biases: the router's (count) and each expert's gate/up (count × expert width) and down
         /// (count × embd), expert after expert.
-        public var routerBias, gateBias, upBias, downBias: [Float]?
+        public var routerBias, gateBias, upBias, downBias: FloatVector?
 
         /// Expert `e`'s rows of a stacked matrix (a pointer offset into the map).
         func slice(_ m: WeightMatrix, _ e: Int) -> WeightMatrix {
             let rows = m.rows / count
-            return WeightMatrix(name: m.name, data: m.data + e * rows * (m.type.byteCount(elements: m.cols) ?? 0),
+            return WeightMatrix(data: m.data + e * rows * (m.type.byteCount(elements: m.cols) ?? 0),
                                 type: m.type, cols: m.cols, rows: rows)
         }
     }
 
     public let tokenEmbedding: WeightMatrix  // (vocab rows, embd cols)
-    public let outputNorm: [Float]           // (embd)
+    public let outputNorm: FloatVector       // (embd)
     public let output: WeightMatrix          // (vocab rows, embd cols); tied to tokenEmbedding when absent
     public let layers: [Layer]
     /// Llama-3.x RoPE frequency factors (`rope_freqs.weight`, dims / 2 values), when present.
-    public let ropeFreqFactors: [Float]?
+    public let ropeFreqFactors: FloatVector?
     /// Experts used per token (0 for dense models).
     let expertsUsed: Int
+    /// Owns every FloatVector above.
+    let store: FloatStore
 
     public init(file: GGUFFile, config c: LlamaConfig) throws(ModelError) {
         // llama.cpp's generic pass (llama-model.cpp) loads `<weight>.scale` ({1}) beside the attention and dense FFN
@@ -88,12 +90,15 @@ public struct LlamaWeights: @unchecked Sendable {
                 throw .tensorShape(name: name, expected: [cols, rows], found: t.dims)
             }
             guard TensorKernels.supported.contains(t.type) else { throw .unsupportedTensorType(name: name, type: t.type) }
-            return WeightMatrix(name: name, data: file.data(t), type: t.type, cols: cols, rows: rows, outputScale: try outputScale(name))
+            return WeightMatrix(data: file.data(t), type: t.type, cols: cols, rows: rows, outputScale: try outputScale(name))
         }
-        func vector(_ name: String, _ n: Int) throws(ModelError) -> [Float] {
+        let store = FloatStore()
+        self.store = store
+        func floats(_ name: String, _ n: Int) throws(ModelError) -> [Float] {
             let m = try matrix(name, cols: n, rows: 1)
             return TensorKernels.dequantize(m.type, m.data, count: n) ?? []
         }
+        func vector(_ name: String, _ n: Int) throws(ModelError) -> FloatVector { store.vector(try floats(name, n)) }
         tokenEmbedding = try matrix("token_embd.weight", cols: c.embeddingLength, rows: c.vocabSize)
         outputNorm = try vector("output_norm.weight", c.embeddingLength)
         output = file.tensor("output.weight") == nil
@@ -103,21 +108,21 @@ public struct LlamaWeights: @unchecked Sendable {
             throw .invalidHyperparameter(key: name, value: "present", reason: "LongRoPE frequency factors (Phi-3 128k) are not supported yet")
         }
         if file.tensor("rope_freqs.weight") != nil {
-            let ff = try vector("rope_freqs.weight", c.ropeDimensionCount / 2)
+            let ff = try floats("rope_freqs.weight", c.ropeDimensionCount / 2)
             guard ff.allSatisfy({ $0 > 0 && $0.isFinite }) else {
                 throw .invalidHyperparameter(key: "rope_freqs.weight", value: "non-positive factor", reason: "RoPE frequency factors must be positive")
             }
-            ropeFreqFactors = ff
+            ropeFreqFactors = store.vector(ff)
         } else {
             ropeFreqFactors = nil
         }
-        func optionalVector(_ name: String, _ n: Int) throws(ModelError) -> [Float]? {
+        func optionalVector(_ name: String, _ n: Int) throws(ModelError) -> FloatVector? {
             file.tensor(name) == nil ? nil : try vector(name, n)
         }
         /// Rows `start..<start+count` of `m` as a matrix of their own (fused QKV and gate/up are split this way:
         /// rows are contiguous, so a view is a pointer offset and the matmul sees separate weights).
         func rows(_ m: WeightMatrix, _ start: Int, _ count: Int) -> WeightMatrix {
-            WeightMatrix(name: m.name, data: m.data + start * (m.type.byteCount(elements: m.cols) ?? 0), type: m.type, cols: m.cols, rows: count,
+            WeightMatrix(data: m.data + start * (m.type.byteCount(elements: m.cols) ?? 0), type: m.type, cols: m.cols, rows: count,
                          outputScale: m.outputScale)
         }
         let e = c.embeddingLength, q = c.qDim, kv = c.kvDim, ff = c.feedForwardLength
@@ -125,13 +130,14 @@ public struct LlamaWeights: @unchecked Sendable {
         for i in 0..<c.blockCount {
             let p = "blk.\(i)."
             let wq, wk, wv: WeightMatrix
-            var bq, bk, bv: [Float]?
+            var bq, bk, bv: FloatVector?
             if file.tensor(p + "attn_qkv.weight") != nil {
                 // Fused Q/K/V (phi3; llama.cpp's create_tensor_qkv accepts it for every family).
                 let qkv = try matrix(p + "attn_qkv.weight", cols: e, rows: q + 2 * kv)
                 (wq, wk, wv) = (rows(qkv, 0, q), rows(qkv, q, kv), rows(qkv, q + kv, kv))
-                if let b = try optionalVector(p + "attn_qkv.bias", q + 2 * kv) {
-                    (bq, bk, bv) = (Array(b[0..<q]), Array(b[q..<q + kv]), Array(b[(q + kv)...]))
+                if file.tensor(p + "attn_qkv.bias") != nil {
+                    let b = try floats(p + "attn_qkv.bias", q + 2 * kv)
+                    (bq, bk, bv) = (store.vector(Array(b[0..<q])), store.vector(Array(b[q..<q + kv])), store.vector(Array(b[(q + kv)...])))
                 }
             } else {
                 (wq, wk, wv) = (try matrix(p + "attn_q.weight", cols: e, rows: q), try matrix(p + "attn_k.weight", cols: e, rows: kv),
@@ -151,7 +157,7 @@ public struct LlamaWeights: @unchecked Sendable {
                     guard let t = file.tensor(name) else { throw .format(.missingTensor(name)) }
                     guard t.dims == [cols, rows, n] else { throw .tensorShape(name: name, expected: [cols, rows, n], found: t.dims) }
                     guard TensorKernels.supported.contains(t.type) else { throw .unsupportedTensorType(name: name, type: t.type) }
-                    return WeightMatrix(name: name, data: file.data(t), type: t.type, cols: cols, rows: rows * n)
+                    return WeightMatrix(data: file.data(t), type: t.type, cols: cols, rows: rows * n)
                 }
                 var ex = Experts(router: try matrix(p + "ffn_gate_inp.weight", cols: e, rows: n),
                                  gate: try stacked(p + "ffn_gate_exps.weight", cols: e, rows: fx),
@@ -159,14 +165,14 @@ public struct LlamaWeights: @unchecked Sendable {
                                  down: try stacked(p + "ffn_down_exps.weight", cols: fx, rows: e), count: n)
                 if c.traits.openAIExperts {
                     /// A bias of dims [width, n] (or [n] for the router), as floats.
-                    func bias(_ name: String, _ width: Int?) throws(ModelError) -> [Float] {
+                    func bias(_ name: String, _ width: Int?) throws(ModelError) -> FloatVector {
                         guard let t = file.tensor(name) else { throw .format(.missingTensor(name)) }
                         let dims = width.map { [$0, n] } ?? [n]
                         guard t.dims == dims else { throw .tensorShape(name: name, expected: dims, found: t.dims) }
                         guard let v = TensorKernels.dequantize(t.type, file.data(t), count: dims.reduce(1, *)) else {
                             throw .unsupportedTensorType(name: name, type: t.type)
                         }
-                        return v
+                        return store.vector(v)
                     }
                     ex.routerBias = try bias(p + "ffn_gate_inp.bias", nil)
                     ex.gateBias = try bias(p + "ffn_gate_exps.bias", fx)

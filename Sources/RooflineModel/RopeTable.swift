@@ -10,7 +10,7 @@ struct RopeTable: Sendable {
     let dims: Int
     let thetaScale: Float
     let freqScale: Float
-    let freqFactors: [Float]?  // (dims / 2)
+    let freqFactors: FloatVector?  // (dims / 2), owned by the weights
     let style: RopeStyle
     let extFactor: Float
     /// cos/sin multiplier: the attention factor, times 1 + 0.1·ln(1/freqScale) under YaRN.
@@ -18,7 +18,7 @@ struct RopeTable: Sendable {
     let corrLow: Float, corrHigh: Float
 
     /// `base` and `scale` override the config's `ropeFreqBase` and `ropeFreqScale` (sliding-window layers).
-    init(config c: LlamaConfig, freqFactors: [Float]? = nil, base: Float? = nil, scale: Float? = nil) {
+    init(config c: LlamaConfig, freqFactors: FloatVector? = nil, base: Float? = nil, scale: Float? = nil) {
         headDim = c.headDim
         dims = c.ropeDimensionCount
         let b = base ?? c.ropeFreqBase
