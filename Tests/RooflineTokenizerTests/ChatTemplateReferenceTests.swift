@@ -4,7 +4,7 @@ import RooflineTokenizer
 import RooflineTestSupport
 
 /// Real models' chat templates (llama.cpp's test set: Llama 3.x, Qwen 2.5/3 with tools, Gemma 2, Phi-3.5,
-/// Mistral Nemo, SmolLM3, DeepSeek R1) rendered by Roofline's Jinja interpreter exactly as Python's jinja2
+/// Mistral Nemo, SmolLM3, DeepSeek R1, gpt-oss's harmony format) rendered by Roofline's Jinja interpreter exactly as Python's jinja2
 /// renders them when set up the way transformers' apply_chat_template sets it up
 /// (scripts/reference/make_chat_template_reference.py wrote the expected text).
 @Suite struct ChatTemplateReferenceTests {
@@ -44,6 +44,10 @@ import RooflineTestSupport
         }
     }
 
+    /// The instant the script's strftime_now formats: 2024-07-26 12:00 UTC (the same date in any time zone
+    /// within ±11 hours).
+    static let now: Double = 1_721_995_200
+
     @Test func rendersLikeJinja2() throws {
         let cases = try Self.cases()
         #expect(cases.count >= 50)
@@ -63,7 +67,7 @@ import RooflineTestSupport
                 sources[c.template] = t
             }
             do {
-                let got = try t.render(c.context)
+                let got = try t.render(c.context, now: Self.now)
                 if let want = c.rendered {
                     if got != want { failures.append("\(c.template) [\(c.name)]:\n--- got\n\(got)\n--- want\n\(want)") }
                 } else {

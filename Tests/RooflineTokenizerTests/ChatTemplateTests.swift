@@ -50,6 +50,25 @@ import RooflineTokenizer
         }
     }
 
+    /// Macros as Jinja runs them: positional, keyword and default arguments (defaults evaluated at the call),
+    /// recursion, and the macro's variables gone after the call.
+    @Test func macrosRender() throws {
+        let src = """
+        {%- macro item(name, n=2, sep=", ") -%}{{ name }}={{ n }}{{ sep }}{%- endmacro -%}
+        {%- macro count(k) -%}{%- if k > 0 -%}{{ k }}{{ count(k - 1) }}{%- endif -%}{%- endmacro -%}
+        {{ item("a") }}{{ item("b", 3) }}{{ item("c", sep=";") }}|{{ count(3) }}|{{ name is defined }}
+        """
+        let got = try JinjaTemplate(src).render([:])
+        #expect(got == "a=2, b=3, c=2;|321|False", "\(got.debugDescription)")
+    }
+
+    @Test func strftimeNowFormatsTheGivenInstant() throws {
+        let t = try JinjaTemplate("{{ strftime_now('%Y-%m-%d') }} {{ strftime_now('%d %b %Y') }} {{ strftime_now is defined }}")
+        let got = try t.render([:], now: 1_721_995_200)
+        #expect(got == "2024-07-26 26 Jul 2024 True", "\(got.debugDescription)")
+        #expect(try !t.render([:]).hasPrefix("2024-07-26"), "without an instant it is today")
+    }
+
     @Test func brokenTemplateFallsBackToChatML() throws {
         let t = ChatTemplate(source: "{% for x in %}")
         #expect(t.fallbackReason != nil)
@@ -58,7 +77,9 @@ import RooflineTokenizer
         #expect(ChatTemplate(source: nil).fallbackReason == "the model has no chat template; using ChatML")
     }
 
-    @Test(arguments: ["{% if x %}", "{{ 'unterminated }}", "{% macro m() %}{% endmacro %}", "{{ x | nofilter }}"])
+    @Test(arguments: ["{% if x %}", "{{ 'unterminated }}", "{% macro m() %}no end", "{% macro m(a) %}{% endmacro %}{{ m(1, 2) }}",
+                      "{% macro m(a) %}{% endmacro %}{{ m(b=1) }}", "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",
+                      "{{ x | nofilter }}", "{% call m() %}{% endcall %}"])
     func malformedTemplatesThrow(src: String) {
         #expect(throws: TokenizerError.self) { try JinjaTemplate(src).render(["x": .bool(true)]) }
     }

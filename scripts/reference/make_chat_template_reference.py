@@ -8,6 +8,7 @@ conversations, and writes the expected renderings for Tests/RooflineTokenizerTes
 
 Objects are written as {"__pairs__": [[key, value], ...]} so their key order (which tojson shows) survives.
 """
+import datetime
 import json
 import os
 import sys
@@ -29,6 +30,7 @@ TEMPLATES = {  # file: (bos_token, eos_token)
     "mistralai-Mistral-Nemo-Instruct-2407.jinja": ("<s>", "</s>"),
     "HuggingFaceTB-SmolLM3-3B.jinja": ("", "<|im_end|>"),
     "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja": ("<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>"),
+    "openai-gpt-oss-120b.jinja": ("<|startoftext|>", "<|return|>"),  # gpt-oss's harmony format
 }
 
 WEATHER_TOOL = {"type": "function", "function": {"name": "get_weather", "description": "Get the current weather in a city",
@@ -60,10 +62,17 @@ def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)
     return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
 
 
+def strftime_now(fmt):
+    # transformers' global is datetime.now().strftime(fmt); a fixed instant keeps the renderings reproducible
+    # (the Swift test passes the same one: 2024-07-26 12:00 UTC).
+    return datetime.datetime(2024, 7, 26, 12, 0).strftime(fmt)
+
+
 def environment():
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
+    env.globals["strftime_now"] = strftime_now
     return env
 
 

@@ -1,5 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Filters, tests, functions, methods and operators of the chat-template Jinja subset.
 enum JinjaBuiltins {
+    /// `strftime_now(format)`: the instant (seconds since 1970; nil: now) in local time, formatted by C's strftime
+    /// as Python's datetime.strftime formats it for the usual directives (%Y, %m, %d, %B, %b, %H, %M, …).
+    static func strftimeNow(_ format: String, at instant: Double?) throws(TokenizerError) -> JinjaValue {
+        var t = time_t(instant ?? Double(time(nil)))
+        var parts = tm()
+        guard localtime_r(&t, &parts) != nil else { throw .badChatTemplate("strftime_now: the time cannot be represented") }
+        var buffer = [CChar](repeating: 0, count: 256)
+        let n = buffer.withUnsafeMutableBufferPointer { strftime($0.baseAddress!, $0.count, format, &parts) }
+        guard n > 0 || format.isEmpty else { throw .badChatTemplate("strftime_now: cannot format '\(format)'") }
+        return .string(String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
     static func filter(_ name: String, _ v: JinjaValue, _ args: [JinjaValue], _ kwargs: [(String, JinjaValue)] = []) throws(TokenizerError) -> JinjaValue {
         func kw(_ k: String) -> JinjaValue? { kwargs.last { $0.0 == k }?.1 }
         switch name {
@@ -143,8 +161,6 @@ enum JinjaBuiltins {
             case 2: return .array((ints[0]..<max(ints[0], ints[1])).map { .int($0) })
             default: throw .badChatTemplate("range takes one or two integers")
             }
-        case "strftime_now":
-            return .string("")
         default:
             throw .badChatTemplate("unknown function '\(name)'")
         }

@@ -2,7 +2,15 @@
 final class JinjaInterpreter {
     var scopes: [[String: JinjaValue]]
 
-    init(globals: [String: JinjaValue]) { scopes = [globals] }
+    /// The instant `strftime_now` formats (nil: the current time).
+    let now: Double?
+    /// Macros defined so far: parameters (with default expressions) and bodies.
+    var macros: [String: ([(String, JinjaExpr?)], [JinjaTemplate.Node])] = [:]
+
+    init(globals: [String: JinjaValue], now: Double? = nil) {
+        scopes = [globals]
+        self.now = now
+    }
 
     func lookup(_ name: String) -> JinjaValue {
         for s in scopes.reversed() { if let v = s[name] { return v } }
@@ -83,8 +91,31 @@ final class JinjaInterpreter {
                 var s = ""
                 try run(body, into: &s)
                 assign(name, .string(s))
+            case .macro(let name, let params, let body):
+                macros[name] = (params, body)
             }
         }
+    }
+
+    /// A macro call: arguments by position, then by name, then the defaults (evaluated at the call, in the
+    /// caller's scope); the rendered body is the value. Too many or unknown arguments are errors, as in Jinja.
+    func callMacro(_ name: String, _ params: [(String, JinjaExpr?)], _ body: [JinjaTemplate.Node],
+                   _ args: [JinjaValue], _ kwargs: [(String, JinjaValue)]) throws(TokenizerError) -> JinjaValue {
+        guard args.count <= params.count else { throw .badChatTemplate("macro '\(name)' takes \(params.count) arguments, got \(args.count)") }
+        if let unknown = kwargs.first(where: { k in !params.contains { $0.0 == k.0 } }) {
+            throw .badChatTemplate("macro '\(name)' has no parameter '\(unknown.0)'")
+        }
+        var frame: [String: JinjaValue] = [:]
+        for (i, (param, def)) in params.enumerated() {
+            if i < args.count { frame[param] = args[i] } else if let v = kwargs.last(where: { $0.0 == param }) { frame[param] = v.1 }
+            else if let def { frame[param] = try eval(def) } else { frame[param] = .undefined }
+        }
+        guard scopes.count < 200 else { throw .badChatTemplate("macro '\(name)' recurses too deeply") }
+        scopes.append(frame)
+        defer { scopes.removeLast() }
+        var out = ""
+        try run(body, into: &out)
+        return .string(out)
     }
 
     func bind(_ vars: [String], _ item: JinjaValue) {
@@ -97,7 +128,12 @@ final class JinjaInterpreter {
     func eval(_ e: JinjaExpr) throws(TokenizerError) -> JinjaValue {
         switch e {
         case .literal(let v): return v
-        case .name(let n): return lookup(n)
+        case .name(let n):
+            // The globals transformers defines are defined (`strftime_now is defined` picks the date branch of
+            // Llama 3.x templates); as a value they read like Python's function repr.
+            let v = lookup(n)
+            if case .undefined = v, ["raise_exception", "strftime_now", "range", "namespace"].contains(n) { return .string("<function \(n)>") }
+            return v
         case .list(let items):
             var a: [JinjaValue] = []
             for x in items { a.append(try eval(x)) }
@@ -127,6 +163,8 @@ final class JinjaInterpreter {
                 return try JinjaBuiltins.method(try eval(base), method, a)
             }
             if case .name(let fn) = callee {
+                if let (params, body) = macros[fn] { return try callMacro(fn, params, body, a, kw) }
+                if fn == "strftime_now" { return try JinjaBuiltins.strftimeNow(a.first?.rendered ?? "", at: now) }
                 return try JinjaBuiltins.function(fn, a, kw)
             }
             throw .badChatTemplate("cannot call this expression")

@@ -1,5 +1,5 @@
 /// A compiled chat template: the Jinja subset chat templates use (for/if/elif/else/set with namespaces,
-/// loop variables, filters such as trim and tojson, string methods, `raise_exception`).
+/// macros, loop variables, filters such as trim and tojson, string methods, `raise_exception`, `strftime_now`).
 public struct JinjaTemplate: Sendable {
     indirect enum Node: @unchecked Sendable {
         case text(String)
@@ -8,6 +8,8 @@ public struct JinjaTemplate: Sendable {
         case forBlock([String], JinjaExpr, JinjaExpr?, [Node], [Node])
         case set([String], JinjaExpr)
         case setBlock(String, [Node])
+        /// `{% macro name(a, b=default) %}…{% endmacro %}`: parameters with optional defaults, and the body.
+        case macro(String, [(String, JinjaExpr?)], [Node])
     }
 
     let nodes: [Node]
@@ -20,8 +22,10 @@ public struct JinjaTemplate: Sendable {
     }
 
     /// Renders the template with the given variables.
-    public func render(_ context: [String: JinjaValue]) throws(TokenizerError) -> String {
-        let interp = JinjaInterpreter(globals: context)
+    /// `now`: seconds since 1970 that `strftime_now(format)` formats in local time (transformers' global:
+    /// `datetime.now().strftime(format)`); tests pass a fixed instant.
+    public func render(_ context: [String: JinjaValue], now: Double? = nil) throws(TokenizerError) -> String {
+        let interp = JinjaInterpreter(globals: context, now: now)
         var out = ""
         try interp.run(nodes, into: &out)
         return out
@@ -100,6 +104,18 @@ struct BlockParser {
                         guard end != nil else { throw .badChatTemplate("missing '{% endset %}'") }
                         nodes.append(.setBlock(target[0], body))
                     }
+                case "macro":
+                    let name = try p.name()
+                    try p.expect("(")
+                    var params: [(String, JinjaExpr?)] = []
+                    while !p.accept(")") {
+                        if !params.isEmpty { try p.expect(",") }
+                        let param = try p.name()
+                        params.append((param, p.accept("=") ? try p.expression() : nil))
+                    }
+                    let (body, end) = try parse(until: ["endmacro"])
+                    guard end != nil else { throw .badChatTemplate("missing '{% endmacro %}' for macro '\(name)'") }
+                    nodes.append(.macro(name, params, body))
                 case "generation", "endgeneration":
                     break
                 default:
