@@ -88,8 +88,22 @@ public final class Tokenizer: Sendable {
         addSpacePrefix = m["tokenizer.ggml.add_space_prefix"]?.boolValue ?? (kind == .spm)
 
         var eog = Set([eos, eot, eom].compactMap { $0 })
-        let eogNames: Set<String> = ["<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "<|end_of_text|>", "<end_of_utterance>", "<|return|>", "<|call|>"]
-        for (i, t) in tokens.enumerated() where eogNames.contains(t) && types[i] == .control { eog.insert(Int32(i)) }
+        // llama-vocab.cpp's end-of-generation names (control tokens here).
+        let eogNames: Set<String> = ["<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
+                                     "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
+                                     "<|end_of_text|>", "<end_of_utterance>"]
+        var eogByName: [String: Int32] = [:]
+        for (i, t) in tokens.enumerated() where eogNames.contains(t) && types[i] == .control {
+            eog.insert(Int32(i))
+            eogByName[t] = Int32(i)
+        }
+        // llama.cpp's workaround for gpt-oss's harmony format (and solar-open): with <|return|> and <|call|> (or
+        // <|calls|> and <|flush|>), <|end|> closes a message, not the turn (the analysis channel ends with it and
+        // the final answer follows), so it is not an end of generation.
+        if let end = eogByName["<|end|>"],
+           (eogByName["<|return|>"] != nil && eogByName["<|call|>"] != nil) || (eogByName["<|calls|>"] != nil && eogByName["<|flush|>"] != nil) {
+            eog.remove(end)
+        }
         endOfGeneration = eog
 
         var sp: [(String, Int32, TokenType)] = []
