@@ -51,7 +51,7 @@ public enum Calibration {
     /// The catalogue format column holding the measured rate: integer dots for the ggml block formats, else 16-bit.
     public static func measuredFormat(_ p: Precision) -> ComputeFormat {
         switch p {
-        case .int8, .int4, .q8_0, .q4_0, .q4_1: .int8
+        case .int8, .int4, .q8_0, .q4_0, .q4_1, .mxfp4, .nvfp4: .int8  // FP4 blocks dot against Q8_0 activations
         default: .bf16
         }
     }

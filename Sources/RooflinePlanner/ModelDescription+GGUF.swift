@@ -52,6 +52,8 @@ extension ModelDescription {
         case .q8_0: .q8_0
         case .q4_0: .q4_0
         case .q4_1: .q4_1
+        case .mxfp4: .mxfp4
+        case .nvfp4: .nvfp4
         case .fp8_e4m3, .fp8_e5m2: .fp8  // Roofline's FP8 rows (plus 4 bytes per row, negligible here)
         default: nil
         }

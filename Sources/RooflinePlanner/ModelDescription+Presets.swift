@@ -33,6 +33,16 @@ extension ModelDescription {
                          vocab: 129280,
                          attention: .latent(qLoraRank: 1536, kvLoraRank: 512, ropeDim: 64, nopeDim: 128, valueDim: 128),
                          experts: 256, activeExperts: 8, sharedExperts: 1, expertFFN: 2048, denseLeadingLayers: 3),
+        // openai/gpt-oss-20b and gpt-oss-120b config.json: 24 / 36 layers, hidden 2880, 64 heads of 64, 8 KV heads,
+        // 32 / 128 experts of intermediate_size 2880, 4 per token, vocab 201088, untied; no dense FFN. OpenAI's model
+        // card gives 20.9B / 116.8B total and 3.6B / 5.1B active parameters. Not modelled: the attention biases and
+        // sinks (thousands of parameters), the 128-token window of every other layer (the KV cache is counted in
+        // full on all layers, an overestimate at long context), and BF16 attention beside the MXFP4 experts
+        // (`--precision mxfp4` stores everything in MXFP4, ~1.4 GB less than the published 120b checkpoint).
+        ModelDescription(name: "gpt-oss-20b", layers: 24, hidden: 2880, heads: 64, kvHeads: 8, headDim: 64, ffn: 2880, vocab: 201088,
+                         experts: 32, activeExperts: 4),
+        ModelDescription(name: "gpt-oss-120b", layers: 36, hidden: 2880, heads: 64, kvHeads: 8, headDim: 64, ffn: 2880, vocab: 201088,
+                         experts: 128, activeExperts: 4),
         // HuggingFaceTB/SmolLM2-135M config.json: 30 layers, hidden 576, 9 heads, 3 KV heads, FFN 1536, vocab 49152, tied.
         ModelDescription(name: "smollm2-135m", layers: 30, hidden: 576, heads: 9, kvHeads: 3, ffn: 1536, vocab: 49152,
                          tiedEmbeddings: true),

@@ -83,6 +83,21 @@ struct CountTests {
         #expect(m.kvBytesPerToken(.bf16) == 70_272)
     }
 
+    @Test func gptOssCountsAndMXFP4Bytes() throws {
+        // OpenAI's model card: 20.9B and 116.8B total parameters; 3.6B and 5.1B active, a count that leaves out
+        // the 0.58B input embedding (the planner counts it, as it counts every model's).
+        for (name, total, active) in [("gpt-oss-20b", 20.9e9, 3.6e9), ("gpt-oss-120b", 116.8e9, 5.1e9)] {
+            let m = try #require(ModelDescription.preset(name))
+            #expect(abs(m.totalParams - total) < 0.05e9, "\(name): \(m.totalParams)")
+            #expect(abs(m.activeParams - 201_088 * 2880 - active) < 0.05e9, "\(name): \(m.activeParams)")
+        }
+        // MXFP4 stores 17 bytes per 32 weights; NVFP4 36 per 64.
+        let m = try #require(ModelDescription.preset("gpt-oss-120b"))
+        #expect(m.weightBytes(.mxfp4) == m.totalParams * 17 / 32)
+        #expect(Precision.nvfp4.bytesPerElement == 0.5625)
+        #expect(try Precision.parse("MXFP4") == .mxfp4)
+    }
+
     @Test(arguments: ModelDescription.presetNames)
     func presetsAreValid(name: String) throws {
         let m = try #require(ModelDescription.preset(name))
