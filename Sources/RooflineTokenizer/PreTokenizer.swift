@@ -4,6 +4,10 @@
 public struct PreTokenizer: @unchecked Sendable {
     static let gpt2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)"
     static let llama3 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+    /// gpt-4o / o200k (gpt-oss, Llama 4): letters split at case changes, contractions kept on the word, up to three
+    /// digits, `/` kept with punctuation runs. llama.cpp's spelling of the tokenizer.json expression (the case
+    /// classes written with lookaheads).
+    static let gpt4o = "[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))*((?=[\\p{L}])([^A-Z]))+(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))+((?=[\\p{L}])([^A-Z]))*(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
     static let qwen2 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 
     /// `tokenizer.ggml.pre` names → expressions, and whether whole words in the vocabulary skip merging.
@@ -13,6 +17,7 @@ public struct PreTokenizer: @unchecked Sendable {
         "llama3": ([llama3], true), "llama-v3": ([llama3], true), "llama-bpe": ([llama3], true),
         "dbrx": ([llama3], false), "smaug-bpe": ([llama3], false),
         "qwen2": ([qwen2], false), "stablelm2": ([qwen2], false),
+        "gpt-4o": ([gpt4o], false), "llama4": ([gpt4o], false),
         "default": (["[\\p{P}\\$\\+<=>\\^~\\|]+", gpt2, "\\p{N}+", "[0-9][0-9][0-9]"], false),
     ]
 
