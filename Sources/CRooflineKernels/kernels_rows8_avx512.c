@@ -17,11 +17,31 @@
 
 static inline int rf_ld32(const char *p) { int v; memcpy(&v, p, 4); return v; }
 
+#ifndef RF_R8_HEADS
+#define RF_R8_HEADS 0
+#endif
+#ifndef RF_R8_ROWS
+#define RF_R8_ROWS 0
+#endif
+RF_R8 static inline __m256i rf_bd(const char *p) { __m256i v = _mm256_set1_epi32(rf_ld32(p)); __asm__("" : "+v"(v)); return v; }
+RF_R8 static inline __m512i rf_b4(const char *p) { __m512i v = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)p)); __asm__("" : "+v"(v)); return v; }
+#define RF_BD(p) rf_bd(p)
+#if RF_R8_HEADS == 0
 // The first 32 bits of block (offset `o`) of rows r0..r7 (rb apart from p) as eight dwords in the given order.
 #define RF_HEADS8(p, rb, a, b, c, d, e, f, g, h) \
     _mm256_setr_epi32(rf_ld32((p) + (a) * (rb)), rf_ld32((p) + (b) * (rb)), rf_ld32((p) + (c) * (rb)), rf_ld32((p) + (d) * (rb)), \
                       rf_ld32((p) + (e) * (rb)), rf_ld32((p) + (f) * (rb)), rf_ld32((p) + (g) * (rb)), rf_ld32((p) + (h) * (rb)))
-
+#elif RF_R8_HEADS == 1
+#define RF_HEADS8(p, rb, a, b, c, d, e, f, g, h) \
+    _mm256_blend_epi32(_mm256_blend_epi32(_mm256_blend_epi32(_mm256_blend_epi32( \
+    _mm256_blend_epi32(_mm256_blend_epi32(_mm256_blend_epi32(RF_BD((p) + (a) * (rb)), RF_BD((p) + (b) * (rb)), 0x02), \
+        RF_BD((p) + (c) * (rb)), 0x04), RF_BD((p) + (d) * (rb)), 0x08), RF_BD((p) + (e) * (rb)), 0x10), \
+        RF_BD((p) + (f) * (rb)), 0x20), RF_BD((p) + (g) * (rb)), 0x40), RF_BD((p) + (h) * (rb)), 0x80)
+#else
+#define RF_HEADS8(p, rb, a, b, c, d, e, f, g, h) \
+    _mm256_i64gather_epi32((const int *)(p), _mm256_setr_epi64x(0,0,0,0), 1)
+#endif
+#if RF_R8_ROWS == 0
 // 16 bytes of each of four rows (rb apart), one row per 128-bit lane.
 RF_R8 static inline __m512i rf_rows4x16(const char *p, size_t rb) {
     __m512i z = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)p));
@@ -29,6 +49,13 @@ RF_R8 static inline __m512i rf_rows4x16(const char *p, size_t rb) {
     z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p + 2 * rb)), 2);
     return _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p + 3 * rb)), 3);
 }
+#else
+RF_R8 static inline __m512i rf_rows4x16(const char *p, size_t rb) {
+    __m512i z = _mm512_mask_blend_epi32(0x00F0, rf_b4(p), rf_b4(p + rb));
+    z = _mm512_mask_blend_epi32(0x0F00, z, rf_b4(p + 2 * rb));
+    return _mm512_mask_blend_epi32(0xF000, z, rf_b4(p + 3 * rb));
+}
+#endif
 
 // Four vectors of four int32 partial sums per 128-bit lane (each partial within ±2^13, so the int16 packs are
 // exact) -> per lane L: [sum of a's lane L, of b's, of c's, of d's].
