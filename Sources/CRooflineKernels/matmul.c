@@ -62,12 +62,12 @@ static void rf_matmul_range(const rf_matmul_job *j, int64_t g0, int64_t g1) {
         if (j->dots4[pi]) {
             float out4[4];
             // Without 4×4 tile work (decode: one to three columns left), pairs of four-row groups go through
-            // the eight-row kernel, whose results equal the four-row kernel's bit for bit.
+            // the eight-row kernel, whose results equal the four-row kernel's bit for bit. It prefetches the
+            // next eight rows itself, spread over its loop.
             if (j->dots8[pi] && j->n_x - m0 > 0 && !(j->tiles[pi] && j->n_x - m0 >= 4)) {
                 float out8[8];
                 for (; r + 8 <= r4; r += 8) {
                     const char *wr = w + r * j->w_row[pi];
-                    rf_prefetch_range(wr + RF_PREFETCH_AHEAD, 8 * j->w_row[pi]);
                     for (int64_t m = m0; m < j->n_x; m++) {
                         j->dots8[pi]((int)j->k, wr, (size_t)j->w_row[pi], j->x + m * j->x_stride, out8);
                         memcpy(part->y + m * part->y_stride + r, out8, sizeof out8);
