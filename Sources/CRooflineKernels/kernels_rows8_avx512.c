@@ -20,9 +20,9 @@
 static inline int rf_ld32(const char *p) { int v; memcpy(&v, p, 4); return v; }
 
 // The first 32 bits of block i of eight rows (p is row 0's block, rb apart) as eight dwords in the given order.
-// Rows are paired into 64-bit words in general registers and moved over with vmovq/vpinsrq: two shuffles
-// where vpinsrd from memory took seven (measured: L2 speed +5%; broadcast loads with blends and vpgatherdd
-// were slower). The empty asm keeps the compiler from turning the pairs back into vpinsrd.
+// Rows are paired into 64-bit words in general registers and moved over with vmovq/vpinsrq (three shuffles
+// with the vinserti128, where vpinsrd from memory took seven; measured: L2 speed +5%; broadcast loads with
+// blends and vpgatherdd were slower). The empty asm keeps the compiler from turning the pairs back into vpinsrd.
 static inline long long rf_pair32(const char *lo, const char *hi) {
     uint64_t v = (uint32_t)rf_ld32(lo) | (uint64_t)(uint32_t)rf_ld32(hi) << 32;
     __asm__("" : "+r"(v));
