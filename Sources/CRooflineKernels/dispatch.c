@@ -228,7 +228,7 @@ rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
 rf_vec_dot8_fn rf_get_vec_dot8(int type, int path) {
     if (path < 0) path = rf_get_path();
 #ifdef RF_X86
-    if (path >= RF_PATH_AVX512VNNI && __builtin_cpu_supports("gfni")) {  // every AVX-512 VNNI x86 but Cascade Lake has GFNI
+    if (path >= RF_PATH_AVX512VNNI && __builtin_cpu_supports("gfni")) {  // Ice Lake and later, Zen 4; Cascade/Cooper Lake keep the four-row kernels
         switch (type) {
         case RF_Q4_0: return rf_vec_dot8_q4_0_q8_0_avx512;
         case RF_Q4_1: return rf_vec_dot8_q4_1_q8_1_avx512;
