@@ -225,6 +225,22 @@ rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
     return 0;
 }
 
+rf_vec_dot8_fn rf_get_vec_dot8(int type, int path) {
+    if (path < 0) path = rf_get_path();
+#ifdef RF_X86
+    if (path >= RF_PATH_AVX512VNNI && __builtin_cpu_supports("gfni")) {  // Ice Lake and later, Zen 4; Cascade/Cooper Lake keep the four-row kernels
+        switch (type) {
+        case RF_Q4_0: return rf_vec_dot8_q4_0_q8_0_avx512;
+        case RF_Q4_1: return rf_vec_dot8_q4_1_q8_1_avx512;
+        case RF_Q8_0: return rf_vec_dot8_q8_0_q8_0_avx512;
+        default: break;
+        }
+    }
+#endif
+    (void)type;
+    return 0;
+}
+
 rf_tile4x4_fn rf_get_tile4x4(int type, int path) {
     if (path < 0) path = rf_get_path();
     rf_tile4x4_fn kq = (rf_tile4x4_fn)kquant_simd(type, path, 2);

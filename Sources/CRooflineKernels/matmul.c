@@ -16,7 +16,7 @@ static inline void rf_prefetch_range(const char *p, int64_t bytes) {
 typedef struct {
     const rf_matmul_part *parts; int n_parts; int64_t total_rows;
     int64_t k; const char *x; int64_t x_stride; int64_t n_x;
-    rf_vec_dot_fn dots[RF_MAX_PARTS]; rf_vec_dot4_fn dots4[RF_MAX_PARTS]; rf_tile4x4_fn tiles[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS];
+    rf_vec_dot_fn dots[RF_MAX_PARTS]; rf_vec_dot4_fn dots4[RF_MAX_PARTS]; rf_vec_dot8_fn dots8[RF_MAX_PARTS]; rf_tile4x4_fn tiles[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS];
     rf_gemm8_fn gemm8[RF_MAX_PARTS];
     const rf_x8_block *packed; int64_t n_groups;  // columns 0..8*n_groups-1 packed for the gemm8 kernels
     int64_t static_rows, chunk_rows;  // per-thread static range, then chunks of the rest taken from `next`
@@ -50,7 +50,7 @@ static void rf_matmul_range(const rf_matmul_job *j, int64_t g0, int64_t g1) {
         const int64_t r0 = g0 > base ? g0 - base : 0;
         const int64_t r1 = (g1 - base) < part->n_rows ? (g1 - base) : part->n_rows;
         const char *w = part->w;
-        // Rows in whole groups of four go through the multi-row kernels (eight-column, 4×4 tile, four-row),
+        // Rows in whole groups of four go through the multi-row kernels (eight-column, 4×4 tile, eight- and four-row),
         // which share one arithmetic; the rest through the one-row kernel for every column, as when alone.
         const int64_t r4 = j->dots4[pi] ? r0 + ((r1 - r0) & ~(int64_t)3) : r0;
         int64_t m0 = 0;  // columns left for the four-row kernels
@@ -61,6 +61,19 @@ static void rf_matmul_range(const rf_matmul_job *j, int64_t g0, int64_t g1) {
         int64_t r = r0;
         if (j->dots4[pi]) {
             float out4[4];
+            // Without 4×4 tile work (decode: one to three columns left), pairs of four-row groups go through
+            // the eight-row kernel, whose results equal the four-row kernel's bit for bit. It prefetches the
+            // next eight rows itself, spread over its loop.
+            if (j->dots8[pi] && j->n_x - m0 > 0 && !(j->tiles[pi] && j->n_x - m0 >= 4)) {
+                float out8[8];
+                for (; r + 8 <= r4; r += 8) {
+                    const char *wr = w + r * j->w_row[pi];
+                    for (int64_t m = m0; m < j->n_x; m++) {
+                        j->dots8[pi]((int)j->k, wr, (size_t)j->w_row[pi], j->x + m * j->x_stride, out8);
+                        memcpy(part->y + m * part->y_stride + r, out8, sizeof out8);
+                    }
+                }
+            }
             for (; r < r4; r += 4) {
                 const char *wr = w + r * j->w_row[pi];
                 if (m0 < j->n_x) rf_prefetch_range(wr + RF_PREFETCH_AHEAD, 4 * j->w_row[pi]);
@@ -127,6 +140,7 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
     for (int i = 0; i < n_parts; i++) {
         j.dots[i] = rf_get_vec_dot(parts[i].wtype, path);
         j.dots4[i] = rf_get_vec_dot4(parts[i].wtype, path);
+        j.dots8[i] = j.dots4[i] ? rf_get_vec_dot8(parts[i].wtype, path) : 0;
         j.tiles[i] = j.dots4[i] ? rf_get_tile4x4(parts[i].wtype, path) : 0;
         j.w_row[i] = rf_row_size(parts[i].wtype, k);
         if (!j.dots[i] || j.w_row[i] < 0) return;

@@ -74,6 +74,15 @@ public enum TensorKernels {
         return out
     }
 
+    /// Dot products of eight consecutive weight rows (`rowBytes` apart) with one activation row, using the
+    /// path's eight-row kernel (nil when it has none); equal bit for bit to two `dot4` calls.
+    public static func dot8(_ type: GGMLType, _ w: UnsafeRawPointer, rowBytes: Int, _ x: UnsafeRawPointer, count: Int, path: KernelPath) -> [Float]? {
+        guard let f = rf_get_vec_dot8(Int32(type.rawValue), path.rawValue) else { return nil }
+        var out = [Float](repeating: 0, count: 8)
+        out.withUnsafeMutableBufferPointer { f(Int32(count), w, rowBytes, x, $0.baseAddress!) }
+        return out
+    }
+
     /// Four weight rows × four activation rows (`actRowBytes` apart) with the path's tile kernel (nil when it
     /// has none); result `[c * 4 + r]`.
     public static func tile4x4(_ type: GGMLType, _ w: UnsafeRawPointer, rowBytes: Int, _ x: UnsafeRawPointer, actRowBytes: Int, count: Int, path: KernelPath) -> [Float]? {

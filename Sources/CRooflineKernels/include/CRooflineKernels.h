@@ -84,6 +84,10 @@ typedef void (*rf_vec_dot4_fn)(int n, const void *w, size_t w_row_bytes, const v
 /// Dot products of four consecutive weight rows (w_row_bytes apart) with one activation row; NULL when the
 /// path has no four-row kernel for `type` (rf_matmul then uses rf_get_vec_dot row by row).
 rf_vec_dot4_fn rf_get_vec_dot4(int type, int path);
+typedef void (*rf_vec_dot8_fn)(int n, const void *w, size_t w_row_bytes, const void *y, float *out8);
+/// Dot products of eight consecutive weight rows with one activation row, bit for bit those of two calls of the
+/// four-row kernel (rows 0-3, then 4-7); NULL when the path has no eight-row kernel for `type`.
+rf_vec_dot8_fn rf_get_vec_dot8(int type, int path);
 typedef void (*rf_tile4x4_fn)(int n, const void *w, size_t w_row_bytes, const void *x, size_t x_stride, float *out, size_t out_stride);
 /// Four weight rows × four activation rows: out[c * out_stride + r]; NULL when the path has none for `type`.
 rf_tile4x4_fn rf_get_tile4x4(int type, int path);
