@@ -79,9 +79,14 @@ extension HFImporter {
                     for k in 0..<blocks {
                         let block = (x * rows + row) * blocks + k
                         out[o] = scales.load(fromByteOffset: block, as: UInt8.self)
-                        // Value i of the block: nibble i % 2 of byte i / 2; ggml's byte j holds values j and j + 16.
-                        func value(_ i: Int) -> UInt8 { (src.load(fromByteOffset: block * 16 + i / 2, as: UInt8.self) >> (4 * UInt8(i % 2))) & 0x0F }
-                        for j in 0..<16 { out[o + 1 + j] = value(j) | (value(j + 16) << 4) }
+                        // Byte i holds values 2i (low nibble) and 2i + 1; ggml's byte j holds values j and j + 16, so
+                        // byte i fills the low nibbles of 2i, 2i + 1 (i < 8) or the high ones of 2i − 16, 2i − 15.
+                        for i in 0..<16 {
+                            let b = src.load(fromByteOffset: block * 16 + i, as: UInt8.self)
+                            let j = 2 * i % 16, shift: UInt8 = i < 8 ? 0 : 4
+                            out[o + 1 + j] |= (b & 0x0F) << shift
+                            out[o + 2 + j] |= (b >> 4) << shift
+                        }
                         o += 17
                     }
                 }

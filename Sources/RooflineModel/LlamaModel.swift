@@ -101,10 +101,9 @@ public final class LlamaModel: @unchecked Sendable {
         }
     }
 
+    /// The caller keeps the segments' caches alive (they hold them unowned).
     func forwardChunk(_ tokens: UnsafeBufferPointer<Int32>, segments: [Segment], logits: UnsafeMutablePointer<Float>?, allLogits: Bool) {
-        withExtendedLifetime(segments) {
-            segments.withUnsafeBufferPointer { forwardChunk(tokens, segments: $0, logits: logits, allLogits: allLogits) }
-        }
+        segments.withUnsafeBufferPointer { forwardChunk(tokens, segments: $0, logits: logits, allLogits: allLogits) }
     }
 
     /// One chunk of at most `maxBatch` rows from one or more sequences: the matmuls run over all rows at once

@@ -36,6 +36,15 @@ DEFAULT_OUT = os.path.join(REPO_ROOT, "Tests", "Fixtures", "quant", "ggml_vector
 TYPES = ["NVFP4"]
 
 
+def load_ggml(lib: str) -> ctypes.CDLL:
+    """libggml-base of a llama.cpp build, with ggml_quantize_chunk's signature declared."""
+    ggml = ctypes.CDLL(lib)
+    ggml.ggml_quantize_chunk.restype = ctypes.c_size_t
+    ggml.ggml_quantize_chunk.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
+                                         ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+    return ggml
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lib", required=True, help="path to libggml-base.so of a llama.cpp build")
@@ -43,10 +52,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1234)
     args = ap.parse_args()
 
-    ggml = ctypes.CDLL(args.lib)
-    ggml.ggml_quantize_chunk.restype = ctypes.c_size_t
-    ggml.ggml_quantize_chunk.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
-                                         ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+    ggml = load_ggml(args.lib)
     cases = []
     for name in TYPES:
         t = QT[name]

@@ -25,7 +25,6 @@ Requires: numpy, gguf and a llama.cpp build.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import sys
@@ -34,6 +33,9 @@ from importlib import metadata
 import numpy as np
 import gguf
 from gguf import GGMLQuantizationType as QT
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_ggml_quant_vectors import load_ggml  # noqa: E402
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEFAULT_OUT = os.path.join(REPO_ROOT, "Tests", "Fixtures", "quant", "kquant_vectors.json")
@@ -78,10 +80,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=4242)
     args = ap.parse_args()
 
-    ggml = ctypes.CDLL(args.lib)
-    ggml.ggml_quantize_chunk.restype = ctypes.c_size_t
-    ggml.ggml_quantize_chunk.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64,
-                                         ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+    ggml = load_ggml(args.lib)
     inputs = rows(np.random.default_rng(args.seed))
     cases = []
     for name in TYPES:
