@@ -11,7 +11,7 @@
 //   four-row kernel's sign trick also gives the true products).
 // - The four per-lane partial sums of each (row, half) are reduced for all eight rows together.
 // - The eight rows' 16-bit heads (d, and m for Q4_1) are converted with one vcvtph2ps.
-// Each kernel also prefetches the following eight rows (the matmul driver's next call). Needs GFNI besides
+// Each kernel also prefetches the rows of a later call (RF_PF_START), into L2. Needs GFNI besides
 // AVX-512 VNNI (dispatch.c checks).
 #include "avx2_helpers.h"
 #ifdef RF_X86
@@ -44,10 +44,14 @@ RF_R8 static inline __m512i rf_rows4x16(const char *p, size_t rb) {
 // a mask (measured: L2 speed +5%).
 RF_R8 static inline __m512i rf_hi_nibbles(__m512i z) { return _mm512_gf2p8affine_epi64_epi8(z, _mm512_set1_epi64(0x1020408000000000LL), 0); }
 
-// Prefetch of the next eight rows (the next call's), spread over the loop: block i's share of them each
-// iteration. The matmul driver's prefetch of a whole row group at once (45 lines for eight Q4_1 rows of 576)
-// stalled this loop from DRAM (measured: 8 GB/s per core against 18 GB/s with this).
-#define RF_PREFETCH_NEXT8(pf, bytes) do { for (int o_ = 0; o_ < (bytes); o_ += 64) _mm_prefetch((pf) + o_, _MM_HINT_T0); (pf) += (bytes); } while (0)
+// Prefetch of eight rows' worth of weights at least 8 KiB ahead (a later call's rows: rows are contiguous),
+// spread over the loop: block i's share of them each iteration, into L2. The matmul driver's prefetch of a
+// whole row group at once stalled this loop from DRAM (measured: 8 GB/s per core against 18 GB/s spread);
+// prefetching only the next eight rows (2.9 KB ahead for Q4_1 rows of 576) into L1 left it waiting too.
+// Measured on one core streaming 100 MB of Q4_1 rows of 576 (five runs each, noisy host): 10-16.6 GB/s with
+// the next eight rows into L1, 16-22 GB/s 16-32 rows ahead into L2; 8, 12 and 16 KiB ahead alike.
+#define RF_PF_START(w, rb) ((w) + (8 * (rb) > 8192 ? 8 * (rb) : 8192))
+#define RF_PREFETCH_NEXT8(pf, bytes) do { for (int o_ = 0; o_ < (bytes); o_ += 64) _mm_prefetch((pf) + o_, _MM_HINT_T1); (pf) += (bytes); } while (0)
 
 // Four vectors of four int32 partial sums per 128-bit lane (each partial within ±2^13, so the int16 packs are
 // exact) -> per lane L: [sum of a's lane L, of b's, of c's, of d's].
@@ -76,7 +80,7 @@ RF_R8 static inline void rf_store8_q4(float *out, __m512 acc, __m512 extra_odd) 
 RF_R8 void rf_vec_dot8_q4_1_q8_1_avx512(int n, const void *vw, size_t rb, const void *vy, float *out) {
     const char *w = vw, *y = vy;
     const __m512i m4 = _mm512_set1_epi8(0x0F);
-    const char *pf = w + 8 * rb;
+    const char *pf = RF_PF_START(w, rb);
     __m512 acc = _mm512_setzero_ps(), summ = _mm512_setzero_ps();
     for (int i = 0; i < n / RF_QK; i++, w += sizeof(rf_block_q4_1), y += sizeof(rf_block_q8_1)) {
         RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(rf_block_q4_1));
@@ -100,7 +104,7 @@ RF_R8 void rf_vec_dot8_q4_1_q8_1_avx512(int n, const void *vw, size_t rb, const 
 RF_R8 void rf_vec_dot8_q4_0_q8_0_avx512(int n, const void *vw, size_t rb, const void *vy, float *out) {
     const char *w = vw, *y = vy;
     const __m512i m4 = _mm512_set1_epi8(0x0F), eight = _mm512_set1_epi8(8);
-    const char *pf = w + 8 * rb;
+    const char *pf = RF_PF_START(w, rb);
     __m512 acc = _mm512_setzero_ps();
     for (int i = 0; i < n / RF_QK; i++, w += sizeof(rf_block_q4_0), y += sizeof(rf_block_q8_0)) {
         RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(rf_block_q4_0));
@@ -130,7 +134,7 @@ RF_R8 void rf_vec_dot8_q8_0_q8_0_avx512(int n, const void *vw, size_t rb, const 
     __m512 acc = _mm512_setzero_ps();
 #define RF_ROWS2X32(p) _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(p))), \
                                           _mm256_loadu_si256((const __m256i *)((p) + rb)), 1)
-    const char *pf = w + 8 * rb;
+    const char *pf = RF_PF_START(w, rb);
     for (int i = 0; i < n / RF_QK; i++, w += sizeof(rf_block_q8_0), y += sizeof(rf_block_q8_0)) {
         RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(rf_block_q8_0));
         const __m512i qy = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(y + 2)));
