@@ -20,7 +20,7 @@ typedef struct {
     rf_vec_dot_fn dots[RF_MAX_PARTS]; rf_vec_dot4_fn dots4[RF_MAX_PARTS]; rf_vec_dot8_fn dots8[RF_MAX_PARTS]; rf_tile4x4_fn tiles[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS];
     rf_gemm8_fn gemm8[RF_MAX_PARTS];
     const rf_x8_block *packed; int64_t n_groups;  // columns 0..8*n_groups-1 packed for the gemm8 kernels
-    int64_t static_rows, chunk_rows;  // per-thread static range, then chunks of the rest taken from `next`
+    int64_t static_rows, chunk_rows, min_rows;  // per-thread static range, then chunks of the rest taken from `next`
     _Atomic int64_t next;
 } rf_matmul_job;
 
@@ -104,33 +104,42 @@ static void rf_matmul_range(const rf_matmul_job *j, int64_t g0, int64_t g1) {
 }
 
 // Each thread first streams its own contiguous slice of the concatenated rows (three quarters of them in
-// all), then takes chunks of the rest from a shared counter until none are left: a thread that started late
-// or streams slower (the caller also wakes the pool; two threads rarely get the same bandwidth) no longer
-// leaves the other waiting at the end of every matmul. Chunk boundaries are fixed multiples of four rows, so
+// all), then takes chunks of the rest until none are left: a thread that started late or streams slower (the
+// caller also wakes the pool; two threads rarely get the same bandwidth) no longer leaves the other waiting
+// at the end of every matmul. Chunks shrink as the rest does (a share of what is left, as OpenMP's guided
+// schedule), so the last ones are small and the threads finish together even on matrices of a few hundred
+// KB, where one fixed 64 KiB chunk was most of the rest. Chunk boundaries are multiples of four rows, so
 // every row goes through the same kernel whichever thread computes it.
 static void rf_matmul_task(void *p, int ith, int nth) {
     rf_matmul_job *j = p;
     const int64_t s0 = j->static_rows * ith;
     rf_matmul_range(j, s0, s0 + j->static_rows);
     const int64_t tail = j->static_rows * nth;
+    int64_t g0 = atomic_load_explicit(&j->next, memory_order_relaxed);
     for (;;) {
-        const int64_t c = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
-        const int64_t g0 = tail + c * j->chunk_rows;
-        if (g0 >= j->total_rows) break;
-        const int64_t g1 = g0 + j->chunk_rows < j->total_rows ? g0 + j->chunk_rows : j->total_rows;
-        rf_matmul_range(j, g0, g1);
+        const int64_t left = j->total_rows - tail - g0;
+        if (left <= 0) break;
+        int64_t size = (left / (2 * nth) + 3) & ~(int64_t)3;
+        if (size < j->min_rows) size = j->min_rows;
+        if (size > j->chunk_rows) size = j->chunk_rows;
+        if (!atomic_compare_exchange_weak_explicit(&j->next, &g0, g0 + size, memory_order_relaxed, memory_order_relaxed)) continue;
+        const int64_t a = tail + g0, b = a + size < j->total_rows ? a + size : j->total_rows;
+        rf_matmul_range(j, a, b);
+        g0 = atomic_load_explicit(&j->next, memory_order_relaxed);
     }
 }
 
 static void rf_matmul_schedule(rf_matmul_job *j, int nth) {
     j->static_rows = (j->total_rows * 3 / 4 / nth) & ~(int64_t)3;
-    // Chunks of about 64 KiB of weights (a few microseconds of streaming): small enough that the last one
-    // finishes soon after the other thread runs out, large enough that the shared counter is rarely touched.
+    // Chunks of at most about 64 KiB of weights (a few microseconds of streaming), at least 4 KiB (or 64
+    // rows for the eight-column kernels, which work in 64-row blocks).
     int64_t row_bytes = j->w_row[0];
     for (int i = 1; i < j->n_parts; i++) if (j->w_row[i] > row_bytes) row_bytes = j->w_row[i];
-    int64_t chunk = ((65536 / (row_bytes > 0 ? row_bytes : 1)) + 3) & ~(int64_t)3;
-    const int64_t min_chunk = j->n_groups > 0 ? RF_GEMM8_ROWS : 16;  // the eight-column kernels work in 64-row blocks
-    j->chunk_rows = chunk < min_chunk ? min_chunk : chunk;
+    if (row_bytes < 1) row_bytes = 1;
+    const int64_t chunk = ((65536 / row_bytes) + 3) & ~(int64_t)3;
+    const int64_t small = ((4096 / row_bytes) + 3) & ~(int64_t)3;
+    j->min_rows = j->n_groups > 0 ? RF_GEMM8_ROWS : (small < 8 ? 8 : small);
+    j->chunk_rows = chunk < j->min_rows ? j->min_rows : chunk;
     atomic_store_explicit(&j->next, 0, memory_order_relaxed);
 }
 

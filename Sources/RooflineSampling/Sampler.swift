@@ -12,10 +12,24 @@ public struct Sampler: Sendable {
 
     /// Index of the largest logit (lowest id on ties).
     public static func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int32 {
-        var best = 0
-        var bv = -Float.infinity
-        for i in 0..<logits.count where logits[i] > bv { bv = logits[i]; best = i }
-        return Int32(best)
+        guard let base = logits.baseAddress else { return 0 }
+        let n = logits.count
+        // The largest value, 16 lanes at a time (NaN never compares greater, as in the loop below), then the
+        // first index that holds it: the same answer as the plain loop (first of equal maxima, 0 when nothing
+        // beats -inf), without its serial dependency on every compare (greedy decode runs this per token over
+        // the whole vocabulary while the other threads wait).
+        var lanes = SIMD16<Float>(repeating: -.infinity)
+        let raw = UnsafeRawPointer(base)
+        for k in 0..<n / 16 {
+            let x = raw.loadUnaligned(fromByteOffset: 64 * k, as: SIMD16<Float>.self)
+            lanes.replace(with: x, where: x .> lanes)
+        }
+        let i = n / 16 * 16
+        var bv = lanes.max()
+        for j in i..<n where base[j] > bv { bv = base[j] }
+        guard bv > -.infinity else { return 0 }
+        for j in 0..<n where base[j] == bv { return Int32(j) }
+        return 0
     }
 
     /// Picks the next token. `recent` are the tokens seen so far (for the repetition penalty).

@@ -17,6 +17,32 @@ import RooflineSampling
         #expect(draw(SamplingParameters(temperature: 0), count: 3) == [best, best, best])
     }
 
+    /// The vectorised argmax against the plain loop (first of equal maxima, NaN skipped, 0 when nothing beats
+    /// -inf), on awkward lengths with ties, NaNs and infinities placed in and out of the 16-lane body.
+    @Test func argmaxMatchesThePlainLoop() {
+        func plain(_ l: [Float]) -> Int32 {
+            var best = 0, bv = -Float.infinity
+            for i in l.indices where l[i] > bv { bv = l[i]; best = i }
+            return Int32(best)
+        }
+        var state: UInt64 = 7
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        var cases: [[Float]] = [[], [.nan], [-.infinity, -.infinity], [.nan, -.infinity, .nan], [1, .nan, 1], [.infinity, 3, .infinity]]
+        for n in [1, 15, 16, 17, 31, 33, 100, 49_152 + 5] {
+            for mode in 0..<4 {
+                var l = (0..<n).map { _ in Float(Int(next() % 7)) - 3 }  // many ties
+                if mode == 1 { for _ in 0..<3 { l[Int(next()) % n] = .nan } }
+                if mode == 2 { l[Int(next()) % n] = .infinity; l[n - 1] = .infinity }
+                if mode == 3 { l = l.map { _ in -.infinity }; l[n - 1] = n > 1 ? -1 : .nan }
+                cases.append(l)
+            }
+        }
+        for l in cases {
+            let got = l.withUnsafeBufferPointer { Sampler.argmax($0) }
+            #expect(got == plain(l), "n = \(l.count)")
+        }
+    }
+
     @Test func sameSeedSameTokensOtherSeedOtherTokens() {
         let p = SamplingParameters(temperature: 1.5, topK: 0, topP: 1, minP: 0, seed: 42)
         #expect(draw(p) == draw(p))
