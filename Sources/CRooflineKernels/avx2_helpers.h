@@ -17,6 +17,9 @@ RF_AVX2 static inline float rf_hsum_f32_8(__m256 x) {
 }
 
 RF_AVX2 static inline float h2f(uint16_t h) { return _cvtsh_ss(h); }
+// F32 -> F16 with the F16C instruction, round to nearest even: rf_fp32_to_fp16's value for every non-NaN input
+// (ggml converts with the same instruction on x86), in one instruction instead of about twenty.
+RF_AVX2 static inline uint16_t f2h(float f) { return (uint16_t)_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT); }
 
 // unsigned x signed bytes, summed to 8 floats
 RF_AVX2 static inline __m256 mul_sum_us8_pairs_float(const __m256i ax, const __m256i sy) {

@@ -39,7 +39,7 @@ RF_AVX2 void rf_quantize_row_q8_0_avx2(const float *x, void *vy, int64_t k) {
     for (int64_t i = 0; i < k / RF_QK; i++) {
         float d;
         __m256i q = quantize32(x + i * RF_QK, &d);
-        y[i].d = rf_fp32_to_fp16(d);
+        y[i].d = f2h(d);
         _mm256_storeu_si256((__m256i *)y[i].qs, q);
     }
 }
@@ -49,10 +49,10 @@ RF_AVX2 void rf_quantize_row_q8_1_avx2(const float *x, void *vy, int64_t k) {
     for (int64_t i = 0; i < k / RF_QK; i++) {
         float d;
         __m256i q = quantize32(x + i * RF_QK, &d);
-        y[i].d = rf_fp32_to_fp16(d);
+        y[i].d = f2h(d);
         const __m256i s16 = _mm256_maddubs_epi16(_mm256_set1_epi8(1), q);
         const int sum = hsum_i32_8(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)));
-        y[i].s = rf_fp32_to_fp16(d * (float)sum);
+        y[i].s = f2h(d * (float)sum);
         _mm256_storeu_si256((__m256i *)y[i].qs, q);
     }
 }
@@ -63,7 +63,7 @@ RF_AVX2 void rf_quantize_row_f16_avx2(const float *x, void *vy, int64_t k) {
     for (; i + 8 <= k; i += 8) {
         _mm_storeu_si128((__m128i *)(y + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
     }
-    for (; i < k; i++) y[i] = rf_fp32_to_fp16(x[i]);
+    for (; i < k; i++) y[i] = f2h(x[i]);
 }
 
 RF_AVX2 float rf_vec_dot_q4_0_q8_0_avx2(int n, const void *vx, const void *vy) {

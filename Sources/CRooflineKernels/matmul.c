@@ -108,8 +108,9 @@ static void rf_matmul_range(const rf_matmul_job *j, int64_t g0, int64_t g1) {
 // caller also wakes the pool; two threads rarely get the same bandwidth) no longer leaves the other waiting
 // at the end of every matmul. Chunks shrink as the rest does (a share of what is left, as OpenMP's guided
 // schedule), so the last ones are small and the threads finish together even on matrices of a few hundred
-// KB, where one fixed 64 KiB chunk was most of the rest. Chunk boundaries are multiples of four rows, so
-// every row goes through the same kernel whichever thread computes it.
+// KB, where one fixed 64 KiB chunk was most of the rest. Chunk boundaries are multiples of eight rows (the
+// eight-row kernels' unit; any multiple of four gives every row the same kernel arithmetic whichever thread
+// computes it).
 static void rf_matmul_task(void *p, int ith, int nth) {
     rf_matmul_job *j = p;
     const int64_t s0 = j->static_rows * ith;
@@ -119,7 +120,7 @@ static void rf_matmul_task(void *p, int ith, int nth) {
     for (;;) {
         const int64_t left = j->total_rows - tail - g0;
         if (left <= 0) break;
-        int64_t size = (left / (2 * nth) + 3) & ~(int64_t)3;
+        int64_t size = (left / (2 * nth) + 7) & ~(int64_t)7;
         if (size < j->min_rows) size = j->min_rows;
         if (size > j->chunk_rows) size = j->chunk_rows;
         if (!atomic_compare_exchange_weak_explicit(&j->next, &g0, g0 + size, memory_order_relaxed, memory_order_relaxed)) continue;
@@ -130,14 +131,14 @@ static void rf_matmul_task(void *p, int ith, int nth) {
 }
 
 static void rf_matmul_schedule(rf_matmul_job *j, int nth) {
-    j->static_rows = (j->total_rows * 3 / 4 / nth) & ~(int64_t)3;
+    j->static_rows = (j->total_rows * 3 / 4 / nth) & ~(int64_t)7;
     // Chunks of at most about 64 KiB of weights (a few microseconds of streaming), at least 4 KiB (or 64
     // rows for the eight-column kernels, which work in 64-row blocks).
     int64_t row_bytes = j->w_row[0];
     for (int i = 1; i < j->n_parts; i++) if (j->w_row[i] > row_bytes) row_bytes = j->w_row[i];
     if (row_bytes < 1) row_bytes = 1;
-    const int64_t chunk = ((65536 / row_bytes) + 3) & ~(int64_t)3;
-    const int64_t small = ((4096 / row_bytes) + 3) & ~(int64_t)3;
+    const int64_t chunk = ((65536 / row_bytes) + 7) & ~(int64_t)7;
+    const int64_t small = ((4096 / row_bytes) + 7) & ~(int64_t)7;
     j->min_rows = j->n_groups > 0 ? RF_GEMM8_ROWS : (small < 8 ? 8 : small);
     j->chunk_rows = chunk < j->min_rows ? j->min_rows : chunk;
     atomic_store_explicit(&j->next, 0, memory_order_relaxed);
