@@ -90,21 +90,43 @@ static void rf_attn_item(const rf_attn_job *j, const float *q, const uint16_t *k
 
 typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; int layer; } rf_attn_multi_job;
 
-// The (query, head) pairs of all segments, numbered in order and dealt round-robin to the threads.
+// Prefetches the K and V rows that query `iq` of a segment reads for KV head `kvh` (at most the last 512
+// positions: beyond that the hardware prefetchers have the stream).
+static void rf_attn_prefetch(const rf_attn_job *j, const uint16_t *k, const uint16_t *v, int pos0, int iq, int kvh) {
+    const int pos = pos0 + iq, kv_stride = j->n_kv_head * j->hd;
+    int first = (j->window > 0 && pos + 1 > j->window) ? pos + 1 - j->window : 0;
+    if (pos + 1 - first > 512) first = pos + 1 - 512;
+    const int64_t bytes = (int64_t)j->hd * 2;
+    for (int s = first; s <= pos; s++) {
+        const char *kr = (const char *)(k + (int64_t)s * kv_stride + kvh * j->hd), *vr = (const char *)(v + (int64_t)s * kv_stride + kvh * j->hd);
+        for (int64_t o = 0; o < bytes; o += 64) { __builtin_prefetch(kr + o, 0, 3); __builtin_prefetch(vr + o, 0, 3); }
+    }
+}
+
+// The (query, head) pairs of all segments, numbered in order and split into one contiguous range per thread:
+// the query heads that share a KV head mostly land on one thread, which reads that head's K and V rows once
+// (prefetched together as it reaches a new KV head) and finds them in its caches for the others.
 static void rf_attn_multi_task(void *p, int ith, int nth) {
     const rf_attn_multi_job *m = p;
     const rf_attn_job *j = &m->common;
     float *att = j->scratch + (int64_t)ith * j->scratch_per_thread;
     uint16_t qh[512], acc[512];
+    int64_t total = 0;
+    for (int si = 0; si < m->n_segs; si++) total += (int64_t)m->segs[si].n_q * j->n_head;
+    const int64_t t0 = total * ith / nth, t1 = total * (ith + 1) / nth;
+    const int group = j->n_head / j->n_kv_head;
     int64_t base = 0;
-    for (int si = 0; si < m->n_segs; si++) {
+    for (int si = 0; si < m->n_segs && base < t1; si++) {
         const rf_attn_segment *sg = &m->segs[si];
         const int64_t count = (int64_t)sg->n_q * j->n_head;
         const uint16_t *k = sg->k + (int64_t)m->layer * sg->layer_stride, *v = sg->v + (int64_t)m->layer * sg->layer_stride;
-        int64_t t = base + ((ith - base % nth) % nth + nth) % nth;  // first index >= base dealt to this thread
-        for (; t < base + count; t += nth) {
+        const int64_t a = t0 > base ? t0 : base, b = t1 < base + count ? t1 : base + count;
+        int last = -1;
+        for (int64_t t = a; t < b; t++) {
             const int64_t local = t - base;
-            rf_attn_item(j, sg->q, k, v, sg->out, sg->n_q, sg->pos0, (int)(local / j->n_head), (int)(local % j->n_head), att, qh, acc);
+            const int iq = (int)(local / j->n_head), h = (int)(local % j->n_head);
+            if (sg->n_q < 64 && h / group != last) { last = h / group; rf_attn_prefetch(j, k, v, sg->pos0, iq, last); }
+            rf_attn_item(j, sg->q, k, v, sg->out, sg->n_q, sg->pos0, iq, h, att, qh, acc);
         }
         base += count;
     }
