@@ -88,6 +88,23 @@ static void rf_attn_item(const rf_attn_job *j, const float *q, const uint16_t *k
     else rf_attn_one_f16(j, qv, kb, vb, n_kv, kv_stride, o, qh, acc, att, sink);
 }
 
+// Query heads h..h+G-1 of query iq (one KV head; decode-sized n_q) through the grouped AVX-512 kernel: each
+// head's bits are what rf_attn_item gives it alone. Returns 0 when the kernel does not take the shape.
+static int rf_attn_group_item(const rf_attn_job *j, const float *q, const uint16_t *k, const uint16_t *v, float *out,
+                              int pos0, int iq, int h, int G, float *att) {
+    const int q_stride = j->n_head * j->hd, kv_stride = j->n_kv_head * j->hd, kvh = h / (j->n_head / j->n_kv_head);
+    const int pos = pos0 + iq;
+    const int first = (j->window > 0 && pos + 1 > j->window) ? pos + 1 - j->window : 0;
+    const int n_kv = pos + 1 - first;
+    if ((int64_t)G * n_kv > j->scratch_per_thread || j->hd > 128) return 0;
+    uint16_t qh[4 * 128];
+    const rf_quantize_fn toF16 = rf_get_quantize(RF_F16, j->path);
+    for (int g = 0; g < G; g++) toF16(q + (int64_t)iq * q_stride + (int64_t)(h + g) * j->hd, qh + g * j->hd, j->hd);
+    const uint16_t *kb = k + (int64_t)first * kv_stride + kvh * j->hd, *vb = v + (int64_t)first * kv_stride + kvh * j->hd;
+    return rf_attn_group_f16_avx512(j->hd, G, qh, kb, vb, n_kv, kv_stride, j->scale, j->softcap, j->sinks ? j->sinks + h : 0,
+                                    out + (int64_t)iq * q_stride + (int64_t)h * j->hd, j->hd, att);
+}
+
 typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; int layer; } rf_attn_multi_job;
 
 // Prefetches the K and V rows that query `iq` of a segment reads for KV head `kvh` (at most the last 512
@@ -122,11 +139,19 @@ static void rf_attn_multi_task(void *p, int ith, int nth) {
         const uint16_t *k = sg->k + (int64_t)m->layer * sg->layer_stride, *v = sg->v + (int64_t)m->layer * sg->layer_stride;
         const int64_t a = t0 > base ? t0 : base, b = t1 < base + count ? t1 : base + count;
         int last = -1;
-        for (int64_t t = a; t < b; t++) {
+        for (int64_t t = a; t < b;) {
             const int64_t local = t - base;
             const int iq = (int)(local / j->n_head), h = (int)(local % j->n_head);
             if (sg->n_q < 64 && h / group != last) { last = h / group; rf_attn_prefetch(j, k, v, sg->pos0, iq, last); }
+            if (sg->n_q < 64 && j->path >= RF_PATH_AVX512VNNI) {
+                // The following heads of this query on the same KV head, within this thread's range.
+                int G = 1;
+                const int gmax = j->hd == 128 ? 2 : 4;
+                while (G < gmax && t + G < b && h + G < j->n_head && (h + G) / group == h / group) G++;
+                if (G >= 2 && rf_attn_group_item(j, sg->q, k, v, sg->out, sg->pos0, iq, h, G, att)) { t += G; continue; }
+            }
             rf_attn_item(j, sg->q, k, v, sg->out, sg->n_q, sg->pos0, iq, h, att, qh, acc);
+            t++;
         }
         base += count;
     }

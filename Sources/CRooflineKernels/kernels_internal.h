@@ -83,10 +83,21 @@ static inline float rf_attn_sink(const float *sink, float M, float *S) {
     return 1.0f;
 }
 
+// expf of n floats, eight lanes at a time with AVX-512, bit for bit glibc's expf (expf_avx512.c); callers use it
+// only while rf_expf_avx512_exact() (a once-per-process comparison with the library's expf) says so.
+void rf_expf_avx512(const float *x, float *y, int n);
+int rf_expf_avx512_exact(void);
+
 // One query's flash attention over an F16 cache with AVX-512 (attention_avx512.c); 0 when `hd` is not a
 // multiple of 16 (the caller then takes the AVX2 helpers). att: n_kv floats; acc: hd floats.
 int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
                            float scale, float softcap, const float *sink, float *o, float *att, float *acc);
+
+// G (2-4) query heads that share one KV head (qh: G rows of hd F16 values; o: G rows o_stride floats apart;
+// att: G * n_kv floats), each with rf_attn_one_f16_avx512's bits; 0 for shapes it does not take (hd 64 with
+// G 2-4, hd 128 with G 2). sinks: NULL or G logits.
+int rf_attn_group_f16_avx512(int hd, int G, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
+                             float scale, float softcap, const float *sinks, float *o, int o_stride, float *att);
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define RF_X86 1

@@ -159,7 +159,7 @@ public final class LlamaModel: @unchecked Sendable {
                 // Every sequence's attention in one pass of the pool.
                 let window = Int32(sliding ? c.slidingWindow : 0)
                 rf_attention_multi(pool.raw, attnSegs.baseAddress!, Int32(segments.count), Int32(l), Int32(c.headCount), Int32(c.headCountKV),
-                                   Int32(c.headDim), scale, window, c.attentionSoftcap, layer.sinks?.base, s.att, Int32(s.maxContext),
+                                   Int32(c.headDim), scale, window, c.attentionSoftcap, layer.sinks?.base, s.att, Int32(s.attPerThread),
                                    kernelPath.rawValue)
                 matmul(layer.wo, s.attn, rows: m, into: s.xb)
                 if let bo = layer.bo { addRows(s.xb, bo, rows: m) }

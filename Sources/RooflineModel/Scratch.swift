@@ -10,7 +10,9 @@ final class Scratch: @unchecked Sendable {
     let attn: UnsafeMutablePointer<Float>   // (batch, heads*headDim) attention output
     let hb: UnsafeMutablePointer<Float>     // (batch, ffn)
     let hb2: UnsafeMutablePointer<Float>    // (batch, ffn)
-    let att: UnsafeMutablePointer<Float>    // (threads, maxContext) attention scores
+    let att: UnsafeMutablePointer<Float>    // (threads, attPerThread) attention scores
+    /// Scores of up to four query heads per thread (decode attention runs the heads of a KV head together).
+    let attPerThread: Int
     let act: UnsafeMutableRawPointer        // (batch, max row bytes) activations in a weight's dot format
     // Mixture of experts (1-element buffers for dense models):
     let router: UnsafeMutablePointer<Float> // (batch, experts) router logits, then probabilities
@@ -39,7 +41,8 @@ final class Scratch: @unchecked Sendable {
         let ff = max(c.feedForwardLength, c.expertFeedForwardLength)
         hb = alloc(batch * ff)
         hb2 = alloc(batch * ff)
-        att = alloc(threads * maxContext)
+        attPerThread = 4 * maxContext
+        att = alloc(threads * attPerThread)
         let widest = max(c.embeddingLength, c.qDim, ff)
         act = UnsafeMutableRawPointer.allocate(byteCount: batch * widest * 4 + 64, alignment: 64)
         let moe = c.expertCount > 0

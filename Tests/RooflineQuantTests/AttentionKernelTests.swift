@@ -42,7 +42,7 @@ import RooflineTestSupport
         let (q, k, v) = inputs(c, nQ: nQ)
         let sinks: [Float]? = c.sinks ? Self.sinks(heads: nHead) : nil
         var out = [Float](repeating: .nan, count: nQ * nHead * c.hd)
-        var scratch = [Float](repeating: 0, count: 2 * 1024)  // (threads, context) scores
+        var scratch = [Float](repeating: 0, count: 2 * 4096)  // (threads, four heads × context) scores
         let pool = rf_pool_create(2)
         defer { rf_pool_destroy(pool) }
         q.withUnsafeBufferPointer { qp in
@@ -56,11 +56,11 @@ import RooflineTestSupport
                             if let sinks {
                                 sinks.withUnsafeBufferPointer {
                                     rf_attention_multi(pool, &seg, 1, 0, Int32(nHead), Int32(nKV), Int32(c.hd), scale, Int32(c.window), c.softcap,
-                                                       $0.baseAddress, sp.baseAddress, 1024, path.rawValue)
+                                                       $0.baseAddress, sp.baseAddress, 4096, path.rawValue)
                                 }
                             } else {
                                 rf_attention_multi(pool, &seg, 1, 0, Int32(nHead), Int32(nKV), Int32(c.hd), scale, Int32(c.window), c.softcap,
-                                                   nil, sp.baseAddress, 1024, path.rawValue)
+                                                   nil, sp.baseAddress, 4096, path.rawValue)
                             }
                         }
                     }
