@@ -70,16 +70,19 @@ static void rf_attn_one_f32(const rf_attn_job *j, const float *qv, const uint16_
     for (int d = 0; d < j->hd; d++) o[d] *= inv;
 }
 
+// The first key position query position `pos` sees: 0, or the start of its last `window` positions (ggml's
+// standard SWA mask: pos - p < window).
+static inline int rf_attn_first(const rf_attn_job *j, int pos) {
+    return (j->window > 0 && pos + 1 > j->window) ? pos + 1 - j->window : 0;
+}
+
 // One (query, head) pair of a segment: its output row, with the path (F16 or tiled F32) the segment's own
 // query count selects, so a sequence gets the same numbers in a batch as alone.
 static void rf_attn_item(const rf_attn_job *j, const float *q, const uint16_t *k, const uint16_t *v, float *out,
                          int n_q, int pos0, int iq, int h, float *att, uint16_t *qh, uint16_t *acc) {
     const int group = j->n_head / j->n_kv_head, kvh = h / group;
     const int q_stride = j->n_head * j->hd, kv_stride = j->n_kv_head * j->hd;
-    // Keys 0..pos, or the last `window` of them (ggml's standard SWA mask: pos - p < window).
-    const int pos = pos0 + iq;
-    const int first = (j->window > 0 && pos + 1 > j->window) ? pos + 1 - j->window : 0;
-    const int n_kv = pos + 1 - first;
+    const int pos = pos0 + iq, first = rf_attn_first(j, pos), n_kv = pos + 1 - first;
     const float *qv = q + (int64_t)iq * q_stride + h * j->hd;
     float *o = out + (int64_t)iq * q_stride + h * j->hd;
     const uint16_t *kb = k + (int64_t)first * kv_stride + kvh * j->hd, *vb = v + (int64_t)first * kv_stride + kvh * j->hd;
@@ -93,9 +96,7 @@ static void rf_attn_item(const rf_attn_job *j, const float *q, const uint16_t *k
 static int rf_attn_group_item(const rf_attn_job *j, const float *q, const uint16_t *k, const uint16_t *v, float *out,
                               int pos0, int iq, int h, int G, float *att) {
     const int q_stride = j->n_head * j->hd, kv_stride = j->n_kv_head * j->hd, kvh = h / (j->n_head / j->n_kv_head);
-    const int pos = pos0 + iq;
-    const int first = (j->window > 0 && pos + 1 > j->window) ? pos + 1 - j->window : 0;
-    const int n_kv = pos + 1 - first;
+    const int pos = pos0 + iq, first = rf_attn_first(j, pos), n_kv = pos + 1 - first;
     if ((int64_t)G * n_kv > j->scratch_per_thread || j->hd > 128) return 0;
     uint16_t qh[4 * 128];
     const rf_quantize_fn toF16 = rf_get_quantize(RF_F16, j->path);
@@ -111,7 +112,7 @@ typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; in
 // positions: beyond that the hardware prefetchers have the stream).
 static void rf_attn_prefetch(const rf_attn_job *j, const uint16_t *k, const uint16_t *v, int pos0, int iq, int kvh) {
     const int pos = pos0 + iq, kv_stride = j->n_kv_head * j->hd;
-    int first = (j->window > 0 && pos + 1 > j->window) ? pos + 1 - j->window : 0;
+    int first = rf_attn_first(j, pos);
     if (pos + 1 - first > 512) first = pos + 1 - 512;
     const int64_t bytes = (int64_t)j->hd * 2;
     for (int s = first; s <= pos; s++) {

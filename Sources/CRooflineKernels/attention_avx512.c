@@ -67,7 +67,7 @@ RF_AVX512 static void rf_scores(int hd, const uint16_t *qh, const uint16_t *k, i
 // exps leave the dependency chain (measured: 13.5 ns per key with expf in the loop, one head of 64, 64 keys).
 #define RF_SOFTMAX_BLOCK 256
 
-RF_AVX512 static int rf_softmax_scan(const float *att, int n, float *M, float *xs, uint8_t *raise) {
+RF_AVX512 static void rf_softmax_scan(const float *att, int n, float *M, float *xs, uint8_t *raise) {
     float m = *M;
     for (int i = 0; i < n; i++) {
         const float a = att[i];
@@ -77,39 +77,7 @@ RF_AVX512 static int rf_softmax_scan(const float *att, int n, float *M, float *x
     *M = m;
     if (rf_expf_avx512_exact()) rf_expf_avx512(xs, xs, n);
     else for (int i = 0; i < n; i++) xs[i] = expf(xs[i]);
-    return n;
 }
-
-// The F16 accumulation for a head of W×16 values, accumulator in registers.
-#define RF_ONLINE_FIXED(W)                                                                                    \
-    RF_AVX512 static void rf_online_##W(const uint16_t *v, int n_kv, int kv_stride, const float *att, const float *sink, float *o) { \
-        __m512 acc[W];                                                                                        \
-        for (int w = 0; w < W; w++) acc[w] = _mm512_setzero_ps();                                             \
-        float S = 0.0f, M = -INFINITY, e[RF_SOFTMAX_BLOCK];                                                   \
-        uint8_t raise[RF_SOFTMAX_BLOCK];                                                                      \
-        for (int b = 0; b < n_kv; b += RF_SOFTMAX_BLOCK) {                                                    \
-            const int nb = rf_softmax_scan(att + b, n_kv - b < RF_SOFTMAX_BLOCK ? n_kv - b : RF_SOFTMAX_BLOCK, &M, e, raise); \
-            for (int i = 0; i < nb; i++) {                                                                    \
-                float ms = 1.0f, vs = 1.0f;                                                                   \
-                if (raise[i]) {                                                                               \
-                    ms = e[i];                                                                                \
-                    const __m512 m = _mm512_set1_ps(ms);                                                      \
-                    for (int w = 0; w < W; w++) acc[w] = rf_round16(_mm512_mul_ps(acc[w], m));               \
-                } else {                                                                                      \
-                    vs = e[i];                                                                                \
-                }                                                                                             \
-                const uint16_t *vr = v + (int64_t)(b + i) * kv_stride;                                        \
-                const __m512 vv = _mm512_set1_ps(vs);                                                         \
-                for (int w = 0; w < W; w++) acc[w] = rf_round16(_mm512_fmadd_ps(rf_ph16(vr + 16 * w), vv, acc[w])); \
-                S = S * ms + vs;                                                                              \
-            }                                                                                                 \
-        }                                                                                                     \
-        const __m512 fin = _mm512_set1_ps(rf_attn_sink(sink, M, &S));                                           \
-        const __m512 inv = _mm512_set1_ps(S == 0.0f ? 0.0f : 1.0f / S);                                       \
-        for (int w = 0; w < W; w++) _mm512_storeu_ps(o + 16 * w, _mm512_mul_ps(_mm512_mul_ps(acc[w], fin), inv)); \
-    }
-RF_ONLINE_FIXED(4)
-RF_ONLINE_FIXED(8)
 
 // Any head width that is a multiple of 16: the accumulator in memory (`acc`, hd floats).
 RF_AVX512 static void rf_online_any(int hd, const uint16_t *v, int n_kv, int kv_stride, const float *att, const float *sink, float *o,
@@ -118,7 +86,8 @@ RF_AVX512 static void rf_online_any(int hd, const uint16_t *v, int n_kv, int kv_
     float S = 0.0f, M = -INFINITY, e[RF_SOFTMAX_BLOCK];
     uint8_t raise[RF_SOFTMAX_BLOCK];
     for (int b = 0; b < n_kv; b += RF_SOFTMAX_BLOCK) {
-        const int nb = rf_softmax_scan(att + b, n_kv - b < RF_SOFTMAX_BLOCK ? n_kv - b : RF_SOFTMAX_BLOCK, &M, e, raise);
+        const int nb = n_kv - b < RF_SOFTMAX_BLOCK ? n_kv - b : RF_SOFTMAX_BLOCK;
+        rf_softmax_scan(att + b, nb, &M, e, raise);
         for (int i = 0; i < nb; i++) {
             float ms = 1.0f, vs = 1.0f;
             if (raise[i]) {
@@ -141,10 +110,10 @@ RF_AVX512 static void rf_online_any(int hd, const uint16_t *v, int n_kv, int kv_
     for (int d = 0; d < hd; d += 16) _mm512_storeu_ps(o + d, _mm512_mul_ps(_mm512_mul_ps(_mm512_loadu_ps(acc + d), fin), inv));
 }
 
-// G query heads that share one KV head, together: each head's scores and softmax as alone, then one pass over
-// the value rows that updates all G accumulators (each V row converted once; G independent rounding chains
-// where one head alone waits on its own: fma, cvtps2ph, cvtph2ps per key). Each head's bits are those of
-// rf_online_W alone.
+// The F16 accumulation for G heads of W×16 values that share one KV head, accumulators in registers: each
+// head's softmax as alone, then one pass over the value rows that updates all G accumulators (each V row
+// converted once; G independent rounding chains where one head alone waits on its own: fma, cvtps2ph, cvtph2ps
+// per key). Each head's bits are what it gets alone (G = 1).
 #define RF_ONLINE_GROUP(W, G)                                                                                 \
     RF_AVX512 static void rf_online_group_##W##_##G(const uint16_t *v, int n_kv, int kv_stride, const float *att, \
                                                     const float *sinks, float *o, int o_stride) {              \
@@ -181,6 +150,8 @@ RF_AVX512 static void rf_online_any(int hd, const uint16_t *v, int n_kv, int kv_
             for (int w = 0; w < W; w++) _mm512_storeu_ps(o + (int64_t)g * o_stride + 16 * w, _mm512_mul_ps(_mm512_mul_ps(acc[g][w], fin), inv)); \
         }                                                                                                     \
     }
+RF_ONLINE_GROUP(4, 1)
+RF_ONLINE_GROUP(8, 1)
 RF_ONLINE_GROUP(4, 2)
 RF_ONLINE_GROUP(4, 3)
 RF_ONLINE_GROUP(4, 4)
@@ -201,8 +172,8 @@ int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const 
                            float scale, float softcap, const float *sink, float *o, float *att, float *acc) {
     if (hd % 16 != 0) return 0;
     rf_scores(hd, qh, k, n_kv, kv_stride, scale, softcap, att);
-    if (hd == 64) rf_online_4(v, n_kv, kv_stride, att, sink, o);
-    else if (hd == 128) rf_online_8(v, n_kv, kv_stride, att, sink, o);
+    if (hd == 64) rf_online_group_4_1(v, n_kv, kv_stride, att, sink, o, hd);
+    else if (hd == 128) rf_online_group_8_1(v, n_kv, kv_stride, att, sink, o, hd);
     else rf_online_any(hd, v, n_kv, kv_stride, att, sink, o, acc);
     return 1;
 }

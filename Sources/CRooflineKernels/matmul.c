@@ -64,7 +64,7 @@ static void rf_matmul_range(const rf_matmul_job *j, int64_t g0, int64_t g1) {
             float out4[4];
             // Without 4×4 tile work (decode: one to three columns left), pairs of four-row groups go through
             // the eight-row kernel, whose results equal the four-row kernel's bit for bit. It prefetches the
-            // next eight rows itself, spread over its loop.
+            // rows of a later call itself (RF_PF_START), spread over its loop.
             if (j->dots8[pi] && j->n_x - m0 > 0 && !(j->tiles[pi] && j->n_x - m0 >= 4)) {
                 float out8[8];
                 for (; r + 8 <= r4; r += 8) {

@@ -14,7 +14,7 @@ public struct Sampler: Sendable {
     public static func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int32 {
         guard let base = logits.baseAddress else { return 0 }
         let n = logits.count
-        // The largest value, 16 lanes at a time (NaN never compares greater, as in the loop below), then the
+        // The largest value, 16 lanes at a time (NaN never compares greater, as in a plain loop), then the
         // first index that holds it: the same answer as the plain loop (first of equal maxima, 0 when nothing
         // beats -inf), without its serial dependency on every compare (greedy decode runs this per token over
         // the whole vocabulary while the other threads wait).
