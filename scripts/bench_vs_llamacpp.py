@@ -3,6 +3,12 @@
 thread counts, in one run. Prints a Markdown table with both engines, their ratio, and Roofline's decode speed
 as a fraction of the measured memory-bandwidth roofline.
 
+On a shared machine the speed on offer moves by tens of percent from minute to minute, for both engines. So the
+two engines alternate: each round runs `roofline bench` and then `llama-bench` on every (model, threads) pair,
+and the table reports, over the rounds, the median of each engine's speed and the median (with the range) of
+the per-round ratios. `roofline bench` probes the bandwidth after each of its repetitions; the roofline
+fraction is the median over rounds of each run's own fraction.
+
 llama.cpp is not part of this repository: build it outside the repo (see scripts/reference/README.md) and pass
 --llama-bin-dir, or put llama-bench on PATH. Q8_0 and Q4_0 variants of the default model are made with
 `roofline quantize` from the Q4_1 file (lossy, but the byte layout is what speed depends on; for Q8_0 the
@@ -49,6 +55,7 @@ def main():
     ap.add_argument("--prompt-tokens", type=int, default=512)
     ap.add_argument("--gen-tokens", type=int, default=128)
     ap.add_argument("--repetitions", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=3, help="alternations of the two engines (medians over rounds)")
     args = ap.parse_args()
 
     bindir = args.llama_bin_dir
@@ -77,19 +84,39 @@ def main():
             cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    print(f"machine: {cpu}, {os.cpu_count()} logical CPUs; prompt {args.prompt_tokens}, gen {args.gen_tokens}, repetitions {args.repetitions}\n")
+    print(f"machine: {cpu}, {os.cpu_count()} logical CPUs; prompt {args.prompt_tokens}, gen {args.gen_tokens}, "
+          f"repetitions {args.repetitions}, rounds {args.rounds}\n")
+    runs = {}
+    for rnd in range(args.rounds):
+        for m in models:
+            for t in args.threads:
+                r = roofline_bench(args.roofline, m, t, args)
+                l = llama_bench(lb, m, t, args, env)
+                runs.setdefault((m, t), []).append((r, l))
+                print(f"round {rnd + 1}: {os.path.basename(m)} {t} threads: prefill {r['prefill_tokens_per_s']:.1f} vs {l[0]:.1f}, "
+                      f"decode {r['decode_tokens_per_s']:.1f} vs {l[2]:.1f}, bandwidth {r['bandwidth_gb_per_s']:.1f} GB/s, "
+                      f"{r['roofline_fraction'] * 100:.0f}% of the roofline", file=sys.stderr, flush=True)
+
+    def med(xs):
+        xs = sorted(xs)
+        n = len(xs)
+        return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+    def ratio(xs):
+        return f"{med(xs):.2f}x ({min(xs):.2f}-{max(xs):.2f})" if len(xs) > 1 else f"{xs[0]:.2f}x"
+
     print("| model | threads | prefill Roofline | prefill llama.cpp | ratio | decode Roofline | decode llama.cpp | ratio | bandwidth GB/s | roofline tok/s | Roofline / roofline | llama.cpp / roofline |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for m in models:
-        for t in args.threads:
-            r = roofline_bench(args.roofline, m, t, args)
-            pp, pps, tg, tgs = llama_bench(lb, m, t, args, env)
-            roof = r["roofline_tokens_per_s"]
-            print(f"| {os.path.basename(m)} | {t} | {r['prefill_tokens_per_s']:.1f} ± {r['prefill_tokens_per_s_stddev']:.1f} | {pp:.1f} ± {pps:.1f} | "
-                  f"{r['prefill_tokens_per_s'] / pp:.2f}x | {r['decode_tokens_per_s']:.1f} ± {r['decode_tokens_per_s_stddev']:.1f} | {tg:.1f} ± {tgs:.1f} | "
-                  f"{r['decode_tokens_per_s'] / tg:.2f}x | {r['bandwidth_gb_per_s']:.1f} | {roof:.0f} | {r['roofline_fraction'] * 100:.0f}% | {tg / roof * 100:.0f}% |",
-                  flush=True)
-
+    for (m, t), rl in runs.items():
+        rs, ls = [x[0] for x in rl], [x[1] for x in rl]
+        bws = [b for r in rs for b in r.get("bandwidth_gb_per_s_samples", [r["bandwidth_gb_per_s"]])]
+        roof = [r["roofline_tokens_per_s"] for r in rs]
+        print(f"| {os.path.basename(m)} | {t} | {med([r['prefill_tokens_per_s'] for r in rs]):.1f} | {med([l[0] for l in ls]):.1f} | "
+              f"{ratio([r['prefill_tokens_per_s'] / l[0] for r, l in rl])} | {med([r['decode_tokens_per_s'] for r in rs]):.1f} | "
+              f"{med([l[2] for l in ls]):.1f} | {ratio([r['decode_tokens_per_s'] / l[2] for r, l in rl])} | "
+              f"{med(bws):.1f} ({min(bws):.1f}-{max(bws):.1f}) | {med(roof):.0f} | "
+              f"{med([r['roofline_fraction'] for r in rs]) * 100:.0f}% ({min(r['roofline_fraction'] for r in rs) * 100:.0f}-{max(r['roofline_fraction'] for r in rs) * 100:.0f}%) | "
+              f"{med([l[2] / ro for l, ro in zip(ls, roof)]) * 100:.0f}% |", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -19,7 +19,12 @@ public struct BenchmarkResult: Sendable {
     public var decode: Stat
     public var weightBytesPerToken: Int
     public var kvBytesPerToken: Int
+    /// Mean of the bandwidth probes (one after each repetition's decode, or one in all; see `benchmark`).
     public var bandwidthBytesPerSecond: Double
+    /// Each probe's bandwidth, bytes per second, in order.
+    public var bandwidthSamples: [Double]
+    /// Each repetition's decode tokens/s, in order.
+    public var decodeSamples: [Double]
     public var peakRSSBytes: Int
     public var threads: Int
     /// Mean tokens in the KV cache while the decode measurement ran (short prompt plus half the generated tokens).
@@ -28,6 +33,12 @@ public struct BenchmarkResult: Sendable {
     public var bytesPerToken: Int { weightBytesPerToken + kvBytesPerToken }
     public var rooflineTokensPerSecond: Double { bandwidthBytesPerSecond / Double(bytesPerToken) }
     public var rooflineFraction: Double { decode.mean / rooflineTokensPerSecond }
+    /// Each repetition's decode against the roofline of the probe that followed it (empty unless every
+    /// repetition was probed): how much of the spread is the machine's, not the engine's.
+    public var rooflineFractionSamples: [Double] {
+        guard bandwidthSamples.count == decodeSamples.count else { return [] }
+        return zip(decodeSamples, bandwidthSamples).map { $0 / ($1 / Double(bytesPerToken)) }
+    }
 }
 
 extension Engine {
@@ -101,22 +112,33 @@ extension Engine {
         progress("warm-up")
         _ = try prefillOnce()
         _ = try decodeOnce()
-        var pre: [Double] = [], dec: [Double] = []
+        // The probe runs after every repetition's decode, so each decode measurement has a bandwidth measured
+        // within a second of it: on a shared machine the bandwidth on offer moves by tens of percent from one
+        // minute to the next (seen here: 28 to 50 GB/s within a few runs). Its buffer is freed after each
+        // probe and the peak-RSS mark reset, so the engine's own peak is what is reported; where the mark
+        // cannot be reset, the probe runs once, after the last repetition.
+        var pre: [Double] = [], dec: [Double] = [], bws: [Double] = []
+        var rss = 0
+        var probeEach = true
         for r in 0..<s.repetitions {
             progress("repetition \(r + 1)/\(s.repetitions)")
             pre.append(try prefillOnce())
             dec.append(try decodeOnce())
+            rss = max(rss, Self.peakRSS())
+            if probeEach || r == s.repetitions - 1 {
+                progress("measuring memory bandwidth over \(s.bandwidthBytes >> 20) MiB")
+                bws.append(model.pool.measureReadBandwidth(bytes: s.bandwidthBytes))
+                probeEach = Self.resetPeakRSS()
+            }
         }
-        let rss = Self.peakRSS()  // before the bandwidth probe's buffer
-        progress("measuring memory bandwidth over \(s.bandwidthBytes >> 20) MiB")
-        let bw = model.pool.measureReadBandwidth(bytes: s.bandwidthBytes)
         let c = model.config
         // Mean KV positions read per decoded token: the short prompt plus half the generated tokens.
         let meanPositions = Double(shortPrompt) + Double(s.genTokens) / 2
         let kvBytes = Int(meanPositions * Double(c.blockCount * c.kvDim * 2 * 2))
         return BenchmarkResult(prefill: Self.stat(pre), decode: Self.stat(dec),
                                weightBytesPerToken: model.weights.bytesPerToken, kvBytesPerToken: kvBytes,
-                               bandwidthBytesPerSecond: bw, peakRSSBytes: rss, threads: model.pool.count,
+                               bandwidthBytesPerSecond: Self.stat(bws).mean, bandwidthSamples: bws,
+                               decodeSamples: dec, peakRSSBytes: rss, threads: model.pool.count,
                                meanDecodeContext: meanPositions)
     }
 
@@ -124,6 +146,14 @@ extension Engine {
         let m = x.reduce(0, +) / Double(x.count)
         let v = x.count > 1 ? x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1) : 0
         return .init(mean: m, stddev: v.squareRoot())
+    }
+
+    /// Resets the peak-RSS mark (VmHWM) to the current resident size (Linux: /proc/self/clear_refs, "5").
+    /// Returns false where that is not possible.
+    public static func resetPeakRSS() -> Bool {
+        guard let f = fopen("/proc/self/clear_refs", "w") else { return false }
+        let ok = fputs("5", f) >= 0
+        return fclose(f) == 0 && ok
     }
 
     /// Peak resident set size (VmHWM) in bytes, from /proc/self/status.

@@ -24,7 +24,6 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard (1...256).contains(batch) else { throw ValidationError("--batch must be between 1 and 256") }
-        guard (1...256).contains(batch) else { throw ValidationError("--batch must be between 1 and 256") }
         guard promptTokens >= 1, genTokens >= 1, repetitions >= 1 else { throw ValidationError("--prompt-tokens, --gen-tokens and --repetitions must be at least 1") }
     }
 
@@ -47,14 +46,27 @@ struct Bench: ParsableCommand {
                 "bytes_per_token": r.bytesPerToken, "weight_bytes_per_token": r.weightBytesPerToken, "kv_bytes_per_token": r.kvBytesPerToken,
                 "bandwidth_gb_per_s": r.bandwidthBytesPerSecond / 1e9, "roofline_tokens_per_s": r.rooflineTokensPerSecond,
                 "roofline_fraction": r.rooflineFraction, "peak_rss_bytes": r.peakRSSBytes,
+                "bandwidth_gb_per_s_samples": r.bandwidthSamples.map { $0 / 1e9 },
+                "decode_tokens_per_s_samples": r.decodeSamples,
+                "roofline_fraction_samples": r.rooflineFractionSamples,
             ])
         } else {
             print(String(format: "prefill  %8.1f ± %.1f tok/s  (%d tokens)", r.prefill.mean, r.prefill.stddev, promptTokens))
             print(String(format: "decode   %8.1f ± %.1f tok/s  (%d tokens%@)", r.decode.mean, r.decode.stddev, genTokens,
                          batch > 1 ? " × \(batch) sequences, aggregate" as NSString : "" as NSString))
             print(String(format: "bytes/token %.1f MB (weights %.1f MB + KV %.2f MB)", Double(r.bytesPerToken) / 1e6, Double(r.weightBytesPerToken) / 1e6, Double(r.kvBytesPerToken) / 1e6))
-            print(String(format: "bandwidth %.1f GB/s with %d threads → roofline %.1f tok/s; decode reaches %.0f%%", r.bandwidthBytesPerSecond / 1e9, r.threads, r.rooflineTokensPerSecond, r.rooflineFraction * 100))
+            print(String(format: "bandwidth %.1f GB/s with %d threads (%@) → roofline %.1f tok/s; decode reaches %.0f%%%@",
+                         r.bandwidthBytesPerSecond / 1e9, r.threads, Self.range(r.bandwidthSamples.map { $0 / 1e9 }, "%.1f", "probe") as NSString,
+                         r.rooflineTokensPerSecond, r.rooflineFraction * 100,
+                         r.rooflineFractionSamples.count > 1 ? " (each repetition against its own probe: \(Self.range(r.rooflineFractionSamples.map { $0 * 100 }, "%.0f%%", "")))" as NSString : "" as NSString))
             print(String(format: "peak RSS %.1f MB, kernels: %@", Double(r.peakRSSBytes) / 1e6, engine.model.kernelPath.description))
         }
+    }
+
+    /// "a-b over n probes" for a list of samples (or the single value).
+    static func range(_ x: [Double], _ fmt: String, _ what: String) -> String {
+        guard let lo = x.min(), let hi = x.max() else { return "" }
+        let noun = what.isEmpty ? "" : " \(what)\(x.count == 1 ? "" : "s")"
+        return x.count == 1 ? "1\(noun)" : "\(String(format: fmt, lo))-\(String(format: fmt, hi)) over \(x.count)\(noun)"
     }
 }

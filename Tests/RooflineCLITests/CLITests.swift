@@ -46,6 +46,20 @@ import RooflineTestSupport
         #expect((obj["text"] as? String)?.hasPrefix("The capital") == false)
     }
 
+    @Test func benchJSONHasTheDocumentedFields() throws {
+        let r = try run(["bench", "--prompt-tokens", "8", "--gen-tokens", "4", "--repetitions", "2", "--threads", "2", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        for key in ["prefill_tokens_per_s", "decode_tokens_per_s", "bytes_per_token", "bandwidth_gb_per_s", "roofline_tokens_per_s",
+                    "roofline_fraction", "peak_rss_bytes", "threads", "prompt_tokens", "gen_tokens", "repetitions"] {
+            #expect(obj[key] != nil, "missing \(key)")
+        }
+        #expect((obj["decode_tokens_per_s_samples"] as? [Double])?.count == 2)
+        #expect((obj["bandwidth_gb_per_s_samples"] as? [Double])?.isEmpty == false)
+        let bad = try run(["bench", "--repetitions", "0"])
+        #expect(bad.status != 0 && bad.stderr.contains("--repetitions"))
+    }
+
     @Test func streamingGenerateEchoesPromptThenText() throws {
         let r = try run(["generate", "--prompt", "The capital of France is", "--max-tokens", "4", "--threads", "1"])
         #expect(r.status == 0)
