@@ -147,6 +147,21 @@ void rf_vec_dot4_nvfp4_q8_0_avx2(int n, const void *w, size_t rb, const void *y,
 void rf_vec_dot4_nvfp4_q8_0_vnni(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_vec_dot4_q4_0_q8_0_vnni(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_vec_dot4_q8_0_q8_0_vnni(int n, const void *w, size_t rb, const void *y, float *out);
+// Paired measurement of an experiment inside one process (docs/performance.md, "Measuring small changes"):
+// built with -DRF_AB_EXPERIMENTS and run with RF_AB=1, the pool flips rf_ab_mode every 151 passes (one
+// decoded token of the default model) and prints the time spent in each mode at exit; an experiment's code
+// asks rf_ab("RF_AB_<NAME>", &cache), true only in mode 1 and with RF_AB_<NAME> set. Off in normal builds.
+#ifdef RF_AB_EXPERIMENTS
+#include <stdlib.h>
+extern int rf_ab_mode;
+static inline int rf_ab(const char *name, int *cache) { if (*cache < 0) *cache = getenv(name) != 0; return *cache && rf_ab_mode; }
+#else
+static inline int rf_ab(const char *name, int *cache) { (void)name; (void)cache; return 0; }
+#endif
+/// The rows each thread streams as one slice at the start of a matmul pass (matmul.c's schedule).
+static inline int64_t rf_static_rows(int64_t total_rows, int nth) { return (total_rows * 15 / 16 / nth) & ~(int64_t)7; }
+/// Prefetches the first bytes of thread ith's static slice of the concatenated rows of `parts`.
+void rf_matmul_prefetch_slice(const rf_matmul_part *parts, int n_parts, int64_t k, int ith, int nth);
 void rf_vec_dot8_q4_0_q8_0_avx512(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_vec_dot8_q4_1_q8_1_avx512(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_vec_dot8_q8_0_q8_0_avx512(int n, const void *w, size_t rb, const void *y, float *out);

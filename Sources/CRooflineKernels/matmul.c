@@ -10,6 +10,9 @@
 #ifndef RF_PREFETCH_AHEAD
 #define RF_PREFETCH_AHEAD 8192
 #endif
+#ifndef RF_START_BURST
+#define RF_START_BURST 8192
+#endif
 static inline void rf_prefetch_range(const char *p, int64_t bytes) {
     for (int64_t o = 0; o < bytes; o += 64) __builtin_prefetch(p + o, 0, 2);
 }
@@ -112,9 +115,70 @@ static void rf_matmul_range(const rf_matmul_job *j, int64_t g0, int64_t g1) {
 // last ones are small and the threads finish together. Chunk boundaries are multiples of eight rows (the
 // eight-row kernels' unit; any multiple of four gives every row the same kernel arithmetic whichever thread
 // computes it).
+// Prefetches `bytes` from concatenated row g of `parts` onwards (within its part).
+static void rf_prefetch_rows(const rf_matmul_part *parts, int n_parts, const int64_t *w_row, int64_t g, int64_t bytes) {
+    int64_t base = 0;
+    for (int pi = 0; pi < n_parts; pi++) {
+        const int64_t n = parts[pi].n_rows;
+        if (g < base + n) {
+            const int64_t avail = (base + n - g) * w_row[pi];
+            rf_prefetch_range((const char *)parts[pi].w + (g - base) * w_row[pi], bytes < avail ? bytes : avail);
+            return;
+        }
+        base += n;
+    }
+}
+
+void rf_matmul_prefetch_slice(const rf_matmul_part *parts, int n_parts, int64_t k, int ith, int nth) {
+    int64_t w_row[RF_MAX_PARTS], total = 0;
+    if (n_parts < 1 || n_parts > RF_MAX_PARTS) return;
+    for (int i = 0; i < n_parts; i++) {
+        w_row[i] = rf_row_size(parts[i].wtype, k);
+        if (w_row[i] < 0) return;
+        total += parts[i].n_rows;
+    }
+    rf_prefetch_rows(parts, n_parts, w_row, rf_static_rows(total, nth) * ith, RF_START_BURST);
+}
+
+#ifdef RF_AB_EXPERIMENTS
+// With RF_AB_PASSES set: each decode matmul's mean time and streaming rate, by its bytes of weights (caller's
+// view: the whole pass, the wait for the other threads included). TSC ticks are converted with the TSC rate
+// measured between the first and the last pass.
+#include <stdio.h>
+#include <time.h>
+#include <x86intrin.h>
+static int64_t mm_b[16];
+static unsigned long long mm_t[16], mm_n[16], mm_tsc0, mm_tsc1;
+static double mm_s0, mm_s1;
+static double rf_mm_now(void) { struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts); return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9; }
+static void rf_mm_record(int64_t b, unsigned long long t) {
+    mm_tsc1 = __rdtsc();
+    mm_s1 = rf_mm_now();
+    if (!mm_tsc0) { mm_tsc0 = mm_tsc1; mm_s0 = mm_s1; }
+    for (int i = 0; i < 16; i++) {
+        if (mm_b[i] == b || mm_b[i] == 0) {
+            mm_b[i] = b;
+            if (t < 50000000ULL) { mm_t[i] += t; mm_n[i]++; }
+            return;
+        }
+    }
+}
+__attribute__((destructor)) static void rf_mm_dump(void) {
+    if (!getenv("RF_AB_PASSES") || mm_s1 <= mm_s0) return;
+    const double hz = (double)(mm_tsc1 - mm_tsc0) / (mm_s1 - mm_s0);
+    for (int i = 0; i < 16 && mm_b[i] && mm_n[i]; i++) {
+        const double sec = (double)mm_t[i] / (double)mm_n[i] / hz;
+        fprintf(stderr, "[passes] %9lld bytes: %8.2f us mean over %llu passes, %.1f GB/s\n", (long long)mm_b[i], sec * 1e6, mm_n[i], (double)mm_b[i] / sec / 1e9);
+    }
+}
+#endif
+
 static void rf_matmul_task(void *p, int ith, int nth) {
     rf_matmul_job *j = p;
     const int64_t s0 = j->static_rows * ith;
+    // The slice's first bytes, which the kernels' own prefetch (always ahead of the rows they compute) never
+    // covers, all requested at once (unless a hint had them fetched during the previous pass).
+    if (j->n_groups == 0 && j->n_x < 4) rf_prefetch_rows(j->parts, j->n_parts, j->w_row, s0, RF_START_BURST);
     rf_matmul_range(j, s0, s0 + j->static_rows);
     const int64_t tail = j->static_rows * nth;
     int64_t g0 = atomic_load_explicit(&j->next, memory_order_relaxed);
@@ -132,7 +196,7 @@ static void rf_matmul_task(void *p, int ith, int nth) {
 }
 
 static void rf_matmul_schedule(rf_matmul_job *j, int nth) {
-    j->static_rows = (j->total_rows * 15 / 16 / nth) & ~(int64_t)7;
+    j->static_rows = rf_static_rows(j->total_rows, nth);
     // Chunks of at most about 64 KiB of weights (a few microseconds of streaming), at least 4 KiB (or 64
     // rows for the eight-column kernels, which work in 64-row blocks).
     int64_t row_bytes = j->w_row[0];
@@ -182,7 +246,15 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
         }
     }
     rf_matmul_schedule(&j, rf_pool_size(pool));
+#ifdef RF_AB_EXPERIMENTS
+    int64_t bytes = 0;
+    for (int i = 0; i < n_parts; i++) bytes += parts[i].n_rows * j.w_row[i];
+    const unsigned long long t0 = __rdtsc();
+#endif
     rf_pool_run(pool, rf_matmul_task, &j);
+#ifdef RF_AB_EXPERIMENTS
+    if (n_x == 1) rf_mm_record(bytes, __rdtsc() - t0);
+#endif
 }
 
 void rf_matmul(rf_pool *pool, const void *w, int wtype, int64_t k, int64_t n_rows,

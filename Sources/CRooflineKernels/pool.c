@@ -1,7 +1,8 @@
 // A persistent thread pool: workers spin briefly on a generation counter, then sleep on a condition
 // variable. rf_pool_run wakes all workers, runs slice 0 on the caller, and waits for the rest.
 #define _GNU_SOURCE
-#include "CRooflineKernels.h"
+#include "kernels_internal.h"
+#include <string.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -30,7 +31,50 @@ struct rf_pool {
     void *ctx;
     void *scratch;          // rf_pool_scratch: grows, never shrinks; used by the caller between runs
     size_t scratch_bytes;
+    rf_matmul_part hint[RF_MAX_PARTS];  // rf_pool_hint_next: the matmul after the next pass
+    int hint_n;
+    int64_t hint_k;
 };
+
+typedef struct { rf_matmul_part parts[RF_MAX_PARTS]; int n; int64_t k; } rf_hint_copy;
+
+static inline void rf_hint_take(const rf_pool *pool, rf_hint_copy *h) {
+    h->n = pool->hint_n;
+    h->k = pool->hint_k;
+    if (h->n > 0) memcpy(h->parts, pool->hint, (size_t)h->n * sizeof(rf_matmul_part));
+}
+
+#ifdef RF_AB_EXPERIMENTS
+#include <stdio.h>
+#include <x86intrin.h>
+int rf_ab_mode;
+static int ab_on = -1;
+static unsigned long long ab_t[2], ab_n[2], ab_last, ab_runs;
+__attribute__((destructor)) static void rf_ab_dump(void) {
+    if (ab_on > 0 && ab_t[0] > 0)
+        fprintf(stderr, "[ab] mode 0: %.1f Mcycles in %llu windows, mode 1: %.1f Mcycles in %llu, mode 1 / mode 0 %.4f\n",
+                ab_t[0] / 1e6, ab_n[0], ab_t[1] / 1e6, ab_n[1], (double)ab_t[1] / (double)ab_t[0]);
+}
+// Windows of 151 passes, alternately in each mode; windows longer than 30 M TSC cycles (the bandwidth
+// probe, the gaps between repetitions) are left out of both.
+static void rf_ab_tick(void) {
+    if (ab_on < 0) ab_on = getenv("RF_AB") != 0;
+    if (!ab_on || ab_runs++ % 151 != 0) return;
+    const unsigned long long t = __rdtsc();
+    if (ab_last && t - ab_last < 30000000ULL) { ab_t[rf_ab_mode] += t - ab_last; ab_n[rf_ab_mode]++; }
+    ab_last = t;
+    rf_ab_mode = (int)((ab_runs / 151) & 1);
+}
+#else
+static inline void rf_ab_tick(void) {}
+#endif
+
+void rf_pool_hint_next(rf_pool *pool, const rf_matmul_part *parts, int n_parts, int64_t k) {
+    if (!pool || n_parts < 1 || n_parts > RF_MAX_PARTS) return;
+    memcpy(pool->hint, parts, (size_t)n_parts * sizeof(rf_matmul_part));
+    pool->hint_n = n_parts;
+    pool->hint_k = k;
+}
 
 typedef struct { rf_pool *pool; int ith; } rf_worker_arg;
 
@@ -55,7 +99,11 @@ static void *rf_worker(void *p) {
         if (atomic_load(&pool->stop)) return 0;
         seen = g;
         pool->fn(pool->ctx, a.ith, pool->n);
+        // The hint is copied before this slice is reported done: the caller may set the next one after that.
+        rf_hint_copy h;
+        rf_hint_take(pool, &h);
         atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel);
+        if (h.n > 0) rf_matmul_prefetch_slice(h.parts, h.n, h.k, a.ith, pool->n);
     }
 }
 
@@ -102,7 +150,13 @@ void *rf_pool_scratch(rf_pool *pool, size_t bytes) {
 int rf_pool_size(const rf_pool *pool) { return pool ? pool->n : 1; }
 
 void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
-    if (!pool || pool->n == 1) { fn(ctx, 0, 1); return; }
+    rf_ab_tick();
+    if (!pool || pool->n == 1) {
+        fn(ctx, 0, 1);
+        if (pool && pool->hint_n > 0) rf_matmul_prefetch_slice(pool->hint, pool->hint_n, pool->hint_k, 0, 1);
+        if (pool) pool->hint_n = 0;
+        return;
+    }
     pool->fn = fn;
     pool->ctx = ctx;
     atomic_store(&pool->pending, pool->n - 1);
@@ -114,8 +168,10 @@ void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
         pthread_mutex_unlock(&pool->mu);
     }
     fn(ctx, 0, pool->n);
+    if (pool->hint_n > 0) rf_matmul_prefetch_slice(pool->hint, pool->hint_n, pool->hint_k, 0, pool->n);
     // Wait for the other slices; yield the core if a worker seems descheduled (oversubscribed machine).
     for (int spins = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; spins++) {
         if (spins < RF_SPIN_ITERS) RF_PAUSE(); else sched_yield();
     }
+    pool->hint_n = 0;
 }

@@ -129,6 +129,15 @@ public final class LlamaModel: @unchecked Sendable {
                                               k: seg.cache.keys(layer: 0), v: seg.cache.values(layer: 0),
                                               layer_stride: Int64(seg.cache.capacity * c.kvDim), n_q: Int32(seg.count), pos0: Int32(seg.pos0))
             }
+            // Each row's RoPE angles, once for all layers (and a second set for sliding-window layers).
+            let dims = c.ropeDimensionCount, anySliding = c.slidingLayers.contains(true)
+            for seg in segments {
+                for j in 0..<seg.count {
+                    let i = seg.start + j
+                    ropeCache.angles(position: seg.pos0 + j, into: s.rope + 2 * i * dims)
+                    if anySliding { ropeSliding.angles(position: seg.pos0 + j, into: s.rope + (2 * i + 1) * dims) }
+                }
+            }
             for (l, layer) in weights.layers.enumerated() {
                 let sliding = c.slidingLayers[l]
                 let rope = sliding ? ropeSliding : ropeCache
@@ -146,21 +155,23 @@ public final class LlamaModel: @unchecked Sendable {
                 for seg in segments {
                     let kc = seg.cache.keys(layer: l), vc = seg.cache.values(layer: l)
                     for j in 0..<seg.count {
-                        let i = seg.start + j, pos = seg.pos0 + j
-                        rope.apply(s.q + i * c.qDim, heads: c.headCount, position: pos)
+                        let i = seg.start + j, pos = seg.pos0 + j, angles = s.rope + (2 * i + (sliding ? 1 : 0)) * dims
+                        rope.apply(s.q + i * c.qDim, heads: c.headCount, angles: angles)
                         if let qs = queryScale {
                             for e in 0..<c.qDim { s.q[i * c.qDim + e] *= qs }
                         }
-                        rope.apply(s.k + i * c.kvDim, heads: c.headCountKV, position: pos)
+                        rope.apply(s.k + i * c.kvDim, heads: c.headCountKV, angles: angles)
                         toF16(s.k + i * c.kvDim, kc + pos * c.kvDim, Int64(c.kvDim))
                         toF16(s.v + i * c.kvDim, vc + pos * c.kvDim, Int64(c.kvDim))
                     }
                 }
                 // Every sequence's attention in one pass of the pool.
+                if m < 4 { hintNext(layer.wo) }
                 let window = Int32(sliding ? c.slidingWindow : 0)
                 rf_attention_multi(pool.raw, attnSegs.baseAddress!, Int32(segments.count), Int32(l), Int32(c.headCount), Int32(c.headCountKV),
                                    Int32(c.headDim), scale, window, c.attentionSoftcap, layer.sinks?.base, s.att, Int32(s.attPerThread),
                                    kernelPath.rawValue)
+                if m < 4, layer.experts == nil { hintNext(layer.gate, layer.up) }
                 matmul(layer.wo, s.attn, rows: m, into: s.xb)
                 if let bo = layer.bo { addRows(s.xb, bo, rows: m) }
                 if let pn = layer.attnPostNorm { rmsNorm(s.xb, pn, into: s.xb, rows: m) }
@@ -169,10 +180,19 @@ public final class LlamaModel: @unchecked Sendable {
                 if let ex = layer.experts {
                     mixtureOfExperts(ex, rows: m)
                 } else {
+                    if m < 4 { hintNext(layer.down) }
                     matmul(s.xb, rows: m, (layer.gate, s.hb), (layer.up, s.hb2))
                     switch c.traits.activation {
                     case .silu: swiglu(s.hb, s.hb2, count: m * c.feedForwardLength)
                     case .gelu: geglu(s.hb, s.hb2, count: m * c.feedForwardLength)
+                    }
+                    if m < 4 {
+                        if l + 1 < weights.layers.count {
+                            let nl = weights.layers[l + 1]
+                            hintNext(nl.wq, nl.wk, nl.wv)
+                        } else if logits != nil {
+                            hintNext(weights.output)
+                        }
                     }
                     matmul(layer.down, s.hb, rows: m, into: s.xb)
                 }
@@ -275,6 +295,23 @@ public final class LlamaModel: @unchecked Sendable {
     }
 
     typealias MatmulTarget = (WeightMatrix, UnsafeMutablePointer<Float>)
+
+    /// Tells the pool which decode matmul follows its next pass (rf_pool_hint_next): each thread prefetches the
+    /// start of its slice of these weights as soon as its share of that pass is done. Fused as `matmul` fuses.
+    func hintNext(_ w0: WeightMatrix, _ w1: WeightMatrix? = nil, _ w2: WeightMatrix? = nil) {
+        let actType = rf_vec_dot_type(Int32(w0.type.rawValue))
+        func fuses(_ w: WeightMatrix?) -> Bool { w.map { rf_vec_dot_type(Int32($0.type.rawValue)) == actType } ?? true }
+        let n = fuses(w1) && fuses(w2) ? (w2 != nil ? 3 : w1 != nil ? 2 : 1) : 1
+        withUnsafeTemporaryAllocation(of: rf_matmul_part.self, capacity: 3) { parts in
+            func part(_ w: WeightMatrix) -> rf_matmul_part {
+                rf_matmul_part(w: w.data, wtype: Int32(w.type.rawValue), n_rows: Int64(w.rows), y: nil, y_stride: 0)
+            }
+            parts[0] = part(w0)
+            if n > 1, let w1 { parts[1] = part(w1) }
+            if n > 2, let w2 { parts[2] = part(w2) }
+            rf_pool_hint_next(pool.raw, parts.baseAddress!, Int32(n), Int64(w0.cols))
+        }
+    }
 
     /// Up to three matmuls over the same input (Q/K/V, gate/up): fused into one pool pass when their weights share
     /// an activation format, else one pass each. Fixed arity, so no array is built per call.

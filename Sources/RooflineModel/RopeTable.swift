@@ -51,24 +51,27 @@ struct RopeTable: Sendable {
         return (cosf(t) * mscale, sinf(t) * mscale)
     }
 
-    /// Rotates each of `heads` vectors of `x` (heads × headDim) for `position`.
-    func apply(_ x: UnsafeMutablePointer<Float>, heads: Int, position: Int) {
+    /// cos and sin of every pair for `position`, interleaved, into `cs` (`dims` floats). ggml computes them
+    /// per operation; the forward pass computes them once per token for all layers, Q and K (the same values).
+    func angles(position: Int, into cs: UnsafeMutablePointer<Float>) {
         var theta = Float(position)
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: dims) { cs in
+        for i in stride(from: 0, to: dims, by: 2) {
+            (cs[i], cs[i + 1]) = cosSin(freqFactors.map { theta / $0[i / 2] } ?? theta, i)
+            theta *= thetaScale
+        }
+    }
+
+    /// Rotates each of `heads` vectors of `x` (heads × headDim) by the angles `angles(position:into:)` gave.
+    func apply(_ x: UnsafeMutablePointer<Float>, heads: Int, angles cs: UnsafePointer<Float>) {
+        // Element offsets of a pair's two members: (i, i+1) normal, (i/2, i/2 + dims/2) NeoX.
+        let neox = style == .neox
+        for h in 0..<heads {
+            let v = x + h * headDim
             for i in stride(from: 0, to: dims, by: 2) {
-                (cs[i], cs[i + 1]) = cosSin(freqFactors.map { theta / $0[i / 2] } ?? theta, i)
-                theta *= thetaScale
-            }
-            // Element offsets of a pair's two members: (i, i+1) normal, (i/2, i/2 + dims/2) NeoX.
-            let neox = style == .neox
-            for h in 0..<heads {
-                let v = x + h * headDim
-                for i in stride(from: 0, to: dims, by: 2) {
-                    let a = neox ? i / 2 : i, b = neox ? i / 2 + dims / 2 : i + 1
-                    let x0 = v[a], x1 = v[b], c = cs[i], s = cs[i + 1]
-                    v[a] = x0 * c - x1 * s
-                    v[b] = x0 * s + x1 * c
-                }
+                let a = neox ? i / 2 : i, b = neox ? i / 2 + dims / 2 : i + 1
+                let x0 = v[a], x1 = v[b], c = cs[i], s = cs[i + 1]
+                v[a] = x0 * c - x1 * s
+                v[b] = x0 * s + x1 * c
             }
         }
     }

@@ -13,6 +13,7 @@ final class Scratch: @unchecked Sendable {
     let att: UnsafeMutablePointer<Float>    // (threads, attPerThread) attention scores
     /// Scores of up to four query heads per thread (decode attention runs the heads of a KV head together).
     let attPerThread: Int
+    let rope: UnsafeMutablePointer<Float>   // (batch, 2, ropeDims) each row's RoPE cos/sin: full, sliding layers
     let act: UnsafeMutableRawPointer        // (batch, max row bytes) activations in a weight's dot format
     // Mixture of experts (1-element buffers for dense models):
     let router: UnsafeMutablePointer<Float> // (batch, experts) router logits, then probabilities
@@ -41,6 +42,7 @@ final class Scratch: @unchecked Sendable {
         let ff = max(c.feedForwardLength, c.expertFeedForwardLength)
         hb = alloc(batch * ff)
         hb2 = alloc(batch * ff)
+        rope = alloc(batch * 2 * c.ropeDimensionCount)
         attPerThread = 4 * maxContext
         att = alloc(threads * attPerThread)
         let widest = max(c.embeddingLength, c.qDim, ff)
@@ -56,7 +58,7 @@ final class Scratch: @unchecked Sendable {
         gatherRow.initialize(repeating: 0, count: batch)
         gatherSlot = .allocate(capacity: batch)
         gatherSlot.initialize(repeating: 0, count: batch)
-        owned = [x, xb, q, k, v, attn, hb, hb2, att, router, moeIn, moeOut, selWeight]
+        owned = [x, xb, q, k, v, attn, hb, hb2, att, rope, router, moeIn, moeOut, selWeight]
     }
 
     deinit {

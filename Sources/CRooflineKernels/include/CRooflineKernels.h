@@ -122,6 +122,11 @@ typedef struct { const void *w; int wtype; int64_t n_rows; float *y; int64_t y_s
 /// pass of the pool: Q, K and V, or gate and up, with one synchronisation instead of several.
 void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, int64_t k,
                      const void *x, int64_t x_stride, int64_t n_x, int path);
+/// Names the decode matmul (one to three activation rows) that comes after the next pass of the pool. Each
+/// thread, once its share of that pass is done, prefetches the start of its own slice of these weights, which
+/// then arrives while the threads synchronise and the caller does the serial work between passes. The next
+/// rf_pool_run takes the hint (once); the parts' y fields are not used.
+void rf_pool_hint_next(rf_pool *pool, const rf_matmul_part *parts, int n_parts, int64_t k);
 
 /// Causal grouped-query attention for the new tokens of several sequences in one pass of the pool (one
 /// synchronisation per layer), following ggml's CPU flash attention: F16 accumulation below 64 queries per
