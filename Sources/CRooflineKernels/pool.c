@@ -51,9 +51,9 @@ int rf_ab_mode;
 static int ab_on = -1;
 static unsigned long long ab_t[2], ab_n[2], ab_last, ab_runs;
 __attribute__((destructor)) static void rf_ab_dump(void) {
-    if (ab_on > 0 && ab_t[0] > 0)
-        fprintf(stderr, "[ab] mode 0: %.1f Mcycles in %llu windows, mode 1: %.1f Mcycles in %llu, mode 1 / mode 0 %.4f\n",
-                ab_t[0] / 1e6, ab_n[0], ab_t[1] / 1e6, ab_n[1], (double)ab_t[1] / (double)ab_t[0]);
+    if (ab_on > 0 && ab_n[0] > 0 && ab_n[1] > 0)
+        fprintf(stderr, "[ab] mode 0: %.1f Mcycles in %llu windows, mode 1: %.1f Mcycles in %llu; per window, mode 1 / mode 0 %.4f\n",
+                ab_t[0] / 1e6, ab_n[0], ab_t[1] / 1e6, ab_n[1], ((double)ab_t[1] / (double)ab_n[1]) / ((double)ab_t[0] / (double)ab_n[0]));
 }
 // Windows of 151 passes, alternately in each mode; windows longer than 30 M TSC cycles (the bandwidth
 // probe, the gaps between repetitions) are left out of both.
