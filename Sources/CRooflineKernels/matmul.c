@@ -106,15 +106,6 @@ static void rf_matmul_range(const rf_matmul_job *j, int64_t g0, int64_t g1) {
     }
 }
 
-// Each thread first streams its own contiguous slice of the concatenated rows (fifteen sixteenths of them in
-// all: one long stream per thread is what the prefetchers serve best; measured in alternated pairs on the
-// default model with 2 threads: 7/8 against 3/4 1.11x, 15/16 against 7/8 1.04x, 1/2 against 3/4 0.94x), then
-// takes chunks of the rest until none are left: a thread that started late or streams slower (the caller also
-// wakes the pool; two threads rarely get the same bandwidth) does not leave the other waiting at the end of
-// every matmul. Chunks shrink as the rest does (a share of what is left, as OpenMP's guided schedule), so the
-// last ones are small and the threads finish together. Chunk boundaries are multiples of eight rows (the
-// eight-row kernels' unit; any multiple of four gives every row the same kernel arithmetic whichever thread
-// computes it).
 // Prefetches `bytes` from concatenated row g of `parts` onwards (within its part).
 static void rf_prefetch_rows(const rf_matmul_part *parts, int n_parts, const int64_t *w_row, int64_t g, int64_t bytes) {
     int64_t base = 0;
@@ -173,6 +164,15 @@ __attribute__((destructor)) static void rf_mm_dump(void) {
 }
 #endif
 
+// Each thread first streams its own contiguous slice of the concatenated rows (fifteen sixteenths of them in
+// all: one long stream per thread is what the prefetchers serve best; measured in alternated pairs on the
+// default model with 2 threads: 7/8 against 3/4 1.11x, 15/16 against 7/8 1.04x, 1/2 against 3/4 0.94x), then
+// takes chunks of the rest until none are left: a thread that started late or streams slower (the caller also
+// wakes the pool; two threads rarely get the same bandwidth) does not leave the other waiting at the end of
+// every matmul. Chunks shrink as the rest does (a share of what is left, as OpenMP's guided schedule), so the
+// last ones are small and the threads finish together. Chunk boundaries are multiples of eight rows (the
+// eight-row kernels' unit; any multiple of four gives every row the same kernel arithmetic whichever thread
+// computes it).
 static void rf_matmul_task(void *p, int ith, int nth) {
     rf_matmul_job *j = p;
     const int64_t s0 = j->static_rows * ith;
