@@ -177,7 +177,8 @@ static void rf_matmul_task(void *p, int ith, int nth) {
     rf_matmul_job *j = p;
     const int64_t s0 = j->static_rows * ith;
     // The slice's first bytes, which the kernels' own prefetch (always ahead of the rows they compute) never
-    // covers, all requested at once (unless a hint had them fetched during the previous pass).
+    // covers, all requested at once; after a hint (rf_pool_hint_next) they are already on their way and the
+    // requests cost only their issue.
     if (j->n_groups == 0 && j->n_x < 4) rf_prefetch_rows(j->parts, j->n_parts, j->w_row, s0, RF_START_BURST);
     rf_matmul_range(j, s0, s0 + j->static_rows);
     const int64_t tail = j->static_rows * nth;

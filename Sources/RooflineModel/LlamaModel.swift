@@ -19,6 +19,8 @@ public final class LlamaModel: @unchecked Sendable {
     let ropeCache: RopeTable
     /// RoPE of the sliding-window layers (the same table unless `rope.freq_base_swa` differs).
     let ropeSliding: RopeTable
+    /// Whether any layer uses the sliding-window table (then each row's angles are computed for both).
+    let hasSlidingLayers: Bool
     /// The kernel path this model computes with (the best the CPU has unless asked otherwise).
     public let kernelPath: KernelPath
     /// One forward pass at a time: the scratch buffers and the thread pool are shared.
@@ -35,6 +37,7 @@ public final class LlamaModel: @unchecked Sendable {
         ropeCache = RopeTable(config: config, freqFactors: weights.ropeFreqFactors)
         ropeSliding = RopeTable(config: config, freqFactors: weights.ropeFreqFactors, base: config.ropeFreqBaseSliding,
                                 scale: config.ropeFreqScaleSliding)
+        hasSlidingLayers = config.slidingLayers.contains(true)
     }
 
     /// Makes a KV cache for one sequence of up to `capacity` positions.
@@ -130,12 +133,12 @@ public final class LlamaModel: @unchecked Sendable {
                                               layer_stride: Int64(seg.cache.capacity * c.kvDim), n_q: Int32(seg.count), pos0: Int32(seg.pos0))
             }
             // Each row's RoPE angles, once for all layers (and a second set for sliding-window layers).
-            let dims = c.ropeDimensionCount, anySliding = c.slidingLayers.contains(true)
+            let dims = c.ropeDimensionCount
             for seg in segments {
                 for j in 0..<seg.count {
                     let i = seg.start + j
                     ropeCache.angles(position: seg.pos0 + j, into: s.rope + 2 * i * dims)
-                    if anySliding { ropeSliding.angles(position: seg.pos0 + j, into: s.rope + (2 * i + 1) * dims) }
+                    if hasSlidingLayers { ropeSliding.angles(position: seg.pos0 + j, into: s.rope + (2 * i + 1) * dims) }
                 }
             }
             for (l, layer) in weights.layers.enumerated() {
@@ -299,43 +302,43 @@ public final class LlamaModel: @unchecked Sendable {
     /// Tells the pool which decode matmul follows its next pass (rf_pool_hint_next): each thread prefetches the
     /// start of its slice of these weights as soon as its share of that pass is done. Fused as `matmul` fuses.
     func hintNext(_ w0: WeightMatrix, _ w1: WeightMatrix? = nil, _ w2: WeightMatrix? = nil) {
-        let actType = rf_vec_dot_type(Int32(w0.type.rawValue))
-        func fuses(_ w: WeightMatrix?) -> Bool { w.map { rf_vec_dot_type(Int32($0.type.rawValue)) == actType } ?? true }
-        let n = fuses(w1) && fuses(w2) ? (w2 != nil ? 3 : w1 != nil ? 2 : 1) : 1
+        let n = fusedCount(w0, w1, w2)
         withUnsafeTemporaryAllocation(of: rf_matmul_part.self, capacity: 3) { parts in
-            func part(_ w: WeightMatrix) -> rf_matmul_part {
-                rf_matmul_part(w: w.data, wtype: Int32(w.type.rawValue), n_rows: Int64(w.rows), y: nil, y_stride: 0)
-            }
-            parts[0] = part(w0)
-            if n > 1, let w1 { parts[1] = part(w1) }
-            if n > 2, let w2 { parts[2] = part(w2) }
+            parts[0] = w0.part(into: nil)
+            if n > 1, let w1 { parts[1] = w1.part(into: nil) }
+            if n > 2, let w2 { parts[2] = w2.part(into: nil) }
             rf_pool_hint_next(pool.raw, parts.baseAddress!, Int32(n), Int64(w0.cols))
         }
+    }
+
+    /// How many of `w0`, `w1`, `w2` one pool pass takes: all of them when their weights share an activation
+    /// format, else only `w0` (each then gets a pass of its own).
+    func fusedCount(_ w0: WeightMatrix, _ w1: WeightMatrix?, _ w2: WeightMatrix?) -> Int {
+        let actType = rf_vec_dot_type(Int32(w0.type.rawValue))
+        func fuses(_ w: WeightMatrix?) -> Bool { w.map { rf_vec_dot_type(Int32($0.type.rawValue)) == actType } ?? true }
+        guard fuses(w1), fuses(w2) else { return 1 }
+        return w2 != nil ? 3 : w1 != nil ? 2 : 1
     }
 
     /// Up to three matmuls over the same input (Q/K/V, gate/up): fused into one pool pass when their weights share
     /// an activation format, else one pass each. Fixed arity, so no array is built per call.
     func matmul(_ x: UnsafeMutablePointer<Float>, rows: Int, _ t0: MatmulTarget, _ t1: MatmulTarget? = nil, _ t2: MatmulTarget? = nil) {
-        let actType = rf_vec_dot_type(Int32(t0.0.type.rawValue))
-        func fuses(_ t: MatmulTarget?) -> Bool { t.map { rf_vec_dot_type(Int32($0.0.type.rawValue)) == actType } ?? true }
         let n = t2 != nil ? 3 : t1 != nil ? 2 : 1
-        guard n <= Int(RF_MAX_PARTS), fuses(t1), fuses(t2) else {
+        guard fusedCount(t0.0, t1?.0, t2?.0) == n else {
             matmul(x, rows: rows, t0)
             if let t1 { matmul(x, rows: rows, t1) }
             if let t2 { matmul(x, rows: rows, t2) }
             return
         }
+        let actType = rf_vec_dot_type(Int32(t0.0.type.rawValue))
         let cols = t0.0.cols
         let rowBytes = Int(rf_row_size(actType, Int64(cols)))
         let quant = rf_get_quantize(actType, kernelPath.rawValue)!
         for i in 0..<rows { quant(x + i * cols, scratch.act + i * rowBytes, Int64(cols)) }
         withUnsafeTemporaryAllocation(of: rf_matmul_part.self, capacity: 3) { parts in
-            func part(_ t: MatmulTarget) -> rf_matmul_part {
-                rf_matmul_part(w: t.0.data, wtype: Int32(t.0.type.rawValue), n_rows: Int64(t.0.rows), y: t.1, y_stride: Int64(t.0.rows))
-            }
-            parts[0] = part(t0)
-            if let t1 { parts[1] = part(t1) }
-            if let t2 { parts[2] = part(t2) }
+            parts[0] = t0.0.part(into: t0.1)
+            if let t1 { parts[1] = t1.0.part(into: t1.1) }
+            if let t2 { parts[2] = t2.0.part(into: t2.1) }
             rf_matmul_multi(pool.raw, parts.baseAddress!, Int32(n), Int64(cols), scratch.act, Int64(rowBytes), Int64(rows), kernelPath.rawValue)
         }
         func scaleOutput(_ t: MatmulTarget?) {  // llama.cpp's ggml_mul(res, w_s)
@@ -345,6 +348,14 @@ public final class LlamaModel: @unchecked Sendable {
         scaleOutput(t0)
         scaleOutput(t1)
         scaleOutput(t2)
+    }
+}
+
+extension WeightMatrix {
+    /// This matrix as one part of `rf_matmul_multi` (or of a hint), its results going to `y` (a row per
+    /// activation row, `rows` floats apart).
+    func part(into y: UnsafeMutablePointer<Float>?) -> rf_matmul_part {
+        rf_matmul_part(w: data, wtype: Int32(type.rawValue), n_rows: Int64(rows), y: y, y_stride: y == nil ? 0 : Int64(rows))
     }
 }
 
