@@ -30,6 +30,7 @@ import RooflineTestSupport
         let float = try ImportTests.folder.get()
         let dir = Fixtures.temporaryPath("fp8-bad-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { Fixtures.remove(dir) }
         for f in ["tokenizer.json", "tokenizer_config.json"] {
             try FileManager.default.copyItem(atPath: float + "/" + f, toPath: dir + "/" + f)
         }

@@ -18,7 +18,7 @@ import RooflineTestSupport
             let (s, o) = try Shell.run(["python3", "-m", "pip", "install", "--quiet", "ml_dtypes"])
             guard s == 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "pip install failed: \(o)"]) }
         }
-        let base = NSTemporaryDirectory() + "roofline-fp8-\(getpid())"
+        let base = Fixtures.scratch.appendingPathComponent("fp8").path
         let root = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
         let (s, o) = try Shell.run(["python3", root.appendingPathComponent("scripts/reference/make_hf_fp8_checkpoint.py").path,
                                     float, base + "/fp8", base + "/dequantized"])
@@ -107,6 +107,7 @@ import RooflineTestSupport
     @Test func quantizesToAndFromFP8() throws {
         let (a, b) = try Self.imported.get()
         let q8 = Fixtures.temporaryPath("fp8-to-q8_0.gguf"), back = Fixtures.temporaryPath("f32-to-fp8.gguf")
+        defer { Fixtures.remove(q8, back) }
         _ = try ModelQuantizer.quantize(try GGUFFile(path: a), to: q8, options: .init(type: .q8_0))
         let fq = try GGUFFile(path: q8)
         #expect(fq.metadata[GGMLType.rooflineTypesKey] == nil && fq.tensors.allSatisfy { !$0.type.isRooflineOnly })

@@ -14,7 +14,7 @@ import RooflineTokenizer
 @Suite(.serialized) struct ImportTests {
     /// The folder, made once per test process (pip-installing the script's libraries when missing).
     static let folder: Result<String, Error> = Result {
-        let dir = NSTemporaryDirectory() + "roofline-hf-\(getpid())"
+        let dir = Fixtures.scratch.appendingPathComponent("hf").path
         let model = try #require(DefaultModel.path)
         let root = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
         if try Shell.run(["python3", "-c", "import numpy, gguf, safetensors, tokenizers"]).0 != 0 {
@@ -29,7 +29,7 @@ import RooflineTokenizer
     /// tokenizer.json files written by Hugging Face `tokenizers` for llama.cpp's test vocabularies, each with its
     /// family's pre-tokenizer (scripts/reference/make_hf_tokenizers.py), made once per test process.
     static let tokenizers: Result<String, Error> = Result {
-        let dir = NSTemporaryDirectory() + "roofline-hf-tokenizers-\(getpid())"
+        let dir = Fixtures.scratch.appendingPathComponent("hf-tokenizers").path
         let vocabs = try ReferenceVocabularies.ensure().path
         _ = try folder.get()  // the same Python libraries
         let root = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
@@ -75,6 +75,7 @@ import RooflineTokenizer
     @Test func importGivesBackTheModelsTensorsAndVocabulary() throws {
         let dir = try Self.folder.get()
         let out = Fixtures.temporaryPath("imported.gguf")
+        defer { Fixtures.remove(out) }
         try HFImporter.convert(folder: dir, to: out)
         let imported = try GGUFFile(path: out)
         let original = try GGUFFile(path: try #require(DefaultModel.path))
@@ -103,6 +104,7 @@ import RooflineTokenizer
         struct Case: Decodable { let text: String; let ids: [Int32] }
         let cases = try JSONDecoder().decode([Case].self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/expected_tokens.json")))
         let path = try ModelStore.resolve(dir)  // the path users take: imported once into the cache
+        defer { Fixtures.remove(path) }
         #expect(path.hasSuffix(".gguf") && path.contains("/imported/"))
         #expect(try ModelStore.resolve(dir) == path, "the second resolve reuses the import")
         let e = try Engine(path: path, threads: 1, contextSize: 64)

@@ -158,11 +158,11 @@ import RooflineTestSupport
     @Test func defaultModelRequantizedToQ8_0StillAnswers() throws {
         let path = try #require(DefaultModel.path)
         let out = Fixtures.temporaryPath("smollm2-q8_0.gguf")
+        defer { Fixtures.remove(out) }
         _ = try ModelQuantizer.quantize(try GGUFFile(path: path), to: out, options: .init(type: .q8_0))
         let e = try Engine(path: out, threads: 2, contextSize: 64)
         let r = try e.generate(prompt: e.tokenize("The capital of France is"), options: GenerationOptions(maxTokens: 3))
         #expect(r.text.contains("Paris"))
-        try? FileManager.default.removeItem(atPath: out)
     }
 }
 

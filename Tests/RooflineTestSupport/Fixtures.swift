@@ -20,11 +20,32 @@ public enum Fixtures {
         try JSONDecoder().decode(T.self, from: Data(contentsOf: url(relative)))
     }
 
-    /// A fresh temporary file path.
+    /// This test process's scratch folder, `$TMPDIR/roofline-tests-<pid>`: every file a test writes goes here. It is
+    /// removed when the process exits, and folders left by test processes that are gone (a crash, a kill) are
+    /// removed when the next one starts, so test runs leave nothing behind on a machine with little disk.
+    public static let scratch: URL = {
+        let fm = FileManager.default, prefix = "roofline-tests-"
+        for name in (try? fm.contentsOfDirectory(atPath: fm.temporaryDirectory.path)) ?? [] where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? fm.removeItem(at: fm.temporaryDirectory.appendingPathComponent(name))
+        }
+        let dir = fm.temporaryDirectory.appendingPathComponent("\(prefix)\(getpid())")
+        try? fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        atexit {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("roofline-tests-\(getpid())")
+            try? FileManager.default.removeItem(at: dir)
+        }
+        return dir
+    }()
+
+    /// A fresh path in the scratch folder.
     public static func temporaryPath(_ name: String) -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("roofline-tests-\(getpid())")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.appendingPathComponent("\(UUID().uuidString)-\(name)").path
+        scratch.appendingPathComponent("\(UUID().uuidString)-\(name)").path
+    }
+
+    /// Removes files a test is done with (models of tens of megabytes) before the process ends.
+    public static func remove(_ paths: String...) {
+        for p in paths { try? FileManager.default.removeItem(atPath: p) }
     }
 
     /// Writes bytes to a temporary file and returns its path.
