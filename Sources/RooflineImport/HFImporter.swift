@@ -13,33 +13,41 @@ public enum HFImporter {
             && FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("config.json"))
     }
 
-    /// The folder converted once into `cache/imported/`, reused while the folder's files are unchanged.
+    /// The folder converted once into `cache/imported/<folder name>-<path hash>-<files hash>.gguf`, reused while
+    /// the folder's files are unchanged. When they change, the folder is converted again and its earlier
+    /// conversions are removed, so the cache holds one file per folder however often the folder is edited.
     public static func cachedImport(folder: String, cache: URL, log: (String) -> Void = { _ in }) throws(ImportError) -> String {
         let dir = cache.appendingPathComponent("imported")
-        let name = URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent
-        let out = dir.appendingPathComponent("\(name)-\(fingerprint(folder)).gguf").path
+        let url = URL(fileURLWithPath: folder).standardizedFileURL
+        let key = "\(url.lastPathComponent)-\(fnv1a([url.path]))-"
+        let out = dir.appendingPathComponent("\(key)\(fingerprint(folder)).gguf").path
         if FileManager.default.fileExists(atPath: out) { return out }
         do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
             throw .write(.writeFailed(path: dir.path, reason: error.localizedDescription))
         }
         log("Importing \(folder) into \(out) …")
         try convert(folder: folder, to: out)
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        where old.hasPrefix(key) && old.hasSuffix(".gguf") && old != (out as NSString).lastPathComponent {
+            try? FileManager.default.removeItem(at: dir.appendingPathComponent(old))
+        }
         return out
     }
 
-    /// FNV-1a over the folder's path and each file's name, size and modification time.
+    /// FNV-1a over each file's name, size and modification time in the folder.
     static func fingerprint(_ folder: String) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ s: String) { for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 } }
         let url = URL(fileURLWithPath: folder).standardizedFileURL
-        mix(url.path)
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted()
-        for f in files {
+        return fnv1a(files.flatMap { f -> [String] in
             let attrs = try? FileManager.default.attributesOfItem(atPath: url.appendingPathComponent(f).path)
-            mix(f)
-            mix("\(attrs?[.size] ?? 0)")
-            mix("\((attrs?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)")
-        }
+            return [f, "\(attrs?[.size] ?? 0)", "\((attrs?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"]
+        })
+    }
+
+    /// 64-bit FNV-1a over the strings' UTF-8 bytes, each followed by a zero byte, in hexadecimal.
+    static func fnv1a(_ strings: [String]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for s in strings { for b in s.utf8 + [0] { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 } }
         return String(h, radix: 16)
     }
 

@@ -114,6 +114,27 @@ import RooflineTokenizer
         #expect(r.tokens.count + (r.finishReason == .stop ? 1 : 0) >= 1)
     }
 
+    /// The import cache keeps one conversion per folder: reused while the folder is unchanged, converted again
+    /// when a file changes, with the earlier conversion removed; a folder of the same name elsewhere is its own entry.
+    @Test func importCacheKeepsOneConversionPerFolder() throws {
+        let (_, dir) = try ImportFamilyTests().export("llama", nil, keepTypes: false)
+        let cache = URL(fileURLWithPath: Fixtures.temporaryPath("cache"))
+        defer { Fixtures.remove(cache.path) }
+        let first = try HFImporter.cachedImport(folder: dir, cache: cache)
+        #expect(try HFImporter.cachedImport(folder: dir, cache: cache) == first)
+        let config = dir + "/config.json"
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 60)], ofItemAtPath: config)
+        let second = try HFImporter.cachedImport(folder: dir, cache: cache)
+        #expect(second != first)
+        #expect(!FileManager.default.fileExists(atPath: first), "the stale conversion is removed")
+        let elsewhere = Fixtures.temporaryPath("other") + "/" + URL(fileURLWithPath: dir).lastPathComponent
+        try FileManager.default.createDirectory(atPath: (elsewhere as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: dir, toPath: elsewhere)
+        let third = try HFImporter.cachedImport(folder: elsewhere, cache: cache)
+        #expect(third != second && FileManager.default.fileExists(atPath: second), "same name, other folder: both kept")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path + "/imported").count == 2)
+    }
+
     /// Qwen2 (biases), Qwen3 (Q/K norms, head_dim ≠ hidden/heads) and Llama random models from the
     /// architecture fixtures: exported to a checkpoint folder by the reference script, imported back, they give
     /// the same tensors and the same logits as the GGUF they came from.
