@@ -59,6 +59,71 @@ RF_AVX512 static void rf_scores(int hd, const uint16_t *qh, const uint16_t *k, i
     }
 }
 
+// The scores of G query heads (G <= 4, hd <= 128) against the same keys, four keys at a time: each key row is
+// converted from F16 once for all G heads, and each (head, key) sum is the FMA chain rf_scores runs, reduced
+// in rf_reduce_as_avx2's pairing for four keys at once across registers (float addition is commutative, so the
+// same pairs give the same bits). Key rows of the tail go through rf_scores. att holds G rows of n_kv.
+// Measured: one group of three heads of 64 over 70 and 1000 keys in L2, scores and softmax, 0.85-0.90x the time
+// of rf_scores per head; in decode, where the keys come from DRAM, no change (in-process A/B 0.999-1.005).
+RF_AVX512 static inline __m128 rf_reduce4_as_avx2(__m512 z0, __m512 z1, __m512 z2, __m512 z3) {
+    // lanes 0-7 z0[j] + z0[j+8], lanes 8-15 the same for z1 (the 256-bit halves added)
+    const __m512 x01 = _mm512_add_ps(_mm512_shuffle_f32x4(z0, z1, _MM_SHUFFLE(1, 0, 1, 0)), _mm512_shuffle_f32x4(z0, z1, _MM_SHUFFLE(3, 2, 3, 2)));
+    const __m512 x23 = _mm512_add_ps(_mm512_shuffle_f32x4(z2, z3, _MM_SHUFFLE(1, 0, 1, 0)), _mm512_shuffle_f32x4(z2, z3, _MM_SHUFFLE(3, 2, 3, 2)));
+    // 128-bit lane k: key k's 128-bit halves added
+    const __m512 r = _mm512_add_ps(_mm512_shuffle_f32x4(x01, x23, _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(x01, x23, _MM_SHUFFLE(3, 1, 3, 1)));
+    const __m512 t = _mm512_add_ps(r, _mm512_permute_ps(r, _MM_SHUFFLE(1, 0, 3, 2)));  // [r0 + r2, r1 + r3, ...]
+    const __m512 u = _mm512_add_ps(t, _mm512_movehdup_ps(t));                            // element 0 of each lane
+    return _mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), u));
+}
+
+// G is a constant in each instantiation (rf_scores_group), so the accumulators stay in registers.
+RF_AVX512 static inline __attribute__((always_inline)) void rf_scores_g(int hd, const int G, const uint16_t *qh, const uint16_t *k, int n_kv,
+                                                                        int kv_stride, float scale, float softcap, float *att) {
+    float qf[4 * 128];
+    for (int g = 0; g < G; g++) {
+        for (int i = 0; i < hd; i += 16) _mm512_storeu_ps(qf + g * hd + i, rf_ph16(qh + (int64_t)g * hd + i));
+    }
+    const __m128 sc = _mm_set1_ps(scale);
+    int s = 0;
+    for (; s + 4 <= n_kv; s += 4) {
+        const uint16_t *k0 = k + (int64_t)s * kv_stride;
+        __m512 a[4][4];
+        for (int g = 0; g < 4; g++) for (int j = 0; j < 4; j++) a[g][j] = _mm512_setzero_ps();
+        for (int i = 0; i < hd; i += 16) {
+            const __m512 x0 = rf_ph16(k0 + i), x1 = rf_ph16(k0 + kv_stride + i);
+            const __m512 x2 = rf_ph16(k0 + 2 * kv_stride + i), x3 = rf_ph16(k0 + 3 * kv_stride + i);
+            for (int g = 0; g < G; g++) {
+                const __m512 q = _mm512_loadu_ps(qf + g * hd + i);
+                a[g][0] = _mm512_fmadd_ps(q, x0, a[g][0]);
+                a[g][1] = _mm512_fmadd_ps(q, x1, a[g][1]);
+                a[g][2] = _mm512_fmadd_ps(q, x2, a[g][2]);
+                a[g][3] = _mm512_fmadd_ps(q, x3, a[g][3]);
+            }
+        }
+        for (int g = 0; g < G; g++) {
+            _mm_storeu_ps(att + (int64_t)g * n_kv + s, _mm_mul_ps(rf_reduce4_as_avx2(a[g][0], a[g][1], a[g][2], a[g][3]), sc));
+        }
+    }
+    if (s < n_kv) {
+        for (int g = 0; g < G; g++) {
+            rf_scores(hd, qh + (int64_t)g * hd, k + (int64_t)s * kv_stride, n_kv - s, kv_stride, scale, 0.0f, att + (int64_t)g * n_kv + s);
+        }
+    }
+    if (softcap != 0.0f) {
+        for (int i = 0; i < G * n_kv; i++) att[i] = softcap * tanhf(att[i]);
+    }
+}
+
+RF_AVX512 static void rf_scores_group(int hd, int G, const uint16_t *qh, const uint16_t *k, int n_kv, int kv_stride,
+                                      float scale, float softcap, float *att) {
+    switch (G) {
+    case 1: rf_scores_g(hd, 1, qh, k, n_kv, kv_stride, scale, softcap, att); break;
+    case 2: rf_scores_g(hd, 2, qh, k, n_kv, kv_stride, scale, softcap, att); break;
+    case 3: rf_scores_g(hd, 3, qh, k, n_kv, kv_stride, scale, softcap, att); break;
+    default: rf_scores_g(hd, 4, qh, k, n_kv, kv_stride, scale, softcap, att); break;
+    }
+}
+
 // The online softmax runs in blocks of keys. Per block, first the scalar scan: the running maximum M and, per
 // key, the exponent its weight needs: a - M (then vs = exp(a - M), ms = 1), or Mold - a where a raises the
 // maximum (then ms = exp(Mold - a) rescales the accumulator, vs = 1). Then all the block's exps at once
@@ -160,7 +225,7 @@ RF_ONLINE_GROUP(8, 2)
 int rf_attn_group_f16_avx512(int hd, int G, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
                              float scale, float softcap, const float *sinks, float *o, int o_stride, float *att) {
     if (!((hd == 64 && G >= 2 && G <= 4) || (hd == 128 && G == 2))) return 0;
-    for (int g = 0; g < G; g++) rf_scores(hd, qh + (int64_t)g * hd, k, n_kv, kv_stride, scale, softcap, att + (int64_t)g * n_kv);
+    rf_scores_group(hd, G, qh, k, n_kv, kv_stride, scale, softcap, att);
     if (hd == 128) rf_online_group_8_2(v, n_kv, kv_stride, att, sinks, o, o_stride);
     else if (G == 2) rf_online_group_4_2(v, n_kv, kv_stride, att, sinks, o, o_stride);
     else if (G == 3) rf_online_group_4_3(v, n_kv, kv_stride, att, sinks, o, o_stride);
@@ -171,7 +236,8 @@ int rf_attn_group_f16_avx512(int hd, int G, const uint16_t *qh, const uint16_t *
 int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
                            float scale, float softcap, const float *sink, float *o, float *att, float *acc) {
     if (hd % 16 != 0) return 0;
-    rf_scores(hd, qh, k, n_kv, kv_stride, scale, softcap, att);
+    if (hd <= 128) rf_scores_group(hd, 1, qh, k, n_kv, kv_stride, scale, softcap, att);
+    else rf_scores(hd, qh, k, n_kv, kv_stride, scale, softcap, att);
     if (hd == 64) rf_online_group_4_1(v, n_kv, kv_stride, att, sink, o, hd);
     else if (hd == 128) rf_online_group_8_1(v, n_kv, kv_stride, att, sink, o, hd);
     else rf_online_any(hd, v, n_kv, kv_stride, att, sink, o, acc);
