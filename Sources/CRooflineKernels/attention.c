@@ -108,14 +108,19 @@ static int rf_attn_group_item(const rf_attn_job *j, const float *q, const uint16
 
 typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; int layer; } rf_attn_multi_job;
 
-// Prefetches the K and V rows that query `iq` of a segment reads for KV head `kvh` (at most the last 512
-// positions: beyond that the hardware prefetchers have the stream).
+// Prefetches the K and V rows that query `iq` of a segment reads for KV head `kvh`. The AVX-512 scores loop
+// prefetches RF_KV_AHEAD keys ahead as it goes, so there only its first RF_KV_AHEAD keys; elsewhere at most
+// the last 512 positions (beyond that the hardware prefetchers have the stream). Measured on decode of the
+// default model (in-process A/B against the last 512 positions all at once): per token 0.93x the time at 1024
+// generated tokens (1 and 2 threads), 0.97x at 256, 0.98x at 128 (2 threads).
 static void rf_attn_prefetch(const rf_attn_job *j, const uint16_t *k, const uint16_t *v, int pos0, int iq, int kvh) {
     const int pos = pos0 + iq, kv_stride = j->n_kv_head * j->hd;
-    int first = rf_attn_first(j, pos);
-    if (pos + 1 - first > 512) first = pos + 1 - 512;
+    int first = rf_attn_first(j, pos), last = pos;
+    const int in_loop = j->path >= RF_PATH_AVX512VNNI && j->hd % 16 == 0 && j->hd <= 128;
+    if (in_loop) { if (last > first + RF_KV_AHEAD - 1) last = first + RF_KV_AHEAD - 1; }
+    else if (pos + 1 - first > 512) first = pos + 1 - 512;
     const int64_t bytes = (int64_t)j->hd * 2;
-    for (int s = first; s <= pos; s++) {
+    for (int s = first; s <= last; s++) {
         const char *kr = (const char *)(k + (int64_t)s * kv_stride + kvh * j->hd), *vr = (const char *)(v + (int64_t)s * kv_stride + kvh * j->hd);
         for (int64_t o = 0; o < bytes; o += 64) { __builtin_prefetch(kr + o, 0, 3); __builtin_prefetch(vr + o, 0, 3); }
     }

@@ -77,8 +77,8 @@ RF_AVX512 static inline __m128 rf_reduce4_as_avx2(__m512 z0, __m512 z1, __m512 z
 }
 
 // G is a constant in each instantiation (rf_scores_group), so the accumulators stay in registers.
-RF_AVX512 static inline __attribute__((always_inline)) void rf_scores_g(int hd, const int G, const uint16_t *qh, const uint16_t *k, int n_kv,
-                                                                        int kv_stride, float scale, float softcap, float *att) {
+RF_AVX512 static inline __attribute__((always_inline)) void rf_scores_g(int hd, const int G, const uint16_t *qh, const uint16_t *k, const uint16_t *v,
+                                                                        int n_kv, int kv_stride, float scale, float softcap, float *att) {
     float qf[4 * 128];
     for (int g = 0; g < G; g++) {
         for (int i = 0; i < hd; i += 16) _mm512_storeu_ps(qf + g * hd + i, rf_ph16(qh + (int64_t)g * hd + i));
@@ -87,6 +87,13 @@ RF_AVX512 static inline __attribute__((always_inline)) void rf_scores_g(int hd, 
     int s = 0;
     for (; s + 4 <= n_kv; s += 4) {
         const uint16_t *k0 = k + (int64_t)s * kv_stride;
+        // The K row (into L1) and the V row (into L2, read after all the scores) RF_KV_AHEAD keys on.
+        if (s + RF_KV_AHEAD + 4 <= n_kv) {
+            for (int r = 0; r < 4; r++) {
+                const char *kr = (const char *)(k0 + (int64_t)(RF_KV_AHEAD + r) * kv_stride), *vr = (const char *)(v + (int64_t)(s + RF_KV_AHEAD + r) * kv_stride);
+                for (int o = 0; o < 2 * hd; o += 64) { _mm_prefetch(kr + o, _MM_HINT_T0); _mm_prefetch(vr + o, _MM_HINT_T1); }
+            }
+        }
         __m512 a[4][4];
         for (int g = 0; g < 4; g++) for (int j = 0; j < 4; j++) a[g][j] = _mm512_setzero_ps();
         for (int i = 0; i < hd; i += 16) {
@@ -114,13 +121,13 @@ RF_AVX512 static inline __attribute__((always_inline)) void rf_scores_g(int hd, 
     }
 }
 
-RF_AVX512 static void rf_scores_group(int hd, int G, const uint16_t *qh, const uint16_t *k, int n_kv, int kv_stride,
+RF_AVX512 static void rf_scores_group(int hd, int G, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
                                       float scale, float softcap, float *att) {
     switch (G) {
-    case 1: rf_scores_g(hd, 1, qh, k, n_kv, kv_stride, scale, softcap, att); break;
-    case 2: rf_scores_g(hd, 2, qh, k, n_kv, kv_stride, scale, softcap, att); break;
-    case 3: rf_scores_g(hd, 3, qh, k, n_kv, kv_stride, scale, softcap, att); break;
-    default: rf_scores_g(hd, 4, qh, k, n_kv, kv_stride, scale, softcap, att); break;
+    case 1: rf_scores_g(hd, 1, qh, k, v, n_kv, kv_stride, scale, softcap, att); break;
+    case 2: rf_scores_g(hd, 2, qh, k, v, n_kv, kv_stride, scale, softcap, att); break;
+    case 3: rf_scores_g(hd, 3, qh, k, v, n_kv, kv_stride, scale, softcap, att); break;
+    default: rf_scores_g(hd, 4, qh, k, v, n_kv, kv_stride, scale, softcap, att); break;
     }
 }
 
@@ -225,7 +232,7 @@ RF_ONLINE_GROUP(8, 2)
 int rf_attn_group_f16_avx512(int hd, int G, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
                              float scale, float softcap, const float *sinks, float *o, int o_stride, float *att) {
     if (!((hd == 64 && G >= 2 && G <= 4) || (hd == 128 && G == 2))) return 0;
-    rf_scores_group(hd, G, qh, k, n_kv, kv_stride, scale, softcap, att);
+    rf_scores_group(hd, G, qh, k, v, n_kv, kv_stride, scale, softcap, att);
     if (hd == 128) rf_online_group_8_2(v, n_kv, kv_stride, att, sinks, o, o_stride);
     else if (G == 2) rf_online_group_4_2(v, n_kv, kv_stride, att, sinks, o, o_stride);
     else if (G == 3) rf_online_group_4_3(v, n_kv, kv_stride, att, sinks, o, o_stride);
@@ -236,7 +243,7 @@ int rf_attn_group_f16_avx512(int hd, int G, const uint16_t *qh, const uint16_t *
 int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
                            float scale, float softcap, const float *sink, float *o, float *att, float *acc) {
     if (hd % 16 != 0) return 0;
-    if (hd <= 128) rf_scores_group(hd, 1, qh, k, n_kv, kv_stride, scale, softcap, att);
+    if (hd <= 128) rf_scores_group(hd, 1, qh, k, v, n_kv, kv_stride, scale, softcap, att);
     else rf_scores(hd, qh, k, n_kv, kv_stride, scale, softcap, att);
     if (hd == 64) rf_online_group_4_1(v, n_kv, kv_stride, att, sink, o, hd);
     else if (hd == 128) rf_online_group_8_1(v, n_kv, kv_stride, att, sink, o, hd);

@@ -88,6 +88,8 @@ static inline float rf_attn_sink(const float *sink, float M, float *S) {
 void rf_expf_avx512(const float *x, float *y, int n);
 int rf_expf_avx512_exact(void);
 
+// Keys between a decode attention's K/V row prefetch and their use (attention_avx512.c, attention.c).
+#define RF_KV_AHEAD 32
 // One query's flash attention over an F16 cache with AVX-512 (attention_avx512.c); 0 when `hd` is not a
 // multiple of 16 (the caller then takes the AVX2 helpers). att: n_kv floats; acc: hd floats.
 int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
