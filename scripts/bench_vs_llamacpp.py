@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import shutil
+from statistics import median
 import subprocess
 import sys
 
@@ -97,13 +98,8 @@ def main():
                       f"decode {r['decode_tokens_per_s']:.1f} vs {l[2]:.1f}, bandwidth {r['bandwidth_gb_per_s']:.1f} GB/s, "
                       f"{r['roofline_fraction'] * 100:.0f}% of the roofline", file=sys.stderr, flush=True)
 
-    def med(xs):
-        xs = sorted(xs)
-        n = len(xs)
-        return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
-
     def ratio(xs):
-        return f"{med(xs):.2f}x ({min(xs):.2f}-{max(xs):.2f})" if len(xs) > 1 else f"{xs[0]:.2f}x"
+        return f"{median(xs):.2f}x ({min(xs):.2f}-{max(xs):.2f})" if len(xs) > 1 else f"{xs[0]:.2f}x"
 
     print("| model | threads | prefill Roofline | prefill llama.cpp | ratio | decode Roofline | decode llama.cpp | ratio | bandwidth GB/s | roofline tok/s | Roofline / roofline | llama.cpp / roofline |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -111,12 +107,12 @@ def main():
         rs, ls = [x[0] for x in rl], [x[1] for x in rl]
         bws = [b for r in rs for b in r.get("bandwidth_gb_per_s_samples", [r["bandwidth_gb_per_s"]])]
         roof = [r["roofline_tokens_per_s"] for r in rs]
-        print(f"| {os.path.basename(m)} | {t} | {med([r['prefill_tokens_per_s'] for r in rs]):.1f} | {med([l[0] for l in ls]):.1f} | "
-              f"{ratio([r['prefill_tokens_per_s'] / l[0] for r, l in rl])} | {med([r['decode_tokens_per_s'] for r in rs]):.1f} | "
-              f"{med([l[2] for l in ls]):.1f} | {ratio([r['decode_tokens_per_s'] / l[2] for r, l in rl])} | "
-              f"{med(bws):.1f} ({min(bws):.1f}-{max(bws):.1f}) | {med(roof):.0f} | "
-              f"{med([r['roofline_fraction'] for r in rs]) * 100:.0f}% ({min(r['roofline_fraction'] for r in rs) * 100:.0f}-{max(r['roofline_fraction'] for r in rs) * 100:.0f}%) | "
-              f"{med([l[2] / ro for l, ro in zip(ls, roof)]) * 100:.0f}% |", flush=True)
+        print(f"| {os.path.basename(m)} | {t} | {median([r['prefill_tokens_per_s'] for r in rs]):.1f} | {median([l[0] for l in ls]):.1f} | "
+              f"{ratio([r['prefill_tokens_per_s'] / l[0] for r, l in rl])} | {median([r['decode_tokens_per_s'] for r in rs]):.1f} | "
+              f"{median([l[2] for l in ls]):.1f} | {ratio([r['decode_tokens_per_s'] / l[2] for r, l in rl])} | "
+              f"{median(bws):.1f} ({min(bws):.1f}-{max(bws):.1f}) | {median(roof):.0f} | "
+              f"{median([r['roofline_fraction'] for r in rs]) * 100:.0f}% ({min(r['roofline_fraction'] for r in rs) * 100:.0f}-{max(r['roofline_fraction'] for r in rs) * 100:.0f}%) | "
+              f"{median([l[2] / ro for l, ro in zip(ls, roof)]) * 100:.0f}% |", flush=True)
 
 if __name__ == "__main__":
     main()

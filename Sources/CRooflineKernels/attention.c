@@ -116,7 +116,7 @@ typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; in
 static void rf_attn_prefetch(const rf_attn_job *j, const uint16_t *k, const uint16_t *v, int pos0, int iq, int kvh) {
     const int pos = pos0 + iq, kv_stride = j->n_kv_head * j->hd;
     int first = rf_attn_first(j, pos), last = pos;
-    const int in_loop = j->path >= RF_PATH_AVX512VNNI && j->hd % 16 == 0 && j->hd <= 128;
+    const int in_loop = j->path >= RF_PATH_AVX512VNNI && rf_attn_scores_grouped(j->hd);
     if (in_loop) { if (last > first + RF_KV_AHEAD - 1) last = first + RF_KV_AHEAD - 1; }
     else if (pos + 1 - first > 512) first = pos + 1 - 512;
     const int64_t bytes = (int64_t)j->hd * 2;

@@ -243,7 +243,7 @@ int rf_attn_group_f16_avx512(int hd, int G, const uint16_t *qh, const uint16_t *
 int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
                            float scale, float softcap, const float *sink, float *o, float *att, float *acc) {
     if (hd % 16 != 0) return 0;
-    if (hd <= 128) rf_scores_group(hd, 1, qh, k, v, n_kv, kv_stride, scale, softcap, att);
+    if (rf_attn_scores_grouped(hd)) rf_scores_group(hd, 1, qh, k, v, n_kv, kv_stride, scale, softcap, att);
     else rf_scores(hd, qh, k, n_kv, kv_stride, scale, softcap, att);
     if (hd == 64) rf_online_group_4_1(v, n_kv, kv_stride, att, sink, o, hd);
     else if (hd == 128) rf_online_group_8_1(v, n_kv, kv_stride, att, sink, o, hd);

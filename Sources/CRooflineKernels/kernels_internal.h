@@ -90,6 +90,8 @@ int rf_expf_avx512_exact(void);
 
 // Keys between a decode attention's K/V row prefetch and their use (attention_avx512.c, attention.c).
 #define RF_KV_AHEAD 32
+// Head widths whose AVX-512 decode scores go through rf_scores_group, which prefetches K and V as it goes.
+static inline int rf_attn_scores_grouped(int hd) { return hd % 16 == 0 && hd <= 128; }
 // One query's flash attention over an F16 cache with AVX-512 (attention_avx512.c); 0 when `hd` is not a
 // multiple of 16 (the caller then takes the AVX2 helpers). att: n_kv floats; acc: hd floats.
 int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
@@ -162,8 +164,10 @@ static inline int rf_ab(const char *name, int *cache) { (void)name; (void)cache;
 #endif
 /// The rows each thread streams as one slice at the start of a matmul pass (matmul.c's schedule).
 static inline int64_t rf_static_rows(int64_t total_rows, int nth) { return (total_rows * 15 / 16 / nth) & ~(int64_t)7; }
-/// Prefetches the first bytes of thread ith's static slice of the concatenated rows of `parts`.
-void rf_matmul_prefetch_slice(const rf_matmul_part *parts, int n_parts, int64_t k, int ith, int nth);
+/// A decode matmul named ahead of its pass (rf_pool_hint_next), with its parts' row sizes worked out once.
+typedef struct { rf_matmul_part parts[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS]; int n; int64_t total_rows; } rf_slice_hint;
+/// Prefetches the first bytes of thread ith's static slice of the hinted matmul's concatenated rows.
+void rf_matmul_prefetch_slice(const rf_slice_hint *h, int ith, int nth);
 void rf_vec_dot8_q4_0_q8_0_avx512(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_vec_dot8_q4_1_q8_1_avx512(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_vec_dot8_q8_0_q8_0_avx512(int n, const void *w, size_t rb, const void *y, float *out);

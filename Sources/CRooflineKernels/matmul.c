@@ -120,15 +120,8 @@ static void rf_prefetch_rows(const rf_matmul_part *parts, int n_parts, const int
     }
 }
 
-void rf_matmul_prefetch_slice(const rf_matmul_part *parts, int n_parts, int64_t k, int ith, int nth) {
-    int64_t w_row[RF_MAX_PARTS], total = 0;
-    if (n_parts < 1 || n_parts > RF_MAX_PARTS) return;
-    for (int i = 0; i < n_parts; i++) {
-        w_row[i] = rf_row_size(parts[i].wtype, k);
-        if (w_row[i] < 0) return;
-        total += parts[i].n_rows;
-    }
-    rf_prefetch_rows(parts, n_parts, w_row, rf_static_rows(total, nth) * ith, RF_START_BURST);
+void rf_matmul_prefetch_slice(const rf_slice_hint *h, int ith, int nth) {
+    rf_prefetch_rows(h->parts, h->n, h->w_row, rf_static_rows(h->total_rows, nth) * ith, RF_START_BURST);
 }
 
 #ifdef RF_AB_EXPERIMENTS

@@ -2,7 +2,6 @@
 // variable. rf_pool_run wakes all workers, runs slice 0 on the caller, and waits for the rest.
 #define _GNU_SOURCE
 #include "kernels_internal.h"
-#include <string.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -31,18 +30,8 @@ struct rf_pool {
     void *ctx;
     void *scratch;          // rf_pool_scratch: grows, never shrinks; used by the caller between runs
     size_t scratch_bytes;
-    rf_matmul_part hint[RF_MAX_PARTS];  // rf_pool_hint_next: the matmul after the next pass
-    int hint_n;
-    int64_t hint_k;
+    rf_slice_hint hint;     // rf_pool_hint_next: the matmul after the next pass (hint.n == 0: none)
 };
-
-typedef struct { rf_matmul_part parts[RF_MAX_PARTS]; int n; int64_t k; } rf_hint_copy;
-
-static inline void rf_hint_take(const rf_pool *pool, rf_hint_copy *h) {
-    h->n = pool->hint_n;
-    h->k = pool->hint_k;
-    if (h->n > 0) memcpy(h->parts, pool->hint, (size_t)h->n * sizeof(rf_matmul_part));
-}
 
 #ifdef RF_AB_EXPERIMENTS
 #include <stdio.h>
@@ -71,9 +60,15 @@ static inline void rf_ab_tick(void) {}
 
 void rf_pool_hint_next(rf_pool *pool, const rf_matmul_part *parts, int n_parts, int64_t k) {
     if (!pool || n_parts < 1 || n_parts > RF_MAX_PARTS) return;
-    memcpy(pool->hint, parts, (size_t)n_parts * sizeof(rf_matmul_part));
-    pool->hint_n = n_parts;
-    pool->hint_k = k;
+    rf_slice_hint *h = &pool->hint;
+    h->total_rows = 0;
+    for (int i = 0; i < n_parts; i++) {
+        h->parts[i] = parts[i];
+        h->w_row[i] = rf_row_size(parts[i].wtype, k);
+        if (h->w_row[i] < 0) { h->n = 0; return; }
+        h->total_rows += parts[i].n_rows;
+    }
+    h->n = n_parts;
 }
 
 typedef struct { rf_pool *pool; int ith; } rf_worker_arg;
@@ -100,10 +95,9 @@ static void *rf_worker(void *p) {
         seen = g;
         pool->fn(pool->ctx, a.ith, pool->n);
         // The hint is copied before this slice is reported done: the caller may set the next one after that.
-        rf_hint_copy h;
-        rf_hint_take(pool, &h);
+        const rf_slice_hint h = pool->hint;
         atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel);
-        if (h.n > 0) rf_matmul_prefetch_slice(h.parts, h.n, h.k, a.ith, pool->n);
+        if (h.n > 0) rf_matmul_prefetch_slice(&h, a.ith, pool->n);
     }
 }
 
@@ -153,8 +147,10 @@ void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
     rf_ab_tick();
     if (!pool || pool->n == 1) {
         fn(ctx, 0, 1);
-        if (pool && pool->hint_n > 0) rf_matmul_prefetch_slice(pool->hint, pool->hint_n, pool->hint_k, 0, 1);
-        if (pool) pool->hint_n = 0;
+        if (pool && pool->hint.n > 0) {
+            rf_matmul_prefetch_slice(&pool->hint, 0, 1);
+            pool->hint.n = 0;
+        }
         return;
     }
     pool->fn = fn;
@@ -168,10 +164,10 @@ void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
         pthread_mutex_unlock(&pool->mu);
     }
     fn(ctx, 0, pool->n);
-    if (pool->hint_n > 0) rf_matmul_prefetch_slice(pool->hint, pool->hint_n, pool->hint_k, 0, pool->n);
+    if (pool->hint.n > 0) rf_matmul_prefetch_slice(&pool->hint, 0, pool->n);
     // Wait for the other slices; yield the core if a worker seems descheduled (oversubscribed machine).
     for (int spins = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; spins++) {
         if (spins < RF_SPIN_ITERS) RF_PAUSE(); else sched_yield();
     }
-    pool->hint_n = 0;
+    pool->hint.n = 0;
 }
