@@ -1,6 +1,9 @@
 // Causal grouped-query attention over an F16 KV cache (llama.cpp keeps K and V in F16 by default),
 // following the arithmetic of ggml's CPU flash attention (llama.cpp's default on the CPU) in both of its paths.
 #include "kernels_internal.h"
+#ifdef RF_AB_EXPERIMENTS
+#include <x86intrin.h>
+#endif
 #include <math.h>
 
 // The parameters every (query, head) pair of a call shares.
@@ -78,14 +81,15 @@ static inline int rf_attn_first(const rf_attn_job *j, int pos) {
 
 // One (query, head) pair of a segment: its output row, with the path (F16 or tiled F32) the segment's own
 // query count selects, so a sequence gets the same numbers in a batch as alone.
-static void rf_attn_item(const rf_attn_job *j, const float *q, const uint16_t *k, const uint16_t *v, float *out,
+static void rf_attn_item(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v, float *out,
                          int n_q, int pos0, int iq, int h, float *att, uint16_t *qh, uint16_t *acc) {
     const int group = j->n_head / j->n_kv_head, kvh = h / group;
-    const int q_stride = j->n_head * j->hd, kv_stride = j->n_kv_head * j->hd;
+    const int q_stride = j->n_head * j->hd, kv_stride = sg->pos_stride;
+    const float *q = sg->q;
     const int pos = pos0 + iq, first = rf_attn_first(j, pos), n_kv = pos + 1 - first;
     const float *qv = q + (int64_t)iq * q_stride + h * j->hd;
     float *o = out + (int64_t)iq * q_stride + h * j->hd;
-    const uint16_t *kb = k + (int64_t)first * kv_stride + kvh * j->hd, *vb = v + (int64_t)first * kv_stride + kvh * j->hd;
+    const uint16_t *kb = k + (int64_t)first * kv_stride + kvh * sg->head_stride, *vb = v + (int64_t)first * kv_stride + kvh * sg->head_stride;
     const float *sink = j->sinks ? j->sinks + h : 0;
     if (n_q >= 64) rf_attn_one_f32(j, qv, kb, vb, n_kv, kv_stride, o, att, sink);
     else rf_attn_one_f16(j, qv, kb, vb, n_kv, kv_stride, o, qh, acc, att, sink);
@@ -93,15 +97,16 @@ static void rf_attn_item(const rf_attn_job *j, const float *q, const uint16_t *k
 
 // Query heads h..h+G-1 of query iq (one KV head; decode-sized n_q) through the grouped AVX-512 kernel: each
 // head's bits are what rf_attn_item gives it alone. Returns 0 when the kernel does not take the shape.
-static int rf_attn_group_item(const rf_attn_job *j, const float *q, const uint16_t *k, const uint16_t *v, float *out,
+static int rf_attn_group_item(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v, float *out,
                               int pos0, int iq, int h, int G, float *att) {
-    const int q_stride = j->n_head * j->hd, kv_stride = j->n_kv_head * j->hd, kvh = h / (j->n_head / j->n_kv_head);
+    const int q_stride = j->n_head * j->hd, kv_stride = sg->pos_stride, kvh = h / (j->n_head / j->n_kv_head);
+    const float *q = sg->q;
     const int pos = pos0 + iq, first = rf_attn_first(j, pos), n_kv = pos + 1 - first;
     if ((int64_t)G * n_kv > j->scratch_per_thread || j->hd > 128) return 0;
     uint16_t qh[4 * 128];
     const rf_quantize_fn toF16 = rf_get_quantize(RF_F16, j->path);
     for (int g = 0; g < G; g++) toF16(q + (int64_t)iq * q_stride + (int64_t)(h + g) * j->hd, qh + g * j->hd, j->hd);
-    const uint16_t *kb = k + (int64_t)first * kv_stride + kvh * j->hd, *vb = v + (int64_t)first * kv_stride + kvh * j->hd;
+    const uint16_t *kb = k + (int64_t)first * kv_stride + kvh * sg->head_stride, *vb = v + (int64_t)first * kv_stride + kvh * sg->head_stride;
     return rf_attn_group_f16_avx512(j->hd, G, qh, kb, vb, n_kv, kv_stride, j->scale, j->softcap, j->sinks ? j->sinks + h : 0,
                                     out + (int64_t)iq * q_stride + (int64_t)h * j->hd, j->hd, att);
 }
@@ -113,15 +118,15 @@ typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; in
 // the last 512 positions (beyond that the hardware prefetchers have the stream). Measured on decode of the
 // default model (in-process A/B against the last 512 positions all at once): per token 0.93x the time at 1024
 // generated tokens (1 and 2 threads), 0.97x at 256, 0.98x at 128 (2 threads).
-static void rf_attn_prefetch(const rf_attn_job *j, const uint16_t *k, const uint16_t *v, int pos0, int iq, int kvh) {
-    const int pos = pos0 + iq, kv_stride = j->n_kv_head * j->hd;
+static void rf_attn_prefetch(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v, int pos0, int iq, int kvh) {
+    const int pos = pos0 + iq, kv_stride = sg->pos_stride;
     int first = rf_attn_first(j, pos), last = pos;
     const int in_loop = j->path >= RF_PATH_AVX512VNNI && rf_attn_scores_grouped(j->hd);
     if (in_loop) { if (last > first + RF_KV_AHEAD - 1) last = first + RF_KV_AHEAD - 1; }
     else if (pos + 1 - first > 512) first = pos + 1 - 512;
     const int64_t bytes = (int64_t)j->hd * 2;
     for (int s = first; s <= last; s++) {
-        const char *kr = (const char *)(k + (int64_t)s * kv_stride + kvh * j->hd), *vr = (const char *)(v + (int64_t)s * kv_stride + kvh * j->hd);
+        const char *kr = (const char *)(k + (int64_t)s * kv_stride + kvh * sg->head_stride), *vr = (const char *)(v + (int64_t)s * kv_stride + kvh * sg->head_stride);
         for (int64_t o = 0; o < bytes; o += 64) { __builtin_prefetch(kr + o, 0, 3); __builtin_prefetch(vr + o, 0, 3); }
     }
 }
@@ -148,15 +153,15 @@ static void rf_attn_multi_task(void *p, int ith, int nth) {
         for (int64_t t = a; t < b;) {
             const int64_t local = t - base;
             const int iq = (int)(local / j->n_head), h = (int)(local % j->n_head);
-            if (sg->n_q < 64 && h / group != last) { last = h / group; rf_attn_prefetch(j, k, v, sg->pos0, iq, last); }
+            if (sg->n_q < 64 && h / group != last) { last = h / group; rf_attn_prefetch(j, sg, k, v, sg->pos0, iq, last); }
             if (sg->n_q < 64 && j->path >= RF_PATH_AVX512VNNI) {
                 // The following heads of this query on the same KV head, within this thread's range.
                 int G = 1;
                 const int gmax = j->hd == 128 ? 2 : 4;
                 while (G < gmax && t + G < b && h + G < j->n_head && (h + G) / group == h / group) G++;
-                if (G >= 2 && rf_attn_group_item(j, sg->q, k, v, sg->out, sg->pos0, iq, h, G, att)) { t += G; continue; }
+                if (G >= 2 && rf_attn_group_item(j, sg, k, v, sg->out, sg->pos0, iq, h, G, att)) { t += G; continue; }
             }
-            rf_attn_item(j, sg->q, k, v, sg->out, sg->n_q, sg->pos0, iq, h, att, qh, acc);
+            rf_attn_item(j, sg, k, v, sg->out, sg->n_q, sg->pos0, iq, h, att, qh, acc);
             t++;
         }
         base += count;
@@ -169,5 +174,11 @@ void rf_attention_multi(rf_pool *pool, const rf_attn_segment *segs, int n_segs, 
     if (hd > 512 || n_kv_head <= 0 || n_head % n_kv_head != 0 || n_segs <= 0) return;
     if (softcap != 0.0f) scale /= softcap;
     rf_attn_multi_job m = { { n_head, n_kv_head, hd, scale, scratch, scratch_per_thread, path, window, softcap, sinks }, segs, n_segs, layer };
+#ifdef RF_AB_EXPERIMENTS
+    const unsigned long long t0 = __rdtsc();
+#endif
     rf_pool_run(pool, rf_attn_multi_task, &m);
+#ifdef RF_AB_EXPERIMENTS
+    if (segs[0].n_q == 1 && n_segs == 1) rf_mm_record(-1, __rdtsc() - t0);
+#endif
 }

@@ -158,6 +158,7 @@ void rf_vec_dot4_q8_0_q8_0_vnni(int n, const void *w, size_t rb, const void *y, 
 #ifdef RF_AB_EXPERIMENTS
 #include <stdlib.h>
 extern int rf_ab_mode;
+void rf_mm_record(int64_t key, unsigned long long ticks);  // RF_AB_PASSES: key > 0 bytes of a matmul, -1 attention, -2 gap
 static inline int rf_ab(const char *name, int *cache) { if (*cache < 0) *cache = getenv(name) != 0; return *cache && rf_ab_mode; }
 #else
 static inline int rf_ab(const char *name, int *cache) { (void)name; (void)cache; return 0; }

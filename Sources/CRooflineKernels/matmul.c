@@ -135,7 +135,7 @@ static int64_t mm_b[16];
 static unsigned long long mm_t[16], mm_n[16], mm_tsc0, mm_tsc1;
 static double mm_s0, mm_s1;
 static double rf_mm_now(void) { struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts); return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9; }
-static void rf_mm_record(int64_t b, unsigned long long t) {
+void rf_mm_record(int64_t b, unsigned long long t) {
     mm_tsc1 = __rdtsc();
     mm_s1 = rf_mm_now();
     if (!mm_tsc0) { mm_tsc0 = mm_tsc1; mm_s0 = mm_s1; }
@@ -152,6 +152,7 @@ __attribute__((destructor)) static void rf_mm_dump(void) {
     const double hz = (double)(mm_tsc1 - mm_tsc0) / (mm_s1 - mm_s0);
     for (int i = 0; i < 16 && mm_b[i] && mm_n[i]; i++) {
         const double sec = (double)mm_t[i] / (double)mm_n[i] / hz;
+        if (mm_b[i] < 0) { fprintf(stderr, "[passes] %s: %8.2f us mean over %llu\n", mm_b[i] == -1 ? "attention" : "gap before a pass", sec * 1e6, mm_n[i]); continue; }
         fprintf(stderr, "[passes] %9lld bytes: %8.2f us mean over %llu passes, %.1f GB/s\n", (long long)mm_b[i], sec * 1e6, mm_n[i], (double)mm_b[i] / sec / 1e9);
     }
 }

@@ -46,13 +46,23 @@ __attribute__((destructor)) static void rf_ab_dump(void) {
 }
 // Windows of 151 passes, alternately in each mode; windows longer than 30 M TSC cycles (the bandwidth
 // probe, the gaps between repetitions) are left out of both.
+// RF_AB_WINDOW=N: windows of N passes instead (effects that carry from one token to the next, such as what
+// stays in the caches, then stay inside a window).
+static unsigned long long ab_window = 151;
 static void rf_ab_tick(void) {
-    if (ab_on < 0) ab_on = getenv("RF_AB") != 0;
-    if (!ab_on || ab_runs++ % 151 != 0) return;
+    if (ab_on < 0) {
+        ab_on = getenv("RF_AB") != 0;
+        if (getenv("RF_AB_WINDOW")) ab_window = strtoull(getenv("RF_AB_WINDOW"), 0, 10);
+        if (ab_window < 1) ab_window = 151;
+    }
+    if (!ab_on || ab_runs++ % ab_window != 0) return;
     const unsigned long long t = __rdtsc();
-    if (ab_last && t - ab_last < 30000000ULL) { ab_t[rf_ab_mode] += t - ab_last; ab_n[rf_ab_mode]++; }
+    if (ab_last && t - ab_last < 30000000ULL * (ab_window + 150) / 151) { ab_t[rf_ab_mode] += t - ab_last; ab_n[rf_ab_mode]++; }
     ab_last = t;
-    rf_ab_mode = (int)((ab_runs / 151) & 1);
+    rf_ab_mode = (int)((ab_runs / ab_window) & 1);
+    static int force = -1;
+    if (force < 0) force = getenv("RF_AB_FORCE") != 0;  // mode 1 throughout (for RF_AB_PASSES of one mode)
+    if (force) rf_ab_mode = 1;
 }
 #else
 static inline void rf_ab_tick(void) {}
@@ -143,8 +153,14 @@ void *rf_pool_scratch(rf_pool *pool, size_t bytes) {
 
 int rf_pool_size(const rf_pool *pool) { return pool ? pool->n : 1; }
 
+#ifdef RF_AB_EXPERIMENTS
+static unsigned long long gap_end;
+#endif
 void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
     rf_ab_tick();
+#ifdef RF_AB_EXPERIMENTS
+    if (gap_end) { const unsigned long long g = __rdtsc() - gap_end; if (g < 200000ULL) rf_mm_record(-2, g); }
+#endif
     if (!pool || pool->n == 1) {
         fn(ctx, 0, 1);
         if (pool && pool->hint.n > 0) {
@@ -170,4 +186,7 @@ void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
         if (spins < RF_SPIN_ITERS) RF_PAUSE(); else sched_yield();
     }
     pool->hint.n = 0;
+#ifdef RF_AB_EXPERIMENTS
+    gap_end = __rdtsc();
+#endif
 }

@@ -1,15 +1,20 @@
+import CRooflineKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// The key/value cache of one sequence, F16 like llama.cpp's default cache type.
-/// Layout per layer: keys `(capacity, kvDim)` then values `(capacity, kvDim)`, allocated once.
+/// The key/value cache of one sequence, F16 like llama.cpp's default cache type, allocated once.
+/// Layout: keys `(layers, kvHeads, capacity, headDim)`, values likewise: each KV head's positions are contiguous,
+/// so decode attention, which reads one head's keys and values over all positions, streams them (llama.cpp
+/// interleaves the heads of a position; the values are the same, only their order in memory differs).
 public final class KVCache: @unchecked Sendable {
     public let layers: Int
     public let capacity: Int
     public let kvDim: Int
+    let headCountKV: Int
+    let headDim: Int
     /// Positions filled so far.
     public internal(set) var count: Int = 0
     let keys: UnsafeMutablePointer<UInt16>    // (layers, capacity, kvDim)
@@ -24,6 +29,8 @@ public final class KVCache: @unchecked Sendable {
         layers = config.blockCount
         self.capacity = max(1, capacity)
         kvDim = config.kvDim
+        headCountKV = config.headCountKV
+        headDim = config.headDim
         let n = layers * self.capacity * kvDim
         // Anonymous mappings, left untouched on purpose: pages are committed only as positions are written (a
         // 4096-token cache for the default model is 94 MB), nothing reads past `count`, and `reset` gives the
@@ -74,6 +81,22 @@ public final class KVCache: @unchecked Sendable {
     /// Forgets everything from position `position` on.
     public func truncate(to position: Int) { count = max(0, min(count, position)) }
 
-    func keys(layer: Int) -> UnsafeMutablePointer<UInt16> { keys + layer * capacity * kvDim }
-    func values(layer: Int) -> UnsafeMutablePointer<UInt16> { values + layer * capacity * kvDim }
+    /// Stores one position's keys and values of `layer` (`kvDim` floats each, heads side by side), converted
+    /// to F16 by `toF16` (the kernel path's converter).
+    func store(layer: Int, position: Int, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>, toF16: rf_quantize_fn) {
+        let hd = headDim, base = layer * capacity * kvDim + position * hd
+        for h in 0..<headCountKV {
+            let at = base + h * capacity * hd
+            toF16(k + h * hd, keys + at, Int64(hd))
+            toF16(v + h * hd, values + at, Int64(hd))
+        }
+    }
+
+    /// This cache as the attention kernel reads it, for `queries` new rows at `firstPosition` (q and out:
+    /// the rows' queries and attention outputs, `[queries][heads × headDim]`).
+    func attentionSegment(q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, queries: Int, firstPosition: Int) -> rf_attn_segment {
+        let layerStride = Int64(capacity * kvDim), headStride = Int64(capacity * headDim), positionStride = Int32(headDim)
+        return rf_attn_segment(q: q, out: out, k: keys, v: values, layer_stride: layerStride, head_stride: headStride,
+                               pos_stride: positionStride, n_q: Int32(queries), pos0: Int32(firstPosition))
+    }
 }

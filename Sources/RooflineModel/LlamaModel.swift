@@ -128,9 +128,8 @@ public final class LlamaModel: @unchecked Sendable {
         let toF16 = rf_get_quantize(Int32(RF_F16), kernelPath.rawValue)!
         withUnsafeTemporaryAllocation(of: rf_attn_segment.self, capacity: segments.count) { attnSegs in
             for (k, seg) in segments.enumerated() {
-                attnSegs[k] = rf_attn_segment(q: s.q + seg.start * c.qDim, out: s.attn + seg.start * c.qDim,
-                                              k: seg.cache.keys(layer: 0), v: seg.cache.values(layer: 0),
-                                              layer_stride: Int64(seg.cache.capacity * c.kvDim), n_q: Int32(seg.count), pos0: Int32(seg.pos0))
+                attnSegs[k] = seg.cache.attentionSegment(q: s.q + seg.start * c.qDim, out: s.attn + seg.start * c.qDim,
+                                                         queries: seg.count, firstPosition: seg.pos0)
             }
             // Each row's RoPE angles, once for all layers (and a second set for sliding-window layers).
             let dims = c.ropeDimensionCount
@@ -156,7 +155,6 @@ public final class LlamaModel: @unchecked Sendable {
                     rmsNorm(s.k, kn, into: s.k, rows: m * c.headCountKV, width: c.headDim)
                 }
                 for seg in segments {
-                    let kc = seg.cache.keys(layer: l), vc = seg.cache.values(layer: l)
                     for j in 0..<seg.count {
                         let i = seg.start + j, pos = seg.pos0 + j, angles = s.rope + (2 * i + (sliding ? 1 : 0)) * dims
                         rope.apply(s.q + i * c.qDim, heads: c.headCount, angles: angles)
@@ -164,8 +162,7 @@ public final class LlamaModel: @unchecked Sendable {
                             for e in 0..<c.qDim { s.q[i * c.qDim + e] *= qs }
                         }
                         rope.apply(s.k + i * c.kvDim, heads: c.headCountKV, angles: angles)
-                        toF16(s.k + i * c.kvDim, kc + pos * c.kvDim, Int64(c.kvDim))
-                        toF16(s.v + i * c.kvDim, vc + pos * c.kvDim, Int64(c.kvDim))
+                        seg.cache.store(layer: l, position: pos, keys: s.k + i * c.kvDim, values: s.v + i * c.kvDim, toF16: toF16)
                     }
                 }
                 // Every sequence's attention in one pass of the pool.

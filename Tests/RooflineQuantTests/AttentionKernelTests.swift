@@ -37,9 +37,28 @@ import RooflineTestSupport
     }
 
     /// Runs `nQ` queries at positions pos0..<pos0+nQ: three (decode style) take the F16 path, 64 the tiled F32 one.
-    func run(_ c: Case, path: KernelPath, nQ: Int = 3) -> [Float] {
+    /// `headMajor`: the cache laid out as the engine keeps it (each KV head's positions contiguous, heads
+    /// `capacity` positions apart, here two spare positions past the context) instead of llama.cpp's layout.
+    func run(_ c: Case, path: KernelPath, nQ: Int = 3, headMajor: Bool = false) -> [Float] {
         let nHead = c.heads, nKV = c.kvHeads, pos0 = c.pos0
-        let (q, k, v) = inputs(c, nQ: nQ)
+        var (q, k, v) = inputs(c, nQ: nQ)
+        let ctx = pos0 + nQ, capacity = ctx + 2
+        var headStride = c.hd, posStride = nKV * c.hd
+        if headMajor {
+            func regroup(_ x: [UInt16]) -> [UInt16] {
+                var y = [UInt16](repeating: 0x7E00, count: nKV * capacity * c.hd)  // NaN where nothing was stored
+                for p in 0..<ctx {
+                    for h in 0..<nKV {
+                        for d in 0..<c.hd { y[(h * capacity + p) * c.hd + d] = x[(p * nKV + h) * c.hd + d] }
+                    }
+                }
+                return y
+            }
+            k = regroup(k)
+            v = regroup(v)
+            headStride = capacity * c.hd
+            posStride = c.hd
+        }
         let sinks: [Float]? = c.sinks ? Self.sinks(heads: nHead) : nil
         var out = [Float](repeating: .nan, count: nQ * nHead * c.hd)
         var scratch = [Float](repeating: 0, count: 2 * 4096)  // (threads, four heads × context) scores
@@ -51,7 +70,8 @@ import RooflineTestSupport
                     out.withUnsafeMutableBufferPointer { op in
                         scratch.withUnsafeMutableBufferPointer { sp in
                             var seg = rf_attn_segment(q: qp.baseAddress, out: op.baseAddress, k: kp.baseAddress, v: vp.baseAddress,
-                                                      layer_stride: 0, n_q: Int32(nQ), pos0: Int32(pos0))
+                                                      layer_stride: 0, head_stride: Int64(headStride), pos_stride: Int32(posStride),
+                                                      n_q: Int32(nQ), pos0: Int32(pos0))
                             let scale = 1 / Float(c.hd).squareRoot()
                             if let sinks {
                                 sinks.withUnsafeBufferPointer {
@@ -86,6 +106,18 @@ import RooflineTestSupport
                 #expect(differing == 0, "\(path): \(differing) of \(fast.count) values differ from the AVX2 path, first at \(first)")
             }
             previous = fast
+        }
+    }
+
+    /// The engine's cache layout (each KV head's positions contiguous) gives every path the same bits as
+    /// llama.cpp's (a position's heads side by side), for decode-sized and prefill-sized query counts.
+    @Test(arguments: [cases[0], cases[1], cases[5], cases[7], cases[8]], [3, 64])
+    func headMajorLayoutGivesTheSameBits(c: Case, nQ: Int) {
+        for path in KernelPath.available {
+            let a = run(c, path: path, nQ: nQ), b = run(c, path: path, nQ: nQ, headMajor: true)
+            #expect(a.allSatisfy { $0.isFinite })
+            let differing = zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(differing == 0, "\(path), \(nQ) queries: \(differing) of \(a.count) values differ between the layouts")
         }
     }
 

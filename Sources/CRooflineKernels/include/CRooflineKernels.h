@@ -131,14 +131,17 @@ void rf_pool_hint_next(rf_pool *pool, const rf_matmul_part *parts, int n_parts, 
 /// Causal grouped-query attention for the new tokens of several sequences in one pass of the pool (one
 /// synchronisation per layer), following ggml's CPU flash attention: F16 accumulation below 64 queries per
 /// sequence, tiled F32 from 64 on, chosen per sequence so each gets what it would get alone.
-/// Segment: n_q queries at positions pos0.. (q, out: [n_q][n_head*hd] floats); its F16 caches hold layer L's keys
-/// at k + L * layer_stride ([n_ctx][n_kv_head*hd], positions 0..pos0+n_q-1; values likewise).
+/// Segment: n_q queries at positions pos0.. (q, out: [n_q][n_head*hd] floats); its F16 caches hold the hd keys of
+/// layer L, KV head h, position p at k + L * layer_stride + h * head_stride + p * pos_stride (positions
+/// 0..pos0+n_q-1; values likewise): llama.cpp's layout ([n_ctx][n_kv_head*hd]) has head_stride hd and pos_stride
+/// n_kv_head*hd; the engine's (KVCache: each head's positions contiguous) head_stride capacity*hd, pos_stride hd.
 /// window: each query sees its last `window` positions, itself included (0: all). softcap: scores become
 /// softcap · tanh(q·k · scale / softcap) (0: none), as Gemma 2 uses. sinks: NULL, or one logit per query head that
 /// joins each softmax with no value (gpt-oss's attention sinks, as ggml applies them after the keys).
 /// scratch: n_threads * scratch_per_thread floats.
 typedef struct {
-    const float *q; float *out; const uint16_t *k; const uint16_t *v; int64_t layer_stride; int n_q; int pos0;
+    const float *q; float *out; const uint16_t *k; const uint16_t *v; int64_t layer_stride; int64_t head_stride; int pos_stride;
+    int n_q; int pos0;
 } rf_attn_segment;
 void rf_attention_multi(rf_pool *pool, const rf_attn_segment *segs, int n_segs, int layer, int n_head, int n_kv_head,
                         int hd, float scale, int window, float softcap, const float *sinks, float *scratch, int scratch_per_thread,
