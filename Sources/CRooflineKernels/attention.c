@@ -179,6 +179,9 @@ void rf_attention_multi(rf_pool *pool, const rf_attn_segment *segs, int n_segs, 
 #endif
     rf_pool_run(pool, rf_attn_multi_task, &m);
 #ifdef RF_AB_EXPERIMENTS
-    if (segs[0].n_q == 1 && n_segs == 1) rf_mm_record(-1, __rdtsc() - t0);
+    if (segs[0].n_q == 1 && n_segs == 1) {
+        rf_mm_record(-1, __rdtsc() - t0);
+        if (rf_ab_last_gap) rf_mm_record(-2, rf_ab_last_gap);
+    }
 #endif
 }

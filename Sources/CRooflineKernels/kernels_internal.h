@@ -158,7 +158,10 @@ void rf_vec_dot4_q8_0_q8_0_vnni(int n, const void *w, size_t rb, const void *y, 
 #ifdef RF_AB_EXPERIMENTS
 #include <stdlib.h>
 extern int rf_ab_mode;
-void rf_mm_record(int64_t key, unsigned long long ticks);  // RF_AB_PASSES: key > 0 bytes of a matmul, -1 attention, -2 gap
+// RF_AB_PASSES: key > 0 a matmul of that many bytes, -1 attention, -2 the gap before attention, -2 - B the gap
+// before a matmul of B bytes (the caller's serial work; rf_ab_last_gap, set by rf_pool_run).
+void rf_mm_record(int64_t key, unsigned long long ticks);
+extern unsigned long long rf_ab_last_gap;
 static inline int rf_ab(const char *name, int *cache) { if (*cache < 0) *cache = getenv(name) != 0; return *cache && rf_ab_mode; }
 #else
 static inline int rf_ab(const char *name, int *cache) { (void)name; (void)cache; return 0; }

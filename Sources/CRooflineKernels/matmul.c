@@ -131,15 +131,15 @@ void rf_matmul_prefetch_slice(const rf_slice_hint *h, int ith, int nth) {
 #include <stdio.h>
 #include <time.h>
 #include <x86intrin.h>
-static int64_t mm_b[16];
-static unsigned long long mm_t[16], mm_n[16], mm_tsc0, mm_tsc1;
+static int64_t mm_b[32];
+static unsigned long long mm_t[32], mm_n[32], mm_tsc0, mm_tsc1;
 static double mm_s0, mm_s1;
 static double rf_mm_now(void) { struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts); return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9; }
 void rf_mm_record(int64_t b, unsigned long long t) {
     mm_tsc1 = __rdtsc();
     mm_s1 = rf_mm_now();
     if (!mm_tsc0) { mm_tsc0 = mm_tsc1; mm_s0 = mm_s1; }
-    for (int i = 0; i < 16; i++) {
+    for (int i = 0; i < 32; i++) {
         if (mm_b[i] == b || mm_b[i] == 0) {
             mm_b[i] = b;
             if (t < 50000000ULL) { mm_t[i] += t; mm_n[i]++; }
@@ -150,9 +150,11 @@ void rf_mm_record(int64_t b, unsigned long long t) {
 __attribute__((destructor)) static void rf_mm_dump(void) {
     if (!getenv("RF_AB_PASSES") || mm_s1 <= mm_s0) return;
     const double hz = (double)(mm_tsc1 - mm_tsc0) / (mm_s1 - mm_s0);
-    for (int i = 0; i < 16 && mm_b[i] && mm_n[i]; i++) {
+    for (int i = 0; i < 32 && mm_b[i] && mm_n[i]; i++) {
         const double sec = (double)mm_t[i] / (double)mm_n[i] / hz;
-        if (mm_b[i] < 0) { fprintf(stderr, "[passes] %s: %8.2f us mean over %llu\n", mm_b[i] == -1 ? "attention" : "gap before a pass", sec * 1e6, mm_n[i]); continue; }
+        if (mm_b[i] == -1) { fprintf(stderr, "[passes] attention: %8.2f us mean over %llu\n", sec * 1e6, mm_n[i]); continue; }
+        if (mm_b[i] == -2) { fprintf(stderr, "[passes] gap before attention: %8.2f us mean over %llu\n", sec * 1e6, mm_n[i]); continue; }
+        if (mm_b[i] < 0) { fprintf(stderr, "[passes] gap before the %lld-byte pass: %8.2f us mean over %llu\n", (long long)(-2 - mm_b[i]), sec * 1e6, mm_n[i]); continue; }
         fprintf(stderr, "[passes] %9lld bytes: %8.2f us mean over %llu passes, %.1f GB/s\n", (long long)mm_b[i], sec * 1e6, mm_n[i], (double)mm_b[i] / sec / 1e9);
     }
 }
@@ -248,7 +250,10 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
 #endif
     rf_pool_run(pool, rf_matmul_task, &j);
 #ifdef RF_AB_EXPERIMENTS
-    if (n_x == 1) rf_mm_record(bytes, __rdtsc() - t0);
+    if (n_x == 1) {
+        rf_mm_record(bytes, __rdtsc() - t0);
+        if (rf_ab_last_gap) rf_mm_record(-2 - bytes, rf_ab_last_gap);
+    }
 #endif
 }
 

@@ -155,11 +155,12 @@ int rf_pool_size(const rf_pool *pool) { return pool ? pool->n : 1; }
 
 #ifdef RF_AB_EXPERIMENTS
 static unsigned long long gap_end;
+unsigned long long rf_ab_last_gap;  // TSC ticks between the last two passes (0: none, or over 200000)
 #endif
 void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
     rf_ab_tick();
 #ifdef RF_AB_EXPERIMENTS
-    if (gap_end) { const unsigned long long g = __rdtsc() - gap_end; if (g < 200000ULL) rf_mm_record(-2, g); }
+    if (gap_end) { const unsigned long long g = __rdtsc() - gap_end; rf_ab_last_gap = g < 200000ULL ? g : 0; }
 #endif
     if (!pool || pool->n == 1) {
         fn(ctx, 0, 1);
