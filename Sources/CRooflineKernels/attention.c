@@ -111,6 +111,19 @@ static int rf_attn_group_item(const rf_attn_job *j, const rf_attn_segment *sg, c
                                     out + (int64_t)iq * q_stride + (int64_t)h * j->hd, j->hd, att);
 }
 
+// The same for the tiled F32 path (64 or more queries): heads h..h+G-1 of query iq through the grouped AVX-512 F32
+// kernel, each head's bits what rf_attn_item gives it. Returns 0 when the kernel does not take the shape.
+static int rf_attn_group_f32_item(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v,
+                                  int pos0, int iq, int h, int G, float *att) {
+    const int q_stride = j->n_head * j->hd, kv_stride = sg->pos_stride, kvh = h / (j->n_head / j->n_kv_head);
+    const int pos = pos0 + iq, first = rf_attn_first(j, pos), n_kv = pos + 1 - first;
+    if ((int64_t)G * n_kv > j->scratch_per_thread) return 0;
+    const uint16_t *kb = k + (int64_t)first * kv_stride + kvh * sg->head_stride, *vb = v + (int64_t)first * kv_stride + kvh * sg->head_stride;
+    const int64_t at = (int64_t)iq * q_stride + (int64_t)h * j->hd;
+    return rf_attn_group_f32_avx512(j->hd, G, sg->q + at, kb, vb, n_kv, kv_stride, j->scale, j->softcap, j->sinks ? j->sinks + h : 0,
+                                    sg->out + at, j->hd, att);
+}
+
 typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; int layer; } rf_attn_multi_job;
 
 // Prefetches the K and V rows that query `iq` of a segment reads for KV head `kvh`. The AVX-512 scores loop
@@ -154,12 +167,17 @@ static void rf_attn_multi_task(void *p, int ith, int nth) {
             const int64_t local = t - base;
             const int iq = (int)(local / j->n_head), h = (int)(local % j->n_head);
             if (sg->n_q < 64 && h / group != last) { last = h / group; rf_attn_prefetch(j, sg, k, v, sg->pos0, iq, last); }
-            if (sg->n_q < 64 && j->path >= RF_PATH_AVX512VNNI) {
+            if (j->path >= RF_PATH_AVX512VNNI) {
                 // The following heads of this query on the same KV head, within this thread's range.
                 int G = 1;
                 const int gmax = j->hd == 128 ? 2 : 4;
                 while (G < gmax && t + G < b && h + G < j->n_head && (h + G) / group == h / group) G++;
-                if (G >= 2 && rf_attn_group_item(j, sg, k, v, sg->out, sg->pos0, iq, h, G, att)) { t += G; continue; }
+                if (sg->n_q < 64) {
+                    if (G >= 2 && rf_attn_group_item(j, sg, k, v, sg->out, sg->pos0, iq, h, G, att)) { t += G; continue; }
+                } else if (rf_attn_group_f32_item(j, sg, k, v, sg->pos0, iq, h, G, att)) {
+                    t += G;
+                    continue;
+                }
             }
             rf_attn_item(j, sg, k, v, sg->out, sg->n_q, sg->pos0, iq, h, att, qh, acc);
             t++;

@@ -76,13 +76,10 @@ RF_AVX512 static inline __m128 rf_reduce4_as_avx2(__m512 z0, __m512 z1, __m512 z
     return _mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), u));
 }
 
-// G is a constant in each instantiation (rf_scores_group), so the accumulators stay in registers.
-RF_AVX512 static inline __attribute__((always_inline)) void rf_scores_g(int hd, const int G, const uint16_t *qh, const uint16_t *k, const uint16_t *v,
-                                                                        int n_kv, int kv_stride, float scale, float softcap, float *att) {
-    float qf[4 * 128];
-    for (int g = 0; g < G; g++) {
-        for (int i = 0; i < hd; i += 16) _mm512_storeu_ps(qf + g * hd + i, rf_ph16(qh + (int64_t)g * hd + i));
-    }
+// G is a constant in each instantiation (rf_scores_group), so the accumulators stay in registers. qf: G rows of
+// hd query values, q_stride floats apart (the F16 path's queries converted back, or the F32 path's own).
+RF_AVX512 static inline __attribute__((always_inline)) void rf_scores_gf(int hd, const int G, const float *qf, int q_stride, const uint16_t *k,
+                                                                         const uint16_t *v, int n_kv, int kv_stride, float scale, float softcap, float *att) {
     const __m128 sc = _mm_set1_ps(scale);
     int s = 0;
     for (; s + 4 <= n_kv; s += 4) {
@@ -100,7 +97,7 @@ RF_AVX512 static inline __attribute__((always_inline)) void rf_scores_g(int hd, 
             const __m512 x0 = rf_ph16(k0 + i), x1 = rf_ph16(k0 + kv_stride + i);
             const __m512 x2 = rf_ph16(k0 + 2 * kv_stride + i), x3 = rf_ph16(k0 + 3 * kv_stride + i);
             for (int g = 0; g < G; g++) {
-                const __m512 q = _mm512_loadu_ps(qf + g * hd + i);
+                const __m512 q = _mm512_loadu_ps(qf + (int64_t)g * q_stride + i);
                 a[g][0] = _mm512_fmadd_ps(q, x0, a[g][0]);
                 a[g][1] = _mm512_fmadd_ps(q, x1, a[g][1]);
                 a[g][2] = _mm512_fmadd_ps(q, x2, a[g][2]);
@@ -111,14 +108,27 @@ RF_AVX512 static inline __attribute__((always_inline)) void rf_scores_g(int hd, 
             _mm_storeu_ps(att + (int64_t)g * n_kv + s, _mm_mul_ps(rf_reduce4_as_avx2(a[g][0], a[g][1], a[g][2], a[g][3]), sc));
         }
     }
-    if (s < n_kv) {
+    // The last keys one at a time, each sum as rf_scores forms it.
+    for (; s < n_kv; s++) {
+        const uint16_t *ks = k + (int64_t)s * kv_stride;
         for (int g = 0; g < G; g++) {
-            rf_scores(hd, qh + (int64_t)g * hd, k + (int64_t)s * kv_stride, n_kv - s, kv_stride, scale, 0.0f, att + (int64_t)g * n_kv + s);
+            __m512 a = _mm512_setzero_ps();
+            for (int i = 0; i < hd; i += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(qf + (int64_t)g * q_stride + i), rf_ph16(ks + i), a);
+            att[(int64_t)g * n_kv + s] = rf_reduce_as_avx2(a) * scale;
         }
     }
     if (softcap != 0.0f) {
         for (int i = 0; i < G * n_kv; i++) att[i] = softcap * tanhf(att[i]);
     }
+}
+
+RF_AVX512 static inline __attribute__((always_inline)) void rf_scores_g(int hd, const int G, const uint16_t *qh, const uint16_t *k, const uint16_t *v,
+                                                                        int n_kv, int kv_stride, float scale, float softcap, float *att) {
+    float qf[4 * 128];
+    for (int g = 0; g < G; g++) {
+        for (int i = 0; i < hd; i += 16) _mm512_storeu_ps(qf + g * hd + i, rf_ph16(qh + (int64_t)g * hd + i));
+    }
+    rf_scores_gf(hd, G, qf, hd, k, v, n_kv, kv_stride, scale, softcap, att);
 }
 
 RF_AVX512 static void rf_scores_group(int hd, int G, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
@@ -250,7 +260,84 @@ int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const 
     else rf_online_any(hd, v, n_kv, kv_stride, att, sink, o, acc);
     return 1;
 }
+// The tiled F32 path (64 or more queries: rf_attn_one_f32 with the AVX2 helpers) for G heads of one query that
+// share a KV head, bit for bit: the same sums per score (rf_scores_gf), the maximum, the exps (glibc's expf, or
+// rf_expf_avx512 where the once-per-process check says it is the same), each head's sum of them in key order,
+// and the values accumulated in key order with one FMA per element, here in registers for all G heads at once
+// (each value row converted once) instead of through memory for each head.
+#define RF_F32_GROUP(W, G)                                                                                    \
+    RF_AVX512 static void rf_f32_group_##W##_##G(const float *q, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride, \
+                                                 float scale, float softcap, const float *sinks, float *o, int o_stride, float *att) { \
+        rf_scores_gf(16 * W, G, q, 16 * W, k, v, n_kv, kv_stride, scale, softcap, att);                       \
+        float S[G], M[G];                                                                                     \
+        for (int g = 0; g < G; g++) {                                                                         \
+            float *a = att + (int64_t)g * n_kv;                                                               \
+            __m512 mv = _mm512_set1_ps(-INFINITY);                                                            \
+            int s = 0;                                                                                        \
+            for (; s + 16 <= n_kv; s += 16) mv = _mm512_max_ps(mv, _mm512_loadu_ps(a + s));                  \
+            float mx = _mm512_reduce_max_ps(mv);                                                              \
+            for (; s < n_kv; s++) if (a[s] > mx) mx = a[s];                                                   \
+            M[g] = mx;                                                                                        \
+            const __m512 m = _mm512_set1_ps(mx);                                                              \
+            for (s = 0; s + 16 <= n_kv; s += 16) _mm512_storeu_ps(a + s, _mm512_sub_ps(_mm512_loadu_ps(a + s), m)); \
+            for (; s < n_kv; s++) a[s] = a[s] - mx;                                                           \
+            if (rf_expf_avx512_exact()) rf_expf_avx512(a, a, n_kv);                                           \
+            else for (s = 0; s < n_kv; s++) a[s] = expf(a[s]);                                                \
+            S[g] = 0.0f;                                                                                      \
+        }                                                                                                     \
+        for (int s = 0; s < n_kv; s++) for (int g = 0; g < G; g++) S[g] += att[(int64_t)g * n_kv + s];       \
+        __m512 acc[G][W];                                                                                     \
+        for (int g = 0; g < G; g++) for (int w = 0; w < W; w++) acc[g][w] = _mm512_setzero_ps();              \
+        for (int s = 0; s < n_kv; s++) {                                                                      \
+            const uint16_t *vr = v + (int64_t)s * kv_stride;                                                  \
+            __m512 vf[W];                                                                                     \
+            for (int w = 0; w < W; w++) vf[w] = rf_ph16(vr + 16 * w);                                         \
+            for (int g = 0; g < G; g++) {                                                                     \
+                const __m512 ww = _mm512_set1_ps(att[(int64_t)g * n_kv + s]);                                 \
+                for (int w = 0; w < W; w++) acc[g][w] = _mm512_fmadd_ps(vf[w], ww, acc[g][w]);                \
+            }                                                                                                 \
+        }                                                                                                     \
+        for (int g = 0; g < G; g++) {                                                                         \
+            const float fin = rf_attn_sink(sinks ? sinks + g : 0, M[g], &S[g]);                                \
+            const __m512 inv = _mm512_set1_ps(1.0f / S[g]);                                                   \
+            for (int w = 0; w < W; w++) {                                                                     \
+                __m512 x = acc[g][w];                                                                         \
+                if (fin != 1.0f) x = _mm512_mul_ps(x, _mm512_set1_ps(fin));                                   \
+                _mm512_storeu_ps(o + (int64_t)g * o_stride + 16 * w, _mm512_mul_ps(x, inv));                  \
+            }                                                                                                 \
+        }                                                                                                     \
+    }
+RF_F32_GROUP(4, 1)
+RF_F32_GROUP(4, 2)
+RF_F32_GROUP(4, 3)
+RF_F32_GROUP(4, 4)
+RF_F32_GROUP(8, 1)
+RF_F32_GROUP(8, 2)
+
+int rf_attn_group_f32_avx512(int hd, int G, const float *q, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
+                             float scale, float softcap, const float *sinks, float *o, int o_stride, float *att) {
+    if (hd == 64) {
+        switch (G) {
+        case 1: rf_f32_group_4_1(q, k, v, n_kv, kv_stride, scale, softcap, sinks, o, o_stride, att); return 1;
+        case 2: rf_f32_group_4_2(q, k, v, n_kv, kv_stride, scale, softcap, sinks, o, o_stride, att); return 1;
+        case 3: rf_f32_group_4_3(q, k, v, n_kv, kv_stride, scale, softcap, sinks, o, o_stride, att); return 1;
+        case 4: rf_f32_group_4_4(q, k, v, n_kv, kv_stride, scale, softcap, sinks, o, o_stride, att); return 1;
+        default: return 0;
+        }
+    }
+    if (hd == 128 && G <= 2) {
+        if (G == 1) rf_f32_group_8_1(q, k, v, n_kv, kv_stride, scale, softcap, sinks, o, o_stride, att);
+        else rf_f32_group_8_2(q, k, v, n_kv, kv_stride, scale, softcap, sinks, o, o_stride, att);
+        return 1;
+    }
+    return 0;
+}
 #else
+int rf_attn_group_f32_avx512(int hd, int G, const float *q, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
+                             float scale, float softcap, const float *sinks, float *o, int o_stride, float *att) {
+    (void)hd; (void)G; (void)q; (void)k; (void)v; (void)n_kv; (void)kv_stride; (void)scale; (void)softcap; (void)sinks; (void)o; (void)o_stride; (void)att;
+    return 0;
+}
 int rf_attn_group_f16_avx512(int hd, int G, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
                              float scale, float softcap, const float *sinks, float *o, int o_stride, float *att) {
     (void)hd; (void)G; (void)qh; (void)k; (void)v; (void)n_kv; (void)kv_stride; (void)scale; (void)softcap; (void)sinks; (void)o; (void)o_stride; (void)att;

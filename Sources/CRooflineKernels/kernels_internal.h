@@ -103,6 +103,13 @@ int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const 
 int rf_attn_group_f16_avx512(int hd, int G, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
                              float scale, float softcap, const float *sinks, float *o, int o_stride, float *att);
 
+// The tiled F32 path's arithmetic (prefill, 64 or more queries) for G (1-4) query heads of one query that share a
+// KV head (q: G rows of hd floats; o: G rows o_stride floats apart; att: G * n_kv floats), bit for bit what
+// rf_attn_one_f32 gives each with the AVX2 helpers; 0 for shapes it does not take (hd 64 with G 1-4, hd 128
+// with G 1-2).
+int rf_attn_group_f32_avx512(int hd, int G, const float *q, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
+                             float scale, float softcap, const float *sinks, float *o, int o_stride, float *att);
+
 #if defined(__x86_64__) || defined(_M_X64)
 #define RF_X86 1
 void rf_quantize_row_q8_0_avx2(const float *x, void *y, int64_t k);

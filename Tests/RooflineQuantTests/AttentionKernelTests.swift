@@ -90,13 +90,15 @@ import RooflineTestSupport
         return out
     }
 
-    @Test(arguments: cases)
-    func fastPathsAgree(c: Case) {
-        let scalar = run(c, path: .scalar)
+    /// Three queries take the F16 path, 64 the tiled F32 one (on AVX-512 both through grouped kernels that must
+    /// give the AVX2 helpers' bits).
+    @Test(arguments: cases, [3, 64])
+    func fastPathsAgree(c: Case, nQ: Int) {
+        let scalar = run(c, path: .scalar, nQ: nQ)
         #expect(scalar.allSatisfy { $0.isFinite })
         var previous: [Float]? = nil
         for path in KernelPath.available where path != .scalar {
-            let fast = run(c, path: path)
+            let fast = run(c, path: path, nQ: nQ)
             let diff = zip(scalar, fast).map { abs($0 - $1) }.max()!
             #expect(diff < 2e-3, "\(path) vs scalar: \(diff)")
             // AVX2 and AVX-512 share one arithmetic: identical bits.
