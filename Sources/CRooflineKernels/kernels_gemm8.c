@@ -12,55 +12,76 @@
 #ifdef RF_X86
 #define RF_VNNI8 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
 
-// Packs columns x[c] (c < ncols <= 8; missing columns are zero) of k elements in Q8_0 or Q8_1 format.
-// `offset` stores the quants as unsigned (q + 128), for signed weights.
-RF_VNNI8 void rf_pack_x8_vnni(const void *x, size_t x_stride, int ncols, int64_t k, int act_type, int offset, rf_x8_block *out) {
-    const int nb = (int)(k / RF_QK);
+// Packs block i of columns x[c] (c < ncols <= 8; missing columns are zero) of Q8_0 or Q8_1 rows: q[j] gets
+// word j (bytes 4j..4j+3) of every column, d, s, sy_lo and sy_hi one value per column. `offset` stores the
+// quants as unsigned (q + 128), for signed weights.
+RF_VNNI8 static inline void rf_pack_block8(const void *x, size_t x_stride, int ncols, int i, int act_type, int offset, __m256i q[8],
+                                           float *d, float *s, int32_t *sy_lo, int32_t *sy_hi) {
     const size_t bsize = act_type == RF_Q8_1 ? sizeof(rf_block_q8_1) : sizeof(rf_block_q8_0);
     const __m256i flip = _mm256_set1_epi8((char)0x80);
     const __m256i ones = _mm256_set1_epi8(1);
-    for (int i = 0; i < nb; i++) {
-        rf_x8_block *o = &out[i];
-        __m256i rows[8];
-        for (int c = 0; c < 8; c++) {
-            if (c < ncols) {
-                const char *b = (const char *)x + c * x_stride + i * bsize;
-                const uint16_t *head = (const uint16_t *)b;
-                rows[c] = _mm256_loadu_si256((const __m256i *)(b + (act_type == RF_Q8_1 ? 4 : 2)));
-                o->d[c] = _cvtsh_ss(head[0]);
-                o->s[c] = act_type == RF_Q8_1 ? _cvtsh_ss(head[1]) : 0.0f;
-                // Σy per half block (Q4_0's offset of 8), as the four-row kernel reduces it
-                const __m256i sy = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, rows[c]);
-                const __m256i r4 = rf_reduce4(sy, sy, sy, sy);
-                o->sy_lo[c] = _mm256_extract_epi32(r4, 0);
-                o->sy_hi[c] = _mm256_extract_epi32(r4, 4);
-            } else {
-                rows[c] = _mm256_setzero_si256();
-                o->d[c] = 0.0f;
-                o->s[c] = 0.0f;
-                o->sy_lo[c] = 0;
-                o->sy_hi[c] = 0;
-            }
-            if (offset) rows[c] = _mm256_xor_si256(rows[c], flip);
+    __m256i rows[8];
+    for (int c = 0; c < 8; c++) {
+        if (c < ncols) {
+            const char *b = (const char *)x + c * x_stride + i * bsize;
+            const uint16_t *head = (const uint16_t *)b;
+            rows[c] = _mm256_loadu_si256((const __m256i *)(b + (act_type == RF_Q8_1 ? 4 : 2)));
+            d[c] = _cvtsh_ss(head[0]);
+            s[c] = act_type == RF_Q8_1 ? _cvtsh_ss(head[1]) : 0.0f;
+            // Σy per half block (Q4_0's offset of 8), as the four-row kernel reduces it
+            const __m256i sy = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, rows[c]);
+            const __m256i r4 = rf_reduce4(sy, sy, sy, sy);
+            sy_lo[c] = _mm256_extract_epi32(r4, 0);
+            sy_hi[c] = _mm256_extract_epi32(r4, 4);
+        } else {
+            rows[c] = _mm256_setzero_si256();
+            d[c] = 0.0f;
+            s[c] = 0.0f;
+            sy_lo[c] = 0;
+            sy_hi[c] = 0;
         }
-        // Transpose the 8×8 matrix of 32-bit words: q[j][c] = word j of column c.
-        __m256i t0 = _mm256_unpacklo_epi32(rows[0], rows[1]), t1 = _mm256_unpackhi_epi32(rows[0], rows[1]);
-        __m256i t2 = _mm256_unpacklo_epi32(rows[2], rows[3]), t3 = _mm256_unpackhi_epi32(rows[2], rows[3]);
-        __m256i t4 = _mm256_unpacklo_epi32(rows[4], rows[5]), t5 = _mm256_unpackhi_epi32(rows[4], rows[5]);
-        __m256i t6 = _mm256_unpacklo_epi32(rows[6], rows[7]), t7 = _mm256_unpackhi_epi32(rows[6], rows[7]);
-        __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
-        __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
-        __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
-        __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
-        __m256i *q = (__m256i *)o->q;
-        _mm256_storeu_si256(q + 0, _mm256_permute2x128_si256(u0, u4, 0x20));
-        _mm256_storeu_si256(q + 1, _mm256_permute2x128_si256(u1, u5, 0x20));
-        _mm256_storeu_si256(q + 2, _mm256_permute2x128_si256(u2, u6, 0x20));
-        _mm256_storeu_si256(q + 3, _mm256_permute2x128_si256(u3, u7, 0x20));
-        _mm256_storeu_si256(q + 4, _mm256_permute2x128_si256(u0, u4, 0x31));
-        _mm256_storeu_si256(q + 5, _mm256_permute2x128_si256(u1, u5, 0x31));
-        _mm256_storeu_si256(q + 6, _mm256_permute2x128_si256(u2, u6, 0x31));
-        _mm256_storeu_si256(q + 7, _mm256_permute2x128_si256(u3, u7, 0x31));
+        if (offset) rows[c] = _mm256_xor_si256(rows[c], flip);
+    }
+    // Transpose the 8×8 matrix of 32-bit words: q[j][c] = word j of column c.
+    __m256i t0 = _mm256_unpacklo_epi32(rows[0], rows[1]), t1 = _mm256_unpackhi_epi32(rows[0], rows[1]);
+    __m256i t2 = _mm256_unpacklo_epi32(rows[2], rows[3]), t3 = _mm256_unpackhi_epi32(rows[2], rows[3]);
+    __m256i t4 = _mm256_unpacklo_epi32(rows[4], rows[5]), t5 = _mm256_unpackhi_epi32(rows[4], rows[5]);
+    __m256i t6 = _mm256_unpacklo_epi32(rows[6], rows[7]), t7 = _mm256_unpackhi_epi32(rows[6], rows[7]);
+    __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
+    __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
+    __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
+    __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
+    q[0] = _mm256_permute2x128_si256(u0, u4, 0x20);
+    q[1] = _mm256_permute2x128_si256(u1, u5, 0x20);
+    q[2] = _mm256_permute2x128_si256(u2, u6, 0x20);
+    q[3] = _mm256_permute2x128_si256(u3, u7, 0x20);
+    q[4] = _mm256_permute2x128_si256(u0, u4, 0x31);
+    q[5] = _mm256_permute2x128_si256(u1, u5, 0x31);
+    q[6] = _mm256_permute2x128_si256(u2, u6, 0x31);
+    q[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
+}
+
+RF_VNNI8 void rf_pack_x8_vnni(const void *x, size_t x_stride, int ncols, int64_t k, int act_type, int offset, rf_x8_block *out) {
+    for (int i = 0; i < (int)(k / RF_QK); i++) {
+        rf_x8_block *o = &out[i];
+        __m256i q[8];
+        rf_pack_block8(x, x_stride, ncols, i, act_type, offset, q, o->d, o->s, o->sy_lo, o->sy_hi);
+        for (int j = 0; j < 8; j++) _mm256_storeu_si256((__m256i *)o->q[j], q[j]);
+    }
+}
+
+// Sixteen columns: columns 0-7 as rf_pack_x8 packs them in the low half of each 64-byte word row, 8-15 in the high.
+RF_VNNI8 void rf_pack_x16_vnni(const void *x, size_t x_stride, int ncols, int64_t k, int act_type, int offset, rf_x16_block *out) {
+    for (int i = 0; i < (int)(k / RF_QK); i++) {
+        rf_x16_block *o = &out[i];
+        __m256i a[8], b[8];
+        rf_pack_block8(x, x_stride, ncols < 8 ? ncols : 8, i, act_type, offset, a, o->d, o->s, o->sy_lo, o->sy_hi);
+        rf_pack_block8((const char *)x + 8 * x_stride, x_stride, ncols > 8 ? ncols - 8 : 0, i, act_type, offset, b,
+                       o->d + 8, o->s + 8, o->sy_lo + 8, o->sy_hi + 8);
+        for (int j = 0; j < 8; j++) {
+            _mm256_storeu_si256((__m256i *)o->q[j], a[j]);
+            _mm256_storeu_si256((__m256i *)o->q[j] + 1, b[j]);
+        }
     }
 }
 
@@ -147,7 +168,106 @@ RF_VNNI8 void rf_gemm8_q8_0_vnni(int n, const void *vw, const rf_x8_block *x, fl
     }
     rf_store8(out, out_stride, _mm256_add_ps(_mm256_add_ps(lo, hi), _mm256_setzero_ps()));
 }
+
+// Sixteen columns on 512-bit registers: lane c is column c, with the eight-column kernels' arithmetic per lane
+// (the same integer sums per half block, scale, FMAs and final additions), so each column's result is the same.
+RF_VNNI8 static inline void rf_store16(float *out, size_t out_stride, __m512 v) {
+    float tmp[16];
+    _mm512_storeu_ps(tmp, v);
+    for (int c = 0; c < 16; c++) out[c * out_stride] = tmp[c];
+}
+
+RF_VNNI8 static inline void rf_q4_dots16(const uint8_t *qs, const __m512i *q, __m512i *lo, __m512i *hi) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    __m512i pl = _mm512_setzero_si512(), ph = _mm512_setzero_si512();
+    for (int j = 0; j < 4; j++) {
+        int32_t word;
+        __builtin_memcpy(&word, qs + 4 * j, 4);
+        const __m512i b = _mm512_set1_epi32(word);
+        pl = _mm512_dpbusd_epi32(pl, _mm512_and_si512(b, m4), _mm512_loadu_si512(q + j));
+        ph = _mm512_dpbusd_epi32(ph, _mm512_and_si512(_mm512_srli_epi16(b, 4), m4), _mm512_loadu_si512(q + 4 + j));
+    }
+    *lo = pl;
+    *hi = ph;
+}
+
+RF_VNNI8 void rf_gemm16_q4_1_vnni(int n, const void *vw, const rf_x16_block *x, float *out, size_t out_stride) {
+    const rf_block_q4_1 *w = vw;
+    __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps(), summ = _mm512_setzero_ps();
+    for (int i = 0; i < n / RF_QK; i++) {
+        __m512i pl, ph;
+        rf_q4_dots16(w[i].qs, (const __m512i *)x[i].q, &pl, &ph);
+        const __m512 s = _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(w[i].d)), _mm512_loadu_ps(x[i].d));
+        lo = _mm512_fmadd_ps(_mm512_cvtepi32_ps(pl), s, lo);
+        hi = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ph), s, hi);
+        summ = _mm512_fmadd_ps(_mm512_set1_ps(_cvtsh_ss(w[i].m)), _mm512_loadu_ps(x[i].s), summ);
+    }
+    rf_store16(out, out_stride, _mm512_add_ps(_mm512_add_ps(lo, hi), summ));
+}
+
+RF_VNNI8 void rf_gemm16_q4_0_vnni(int n, const void *vw, const rf_x16_block *x, float *out, size_t out_stride) {
+    const rf_block_q4_0 *w = vw;
+    __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
+    for (int i = 0; i < n / RF_QK; i++) {
+        __m512i pl, ph;
+        rf_q4_dots16(w[i].qs, (const __m512i *)x[i].q, &pl, &ph);
+        pl = _mm512_sub_epi32(pl, _mm512_slli_epi32(_mm512_loadu_si512(x[i].sy_lo), 3));
+        ph = _mm512_sub_epi32(ph, _mm512_slli_epi32(_mm512_loadu_si512(x[i].sy_hi), 3));
+        const __m512 s = _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(w[i].d)), _mm512_loadu_ps(x[i].d));
+        lo = _mm512_fmadd_ps(_mm512_cvtepi32_ps(pl), s, lo);
+        hi = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ph), s, hi);
+    }
+    rf_store16(out, out_stride, _mm512_add_ps(_mm512_add_ps(lo, hi), _mm512_setzero_ps()));
+}
+
+RF_VNNI8 void rf_gemm16_q8_0_vnni(int n, const void *vw, const rf_x16_block *x, float *out, size_t out_stride) {
+    const rf_block_q8_0 *w = vw;
+    const __m512i c80 = _mm512_set1_epi8((char)0x80);
+    __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
+    for (int i = 0; i < n / RF_QK; i++) {
+        const __m512i *q = (const __m512i *)x[i].q;
+        const uint8_t *qs = (const uint8_t *)w[i].qs;
+        __m512i pl = _mm512_setzero_si512(), ph = _mm512_setzero_si512();
+        __m512i cl = _mm512_setzero_si512(), ch = _mm512_setzero_si512();
+        for (int j = 0; j < 4; j++) {
+            int32_t wl, wh;
+            __builtin_memcpy(&wl, qs + 4 * j, 4);
+            __builtin_memcpy(&wh, qs + 16 + 4 * j, 4);
+            const __m512i bl = _mm512_set1_epi32(wl), bh = _mm512_set1_epi32(wh);
+            pl = _mm512_dpbusd_epi32(pl, _mm512_loadu_si512(q + j), bl);
+            ph = _mm512_dpbusd_epi32(ph, _mm512_loadu_si512(q + 4 + j), bh);
+            cl = _mm512_dpbusd_epi32(cl, c80, bl);
+            ch = _mm512_dpbusd_epi32(ch, c80, bh);
+        }
+        const __m512 s = _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(w[i].d)), _mm512_loadu_ps(x[i].d));
+        lo = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(pl, cl)), s, lo);
+        hi = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(ph, ch)), s, hi);
+    }
+    rf_store16(out, out_stride, _mm512_add_ps(_mm512_add_ps(lo, hi), _mm512_setzero_ps()));
+}
 #endif
+
+rf_gemm16_fn rf_get_gemm16(int type, int path) {
+#ifdef RF_X86
+    if (path >= RF_PATH_AVX512VNNI && rf_cpu_best_path() >= RF_PATH_AVX512VNNI) {
+        switch (type) {
+        case RF_Q4_1: return rf_gemm16_q4_1_vnni;
+        case RF_Q4_0: return rf_gemm16_q4_0_vnni;
+        case RF_Q8_0: return rf_gemm16_q8_0_vnni;
+        default: return 0;
+        }
+    }
+#endif
+    (void)type; (void)path;
+    return 0;
+}
+
+void rf_pack_x16(int path, const void *x, size_t x_stride, int ncols, int64_t k, int act_type, int offset, rf_x16_block *out) {
+#ifdef RF_X86
+    if (path >= RF_PATH_AVX512VNNI) { rf_pack_x16_vnni(x, x_stride, ncols, k, act_type, offset, out); return; }
+#endif
+    (void)path; (void)x; (void)x_stride; (void)ncols; (void)k; (void)act_type; (void)offset; (void)out;
+}
 
 rf_gemm8_fn rf_get_gemm8(int type, int path, int *offset) {
     *offset = 0;

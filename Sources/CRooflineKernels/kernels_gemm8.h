@@ -15,6 +15,23 @@ typedef struct {
 
 typedef void (*rf_gemm8_fn)(int n, const void *w, const rf_x8_block *x, float *out, size_t out_stride);
 
+// The same for sixteen columns (each 64-byte row q[j] holds word j of columns 0-15), for the sixteen-column
+// kernels on 512-bit registers; a kernel's offset convention is its eight-column sibling's.
+typedef struct {
+    uint8_t q[8][16][4];
+    float d[16];
+    float s[16];
+    int32_t sy_lo[16];
+    int32_t sy_hi[16];
+} rf_x16_block;
+
+typedef void (*rf_gemm16_fn)(int n, const void *w, const rf_x16_block *x, float *out, size_t out_stride);
+
+/// The sixteen-column kernel for weight `type` on `path` (NULL when there is none); its packing wants the
+/// offset rf_get_gemm8 reports for the type.
+rf_gemm16_fn rf_get_gemm16(int type, int path);
+void rf_pack_x16(int path, const void *x, size_t x_stride, int ncols, int64_t k, int act_type, int offset, rf_x16_block *out);
+
 /// The eight-column kernel for weight `type` on `path` (NULL when there is none); `offset` tells whether it
 /// wants its activations packed as unsigned (q + 128).
 rf_gemm8_fn rf_get_gemm8(int type, int path, int *offset);
@@ -25,5 +42,9 @@ void rf_pack_x8_vnni(const void *x, size_t x_stride, int ncols, int64_t k, int a
 void rf_gemm8_q4_1_vnni(int n, const void *w, const rf_x8_block *x, float *out, size_t out_stride);
 void rf_gemm8_q4_0_vnni(int n, const void *w, const rf_x8_block *x, float *out, size_t out_stride);
 void rf_gemm8_q8_0_vnni(int n, const void *w, const rf_x8_block *x, float *out, size_t out_stride);
+void rf_pack_x16_vnni(const void *x, size_t x_stride, int ncols, int64_t k, int act_type, int offset, rf_x16_block *out);
+void rf_gemm16_q4_1_vnni(int n, const void *w, const rf_x16_block *x, float *out, size_t out_stride);
+void rf_gemm16_q4_0_vnni(int n, const void *w, const rf_x16_block *x, float *out, size_t out_stride);
+void rf_gemm16_q8_0_vnni(int n, const void *w, const rf_x16_block *x, float *out, size_t out_stride);
 #endif
 #endif

@@ -21,8 +21,12 @@ typedef struct {
     const rf_matmul_part *parts; int n_parts; int64_t total_rows;
     int64_t k; const char *x; int64_t x_stride; int64_t n_x;
     rf_vec_dot_fn dots[RF_MAX_PARTS]; rf_vec_dot4_fn dots4[RF_MAX_PARTS]; rf_vec_dot8_fn dots8[RF_MAX_PARTS]; rf_tile4x4_fn tiles[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS];
-    rf_gemm8_fn gemm8[RF_MAX_PARTS];
-    const rf_x8_block *packed; int64_t n_groups;  // columns 0..8*n_groups-1 packed for the gemm8 kernels
+    rf_gemm8_fn gemm8[RF_MAX_PARTS]; rf_gemm16_fn gemm16[RF_MAX_PARTS];
+    // Columns 0..16*n_groups16-1 packed for the sixteen-column kernels, the next 8*n_groups for the eight-column
+    // ones; n_packed the two together (the rest go through the four-row kernels).
+    const rf_x16_block *packed16; int64_t n_groups16;
+    const rf_x8_block *packed; int64_t n_groups;
+    int64_t n_packed;
     int64_t static_rows, chunk_rows, min_rows;  // per-thread static range, then chunks of the rest taken from `next`
     _Atomic int64_t next;
 } rf_matmul_job;
@@ -32,15 +36,22 @@ typedef struct {
 #define RF_GEMM8_ROWS 64
 
 static void rf_gemm8_rows(const rf_matmul_job *j, int pi, const rf_matmul_part *part, int64_t r0, int64_t r1) {
-    const int64_t nb = j->k / RF_QK;
+    const int64_t nb = j->k / RF_QK, c8 = 16 * j->n_groups16;
     const char *w = part->w;
     for (int64_t rc = r0; rc < r1; rc += RF_GEMM8_ROWS) {
         const int64_t re = rc + RF_GEMM8_ROWS < r1 ? rc + RF_GEMM8_ROWS : r1;
-        for (int64_t g = 0; g < j->n_groups; g++) {
+        for (int64_t g = 0; g < j->n_groups16; g++) {
             for (int64_t r = rc; r < re; r++) {
                 const char *wr = w + r * j->w_row[pi];
                 if (g == 0) rf_prefetch_range(wr + RF_PREFETCH_AHEAD, j->w_row[pi]);
-                j->gemm8[pi]((int)j->k, wr, j->packed + g * nb, part->y + 8 * g * part->y_stride + r, (size_t)part->y_stride);
+                j->gemm16[pi]((int)j->k, wr, j->packed16 + g * nb, part->y + 16 * g * part->y_stride + r, (size_t)part->y_stride);
+            }
+        }
+        for (int64_t g = 0; g < j->n_groups; g++) {
+            for (int64_t r = rc; r < re; r++) {
+                const char *wr = w + r * j->w_row[pi];
+                if (g == 0 && j->n_groups16 == 0) rf_prefetch_range(wr + RF_PREFETCH_AHEAD, j->w_row[pi]);
+                j->gemm8[pi]((int)j->k, wr, j->packed + g * nb, part->y + (c8 + 8 * g) * part->y_stride + r, (size_t)part->y_stride);
             }
         }
     }
@@ -58,9 +69,9 @@ static void rf_matmul_range(const rf_matmul_job *j, int64_t g0, int64_t g1) {
         // which share one arithmetic; the rest through the one-row kernel for every column, as when alone.
         const int64_t r4 = j->dots4[pi] ? r0 + ((r1 - r0) & ~(int64_t)3) : r0;
         int64_t m0 = 0;  // columns left for the four-row kernels
-        if (j->gemm8[pi] && j->n_groups > 0) {
+        if (j->n_packed > 0) {
             rf_gemm8_rows(j, pi, part, r0, r4);
-            m0 = 8 * j->n_groups;
+            m0 = j->n_packed;
         }
         int64_t r = r0;
         if (j->dots4[pi]) {
@@ -175,7 +186,7 @@ static void rf_matmul_task(void *p, int ith, int nth) {
     // The slice's first bytes, which the kernels' own prefetch (always ahead of the rows they compute) never
     // covers, all requested at once; after a hint (rf_pool_hint_next) they are already on their way and the
     // requests cost only their issue.
-    if (j->n_groups == 0 && j->n_x < 4) rf_prefetch_rows(j->parts, j->n_parts, j->w_row, s0, RF_START_BURST);
+    if (j->n_packed == 0 && j->n_x < 4) rf_prefetch_rows(j->parts, j->n_parts, j->w_row, s0, RF_START_BURST);
     rf_matmul_range(j, s0, s0 + j->static_rows);
     const int64_t tail = j->static_rows * nth;
     int64_t g0 = atomic_load_explicit(&j->next, memory_order_relaxed);
@@ -201,7 +212,7 @@ static void rf_matmul_schedule(rf_matmul_job *j, int nth) {
     if (row_bytes < 1) row_bytes = 1;
     const int64_t chunk = ((65536 / row_bytes) + 7) & ~(int64_t)7;
     const int64_t small = ((4096 / row_bytes) + 7) & ~(int64_t)7;
-    j->min_rows = j->n_groups > 0 ? RF_GEMM8_ROWS : (small < 8 ? 8 : small);
+    j->min_rows = j->n_packed > 0 ? RF_GEMM8_ROWS : (small < 8 ? 8 : small);
     j->chunk_rows = chunk < j->min_rows ? j->min_rows : chunk;
     atomic_store_explicit(&j->next, 0, memory_order_relaxed);
 }
@@ -221,25 +232,35 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
     }
     // Eight or more activation rows: pack them once for the eight-column kernels, when every part has one
     // and all want the same packing.
+    // Sixteen columns at a time where every part also has a sixteen-column kernel, then one group of eight.
     if (n_x >= 8 && k % RF_QK == 0) {
-        int offset = -1, ok = 1;
+        int offset = -1, ok = 1, ok16 = 1;
         for (int i = 0; i < n_parts && ok; i++) {
             int o = 0;
             j.gemm8[i] = rf_get_gemm8(parts[i].wtype, path, &o);
+            j.gemm16[i] = rf_get_gemm16(parts[i].wtype, path);
             ok = j.gemm8[i] && (offset < 0 || offset == o);
+            ok16 = ok16 && j.gemm16[i];
             offset = o;
         }
-        const int64_t groups = n_x / 8, nb = k / RF_QK;
-        rf_x8_block *packed = ok ? rf_pool_scratch(pool, (size_t)(groups * nb) * sizeof(rf_x8_block)) : 0;
-        if (packed) {
+        const int64_t groups16 = ok16 ? n_x / 16 : 0, groups = (n_x - 16 * groups16) / 8, nb = k / RF_QK;
+        const size_t bytes16 = (size_t)(groups16 * nb) * sizeof(rf_x16_block);
+        char *scratch = ok ? rf_pool_scratch(pool, bytes16 + (size_t)(groups * nb) * sizeof(rf_x8_block)) : 0;
+        if (scratch) {
             const int act = rf_vec_dot_type(parts[0].wtype);
-            for (int64_t g = 0; g < groups; g++) {
-                rf_pack_x8(path, (const char *)x + 8 * g * x_stride, (size_t)x_stride, 8, k, act, offset, packed + g * nb);
+            rf_x16_block *packed16 = (rf_x16_block *)scratch;
+            rf_x8_block *packed = (rf_x8_block *)(scratch + bytes16);
+            for (int64_t g = 0; g < groups16; g++) {
+                rf_pack_x16(path, (const char *)x + 16 * g * x_stride, (size_t)x_stride, 16, k, act, offset, packed16 + g * nb);
             }
+            for (int64_t g = 0; g < groups; g++) {
+                rf_pack_x8(path, (const char *)x + (16 * groups16 + 8 * g) * x_stride, (size_t)x_stride, 8, k, act, offset, packed + g * nb);
+            }
+            j.packed16 = packed16;
+            j.n_groups16 = groups16;
             j.packed = packed;
             j.n_groups = groups;
-        } else {
-            for (int i = 0; i < n_parts; i++) j.gemm8[i] = 0;
+            j.n_packed = 16 * groups16 + 8 * groups;
         }
     }
     rf_matmul_schedule(&j, rf_pool_size(pool));
