@@ -17,8 +17,8 @@ public final class KVCache: @unchecked Sendable {
     let headDim: Int
     /// Positions filled so far.
     public internal(set) var count: Int = 0
-    let keys: UnsafeMutablePointer<UInt16>    // (layers, capacity, kvDim)
-    let values: UnsafeMutablePointer<UInt16>  // (layers, capacity, kvDim)
+    let keys: UnsafeMutablePointer<UInt16>    // (layers, kvHeads, capacity, headDim)
+    let values: UnsafeMutablePointer<UInt16>  // (layers, kvHeads, capacity, headDim)
 
     /// Bytes of F16 keys and values a cache of `capacity` positions reserves for `config`.
     public static func bytes(config: LlamaConfig, capacity: Int) -> Int {
