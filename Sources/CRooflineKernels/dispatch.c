@@ -13,12 +13,21 @@ int rf_cpu_best_path(void) {
         return RF_PATH_AVX2;
     }
 #endif
+#ifdef RF_NEON
+    return RF_PATH_NEON;  // Advanced SIMD is part of every AArch64 CPU
+#endif
     return RF_PATH_SCALAR;
 }
 
-int rf_set_path(int path) {
+int rf_path_supported(int path) {
     const int best = rf_cpu_best_path();
-    if (path < 0 || path > best) path = best;
+    if (path == RF_PATH_SCALAR) return 1;
+    if (best == RF_PATH_NEON) return path == RF_PATH_NEON;
+    return path > RF_PATH_SCALAR && path <= best && path != RF_PATH_NEON;
+}
+
+int rf_set_path(int path) {
+    if (path < 0 || !rf_path_supported(path)) path = rf_cpu_best_path();
     atomic_store(&g_path, path);
     return path;
 }
@@ -34,6 +43,7 @@ const char *rf_path_name(int path) {
     case RF_PATH_SCALAR: return "scalar";
     case RF_PATH_AVX2: return "avx2";
     case RF_PATH_AVX512VNNI: return "avx512vnni";
+    case RF_PATH_NEON: return "neon";
     default: return "unknown";
     }
 }
@@ -144,6 +154,16 @@ rf_vec_dot_fn rf_get_vec_dot(int type, int path) {
         case RF_Q5_1: return rf_vec_dot_q5_1_q8_1_avx2;
         case RF_MXFP4: return rf_vec_dot_mxfp4_q8_0_avx2;
         case RF_NVFP4: return rf_vec_dot_nvfp4_q8_0_avx2;
+        default: break;
+        }
+    }
+#endif
+#ifdef RF_NEON
+    if (path == RF_PATH_NEON) {
+        switch (type) {
+        case RF_Q4_0: return rf_vec_dot_q4_0_q8_0_neon;
+        case RF_Q4_1: return rf_vec_dot_q4_1_q8_1_neon;
+        case RF_Q8_0: return rf_vec_dot_q8_0_q8_0_neon;
         default: break;
         }
     }

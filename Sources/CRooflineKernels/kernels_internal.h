@@ -110,6 +110,15 @@ int rf_attn_group_f16_avx512(int hd, int G, const uint16_t *qh, const uint16_t *
 int rf_attn_group_f32_avx512(int hd, int G, const float *q, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
                              float scale, float softcap, const float *sinks, float *o, int o_stride, float *att);
 
+// NEON (kernels_neon.c): on AArch64, or on any machine under SIMDe's NEON emulation for checking them
+// (scripts/reference/check_neon_kernels.sh defines RF_NEON_SIMDE).
+#if defined(__aarch64__) || defined(RF_NEON_SIMDE)
+#define RF_NEON 1
+float rf_vec_dot_q4_0_q8_0_neon(int n, const void *x, const void *y);
+float rf_vec_dot_q4_1_q8_1_neon(int n, const void *x, const void *y);
+float rf_vec_dot_q8_0_q8_0_neon(int n, const void *x, const void *y);
+#endif
+
 #if defined(__x86_64__) || defined(_M_X64)
 #define RF_X86 1
 void rf_quantize_row_q8_0_avx2(const float *x, void *y, int64_t k);

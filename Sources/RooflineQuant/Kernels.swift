@@ -6,11 +6,14 @@ public enum KernelPath: Int32, Sendable, CaseIterable, CustomStringConvertible {
     case scalar = 0
     case avx2 = 1
     case avx512vnni = 2
+    /// arm64's Advanced SIMD: the Q4_0, Q4_1 and Q8_0 dot products (kernels_neon.c); the rest scalar.
+    case neon = 3
 
     /// The best path this CPU supports.
     public static var best: KernelPath { KernelPath(rawValue: rf_cpu_best_path()) ?? .scalar }
-    /// Every path this CPU can run, scalar first.
-    public static var available: [KernelPath] { allCases.filter { $0.rawValue <= best.rawValue } }
+    /// Every path this CPU can run, scalar first (x86: scalar, avx2, avx512vnni as far as the CPU goes;
+    /// arm64: scalar, neon).
+    public static var available: [KernelPath] { allCases.filter { rf_path_supported($0.rawValue) != 0 } }
     /// The path in force for the whole process.
     public static var current: KernelPath {
         get { KernelPath(rawValue: rf_get_path()) ?? .scalar }

@@ -14,7 +14,7 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("ctx-size"), help: "Context size in tokens (default: the model's, at most 4096).")
     var contextSize: Int?
 
-    @Option(help: "Kernel path: auto (the best this CPU supports), avx512vnni, avx2 or scalar.")
+    @Option(help: "Kernel path: auto (the best this CPU supports), avx512vnni, avx2 or scalar on x86; neon or scalar on arm64.")
     var kernels: String = "auto"
 
     var kernelPath: KernelPath? {

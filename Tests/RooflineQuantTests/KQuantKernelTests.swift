@@ -59,7 +59,8 @@ import RooflineTestSupport
                             #expect(four[r].bitPattern == one.bitPattern, "\(type) n=\(n) row \(r) four-row on \(path): \(four[r]) vs \(one)")
                         }
                     }
-                    if path != .scalar { _ = try #require(four, "\(type) has a four-row kernel on \(path)") }
+                    // x86's SIMD paths have four-row K-quant kernels (arm64's NEON path has none yet)
+                    if path == .avx2 || path == .avx512vnni { _ = try #require(four, "\(type) has a four-row kernel on \(path)") }
                 }
             }
             if path != .scalar { fastPaths += 1 }
@@ -94,7 +95,7 @@ import RooflineTestSupport
                 }
             }
         }
-        #expect(tiles == KernelPath.available.count - 1)
+        #expect(tiles == KernelPath.available.filter { $0 == .avx2 || $0 == .avx512vnni }.count)
     }
 
     /// Through rf_matmul with 13 rows (three groups of four and one left over) and 6 activation rows (a tile

@@ -44,10 +44,13 @@ typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t q
 typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; } rf_block_q6_K;      // 6.5625 bpw
 typedef struct { float d; int8_t qs[256]; int16_t bsums[16]; } rf_block_q8_K;                          // bsums: sums of 16
 
-// Kernel paths, best last. RF_PATH_AUTO picks the best the CPU supports.
-enum { RF_PATH_SCALAR = 0, RF_PATH_AVX2 = 1, RF_PATH_AVX512VNNI = 2, RF_PATH_AUTO = -1 };
+// Kernel paths. On x86 they rank scalar < AVX2 < AVX-512 VNNI (each implies the ones before it); on arm64 the
+// paths are scalar and NEON. RF_PATH_AUTO picks the best the CPU supports.
+enum { RF_PATH_SCALAR = 0, RF_PATH_AVX2 = 1, RF_PATH_AVX512VNNI = 2, RF_PATH_NEON = 3, RF_PATH_AUTO = -1 };
 
 int rf_cpu_best_path(void);
+/// Whether this CPU can run `path`.
+int rf_path_supported(int path);
 /// Selects the kernel path used by rf_get_* and rf_matmul (clamped to what the CPU supports). Returns the path in force.
 int rf_set_path(int path);
 int rf_get_path(void);
