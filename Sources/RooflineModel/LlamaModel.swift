@@ -27,6 +27,11 @@ public final class LlamaModel: @unchecked Sendable {
     private let lock = NSLock()
 
     public init(file: GGUFFile, threads: Int, maxBatch: Int = 256, maxContext: Int = 8192, kernelPath: KernelPath = .best) throws(ModelError) {
+        // A path the CPU cannot run would reach instructions it does not have.
+        guard KernelPath.available.contains(kernelPath) else {
+            throw .invalidHyperparameter(key: "kernel path", value: kernelPath.description,
+                                         reason: "this CPU runs \(KernelPath.available.map(\.description).joined(separator: ", "))")
+        }
         self.kernelPath = kernelPath
         self.file = file
         config = try LlamaConfig(file: file)

@@ -25,6 +25,19 @@ import RooflineTestSupport
 
     static let weightTypes: [GGMLType] = [.q8_0, .q4_0, .q4_1, .f16, .f32, .bf16]
 
+    /// A kernel path this CPU cannot run (NEON on x86, AVX on arm64) is refused with an error naming it, before
+    /// any kernel could reach instructions the CPU does not have.
+    @Test func unavailableKernelPathIsRefused() throws {
+        let path = try tinyPath()
+        let missing = try #require(KernelPath.allCases.first { !KernelPath.available.contains($0) })
+        #expect(throws: EngineError.self) { _ = try Engine(path: path, threads: 1, contextSize: 32, kernelPath: missing) }
+        do {
+            _ = try Engine(path: path, threads: 1, contextSize: 32, kernelPath: missing)
+        } catch {
+            #expect("\(error)".contains(missing.description), "\(error)")
+        }
+    }
+
     /// Every kernel path computes the same logits for every weight type, both for a batched prompt (64+ rows
     /// take the tiled attention path) and for single-token steps. With F32 activations the paths differ only
     /// in summation order and F16 KV-cache roundings; with 8-bit or 16-bit activations a last-bit difference can flip one rounding, and
