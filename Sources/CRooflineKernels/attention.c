@@ -79,49 +79,47 @@ static inline int rf_attn_first(const rf_attn_job *j, int pos) {
     return (j->window > 0 && pos + 1 > j->window) ? pos + 1 - j->window : 0;
 }
 
+// The keys and values query iq of a segment sees for KV head kvh (k, v: the layer's caches): the first of them
+// in *kb and *vb, how many as the result.
+static inline int rf_attn_rows(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v, int iq, int kvh,
+                               const uint16_t **kb, const uint16_t **vb) {
+    const int pos = sg->pos0 + iq, first = rf_attn_first(j, pos);
+    const int64_t at = (int64_t)first * sg->pos_stride + kvh * sg->head_stride;
+    *kb = k + at;
+    *vb = v + at;
+    return pos + 1 - first;
+}
+
 // One (query, head) pair of a segment: its output row, with the path (F16 or tiled F32) the segment's own
 // query count selects, so a sequence gets the same numbers in a batch as alone.
-static void rf_attn_item(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v, float *out,
-                         int n_q, int pos0, int iq, int h, float *att, uint16_t *qh, uint16_t *acc) {
-    const int group = j->n_head / j->n_kv_head, kvh = h / group;
-    const int q_stride = j->n_head * j->hd, kv_stride = sg->pos_stride;
-    const float *q = sg->q;
-    const int pos = pos0 + iq, first = rf_attn_first(j, pos), n_kv = pos + 1 - first;
-    const float *qv = q + (int64_t)iq * q_stride + h * j->hd;
-    float *o = out + (int64_t)iq * q_stride + h * j->hd;
-    const uint16_t *kb = k + (int64_t)first * kv_stride + kvh * sg->head_stride, *vb = v + (int64_t)first * kv_stride + kvh * sg->head_stride;
+static void rf_attn_item(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v,
+                         int iq, int h, float *att, uint16_t *qh, uint16_t *acc) {
+    const int64_t at = (int64_t)iq * j->n_head * j->hd + (int64_t)h * j->hd;
+    const uint16_t *kb, *vb;
+    const int n_kv = rf_attn_rows(j, sg, k, v, iq, h / (j->n_head / j->n_kv_head), &kb, &vb);
     const float *sink = j->sinks ? j->sinks + h : 0;
-    if (n_q >= 64) rf_attn_one_f32(j, qv, kb, vb, n_kv, kv_stride, o, att, sink);
-    else rf_attn_one_f16(j, qv, kb, vb, n_kv, kv_stride, o, qh, acc, att, sink);
+    if (sg->n_q >= 64) rf_attn_one_f32(j, sg->q + at, kb, vb, n_kv, sg->pos_stride, sg->out + at, att, sink);
+    else rf_attn_one_f16(j, sg->q + at, kb, vb, n_kv, sg->pos_stride, sg->out + at, qh, acc, att, sink);
 }
 
-// Query heads h..h+G-1 of query iq (one KV head; decode-sized n_q) through the grouped AVX-512 kernel: each
-// head's bits are what rf_attn_item gives it alone. Returns 0 when the kernel does not take the shape.
-static int rf_attn_group_item(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v, float *out,
-                              int pos0, int iq, int h, int G, float *att) {
-    const int q_stride = j->n_head * j->hd, kv_stride = sg->pos_stride, kvh = h / (j->n_head / j->n_kv_head);
-    const float *q = sg->q;
-    const int pos = pos0 + iq, first = rf_attn_first(j, pos), n_kv = pos + 1 - first;
+// Query heads h..h+G-1 of query iq (one KV head) through the grouped AVX-512 kernel of the segment's path (F16
+// for decode-sized n_q, tiled F32 from 64): each head's bits are what rf_attn_item gives it alone. Returns 0
+// when the kernel does not take the shape.
+static int rf_attn_group_item(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v,
+                              int iq, int h, int G, float *att) {
+    const int64_t at = (int64_t)iq * j->n_head * j->hd + (int64_t)h * j->hd;
+    const uint16_t *kb, *vb;
+    const int n_kv = rf_attn_rows(j, sg, k, v, iq, h / (j->n_head / j->n_kv_head), &kb, &vb);
     if ((int64_t)G * n_kv > j->scratch_per_thread || j->hd > 128) return 0;
+    const float *sinks = j->sinks ? j->sinks + h : 0;
+    if (sg->n_q >= 64) {
+        return rf_attn_group_f32_avx512(j->hd, G, sg->q + at, kb, vb, n_kv, sg->pos_stride, j->scale, j->softcap, sinks,
+                                        sg->out + at, j->hd, att);
+    }
     uint16_t qh[4 * 128];
     const rf_quantize_fn toF16 = rf_get_quantize(RF_F16, j->path);
-    for (int g = 0; g < G; g++) toF16(q + (int64_t)iq * q_stride + (int64_t)(h + g) * j->hd, qh + g * j->hd, j->hd);
-    const uint16_t *kb = k + (int64_t)first * kv_stride + kvh * sg->head_stride, *vb = v + (int64_t)first * kv_stride + kvh * sg->head_stride;
-    return rf_attn_group_f16_avx512(j->hd, G, qh, kb, vb, n_kv, kv_stride, j->scale, j->softcap, j->sinks ? j->sinks + h : 0,
-                                    out + (int64_t)iq * q_stride + (int64_t)h * j->hd, j->hd, att);
-}
-
-// The same for the tiled F32 path (64 or more queries): heads h..h+G-1 of query iq through the grouped AVX-512 F32
-// kernel, each head's bits what rf_attn_item gives it. Returns 0 when the kernel does not take the shape.
-static int rf_attn_group_f32_item(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v,
-                                  int pos0, int iq, int h, int G, float *att) {
-    const int q_stride = j->n_head * j->hd, kv_stride = sg->pos_stride, kvh = h / (j->n_head / j->n_kv_head);
-    const int pos = pos0 + iq, first = rf_attn_first(j, pos), n_kv = pos + 1 - first;
-    if ((int64_t)G * n_kv > j->scratch_per_thread) return 0;
-    const uint16_t *kb = k + (int64_t)first * kv_stride + kvh * sg->head_stride, *vb = v + (int64_t)first * kv_stride + kvh * sg->head_stride;
-    const int64_t at = (int64_t)iq * q_stride + (int64_t)h * j->hd;
-    return rf_attn_group_f32_avx512(j->hd, G, sg->q + at, kb, vb, n_kv, kv_stride, j->scale, j->softcap, j->sinks ? j->sinks + h : 0,
-                                    sg->out + at, j->hd, att);
+    for (int g = 0; g < G; g++) toF16(sg->q + at + (int64_t)g * j->hd, qh + g * j->hd, j->hd);
+    return rf_attn_group_f16_avx512(j->hd, G, qh, kb, vb, n_kv, sg->pos_stride, j->scale, j->softcap, sinks, sg->out + at, j->hd, att);
 }
 
 typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; int layer; } rf_attn_multi_job;
@@ -131,15 +129,16 @@ typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; in
 // the last 512 positions (beyond that the hardware prefetchers have the stream). Measured on decode of the
 // default model (in-process A/B against the last 512 positions all at once): per token 0.93x the time at 1024
 // generated tokens (1 and 2 threads), 0.97x at 256, 0.98x at 128 (2 threads).
-static void rf_attn_prefetch(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v, int pos0, int iq, int kvh) {
-    const int pos = pos0 + iq, kv_stride = sg->pos_stride;
-    int first = rf_attn_first(j, pos), last = pos;
+static void rf_attn_prefetch(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v, int iq, int kvh) {
+    const uint16_t *kb, *vb;
+    const int n_kv = rf_attn_rows(j, sg, k, v, iq, kvh, &kb, &vb);
     const int in_loop = j->path >= RF_PATH_AVX512VNNI && rf_attn_scores_grouped(j->hd);
-    if (in_loop) { if (last > first + RF_KV_AHEAD - 1) last = first + RF_KV_AHEAD - 1; }
-    else if (pos + 1 - first > 512) first = pos + 1 - 512;
+    int s0 = 0, s1 = n_kv;  // the first RF_KV_AHEAD keys, or the last 512
+    if (in_loop) { if (s1 > RF_KV_AHEAD) s1 = RF_KV_AHEAD; }
+    else if (n_kv > 512) s0 = n_kv - 512;
     const int64_t bytes = (int64_t)j->hd * 2;
-    for (int s = first; s <= last; s++) {
-        const char *kr = (const char *)(k + (int64_t)s * kv_stride + kvh * sg->head_stride), *vr = (const char *)(v + (int64_t)s * kv_stride + kvh * sg->head_stride);
+    for (int s = s0; s < s1; s++) {
+        const char *kr = (const char *)(kb + (int64_t)s * sg->pos_stride), *vr = (const char *)(vb + (int64_t)s * sg->pos_stride);
         for (int64_t o = 0; o < bytes; o += 64) { __builtin_prefetch(kr + o, 0, 3); __builtin_prefetch(vr + o, 0, 3); }
     }
 }
@@ -166,20 +165,16 @@ static void rf_attn_multi_task(void *p, int ith, int nth) {
         for (int64_t t = a; t < b;) {
             const int64_t local = t - base;
             const int iq = (int)(local / j->n_head), h = (int)(local % j->n_head);
-            if (sg->n_q < 64 && h / group != last) { last = h / group; rf_attn_prefetch(j, sg, k, v, sg->pos0, iq, last); }
+            if (sg->n_q < 64 && h / group != last) { last = h / group; rf_attn_prefetch(j, sg, k, v, iq, last); }
             if (j->path >= RF_PATH_AVX512VNNI) {
                 // The following heads of this query on the same KV head, within this thread's range.
                 int G = 1;
                 const int gmax = j->hd == 128 ? 2 : 4;
                 while (G < gmax && t + G < b && h + G < j->n_head && (h + G) / group == h / group) G++;
-                if (sg->n_q < 64) {
-                    if (G >= 2 && rf_attn_group_item(j, sg, k, v, sg->out, sg->pos0, iq, h, G, att)) { t += G; continue; }
-                } else if (rf_attn_group_f32_item(j, sg, k, v, sg->pos0, iq, h, G, att)) {
-                    t += G;
-                    continue;
-                }
+                // (one F16 head alone takes rf_attn_item, whose AVX-512 path is the same kernel's)
+                if ((G >= 2 || sg->n_q >= 64) && rf_attn_group_item(j, sg, k, v, iq, h, G, att)) { t += G; continue; }
             }
-            rf_attn_item(j, sg, k, v, sg->out, sg->n_q, sg->pos0, iq, h, att, qh, acc);
+            rf_attn_item(j, sg, k, v, iq, h, att, qh, acc);
             t++;
         }
         base += count;

@@ -23,13 +23,14 @@ typedef struct {
     rf_vec_dot_fn dots[RF_MAX_PARTS]; rf_vec_dot4_fn dots4[RF_MAX_PARTS]; rf_vec_dot8_fn dots8[RF_MAX_PARTS]; rf_tile4x4_fn tiles[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS];
     rf_gemm8_fn gemm8[RF_MAX_PARTS]; rf_gemm16_fn gemm16[RF_MAX_PARTS];
     // Columns 0..16*n_groups16-1 packed for the sixteen-column kernels, the next 8*n_groups for the eight-column
-    // ones; n_packed the two together (the rest go through the four-row kernels).
+    // ones (rf_packed_columns); the rest go through the four-row kernels.
     const rf_x16_block *packed16; int64_t n_groups16;
     const rf_x8_block *packed; int64_t n_groups;
-    int64_t n_packed;
     int64_t static_rows, chunk_rows, min_rows;  // per-thread static range, then chunks of the rest taken from `next`
     _Atomic int64_t next;
 } rf_matmul_job;
+
+static inline int64_t rf_packed_columns(const rf_matmul_job *j) { return 16 * j->n_groups16 + 8 * j->n_groups; }
 
 // Rows handled together by the sixteen- and eight-column kernels: their weights stay in L2 while each packed
 // group of columns is read once per row (eight columns of 1536 elements: 18 KB, in L1; sixteen: 36 KB, from
@@ -70,9 +71,9 @@ static void rf_matmul_range(const rf_matmul_job *j, int64_t g0, int64_t g1) {
         // which share one arithmetic; the rest through the one-row kernel for every column, as when alone.
         const int64_t r4 = j->dots4[pi] ? r0 + ((r1 - r0) & ~(int64_t)3) : r0;
         int64_t m0 = 0;  // columns left for the four-row kernels
-        if (j->n_packed > 0) {
+        if (rf_packed_columns(j) > 0) {
             rf_gemm8_rows(j, pi, part, r0, r4);
-            m0 = j->n_packed;
+            m0 = rf_packed_columns(j);
         }
         int64_t r = r0;
         if (j->dots4[pi]) {
@@ -187,7 +188,7 @@ static void rf_matmul_task(void *p, int ith, int nth) {
     // The slice's first bytes, which the kernels' own prefetch (always ahead of the rows they compute) never
     // covers, all requested at once; after a hint (rf_pool_hint_next) they are already on their way and the
     // requests cost only their issue.
-    if (j->n_packed == 0 && j->n_x < 4) rf_prefetch_rows(j->parts, j->n_parts, j->w_row, s0, RF_START_BURST);
+    if (rf_packed_columns(j) == 0 && j->n_x < 4) rf_prefetch_rows(j->parts, j->n_parts, j->w_row, s0, RF_START_BURST);
     rf_matmul_range(j, s0, s0 + j->static_rows);
     const int64_t tail = j->static_rows * nth;
     int64_t g0 = atomic_load_explicit(&j->next, memory_order_relaxed);
@@ -213,7 +214,7 @@ static void rf_matmul_schedule(rf_matmul_job *j, int nth) {
     if (row_bytes < 1) row_bytes = 1;
     const int64_t chunk = ((65536 / row_bytes) + 7) & ~(int64_t)7;
     const int64_t small = ((4096 / row_bytes) + 7) & ~(int64_t)7;
-    j->min_rows = j->n_packed > 0 ? RF_GEMM8_ROWS : (small < 8 ? 8 : small);
+    j->min_rows = rf_packed_columns(j) > 0 ? RF_GEMM8_ROWS : (small < 8 ? 8 : small);
     j->chunk_rows = chunk < j->min_rows ? j->min_rows : chunk;
     atomic_store_explicit(&j->next, 0, memory_order_relaxed);
 }
@@ -261,7 +262,6 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
             j.n_groups16 = groups16;
             j.packed = packed;
             j.n_groups = groups;
-            j.n_packed = 16 * groups16 + 8 * groups;
         }
     }
     rf_matmul_schedule(&j, rf_pool_size(pool));
