@@ -59,6 +59,9 @@ RF_AVX2 static inline __m256i rf_reduce4(__m256i a, __m256i b, __m256i c, __m256
     return _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
 }
 
+// rf_reduce4's two halves added: the four rows' sums over the whole block (exact integers).
+RF_AVX2 static inline __m128i rf_halves_sum(__m256i p) { return _mm_add_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1)); }
+
 // The first 32 bits of block i of each of four rows, as eight halves converted to floats and reordered to
 // [h0 of rows 0..3, h1 of rows 0..3] (Q4_1: [d0..d3, m0..m3]; Q4_0/Q8_0: [d0..d3, unused]).
 #define RF_HEADS4(w0, w1, w2, w3, i) \

@@ -107,21 +107,26 @@ RF_VNNI8 static inline void rf_q4_dots8(const uint8_t *qs, const __m256i *q, __m
     *hi = ph;
 }
 
-// One Q4_1 row × eight packed Q8_1 columns: out[c * out_stride].
+// One Q4_1 row × eight packed Q8_1 columns: out[c * out_stride], in the four-row kernel's scale-and-min
+// arithmetic (kernels_rows4_impl.h): both halves' products summed into one integer per block and column, even
+// and odd blocks into their own accumulators.
+#define RF_GEMM8_Q4_1_STEP(i, ACC, SUMM) do { \
+        __m256i pl_, ph_; \
+        rf_q4_dots8(w[i].qs, (const __m256i *)x[i].q, &pl_, &ph_); \
+        const __m256 s_ = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(w[i].d)), _mm256_loadu_ps(x[i].d)); \
+        ACC = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(pl_, ph_)), s_, ACC); \
+        SUMM = _mm256_add_ps(SUMM, _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(w[i].m)), _mm256_loadu_ps(x[i].s))); \
+    } while (0)
 RF_VNNI8 void rf_gemm8_q4_1_vnni(int n, const void *vw, const rf_x8_block *x, float *out, size_t out_stride) {
     const rf_block_q4_1 *w = vw;
-    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps(), summ = _mm256_setzero_ps();
-    for (int i = 0; i < n / RF_QK; i++) {
-        const __m256i *q = (const __m256i *)x[i].q;
-        const uint8_t *qs = w[i].qs;
-        __m256i pl, ph;
-        rf_q4_dots8(qs, q, &pl, &ph);
-        const __m256 s = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(w[i].d)), _mm256_loadu_ps(x[i].d));
-        lo = _mm256_fmadd_ps(_mm256_cvtepi32_ps(pl), s, lo);
-        hi = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ph), s, hi);
-        summ = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(w[i].m)), _mm256_loadu_ps(x[i].s), summ);
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, summ0 = acc0, summ1 = acc0;
+    int i = 0;
+    for (; i + 2 <= n / RF_QK; i += 2) {
+        RF_GEMM8_Q4_1_STEP(i, acc0, summ0);
+        RF_GEMM8_Q4_1_STEP(i + 1, acc1, summ1);
     }
-    rf_store8(out, out_stride, _mm256_add_ps(_mm256_add_ps(lo, hi), summ));
+    if (i < n / RF_QK) RF_GEMM8_Q4_1_STEP(i, acc0, summ0);
+    rf_store8(out, out_stride, _mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(summ0, summ1)));
 }
 
 // One Q4_0 row × eight packed Q8_0 columns: (q - 8)·y = q·y - 8·Σy per half block.
@@ -191,18 +196,23 @@ RF_VNNI8 static inline void rf_q4_dots16(const uint8_t *qs, const __m512i *q, __
     *hi = ph;
 }
 
+#define RF_GEMM16_Q4_1_STEP(i, ACC, SUMM) do { \
+        __m512i pl_, ph_; \
+        rf_q4_dots16(w[i].qs, (const __m512i *)x[i].q, &pl_, &ph_); \
+        const __m512 s_ = _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(w[i].d)), _mm512_loadu_ps(x[i].d)); \
+        ACC = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(pl_, ph_)), s_, ACC); \
+        SUMM = _mm512_add_ps(SUMM, _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(w[i].m)), _mm512_loadu_ps(x[i].s))); \
+    } while (0)
 RF_VNNI8 void rf_gemm16_q4_1_vnni(int n, const void *vw, const rf_x16_block *x, float *out, size_t out_stride) {
     const rf_block_q4_1 *w = vw;
-    __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps(), summ = _mm512_setzero_ps();
-    for (int i = 0; i < n / RF_QK; i++) {
-        __m512i pl, ph;
-        rf_q4_dots16(w[i].qs, (const __m512i *)x[i].q, &pl, &ph);
-        const __m512 s = _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(w[i].d)), _mm512_loadu_ps(x[i].d));
-        lo = _mm512_fmadd_ps(_mm512_cvtepi32_ps(pl), s, lo);
-        hi = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ph), s, hi);
-        summ = _mm512_fmadd_ps(_mm512_set1_ps(_cvtsh_ss(w[i].m)), _mm512_loadu_ps(x[i].s), summ);
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0, summ0 = acc0, summ1 = acc0;
+    int i = 0;
+    for (; i + 2 <= n / RF_QK; i += 2) {
+        RF_GEMM16_Q4_1_STEP(i, acc0, summ0);
+        RF_GEMM16_Q4_1_STEP(i + 1, acc1, summ1);
     }
-    rf_store16(out, out_stride, _mm512_add_ps(_mm512_add_ps(lo, hi), summ));
+    if (i < n / RF_QK) RF_GEMM16_Q4_1_STEP(i, acc0, summ0);
+    rf_store16(out, out_stride, _mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(summ0, summ1)));
 }
 
 RF_VNNI8 void rf_gemm16_q4_0_vnni(int n, const void *vw, const rf_x16_block *x, float *out, size_t out_stride) {

@@ -19,24 +19,34 @@ RF_KTARGET static inline void RF_KFN(store4)(float *out, __m256 acc, __m128 extr
 #define RF_ROWS4(BLOCK) \
     const BLOCK *w0 = vw, *w1 = (const void *)((const char *)vw + rb); \
     const BLOCK *w2 = (const void *)((const char *)vw + 2 * rb), *w3 = (const void *)((const char *)vw + 3 * rb)
-// Scale and min (Q4_1, Q5_1) with Q8_1 activations: d·dy·Σ(n·y) + m·(dy·Σy).
-#define RF_DOT4_SCALE_MIN(NAME, BLOCK, CODES) \
-RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vy, float *out) { \
-    RF_ROWS4(BLOCK); \
-    const rf_block_q8_1 *y = vy; \
-    __m256 acc = _mm256_setzero_ps(); \
-    __m128 summ = _mm_setzero_ps(); \
-    for (int i = 0; i < n / RF_QK; i++) { \
+// Scale and min (Q4_1, Q5_1) with Q8_1 activations: d·dy·Σ(n·y) + m·(dy·Σy). Per row and block: one exact
+// integer sum over both halves of the block; even and odd blocks each into their own accumulators,
+// acc = fma(float(sum), d·dy, acc) and summ += m·sy (the product rounded, then added); at the end
+// (acc_even + acc_odd) + (summ_even + summ_odd). Every multi-row kernel of these formats (four- and eight-row,
+// 4×4 tile, eight- and sixteen-column) follows exactly this arithmetic; the eight-row kernel takes a pair of
+// blocks per step, its even and odd halves side by side.
+#define RF_SM4_STEP(CODES, i, ACC, SUMM) do { \
         const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs); \
         const __m256i p0 = RF_DOTUS(CODES(w0[i]), qy), p1 = RF_DOTUS(CODES(w1[i]), qy); \
         const __m256i p2 = RF_DOTUS(CODES(w2[i]), qy), p3 = RF_DOTUS(CODES(w3[i]), qy); \
         const __m256 dm = RF_HEADS4(w0, w1, w2, w3, i); \
         const __m128 ys = _mm_cvtph_ps(_mm_cvtsi32_si128(*(const int *)&y[i])); \
-        const __m128 s4 = _mm_mul_ps(_mm256_castps256_ps128(dm), _mm_broadcastss_ps(ys)); \
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(rf_reduce4(p0, p1, p2, p3)), _mm256_set_m128(s4, s4), acc); \
-        summ = _mm_fmadd_ps(_mm256_extractf128_ps(dm, 1), _mm_permute_ps(ys, 0x55), summ); \
+        ACC = _mm_fmadd_ps(_mm_cvtepi32_ps(rf_halves_sum(rf_reduce4(p0, p1, p2, p3))), \
+                           _mm_mul_ps(_mm256_castps256_ps128(dm), _mm_broadcastss_ps(ys)), ACC); \
+        SUMM = _mm_add_ps(SUMM, _mm_mul_ps(_mm256_extractf128_ps(dm, 1), _mm_permute_ps(ys, 0x55))); \
+    } while (0)
+#define RF_DOT4_SCALE_MIN(NAME, BLOCK, CODES) \
+RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vy, float *out) { \
+    RF_ROWS4(BLOCK); \
+    const rf_block_q8_1 *y = vy; \
+    __m128 acc0 = _mm_setzero_ps(), acc1 = _mm_setzero_ps(), summ0 = _mm_setzero_ps(), summ1 = _mm_setzero_ps(); \
+    int i = 0; \
+    for (; i + 2 <= n / RF_QK; i += 2) { \
+        RF_SM4_STEP(CODES, i, acc0, summ0); \
+        RF_SM4_STEP(CODES, i + 1, acc1, summ1); \
     } \
-    RF_KFN(store4)(out, acc, summ); \
+    if (i < n / RF_QK) RF_SM4_STEP(CODES, i, acc0, summ0); \
+    _mm_storeu_ps(out, _mm_add_ps(_mm_add_ps(acc0, acc1), _mm_add_ps(summ0, summ1))); \
 }
 // Offset codes (Q4_0: n - 8, Q5_0: n - 16) with Q8_0 activations: (n - 2^S)·y = n·y - 2^S·Σy, with Σy taken
 // once for all four rows.

@@ -1,8 +1,8 @@
 // Eight weight rows × one activation row (decode) for AVX-512 VNNI on 512-bit vectors. Each result equals
-// the four-row VNNI kernel's (kernels_rows4_impl.h) bit for bit: per row and block the same two integer sums
-// (codes 0-15 and 16-31), converted to float and FMA'd with the same scale d·dy into one accumulator per half,
-// the Q4_1 min term m·sy FMA'd into its own accumulator, and at the end (lo + hi) + summ (+ 0 for the formats
-// without a min). Only the way the integer sums are formed changes, and integer sums are exact:
+// the four-row VNNI kernel's (kernels_rows4_impl.h) bit for bit. Q4_0 and Q8_0: per row and block the same two
+// integer sums (codes 0-15 and 16-31), converted to float and FMA'd with the same scale d·dy into one
+// accumulator per half, and (lo + hi) + 0 at the end. Q4_1: the scale-and-min arithmetic described at its
+// kernel below. Only the way the integer sums are formed changes, and integer sums are exact:
 // - Q4_0/Q4_1: the 16 code bytes of four rows fill one zmm (one row per 128-bit lane), so one vpdpbusd takes
 //   the low nibbles of four rows against the activation's first 16 bytes broadcast to every lane, another the
 //   high nibbles against the last 16. Q4_0's offset (n - 8)·y enters as vpdpbusd's starting value -8·Σy.
@@ -77,29 +77,66 @@ RF_R8 static inline void rf_store8_q4(float *out, __m512 acc, __m512 extra_odd) 
     _mm256_storeu_ps(out, _mm512_castps512_ps256(_mm512_permutexvar_ps(idx, t)));
 }
 
+// Q4_1, in the scale-and-min arithmetic of kernels_rows4_impl.h (one exact integer sum per row and block over
+// both halves; even and odd blocks FMA'd into their own accumulators; m·sy products added into their own even
+// and odd sums; (acc_even + acc_odd) + (summ_even + summ_odd)). Two blocks per iteration: the integer sums of
+// four rows come from one zmm each (two vpdpbusd into one accumulator: each dword's partial within ±15360, so
+// the int16 packs of rf_reduce4x4_i16 stay exact), the four zmm of rows 0-3 and 4-7 of both blocks reduce into
+// one, lane L holding [row L, row L+4] of the even block and then of the odd one, and one conversion and one
+// FMA serve all sixteen (no half of a vector idle, no order between the two blocks' FMAs). The heads' products
+// d·dy and m·sy come from one multiply per block. Row addresses are formed from one pointer and three row
+// offsets by scaled-index addressing (RF_OPAQUE keeps the compiler from making eight row pointers and spilling
+// them). One core from L2 (scripts/kernels/rows8_rates.sh): see docs/performance.md, session 9.
+#define RF_OPAQUE(x) __asm__("" : "+r"(x))
+
+// Combined low- and high-nibble integer partial sums of four rows (p0..p3), one row per 128-bit lane.
+RF_R8 static inline __m512i rf_q4_1_sums4(const char *p0, const char *p1, const char *p2, const char *p3, __m512i qlo, __m512i qhi) {
+    __m512i z = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p0 + 4)));
+    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p1 + 4)), 1);
+    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p2 + 4)), 2);
+    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p3 + 4)), 3);
+    const __m512i lo = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(z, _mm512_set1_epi8(0x0F)), qlo);
+    return _mm512_dpbusd_epi32(lo, rf_hi_nibbles(z), qhi);
+}
+
+// Block w of eight rows against activation block y: the rows 0-3 and 4-7 sums, and the heads times [dy, sy]
+// (lane L: [d·dy, m·sy] of rows L and L+4).
+#define RF_Q4_1_BLOCK8(w, y, A, B, P) \
+    const __m512i A = rf_q4_1_sums4(w, w + rb, w + 2 * rb, w + r3, _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 4))), \
+                                    _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 20)))); \
+    const __m512i B = rf_q4_1_sums4(w + 4 * rb, w + r5, w + 2 * r3, w + r7, _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 4))), \
+                                    _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 20)))); \
+    const __m512 P = _mm512_mul_ps(_mm512_cvtph_ps(RF_HEADS8(w, rb, 0, 4, 1, 5, 2, 6, 3, 7)), _mm512_cvtph_ps(_mm256_set1_epi32(rf_ld32(y))))
+
 RF_R8 void rf_vec_dot8_q4_1_q8_1_avx512(int n, const void *vw, size_t rb, const void *vy, float *out) {
     const char *w = vw, *y = vy;
-    const __m512i m4 = _mm512_set1_epi8(0x0F);
     const char *pf = RF_PF_START(w, rb);
+    size_t r3 = 3 * rb, r5 = 5 * rb, r7 = 7 * rb;
+    RF_OPAQUE(r3); RF_OPAQUE(r5); RF_OPAQUE(r7);
+    // lane L: [even-block acc of row L, of row L+4, odd-block acc of row L, of row L+4]; summ the same
     __m512 acc = _mm512_setzero_ps(), summ = _mm512_setzero_ps();
-    for (int i = 0; i < n / RF_QK; i++, w += sizeof(rf_block_q4_1), y += sizeof(rf_block_q8_1)) {
-        RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(rf_block_q4_1));
-        const __m512i qlo = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 4)));
-        const __m512i qhi = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 20)));
-        const __m512i z0 = rf_rows4x16(w + 4, rb), z1 = rf_rows4x16(w + 4 + 4 * rb, rb);
-        const __m512i zero = _mm512_setzero_si512();
-        const __m512i a = _mm512_dpbusd_epi32(zero, _mm512_and_si512(z0, m4), qlo);
-        const __m512i b = _mm512_dpbusd_epi32(zero, rf_hi_nibbles(z0), qhi);
-        const __m512i c = _mm512_dpbusd_epi32(zero, _mm512_and_si512(z1, m4), qlo);
-        const __m512i d = _mm512_dpbusd_epi32(zero, rf_hi_nibbles(z1), qhi);
-        const __m512 hf = _mm512_cvtph_ps(RF_HEADS8(w, rb, 0, 4, 1, 5, 2, 6, 3, 7));  // [d_r, m_r, d_r+4, m_r+4]
-        const __m512 ys = _mm512_cvtph_ps(_mm256_set1_epi32(rf_ld32(y)));               // [dy, sy, dy, sy]
-        const __m512 s = _mm512_moveldup_ps(_mm512_mul_ps(hf, ys));                     // d·dy in both halves' lanes
-        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, c, d)), s, acc);
-        summ = _mm512_mask3_fmadd_ps(hf, ys, summ, 0xAAAA);                            // m·sy in the odd lanes
+    int i = 0;
+    for (; i + 2 <= n / RF_QK; i += 2, w += 2 * sizeof(rf_block_q4_1), y += 2 * sizeof(rf_block_q8_1)) {
+        RF_OPAQUE(w);
+        const char *v = w + sizeof(rf_block_q4_1), *z = y + sizeof(rf_block_q8_1);
+        RF_PREFETCH_NEXT8(pf, 16 * (int)sizeof(rf_block_q4_1));
+        RF_Q4_1_BLOCK8(w, y, a, b, p0);
+        RF_Q4_1_BLOCK8(v, z, c, d, p1);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, c, d)), _mm512_shuffle_ps(p0, p1, 0x88), acc);
+        summ = _mm512_add_ps(summ, _mm512_shuffle_ps(p0, p1, 0xDD));
     }
-    rf_store8_q4(out, acc, summ);
+    if (i < n / RF_QK) {  // an odd block count: the last block is an even one
+        RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(rf_block_q4_1));
+        RF_Q4_1_BLOCK8(w, y, a, b, p);
+        acc = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, a, b)), _mm512_shuffle_ps(p, p, 0x88), acc, 0x3333);
+        summ = _mm512_mask_add_ps(summ, 0x3333, summ, _mm512_shuffle_ps(p, p, 0xDD));
+    }
+    // (even + odd) of acc, then of summ, then their sum: row L in dword 4L, row L+4 in dword 4L + 1
+    const __m512 r = _mm512_add_ps(_mm512_add_ps(acc, _mm512_permute_ps(acc, 0x4E)), _mm512_add_ps(summ, _mm512_permute_ps(summ, 0x4E)));
+    const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0);
+    _mm256_storeu_ps(out, _mm512_castps512_ps256(_mm512_permutexvar_ps(idx, r)));
 }
+#undef RF_Q4_1_BLOCK8
 
 RF_R8 void rf_vec_dot8_q4_0_q8_0_avx512(int n, const void *vw, size_t rb, const void *vy, float *out) {
     const char *w = vw, *y = vy;

@@ -18,11 +18,8 @@
         const __m128 r = _mm_add_ps(_mm256_castps256_ps128(acc[c]), _mm256_extractf128_ps(acc[c], 1)); \
         _mm_storeu_ps(out + c * out_stride, _mm_add_ps(r, EXTRA)); \
     }
-#define RF_TILE_SCALE_MIN(NAME, BLOCK, CODES) \
-RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vx, size_t xs, float *out, size_t out_stride) { \
-    RF_TILE_PROLOGUE(BLOCK, rf_block_q8_1); \
-    __m128 summ[4] = { _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps() }; \
-    for (int i = 0; i < n / RF_QK; i++) { \
+// The four-row kernel's scale-and-min arithmetic per column: even and odd blocks in their own accumulators.
+#define RF_TILE_SM_STEP(CODES, i, ACC, SUMM) do { \
         const __m256i q0 = CODES(w0[i]), q1 = CODES(w1[i]), q2 = CODES(w2[i]), q3 = CODES(w3[i]); \
         const __m256 dm = RF_HEADS4(w0, w1, w2, w3, i); \
         const __m128 d4 = _mm256_castps256_ps128(dm), m4 = _mm256_extractf128_ps(dm, 1); \
@@ -30,12 +27,25 @@ RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vx, s
             const __m256i qy = _mm256_loadu_si256((const __m256i *)y[c][i].qs); \
             const __m128 ys = _mm_cvtph_ps(_mm_cvtsi32_si128(*(const int *)&y[c][i])); \
             const __m256i p = rf_reduce4(RF_DOTUS(q0, qy), RF_DOTUS(q1, qy), RF_DOTUS(q2, qy), RF_DOTUS(q3, qy)); \
-            const __m128 s4 = _mm_mul_ps(d4, _mm_broadcastss_ps(ys)); \
-            acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set_m128(s4, s4), acc[c]); \
-            summ[c] = _mm_fmadd_ps(m4, _mm_permute_ps(ys, 0x55), summ[c]); \
+            ACC[c] = _mm_fmadd_ps(_mm_cvtepi32_ps(rf_halves_sum(p)), _mm_mul_ps(d4, _mm_broadcastss_ps(ys)), ACC[c]); \
+            SUMM[c] = _mm_add_ps(SUMM[c], _mm_mul_ps(m4, _mm_permute_ps(ys, 0x55))); \
         } \
+    } while (0)
+#define RF_TILE_SCALE_MIN(NAME, BLOCK, CODES) \
+RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vx, size_t xs, float *out, size_t out_stride) { \
+    RF_ROWS4(BLOCK); \
+    const rf_block_q8_1 *y[4]; \
+    for (int c = 0; c < 4; c++) y[c] = (const void *)((const char *)vx + c * xs); \
+    __m128 acc0[4], acc1[4], summ0[4], summ1[4]; \
+    for (int c = 0; c < 4; c++) acc0[c] = acc1[c] = summ0[c] = summ1[c] = _mm_setzero_ps(); \
+    int i = 0; \
+    for (; i + 2 <= n / RF_QK; i += 2) { \
+        RF_TILE_SM_STEP(CODES, i, acc0, summ0); \
+        RF_TILE_SM_STEP(CODES, i + 1, acc1, summ1); \
     } \
-    RF_TILE_STORE(summ[c]) \
+    if (i < n / RF_QK) RF_TILE_SM_STEP(CODES, i, acc0, summ0); \
+    for (int c = 0; c < 4; c++) \
+        _mm_storeu_ps(out + c * out_stride, _mm_add_ps(_mm_add_ps(acc0[c], acc1[c]), _mm_add_ps(summ0[c], summ1[c]))); \
 }
 #define RF_TILE_OFFSET(NAME, BLOCK, CODES, S) \
 RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vx, size_t xs, float *out, size_t out_stride) { \

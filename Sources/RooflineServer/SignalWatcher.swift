@@ -1,38 +1,58 @@
-import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
+/// The write end of the watcher's pipe, for the signal handler (a C function pointer cannot capture it).
+nonisolated(unsafe) private var signalPipeWriteEnd: Int32 = -1
+
 /// Runs `onSignal` once on the first SIGINT or SIGTERM (the default handlers are replaced while it watches;
 /// a second signal during shutdown exits at once).
+///
+/// A plain handler writes the signal's number to a pipe that a thread of the watcher reads (the self-pipe
+/// pattern). A dispatch signal source relied on the signal being blocked in every thread, and the engine's
+/// worker threads, created before it, had it unblocked: a SIGTERM delivered to one of them was dropped and the
+/// server never shut down (seen once in the test suite).
 final class SignalWatcher: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    private var fired = false
-    private let queue = DispatchQueue(label: "roofline.signals")
+    private let readEnd: Int32
+    private let writeEnd: Int32
 
     init(onSignal: @escaping @Sendable () async -> Void) {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            source.setEventHandler { [weak self] in
-                guard let self else { return }
-                if self.fired { exit(130) }
-                self.fired = true
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { fatalError("roofline: pipe() failed for the signal watcher: \(String(cString: strerror(errno)))") }
+        readEnd = fds[0]
+        writeEnd = fds[1]
+        signalPipeWriteEnd = fds[1]
+        let handler: @convention(c) (Int32) -> Void = { sig in
+            var byte = UInt8(truncatingIfNeeded: sig)
+            _ = write(signalPipeWriteEnd, &byte, 1)  // async-signal-safe
+        }
+        signal(SIGINT, handler)
+        signal(SIGTERM, handler)
+        let fd = readEnd
+        let thread = Thread {
+            var fired = false
+            var byte: UInt8 = 0
+            while true {
+                let n = read(fd, &byte, 1)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { close(fd); return }  // stop() closed the write end
+                if fired { exit(130) }
+                fired = true
                 Task { await onSignal() }
             }
-            source.resume()
-            sources.append(source)
         }
+        thread.name = "roofline.signals"
+        thread.start()
     }
 
+    /// Restores the default handlers and ends the watching thread.
     func stop() {
-        queue.sync {
-            for s in sources { s.cancel() }
-            sources.removeAll()
-        }
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
+        signalPipeWriteEnd = -1
+        close(writeEnd)
     }
 }

@@ -42,6 +42,18 @@ import RooflineTestSupport
         }
 
         deinit { if process.isRunning { process.terminate() } }
+
+        /// Waits for the server to exit, at most `seconds`; a server still running then is killed and the wait
+        /// reported as an issue (a shutdown that hangs fails the test instead of hanging the suite).
+        func waitForExit(seconds: Double = 90) {
+            let deadline = Date().addingTimeInterval(seconds)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning {
+                Issue.record("the server did not exit within \(seconds) s of its signal")
+                kill(process.processIdentifier, SIGKILL)
+            }
+            process.waitUntilExit()
+        }
     }
 
     /// The `openai` package, installed through pip when missing (as the model is fetched through pip).
@@ -59,7 +71,7 @@ import RooflineTestSupport
         #expect(status == 0, "\(out)")
         #expect(out.contains("checks passed"))
         server.process.terminate()
-        server.process.waitUntilExit()
+        server.waitForExit()
         #expect(server.process.terminationStatus == 0)
     }
 
@@ -79,7 +91,7 @@ import RooflineTestSupport
         let body = String(decoding: data, as: UTF8.self)
         #expect(body.contains(#""finish_reason":"length""#), "the stream ran to its end: \(body.suffix(300))")
         #expect(body.hasSuffix("data: [DONE]\n\n"))
-        server.process.waitUntilExit()
+        server.waitForExit()
         #expect(server.process.terminationStatus == 0)
     }
 
@@ -94,6 +106,6 @@ import RooflineTestSupport
         let badModel = try cli.run(["serve", "--model", "/nonexistent/model.gguf"])
         #expect(badModel.status != 0 && badModel.stderr.contains("nonexistent"))
         server.process.terminate()
-        server.process.waitUntilExit()
+        server.waitForExit()
     }
 }

@@ -9,7 +9,7 @@ import RooflineTestSupport
 /// in groups of eight, still gives each row the four-row (or, for the last rows, one-row) kernel's bits.
 @Suite struct EightRowKernelTests {
     static let types: [GGMLType] = [.q4_0, .q4_1, .q8_0]
-    static let sizes = [32, 64, 576, 1536, 4096]
+    static let sizes = [32, 64, 96, 576, 608, 1536, 4096]  // odd block counts too (the Q4_1 kernel pairs blocks)
 
     func activations(_ x: [Float], for type: GGMLType) -> [UInt8] {
         let act = TensorKernels.activationType(for: type)!
