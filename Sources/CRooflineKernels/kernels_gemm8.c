@@ -129,22 +129,25 @@ RF_VNNI8 void rf_gemm8_q4_1_vnni(int n, const void *vw, const rf_x8_block *x, fl
     rf_store8(out, out_stride, _mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(summ0, summ1)));
 }
 
-// One Q4_0 row × eight packed Q8_0 columns: (q - 8)·y = q·y - 8·Σy per half block.
+// One Q4_0 row × eight packed Q8_0 columns: (q - 8)·y = q·y - 8·Σy, both halves in one integer per block, even
+// and odd blocks into their own accumulators (the four-row kernel's offset arithmetic).
+#define RF_GEMM8_Q4_0_STEP(i, ACC) do { \
+        __m256i pl_, ph_; \
+        rf_q4_dots8(w[i].qs, (const __m256i *)x[i].q, &pl_, &ph_); \
+        const __m256i sy_ = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)x[i].sy_lo), _mm256_loadu_si256((const __m256i *)x[i].sy_hi)); \
+        const __m256i p_ = _mm256_sub_epi32(_mm256_add_epi32(pl_, ph_), _mm256_slli_epi32(sy_, 3)); \
+        ACC = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p_), _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(w[i].d)), _mm256_loadu_ps(x[i].d)), ACC); \
+    } while (0)
 RF_VNNI8 void rf_gemm8_q4_0_vnni(int n, const void *vw, const rf_x8_block *x, float *out, size_t out_stride) {
     const rf_block_q4_0 *w = vw;
-    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
-    for (int i = 0; i < n / RF_QK; i++) {
-        const __m256i *q = (const __m256i *)x[i].q;
-        const uint8_t *qs = w[i].qs;
-        __m256i pl, ph;
-        rf_q4_dots8(qs, q, &pl, &ph);
-        pl = _mm256_sub_epi32(pl, _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)x[i].sy_lo), 3));
-        ph = _mm256_sub_epi32(ph, _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)x[i].sy_hi), 3));
-        const __m256 s = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(w[i].d)), _mm256_loadu_ps(x[i].d));
-        lo = _mm256_fmadd_ps(_mm256_cvtepi32_ps(pl), s, lo);
-        hi = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ph), s, hi);
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+    int i = 0;
+    for (; i + 2 <= n / RF_QK; i += 2) {
+        RF_GEMM8_Q4_0_STEP(i, acc0);
+        RF_GEMM8_Q4_0_STEP(i + 1, acc1);
     }
-    rf_store8(out, out_stride, _mm256_add_ps(_mm256_add_ps(lo, hi), _mm256_setzero_ps()));
+    if (i < n / RF_QK) RF_GEMM8_Q4_0_STEP(i, acc0);
+    rf_store8(out, out_stride, _mm256_add_ps(acc0, acc1));
 }
 
 // One Q8_0 row × eight packed Q8_0 columns stored with +128 (unsigned): Σ(y+128)w - 128Σw.
@@ -215,19 +218,23 @@ RF_VNNI8 void rf_gemm16_q4_1_vnni(int n, const void *vw, const rf_x16_block *x, 
     rf_store16(out, out_stride, _mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(summ0, summ1)));
 }
 
+#define RF_GEMM16_Q4_0_STEP(i, ACC) do { \
+        __m512i pl_, ph_; \
+        rf_q4_dots16(w[i].qs, (const __m512i *)x[i].q, &pl_, &ph_); \
+        const __m512i sy_ = _mm512_add_epi32(_mm512_loadu_si512(x[i].sy_lo), _mm512_loadu_si512(x[i].sy_hi)); \
+        const __m512i p_ = _mm512_sub_epi32(_mm512_add_epi32(pl_, ph_), _mm512_slli_epi32(sy_, 3)); \
+        ACC = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p_), _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(w[i].d)), _mm512_loadu_ps(x[i].d)), ACC); \
+    } while (0)
 RF_VNNI8 void rf_gemm16_q4_0_vnni(int n, const void *vw, const rf_x16_block *x, float *out, size_t out_stride) {
     const rf_block_q4_0 *w = vw;
-    __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
-    for (int i = 0; i < n / RF_QK; i++) {
-        __m512i pl, ph;
-        rf_q4_dots16(w[i].qs, (const __m512i *)x[i].q, &pl, &ph);
-        pl = _mm512_sub_epi32(pl, _mm512_slli_epi32(_mm512_loadu_si512(x[i].sy_lo), 3));
-        ph = _mm512_sub_epi32(ph, _mm512_slli_epi32(_mm512_loadu_si512(x[i].sy_hi), 3));
-        const __m512 s = _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(w[i].d)), _mm512_loadu_ps(x[i].d));
-        lo = _mm512_fmadd_ps(_mm512_cvtepi32_ps(pl), s, lo);
-        hi = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ph), s, hi);
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0;
+    int i = 0;
+    for (; i + 2 <= n / RF_QK; i += 2) {
+        RF_GEMM16_Q4_0_STEP(i, acc0);
+        RF_GEMM16_Q4_0_STEP(i + 1, acc1);
     }
-    rf_store16(out, out_stride, _mm512_add_ps(_mm512_add_ps(lo, hi), _mm512_setzero_ps()));
+    if (i < n / RF_QK) RF_GEMM16_Q4_0_STEP(i, acc0);
+    rf_store16(out, out_stride, _mm512_add_ps(acc0, acc1));
 }
 
 RF_VNNI8 void rf_gemm16_q8_0_vnni(int n, const void *vw, const rf_x16_block *x, float *out, size_t out_stride) {

@@ -49,24 +49,31 @@ RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vy, f
     _mm_storeu_ps(out, _mm_add_ps(_mm_add_ps(acc0, acc1), _mm_add_ps(summ0, summ1))); \
 }
 // Offset codes (Q4_0: n - 8, Q5_0: n - 16) with Q8_0 activations: (n - 2^S)·y = n·y - 2^S·Σy, with Σy taken
-// once for all four rows.
+// once for all four rows. Per row and block one exact integer sum over both halves, even and odd blocks into
+// their own accumulators, acc_even + acc_odd at the end: the arithmetic of every multi-row kernel of these
+// formats.
+#define RF_OFF4_STEP(CODES, S, i, ACC) do { \
+        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs); \
+        const __m256i sy = RF_DOTUS(ones8, qy); \
+        const __m256i p0 = RF_DOTUS(CODES(w0[i]), qy), p1 = RF_DOTUS(CODES(w1[i]), qy); \
+        const __m256i p2 = RF_DOTUS(CODES(w2[i]), qy), p3 = RF_DOTUS(CODES(w3[i]), qy); \
+        const __m128i dots = _mm_sub_epi32(rf_halves_sum(rf_reduce4(p0, p1, p2, p3)), _mm_slli_epi32(rf_halves_sum(rf_reduce4(sy, sy, sy, sy)), S)); \
+        const __m128 d4 = _mm_mul_ps(_mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)), _mm_set1_ps(_cvtsh_ss(y[i].d))); \
+        ACC = _mm_fmadd_ps(_mm_cvtepi32_ps(dots), d4, ACC); \
+    } while (0)
 #define RF_DOT4_OFFSET(NAME, BLOCK, CODES, S) \
 RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vy, float *out) { \
     RF_ROWS4(BLOCK); \
     const rf_block_q8_0 *y = vy; \
     const __m256i ones8 = _mm256_set1_epi8(1); \
-    __m256 acc = _mm256_setzero_ps(); \
-    for (int i = 0; i < n / RF_QK; i++) { \
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs); \
-        const __m256i sy = RF_DOTUS(ones8, qy); \
-        const __m256i p0 = RF_DOTUS(CODES(w0[i]), qy), p1 = RF_DOTUS(CODES(w1[i]), qy); \
-        const __m256i p2 = RF_DOTUS(CODES(w2[i]), qy), p3 = RF_DOTUS(CODES(w3[i]), qy); \
-        const __m256i s = rf_reduce4(sy, sy, sy, sy); \
-        const __m256i dots = _mm256_sub_epi32(rf_reduce4(p0, p1, p2, p3), _mm256_slli_epi32(s, S)); \
-        const __m128 d4 = _mm_mul_ps(_mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)), _mm_set1_ps(_cvtsh_ss(y[i].d))); \
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_set_m128(d4, d4), acc); \
+    __m128 acc0 = _mm_setzero_ps(), acc1 = _mm_setzero_ps(); \
+    int i = 0; \
+    for (; i + 2 <= n / RF_QK; i += 2) { \
+        RF_OFF4_STEP(CODES, S, i, acc0); \
+        RF_OFF4_STEP(CODES, S, i + 1, acc1); \
     } \
-    RF_KFN(store4)(out, acc, _mm_setzero_ps()); \
+    if (i < n / RF_QK) RF_OFF4_STEP(CODES, S, i, acc0); \
+    _mm_storeu_ps(out, _mm_add_ps(acc0, acc1)); \
 }
 #endif
 

@@ -1,8 +1,8 @@
 // Eight weight rows × one activation row (decode) for AVX-512 VNNI on 512-bit vectors. Each result equals
-// the four-row VNNI kernel's (kernels_rows4_impl.h) bit for bit. Q4_0 and Q8_0: per row and block the same two
-// integer sums (codes 0-15 and 16-31), converted to float and FMA'd with the same scale d·dy into one
-// accumulator per half, and (lo + hi) + 0 at the end. Q4_1: the scale-and-min arithmetic described at its
-// kernel below. Only the way the integer sums are formed changes, and integer sums are exact:
+// the four-row VNNI kernel's (kernels_rows4_impl.h) bit for bit. Q8_0: per row and block the same two integer
+// sums (codes 0-15 and 16-31), converted to float and FMA'd with the same scale d·dy into one accumulator per
+// half, and (lo + hi) + 0 at the end. Q4_1 and Q4_0: the paired-block arithmetic described at their kernels
+// below. Only the way the integer sums are formed changes, and integer sums are exact:
 // - Q4_0/Q4_1: the 16 code bytes of four rows fill one zmm (one row per 128-bit lane), so one vpdpbusd takes
 //   the low nibbles of four rows against the activation's first 16 bytes broadcast to every lane, another the
 //   high nibbles against the last 16. Q4_0's offset (n - 8)·y enters as vpdpbusd's starting value -8·Σy.
@@ -138,29 +138,51 @@ RF_R8 void rf_vec_dot8_q4_1_q8_1_avx512(int n, const void *vw, size_t rb, const 
 }
 #undef RF_Q4_1_BLOCK8
 
+// Q4_0 the same way, in the offset arithmetic of kernels_rows4_impl.h (one exact integer sum per row and block,
+// even and odd blocks into their own accumulators, acc_even + acc_odd): each dword starts from -8·Σy of its
+// bytes of both halves, so it ends at the true Σ(n - 8)·y, within ±8192.
+RF_R8 static inline __m512i rf_q4_0_sums4(const char *p0, const char *p1, const char *p2, const char *p3, __m512i qlo, __m512i qhi, __m512i off) {
+    __m512i z = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p0 + 2)));
+    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p1 + 2)), 1);
+    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p2 + 2)), 2);
+    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p3 + 2)), 3);
+    const __m512i lo = _mm512_dpbusd_epi32(off, _mm512_and_si512(z, _mm512_set1_epi8(0x0F)), qlo);
+    return _mm512_dpbusd_epi32(lo, rf_hi_nibbles(z), qhi);
+}
+#define RF_Q4_0_BLOCK8(w, y, A, B, P) \
+    const __m512i qlo_##A = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 2))); \
+    const __m512i qhi_##A = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 18))); \
+    const __m512i off_##A = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), \
+                                              _mm512_set1_epi8(8), qlo_##A), _mm512_set1_epi8(8), qhi_##A)); \
+    const __m512i A = rf_q4_0_sums4(w, w + rb, w + 2 * rb, w + r3, qlo_##A, qhi_##A, off_##A); \
+    const __m512i B = rf_q4_0_sums4(w + 4 * rb, w + r5, w + 2 * r3, w + r7, qlo_##A, qhi_##A, off_##A); \
+    const __m512 P = _mm512_mul_ps(_mm512_cvtph_ps(RF_HEADS8(w, rb, 0, 4, 1, 5, 2, 6, 3, 7)), _mm512_set1_ps(_cvtsh_ss(*(const uint16_t *)(y))))
+
 RF_R8 void rf_vec_dot8_q4_0_q8_0_avx512(int n, const void *vw, size_t rb, const void *vy, float *out) {
     const char *w = vw, *y = vy;
-    const __m512i m4 = _mm512_set1_epi8(0x0F), eight = _mm512_set1_epi8(8);
     const char *pf = RF_PF_START(w, rb);
-    __m512 acc = _mm512_setzero_ps();
-    for (int i = 0; i < n / RF_QK; i++, w += sizeof(rf_block_q4_0), y += sizeof(rf_block_q8_0)) {
-        RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(rf_block_q4_0));
-        const __m512i qlo = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 2)));
-        const __m512i qhi = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 18)));
-        const __m512i zero = _mm512_setzero_si512();
-        const __m512i olo = _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, eight, qlo));  // -8·Σy per lane
-        const __m512i ohi = _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, eight, qhi));
-        const __m512i z0 = rf_rows4x16(w + 2, rb), z1 = rf_rows4x16(w + 2 + 4 * rb, rb);
-        const __m512i a = _mm512_dpbusd_epi32(olo, _mm512_and_si512(z0, m4), qlo);
-        const __m512i b = _mm512_dpbusd_epi32(ohi, rf_hi_nibbles(z0), qhi);
-        const __m512i c = _mm512_dpbusd_epi32(olo, _mm512_and_si512(z1, m4), qlo);
-        const __m512i d = _mm512_dpbusd_epi32(ohi, rf_hi_nibbles(z1), qhi);
-        const __m512 hf = _mm512_cvtph_ps(RF_HEADS8(w, rb, 0, 4, 1, 5, 2, 6, 3, 7));  // [d_r, -, d_r+4, -]
-        const __m512 s = _mm512_moveldup_ps(_mm512_mul_ps(hf, _mm512_set1_ps(_cvtsh_ss(*(const uint16_t *)y))));
-        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, c, d)), s, acc);
+    size_t r3 = 3 * rb, r5 = 5 * rb, r7 = 7 * rb;
+    RF_OPAQUE(r3); RF_OPAQUE(r5); RF_OPAQUE(r7);
+    __m512 acc = _mm512_setzero_ps();  // lane L: [even-block acc of row L, of row L+4, odd-block acc of row L, of row L+4]
+    int i = 0;
+    for (; i + 2 <= n / RF_QK; i += 2, w += 2 * sizeof(rf_block_q4_0), y += 2 * sizeof(rf_block_q8_0)) {
+        RF_OPAQUE(w);
+        const char *v = w + sizeof(rf_block_q4_0), *z = y + sizeof(rf_block_q8_0);
+        RF_PREFETCH_NEXT8(pf, 16 * (int)sizeof(rf_block_q4_0));
+        RF_Q4_0_BLOCK8(w, y, a, b, p0);
+        RF_Q4_0_BLOCK8(v, z, c, d, p1);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, c, d)), _mm512_shuffle_ps(p0, p1, 0x88), acc);
     }
-    rf_store8_q4(out, acc, _mm512_setzero_ps());
+    if (i < n / RF_QK) {  // an odd block count: the last block is an even one
+        RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(rf_block_q4_0));
+        RF_Q4_0_BLOCK8(w, y, a, b, p);
+        acc = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, a, b)), _mm512_shuffle_ps(p, p, 0x88), acc, 0x3333);
+    }
+    const __m512 r = _mm512_add_ps(acc, _mm512_permute_ps(acc, 0x4E));  // even + odd: row L in dword 4L, row L+4 in 4L + 1
+    const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0);
+    _mm256_storeu_ps(out, _mm512_castps512_ps256(_mm512_permutexvar_ps(idx, r)));
 }
+#undef RF_Q4_0_BLOCK8
 
 // Q8_0: zmm k holds rows 2k and 2k+1, so the reduced sums sit in lane L = [r0, r2, r4, r6] (+ L&2 ? 1 : 0),
 // the low half's for even L and the high half's for odd L.

@@ -47,23 +47,33 @@ RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vx, s
     for (int c = 0; c < 4; c++) \
         _mm_storeu_ps(out + c * out_stride, _mm_add_ps(_mm_add_ps(acc0[c], acc1[c]), _mm_add_ps(summ0[c], summ1[c]))); \
 }
-#define RF_TILE_OFFSET(NAME, BLOCK, CODES, S) \
-RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vx, size_t xs, float *out, size_t out_stride) { \
-    RF_TILE_PROLOGUE(BLOCK, rf_block_q8_0); \
-    const __m256i ones8 = _mm256_set1_epi8(1); \
-    for (int i = 0; i < n / RF_QK; i++) { \
+// The four-row kernel's offset arithmetic per column: even and odd blocks in their own accumulators.
+#define RF_TILE_OFF_STEP(CODES, S, i, ACC) do { \
         const __m256i q0 = CODES(w0[i]), q1 = CODES(w1[i]), q2 = CODES(w2[i]), q3 = CODES(w3[i]); \
-        const __m128 d4 = _mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)); \
+        const __m128 h4 = _mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)); \
         for (int c = 0; c < 4; c++) { \
             const __m256i qy = _mm256_loadu_si256((const __m256i *)y[c][i].qs); \
             const __m256i sy = RF_DOTUS(ones8, qy); \
             const __m256i p = rf_reduce4(RF_DOTUS(q0, qy), RF_DOTUS(q1, qy), RF_DOTUS(q2, qy), RF_DOTUS(q3, qy)); \
-            const __m256i dots = _mm256_sub_epi32(p, _mm256_slli_epi32(rf_reduce4(sy, sy, sy, sy), S)); \
-            const __m128 s4 = _mm_mul_ps(d4, _mm_set1_ps(_cvtsh_ss(y[c][i].d))); \
-            acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_set_m128(s4, s4), acc[c]); \
+            const __m128i dots = _mm_sub_epi32(rf_halves_sum(p), _mm_slli_epi32(rf_halves_sum(rf_reduce4(sy, sy, sy, sy)), S)); \
+            ACC[c] = _mm_fmadd_ps(_mm_cvtepi32_ps(dots), _mm_mul_ps(h4, _mm_set1_ps(_cvtsh_ss(y[c][i].d))), ACC[c]); \
         } \
+    } while (0)
+#define RF_TILE_OFFSET(NAME, BLOCK, CODES, S) \
+RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vx, size_t xs, float *out, size_t out_stride) { \
+    RF_ROWS4(BLOCK); \
+    const rf_block_q8_0 *y[4]; \
+    for (int c = 0; c < 4; c++) y[c] = (const void *)((const char *)vx + c * xs); \
+    const __m256i ones8 = _mm256_set1_epi8(1); \
+    __m128 acc0[4], acc1[4]; \
+    for (int c = 0; c < 4; c++) acc0[c] = acc1[c] = _mm_setzero_ps(); \
+    int i = 0; \
+    for (; i + 2 <= n / RF_QK; i += 2) { \
+        RF_TILE_OFF_STEP(CODES, S, i, acc0); \
+        RF_TILE_OFF_STEP(CODES, S, i + 1, acc1); \
     } \
-    RF_TILE_STORE(_mm_setzero_ps()) \
+    if (i < n / RF_QK) RF_TILE_OFF_STEP(CODES, S, i, acc0); \
+    for (int c = 0; c < 4; c++) _mm_storeu_ps(out + c * out_stride, _mm_add_ps(acc0[c], acc1[c])); \
 }
 #endif
 

@@ -12,9 +12,9 @@ nonisolated(unsafe) private var signalPipeWriteEnd: Int32 = -1
 /// a second signal during shutdown exits at once).
 ///
 /// A plain handler writes the signal's number to a pipe that a thread of the watcher reads (the self-pipe
-/// pattern). A dispatch signal source relied on the signal being blocked in every thread, and the engine's
-/// worker threads, created before it, had it unblocked: a SIGTERM delivered to one of them was dropped and the
-/// server never shut down (seen once in the test suite).
+/// pattern), whichever thread the signal lands on. With a dispatch signal source instead, a server once
+/// ignored its first SIGTERM in the test suite and never exited (a second one shut it down cleanly); most
+/// likely the signal reached one of the engine's worker threads, created before the source with it unblocked.
 final class SignalWatcher: @unchecked Sendable {
     private let readEnd: Int32
     private let writeEnd: Int32
