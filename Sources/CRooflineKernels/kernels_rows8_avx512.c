@@ -77,111 +77,84 @@ RF_R8 static inline void rf_store8_q4(float *out, __m512 acc, __m512 extra_odd) 
     _mm256_storeu_ps(out, _mm512_castps512_ps256(_mm512_permutexvar_ps(idx, t)));
 }
 
-// Q4_1, in the scale-and-min arithmetic of kernels_rows4_impl.h (one exact integer sum per row and block over
-// both halves; even and odd blocks FMA'd into their own accumulators; m·sy products added into their own even
-// and odd sums; (acc_even + acc_odd) + (summ_even + summ_odd)). Two blocks per iteration: the integer sums of
-// four rows come from one zmm each (two vpdpbusd into one accumulator: each dword's partial within ±15360, so
-// the int16 packs of rf_reduce4x4_i16 stay exact), the four zmm of rows 0-3 and 4-7 of both blocks reduce into
-// one, lane L holding [row L, row L+4] of the even block and then of the odd one, and one conversion and one
-// FMA serve all sixteen (no half of a vector idle, no order between the two blocks' FMAs). The heads' products
-// d·dy and m·sy come from one multiply per block. Row addresses are formed from one pointer and three row
+// Q4_1 and Q4_0, in the arithmetic of kernels_rows4_impl.h (one exact integer sum per row and block over both
+// halves; even and odd blocks FMA'd into their own accumulators; for Q4_1 the m·sy products added into their
+// own even and odd sums; (acc_even + acc_odd) (+ (summ_even + summ_odd))). Two blocks per iteration: the
+// integer sums of four rows come from one zmm each (two vpdpbusd into one accumulator), the four zmm of rows
+// 0-3 and 4-7 of both blocks reduce into one, lane L holding [row L, row L+4] of the even block and then of the
+// odd one, and one conversion and one FMA serve all sixteen (no half of a vector idle, no order between the two
+// blocks' FMAs). The heads' products d·dy (and m·sy) come from one multiply per block. Row addresses are formed from one pointer and three row
 // offsets by scaled-index addressing (RF_OPAQUE keeps the compiler from making eight row pointers and spilling
 // them). One core from L2 (scripts/kernels/rows8_rates.sh): see docs/performance.md, session 9.
 #define RF_OPAQUE(x) __asm__("" : "+r"(x))
 
-// Combined low- and high-nibble integer partial sums of four rows (p0..p3), one row per 128-bit lane.
-RF_R8 static inline __m512i rf_q4_1_sums4(const char *p0, const char *p1, const char *p2, const char *p3, __m512i qlo, __m512i qhi) {
-    __m512i z = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p0 + 4)));
-    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p1 + 4)), 1);
-    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p2 + 4)), 2);
-    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p3 + 4)), 3);
-    const __m512i lo = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(z, _mm512_set1_epi8(0x0F)), qlo);
+// The integer partial sums of four rows (p0..p3: their blocks, whose 16 code bytes start `at` bytes in), one row
+// per 128-bit lane: the low nibbles against qlo and the high ones against qhi, both into one accumulator that
+// starts at `start` (Q4_0's -8·Σy of each dword's activation bytes, so each dword ends at the true Σ(n - 8)·y,
+// within ±8192; zero for Q4_1, within ±15360: the int16 packs of rf_reduce4x4_i16 stay exact either way).
+RF_R8 static inline __m512i rf_q4_sums4(const char *p0, const char *p1, const char *p2, const char *p3, int at,
+                                        __m512i qlo, __m512i qhi, __m512i start) {
+    __m512i z = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p0 + at)));
+    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p1 + at)), 1);
+    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p2 + at)), 2);
+    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p3 + at)), 3);
+    const __m512i lo = _mm512_dpbusd_epi32(start, _mm512_and_si512(z, _mm512_set1_epi8(0x0F)), qlo);
     return _mm512_dpbusd_epi32(lo, rf_hi_nibbles(z), qhi);
 }
 
-// Block w of eight rows against activation block y: the rows 0-3 and 4-7 sums, and the heads times [dy, sy]
-// (lane L: [d·dy, m·sy] of rows L and L+4).
+// Block w of eight rows against activation block y: A and B, the sums of rows 0-3 and 4-7, and P, the heads
+// times the activation's scales (lane L: d·dy of rows L and L+4 in dwords 0 and 2, and for Q4_1 m·sy in 1 and 3).
 #define RF_Q4_1_BLOCK8(w, y, A, B, P) \
-    const __m512i A = rf_q4_1_sums4(w, w + rb, w + 2 * rb, w + r3, _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 4))), \
-                                    _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 20)))); \
-    const __m512i B = rf_q4_1_sums4(w + 4 * rb, w + r5, w + 2 * r3, w + r7, _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 4))), \
-                                    _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 20)))); \
+    const __m512i qlo_##A = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 4))); \
+    const __m512i qhi_##A = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 20))); \
+    const __m512i A = rf_q4_sums4(w, w + rb, w + 2 * rb, w + r3, 4, qlo_##A, qhi_##A, _mm512_setzero_si512()); \
+    const __m512i B = rf_q4_sums4(w + 4 * rb, w + r5, w + 2 * r3, w + r7, 4, qlo_##A, qhi_##A, _mm512_setzero_si512()); \
     const __m512 P = _mm512_mul_ps(_mm512_cvtph_ps(RF_HEADS8(w, rb, 0, 4, 1, 5, 2, 6, 3, 7)), _mm512_cvtph_ps(_mm256_set1_epi32(rf_ld32(y))))
-
-RF_R8 void rf_vec_dot8_q4_1_q8_1_avx512(int n, const void *vw, size_t rb, const void *vy, float *out) {
-    const char *w = vw, *y = vy;
-    const char *pf = RF_PF_START(w, rb);
-    size_t r3 = 3 * rb, r5 = 5 * rb, r7 = 7 * rb;
-    RF_OPAQUE(r3); RF_OPAQUE(r5); RF_OPAQUE(r7);
-    // lane L: [even-block acc of row L, of row L+4, odd-block acc of row L, of row L+4]; summ the same
-    __m512 acc = _mm512_setzero_ps(), summ = _mm512_setzero_ps();
-    int i = 0;
-    for (; i + 2 <= n / RF_QK; i += 2, w += 2 * sizeof(rf_block_q4_1), y += 2 * sizeof(rf_block_q8_1)) {
-        RF_OPAQUE(w);
-        const char *v = w + sizeof(rf_block_q4_1), *z = y + sizeof(rf_block_q8_1);
-        RF_PREFETCH_NEXT8(pf, 16 * (int)sizeof(rf_block_q4_1));
-        RF_Q4_1_BLOCK8(w, y, a, b, p0);
-        RF_Q4_1_BLOCK8(v, z, c, d, p1);
-        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, c, d)), _mm512_shuffle_ps(p0, p1, 0x88), acc);
-        summ = _mm512_add_ps(summ, _mm512_shuffle_ps(p0, p1, 0xDD));
-    }
-    if (i < n / RF_QK) {  // an odd block count: the last block is an even one
-        RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(rf_block_q4_1));
-        RF_Q4_1_BLOCK8(w, y, a, b, p);
-        acc = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, a, b)), _mm512_shuffle_ps(p, p, 0x88), acc, 0x3333);
-        summ = _mm512_mask_add_ps(summ, 0x3333, summ, _mm512_shuffle_ps(p, p, 0xDD));
-    }
-    // (even + odd) of acc, then of summ, then their sum: row L in dword 4L, row L+4 in dword 4L + 1
-    const __m512 r = _mm512_add_ps(_mm512_add_ps(acc, _mm512_permute_ps(acc, 0x4E)), _mm512_add_ps(summ, _mm512_permute_ps(summ, 0x4E)));
-    const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0);
-    _mm256_storeu_ps(out, _mm512_castps512_ps256(_mm512_permutexvar_ps(idx, r)));
-}
-#undef RF_Q4_1_BLOCK8
-
-// Q4_0 the same way, in the offset arithmetic of kernels_rows4_impl.h (one exact integer sum per row and block,
-// even and odd blocks into their own accumulators, acc_even + acc_odd): each dword starts from -8·Σy of its
-// bytes of both halves, so it ends at the true Σ(n - 8)·y, within ±8192.
-RF_R8 static inline __m512i rf_q4_0_sums4(const char *p0, const char *p1, const char *p2, const char *p3, __m512i qlo, __m512i qhi, __m512i off) {
-    __m512i z = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p0 + 2)));
-    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p1 + 2)), 1);
-    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p2 + 2)), 2);
-    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p3 + 2)), 3);
-    const __m512i lo = _mm512_dpbusd_epi32(off, _mm512_and_si512(z, _mm512_set1_epi8(0x0F)), qlo);
-    return _mm512_dpbusd_epi32(lo, rf_hi_nibbles(z), qhi);
-}
 #define RF_Q4_0_BLOCK8(w, y, A, B, P) \
     const __m512i qlo_##A = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 2))); \
     const __m512i qhi_##A = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 18))); \
     const __m512i off_##A = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), \
                                               _mm512_set1_epi8(8), qlo_##A), _mm512_set1_epi8(8), qhi_##A)); \
-    const __m512i A = rf_q4_0_sums4(w, w + rb, w + 2 * rb, w + r3, qlo_##A, qhi_##A, off_##A); \
-    const __m512i B = rf_q4_0_sums4(w + 4 * rb, w + r5, w + 2 * r3, w + r7, qlo_##A, qhi_##A, off_##A); \
+    const __m512i A = rf_q4_sums4(w, w + rb, w + 2 * rb, w + r3, 2, qlo_##A, qhi_##A, off_##A); \
+    const __m512i B = rf_q4_sums4(w + 4 * rb, w + r5, w + 2 * r3, w + r7, 2, qlo_##A, qhi_##A, off_##A); \
     const __m512 P = _mm512_mul_ps(_mm512_cvtph_ps(RF_HEADS8(w, rb, 0, 4, 1, 5, 2, 6, 3, 7)), _mm512_set1_ps(_cvtsh_ss(*(const uint16_t *)(y))))
 
-RF_R8 void rf_vec_dot8_q4_0_q8_0_avx512(int n, const void *vw, size_t rb, const void *vy, float *out) {
-    const char *w = vw, *y = vy;
-    const char *pf = RF_PF_START(w, rb);
-    size_t r3 = 3 * rb, r5 = 5 * rb, r7 = 7 * rb;
-    RF_OPAQUE(r3); RF_OPAQUE(r5); RF_OPAQUE(r7);
-    __m512 acc = _mm512_setzero_ps();  // lane L: [even-block acc of row L, of row L+4, odd-block acc of row L, of row L+4]
-    int i = 0;
-    for (; i + 2 <= n / RF_QK; i += 2, w += 2 * sizeof(rf_block_q4_0), y += 2 * sizeof(rf_block_q8_0)) {
-        RF_OPAQUE(w);
-        const char *v = w + sizeof(rf_block_q4_0), *z = y + sizeof(rf_block_q8_0);
-        RF_PREFETCH_NEXT8(pf, 16 * (int)sizeof(rf_block_q4_0));
-        RF_Q4_0_BLOCK8(w, y, a, b, p0);
-        RF_Q4_0_BLOCK8(v, z, c, d, p1);
-        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, c, d)), _mm512_shuffle_ps(p0, p1, 0x88), acc);
-    }
-    if (i < n / RF_QK) {  // an odd block count: the last block is an even one
-        RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(rf_block_q4_0));
-        RF_Q4_0_BLOCK8(w, y, a, b, p);
-        acc = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, a, b)), _mm512_shuffle_ps(p, p, 0x88), acc, 0x3333);
-    }
-    const __m512 r = _mm512_add_ps(acc, _mm512_permute_ps(acc, 0x4E));  // even + odd: row L in dword 4L, row L+4 in 4L + 1
-    const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0);
-    _mm256_storeu_ps(out, _mm512_castps512_ps256(_mm512_permutexvar_ps(idx, r)));
+// The paired-block kernel of a 4-bit format (BLOCK8 above; HAS_MIN: Q4_1's m·sy sums). Accumulator lanes: lane
+// L holds [even-block value of row L, of row L+4, odd-block value of row L, of row L+4]; the m·sy sums the same.
+#define RF_PAIRED8(NAME, WBLOCK, YBLOCK, BLOCK8, HAS_MIN) \
+RF_R8 void NAME(int n, const void *vw, size_t rb, const void *vy, float *out) { \
+    const char *w = vw, *y = vy; \
+    const char *pf = RF_PF_START(w, rb); \
+    size_t r3 = 3 * rb, r5 = 5 * rb, r7 = 7 * rb; \
+    RF_OPAQUE(r3); RF_OPAQUE(r5); RF_OPAQUE(r7); \
+    __m512 acc = _mm512_setzero_ps(), summ = _mm512_setzero_ps(); \
+    int i = 0; \
+    for (; i + 2 <= n / RF_QK; i += 2, w += 2 * sizeof(WBLOCK), y += 2 * sizeof(YBLOCK)) { \
+        RF_OPAQUE(w); \
+        const char *v = w + sizeof(WBLOCK), *z = y + sizeof(YBLOCK); \
+        RF_PREFETCH_NEXT8(pf, 16 * (int)sizeof(WBLOCK)); \
+        BLOCK8(w, y, a, b, p0); \
+        BLOCK8(v, z, c, d, p1); \
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, c, d)), _mm512_shuffle_ps(p0, p1, 0x88), acc); \
+        if (HAS_MIN) summ = _mm512_add_ps(summ, _mm512_shuffle_ps(p0, p1, 0xDD)); \
+    } \
+    if (i < n / RF_QK) {  /* an odd block count: the last block is an even one */ \
+        RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(WBLOCK)); \
+        BLOCK8(w, y, a, b, p); \
+        acc = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, a, b)), _mm512_shuffle_ps(p, p, 0x88), acc, 0x3333); \
+        if (HAS_MIN) summ = _mm512_mask_add_ps(summ, 0x3333, summ, _mm512_shuffle_ps(p, p, 0xDD)); \
+    } \
+    /* even + odd (then, for Q4_1, plus the m·sy sums' even + odd): row L in dword 4L, row L+4 in dword 4L + 1 */ \
+    __m512 r = _mm512_add_ps(acc, _mm512_permute_ps(acc, 0x4E)); \
+    if (HAS_MIN) r = _mm512_add_ps(r, _mm512_add_ps(summ, _mm512_permute_ps(summ, 0x4E))); \
+    const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0); \
+    _mm256_storeu_ps(out, _mm512_castps512_ps256(_mm512_permutexvar_ps(idx, r))); \
 }
+
+RF_PAIRED8(rf_vec_dot8_q4_1_q8_1_avx512, rf_block_q4_1, rf_block_q8_1, RF_Q4_1_BLOCK8, 1)
+RF_PAIRED8(rf_vec_dot8_q4_0_q8_0_avx512, rf_block_q4_0, rf_block_q8_0, RF_Q4_0_BLOCK8, 0)
+#undef RF_PAIRED8
+#undef RF_Q4_1_BLOCK8
 #undef RF_Q4_0_BLOCK8
 
 // Q8_0: zmm k holds rows 2k and 2k+1, so the reduced sums sit in lane L = [r0, r2, r4, r6] (+ L&2 ? 1 : 0),
