@@ -128,6 +128,7 @@ RF_VNNI8 void rf_gemm8_q4_1_vnni(int n, const void *vw, const rf_x8_block *x, fl
     if (i < n / RF_QK) RF_GEMM8_Q4_1_STEP(i, acc0, summ0);
     rf_store8(out, out_stride, _mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(summ0, summ1)));
 }
+#undef RF_GEMM8_Q4_1_STEP
 
 // One Q4_0 row × eight packed Q8_0 columns: (q - 8)·y = q·y - 8·Σy, both halves in one integer per block, even
 // and odd blocks into their own accumulators (the four-row kernel's offset arithmetic).
@@ -149,6 +150,7 @@ RF_VNNI8 void rf_gemm8_q4_0_vnni(int n, const void *vw, const rf_x8_block *x, fl
     if (i < n / RF_QK) RF_GEMM8_Q4_0_STEP(i, acc0);
     rf_store8(out, out_stride, _mm256_add_ps(acc0, acc1));
 }
+#undef RF_GEMM8_Q4_0_STEP
 
 // One Q8_0 row × eight packed Q8_0 columns stored with +128 (unsigned): Σ(y+128)w - 128Σw.
 RF_VNNI8 void rf_gemm8_q8_0_vnni(int n, const void *vw, const rf_x8_block *x, float *out, size_t out_stride) {
@@ -217,6 +219,7 @@ RF_VNNI8 void rf_gemm16_q4_1_vnni(int n, const void *vw, const rf_x16_block *x, 
     if (i < n / RF_QK) RF_GEMM16_Q4_1_STEP(i, acc0, summ0);
     rf_store16(out, out_stride, _mm512_add_ps(_mm512_add_ps(acc0, acc1), _mm512_add_ps(summ0, summ1)));
 }
+#undef RF_GEMM16_Q4_1_STEP
 
 #define RF_GEMM16_Q4_0_STEP(i, ACC) do { \
         __m512i pl_, ph_; \
@@ -236,6 +239,7 @@ RF_VNNI8 void rf_gemm16_q4_0_vnni(int n, const void *vw, const rf_x16_block *x, 
     if (i < n / RF_QK) RF_GEMM16_Q4_0_STEP(i, acc0);
     rf_store16(out, out_stride, _mm512_add_ps(acc0, acc1));
 }
+#undef RF_GEMM16_Q4_0_STEP
 
 RF_VNNI8 void rf_gemm16_q8_0_vnni(int n, const void *vw, const rf_x16_block *x, float *out, size_t out_stride) {
     const rf_block_q8_0 *w = vw;
