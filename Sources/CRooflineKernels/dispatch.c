@@ -241,6 +241,16 @@ rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
         }
     }
 #endif
+#ifdef RF_NEON
+    if (path == RF_PATH_NEON) {
+        switch (type) {
+        case RF_Q4_0: return rf_vec_dot4_q4_0_q8_0_neon;
+        case RF_Q4_1: return rf_vec_dot4_q4_1_q8_1_neon;
+        case RF_Q8_0: return rf_vec_dot4_q8_0_q8_0_neon;
+        default: break;
+        }
+    }
+#endif
     (void)type;
     return 0;
 }

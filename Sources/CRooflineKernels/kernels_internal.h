@@ -117,6 +117,9 @@ int rf_attn_group_f32_avx512(int hd, int G, const float *q, const uint16_t *k, c
 float rf_vec_dot_q4_0_q8_0_neon(int n, const void *x, const void *y);
 float rf_vec_dot_q4_1_q8_1_neon(int n, const void *x, const void *y);
 float rf_vec_dot_q8_0_q8_0_neon(int n, const void *x, const void *y);
+void rf_vec_dot4_q4_0_q8_0_neon(int n, const void *w, size_t rb, const void *y, float *out);
+void rf_vec_dot4_q4_1_q8_1_neon(int n, const void *w, size_t rb, const void *y, float *out);
+void rf_vec_dot4_q8_0_q8_0_neon(int n, const void *w, size_t rb, const void *y, float *out);
 #endif
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -167,6 +170,23 @@ void rf_vec_dot4_nvfp4_q8_0_avx2(int n, const void *w, size_t rb, const void *y,
 void rf_vec_dot4_nvfp4_q8_0_vnni(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_vec_dot4_q4_0_q8_0_vnni(int n, const void *w, size_t rb, const void *y, float *out);
 void rf_vec_dot4_q8_0_q8_0_vnni(int n, const void *w, size_t rb, const void *y, float *out);
+void rf_vec_dot8_q4_0_q8_0_avx512(int n, const void *w, size_t rb, const void *y, float *out);
+void rf_vec_dot8_q4_1_q8_1_avx512(int n, const void *w, size_t rb, const void *y, float *out);
+void rf_vec_dot8_q8_0_q8_0_avx512(int n, const void *w, size_t rb, const void *y, float *out);
+void rf_tile4x4_q4_1_q8_1_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
+void rf_tile4x4_q4_0_q8_0_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
+void rf_tile4x4_q8_0_q8_0_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
+// K-quant kernels (kernels_kquants_impl.h, instantiated in kernels_avx2_kquants.c and kernels_vnni_kquants.c)
+#define RF_KQUANT_DECL(T, SFX) \
+    float rf_vec_dot_##T##_q8_K_##SFX(int n, const void *x, const void *y); \
+    void rf_vec_dot4_##T##_q8_K_##SFX(int n, const void *w, size_t rb, const void *y, float *out); \
+    void rf_tile4x4_##T##_q8_K_##SFX(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t os);
+#define RF_KQUANT_DECLS(SFX) RF_KQUANT_DECL(q2_K, SFX) RF_KQUANT_DECL(q3_K, SFX) RF_KQUANT_DECL(q4_K, SFX) \
+    RF_KQUANT_DECL(q5_K, SFX) RF_KQUANT_DECL(q6_K, SFX)
+RF_KQUANT_DECLS(avx2)
+RF_KQUANT_DECLS(vnni)
+#endif
+
 // Paired measurement of an experiment inside one process (docs/performance.md, "Measuring small changes"):
 // built with -DRF_AB_EXPERIMENTS and run with RF_AB=1, the pool flips rf_ab_mode every 151 passes (one
 // decoded token of the default model) and prints the time spent in each mode at exit; an experiment's code
@@ -188,20 +208,4 @@ static inline int64_t rf_static_rows(int64_t total_rows, int nth) { return (tota
 typedef struct { rf_matmul_part parts[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS]; int n; int64_t total_rows; } rf_slice_hint;
 /// Prefetches the first bytes of thread ith's static slice of the hinted matmul's concatenated rows.
 void rf_matmul_prefetch_slice(const rf_slice_hint *h, int ith, int nth);
-void rf_vec_dot8_q4_0_q8_0_avx512(int n, const void *w, size_t rb, const void *y, float *out);
-void rf_vec_dot8_q4_1_q8_1_avx512(int n, const void *w, size_t rb, const void *y, float *out);
-void rf_vec_dot8_q8_0_q8_0_avx512(int n, const void *w, size_t rb, const void *y, float *out);
-void rf_tile4x4_q4_1_q8_1_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
-void rf_tile4x4_q4_0_q8_0_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
-void rf_tile4x4_q8_0_q8_0_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
-// K-quant kernels (kernels_kquants_impl.h, instantiated in kernels_avx2_kquants.c and kernels_vnni_kquants.c)
-#define RF_KQUANT_DECL(T, SFX) \
-    float rf_vec_dot_##T##_q8_K_##SFX(int n, const void *x, const void *y); \
-    void rf_vec_dot4_##T##_q8_K_##SFX(int n, const void *w, size_t rb, const void *y, float *out); \
-    void rf_tile4x4_##T##_q8_K_##SFX(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t os);
-#define RF_KQUANT_DECLS(SFX) RF_KQUANT_DECL(q2_K, SFX) RF_KQUANT_DECL(q3_K, SFX) RF_KQUANT_DECL(q4_K, SFX) \
-    RF_KQUANT_DECL(q5_K, SFX) RF_KQUANT_DECL(q6_K, SFX)
-RF_KQUANT_DECLS(avx2)
-RF_KQUANT_DECLS(vnni)
-#endif
 #endif

@@ -175,7 +175,10 @@ import RooflineTestSupport
 /// The multi-row kernels exist for every block type they are written for (so the comparisons above are not vacuous).
 @Suite struct MultiRowKernelCoverageTests {
     @Test func blockTypesHaveFourRowAndTileKernels() throws {
-        guard KernelPath.available.contains(.avx2) else { return }  // the x86 SIMD paths have them; NEON has one-row kernels only
+        if KernelPath.available.contains(.neon) {  // arm64: four-row NEON kernels for these three, no tiles
+            for type: GGMLType in [.q4_0, .q4_1, .q8_0] { #expect(TensorKernels.hasFourRowKernel(type, path: .neon), "\(type) four-row on neon") }
+        }
+        guard KernelPath.available.contains(.avx2) else { return }  // the x86 SIMD paths have them all, and tiles
         for type: GGMLType in [.q4_0, .q4_1, .q8_0, .q5_0, .q5_1, .mxfp4, .nvfp4] {
             let n = type.blockSize == 64 ? 64 : 32
             let w = try Quantizer.quantize([Float](repeating: 0.5, count: 4 * n), to: type)

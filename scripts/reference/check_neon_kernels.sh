@@ -9,7 +9,10 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 src="$here/Sources/CRooflineKernels"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-# The whole kernel library, as SwiftPM builds it, plus the NEON kernels (compiled in by RF_NEON_SIMDE).
-${CC:-clang} -O2 -std=gnu11 -DRF_NEON_SIMDE -I"$simde" -I"$src" -I"$src/include" \
+# The whole kernel library, as SwiftPM builds it, plus the NEON kernels (compiled in by RF_NEON_SIMDE). On x86,
+# -mfma lets SIMDe emulate NEON's fused multiply-add with a fused one (its portable fallback rounds twice).
+fma=""
+case $(uname -m) in x86_64|amd64) fma="-mfma" ;; esac
+${CC:-clang} -O2 -std=gnu11 $fma -DRF_NEON_SIMDE -I"$simde" -I"$src" -I"$src/include" \
    "$here/scripts/reference/check_neon_kernels.c" "$src"/*.c -o "$out/check" -lm -lpthread
 "$out/check"
