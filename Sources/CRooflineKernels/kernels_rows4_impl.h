@@ -25,55 +25,65 @@ RF_KTARGET static inline void RF_KFN(store4)(float *out, __m256 acc, __m128 extr
 // (acc_even + acc_odd) + (summ_even + summ_odd). Every multi-row kernel of these formats (four- and eight-row,
 // 4×4 tile, eight- and sixteen-column) follows exactly this arithmetic; the eight-row kernel takes a pair of
 // blocks per step, its even and odd halves side by side.
-#define RF_SM4_STEP(CODES, i, ACC, SUMM) do { \
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs); \
-        const __m256i p0 = RF_DOTUS(CODES(w0[i]), qy), p1 = RF_DOTUS(CODES(w1[i]), qy); \
-        const __m256i p2 = RF_DOTUS(CODES(w2[i]), qy), p3 = RF_DOTUS(CODES(w3[i]), qy); \
-        const __m256 dm = RF_HEADS4(w0, w1, w2, w3, i); \
-        const __m128 ys = _mm_cvtph_ps(_mm_cvtsi32_si128(*(const int *)&y[i])); \
-        ACC = _mm_fmadd_ps(_mm_cvtepi32_ps(rf_halves_sum(rf_reduce4(p0, p1, p2, p3))), \
-                           _mm_mul_ps(_mm256_castps256_ps128(dm), _mm_broadcastss_ps(ys)), ACC); \
-        SUMM = _mm_add_ps(SUMM, _mm_mul_ps(_mm256_extractf128_ps(dm, 1), _mm_permute_ps(ys, 0x55))); \
-    } while (0)
+// One block of the four rows: their exact integer sums S, d·dy in D and m·sy in M (rows 0-3 in the lanes).
+#define RF_SM4_BLOCK(CODES, i, S, D, M) \
+        const __m256i qy_##S = _mm256_loadu_si256((const __m256i *)y[i].qs); \
+        const __m128i S = rf_halves_sum(rf_reduce4(RF_DOTUS(CODES(w0[i]), qy_##S), RF_DOTUS(CODES(w1[i]), qy_##S), \
+                                                   RF_DOTUS(CODES(w2[i]), qy_##S), RF_DOTUS(CODES(w3[i]), qy_##S))); \
+        const __m256 dm_##S = RF_HEADS4(w0, w1, w2, w3, i); \
+        const __m128 ys_##S = _mm_cvtph_ps(_mm_cvtsi32_si128(*(const int *)&y[i])); \
+        const __m128 D = _mm_mul_ps(_mm256_castps256_ps128(dm_##S), _mm_broadcastss_ps(ys_##S)); \
+        const __m128 M = _mm_mul_ps(_mm256_extractf128_ps(dm_##S, 1), _mm_permute_ps(ys_##S, 0x55))
+// Two blocks per step: the even block in the low half of the accumulators, the odd one in the high half.
 #define RF_DOT4_SCALE_MIN(NAME, BLOCK, CODES) \
 RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vy, float *out) { \
     RF_ROWS4(BLOCK); \
     const rf_block_q8_1 *y = vy; \
-    __m128 acc0 = _mm_setzero_ps(), acc1 = _mm_setzero_ps(), summ0 = _mm_setzero_ps(), summ1 = _mm_setzero_ps(); \
+    __m256 acc = _mm256_setzero_ps(), summ = _mm256_setzero_ps(); \
     int i = 0; \
     for (; i + 2 <= n / RF_QK; i += 2) { \
-        RF_SM4_STEP(CODES, i, acc0, summ0); \
-        RF_SM4_STEP(CODES, i + 1, acc1, summ1); \
+        RF_SM4_BLOCK(CODES, i, s0, d0, m0); \
+        RF_SM4_BLOCK(CODES, i + 1, s1, d1, m1); \
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_set_m128i(s1, s0)), _mm256_set_m128(d1, d0), acc); \
+        summ = _mm256_add_ps(summ, _mm256_set_m128(m1, m0)); \
     } \
-    if (i < n / RF_QK) RF_SM4_STEP(CODES, i, acc0, summ0); \
-    _mm_storeu_ps(out, _mm_add_ps(_mm_add_ps(acc0, acc1), _mm_add_ps(summ0, summ1))); \
+    __m128 acc0 = _mm256_castps256_ps128(acc), summ0 = _mm256_castps256_ps128(summ); \
+    if (i < n / RF_QK) { \
+        RF_SM4_BLOCK(CODES, i, s0, d0, m0); \
+        acc0 = _mm_fmadd_ps(_mm_cvtepi32_ps(s0), d0, acc0); \
+        summ0 = _mm_add_ps(summ0, m0); \
+    } \
+    _mm_storeu_ps(out, _mm_add_ps(_mm_add_ps(acc0, _mm256_extractf128_ps(acc, 1)), _mm_add_ps(summ0, _mm256_extractf128_ps(summ, 1)))); \
 }
 // Offset codes (Q4_0: n - 8, Q5_0: n - 16) with Q8_0 activations: (n - 2^S)·y = n·y - 2^S·Σy, with Σy taken
 // once for all four rows. Per row and block one exact integer sum over both halves, even and odd blocks into
 // their own accumulators, acc_even + acc_odd at the end: the arithmetic of every multi-row kernel of these
 // formats.
-#define RF_OFF4_STEP(CODES, S, i, ACC) do { \
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs); \
-        const __m256i sy = RF_DOTUS(ones8, qy); \
-        const __m256i p0 = RF_DOTUS(CODES(w0[i]), qy), p1 = RF_DOTUS(CODES(w1[i]), qy); \
-        const __m256i p2 = RF_DOTUS(CODES(w2[i]), qy), p3 = RF_DOTUS(CODES(w3[i]), qy); \
-        const __m128i dots = _mm_sub_epi32(rf_halves_sum(rf_reduce4(p0, p1, p2, p3)), _mm_slli_epi32(rf_halves_sum(rf_reduce4(sy, sy, sy, sy)), S)); \
-        const __m128 d4 = _mm_mul_ps(_mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)), _mm_set1_ps(_cvtsh_ss(y[i].d))); \
-        ACC = _mm_fmadd_ps(_mm_cvtepi32_ps(dots), d4, ACC); \
-    } while (0)
-#define RF_DOT4_OFFSET(NAME, BLOCK, CODES, S) \
+#define RF_OFF4_BLOCK(CODES, SH, i, S, D) \
+        const __m256i qy_##S = _mm256_loadu_si256((const __m256i *)y[i].qs); \
+        const __m256i sy_##S = RF_DOTUS(ones8, qy_##S); \
+        const __m128i S = _mm_sub_epi32(rf_halves_sum(rf_reduce4(RF_DOTUS(CODES(w0[i]), qy_##S), RF_DOTUS(CODES(w1[i]), qy_##S), \
+                                                                 RF_DOTUS(CODES(w2[i]), qy_##S), RF_DOTUS(CODES(w3[i]), qy_##S))), \
+                                        _mm_slli_epi32(rf_halves_sum(rf_reduce4(sy_##S, sy_##S, sy_##S, sy_##S)), SH)); \
+        const __m128 D = _mm_mul_ps(_mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)), _mm_set1_ps(_cvtsh_ss(y[i].d)))
+#define RF_DOT4_OFFSET(NAME, BLOCK, CODES, SH) \
 RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vy, float *out) { \
     RF_ROWS4(BLOCK); \
     const rf_block_q8_0 *y = vy; \
     const __m256i ones8 = _mm256_set1_epi8(1); \
-    __m128 acc0 = _mm_setzero_ps(), acc1 = _mm_setzero_ps(); \
+    __m256 acc = _mm256_setzero_ps(); \
     int i = 0; \
     for (; i + 2 <= n / RF_QK; i += 2) { \
-        RF_OFF4_STEP(CODES, S, i, acc0); \
-        RF_OFF4_STEP(CODES, S, i + 1, acc1); \
+        RF_OFF4_BLOCK(CODES, SH, i, s0, d0); \
+        RF_OFF4_BLOCK(CODES, SH, i + 1, s1, d1); \
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_set_m128i(s1, s0)), _mm256_set_m128(d1, d0), acc); \
     } \
-    if (i < n / RF_QK) RF_OFF4_STEP(CODES, S, i, acc0); \
-    _mm_storeu_ps(out, _mm_add_ps(acc0, acc1)); \
+    __m128 acc0 = _mm256_castps256_ps128(acc); \
+    if (i < n / RF_QK) { \
+        RF_OFF4_BLOCK(CODES, SH, i, s0, d0); \
+        acc0 = _mm_fmadd_ps(_mm_cvtepi32_ps(s0), d0, acc0); \
+    } \
+    _mm_storeu_ps(out, _mm_add_ps(acc0, _mm256_extractf128_ps(acc, 1))); \
 }
 #endif
 

@@ -18,17 +18,23 @@
         const __m128 r = _mm_add_ps(_mm256_castps256_ps128(acc[c]), _mm256_extractf128_ps(acc[c], 1)); \
         _mm_storeu_ps(out + c * out_stride, _mm_add_ps(r, EXTRA)); \
     }
-// The four-row kernel's scale-and-min arithmetic per column: even and odd blocks in their own accumulators.
+// The four-row kernels' paired-block arithmetic per column (kernels_rows4_impl.h): even and odd blocks in their
+// own accumulators. Two columns share a register (column c in the low half, c + 1 in the high one), so eight
+// registers hold the accumulators of four columns, as the per-half accumulators did before.
 #define RF_TILE_SM_STEP(CODES, i, ACC, SUMM) do { \
         const __m256i q0 = CODES(w0[i]), q1 = CODES(w1[i]), q2 = CODES(w2[i]), q3 = CODES(w3[i]); \
         const __m256 dm = RF_HEADS4(w0, w1, w2, w3, i); \
-        const __m128 d4 = _mm256_castps256_ps128(dm), m4 = _mm256_extractf128_ps(dm, 1); \
-        for (int c = 0; c < 4; c++) { \
-            const __m256i qy = _mm256_loadu_si256((const __m256i *)y[c][i].qs); \
-            const __m128 ys = _mm_cvtph_ps(_mm_cvtsi32_si128(*(const int *)&y[c][i])); \
-            const __m256i p = rf_reduce4(RF_DOTUS(q0, qy), RF_DOTUS(q1, qy), RF_DOTUS(q2, qy), RF_DOTUS(q3, qy)); \
-            ACC[c] = _mm_fmadd_ps(_mm_cvtepi32_ps(rf_halves_sum(p)), _mm_mul_ps(d4, _mm_broadcastss_ps(ys)), ACC[c]); \
-            SUMM[c] = _mm_add_ps(SUMM[c], _mm_mul_ps(m4, _mm_permute_ps(ys, 0x55))); \
+        const __m256 d8 = _mm256_permute2f128_ps(dm, dm, 0x00), m8 = _mm256_permute2f128_ps(dm, dm, 0x11); \
+        for (int c = 0; c < 4; c += 2) { \
+            __m128i s_[2]; __m128 ys_[2]; \
+            for (int k = 0; k < 2; k++) { \
+                const __m256i qy = _mm256_loadu_si256((const __m256i *)y[c + k][i].qs); \
+                s_[k] = rf_halves_sum(rf_reduce4(RF_DOTUS(q0, qy), RF_DOTUS(q1, qy), RF_DOTUS(q2, qy), RF_DOTUS(q3, qy))); \
+                ys_[k] = _mm_cvtph_ps(_mm_cvtsi32_si128(*(const int *)&y[c + k][i])); \
+            } \
+            const __m256 ys = _mm256_set_m128(ys_[1], ys_[0]); \
+            ACC[c / 2] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_set_m128i(s_[1], s_[0])), _mm256_mul_ps(d8, _mm256_permute_ps(ys, 0x00)), ACC[c / 2]); \
+            SUMM[c / 2] = _mm256_add_ps(SUMM[c / 2], _mm256_mul_ps(m8, _mm256_permute_ps(ys, 0x55))); \
         } \
     } while (0)
 #define RF_TILE_SCALE_MIN(NAME, BLOCK, CODES) \
@@ -36,27 +42,36 @@ RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vx, s
     RF_ROWS4(BLOCK); \
     const rf_block_q8_1 *y[4]; \
     for (int c = 0; c < 4; c++) y[c] = (const void *)((const char *)vx + c * xs); \
-    __m128 acc0[4], acc1[4], summ0[4], summ1[4]; \
-    for (int c = 0; c < 4; c++) acc0[c] = acc1[c] = summ0[c] = summ1[c] = _mm_setzero_ps(); \
+    __m256 acc0[2], acc1[2], summ0[2], summ1[2]; \
+    for (int c = 0; c < 2; c++) acc0[c] = acc1[c] = summ0[c] = summ1[c] = _mm256_setzero_ps(); \
     int i = 0; \
     for (; i + 2 <= n / RF_QK; i += 2) { \
         RF_TILE_SM_STEP(CODES, i, acc0, summ0); \
         RF_TILE_SM_STEP(CODES, i + 1, acc1, summ1); \
     } \
     if (i < n / RF_QK) RF_TILE_SM_STEP(CODES, i, acc0, summ0); \
-    for (int c = 0; c < 4; c++) \
-        _mm_storeu_ps(out + c * out_stride, _mm_add_ps(_mm_add_ps(acc0[c], acc1[c]), _mm_add_ps(summ0[c], summ1[c]))); \
+    for (int c = 0; c < 2; c++) { \
+        const __m256 r = _mm256_add_ps(_mm256_add_ps(acc0[c], acc1[c]), _mm256_add_ps(summ0[c], summ1[c])); \
+        _mm_storeu_ps(out + 2 * c * out_stride, _mm256_castps256_ps128(r)); \
+        _mm_storeu_ps(out + (2 * c + 1) * out_stride, _mm256_extractf128_ps(r, 1)); \
+    } \
 }
-// The four-row kernel's offset arithmetic per column: even and odd blocks in their own accumulators.
+// The four-row kernels' offset arithmetic per column, two columns to a register as above.
 #define RF_TILE_OFF_STEP(CODES, S, i, ACC) do { \
         const __m256i q0 = CODES(w0[i]), q1 = CODES(w1[i]), q2 = CODES(w2[i]), q3 = CODES(w3[i]); \
-        const __m128 h4 = _mm256_castps256_ps128(RF_HEADS4(w0, w1, w2, w3, i)); \
-        for (int c = 0; c < 4; c++) { \
-            const __m256i qy = _mm256_loadu_si256((const __m256i *)y[c][i].qs); \
-            const __m256i sy = RF_DOTUS(ones8, qy); \
-            const __m256i p = rf_reduce4(RF_DOTUS(q0, qy), RF_DOTUS(q1, qy), RF_DOTUS(q2, qy), RF_DOTUS(q3, qy)); \
-            const __m128i dots = _mm_sub_epi32(rf_halves_sum(p), _mm_slli_epi32(rf_halves_sum(rf_reduce4(sy, sy, sy, sy)), S)); \
-            ACC[c] = _mm_fmadd_ps(_mm_cvtepi32_ps(dots), _mm_mul_ps(h4, _mm_set1_ps(_cvtsh_ss(y[c][i].d))), ACC[c]); \
+        const __m256 h = RF_HEADS4(w0, w1, w2, w3, i); \
+        const __m256 d8 = _mm256_permute2f128_ps(h, h, 0x00); \
+        for (int c = 0; c < 4; c += 2) { \
+            __m128i s_[2]; float dy_[2]; \
+            for (int k = 0; k < 2; k++) { \
+                const __m256i qy = _mm256_loadu_si256((const __m256i *)y[c + k][i].qs); \
+                const __m256i sy = RF_DOTUS(ones8, qy); \
+                s_[k] = _mm_sub_epi32(rf_halves_sum(rf_reduce4(RF_DOTUS(q0, qy), RF_DOTUS(q1, qy), RF_DOTUS(q2, qy), RF_DOTUS(q3, qy))), \
+                                      _mm_slli_epi32(rf_halves_sum(rf_reduce4(sy, sy, sy, sy)), S)); \
+                dy_[k] = _cvtsh_ss(y[c + k][i].d); \
+            } \
+            const __m256 dy = _mm256_set_m128(_mm_set1_ps(dy_[1]), _mm_set1_ps(dy_[0])); \
+            ACC[c / 2] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_set_m128i(s_[1], s_[0])), _mm256_mul_ps(d8, dy), ACC[c / 2]); \
         } \
     } while (0)
 #define RF_TILE_OFFSET(NAME, BLOCK, CODES, S) \
@@ -65,15 +80,19 @@ RF_KTARGET void RF_KFN(NAME)(int n, const void *vw, size_t rb, const void *vx, s
     const rf_block_q8_0 *y[4]; \
     for (int c = 0; c < 4; c++) y[c] = (const void *)((const char *)vx + c * xs); \
     const __m256i ones8 = _mm256_set1_epi8(1); \
-    __m128 acc0[4], acc1[4]; \
-    for (int c = 0; c < 4; c++) acc0[c] = acc1[c] = _mm_setzero_ps(); \
+    __m256 acc0[2], acc1[2]; \
+    for (int c = 0; c < 2; c++) acc0[c] = acc1[c] = _mm256_setzero_ps(); \
     int i = 0; \
     for (; i + 2 <= n / RF_QK; i += 2) { \
         RF_TILE_OFF_STEP(CODES, S, i, acc0); \
         RF_TILE_OFF_STEP(CODES, S, i + 1, acc1); \
     } \
     if (i < n / RF_QK) RF_TILE_OFF_STEP(CODES, S, i, acc0); \
-    for (int c = 0; c < 4; c++) _mm_storeu_ps(out + c * out_stride, _mm_add_ps(acc0[c], acc1[c])); \
+    for (int c = 0; c < 2; c++) { \
+        const __m256 r = _mm256_add_ps(acc0[c], acc1[c]); \
+        _mm_storeu_ps(out + 2 * c * out_stride, _mm256_castps256_ps128(r)); \
+        _mm_storeu_ps(out + (2 * c + 1) * out_stride, _mm256_extractf128_ps(r, 1)); \
+    } \
 }
 #endif
 
