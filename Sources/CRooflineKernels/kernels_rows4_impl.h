@@ -2,7 +2,8 @@
 // which defines RF_KTARGET (target attribute), RF_KFN(name) (suffixes the name) and RF_DOTUS(u, s) (eight
 // int32 sums of unsigned × signed byte products). The activation block and its scales are loaded once for
 // all four rows, the four integer dot products are reduced together with horizontal adds, and one FMA per
-// block accumulates all four rows. No include guard: included once per instantiation.
+// block (per pair of blocks for the 4- and 5-bit formats) accumulates all four rows. No include guard: included
+// once per instantiation.
 
 RF_KTARGET static inline void RF_KFN(store4)(float *out, __m256 acc, __m128 extra) {
     __m128 r = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
@@ -23,8 +24,8 @@ RF_KTARGET static inline void RF_KFN(store4)(float *out, __m256 acc, __m128 extr
 // integer sum over both halves of the block; even and odd blocks each into their own accumulators,
 // acc = fma(float(sum), d·dy, acc) and summ += m·sy (the product rounded, then added); at the end
 // (acc_even + acc_odd) + (summ_even + summ_odd). Every multi-row kernel of these formats (four- and eight-row,
-// 4×4 tile, eight- and sixteen-column) follows exactly this arithmetic; the eight-row kernel takes a pair of
-// blocks per step, its even and odd halves side by side.
+// 4×4 tile, eight- and sixteen-column; NEON four-row on arm64) follows exactly this arithmetic; the four- and
+// eight-row kernels take a pair of blocks per step, its even and odd halves side by side.
 // One block of the four rows: their exact integer sums S, d·dy in D and m·sy in M (rows 0-3 in the lanes).
 #define RF_SM4_BLOCK(CODES, i, S, D, M) \
         const __m256i qy_##S = _mm256_loadu_si256((const __m256i *)y[i].qs); \
