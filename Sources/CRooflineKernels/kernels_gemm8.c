@@ -3,9 +3,9 @@
 // The activations of eight columns are first packed block by block so that 32-bit lane c of a vector holds
 // four bytes of column c (rf_pack_x8). A weight row then needs no horizontal reduction: four of its bytes are
 // broadcast to all lanes and one vpdpbusd adds their products with the same four bytes of all eight columns.
-// Each column's result is computed with exactly the arithmetic of the four-row kernels (integer sums per half
-// block, the same float scale, FMA order and final additions), so a sequence's logits do not depend on how
-// many others share its batch.
+// Each column's result is computed with exactly the arithmetic of the four-row kernels (the same integer sums
+// per block or half block, float scale, FMA order and final additions), so a sequence's logits do not depend
+// on how many others share its batch.
 #include "avx2_helpers.h"
 #include "kernels_gemm8.h"
 
@@ -13,10 +13,10 @@
 #define RF_VNNI8 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
 
 // Packs block i of columns x[c] (c < ncols <= 8; missing columns are zero) of Q8_0 or Q8_1 rows: q[j] gets
-// word j (bytes 4j..4j+3) of every column, d, s, sy_lo and sy_hi one value per column. `offset` stores the
+// word j (bytes 4j..4j+3) of every column, d, s and sy (Σq over the block) one value per column. `offset` stores the
 // quants as unsigned (q + 128), for signed weights.
 RF_VNNI8 static inline void rf_pack_block8(const void *x, size_t x_stride, int ncols, int i, int act_type, int offset, __m256i q[8],
-                                           float *d, float *s, int32_t *sy_lo, int32_t *sy_hi) {
+                                           float *d, float *s, int32_t *sy) {
     const size_t bsize = act_type == RF_Q8_1 ? sizeof(rf_block_q8_1) : sizeof(rf_block_q8_0);
     const __m256i flip = _mm256_set1_epi8((char)0x80);
     const __m256i ones = _mm256_set1_epi8(1);
@@ -28,17 +28,14 @@ RF_VNNI8 static inline void rf_pack_block8(const void *x, size_t x_stride, int n
             rows[c] = _mm256_loadu_si256((const __m256i *)(b + (act_type == RF_Q8_1 ? 4 : 2)));
             d[c] = _cvtsh_ss(head[0]);
             s[c] = act_type == RF_Q8_1 ? _cvtsh_ss(head[1]) : 0.0f;
-            // Σy per half block (Q4_0's offset of 8), as the four-row kernel reduces it
-            const __m256i sy = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, rows[c]);
-            const __m256i r4 = rf_reduce4(sy, sy, sy, sy);
-            sy_lo[c] = _mm256_extract_epi32(r4, 0);
-            sy_hi[c] = _mm256_extract_epi32(r4, 4);
+            // Σy over the block (Q4_0's offset of 8), once per column instead of once per weight row
+            const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, rows[c]);
+            sy[c] = _mm_cvtsi128_si32(rf_halves_sum(rf_reduce4(p, p, p, p)));
         } else {
             rows[c] = _mm256_setzero_si256();
             d[c] = 0.0f;
             s[c] = 0.0f;
-            sy_lo[c] = 0;
-            sy_hi[c] = 0;
+            sy[c] = 0;
         }
         if (offset) rows[c] = _mm256_xor_si256(rows[c], flip);
     }
@@ -65,7 +62,7 @@ RF_VNNI8 void rf_pack_x8_vnni(const void *x, size_t x_stride, int ncols, int64_t
     for (int i = 0; i < (int)(k / RF_QK); i++) {
         rf_x8_block *o = &out[i];
         __m256i q[8];
-        rf_pack_block8(x, x_stride, ncols, i, act_type, offset, q, o->d, o->s, o->sy_lo, o->sy_hi);
+        rf_pack_block8(x, x_stride, ncols, i, act_type, offset, q, o->d, o->s, o->sy);
         for (int j = 0; j < 8; j++) _mm256_storeu_si256((__m256i *)o->q[j], q[j]);
     }
 }
@@ -75,9 +72,9 @@ RF_VNNI8 void rf_pack_x16_vnni(const void *x, size_t x_stride, int ncols, int64_
     for (int i = 0; i < (int)(k / RF_QK); i++) {
         rf_x16_block *o = &out[i];
         __m256i a[8], b[8];
-        rf_pack_block8(x, x_stride, ncols < 8 ? ncols : 8, i, act_type, offset, a, o->d, o->s, o->sy_lo, o->sy_hi);
+        rf_pack_block8(x, x_stride, ncols < 8 ? ncols : 8, i, act_type, offset, a, o->d, o->s, o->sy);
         rf_pack_block8((const char *)x + 8 * x_stride, x_stride, ncols > 8 ? ncols - 8 : 0, i, act_type, offset, b,
-                       o->d + 8, o->s + 8, o->sy_lo + 8, o->sy_hi + 8);
+                       o->d + 8, o->s + 8, o->sy + 8);
         for (int j = 0; j < 8; j++) {
             _mm256_storeu_si256((__m256i *)o->q[j], a[j]);
             _mm256_storeu_si256((__m256i *)o->q[j] + 1, b[j]);
@@ -91,30 +88,27 @@ RF_VNNI8 static inline void rf_store8(float *out, size_t out_stride, __m256 v) {
     for (int c = 0; c < 8; c++) out[c * out_stride] = tmp[c];
 }
 
-// Integer sums of one block of 4-bit weights (32 nibbles in ggml's order) with eight packed columns, per
-// half block: *lo over the low nibbles (elements 0..15), *hi over the high ones (16..31).
-RF_VNNI8 static inline void rf_q4_dots8(const uint8_t *qs, const __m256i *q, __m256i *lo, __m256i *hi) {
+// The integer sum of one block of 4-bit weights (32 nibbles in ggml's order) with eight packed columns, both
+// halves into one accumulator (low nibbles: elements 0..15, high: 16..31).
+RF_VNNI8 static inline __m256i rf_q4_sum8(const uint8_t *qs, const __m256i *q) {
     const __m256i m4 = _mm256_set1_epi8(0x0F);
-    __m256i pl = _mm256_setzero_si256(), ph = _mm256_setzero_si256();
+    __m256i p = _mm256_setzero_si256();
     for (int j = 0; j < 4; j++) {
         int32_t word;
         __builtin_memcpy(&word, qs + 4 * j, 4);
         const __m256i b = _mm256_set1_epi32(word);
-        pl = _mm256_dpbusd_epi32(pl, _mm256_and_si256(b, m4), _mm256_loadu_si256(q + j));
-        ph = _mm256_dpbusd_epi32(ph, _mm256_and_si256(_mm256_srli_epi16(b, 4), m4), _mm256_loadu_si256(q + 4 + j));
+        p = _mm256_dpbusd_epi32(p, _mm256_and_si256(b, m4), _mm256_loadu_si256(q + j));
+        p = _mm256_dpbusd_epi32(p, _mm256_and_si256(_mm256_srli_epi16(b, 4), m4), _mm256_loadu_si256(q + 4 + j));
     }
-    *lo = pl;
-    *hi = ph;
+    return p;
 }
 
 // One Q4_1 row × eight packed Q8_1 columns: out[c * out_stride], in the four-row kernel's scale-and-min
 // arithmetic (kernels_rows4_impl.h): both halves' products summed into one integer per block and column, even
 // and odd blocks into their own accumulators.
 #define RF_GEMM8_Q4_1_STEP(i, ACC, SUMM) do { \
-        __m256i pl_, ph_; \
-        rf_q4_dots8(w[i].qs, (const __m256i *)x[i].q, &pl_, &ph_); \
         const __m256 s_ = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(w[i].d)), _mm256_loadu_ps(x[i].d)); \
-        ACC = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(pl_, ph_)), s_, ACC); \
+        ACC = _mm256_fmadd_ps(_mm256_cvtepi32_ps(rf_q4_sum8(w[i].qs, (const __m256i *)x[i].q)), s_, ACC); \
         SUMM = _mm256_add_ps(SUMM, _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(w[i].m)), _mm256_loadu_ps(x[i].s))); \
     } while (0)
 RF_VNNI8 void rf_gemm8_q4_1_vnni(int n, const void *vw, const rf_x8_block *x, float *out, size_t out_stride) {
@@ -133,10 +127,8 @@ RF_VNNI8 void rf_gemm8_q4_1_vnni(int n, const void *vw, const rf_x8_block *x, fl
 // One Q4_0 row × eight packed Q8_0 columns: (q - 8)·y = q·y - 8·Σy, both halves in one integer per block, even
 // and odd blocks into their own accumulators (the four-row kernel's offset arithmetic).
 #define RF_GEMM8_Q4_0_STEP(i, ACC) do { \
-        __m256i pl_, ph_; \
-        rf_q4_dots8(w[i].qs, (const __m256i *)x[i].q, &pl_, &ph_); \
-        const __m256i sy_ = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)x[i].sy_lo), _mm256_loadu_si256((const __m256i *)x[i].sy_hi)); \
-        const __m256i p_ = _mm256_sub_epi32(_mm256_add_epi32(pl_, ph_), _mm256_slli_epi32(sy_, 3)); \
+        const __m256i p_ = _mm256_sub_epi32(rf_q4_sum8(w[i].qs, (const __m256i *)x[i].q), \
+                                            _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)x[i].sy), 3)); \
         ACC = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p_), _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(w[i].d)), _mm256_loadu_ps(x[i].d)), ACC); \
     } while (0)
 RF_VNNI8 void rf_gemm8_q4_0_vnni(int n, const void *vw, const rf_x8_block *x, float *out, size_t out_stride) {
@@ -187,25 +179,22 @@ RF_VNNI8 static inline void rf_store16(float *out, size_t out_stride, __m512 v) 
     for (int c = 0; c < 16; c++) out[c * out_stride] = tmp[c];
 }
 
-RF_VNNI8 static inline void rf_q4_dots16(const uint8_t *qs, const __m512i *q, __m512i *lo, __m512i *hi) {
+RF_VNNI8 static inline __m512i rf_q4_sum16(const uint8_t *qs, const __m512i *q) {
     const __m512i m4 = _mm512_set1_epi8(0x0F);
-    __m512i pl = _mm512_setzero_si512(), ph = _mm512_setzero_si512();
+    __m512i p = _mm512_setzero_si512();
     for (int j = 0; j < 4; j++) {
         int32_t word;
         __builtin_memcpy(&word, qs + 4 * j, 4);
         const __m512i b = _mm512_set1_epi32(word);
-        pl = _mm512_dpbusd_epi32(pl, _mm512_and_si512(b, m4), _mm512_loadu_si512(q + j));
-        ph = _mm512_dpbusd_epi32(ph, _mm512_and_si512(_mm512_srli_epi16(b, 4), m4), _mm512_loadu_si512(q + 4 + j));
+        p = _mm512_dpbusd_epi32(p, _mm512_and_si512(b, m4), _mm512_loadu_si512(q + j));
+        p = _mm512_dpbusd_epi32(p, _mm512_and_si512(_mm512_srli_epi16(b, 4), m4), _mm512_loadu_si512(q + 4 + j));
     }
-    *lo = pl;
-    *hi = ph;
+    return p;
 }
 
 #define RF_GEMM16_Q4_1_STEP(i, ACC, SUMM) do { \
-        __m512i pl_, ph_; \
-        rf_q4_dots16(w[i].qs, (const __m512i *)x[i].q, &pl_, &ph_); \
         const __m512 s_ = _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(w[i].d)), _mm512_loadu_ps(x[i].d)); \
-        ACC = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(pl_, ph_)), s_, ACC); \
+        ACC = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_q4_sum16(w[i].qs, (const __m512i *)x[i].q)), s_, ACC); \
         SUMM = _mm512_add_ps(SUMM, _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(w[i].m)), _mm512_loadu_ps(x[i].s))); \
     } while (0)
 RF_VNNI8 void rf_gemm16_q4_1_vnni(int n, const void *vw, const rf_x16_block *x, float *out, size_t out_stride) {
@@ -222,10 +211,7 @@ RF_VNNI8 void rf_gemm16_q4_1_vnni(int n, const void *vw, const rf_x16_block *x, 
 #undef RF_GEMM16_Q4_1_STEP
 
 #define RF_GEMM16_Q4_0_STEP(i, ACC) do { \
-        __m512i pl_, ph_; \
-        rf_q4_dots16(w[i].qs, (const __m512i *)x[i].q, &pl_, &ph_); \
-        const __m512i sy_ = _mm512_add_epi32(_mm512_loadu_si512(x[i].sy_lo), _mm512_loadu_si512(x[i].sy_hi)); \
-        const __m512i p_ = _mm512_sub_epi32(_mm512_add_epi32(pl_, ph_), _mm512_slli_epi32(sy_, 3)); \
+        const __m512i p_ = _mm512_sub_epi32(rf_q4_sum16(w[i].qs, (const __m512i *)x[i].q), _mm512_slli_epi32(_mm512_loadu_si512(x[i].sy), 3)); \
         ACC = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p_), _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(w[i].d)), _mm512_loadu_ps(x[i].d)), ACC); \
     } while (0)
 RF_VNNI8 void rf_gemm16_q4_0_vnni(int n, const void *vw, const rf_x16_block *x, float *out, size_t out_stride) {

@@ -4,13 +4,12 @@
 #include "kernels_internal.h"
 
 // One block of 32 elements of eight activation columns: q[j][c] holds bytes 4j..4j+3 of column c (signed,
-// or +128 when packed for signed weights), with each column's scale, Q8_1 sum and Σq per half block.
+// or +128 when packed for signed weights), with each column's scale, Q8_1 sum and Σq over the block.
 typedef struct {
     uint8_t q[8][8][4];
     float d[8];
     float s[8];
-    int32_t sy_lo[8];
-    int32_t sy_hi[8];
+    int32_t sy[8];
 } rf_x8_block;
 
 typedef void (*rf_gemm8_fn)(int n, const void *w, const rf_x8_block *x, float *out, size_t out_stride);
@@ -21,8 +20,7 @@ typedef struct {
     uint8_t q[8][16][4];
     float d[16];
     float s[16];
-    int32_t sy_lo[16];
-    int32_t sy_hi[16];
+    int32_t sy[16];
 } rf_x16_block;
 
 typedef void (*rf_gemm16_fn)(int n, const void *w, const rf_x16_block *x, float *out, size_t out_stride);

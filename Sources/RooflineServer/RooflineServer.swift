@@ -30,7 +30,7 @@ public final class RooflineServer: Sendable {
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
-        let signals = SignalWatcher { [scheduler, configuration] in
+        let signals = try SignalWatcher { [scheduler, configuration] in
             logger.info("shutting down: finishing running streams (up to \(configuration.shutdownGrace))")
             await scheduler.shutdown(grace: configuration.shutdownGrace)
             await group.triggerGracefulShutdown()

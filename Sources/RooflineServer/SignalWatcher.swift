@@ -19,9 +19,9 @@ final class SignalWatcher: @unchecked Sendable {
     private let readEnd: Int32
     private let writeEnd: Int32
 
-    init(onSignal: @escaping @Sendable () async -> Void) {
+    init(onSignal: @escaping @Sendable () async -> Void) throws(SignalWatcherError) {
         var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { fatalError("roofline: pipe() failed for the signal watcher: \(String(cString: strerror(errno)))") }
+        guard pipe(&fds) == 0 else { throw SignalWatcherError(reason: String(cString: strerror(errno))) }
         readEnd = fds[0]
         writeEnd = fds[1]
         signalPipeWriteEnd = fds[1]
@@ -55,4 +55,10 @@ final class SignalWatcher: @unchecked Sendable {
         signalPipeWriteEnd = -1
         close(writeEnd)
     }
+}
+
+/// The watcher could not be set up (its pipe could not be created: out of file descriptors, most likely).
+struct SignalWatcherError: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { "cannot watch for SIGINT/SIGTERM: pipe() failed: \(reason)" }
 }
