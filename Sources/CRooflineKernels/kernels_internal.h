@@ -204,8 +204,26 @@ static inline int rf_ab(const char *name, int *cache) { (void)name; (void)cache;
 #endif
 /// The rows each thread streams as one slice at the start of a matmul pass (matmul.c's schedule).
 static inline int64_t rf_static_rows(int64_t total_rows, int nth) { return (total_rows * 15 / 16 / nth) & ~(int64_t)7; }
+/// The bytes of its slice a thread requests at once when it starts a decode matmul, or after a hint.
+#define RF_START_BURST 8192
 /// A decode matmul named ahead of its pass (rf_pool_hint_next), with its parts' row sizes worked out once.
 typedef struct { rf_matmul_part parts[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS]; int n; int64_t total_rows; } rf_slice_hint;
 /// Prefetches the first bytes of thread ith's static slice of the hinted matmul's concatenated rows.
 void rf_matmul_prefetch_slice(const rf_slice_hint *h, int ith, int nth);
+/// The rest of thread ith's static slice of a hinted matmul, as byte ranges a waiting thread prefetches a few
+/// lines at a time (rf_slice_cursor_step) while it spins for the next pass or for the other threads.
+typedef struct { const char *p[RF_MAX_PARTS], *end[RF_MAX_PARTS]; int n, i; } rf_slice_cursor;
+/// The slice after its first `skip` bytes (what rf_matmul_prefetch_slice requested), at most `budget` bytes.
+void rf_slice_cursor_init(rf_slice_cursor *c, const rf_slice_hint *h, int ith, int nth, int64_t skip, int64_t budget);
+/// Prefetches the cursor's next `lines` cache lines into L2; returns 0 once the cursor is spent.
+static inline int rf_slice_cursor_step(rf_slice_cursor *c, int lines) {
+    while (c->i < c->n) {
+        if (c->p[c->i] < c->end[c->i]) {
+            for (int l = 0; l < lines && c->p[c->i] < c->end[c->i]; l++, c->p[c->i] += 64) __builtin_prefetch(c->p[c->i], 0, 1);
+            return 1;
+        }
+        c->i++;
+    }
+    return 0;
+}
 #endif

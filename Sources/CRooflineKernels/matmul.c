@@ -10,9 +10,6 @@
 #ifndef RF_PREFETCH_AHEAD
 #define RF_PREFETCH_AHEAD 8192
 #endif
-#ifndef RF_START_BURST
-#define RF_START_BURST 8192
-#endif
 static inline void rf_prefetch_range(const char *p, int64_t bytes) {
     for (int64_t o = 0; o < bytes; o += 64) __builtin_prefetch(p + o, 0, 2);
 }
@@ -135,6 +132,28 @@ static void rf_prefetch_rows(const rf_matmul_part *parts, int n_parts, const int
 
 void rf_matmul_prefetch_slice(const rf_slice_hint *h, int ith, int nth) {
     rf_prefetch_rows(h->parts, h->n, h->w_row, rf_static_rows(h->total_rows, nth) * ith, RF_START_BURST);
+}
+
+void rf_slice_cursor_init(rf_slice_cursor *c, const rf_slice_hint *h, int ith, int nth, int64_t skip, int64_t budget) {
+    c->n = c->i = 0;
+    const int64_t rows = rf_static_rows(h->total_rows, nth), g0 = rows * ith, g1 = g0 + rows;
+    int64_t base = 0;
+    for (int pi = 0; pi < h->n && budget > 0; pi++) {
+        const int64_t n = h->parts[pi].n_rows, a = g0 > base ? g0 : base, b = g1 < base + n ? g1 : base + n;
+        base += n;
+        if (a >= b) continue;
+        const char *p = (const char *)h->parts[pi].w + (a - base + n) * h->w_row[pi];
+        int64_t bytes = (b - a) * h->w_row[pi];
+        if (skip >= bytes) { skip -= bytes; continue; }
+        p += skip;
+        bytes -= skip;
+        skip = 0;
+        if (bytes > budget) bytes = budget;
+        budget -= bytes;
+        c->p[c->n] = p;
+        c->end[c->n] = p + bytes;
+        c->n++;
+    }
 }
 
 #ifdef RF_AB_EXPERIMENTS
