@@ -194,7 +194,10 @@ __attribute__((destructor)) static void rf_mm_dump(void) {
 
 // Each thread first streams its own contiguous slice of the concatenated rows (fifteen sixteenths of them in
 // all: one long stream per thread is what the prefetchers serve best; measured in alternated pairs on the
-// default model with 2 threads: 7/8 against 3/4 1.11x, 15/16 against 7/8 1.04x, 1/2 against 3/4 0.94x), then
+// default model with 2 threads: 7/8 against 3/4 1.11x, 15/16 against 7/8 1.04x, 1/2 against 3/4 0.94x; for
+// decode 31/32 since its waiting threads prefetch their next slices (pool.c): in-process A/B, 15/16 took
+// 0.990-1.033 times the time per token of 31/32, more in 10 of 11 runs, median 1.006; 63/64 about as 31/32,
+// 7/8 worse), then
 // takes chunks of the rest until none are left: a thread that started late or streams slower (the caller also
 // wakes the pool; two threads rarely get the same bandwidth) does not leave the other waiting at the end of
 // every matmul. Chunks shrink as the rest does (a share of what is left, as OpenMP's guided schedule), so the
@@ -225,7 +228,7 @@ static void rf_matmul_task(void *p, int ith, int nth) {
 }
 
 static void rf_matmul_schedule(rf_matmul_job *j, int nth) {
-    j->static_rows = rf_static_rows(j->total_rows, nth);
+    j->static_rows = j->n_x < 4 ? rf_static_rows(j->total_rows, nth) : rf_static_rows_batch(j->total_rows, nth);
     // Chunks of at most about 64 KiB of weights (a few microseconds of streaming), at least 4 KiB (or 64
     // rows for the eight-column kernels, which work in 64-row blocks).
     int64_t row_bytes = j->w_row[0];

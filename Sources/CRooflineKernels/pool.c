@@ -96,6 +96,20 @@ void rf_pool_hint_next(rf_pool *pool, const rf_matmul_part *parts, int n_parts, 
     h->n = n_parts;
 }
 
+#ifdef RF_AB_EXPERIMENTS
+// RF_AB_WAITS: TSC ticks each thread spends in its slices, and waiting, over the process.
+static unsigned long long wt_fn[2], wt_wait[2], wt_n;
+__attribute__((destructor)) static void rf_wt_dump(void) {
+    if (!getenv("RF_AB_WAITS") || !wt_n) return;
+    fprintf(stderr, "[waits] %llu passes; caller: slices %.1f Mcycles, waiting for the worker %.1f; worker: slices %.1f, idle %.1f\n",
+            wt_n, wt_fn[0] / 1e6, wt_wait[0] / 1e6, wt_fn[1] / 1e6, wt_wait[1] / 1e6);
+}
+#define WT(x) x
+static unsigned long long wt_last1;
+#else
+#define WT(x)
+#endif
+
 typedef struct { rf_pool *pool; int ith; } rf_worker_arg;
 
 static void *rf_worker(void *p) {
@@ -120,7 +134,9 @@ static void *rf_worker(void *p) {
         }
         if (atomic_load(&pool->stop)) return 0;
         seen = g;
+        WT(unsigned long long w0 = __rdtsc(); if (a.ith == 1 && wt_last1 && w0 - wt_last1 < 200000ULL) wt_wait[1] += w0 - wt_last1;)
         pool->fn(pool->ctx, a.ith, pool->n);
+        WT(if (a.ith == 1) { wt_last1 = __rdtsc(); wt_fn[1] += wt_last1 - w0; })
         // The hint is copied before this slice is reported done: the caller may set the next one after that.
         const rf_slice_hint h = pool->hint;
         atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel);
@@ -201,7 +217,9 @@ void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
         pthread_cond_broadcast(&pool->cv);
         pthread_mutex_unlock(&pool->mu);
     }
+    WT(const unsigned long long c0 = __rdtsc();)
     fn(ctx, 0, pool->n);
+    WT(const unsigned long long c1 = __rdtsc(); wt_fn[0] += c1 - c0; wt_n++;)
     rf_slice_cursor cur = { .n = 0 };
     if (pool->hint.n > 0) {
         rf_matmul_prefetch_slice(&pool->hint, 0, pool->n);
@@ -213,6 +231,7 @@ void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
         if (spins++ < RF_SPIN_ITERS) RF_PAUSE(); else sched_yield();
     }
     pool->hint.n = 0;
+    WT(wt_wait[0] += __rdtsc() - c1;)
 #ifdef RF_AB_EXPERIMENTS
     gap_end = __rdtsc();
 #endif
