@@ -202,17 +202,15 @@ static inline int rf_ab(const char *name, int *cache) { if (*cache < 0) *cache =
 #else
 static inline int rf_ab(const char *name, int *cache) { (void)name; (void)cache; return 0; }
 #endif
-/// The rows each thread streams as one slice at the start of a decode matmul pass (matmul.c's schedule; the
-/// hinted slices a waiting thread prefetches): 31/32 of them in all, the rest in guided chunks.
-static inline int64_t rf_static_rows(int64_t total_rows, int nth) {
-#ifdef RF_AB_EXPERIMENTS
-    static int ab = -1;  // RF_AB_STATIC16: mode 1 takes the batch share for decode too
-    if (rf_ab("RF_AB_STATIC16", &ab)) return (total_rows * 15 / 16 / nth) & ~(int64_t)7;
-#endif
-    return (total_rows * 31 / 32 / nth) & ~(int64_t)7;
+/// Thread ith's own rows of a decode matmul pass, [*g0, *g1) of the concatenated rows: an even split at
+/// multiples of eight rows (matmul.c's schedule; the hinted slices a waiting thread prefetches).
+static inline void rf_slice_bounds(int64_t total_rows, int ith, int nth, int64_t *g0, int64_t *g1) {
+    *g0 = (total_rows * ith / nth) & ~(int64_t)7;
+    *g1 = ith == nth - 1 ? total_rows : (total_rows * (ith + 1) / nth) & ~(int64_t)7;
 }
-/// The same for matmuls of four or more activation rows (prefill, batches): 15/16.
-static inline int64_t rf_static_rows_batch(int64_t total_rows, int nth) { return (total_rows * 15 / 16 / nth) & ~(int64_t)7; }
+/// The rows each thread streams as one slice at the start of a matmul of four or more activation rows
+/// (prefill, batches; matmul.c's schedule): 15/16 of them in all, the rest in guided chunks.
+static inline int64_t rf_static_rows(int64_t total_rows, int nth) { return (total_rows * 15 / 16 / nth) & ~(int64_t)7; }
 /// The bytes of its slice a thread requests at once when it starts a decode matmul, or after a hint.
 #define RF_START_BURST 8192
 /// A decode matmul named ahead of its pass (rf_pool_hint_next), with its parts' row sizes worked out once.

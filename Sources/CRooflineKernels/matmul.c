@@ -14,6 +14,8 @@ static inline void rf_prefetch_range(const char *p, int64_t bytes) {
     for (int64_t o = 0; o < bytes; o += 64) __builtin_prefetch(p + o, 0, 2);
 }
 
+#define RF_MAX_RANGES 64
+
 typedef struct {
     const rf_matmul_part *parts; int n_parts; int64_t total_rows;
     int64_t k; const char *x; int64_t x_stride; int64_t n_x;
@@ -25,6 +27,9 @@ typedef struct {
     const rf_x8_block *packed; int64_t n_groups;
     int64_t static_rows, chunk_rows, min_rows;  // per-thread static range, then chunks of the rest taken from `next`
     _Atomic int64_t next;
+    // Decode (n_x < 4, at most RF_MAX_RANGES threads): thread t's rows still to do, front | back << 32.
+    int ranges;
+    _Atomic uint64_t range[RF_MAX_RANGES];
 } rf_matmul_job;
 
 static inline int64_t rf_packed_columns(const rf_matmul_job *j) { return 16 * j->n_groups16 + 8 * j->n_groups; }
@@ -131,12 +136,15 @@ static void rf_prefetch_rows(const rf_matmul_part *parts, int n_parts, const int
 }
 
 void rf_matmul_prefetch_slice(const rf_slice_hint *h, int ith, int nth) {
-    rf_prefetch_rows(h->parts, h->n, h->w_row, rf_static_rows(h->total_rows, nth) * ith, RF_START_BURST);
+    int64_t g0, g1;
+    rf_slice_bounds(h->total_rows, ith, nth, &g0, &g1);
+    rf_prefetch_rows(h->parts, h->n, h->w_row, g0, RF_START_BURST);
 }
 
 void rf_slice_cursor_init(rf_slice_cursor *c, const rf_slice_hint *h, int ith, int nth, int64_t skip, int64_t budget) {
     c->n = c->i = 0;
-    const int64_t rows = rf_static_rows(h->total_rows, nth), g0 = rows * ith, g1 = g0 + rows;
+    int64_t g0, g1;
+    rf_slice_bounds(h->total_rows, ith, nth, &g0, &g1);
     int64_t base = 0;
     for (int pi = 0; pi < h->n && budget > 0; pi++) {
         const int64_t n = h->parts[pi].n_rows, a = g0 > base ? g0 : base, b = g1 < base + n ? g1 : base + n;
@@ -192,20 +200,64 @@ __attribute__((destructor)) static void rf_mm_dump(void) {
 }
 #endif
 
-// Each thread first streams its own contiguous slice of the concatenated rows (fifteen sixteenths of them in
-// all: one long stream per thread is what the prefetchers serve best; measured in alternated pairs on the
-// default model with 2 threads: 7/8 against 3/4 1.11x, 15/16 against 7/8 1.04x, 1/2 against 3/4 0.94x; for
-// decode 31/32 since its waiting threads prefetch their next slices (pool.c): in-process A/B, 15/16 took
-// 0.990-1.033 times the time per token of 31/32, more in 10 of 11 runs, median 1.006; 63/64 about as 31/32,
-// 7/8 worse), then
-// takes chunks of the rest until none are left: a thread that started late or streams slower (the caller also
-// wakes the pool; two threads rarely get the same bandwidth) does not leave the other waiting at the end of
-// every matmul. Chunks shrink as the rest does (a share of what is left, as OpenMP's guided schedule), so the
-// last ones are small and the threads finish together. Chunk boundaries are multiples of eight rows (the
-// eight-row kernels' unit; any multiple of four gives every row the same kernel arithmetic whichever thread
-// computes it).
+// Decode: each thread owns an even share of the rows (rf_slice_bounds, the share a waiting thread prefetches)
+// and takes it from the front in chunks, one stream with the kernels' prefetch running ahead across chunk
+// boundaries; a thread done with its own rows takes chunks from the back of the share with most rows left,
+// half of what is left at a time, so the threads finish together. The shared tail of the batch schedule
+// below came cold to both threads at the end of every pass (two threads, default model: the last 1/32 of the
+// gate/up rows streamed at about 10 GB/s per thread, against 17 for the slices). In-process A/B against 31/32
+// static slices and the guided tail: 0.951-0.988 of the time per token (4 runs, 2 threads, 256 tokens).
+// Boundaries are multiples of eight rows, as below.
+static inline int64_t rf_range_chunk(const rf_matmul_job *j, int64_t left) {
+    int64_t size = (left / 2 + 7) & ~(int64_t)7;
+    if (size < j->min_rows) size = j->min_rows;
+    if (size > j->chunk_rows) size = j->chunk_rows;
+    return size < left ? size : left;
+}
+
+static void rf_matmul_task_ranges(rf_matmul_job *j, int ith, int nth) {
+    _Atomic uint64_t *own = &j->range[ith];
+    uint64_t v = atomic_load_explicit(own, memory_order_relaxed);
+    rf_prefetch_rows(j->parts, j->n_parts, j->w_row, (int64_t)(uint32_t)v, RF_START_BURST);
+    for (;;) {
+        const int64_t f = (uint32_t)v, b = (int64_t)(v >> 32);
+        if (f >= b) break;
+        const int64_t size = rf_range_chunk(j, b - f);
+        if (!atomic_compare_exchange_weak_explicit(own, &v, (uint64_t)(f + size) | ((uint64_t)b << 32), memory_order_relaxed, memory_order_relaxed)) continue;
+        rf_matmul_range(j, f, f + size);
+        v = atomic_load_explicit(own, memory_order_relaxed);
+    }
+    for (;;) {
+        int victim = -1;
+        int64_t most = 0;
+        for (int t = 0; t < nth; t++) {
+            const uint64_t w = atomic_load_explicit(&j->range[t], memory_order_relaxed);
+            const int64_t left = (int64_t)(w >> 32) - (int64_t)(uint32_t)w;
+            if (t != ith && left > most) { most = left; victim = t; }
+        }
+        if (victim < 0) break;
+        uint64_t w = atomic_load_explicit(&j->range[victim], memory_order_relaxed);
+        const int64_t f = (uint32_t)w, b = (int64_t)(w >> 32);
+        if (f >= b) continue;
+        int64_t a = (b - rf_range_chunk(j, b - f)) & ~(int64_t)7;
+        if (a < f) a = f;
+        if (!atomic_compare_exchange_weak_explicit(&j->range[victim], &w, (uint64_t)f | ((uint64_t)a << 32), memory_order_relaxed, memory_order_relaxed)) continue;
+        rf_matmul_range(j, a, b);
+    }
+}
+
+// Matmuls of four or more activation rows (prefill, batches): each thread first streams its own contiguous
+// slice of the concatenated rows (fifteen sixteenths of them in all: one long stream per thread is what the
+// prefetchers serve best; measured in alternated pairs on the default model with 2 threads: 7/8 against 3/4
+// 1.11x, 15/16 against 7/8 1.04x, 1/2 against 3/4 0.94x), then takes chunks of the rest until none are left:
+// a thread that started late or streams slower (the caller also wakes the pool; two threads rarely get the
+// same bandwidth) does not leave the other waiting at the end of every matmul. Chunks shrink as the rest does
+// (a share of what is left, as OpenMP's guided schedule), so the last ones are small and the threads finish
+// together. Chunk boundaries are multiples of eight rows (the eight-row kernels' unit; any multiple of four
+// gives every row the same kernel arithmetic whichever thread computes it).
 static void rf_matmul_task(void *p, int ith, int nth) {
     rf_matmul_job *j = p;
+    if (j->ranges) { rf_matmul_task_ranges(j, ith, nth); return; }
     const int64_t s0 = j->static_rows * ith;
     // The slice's first bytes, which the kernels' own prefetch (always ahead of the rows they compute) never
     // covers, all requested at once; after a hint (rf_pool_hint_next) they are already on their way and the
@@ -228,7 +280,7 @@ static void rf_matmul_task(void *p, int ith, int nth) {
 }
 
 static void rf_matmul_schedule(rf_matmul_job *j, int nth) {
-    j->static_rows = j->n_x < 4 ? rf_static_rows(j->total_rows, nth) : rf_static_rows_batch(j->total_rows, nth);
+    j->static_rows = rf_static_rows(j->total_rows, nth);
     // Chunks of at most about 64 KiB of weights (a few microseconds of streaming), at least 4 KiB (or 64
     // rows for the eight-column kernels, which work in 64-row blocks).
     int64_t row_bytes = j->w_row[0];
@@ -239,6 +291,12 @@ static void rf_matmul_schedule(rf_matmul_job *j, int nth) {
     j->min_rows = rf_packed_columns(j) > 0 ? RF_GEMM8_ROWS : (small < 8 ? 8 : small);
     j->chunk_rows = chunk < j->min_rows ? j->min_rows : chunk;
     atomic_store_explicit(&j->next, 0, memory_order_relaxed);
+    j->ranges = j->n_x < 4 && nth <= RF_MAX_RANGES && j->total_rows < ((int64_t)1 << 32);
+    for (int t = 0; j->ranges && t < nth; t++) {
+        int64_t g0, g1;
+        rf_slice_bounds(j->total_rows, t, nth, &g0, &g1);
+        atomic_store_explicit(&j->range[t], (uint64_t)g0 | ((uint64_t)g1 << 32), memory_order_relaxed);
+    }
 }
 
 void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, int64_t k,

@@ -98,11 +98,15 @@ void rf_pool_hint_next(rf_pool *pool, const rf_matmul_part *parts, int n_parts, 
 
 #ifdef RF_AB_EXPERIMENTS
 // RF_AB_WAITS: TSC ticks each thread spends in its slices, and waiting, over the process.
-static unsigned long long wt_fn[2], wt_wait[2], wt_n;
+static unsigned long long wt_fn[2], wt_wait[2], wt_n, wt_kw[4], wt_kn[4];
+static rf_task_fn wt_k[4];
+static volatile unsigned long long wt_gen_tsc; static unsigned long long wt_lag, wt_lag_n;
 __attribute__((destructor)) static void rf_wt_dump(void) {
     if (!getenv("RF_AB_WAITS") || !wt_n) return;
     fprintf(stderr, "[waits] %llu passes; caller: slices %.1f Mcycles, waiting for the worker %.1f; worker: slices %.1f, idle %.1f\n",
             wt_n, wt_fn[0] / 1e6, wt_wait[0] / 1e6, wt_fn[1] / 1e6, wt_wait[1] / 1e6);
+    fprintf(stderr, "[waits] worker start lag: %.0f cycles mean over %llu passes\n", (double)wt_lag / (double)(wt_lag_n ? wt_lag_n : 1), wt_lag_n);
+    for (int i = 0; i < 4 && wt_k[i]; i++) fprintf(stderr, "[waits] task %d: %llu passes, caller waiting %.1f Mcycles\n", i, wt_kn[i], wt_kw[i] / 1e6);
 }
 #define WT(x) x
 static unsigned long long wt_last1;
@@ -134,7 +138,8 @@ static void *rf_worker(void *p) {
         }
         if (atomic_load(&pool->stop)) return 0;
         seen = g;
-        WT(unsigned long long w0 = __rdtsc(); if (a.ith == 1 && wt_last1 && w0 - wt_last1 < 200000ULL) wt_wait[1] += w0 - wt_last1;)
+        WT(unsigned long long w0 = __rdtsc(); if (a.ith == 1 && wt_last1 && w0 - wt_last1 < 200000ULL) wt_wait[1] += w0 - wt_last1;
+           if (a.ith == 1 && w0 - wt_gen_tsc < 200000ULL) { wt_lag += w0 - wt_gen_tsc; wt_lag_n++; })
         pool->fn(pool->ctx, a.ith, pool->n);
         WT(if (a.ith == 1) { wt_last1 = __rdtsc(); wt_fn[1] += wt_last1 - w0; })
         // The hint is copied before this slice is reported done: the caller may set the next one after that.
@@ -210,6 +215,7 @@ void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
     pool->fn = fn;
     pool->ctx = ctx;
     atomic_store(&pool->pending, pool->n - 1);
+    WT(wt_gen_tsc = __rdtsc();)
     atomic_fetch_add(&pool->generation, 1);  // seq_cst, paired with the sleepers count (Dekker-style)
     if (atomic_load(&pool->sleepers) > 0) {
         // Spinning workers see the generation by themselves; only sleeping ones need the signal.
@@ -231,7 +237,8 @@ void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
         if (spins++ < RF_SPIN_ITERS) RF_PAUSE(); else sched_yield();
     }
     pool->hint.n = 0;
-    WT(wt_wait[0] += __rdtsc() - c1;)
+    WT(const unsigned long long cw = __rdtsc() - c1; wt_wait[0] += cw;
+       for (int i = 0; i < 4; i++) if (!wt_k[i] || wt_k[i] == fn) { wt_k[i] = fn; wt_kw[i] += cw; wt_kn[i]++; break; })
 #ifdef RF_AB_EXPERIMENTS
     gap_end = __rdtsc();
 #endif

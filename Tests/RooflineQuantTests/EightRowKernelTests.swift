@@ -95,9 +95,10 @@ import RooflineTestSupport
     }
 
     /// Decode-shaped matmuls (one to three activation rows, row counts that are not multiples of eight or
-    /// four, one and two threads): rows in whole groups of four equal the four-row kernel's results, the last
-    /// rows the one-row kernel's, bit for bit.
-    @Test(arguments: types, [4, 12, 13, 20, 44, 47, 100])
+    /// four, one to five threads: more threads than cores make some late, so others take rows from the back
+    /// of their shares): rows in whole groups of four equal the four-row kernel's results, the last rows the
+    /// one-row kernel's, bit for bit, whichever thread computed them.
+    @Test(arguments: types, [4, 12, 13, 20, 44, 47, 100, 1003])
     func matmulDecodeRowsEqualFourRowKernel(type: GGMLType, rows: Int) throws {
         let n = 576
         var rng = TestRandom(seed: UInt64(rows) &* 101 &+ UInt64(type.rawValue))
@@ -108,7 +109,7 @@ import RooflineTestSupport
             let actBytes = acts[0].count
             let x = acts.flatMap { $0 }
             for path in KernelPath.available where TensorKernels.hasFourRowKernel(type, path: path) {
-                for threads in [1, 2] {
+                for threads in [1, 2, 3, 5] {
                     w.withUnsafeBytes { wp in
                         x.withUnsafeBytes { xp in
                             let all = TensorKernels.matmul(type, wp.baseAddress!, rows: rows, xp.baseAddress!, actRowBytes: actBytes, nX: nX, count: n, threads: threads, path: path)
