@@ -204,9 +204,9 @@ __attribute__((destructor)) static void rf_mm_dump(void) {
 // and takes it from the front in chunks, one stream with the kernels' prefetch running ahead across chunk
 // boundaries; a thread done with its own rows takes chunks from the back of the share with most rows left,
 // half of what is left at a time, so the threads finish together. The shared tail of the batch schedule
-// below came cold to both threads at the end of every pass (two threads, default model: the last 1/32 of the
-// gate/up rows streamed at about 10 GB/s per thread, against 17 for the slices). In-process A/B against 31/32
-// static slices and the guided tail: 0.951-0.988 of the time per token (4 runs, 2 threads, 256 tokens).
+// below came cold to both threads at the end of every pass (two threads, default model: the last 1/32 of
+// the gate/up rows streamed at 10-15 GB/s per thread, the prefetched slices at about 33). In-process A/B
+// against 31/32 static slices and the guided tail: 0.951-0.988 of the time per token (4 runs, 2 threads).
 // Boundaries are multiples of eight rows, as below.
 static inline int64_t rf_range_chunk(const rf_matmul_job *j, int64_t left) {
     int64_t size = (left / 2 + 7) & ~(int64_t)7;
