@@ -202,8 +202,8 @@ static inline int rf_ab(const char *name, int *cache) { if (*cache < 0) *cache =
 #else
 static inline int rf_ab(const char *name, int *cache) { (void)name; (void)cache; return 0; }
 #endif
-/// Thread ith's own rows of a decode matmul pass, [*g0, *g1) of the concatenated rows: an even split at
-/// multiples of eight rows (matmul.c's schedule; the hinted slices a waiting thread prefetches).
+/// Thread ith's share of a decode matmul pass, [*g0, *g1) of the concatenated rows: an even split at
+/// multiples of eight rows (matmul.c's schedule; what a waiting thread prefetches after a hint).
 static inline void rf_slice_bounds(int64_t total_rows, int ith, int nth, int64_t *g0, int64_t *g1) {
     *g0 = (total_rows * ith / nth) & ~(int64_t)7;
     *g1 = ith == nth - 1 ? total_rows : (total_rows * (ith + 1) / nth) & ~(int64_t)7;
@@ -215,12 +215,12 @@ static inline int64_t rf_static_rows(int64_t total_rows, int nth) { return (tota
 #define RF_START_BURST 8192
 /// A decode matmul named ahead of its pass (rf_pool_hint_next), with its parts' row sizes worked out once.
 typedef struct { rf_matmul_part parts[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS]; int n; int64_t total_rows; } rf_slice_hint;
-/// Prefetches the first bytes of thread ith's static slice of the hinted matmul's concatenated rows.
+/// Prefetches the first bytes of thread ith's share (rf_slice_bounds) of the hinted matmul's concatenated rows.
 void rf_matmul_prefetch_slice(const rf_slice_hint *h, int ith, int nth);
-/// The rest of thread ith's static slice of a hinted matmul, as byte ranges a waiting thread prefetches a few
-/// lines at a time (rf_slice_cursor_step) while it spins for the next pass or for the other threads.
+/// The rest of thread ith's share of a hinted matmul, as byte ranges a waiting thread prefetches a few lines
+/// at a time (rf_slice_cursor_step) while it spins for the next pass or for the other threads.
 typedef struct { const char *p[RF_MAX_PARTS], *end[RF_MAX_PARTS]; int n, i; } rf_slice_cursor;
-/// The slice after its first `skip` bytes (what rf_matmul_prefetch_slice requested), at most `budget` bytes.
+/// The share after its first `skip` bytes (what rf_matmul_prefetch_slice requested), at most `budget` bytes.
 void rf_slice_cursor_init(rf_slice_cursor *c, const rf_slice_hint *h, int ith, int nth, int64_t skip, int64_t budget);
 /// Prefetches the cursor's next `lines` cache lines into L2; returns 0 once the cursor is spent.
 static inline int rf_slice_cursor_step(rf_slice_cursor *c, int lines) {
