@@ -21,31 +21,36 @@ final class ServerMetrics: Sendable {
 
     init() {
         let r = registry
-        promptTokens = r.makeCounter(name: "roofline_prompt_tokens_total", help: "Prompt tokens processed")
-        generatedTokens = r.makeCounter(name: "roofline_generated_tokens_total", help: "Tokens generated")
+        promptTokens = r.makeCounter(descriptor: Self.name("prompt_tokens", "total", "Prompt tokens processed"))
+        generatedTokens = r.makeCounter(descriptor: Self.name("generated_tokens", "total", "Tokens generated"))
         let fast: [Duration] = [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
                                 .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)]
-        timeToFirstToken = r.makeDurationHistogram(name: "roofline_time_to_first_token_seconds", buckets: fast,
-                                                   help: "Time from request arrival to the first generated token")
-        interTokenLatency = r.makeDurationHistogram(name: "roofline_inter_token_latency_seconds", buckets: fast,
-                                                    help: "Time between consecutive generated tokens of one sequence")
-        requestDuration = r.makeDurationHistogram(name: "roofline_request_duration_seconds",
-                                                  buckets: fast + [.seconds(30), .seconds(60), .seconds(300)],
-                                                  help: "Time from request arrival to its last byte")
-        queueDepth = r.makeGauge(name: "roofline_queue_depth", help: "Requests waiting for a slot")
-        activeSequences = r.makeGauge(name: "roofline_active_sequences", help: "Sequences in the running batch")
-        slots = r.makeGauge(name: "roofline_slots", help: "Sequences the scheduler can run together (--parallel)")
-        kvUsedTokens = r.makeGauge(name: "roofline_kv_cache_used_tokens", help: "KV-cache positions in use")
-        kvCapacityTokens = r.makeGauge(name: "roofline_kv_cache_capacity_tokens", help: "KV-cache positions in the pool")
-        kvUsedBytes = r.makeGauge(name: "roofline_kv_cache_used_bytes", help: "KV-cache bytes in use")
-        kvUsage = r.makeGauge(name: "roofline_kv_cache_usage_ratio", help: "Fraction of the KV-cache pool in use")
-        steps = r.makeGauge(name: "roofline_batch_steps", help: "Batched forward passes run")
+        timeToFirstToken = r.makeDurationHistogram(
+            descriptor: Self.name("time_to_first_token", "seconds", "Time from request arrival to the first generated token"), buckets: fast)
+        interTokenLatency = r.makeDurationHistogram(
+            descriptor: Self.name("inter_token_latency", "seconds", "Time between consecutive generated tokens of one sequence"), buckets: fast)
+        requestDuration = r.makeDurationHistogram(
+            descriptor: Self.name("request_duration", "seconds", "Time from request arrival to its last byte"),
+            buckets: fast + [.seconds(30), .seconds(60), .seconds(300)])
+        queueDepth = r.makeGauge(descriptor: Self.name("queue_depth", "", "Requests waiting for a slot"))
+        activeSequences = r.makeGauge(descriptor: Self.name("active_sequences", "", "Sequences in the running batch"))
+        slots = r.makeGauge(descriptor: Self.name("slots", "", "Sequences the scheduler can run together (--parallel)"))
+        kvUsedTokens = r.makeGauge(descriptor: Self.name("kv_cache_used", "tokens", "KV-cache positions in use"))
+        kvCapacityTokens = r.makeGauge(descriptor: Self.name("kv_cache_capacity", "tokens", "KV-cache positions in the pool"))
+        kvUsedBytes = r.makeGauge(descriptor: Self.name("kv_cache_used", "bytes", "KV-cache bytes in use"))
+        kvUsage = r.makeGauge(descriptor: Self.name("kv_cache_usage", "ratio", "Fraction of the KV-cache pool in use"))
+        steps = r.makeGauge(descriptor: Self.name("batch_steps", "", "Batched forward passes run"))
+    }
+
+    /// `roofline_<metric>_<unit>` (an empty unit adds nothing), with its help line.
+    private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "roofline", metricName: metric, unitName: unit, helpText: help)
     }
 
     /// Counts a finished HTTP request by route and status.
     func request(route: String, status: Int) {
-        registry.makeCounter(name: "roofline_requests_total", labels: [("route", route), ("status", "\(status)")],
-                             help: "HTTP requests by route and status").increment()
+        registry.makeCounter(descriptor: Self.name("requests", "total", "HTTP requests by route and status"),
+                             labels: [("route", route), ("status", "\(status)")]).increment()
     }
 
     /// The text exposition, with the scheduler's gauges read now.
