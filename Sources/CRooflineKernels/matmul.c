@@ -208,10 +208,16 @@ __attribute__((destructor)) static void rf_mm_dump(void) {
 // the gate/up rows streamed at 10-15 GB/s per thread, the prefetched slices at about 33). In-process A/B
 // against 31/32 static slices and the guided tail: 0.951-0.988 of the time per token (4 runs, 2 threads).
 // Boundaries are multiples of eight rows, as below.
-static inline int64_t rf_range_chunk(const rf_matmul_job *j, int64_t left) {
-    int64_t size = (left / 2 + 7) & ~(int64_t)7;
+// A chunk of about `want` rows: rounded up to eight, within [min_rows, chunk_rows].
+static inline int64_t rf_chunk_size(const rf_matmul_job *j, int64_t want) {
+    int64_t size = (want + 7) & ~(int64_t)7;
     if (size < j->min_rows) size = j->min_rows;
-    if (size > j->chunk_rows) size = j->chunk_rows;
+    return size > j->chunk_rows ? j->chunk_rows : size;
+}
+
+// Half of the `left` rows of a share, as a chunk, and no more than them.
+static inline int64_t rf_range_chunk(const rf_matmul_job *j, int64_t left) {
+    const int64_t size = rf_chunk_size(j, left / 2);
     return size < left ? size : left;
 }
 
@@ -269,9 +275,7 @@ static void rf_matmul_task(void *p, int ith, int nth) {
     for (;;) {
         const int64_t left = j->total_rows - tail - g0;
         if (left <= 0) break;
-        int64_t size = (left / (2 * nth) + 7) & ~(int64_t)7;
-        if (size < j->min_rows) size = j->min_rows;
-        if (size > j->chunk_rows) size = j->chunk_rows;
+        const int64_t size = rf_chunk_size(j, left / (2 * nth));
         if (!atomic_compare_exchange_weak_explicit(&j->next, &g0, g0 + size, memory_order_relaxed, memory_order_relaxed)) continue;
         const int64_t a = tail + g0, b = a + size < j->total_rows ? a + size : j->total_rows;
         rf_matmul_range(j, a, b);

@@ -114,6 +114,15 @@ static unsigned long long wt_last1;
 #define WT(x)
 #endif
 
+// Thread ith's share of the hinted matmul once its part of a pass is done: the first RF_START_BURST bytes
+// requested at once, the cursor set on the rest for the wait that follows (empty without a hint).
+static void rf_prefetch_hinted(const rf_slice_hint *h, int ith, int nth, rf_slice_cursor *cur) {
+    cur->n = cur->i = 0;
+    if (h->n <= 0) return;
+    rf_matmul_prefetch_slice(h, ith, nth);
+    if (rf_wait_prefetch()) rf_slice_cursor_init(cur, h, ith, nth, RF_START_BURST, RF_WAIT_BUDGET);
+}
+
 typedef struct { rf_pool *pool; int ith; } rf_worker_arg;
 
 static void *rf_worker(void *p) {
@@ -145,11 +154,7 @@ static void *rf_worker(void *p) {
         // The hint is copied before this slice is reported done: the caller may set the next one after that.
         const rf_slice_hint h = pool->hint;
         atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel);
-        cur.n = 0;
-        if (h.n > 0) {
-            rf_matmul_prefetch_slice(&h, a.ith, pool->n);
-            if (rf_wait_prefetch()) rf_slice_cursor_init(&cur, &h, a.ith, pool->n, RF_START_BURST, RF_WAIT_BUDGET);
-        }
+        rf_prefetch_hinted(&h, a.ith, pool->n, &cur);
     }
 }
 
@@ -226,11 +231,8 @@ void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
     WT(const unsigned long long c0 = __rdtsc();)
     fn(ctx, 0, pool->n);
     WT(const unsigned long long c1 = __rdtsc(); wt_fn[0] += c1 - c0; wt_n++;)
-    rf_slice_cursor cur = { .n = 0 };
-    if (pool->hint.n > 0) {
-        rf_matmul_prefetch_slice(&pool->hint, 0, pool->n);
-        if (rf_wait_prefetch()) rf_slice_cursor_init(&cur, &pool->hint, 0, pool->n, RF_START_BURST, RF_WAIT_BUDGET);
-    }
+    rf_slice_cursor cur;
+    rf_prefetch_hinted(&pool->hint, 0, pool->n, &cur);
     // Wait for the other slices; yield the core if a worker seems descheduled (oversubscribed machine).
     for (int spins = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0;) {
         if (rf_slice_cursor_step(&cur, RF_WAIT_LINES)) continue;
