@@ -69,11 +69,10 @@ public enum Calibration {
             throw .invalidWorkload("calibration: measured \(field) must be positive (got \(v))")
         }
         guard m.prompt >= 1, m.decodeContext >= 1, m.threads >= 1 else { throw .invalidWorkload("calibration: prompt, context and threads must be positive") }
-        let prefill = model.prefill(prompt: m.prompt, precisions: precisions)
-        let tflops = prefill.flops * m.prefillTokensPerS / Double(m.prompt) / 1e12
         let decode = model.decodeStep(batch: 1, context: m.decodeContext, precisions: precisions)
         let memoryEfficiency = decode.bytes * m.decodeTokensPerS / (m.bandwidthGBs * 1e9)
         let format = measuredFormat(precisions.weights)
+        let tflops = prefillRate(m, model: model, precisions: precisions, format: format, memoryEfficiency: memoryEfficiency)
         let chip = Chip(
             id: chipID, vendor: "this machine", name: "\(m.cpuName) (\(m.threads) threads, \(m.kernels) kernels)", chipClass: .cpu,
             announced: false, memoryGB: m.memoryGB, memoryBandwidthGBs: m.bandwidthGBs, sramMB: nil, sramBandwidthGBs: nil,
@@ -98,6 +97,32 @@ public enum Calibration {
         let header = Catalogue.columns
         let csv = header.joined(separator: ",") + "\n" + header.map { CSVTable.quote(row[$0] ?? "") }.joined(separator: ",") + "\n"
         return (chip, csv)
+    }
+
+    /// The compute rate (TFLOPS) at which the planner's prefill of `m.prompt` tokens takes the measured time: the
+    /// matmuls and attention each take the larger of their compute and memory times, so the rate is found by
+    /// bisection (at least the prefill's FLOPs over the measured time).
+    static func prefillRate(_ m: CalibrationMeasurement, model: ModelDescription, precisions: Precisions, format: ComputeFormat,
+                            memoryEfficiency: Double) -> Double {
+        let prefill = model.prefill(prompt: m.prompt, precisions: precisions)
+        let measuredS = Double(m.prompt) / m.prefillTokensPerS
+        let e = Efficiency(compute: 1, memory: memoryEfficiency, usableMemory: 1, collectiveLatencyS: 0)
+        func time(_ tflops: Double) -> Double {
+            let chip = Chip(id: chipID, vendor: "", name: "", chipClass: .cpu, announced: false, memoryGB: m.memoryGB,
+                            memoryBandwidthGBs: m.bandwidthGBs, sramMB: nil, sramBandwidthGBs: nil, peakTFLOPS: [format: tflops],
+                            tdpW: nil, interconnectGBs: nil, unitChips: 1, priceUSDPerHour: nil, priceDate: nil, deploymentUnit: "")
+            return Deployment(chips: 1, unitChips: 1, layers: model.layers)
+                .time(prefill, on: chip, model: model, precisions: precisions, efficiency: e)?.totalS ?? measuredS
+        }
+        var lo = prefill.flops / measuredS / 1e12, hi = lo * 1e6
+        // Memory alone may already take longer than measured (a measured rate above the planner's bandwidth roof):
+        // then the rate that makes compute alone match is the best the row can say.
+        guard time(hi) < measuredS else { return lo }
+        for _ in 0..<200 {
+            let mid = (lo * hi).squareRoot()
+            if time(mid) > measuredS { lo = mid } else { hi = mid }
+        }
+        return hi
     }
 
     /// Roofline's own decode and prefill tokens/s for one sequence, as the planner projects them on `chip`.

@@ -8,19 +8,19 @@ public struct Catalogue: Sendable {
     /// Columns every catalogue must have.
     static let requiredColumns = ["id", "vendor", "name", "class", "status", "memory_gb", "memory_gb_source",
                                   "memory_bw_gbs", "memory_bw_gbs_source"]
-    /// Every column of the format, in the order `data/hardware.csv` uses, then the two optional efficiency columns.
+    /// Every column of the format, in the order `data/hardware.csv` uses, then the optional efficiency and overhead columns.
     public static let columns: [String] = {
         let numbers = ["memory_gb", "memory_bw_gbs", "sram_mb", "sram_bw_gbs"] + ComputeFormat.allCases.map(\.column)
             + ["tdp_w", "interconnect_gbs", "unit_chips", "price_usd_hour"]
         return ["id", "vendor", "name", "class", "status", "memory_type"] + numbers.flatMap { [$0, $0 + "_source"] }
             + ["price_date", "deployment_unit", "notes", "compute_efficiency", "compute_efficiency_source",
-               "memory_efficiency", "memory_efficiency_source"]
+               "memory_efficiency", "memory_efficiency_source", "layer_overhead_us", "layer_overhead_us_source"]
     }()
     /// Numeric columns that must hold a value in every row.
     static let requiredNumbers = ["memory_gb"]
     /// Numeric columns that may be empty (unknown).
     static let optionalNumbers = ["memory_bw_gbs", "sram_mb", "sram_bw_gbs", "tdp_w", "interconnect_gbs", "unit_chips",
-                                  "price_usd_hour", "compute_efficiency", "memory_efficiency"] + ComputeFormat.allCases.map(\.column)
+                                  "price_usd_hour", "compute_efficiency", "memory_efficiency", "layer_overhead_us"] + ComputeFormat.allCases.map(\.column)
 
     /// The catalogue shipped with Roofline (an embedded copy of `data/hardware.csv`).
     public static func builtIn() throws(PlannerError) -> Catalogue {
@@ -98,11 +98,14 @@ public struct Catalogue: Sendable {
             throw .invalidNumber(chip: id, field: f, value: r[f])
         }
         let price = n["price_usd_hour"]
-        return Chip(
+        var chip = Chip(
             id: id, vendor: r["vendor"], name: r["name"], chipClass: cls, announced: r["status"] == "announced",
             memoryGB: n["memory_gb"] ?? 0, memoryBandwidthGBs: n["memory_bw_gbs"], sramMB: n["sram_mb"],
             sramBandwidthGBs: n["sram_bw_gbs"], peakTFLOPS: peaks, tdpW: n["tdp_w"], interconnectGBs: n["interconnect_gbs"],
             unitChips: unit, priceUSDPerHour: price, priceDate: price == nil || r["price_date"].isEmpty ? nil : r["price_date"],
-            deploymentUnit: r["deployment_unit"], computeEfficiency: n["compute_efficiency"], memoryEfficiency: n["memory_efficiency"])
+            deploymentUnit: r["deployment_unit"], computeEfficiency: n["compute_efficiency"], memoryEfficiency: n["memory_efficiency"],
+            layerOverheadS: n["layer_overhead_us"].map { $0 * 1e-6 })
+        chip.memoryType = r["memory_type"]
+        return chip
     }
 }

@@ -31,11 +31,16 @@ public struct Chip: Sendable, Equatable {
     /// Fractions of peak compute and bandwidth measured for this chip (a calibrated row); nil means the class's assumption.
     public var computeEfficiency: Double?
     public var memoryEfficiency: Double?
+    /// Fixed time per layer and step measured or fitted for this chip; nil means the class's assumption.
+    public var layerOverheadS: Double?
+    /// The catalogue's description of the memory tiers (e.g. "SRAM 520 MB + HBM3 64 GB + DDR5 up to 1.5 TB").
+    public var memoryType = ""
 
     public init(id: String, vendor: String, name: String, chipClass: ChipClass, announced: Bool, memoryGB: Double,
                 memoryBandwidthGBs: Double?, sramMB: Double?, sramBandwidthGBs: Double?, peakTFLOPS: [ComputeFormat: Double],
                 tdpW: Double?, interconnectGBs: Double?, unitChips: Int?, priceUSDPerHour: Double?, priceDate: String?,
-                deploymentUnit: String, computeEfficiency: Double? = nil, memoryEfficiency: Double? = nil) {
+                deploymentUnit: String, computeEfficiency: Double? = nil, memoryEfficiency: Double? = nil,
+                layerOverheadS: Double? = nil) {
         self.id = id
         self.vendor = vendor
         self.name = name
@@ -54,6 +59,7 @@ public struct Chip: Sendable, Equatable {
         self.deploymentUnit = deploymentUnit
         self.computeEfficiency = computeEfficiency
         self.memoryEfficiency = memoryEfficiency
+        self.layerOverheadS = layerOverheadS
     }
 
     /// The peak used for weights stored at `precision`, and the format it was taken from.

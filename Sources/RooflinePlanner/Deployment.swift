@@ -21,52 +21,78 @@ public struct Deployment: Sendable, Equatable {
 /// Which limit sets a case's speed.
 public enum Bound: String, Sendable {
     case memory, compute, interconnect, capacity
+    /// Fixed per-layer costs (kernel launches, synchronisation) outweigh every roofline term.
+    case overhead
     /// The catalogue lacks the figure needed to project (e.g. no memory bandwidth).
     case unknown
 }
 
-/// Roofline time of one phase on one deployment.
+/// Roofline time of one phase on one deployment, kernel by kernel: the matmuls (weights and activations
+/// against their FLOPs) and attention (KV cache against its FLOPs) each take the larger of their compute and
+/// memory times, one after the other; then the interconnect and the fixed per-layer overhead are added.
 public struct PhaseTime: Sendable, Equatable {
-    /// FLOPs ÷ (tensor-parallel chips × peak × efficiency); nil when the chip has no listed peak for the format.
+    /// All FLOPs ÷ (tensor-parallel chips × peak × the step's compute fraction); nil when the chip has no listed peak.
     public var computeS: Double?
-    /// Bytes ÷ (tensor-parallel chips × bandwidth × efficiency).
+    /// All bytes ÷ (tensor-parallel chips × bandwidth × efficiency).
     public var memoryS: Double
     /// All-reduces and pipeline hops, not overlapped with the rest.
     public var interconnectS: Double
+    /// Fixed per-layer cost of the step.
+    public var overheadS: Double = 0
+    /// max(matmul compute, weight and activation bytes).
+    public var matmulS: Double = 0
+    /// max(attention compute, KV bytes).
+    public var attentionS: Double = 0
+    /// The part of `matmulS + attentionS` where compute is the larger term.
+    public var computeBoundS: Double = 0
+    /// Tokens the step processed, and the fraction of the dense peak a step of that many tokens reaches.
+    public var tokens: Int = 0
+    public var computeFraction: Double = 0
 
-    /// max(compute, memory) + interconnect.
-    public var totalS: Double { max(computeS ?? 0, memoryS) + interconnectS }
+    /// matmuls + attention + interconnect + overhead.
+    public var totalS: Double { matmulS + attentionS + interconnectS + overheadS }
 
     public var bound: Bound {
-        let roof = max(computeS ?? 0, memoryS)
-        if interconnectS > roof { return .interconnect }
-        if let c = computeS, c > memoryS { return .compute }
-        return .memory
+        let computePart = computeBoundS, memoryPart = matmulS + attentionS - computeBoundS
+        let largest = max(computePart, memoryPart, interconnectS, overheadS)
+        if interconnectS == largest { return .interconnect }
+        if overheadS == largest { return .overhead }
+        return computePart > memoryPart ? .compute : .memory
     }
 }
 
 extension Deployment {
     /// The roofline time of `cost` on this deployment of `chip`; nil when the chip has no memory bandwidth figure.
     ///
-    /// Pipeline stages run one after another for a batch (no micro-batch overlap), so per-token latency is
-    /// the whole model on one tensor-parallel group plus the hops; aggregate throughput of pipelined
-    /// deployments is therefore a lower bound.
+    /// The time is that of the whole model on one tensor-parallel group plus the hops (pipeline stages run one
+    /// after another for one micro-batch); scenario throughput keeps every stage busy with its own micro-batch.
     public func time(_ cost: PhaseCost, on chip: Chip, model: ModelDescription, precisions: Precisions,
                      efficiency e: Efficiency) -> PhaseTime? {
         guard let bw = chip.memoryBandwidthGBs, bw > 0 else { return nil }
         let tp = Double(tensorParallel)
-        let compute = chip.peak(for: precisions.weights).map { cost.flops / (tp * $0.tflops * 1e12 * e.compute) }
-        let memory = cost.bytes / (tp * bw * 1e9 * e.memory)
-        return PhaseTime(computeS: compute, memoryS: memory,
-                         interconnectS: interconnectTime(tokens: cost.tokens, chip: chip, model: model, precisions: precisions, efficiency: e))
+        let peak = chip.peak(for: precisions.weights)
+        let fraction = e.computeFraction(tokens: cost.tokens, format: peak?.format ?? .bf16)
+        let rate = peak.map { tp * $0.tflops * 1e12 * fraction }
+        let bytesPerS = tp * bw * 1e9 * e.memory
+        let matmulMemory = cost.matmulBytes / bytesPerS, kvMemory = cost.kvBytes / bytesPerS
+        let matmulCompute = rate.map { cost.matmulFLOPs / $0 } ?? 0, attentionCompute = rate.map { cost.attentionFLOPs / $0 } ?? 0
+        return PhaseTime(
+            computeS: rate.map { cost.flops / $0 }, memoryS: cost.bytes / bytesPerS,
+            interconnectS: interconnectTime(tokens: cost.tokens, chip: chip, model: model, precisions: precisions, efficiency: e),
+            overheadS: Double(model.layers) * e.layerOverheadS,
+            matmulS: max(matmulCompute, matmulMemory), attentionS: max(attentionCompute, kvMemory),
+            computeBoundS: (matmulCompute > matmulMemory ? matmulCompute : 0) + (attentionCompute > kvMemory ? attentionCompute : 0),
+            tokens: cost.tokens, computeFraction: fraction)
     }
 
     /// Two ring all-reduces per layer across the tensor-parallel group and one hop per stage boundary, each
-    /// moving `tokens × hidden` activations; the link's per-direction rate is half the printed bidirectional figure.
+    /// moving `tokens × hidden` activations; the link's per-direction rate is half the printed bidirectional figure
+    /// (a link whose rate is unpublished costs only its latency).
     /// Without a switch (`ringCollectives`) each all-reduce pays the step latency 2·(p−1) times, once per ring step.
     public func interconnectTime(tokens: Int, chip: Chip, model: ModelDescription, precisions: Precisions, efficiency e: Efficiency) -> Double {
-        guard chips > 1, let link = chip.interconnectGBs, link > 0 else { return 0 }
-        let perDirection = link / 2 * 1e9
+        guard chips > 1 else { return 0 }
+        // A link of unpublished rate (within the chip's unit) costs its latency only.
+        let perDirection = (chip.interconnectGBs ?? 0) > 0 ? (chip.interconnectGBs ?? 0) / 2 * 1e9 : Double.infinity
         let message = Double(tokens) * Double(model.hidden) * precisions.activations.bytesPerElement
         var t = 0.0
         if tensorParallel > 1 {

@@ -14,13 +14,30 @@ public struct Efficiency: Sendable, Equatable {
     /// Chips linked directly, with no switch: an all-reduce over p chips is a ring of 2·(p−1) dependent steps,
     /// each paying `collectiveLatencyS`; otherwise (NVSwitch, ICI) one latency per all-reduce.
     public var ringCollectives: Bool
+    /// Tokens per step at which the matmuls reach half of `compute`: a step of n tokens runs at
+    /// compute · n / (n + computeHalfTokens), so small batches (thin GEMMs) stay far from the peak.
+    public var computeHalfTokens: Double
+    /// Fixed time per layer and step that no roofline term covers (kernel launches and tails, synchronisation).
+    public var layerOverheadS: Double
+    /// The fraction of `compute` that matmuls in 8- and 4-bit formats keep of their (higher) peak, relative to BF16.
+    public var narrowFormatScale: Double
 
-    public init(compute: Double, memory: Double, usableMemory: Double, collectiveLatencyS: Double, ringCollectives: Bool = false) {
+    public init(compute: Double, memory: Double, usableMemory: Double, collectiveLatencyS: Double, ringCollectives: Bool = false,
+                computeHalfTokens: Double = 0, layerOverheadS: Double = 0, narrowFormatScale: Double = 1) {
+        self.narrowFormatScale = narrowFormatScale
         self.compute = compute
         self.memory = memory
         self.usableMemory = usableMemory
         self.collectiveLatencyS = collectiveLatencyS
         self.ringCollectives = ringCollectives
+        self.computeHalfTokens = computeHalfTokens
+        self.layerOverheadS = layerOverheadS
+    }
+
+    /// The fraction of the dense peak in `format` reached by a step of `tokens` tokens.
+    public func computeFraction(tokens: Int, format: ComputeFormat = .bf16) -> Double {
+        let n = Double(max(tokens, 1))
+        return compute * (format == .bf16 ? 1 : narrowFormatScale) * n / (n + computeHalfTokens)
     }
 
     /// Default assumptions per class:
@@ -32,7 +49,8 @@ public struct Efficiency: Sendable, Equatable {
     /// - edge/cpu: 70% of DRAM bandwidth and 50% of peak; 75%/90% of memory usable (shared with the OS).
     public static func defaults(_ c: ChipClass) -> Efficiency {
         switch c {
-        case .gpu: Efficiency(compute: 0.6, memory: 0.8, usableMemory: 0.9, collectiveLatencyS: 8e-6)
+        case .gpu: Efficiency(compute: 0.76, memory: 0.88, usableMemory: 0.9, collectiveLatencyS: 8e-6,
+                              computeHalfTokens: gpuComputeHalfTokens, layerOverheadS: 26.8e-6, narrowFormatScale: gpuNarrowFormatScale)
         case .asic: Efficiency(compute: 0.6, memory: 0.8, usableMemory: 0.9, collectiveLatencyS: 10e-6)
         case .lpu: Efficiency(compute: 0.5, memory: 0.9, usableMemory: 0.9, collectiveLatencyS: lpuStepLatencyS, ringCollectives: true)
         case .edge: Efficiency(compute: 0.5, memory: 0.7, usableMemory: 0.75, collectiveLatencyS: 0)
@@ -42,6 +60,10 @@ public struct Efficiency: Sendable, Equatable {
 
     /// Latency of one dependent chip-to-chip step in an SRAM-only pipeline (see `defaults`).
     public static let lpuStepLatencyS = 1.2e-6
+    /// Tokens per step at which GPU matmuls reach half their peak fraction (fitted; docs/planner.md).
+    public static let gpuComputeHalfTokens = 48.0
+    /// GPU matmuls in FP8/FP4/INT8 reach this share of the fraction BF16 reaches of its peak (fitted; docs/planner.md).
+    public static let gpuNarrowFormatScale = 0.72
 }
 
 /// The efficiency assumptions for every class, with optional overrides.
@@ -65,6 +87,7 @@ public struct EfficiencyTable: Sendable, Equatable {
         var e = self[chip.chipClass]
         if let c = forcedCompute ?? chip.computeEfficiency { e.compute = c }
         if let m = forcedMemory ?? chip.memoryEfficiency { e.memory = m }
+        if let o = chip.layerOverheadS { e.layerOverheadS = o }
         return e
     }
 

@@ -21,6 +21,14 @@ extension ModelDescription {
         ModelDescription(name: "llama-3.1-70b", layers: 80, hidden: 8192, heads: 64, kvHeads: 8, ffn: 28672, vocab: 128256),
         // meta-llama/Llama-3.1-405B config.json: 126 layers, hidden 16384, 128 heads, 8 KV heads, FFN 53248, vocab 128256.
         ModelDescription(name: "llama-3.1-405b", layers: 126, hidden: 16384, heads: 128, kvHeads: 8, ffn: 53248, vocab: 128256),
+        // meta-llama/Llama-3.2-3B config.json: 28 layers, hidden 3072, 24 heads, 8 KV heads, FFN 8192, vocab 128256, tied.
+        ModelDescription(name: "llama-3.2-3b", layers: 28, hidden: 3072, heads: 24, kvHeads: 8, ffn: 8192, vocab: 128256,
+                         tiedEmbeddings: true),
+        // Qwen/Qwen2-1.5B config.json: 28 layers, hidden 1536, 12 heads, 2 KV heads, FFN 8960, vocab 151936, tied.
+        ModelDescription(name: "qwen2-1.5b", layers: 28, hidden: 1536, heads: 12, kvHeads: 2, ffn: 8960, vocab: 151936,
+                         tiedEmbeddings: true),
+        // Qwen/Qwen2.5-7B config.json: 28 layers, hidden 3584, 28 heads, 4 KV heads, FFN 18944, vocab 152064, untied.
+        ModelDescription(name: "qwen2.5-7b", layers: 28, hidden: 3584, heads: 28, kvHeads: 4, ffn: 18944, vocab: 152064),
         // mistralai/Mixtral-8x7B-v0.1 config.json: 32 layers, hidden 4096, 32 heads, 8 KV heads, FFN 14336,
         // vocab 32000, 8 local experts, 2 per token.
         ModelDescription(name: "mixtral-8x7b", layers: 32, hidden: 4096, heads: 32, kvHeads: 8, ffn: 14336, vocab: 32000,

@@ -1,6 +1,9 @@
 /// FLOPs and bytes of one phase of inference: a prefill, or one decode step for a batch.
 public struct PhaseCost: Sendable, Equatable {
+    /// All FLOPs: matmuls plus attention.
     public var flops: Double
+    /// The part of `flops` spent in attention (QKᵀ and AV), which reads the KV cache rather than weights.
+    public var attentionFLOPs: Double = 0
     public var weightBytes: Double
     public var kvBytes: Double
     public var activationBytes: Double
@@ -8,6 +11,10 @@ public struct PhaseCost: Sendable, Equatable {
     public var tokens: Int
 
     public var bytes: Double { weightBytes + kvBytes + activationBytes }
+    /// FLOPs of the matmuls (weights times activations).
+    public var matmulFLOPs: Double { flops - attentionFLOPs }
+    /// Bytes the matmuls stream: weights and activations.
+    public var matmulBytes: Double { weightBytes + activationBytes }
     /// Arithmetic intensity, FLOP per byte.
     public var intensity: Double { bytes > 0 ? flops / bytes : 0 }
 }
@@ -30,20 +37,32 @@ extension ModelDescription {
     /// Weights are read once for the whole batch (MoE: the experts the batch touches); each sequence
     /// reads its `context` cached tokens and writes one.
     public func decodeStep(batch: Int, context: Int, precisions p: Precisions) -> PhaseCost {
-        let b = Double(batch)
+        mixedStep(decodes: batch, context: context, prefillTokens: 0, prompt: 0, precisions: p)
+    }
+
+    /// One step of continuous batching: `decodes` sequences each emit `queries` tokens (more than one when a
+    /// speculative draft is verified) with `context` tokens cached, and a chunk of `prefillTokens` prompt tokens
+    /// of prompts `prompt` long shares the step (each chunk token attends to `prompt/2` earlier tokens on average).
+    /// Weights are read once for all the step's tokens; each decoding sequence reads its cache once.
+    public func mixedStep(decodes: Int, context: Int, queries: Int = 1, prefillTokens: Int, prompt: Int,
+                          precisions p: Precisions) -> PhaseCost {
+        let b = Double(decodes), q = Double(max(queries, 1)), k = Double(prefillTokens)
+        let n = decodes * max(queries, 1) + prefillTokens
+        let attention = b * q * attentionFLOPs(context: Double(context)) + k * attentionFLOPs(context: Double(prompt + 1) / 2)
         return PhaseCost(
-            flops: b * (2 * matmulParamsPerToken + attentionFLOPs(context: Double(context))),
-            weightBytes: weightBytesRead(tokens: batch, p.weights),
-            kvBytes: b * Double(context + 1) * kvBytesPerToken(p.kvCache),
-            activationBytes: b * Double(layers) * activationElementsPerTokenPerLayer * p.activations.bytesPerElement,
-            tokens: batch)
+            flops: Double(n) * 2 * matmulParamsPerToken + attention, attentionFLOPs: attention,
+            weightBytes: weightBytesRead(tokens: n, p.weights),
+            kvBytes: (b * Double(context + max(queries, 1)) + k) * kvBytesPerToken(p.kvCache),
+            activationBytes: Double(n) * Double(layers) * activationElementsPerTokenPerLayer * p.activations.bytesPerElement,
+            tokens: n)
     }
 
     /// A prefill of `prompt` tokens for one sequence (causal attention: token i attends to i tokens).
     public func prefill(prompt: Int, precisions p: Precisions) -> PhaseCost {
         let n = Double(prompt)
+        let attention = attentionFLOPs(context: 1) * n * (n + 1) / 2
         return PhaseCost(
-            flops: 2 * n * matmulParamsPerToken + attentionFLOPs(context: 1) * n * (n + 1) / 2,
+            flops: 2 * n * matmulParamsPerToken + attention, attentionFLOPs: attention,
             weightBytes: weightBytesRead(tokens: prompt, p.weights),
             kvBytes: n * kvBytesPerToken(p.kvCache),
             activationBytes: n * Double(layers) * activationElementsPerTokenPerLayer * p.activations.bytesPerElement,

@@ -7,7 +7,7 @@ public enum PlanReport {
                               "aggregate_tokens_per_s", "ttft_s", "joules_per_token", "usd_per_million_tokens",
                               "class", "announced", "tensor_parallel", "pipeline_stages", "max_batch", "meets_target",
                               "memory_needed_gb", "memory_available_gb", "compute_format", "decode_flop_per_byte",
-                              "price_date", "notes"]
+                              "price_date", "tpot_s", "requests_per_s", "scenario", "notes"]
 
     /// One JSON-ready object per result; unknown values are `NSNull`.
     public static func object(_ r: PlanResult) -> [String: Any] {
@@ -20,7 +20,8 @@ public enum PlanReport {
             "pipeline_stages": r.deployment.pipelineStages, "max_batch": r.maxBatch, "meets_target": v(r.meetsTarget),
             "memory_needed_gb": r.memoryNeededGB, "memory_available_gb": r.memoryAvailableGB,
             "compute_format": v(r.computeFormat?.rawValue), "decode_flop_per_byte": r.decodeIntensity,
-            "price_date": v(r.chip.priceDate), "notes": r.notes,
+            "price_date": v(r.chip.priceDate), "tpot_s": v(r.tpotS), "requests_per_s": v(r.requestsPerS),
+            "scenario": v(r.scenario?.rawValue), "notes": r.notes,
         ]
     }
 
@@ -55,17 +56,25 @@ public enum PlanReport {
     /// An aligned text table with notes underneath.
     public static func table(_ results: [PlanResult], request: PlanRequest) -> String {
         let m = request.model, p = request.precisions
-        var out = String(format: "%@: %.1fB params (%.1fB active), weights %@ (%.1f GB), KV %@ (%.0f KB/token), context %d, prompt %d\n\n",
+        var out = String(format: "%@: %.1fB params (%.1fB active), weights %@ (%.1f GB), KV %@ (%.0f KB/token), ",
                          m.name, m.totalParams / 1e9, m.activeParams / 1e9, p.weights.rawValue,
-                         m.weightBytes(p.weights) / 1e9, p.kvCache.rawValue, m.kvBytesPerToken(p.kvCache) / 1e3,
-                         request.context, request.prompt)
-        let header = ["hardware", "chips", "tp×pp", "batch", "fits", "bound", "tok/s/user", "tok/s total", "TTFT s", "J/token", "$/Mtok"]
+                         m.weightBytes(p.weights) / 1e9, p.kvCache.rawValue, m.kvBytesPerToken(p.kvCache) / 1e3)
+        if let w = request.workload {
+            out += "scenario \(w.scenario.rawValue), \(w.prompt) in / \(w.output) out per request"
+            out += [w.ttftLimitS.map { String(format: ", TTFT ≤ %.3g s", $0) }, w.tpotLimitS.map { String(format: ", TPOT ≤ %.3g s", $0) }]
+                .compactMap { $0 }.joined()
+            out += request.speculation.map { ", speculative \($0.draftTokens) tokens at \($0.acceptance)" } ?? ""
+            out += "\n\n"
+        } else {
+            out += "context \(request.context), prompt \(request.prompt)\n\n"
+        }
+        let header = ["hardware", "chips", "tp×pp", "batch", "fits", "bound", "tok/s/user", "tok/s total", "req/s", "TTFT s", "J/token", "$/Mtok"]
         var rows = [header]
         func f(_ x: Double?, _ fmt: String) -> String { x.map { String(format: fmt, $0) } ?? "-" }
         for r in results {
             rows.append([r.chip.id + (r.chip.announced ? "*" : ""), "\(r.deployment.chips)",
                          "\(r.deployment.tensorParallel)×\(r.deployment.pipelineStages)", "\(r.batch)", r.fits ? "yes" : "no",
-                         r.bound.rawValue, f(r.decodeTokensPerSPerUser, "%.1f"), f(r.aggregateTokensPerS, "%.0f"),
+                         r.bound.rawValue, f(r.decodeTokensPerSPerUser, "%.1f"), f(r.aggregateTokensPerS, "%.0f"), f(r.requestsPerS, "%.2f"),
                          f(r.ttftS, "%.3f"), f(r.joulesPerToken, "%.3f"), f(r.usdPerMillionTokens, "%.2f")])
         }
         let widths = header.indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
@@ -81,15 +90,18 @@ public enum PlanReport {
         if results.contains(where: { $0.chip.announced }) { out += "* announced, not shipping\n" }
         let classes = ChipClass.allCases.filter { c in results.contains { $0.chip.chipClass == c } }
         if !classes.isEmpty {
-            out += "\nassumed efficiency (compute / memory bandwidth / usable memory / latency per collective):\n"
+            out += "\nassumed efficiency (compute / memory bandwidth / usable memory / latency per collective / fixed per layer):\n"
             for c in classes {
                 let e = request.efficiency[c]
-                out += String(format: "  %@ %.2f / %.2f / %.2f / %.1f µs%@\n", c.rawValue, e.compute, e.memory, e.usableMemory,
-                              e.collectiveLatencyS * 1e6, e.ringCollectives ? " per ring step" as NSString : "" as NSString)
+                out += String(format: "  %@ %.2f%@ / %.2f / %.2f / %.1f µs%@ / %.1f µs\n", c.rawValue as NSString, e.compute,
+                              e.computeHalfTokens > 0 ? String(format: " (half of it at %.0f tokens per step)", e.computeHalfTokens) as NSString : "" as NSString,
+                              e.memory, e.usableMemory, e.collectiveLatencyS * 1e6,
+                              e.ringCollectives ? " per ring step" as NSString : "" as NSString, e.layerOverheadS * 1e6)
             }
-            for r in results where r.chip.computeEfficiency != nil || r.chip.memoryEfficiency != nil {
+            for r in results where r.chip.computeEfficiency != nil || r.chip.memoryEfficiency != nil || r.chip.layerOverheadS != nil {
                 let e = request.efficiency.of(r.chip)
-                out += String(format: "  %@ (its own, calibrated) %.2f / %.2f\n", r.chip.id, e.compute, e.memory)
+                out += String(format: "  %@ (its own, measured or fitted) %.2f / %.2f / per layer %.1f µs\n", r.chip.id as NSString,
+                              e.compute, e.memory, e.layerOverheadS * 1e6)
             }
         }
         return out

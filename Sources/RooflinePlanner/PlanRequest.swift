@@ -18,18 +18,25 @@ public struct PlanRequest: Sendable {
     /// Per-user decode speed to meet: the batch becomes the largest one that still meets it.
     public var targetTokensPerS: Double?
     public var efficiency: EfficiencyTable
+    /// A stream of requests to serve (`--scenario`); nil plans bare decode steps at `context` for `batch` sequences.
+    /// With a workload, `context` is the KV cache reserved per request (sizing the deployment) and `prompt` its prompt.
+    public var workload: Workload?
+    /// Speculative decoding, projected within the workload's scenario.
+    public var speculation: Speculation?
 
     public init(model: ModelDescription, precisions: Precisions, batch: Batch = .fixed(1), context: Int = 4096,
                 prompt: Int = 1024, chips: Int? = nil, targetTokensPerS: Double? = nil,
-                efficiency: EfficiencyTable = EfficiencyTable()) {
+                efficiency: EfficiencyTable = EfficiencyTable(), workload: Workload? = nil, speculation: Speculation? = nil) {
         self.model = model
         self.precisions = precisions
         self.batch = batch
-        self.context = context
-        self.prompt = prompt
+        self.context = workload?.reservedTokens ?? context
+        self.prompt = workload?.prompt ?? prompt
         self.chips = chips
         self.targetTokensPerS = targetTokensPerS
         self.efficiency = efficiency
+        self.workload = workload
+        self.speculation = speculation
     }
 
     /// Rejects sizes that make no sense before any arithmetic runs.
@@ -40,5 +47,8 @@ public struct PlanRequest: Sendable {
         if prompt < 1 { throw .invalidWorkload("prompt must be at least 1 (got \(prompt))") }
         if let c = chips, c < 1 { throw .invalidWorkload("chips must be at least 1 (got \(c))") }
         if let t = targetTokensPerS, !(t > 0) { throw .invalidWorkload("target tokens/s must be positive") }
+        try workload?.validate()
+        if speculation != nil && workload == nil { throw .invalidWorkload("speculative decoding is projected within a scenario (--scenario)") }
+        try speculation?.draft?.validate()
     }
 }

@@ -10,6 +10,14 @@ public struct PlanResult: Sendable {
     public var decodeTokensPerSPerUser: Double?
     public var aggregateTokensPerS: Double?
     public var ttftS: Double?
+    /// Time per output token of one request (with a workload: the step time over the tokens each step emits).
+    public var tpotS: Double?
+    /// Requests completed per second (with a workload).
+    public var requestsPerS: Double?
+    /// The scenario the figures are for; nil for bare decode steps.
+    public var scenario: Scenario?
+    /// Draft-model time per step when speculating (0 otherwise).
+    public var draftS: Double = 0
     public var joulesPerToken: Double?
     public var usdPerMillionTokens: Double?
     /// Weights plus KV cache for the batch, GB.

@@ -34,9 +34,22 @@ public struct Planner: Sendable {
         return Int(min((free / perSequence).rounded(.down), 1e9))
     }
 
+    /// What a chip does with weights in a format it lists no rate for: it keeps their size and computes wider.
+    func formatNotes(_ w: Precision, chip: Chip) -> [String] {
+        guard let natural = w.computeFormats.first, chip.peakTFLOPS[natural] == nil else { return [] }
+        let narrow: Set<ComputeFormat> = [.fp8, .fp4]
+        if narrow.contains(natural) && chip.peakTFLOPS[.fp8] == nil && chip.peakTFLOPS[.fp4] == nil {
+            let wider = chip.peak(for: w)?.format.rawValue ?? "a wider format"
+            return ["no \(natural.rawValue.uppercased()) units listed: \(w.rawValue) weights keep their \(w.bytesPerElement) bytes each in memory and are converted to \(wider) to compute, so they speed decode by their size only"]
+        }
+        guard let f = chip.peak(for: w)?.format else { return [] }
+        return ["no \(natural.rawValue) rate listed: \(w.rawValue) weights are stored as such and computed at the \(f.rawValue) rate"]
+    }
+
     func plan(_ r: PlanRequest, on chip: Chip) -> PlanResult {
         let e = r.efficiency.of(chip)
-        let sizing: Int = if case .fixed(let b) = r.batch { b } else { 1 }
+        // With a workload an explicit batch is the engine's cap, not a size the deployment must hold.
+        let sizing: Int = if case .fixed(let b) = r.batch, r.workload == nil { b } else { 1 }
         var notes: [String] = []
         if chip.announced { notes.append("announced figures, not shipping") }
         let n = r.chips ?? fewestChips(r, chip: chip, batch: sizing) ?? 1
@@ -45,8 +58,14 @@ public struct Planner: Sendable {
         var batch: Int = if case .fixed(let b) = r.batch { b } else { max(maxBatch, 1) }
         var fits = maxBatch >= sizing
         if n > 1 && (chip.interconnectGBs ?? 0) <= 0 {
-            fits = false
-            notes.append("no chip-to-chip link in the catalogue: cannot span \(n) chips")
+            if n <= (chip.unitChips ?? 1) {
+                notes.append("chip-to-chip link rate unpublished: only its latency is counted across the \(n) chips")
+            } else {
+                fits = false
+                notes.append(chip.unitChips ?? 1 > 1
+                    ? "no published link beyond its \(chip.unitChips ?? 1)-chip unit: cannot span \(n) chips"
+                    : "no chip-to-chip link in the catalogue: a single-chip part cannot span \(n) chips")
+            }
         }
         let available = capacityBytes(chip, chips: n, e) / 1e9
         var result = PlanResult(
@@ -67,12 +86,22 @@ public struct Planner: Sendable {
         }
         if chip.peak(for: r.precisions.weights) == nil {
             // Weights in SRAM stream so fast that compute sets the speed; without a peak there is nothing to project.
-            if chip.chipClass == .lpu {
+            if chip.chipClass == .lpu && chip.layerOverheadS == nil {
                 result.bound = .unknown
                 result.notes.append("SRAM-resident weights: compute sets the speed, and the catalogue has no dense peak for \(r.precisions.weights.rawValue)")
                 return result
             }
-            result.notes.append("no dense peak for \(r.precisions.weights.rawValue) in the catalogue: speeds are the memory roof (an upper bound), no TTFT")
+            result.notes.append(chip.chipClass == .lpu
+                ? "no dense peak in the catalogue: the step is SRAM streaming plus the chip's per-layer latency and its links, no TTFT"
+                : "no dense peak for \(r.precisions.weights.rawValue) in the catalogue: speeds are the memory roof (an upper bound), no TTFT")
+        }
+        result.notes += formatNotes(r.precisions.weights, chip: chip)
+        if chip.memoryType.contains("+") {
+            result.notes.append(String(format: "memory tiers %@: the weights (%.1f GB per chip) stream from the %.0f GB-per-chip tier the catalogue lists",
+                                       chip.memoryType, r.model.weightBytes(r.precisions.weights) / 1e9 / Double(n), chip.memoryGB))
+        }
+        if let w = r.workload {
+            return applying(w, r, chip: chip, deployment: dep, efficiency: e, maxBatch: maxBatch, to: result)
         }
         func decode(_ b: Int) -> PhaseTime? {
             dep.time(r.model.decodeStep(batch: b, context: r.context, precisions: r.precisions), on: chip, model: r.model,

@@ -16,14 +16,38 @@ struct Plan: ParsableCommand {
     @Option(name: .customLong("kv-precision"), help: "KV-cache precision.")
     var kvPrecision: String = "bf16"
 
-    @Option(help: "Concurrent sequences, or 'max' for the largest batch that fits in memory (default: 1, or max with a target).")
+    @Option(help: "Concurrent sequences, or 'max' for the largest batch that fits in memory (default: 1, or max with a target). With a scenario: the most requests the engine runs at once.")
     var batch: String?
 
-    @Option(help: "Tokens cached per sequence when decoding.")
+    @Option(help: "Tokens cached per sequence when decoding (without a scenario; with one, the prompt and output set it).")
     var context: Int = 4096
 
-    @Option(help: "Prompt length for time to first token (default 1024; with --calibrate, the checked prefill, default 128).")
+    @Option(help: "Prompt length, mean input tokens per request with a scenario (default 1024; with --calibrate, the checked prefill, default 128).")
     var prompt: Int?
+
+    @Option(help: "Mean output tokens per request; with --scenario (default 256) the plan serves a stream of requests.")
+    var output: Int?
+
+    @Option(help: "offline (best throughput), server or interactive (best throughput within the TTFT/TPOT limits), single (one user). Default: offline when --output is given.")
+    var scenario: String?
+
+    @Option(name: .customLong("ttft-limit"), help: "p99 time-to-first-token limit, seconds (default: 2 for server, 0.45 for interactive).")
+    var ttftLimit: Double?
+
+    @Option(name: .customLong("tpot-limit"), help: "p99 time-per-output-token limit, seconds (default: 0.2 for server, 0.04 for interactive).")
+    var tpotLimit: Double?
+
+    @Option(name: .customLong("kv-reserve"), help: "KV cache set aside per request: full (prompt + output, TensorRT-LLM's default) or current (tokens so far, vLLM).")
+    var kvReserve: String = "full"
+
+    @Option(help: "Speculative decoding TOKENS:ACCEPTANCE, e.g. 4:0.7 (draft tokens per step, chance each is accepted); needs a scenario.")
+    var speculative: String?
+
+    @Option(name: .customLong("draft-model"), help: "With --speculative: the draft model (a preset, GGUF or config.json); default a one-layer head on the target.")
+    var draftModel: String?
+
+    @Flag(help: "Show where each microsecond of a step goes (matmuls, attention, links, fixed per-layer cost) for every chip.")
+    var explain = false
 
     @Option(help: "Comma-separated chip ids (default: every chip in the catalogue).")
     var hardware: String?
@@ -66,6 +90,9 @@ struct Plan: ParsableCommand {
         guard batch == nil || batch == "max" || (batch.flatMap { Int($0) } ?? 0) >= 1 else { throw ValidationError("--batch must be a positive integer or 'max'") }
         guard model != nil || calibrate || validationFile != nil else { throw ValidationError("--model is required (a preset, GGUF file or config.json)") }
         if let p = prompt, p < 1 { throw ValidationError("--prompt must be at least 1") }
+        if let o = output, o < 1 { throw ValidationError("--output must be at least 1") }
+        if speculative != nil && scenario == nil && output == nil { throw ValidationError("--speculative needs --scenario (or --output)") }
+        guard KVReservation(rawValue: kvReserve) != nil else { throw ValidationError("--kv-reserve must be full or current") }
         if let t = threads, !(1...1024).contains(t) { throw ValidationError("--threads must be between 1 and 1024") }
         if calibrate && !["table", "json"].contains(format) { throw ValidationError("--calibrate prints a table or json") }
         for e in [computeEfficiency, memoryEfficiency].compactMap({ $0 }) where !(e > 0 && e <= 1) {
@@ -101,6 +128,21 @@ struct Plan: ParsableCommand {
         return b == "max" ? .max : .fixed(Int(b) ?? 1)
     }
 
+    /// The request stream of --scenario/--output, or nil for bare decode steps at --context.
+    func workload() throws -> Workload? {
+        guard scenario != nil || output != nil else { return nil }
+        return Workload(prompt: prompt ?? 1024, output: output ?? 256, scenario: try Scenario.parse(scenario ?? "offline"),
+                        ttftLimitS: ttftLimit, tpotLimitS: tpotLimit, kvReservation: KVReservation(rawValue: kvReserve) ?? .full)
+    }
+
+    /// --speculative with its draft model, if given.
+    func speculation() throws -> Speculation? {
+        guard let spec = speculative else { return nil }
+        var s = try Speculation.parse(spec)
+        s.draft = try draftModel.map { try ModelDescription.resolve($0) }
+        return s
+    }
+
     func run() throws {
         if calibrate { return try runCalibration() }
         var cat = try Catalogue.builtIn()
@@ -114,19 +156,21 @@ struct Plan: ParsableCommand {
         }
         if let path = validationFile {
             let cases = try ValidationCase.load(csv: try String(contentsOfFile: path, encoding: .utf8))
-            return print(try ValidationCase.markdown(cases, catalogue: try Catalogue.builtIn()), terminator: "")
+            return print(try ValidationReport(cases, catalogue: try Catalogue.builtIn()).markdown, terminator: "")
         }
         if let path = catalogue {
             cat = cat.merging(try Catalogue(csv: try String(contentsOfFile: path, encoding: .utf8)))
         }
         let description = try ModelDescription.resolve(model ?? "")
         let weights = try precision.map { try Precision.parse($0) } ?? description.filePrecision ?? .bf16
+        let stream = try workload()
         let request = PlanRequest(
             model: description,
             precisions: Precisions(weights: weights, kvCache: try Precision.parse(kvPrecision)),
-            batch: batchChoice, context: context, prompt: prompt ?? 1024, chips: chips,
+            batch: stream != nil && batch == nil ? .max : batchChoice, context: context, prompt: prompt ?? 1024, chips: chips,
             targetTokensPerS: targetTokensPerS,
-            efficiency: EfficiencyTable().overriding(compute: computeEfficiency, memory: memoryEfficiency))
+            efficiency: EfficiencyTable().overriding(compute: computeEfficiency, memory: memoryEfficiency),
+            workload: stream, speculation: try speculation())
         let selected = try selectedChips(cat)
         guard !selected.isEmpty else { throw PlannerError.invalidWorkload("no chip matches --hardware and --class") }
         let results = try Planner().plan(request, on: selected)
@@ -137,5 +181,6 @@ struct Plan: ParsableCommand {
         case "html": print(PlanChart.html(results, request: request), terminator: "")
         default: print(PlanReport.table(results, request: request), terminator: "")
         }
+        if explain && format == "table" { print("\n" + PlanExplain.text(results, request: request), terminator: "") }
     }
 }

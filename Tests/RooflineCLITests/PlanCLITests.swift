@@ -20,6 +20,21 @@ extension CLITests {
         #expect((array[1]["chips"] as? Int ?? 0) > 300)
     }
 
+    @Test func planServesAScenarioAndExplainsTheStep() throws {
+        let r = try run(["plan", "--model", "llama-3.1-8b", "--precision", "fp8", "--kv-precision", "fp8", "--hardware", "nvidia-h200-sxm",
+                         "--scenario", "server", "--prompt", "512", "--output", "256", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])?.first)
+        let tpot = try #require(obj["tpot_s"] as? Double), perSecond = try #require(obj["requests_per_s"] as? Double)
+        #expect(tpot > 0 && tpot <= 0.2 && perSecond > 0 && obj["scenario"] as? String == "server")
+        let explained = try run(["plan", "--model", "llama-3.1-8b", "--hardware", "nvidia-h200-sxm", "--scenario", "single",
+                                 "--output", "128", "--speculative", "4:0.7", "--explain"])
+        #expect(explained.status == 0, "\(explained.stderr)")
+        #expect(explained.stdout.contains("fixed per-layer") && explained.stdout.contains("draft"))
+        let refused = try run(["plan", "--model", "llama-3.1-8b", "--speculative", "4:0.7"])
+        #expect(refused.status != 0 && refused.stderr.contains("--speculative needs --scenario"))
+    }
+
     @Test func planRejectsUnknownChip() throws {
         let r = try run(["plan", "--model", "llama-3.1-8b", "--hardware", "nvidia-h999"])
         #expect(r.status != 0)

@@ -12,14 +12,15 @@ struct CalibrationTests {
         let m = CountTests.tiny
         let p = Precisions(weights: .q4_1, kvCache: .fp16, activations: .fp32)
         let (chip, csv) = try Calibration.fit(Self.measurement, model: m, precisions: p)
-        // Hand check of the fit: peak = prefill FLOPs × 400/64 per second; memory fraction = decode bytes × 150 / 20 GB/s.
+        // Hand check of the fit: memory fraction = decode bytes × 150 / 20 GB/s; the peak is at least the prefill's
+        // FLOPs × 400/64 per second (more, since the prefill's KV writes take memory time beside its attention).
         let pre = m.prefill(prompt: 64, precisions: p), dec = m.decodeStep(batch: 1, context: 24, precisions: p)
-        #expect(abs((chip.peakTFLOPS[.int8] ?? 0) - pre.flops * 400 / 64 / 1e12) < 1e-18)
+        #expect((chip.peakTFLOPS[.int8] ?? 0) >= pre.flops * 400 / 64 / 1e12)
         #expect(abs((chip.memoryEfficiency ?? 0) - dec.bytes * 150 / 20e9) < 1e-15)
         // The planner, given the fitted row, gives back the measured speeds for the same workload.
         let same = try Calibration.predict(on: chip, model: m, precisions: p, prompt: 64, context: 24)
         #expect(abs((same.decode ?? 0) - 150) < 1e-6)
-        #expect(abs((same.prefill ?? 0) - 400) < 1e-6)
+        #expect(abs((same.prefill ?? 0) - 400) < 1e-6 * 400)
         // A longer context reads more KV cache, so the projected decode is slower.
         let longer = try Calibration.predict(on: chip, model: m, precisions: p, prompt: 64, context: 2000)
         #expect((longer.decode ?? 1e9) < 150)

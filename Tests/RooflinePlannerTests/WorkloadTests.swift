@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+import RooflinePlanner
+
+/// Scenario arithmetic on the toy chip (1 GB/s, 1 TFLOPS BF16) and the tiny model, worked by hand:
+/// per token the tiny model has 2720 bytes of BF16 weights (read once per step), 448 bytes of activations,
+/// 64 bytes of KV cache and 64 attention FLOPs per cached token; both fractions 0.5, 1 µs per layer (2 layers).
+struct WorkloadTests {
+    static let e = Efficiency(compute: 0.5, memory: 0.5, usableMemory: 1, collectiveLatencyS: 1e-6, layerOverheadS: 1e-6)
+    static func request(_ w: Workload, batch: PlanRequest.Batch = .max, speculation: Speculation? = nil) -> PlanRequest {
+        PlanRequest(model: CountTests.tiny, precisions: Precisions(weights: .bf16), batch: batch,
+                    efficiency: EfficiencyTable(byClass: [.gpu: e]), workload: w, speculation: speculation)
+    }
+    static func plan(_ r: PlanRequest, chip: Chip = PlannerTests.toyChip()) throws -> PlanResult {
+        try #require(try Planner().plan(r, on: [chip]).first)
+    }
+
+    @Test func singleUserDecodesWithoutPrefillShareAndPrefillsFirst() throws {
+        let res = try Self.plan(Self.request(Workload(prompt: 4, output: 6, scenario: .single)))
+        // Decode at mean context 4 + 6/2 = 7: matmuls (2720 + 448) B / 0.5 GB/s = 6.336 µs; KV (7 + 1)·64 B = 1.024 µs;
+        // 2 layers × 1 µs. Compute (2720 + 448 FLOPs at 0.5 TFLOPS) is under 10 ns, hidden behind memory.
+        #expect(abs((res.tpotS ?? 0) - 9.36e-6) < 1e-12)
+        #expect(res.batch == 1 && res.scenario == .single)
+        #expect(abs((res.requestsPerS ?? 0) - 1 / 9.36e-6 / 6) < 1e-3)
+        // TTFT: the 4-token prefill, (2720 + 4·448) B = 9.024 µs, its 256 KV bytes 0.512 µs, 2 µs of layers.
+        #expect(abs((res.ttftS ?? 0) - 11.536e-6) < 1e-12)
+    }
+
+    @Test func offlineSharesEachStepWithPrefillAndTakesTheBestBatch() throws {
+        // Prompt 4, output 2: each step prefills batch·4/2 prompt tokens. Batch 3 (the engine's cap): 9 tokens, mean
+        // context 5; matmuls (2720 + 9·448) B = 13.504 µs, KV (3·6 + 6)·64 B = 3.072 µs, 2 µs → 18.576 µs per step.
+        let res = try Self.plan(Self.request(Workload(prompt: 4, output: 2, scenario: .offline), batch: .fixed(3)))
+        #expect(res.batch == 3)
+        #expect(abs((res.aggregateTokensPerS ?? 0) - 3 / 18.576e-6) < 1e-3)
+        #expect(abs((res.requestsPerS ?? 0) - 3 / 18.576e-6 / 2) < 1e-3)
+        #expect(res.decodeTime?.tokens == 9)
+    }
+
+    @Test func serverTakesTheLargestBatchWithinTheLimit() throws {
+        // Batch 2 steps in (2720 + 6·448) B = 10.816 + (2·6 + 4)·64 B = 2.048 + 2 = 14.864 µs; batch 3 in 18.576 µs.
+        let w = Workload(prompt: 4, output: 2, scenario: .server, ttftLimitS: 1, tpotLimitS: 15e-6)
+        let res = try Self.plan(Self.request(w, batch: .fixed(3)))
+        #expect(res.batch == 2 && res.meetsTarget == true)
+        #expect(abs((res.tpotS ?? 0) - 14.864e-6) < 1e-12)
+        // A limit no batch meets is said, not hidden.
+        let tight = try Self.plan(Self.request(Workload(prompt: 4, output: 2, scenario: .server, tpotLimitS: 1e-6)))
+        #expect(tight.meetsTarget == false && tight.notes.contains { $0.contains("misses the limits") })
+    }
+
+    @Test func mlperfLimitsAreTheDefaults() {
+        #expect(Workload(prompt: 1, output: 1, scenario: .server).tpotLimitS == 0.2)
+        #expect(Workload(prompt: 1, output: 1, scenario: .server).ttftLimitS == 2)
+        #expect(Workload(prompt: 1, output: 1, scenario: .interactive).tpotLimitS == 0.04)
+        #expect(Workload(prompt: 1, output: 1, scenario: .interactive).ttftLimitS == 0.45)
+        #expect(Workload(prompt: 1, output: 1, scenario: .offline).tpotLimitS == nil)
+    }
+
+    @Test func kvReservationSetsTheBatchTheMemoryHolds() throws {
+        // 10,000 bytes usable less 2720 of weights = 7280 bytes of KV: 6 tokens reserved (384 B) → 18 requests;
+        // 5 tokens, the mean held (320 B) → 22.
+        let small = PlannerTests.toyChip(memoryGB: 1e-5)
+        let full = try Self.plan(Self.request(Workload(prompt: 4, output: 2, scenario: .offline)), chip: small)
+        let current = try Self.plan(Self.request(Workload(prompt: 4, output: 2, scenario: .offline, kvReservation: .current)), chip: small)
+        #expect(full.maxBatch == 18 && current.maxBatch == 22)
+        #expect(full.batch <= 18 && current.batch <= 22)
+    }
+
+    @Test func speculationEmitsTheExpectedTokensPerVerification() throws {
+        #expect(abs(Speculation(draftTokens: 4, acceptance: 0.5).tokensPerStep - 1.9375) < 1e-12)
+        #expect(Speculation(draftTokens: 4, acceptance: 1).tokensPerStep == 5)
+        #expect(Speculation(draftTokens: 4, acceptance: 0).tokensPerStep == 1)
+        // 2 draft tokens at 0.5: 1.75 tokens per step. Verify 3 tokens at context 7: (2720 + 3·448) B = 8.128 µs,
+        // KV (7 + 3)·64 B = 1.28 µs, 2 µs; the one-layer draft head (1440 B of weights, 224 B of activations,
+        // 256 B of KV, 1 µs) twice: 2 × 4.84 µs. (11.408 + 9.68) / 1.75 µs per output token.
+        let s = Speculation(draftTokens: 2, acceptance: 0.5)
+        let res = try Self.plan(Self.request(Workload(prompt: 4, output: 6, scenario: .single), speculation: s))
+        #expect(abs((res.tpotS ?? 0) - 21.088e-6 / 1.75) < 1e-12)
+        #expect(abs(res.draftS - 9.68e-6) < 1e-12)
+    }
+
+    @Test func computeFractionGrowsWithTokensAndNarrowFormatsKeepLess() {
+        let e = Efficiency(compute: 0.8, memory: 1, usableMemory: 1, collectiveLatencyS: 0, computeHalfTokens: 48, narrowFormatScale: 0.5)
+        #expect(abs(e.computeFraction(tokens: 48) - 0.4) < 1e-12)
+        #expect(abs(e.computeFraction(tokens: 48, format: .fp8) - 0.2) < 1e-12)
+        #expect(e.computeFraction(tokens: 4800) > 0.79)
+    }
+
+    @Test func refusalsNameTheirReason() throws {
+        #expect(throws: PlannerError.invalidWorkload("output must be at least 1 token (got 0)")) {
+            try Planner().plan(Self.request(Workload(prompt: 4, output: 0, scenario: .offline)), on: [])
+        }
+        #expect(throws: PlannerError.invalidWorkload("speculative decoding is projected within a scenario (--scenario)")) {
+            try Planner().plan(PlanRequest(model: CountTests.tiny, precisions: Precisions(weights: .bf16),
+                                           speculation: Speculation(draftTokens: 2, acceptance: 0.5)), on: [])
+        }
+        #expect(throws: PlannerError.self) { try Speculation.parse("4") }
+        #expect(throws: PlannerError.self) { try Speculation.parse("4:1.5") }
+        #expect(throws: PlannerError.self) { try Scenario.parse("batchy") }
+        // No room for one request's KV cache on a chip that barely holds the weights.
+        var one = Self.request(Workload(prompt: 4, output: 2, scenario: .offline))
+        one.chips = 1
+        let cramped = try Self.plan(one, chip: PlannerTests.toyChip(memoryGB: 2.8e-6))
+        #expect(!cramped.fits && cramped.bound == .capacity && !cramped.notes.isEmpty)
+    }
+
+    @Test func explainNamesEveryTermOfTheStep() throws {
+        let r = Self.request(Workload(prompt: 4, output: 6, scenario: .single))
+        let text = PlanExplain.text([try Self.plan(r)], request: r)
+        for term in ["matmuls", "attention", "interconnect", "fixed per-layer", "9.4 µs per step", "time per output token"] {
+            #expect(text.contains(term), "missing \(term)")
+        }
+    }
+}
