@@ -58,7 +58,7 @@ struct Plan: ParsableCommand {
     @Option(help: "Fix the deployment size (default: the fewest chips that hold the model).")
     var chips: Int?
 
-    @Option(name: .customLong("target-tokens-per-s"), help: "Per-user decode speed to meet: picks the largest batch that meets it.")
+    @Option(name: .customLong("target-tokens-per-s"), help: "Per-user decode speed to meet: picks the largest batch that meets it (with a scenario: a TPOT limit of 1/X unless --tpot-limit is given).")
     var targetTokensPerS: Double?
 
     @Option(help: "Output: table, json, csv, svg (roofline and bar charts) or html.")
@@ -132,7 +132,8 @@ struct Plan: ParsableCommand {
     func workload() throws -> Workload? {
         guard scenario != nil || output != nil else { return nil }
         return Workload(prompt: prompt ?? 1024, output: output ?? 256, scenario: try Scenario.parse(scenario ?? "offline"),
-                        ttftLimitS: ttftLimit, tpotLimitS: tpotLimit, kvReservation: KVReservation(rawValue: kvReserve) ?? .full)
+                        ttftLimitS: ttftLimit, tpotLimitS: tpotLimit ?? targetTokensPerS.map { 1 / $0 },
+                        kvReservation: KVReservation(rawValue: kvReserve) ?? .full)
     }
 
     /// --speculative with its draft model, if given.
