@@ -49,6 +49,9 @@ public struct PlanRequest: Sendable {
         if let t = targetTokensPerS, !(t > 0) { throw .invalidWorkload("target tokens/s must be positive") }
         try workload?.validate()
         if speculation != nil && workload == nil { throw .invalidWorkload("speculative decoding is projected within a scenario (--scenario)") }
+        if let sp = speculation, !(1...64).contains(sp.draftTokens) || !(sp.acceptance >= 0 && sp.acceptance <= 1) {
+            throw .invalidWorkload("speculation takes 1-64 draft tokens and an acceptance in [0, 1]")
+        }
         try speculation?.draft?.validate()
     }
 }

@@ -61,10 +61,16 @@ public struct Workload: Sendable, Equatable {
 
     /// Tokens a running request holds in its KV cache on average (its prompt and half its output): what a paged
     /// cache needs per sequence in steady state, and the context a decode step reads.
-    public var meanContext: Int { prompt + output / 2 }
+    public var meanContext: Int { Self.clamped(Double(prompt) + Double(output / 2)) }
 
     /// KV-cache tokens set aside per running request.
-    public var reservedTokens: Int { kvReservation == .full ? prompt + output : meanContext }
+    public var reservedTokens: Int { kvReservation == .full ? Self.clamped(Double(prompt) + Double(output)) : meanContext }
+
+    /// Sums of token counts, kept in range before `validate` has rejected absurd lengths.
+    static func clamped(_ x: Double) -> Int { Int(min(max(x, 0), Double(Self.maxTokens) * 2)) }
+
+    /// The longest prompt or output accepted, tokens.
+    public static let maxTokens = 100_000_000
 
     /// Prompt tokens prefilled per decode step in steady state with `batch` running requests: each step completes
     /// batch/output requests, and as many new ones start. None for a single user, whose prompt runs before its decode.
@@ -75,6 +81,7 @@ public struct Workload: Sendable, Equatable {
     public func validate() throws(PlannerError) {
         if prompt < 1 { throw .invalidWorkload("prompt must be at least 1 token (got \(prompt))") }
         if output < 1 { throw .invalidWorkload("output must be at least 1 token (got \(output))") }
+        if max(prompt, output) > Self.maxTokens { throw .invalidWorkload("prompt and output must be at most \(Self.maxTokens) tokens") }
         for (name, v) in [("TTFT", ttftLimitS), ("TPOT", tpotLimitS)] {
             if let v, !(v > 0 && v.isFinite) { throw .invalidWorkload("the \(name) limit must be positive (got \(v))") }
         }

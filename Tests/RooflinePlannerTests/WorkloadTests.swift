@@ -93,6 +93,12 @@ struct WorkloadTests {
             try Planner().plan(PlanRequest(model: CountTests.tiny, precisions: Precisions(weights: .bf16),
                                            speculation: Speculation(draftTokens: 2, acceptance: 0.5)), on: [])
         }
+        #expect(throws: PlannerError.invalidWorkload("prompt and output must be at most 100000000 tokens")) {
+            try Planner().plan(Self.request(Workload(prompt: Int.max, output: Int.max, scenario: .offline)), on: [])
+        }
+        #expect(throws: PlannerError.self) {
+            try Planner().plan(Self.request(Workload(prompt: 4, output: 2, scenario: .single), speculation: Speculation(draftTokens: 0, acceptance: 2)), on: [])
+        }
         #expect(throws: PlannerError.self) { try Speculation.parse("4") }
         #expect(throws: PlannerError.self) { try Speculation.parse("4:1.5") }
         #expect(throws: PlannerError.self) { try Scenario.parse("batchy") }
