@@ -19,13 +19,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         .target(name: "RooflineGGUF"),
         .target(name: "CRooflineKernels"),
         .target(name: "RooflineQuant", dependencies: ["RooflineGGUF", "CRooflineKernels"]),
         .target(name: "RooflineModel", dependencies: ["RooflineGGUF", "RooflineQuant", "CRooflineKernels"]),
-        .target(name: "RooflineTokenizer", dependencies: ["RooflineGGUF"]),
+        .target(name: "RooflineTokenizer", dependencies: ["RooflineGGUF", .product(name: "HeapModule", package: "swift-collections")]),
         .target(name: "RooflineImport", dependencies: ["RooflineGGUF"]),
         .target(name: "RooflineSampling"),
         .target(name: "RooflineEngine", dependencies: [

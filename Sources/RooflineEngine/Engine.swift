@@ -36,6 +36,12 @@ public final class Engine: @unchecked Sendable {
         } catch {
             throw .tokenizer(error)
         }
+        // llama.cpp sizes the embedding and output from the vocabulary (`n_vocab`) and refuses a file whose tensors
+        // disagree: ids past the rows would read outside them, rows past the ids are never produced.
+        guard tokenizer.vocabSize == model.config.vocabSize else {
+            throw .model(.invalidHyperparameter(key: "tokenizer.ggml.tokens", value: "\(tokenizer.vocabSize) tokens",
+                                                reason: "the model's embedding and output have \(model.config.vocabSize) rows; they must match"))
+        }
         chatTemplate = tokenizer.chatTemplate(source: file.metadata["tokenizer.chat_template"]?.stringValue)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import RooflineGGUF
 import RooflineImport
 
 /// Finds model files: a path as given, a Hugging Face checkpoint folder (converted once to GGUF in the cache),
@@ -80,11 +81,23 @@ public enum ModelStore {
                 if not b: break
                 dst.write(b)
         """
-        let partial = target.path + ".tmp-\(getpid())"
-        try run(["python3", "-c", script, work.path, k.memberPath, partial], what: "extracting \(k.memberPath)")
-        guard rename(partial, target.path) == 0 else {
-            unlink(partial)
-            throw .fetchFailed("cannot move the model into \(target.path)")
+        let partial: String
+        do {
+            let tmp = try TempFile.create(beside: target.path)
+            close(tmp.fd)
+            partial = tmp.path
+        } catch {
+            throw .fetchFailed("cannot create a file beside \(target.path): \(error)")
+        }
+        do {
+            try run(["python3", "-c", script, work.path, k.memberPath, partial], what: "extracting \(k.memberPath)")
+            try TempFile.commit(partial, to: target.path)
+        } catch let e as Error {
+            TempFile.discard(partial)
+            throw e
+        } catch {
+            TempFile.discard(partial)
+            throw .fetchFailed("cannot move the model into \(target.path): \(error)")
         }
         log("Model ready: \(target.path)")
         return target.path

@@ -17,7 +17,9 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
     case rowNotBlockAligned(tensor: String, type: GGMLType, rowLength: Int)
     case misalignedTensor(tensor: String, offset: UInt64, alignment: Int)
     case tensorOutOfBounds(tensor: String, offset: Int, size: Int, fileSize: Int)
-    case invalidAlignment(UInt64)
+    case invalidAlignment(String)
+    case tensorOffset(tensor: String, offset: UInt64, expected: UInt64)
+    case tooManyElements(key: String, count: UInt64, limit: Int)
     case wrongMetadataType(key: String, expected: String, found: String)
     case missingKey(String)
     case missingTensor(String)
@@ -60,6 +62,10 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
             return "tensor '\(tensor)' data offset \(offset) is not a multiple of the alignment \(alignment)"
         case .tensorOutOfBounds(let tensor, let offset, let size, let fileSize):
             return "tensor '\(tensor)' data (\(size) bytes at offset \(offset)) extends past the end of the file (\(fileSize) bytes)"
+        case .tensorOffset(let tensor, let offset, let expected):
+            return "tensor '\(tensor)' has data offset \(offset), expected \(expected): tensor data must follow one another in order, each padded to the alignment (overlapping or shifted data)"
+        case .tooManyElements(let key, let count, let limit):
+            return "metadata array '\(key)' of \(count) elements takes the file's metadata arrays past \(limit) elements"
         case .invalidAlignment(let a):
             return "general.alignment is \(a); it must be a power of two no larger than 2^20"
         case .wrongMetadataType(let key, let expected, let found):

@@ -3,6 +3,10 @@ public final class GGUFFile: @unchecked Sendable {
     public static let magic: UInt32 = 0x4655_4747  // "GGUF" little-endian
     public static let defaultAlignment = 32
     static let maxArrayDepth = 8
+    /// Elements of all metadata arrays together. Each takes tens of bytes in memory however few it took in the
+    /// file, so a bound keeps a forged array length from turning a small file into gigabytes; the largest
+    /// vocabularies (tokens, types, scores and merges of ~260k-token models) hold about 1.5 million.
+    public static let maxMetadataElements = 1 << 24
 
     public let mapped: MappedFile
     public let version: UInt32
@@ -36,11 +40,12 @@ public final class GGUFFile: @unchecked Sendable {
 
         var keys: [String] = []
         var meta: [String: GGUFValue] = [:]
+        var elements = 0
         for i in 0..<Int(kvCount) {
             let key = try c.readString("metadata key #\(i)")
             let raw = try c.read(UInt32.self, "type of '\(key)'")
             guard let type = GGUFValueType(rawValue: raw) else { throw .unknownValueType(key: key, rawType: raw) }
-            let value = try Self.readValue(&c, type: type, key: key, depth: 0)
+            let value = try Self.readValue(&c, type: type, key: key, depth: 0, elements: &elements)
             guard meta[key] == nil else { throw .duplicateKey(key) }
             meta[key] = value
             keys.append(key)
@@ -51,7 +56,7 @@ public final class GGUFFile: @unchecked Sendable {
         var align = Self.defaultAlignment
         if let a = meta["general.alignment"] {
             guard let v = a.intValue, v > 0, v <= 1 << 20, v & (v - 1) == 0 else {
-                throw .invalidAlignment(UInt64(a.intValue ?? 0))
+                throw .invalidAlignment(a.intValue.map { String($0) } ?? "\(a)")
             }
             align = v
         }
@@ -88,7 +93,13 @@ public final class GGUFFile: @unchecked Sendable {
         dataOffset = dataStart
         var infos: [GGUFTensorInfo] = []
         infos.reserveCapacity(raws.count)
+        // As gguf.cpp requires: tensors lie in the data section in the order of their infos, each at the end of the
+        // one before padded to the alignment, so no two overlap and no bytes are skipped.
+        var expected: UInt64 = 0
         for r in raws {
+            guard r.offset == expected else { throw .tensorOffset(tensor: r.name, offset: r.offset, expected: expected) }
+            let padded = (UInt64(r.bytes) + UInt64(align) - 1) / UInt64(align) * UInt64(align)
+            expected = expected &+ padded
             let size = mapped.size
             guard r.offset <= UInt64(size), dataStart + Int(r.offset) <= size, r.bytes <= size - (dataStart + Int(r.offset)) else {
                 throw .tensorOutOfBounds(tensor: r.name, offset: dataStart &+ Int(truncatingIfNeeded: r.offset), size: r.bytes, fileSize: size)
@@ -99,7 +110,7 @@ public final class GGUFFile: @unchecked Sendable {
         tensorIndex = index
     }
 
-    private static func readValue(_ c: inout ByteCursor, type: GGUFValueType, key: String, depth: Int) throws(GGUFError) -> GGUFValue {
+    private static func readValue(_ c: inout ByteCursor, type: GGUFValueType, key: String, depth: Int, elements: inout Int) throws(GGUFError) -> GGUFValue {
         switch type {
         case .uint8: return .uint8(try c.read(UInt8.self, "value of '\(key)'"))
         case .int8: return .int8(try c.read(Int8.self, "value of '\(key)'"))
@@ -122,9 +133,11 @@ public final class GGUFFile: @unchecked Sendable {
             let n = try c.read(UInt64.self, "array length of '\(key)'")
             let minSize = et.fixedSize ?? (et == .string ? 8 : 12)
             guard n <= UInt64(c.remaining / minSize) else { throw .countTooLarge(field: "array length of '\(key)'", count: n, fileSize: c.size) }
+            guard n <= UInt64(maxMetadataElements - elements) else { throw .tooManyElements(key: key, count: n, limit: maxMetadataElements) }
+            elements += Int(n)
             var items: [GGUFValue] = []
             items.reserveCapacity(Int(n))
-            for _ in 0..<Int(n) { items.append(try readValue(&c, type: et, key: key, depth: depth + 1)) }
+            for _ in 0..<Int(n) { items.append(try readValue(&c, type: et, key: key, depth: depth + 1, elements: &elements)) }
             return .array(et, items)
         }
     }

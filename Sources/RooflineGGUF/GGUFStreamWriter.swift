@@ -7,7 +7,7 @@ import Darwin
 /// Writes a GGUF file tensor by tensor, so a converter never holds more than one tensor in memory.
 /// The header (metadata and every tensor's info) is written first from the declared shapes and types; then
 /// `append` writes each tensor's bytes in declaration order. Everything goes to a temporary file beside the
-/// target, renamed over it only by `finish()`; `abandon()` (or an error) removes it, so a failure never
+/// target (`TempFile`: created exclusively, removed on SIGINT/SIGTERM), renamed over it only by `finish()`; `abandon()` (or an error) removes it, so a failure never
 /// leaves a partial file under the target's name.
 public final class GGUFStreamWriter {
     public struct TensorDecl: Sendable {
@@ -28,13 +28,11 @@ public final class GGUFStreamWriter {
 
     public init(path: String, metadata: [(key: String, value: GGUFValue)], tensors: [TensorDecl]) throws(GGUFError) {
         self.path = path
-        tmpPath = path + ".tmp-\(getpid())"
         decls = tensors
         var header = GGUFWriter()
         for (k, v) in metadata { header.set(k, v) }
         alignment = header.alignment
-        fd = open(tmpPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
+        (fd, tmpPath) = try TempFile.create(beside: path)
         do {
             try write(header.serializeHeader(tensors: tensors.map { ($0.name, $0.dims, $0.type) }))
         } catch {
@@ -65,17 +63,18 @@ public final class GGUFStreamWriter {
         let ok = fsync(fd) == 0
         close(fd)
         fd = -1
-        guard ok, rename(tmpPath, path) == 0 else {
+        guard ok else {
             let r = String(cString: strerror(errno))
-            unlink(tmpPath)
+            TempFile.discard(tmpPath)
             throw .writeFailed(path: path, reason: r)
         }
+        try TempFile.commit(tmpPath, to: path)
     }
 
     /// Stops and removes the temporary file.
     public func abandon() {
         if fd >= 0 { close(fd); fd = -1 }
-        unlink(tmpPath)
+        TempFile.discard(tmpPath)
     }
 
     private func write(_ bytes: [UInt8]) throws(GGUFError) {

@@ -21,7 +21,9 @@ public struct GGUFWriter: Sendable {
     public init() {}
 
     public var alignment: Int {
-        metadata.first(where: { $0.key == "general.alignment" })?.value.intValue ?? GGUFFile.defaultAlignment
+        // A value a reader would refuse (not a power of two in 1...2^20) still writes: data padded to the default.
+        let a = metadata.first(where: { $0.key == "general.alignment" })?.value.intValue ?? GGUFFile.defaultAlignment
+        return a > 0 && a <= 1 << 20 && a & (a - 1) == 0 ? a : GGUFFile.defaultAlignment
     }
 
     /// Sets (or replaces) a metadata value, keeping first-set order.
@@ -92,7 +94,7 @@ public struct GGUFWriter: Sendable {
         return out
     }
 
-    /// Writes the file atomically: to `path.tmp-PID`, then renamed over `path`.
+    /// Writes the file atomically: to a temporary file beside `path` (`TempFile`), then renamed over `path`.
     public func write(to path: String) throws(GGUFError) {
         try AtomicFile.write(serialize(), to: path)
     }
@@ -137,18 +139,12 @@ public struct GGUFWriter: Sendable {
 /// Writes files under a temporary name and renames them into place only when complete.
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String) throws(GGUFError) {
-        let tmp = path + ".tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
+        let (fd, tmp) = try TempFile.create(beside: path)
         let ok = writeAll(fd, bytes)
         let reason = ok ? "" : String(cString: strerror(errno))
         close(fd)
-        guard ok else { unlink(tmp); throw .writeFailed(path: path, reason: reason) }
-        guard rename(tmp, path) == 0 else {
-            let r = String(cString: strerror(errno))
-            unlink(tmp)
-            throw .writeFailed(path: path, reason: r)
-        }
+        guard ok else { TempFile.discard(tmp); throw .writeFailed(path: path, reason: reason) }
+        try TempFile.commit(tmp, to: path)
     }
 }
 

@@ -12,7 +12,7 @@ public final class MappedFile: @unchecked Sendable {
 
     public init(path: String) throws(GGUFError) {
         self.path = path
-        let fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_NONBLOCK)  // a FIFO must not block the open; fstat refuses it below
         guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         var st = stat()

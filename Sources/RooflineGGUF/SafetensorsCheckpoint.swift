@@ -14,7 +14,7 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
         var shardNames: [String]
         var weightMap: [String: String]?
         if fm.fileExists(atPath: indexPath) {
-            guard let data = fm.contents(atPath: indexPath),
+            guard let data = try? readRegularFile(indexPath, maxBytes: 64 << 20),
                   let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                   let map = obj["weight_map"] as? [String: Any] else {
                 throw .invalidHeader(path: indexPath, reason: "not a JSON object with a 'weight_map' object")

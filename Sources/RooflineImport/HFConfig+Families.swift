@@ -27,7 +27,9 @@ struct HFFamily {
         }
         func int(_ k: String) throws(ImportError) -> Int {
             let v = try number(k)
-            guard let i = Int(exactly: v), i > 0 else { throw .invalidJSON(file: file, reason: "'\(k)' must be a positive integer (got \(c[k]!))") }
+            guard let i = Int(exactly: v), i > 0, i <= HFConfig.maxInteger else {
+                throw .invalidJSON(file: file, reason: "'\(k)' must be a positive integer no larger than \(HFConfig.maxInteger) (got \(c[k]!))")
+            }
             return i
         }
         func activation(_ allowed: [String]) throws(ImportError) {

@@ -33,13 +33,18 @@ struct HFConfig {
     /// `quantization_config` (FP8 checkpoints), when present.
     let quantization: HFQuantization?
 
+    /// Bounds on integers read from config.json, checked before anything is sized from them: GGUF stores these
+    /// fields as 32-bit integers.
+    static let maxInteger = Int(Int32.max)
+    static let maxVocabulary = 1 << 22
+
     init(path: String) throws(ImportError) {
         file = path
         let c = try readJSONObject(path)
         func int(_ k: String) throws(ImportError) -> Int {
             guard let v = c[k] else { throw .missingKey(file: path, key: k) }
-            guard let n = v as? NSNumber, let i = Int(exactly: n.doubleValue), i > 0 else {
-                throw .invalidJSON(file: path, reason: "'\(k)' must be a positive integer (got \(v))")
+            guard let n = v as? NSNumber, let i = Int(exactly: n.doubleValue), i > 0, i <= HFConfig.maxInteger else {
+                throw .invalidJSON(file: path, reason: "'\(k)' must be a positive integer no larger than \(HFConfig.maxInteger) (got \(v))")
             }
             return i
         }
@@ -65,6 +70,10 @@ struct HFConfig {
         kvHeads = c["num_key_value_heads"] == nil || c["num_key_value_heads"] is NSNull ? heads : try int("num_key_value_heads")
         headDim = c["head_dim"] == nil || c["head_dim"] is NSNull ? hidden / heads : try int("head_dim")
         vocab = try int("vocab_size")
+        // Checked before the tokenizer pads its token list up to it: released vocabularies hold at most ~260k tokens.
+        guard vocab <= HFConfig.maxVocabulary else {
+            throw .invalidJSON(file: path, reason: "'vocab_size' is \(vocab), more than the \(HFConfig.maxVocabulary) tokens Roofline accepts")
+        }
         context = try int("max_position_embeddings")
         rmsEps = try double("rms_norm_eps", default: 1e-6)
         ropeTheta = try double("rope_theta", default: arch == "gemma3" ? 1_000_000 : 10000)  // the converter's defaults

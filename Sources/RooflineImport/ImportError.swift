@@ -25,7 +25,9 @@ public enum ImportError: Error, CustomStringConvertible {
 
 /// Reads a JSON object file.
 func readJSONObject(_ path: String) throws(ImportError) -> [String: Any] {
-    guard let data = FileManager.default.contents(atPath: path) else { throw .missingFile(path) }
+    guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(path) }
+    let data: Data
+    do { data = try readRegularFile(path, maxBytes: 256 << 20) } catch { throw .invalidJSON(file: path, reason: error.reason) }
     let obj: Any
     do { obj = try JSONSerialization.jsonObject(with: data) } catch { throw .invalidJSON(file: path, reason: "not valid JSON") }
     guard let dict = obj as? [String: Any] else { throw .invalidJSON(file: path, reason: "not a JSON object") }

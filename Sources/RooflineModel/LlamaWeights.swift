@@ -66,6 +66,14 @@ public struct LlamaWeights: @unchecked Sendable {
     let store: FloatStore
 
     public init(file: GGUFFile, config c: LlamaConfig) throws(ModelError) {
+        // Every tensor the file holds must be one this model reads (llama.cpp's `done_getting_tensors` refuses
+        // others): a layer past block_count or a stray tensor means the file and its metadata disagree.
+        var used = Set<String>()
+        func tensor(_ name: String) -> GGUFTensorInfo? {
+            let t = file.tensor(name)
+            if t != nil { used.insert(name) }
+            return t
+        }
         // llama.cpp's generic pass (llama-model.cpp) loads `<weight>.scale` ({1}) beside the attention and dense FFN
         // matrices and `<weight>.input_scale`, which its graphs do not use; Roofline does the same. Any other
         // `.scale` tensor (per-expert scales, or one beside a tensor that takes none) is refused below.
@@ -76,7 +84,7 @@ public struct LlamaWeights: @unchecked Sendable {
             guard takesScale, weight.hasSuffix(".weight") else { return nil }
             let base = String(weight.dropLast(".weight".count))
             usedScales.insert(base + ".input_scale")
-            guard let t = file.tensor(base + ".scale") else { return nil }
+            guard let t = tensor(base + ".scale") else { return nil }
             guard t.elementCount == 1 else { throw .tensorShape(name: t.name, expected: [1], found: t.dims) }
             guard let v = TensorKernels.dequantize(t.type, file.data(t), count: 1)?.first, v.isFinite else {
                 throw .unsupportedTensor(name: t.name, reason: "a per-tensor scale must be one finite float")
@@ -85,7 +93,7 @@ public struct LlamaWeights: @unchecked Sendable {
             return v
         }
         func matrix(_ name: String, cols: Int, rows: Int) throws(ModelError) -> WeightMatrix {
-            guard let t = file.tensor(name) else { throw .format(.missingTensor(name)) }
+            guard let t = tensor(name) else { throw .format(.missingTensor(name)) }
             guard t.dims.count <= 2, t.dims[0] == cols, t.rowCount == rows else {
                 throw .tensorShape(name: name, expected: [cols, rows], found: t.dims)
             }
@@ -101,13 +109,13 @@ public struct LlamaWeights: @unchecked Sendable {
         func vector(_ name: String, _ n: Int) throws(ModelError) -> FloatVector { store.vector(try floats(name, n)) }
         tokenEmbedding = try matrix("token_embd.weight", cols: c.embeddingLength, rows: c.vocabSize)
         outputNorm = try vector("output_norm.weight", c.embeddingLength)
-        output = file.tensor("output.weight") == nil
+        output = tensor("output.weight") == nil
             ? tokenEmbedding
             : try matrix("output.weight", cols: c.embeddingLength, rows: c.vocabSize)
-        for name in ["rope_factors_long.weight", "rope_factors_short.weight"] where file.tensor(name) != nil {
+        for name in ["rope_factors_long.weight", "rope_factors_short.weight"] where tensor(name) != nil {
             throw .invalidHyperparameter(key: name, value: "present", reason: "LongRoPE frequency factors (Phi-3 128k) are not supported yet")
         }
-        if file.tensor("rope_freqs.weight") != nil {
+        if tensor("rope_freqs.weight") != nil {
             let ff = try floats("rope_freqs.weight", c.ropeDimensionCount / 2)
             guard ff.allSatisfy({ $0 > 0 && $0.isFinite }) else {
                 throw .invalidHyperparameter(key: "rope_freqs.weight", value: "non-positive factor", reason: "RoPE frequency factors must be positive")
@@ -117,7 +125,7 @@ public struct LlamaWeights: @unchecked Sendable {
             ropeFreqFactors = nil
         }
         func optionalVector(_ name: String, _ n: Int) throws(ModelError) -> FloatVector? {
-            file.tensor(name) == nil ? nil : try vector(name, n)
+            tensor(name) == nil ? nil : try vector(name, n)
         }
         /// Rows `start..<start+count` of `m` as a matrix of their own (fused QKV and gate/up are split this way:
         /// rows are contiguous, so a view is a pointer offset and the matmul sees separate weights).
@@ -131,11 +139,11 @@ public struct LlamaWeights: @unchecked Sendable {
             let p = "blk.\(i)."
             let wq, wk, wv: WeightMatrix
             var bq, bk, bv: FloatVector?
-            if file.tensor(p + "attn_qkv.weight") != nil {
+            if tensor(p + "attn_qkv.weight") != nil {
                 // Fused Q/K/V (phi3; llama.cpp's create_tensor_qkv accepts it for every family).
                 let qkv = try matrix(p + "attn_qkv.weight", cols: e, rows: q + 2 * kv)
                 (wq, wk, wv) = (rows(qkv, 0, q), rows(qkv, q, kv), rows(qkv, q + kv, kv))
-                if file.tensor(p + "attn_qkv.bias") != nil {
+                if tensor(p + "attn_qkv.bias") != nil {
                     let b = try floats(p + "attn_qkv.bias", q + 2 * kv)
                     (bq, bk, bv) = (store.vector(Array(b[0..<q])), store.vector(Array(b[q..<q + kv])), store.vector(Array(b[(q + kv)...])))
                 }
@@ -154,7 +162,7 @@ public struct LlamaWeights: @unchecked Sendable {
             if c.expertCount > 0 {
                 let n = c.expertCount, fx = c.expertFeedForwardLength
                 func stacked(_ name: String, cols: Int, rows: Int) throws(ModelError) -> WeightMatrix {
-                    guard let t = file.tensor(name) else { throw .format(.missingTensor(name)) }
+                    guard let t = tensor(name) else { throw .format(.missingTensor(name)) }
                     guard t.dims == [cols, rows, n] else { throw .tensorShape(name: name, expected: [cols, rows, n], found: t.dims) }
                     guard TensorKernels.supported.contains(t.type) else { throw .unsupportedTensorType(name: name, type: t.type) }
                     return WeightMatrix(data: file.data(t), type: t.type, cols: cols, rows: rows * n)
@@ -166,7 +174,7 @@ public struct LlamaWeights: @unchecked Sendable {
                 if c.traits.openAIExperts {
                     /// A bias of dims [width, n] (or [n] for the router), as floats.
                     func bias(_ name: String, _ width: Int?) throws(ModelError) -> FloatVector {
-                        guard let t = file.tensor(name) else { throw .format(.missingTensor(name)) }
+                        guard let t = tensor(name) else { throw .format(.missingTensor(name)) }
                         let dims = width.map { [$0, n] } ?? [n]
                         guard t.dims == dims else { throw .tensorShape(name: name, expected: dims, found: t.dims) }
                         guard let v = TensorKernels.dequantize(t.type, file.data(t), count: dims.reduce(1, *)) else {
@@ -205,6 +213,9 @@ public struct LlamaWeights: @unchecked Sendable {
                 gate: gate, up: up, down: down, experts: experts))
         }
         self.layers = layers
+        if let extra = file.tensors.first(where: { !used.contains($0.name) && !$0.name.hasSuffix("scale") }) {
+            throw .unsupportedTensor(name: extra.name, reason: "the model does not use it (block_count is \(c.blockCount)); the file's tensors and metadata disagree")
+        }
         if let s = file.tensors.first(where: { ($0.name.hasSuffix(".scale") || $0.name.hasSuffix(".input_scale")) && !usedScales.contains($0.name) }) {
             throw .unsupportedTensor(name: s.name, reason: "a per-tensor scale is applied only beside attention and dense FFN weights (per-expert scales are not supported yet)")
         }

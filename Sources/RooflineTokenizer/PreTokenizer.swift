@@ -41,6 +41,11 @@ public struct PreTokenizer: @unchecked Sendable {
 
     /// The words of `text`, in order; together they are exactly `text`.
     public func split(_ text: String) -> [Substring] {
+        (try? split(text, cancel: nil)) ?? []
+    }
+
+    /// The words of `text`, checking `cancel` between matches.
+    public func split(_ text: String, cancel: CancelCheck?) throws(TokenizerError) -> [Substring] {
         var pieces: [Substring] = [Substring(text)]
         for r in regexes {
             var next: [Substring] = []
@@ -52,6 +57,7 @@ public struct PreTokenizer: @unchecked Sendable {
                     last = m.range.upperBound
                 }
                 if last < piece.endIndex { next.append(piece[last..<piece.endIndex]) }
+                if let cancel, cancel.isCancelled { throw .cancelled }
             }
             pieces = next
         }

@@ -1,23 +1,26 @@
+import HeapModule
+
 /// Byte-level BPE (llama.cpp `llm_tokenizer_bpe_session::tokenize`): pre-tokenize, map bytes to
 /// GPT-2's printable characters, then repeatedly merge the adjacent pair with the lowest merge rank
-/// (ties: leftmost first); unknown symbols fall back to one token per byte.
+/// (ties: leftmost first); unknown symbols fall back to one token per byte. Pairs wait in a priority
+/// queue over a linked list of symbols, as llama.cpp's `llm_bigram_bpe` queue does, so a word of n
+/// characters takes O(n log n), not the O(n²) of rescanning every pair after each merge.
 extension Tokenizer {
-    func encodeBPE(_ text: String, into out: inout [Int32]) {
+    func encodeBPE(_ text: String, into out: inout [Int32], cancel: CancelCheck?) throws(TokenizerError) {
         guard let pre = preTokenizer else { return }
-        for word in pre.split(text) {
+        for word in try pre.split(text, cancel: cancel) {
+            if let cancel, cancel.isCancelled { throw .cancelled }
             let encoded = ByteEncoding.encode(word.utf8)
             if pre.ignoreMerges, let id = tokenToId[encoded] { out.append(id); continue }
-            var symbols: [String] = encoded.unicodeScalars.map { String($0) }
-            while symbols.count > 1 {
-                var best = Int.max, at = -1
-                for i in 0..<(symbols.count - 1) {
-                    if let r = mergeRank[symbols[i] + " " + symbols[i + 1]], r < best { best = r; at = i }
+            var symbols = SymbolList(encoded)
+            try symbols.mergeAll(cancel: cancel) { s, left, right in
+                mergeRank[s.text(left) + " " + s.text(right)].map {
+                    BPEPair(rank: $0, left: left, right: right, size: s.length[left] + s.length[right])
                 }
-                if at < 0 { break }
-                symbols[at] += symbols[at + 1]
-                symbols.remove(at: at + 1)
             }
-            for s in symbols {
+            var i = symbols.count > 0 ? 0 : -1
+            while i >= 0 {
+                let s = symbols.text(i)
                 if let id = tokenToId[s] {
                     out.append(id)
                 } else {
@@ -25,7 +28,82 @@ extension Tokenizer {
                         if let id = tokenToId[String(sc)] { out.append(id) } else if let u = unknown { out.append(u) }
                     }
                 }
+                i = symbols.next[i]
             }
         }
+    }
+}
+
+/// A candidate merge of two adjacent symbols, as the merge queue keeps it.
+protocol MergePair: Comparable {
+    var left: Int { get }
+    var right: Int { get }
+    /// Scalars the pair spanned when queued: a pair whose symbols changed since is stale.
+    var size: Int { get }
+}
+
+/// A candidate BPE merge, ordered by rank, then leftmost first.
+struct BPEPair: MergePair {
+    let rank: Int
+    let left: Int
+    let right: Int
+    let size: Int
+    static func < (a: BPEPair, b: BPEPair) -> Bool { a.rank != b.rank ? a.rank < b.rank : a.left < b.left }
+}
+
+/// The symbols of one word as a doubly linked list over its scalars (llama.cpp's `llm_symbol`): merging
+/// folds the right symbol into the left one, which keeps its position.
+struct SymbolList {
+    let scalars: [Unicode.Scalar]
+    var length: [Int]    // (count) scalars in symbol i; 0 once merged into its left neighbour
+    var prev: [Int]      // (count) index of the previous live symbol, -1 at the start
+    var next: [Int]      // (count) index of the next live symbol, -1 at the end
+    var count: Int { scalars.count }
+
+    init(_ word: String) {
+        scalars = Array(word.unicodeScalars)
+        let n = scalars.count
+        length = Array(repeating: 1, count: n)
+        prev = (0..<n).map { $0 - 1 }
+        next = (0..<n).map { $0 + 1 < n ? $0 + 1 : -1 }
+    }
+
+    func text(_ i: Int) -> String {
+        var v = String.UnicodeScalarView()
+        v.append(contentsOf: scalars[i..<(i + length[i])])
+        return String(v)
+    }
+
+    /// Whether `left` and `right` are still adjacent live symbols of the sizes they had when queued.
+    func isCurrent(_ left: Int, _ right: Int, size: Int) -> Bool {
+        length[left] > 0 && length[right] > 0 && next[left] == right && length[left] + length[right] == size
+    }
+
+    /// Merges queued pairs best first until none is left (llama.cpp's work queue): a pair still current is
+    /// merged and the merged symbol's new pairs with its neighbours are queued; `pair` says whether two adjacent
+    /// symbols can merge, and how well.
+    mutating func mergeAll<P: MergePair>(cancel: CancelCheck?, pair: (SymbolList, Int, Int) -> P?) throws(TokenizerError) {
+        var queue = Heap<P>()
+        func push(_ left: Int, _ right: Int) {
+            if left >= 0, right >= 0, let p = pair(self, left, right) { queue.insert(p) }
+        }
+        for i in 1..<max(count, 1) { push(i - 1, i) }
+        var merges = 0
+        while let p = queue.popMin() {
+            guard isCurrent(p.left, p.right, size: p.size) else { continue }
+            merge(p.left, p.right)
+            push(prev[p.left], p.left)
+            push(p.left, next[p.left])
+            merges &+= 1
+            if merges & 4095 == 0, let cancel, cancel.isCancelled { throw .cancelled }
+        }
+    }
+
+    mutating func merge(_ left: Int, _ right: Int) {
+        length[left] += length[right]
+        length[right] = 0
+        let after = next[right]
+        next[left] = after
+        if after >= 0 { prev[after] = left }
     }
 }

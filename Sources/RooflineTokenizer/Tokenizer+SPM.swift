@@ -1,22 +1,18 @@
 /// SentencePiece-style BPE (llama.cpp `llm_tokenizer_spm_session`): start from UTF-8 characters and
 /// repeatedly merge the adjacent pair whose concatenation is a vocabulary token with the highest score
-/// (ties: leftmost); characters with no token become `<0xXX>` byte tokens.
+/// (ties: leftmost); characters with no token become `<0xXX>` byte tokens. Pairs wait in a priority queue
+/// (llama.cpp's `llm_bigram_spm`), so n characters take O(n log n).
 extension Tokenizer {
-    func encodeSPM(_ text: String, into out: inout [Int32]) {
-        var symbols: [String] = text.unicodeScalars.map { String($0) }
-        while symbols.count > 1 {
-            var best = -Float.infinity, at = -1
-            for i in 0..<(symbols.count - 1) {
-                if let id = tokenToId[symbols[i] + symbols[i + 1]] {
-                    let s = scores[Int(id)]
-                    if s > best { best = s; at = i }
-                }
+    func encodeSPM(_ text: String, into out: inout [Int32], cancel: CancelCheck?) throws(TokenizerError) {
+        var symbols = SymbolList(text)
+        try symbols.mergeAll(cancel: cancel) { s, left, right in
+            tokenToId[s.text(left) + s.text(right)].map {
+                SPMPair(score: scores[Int($0)], left: left, right: right, size: s.length[left] + s.length[right])
             }
-            if at < 0 { break }
-            symbols[at] += symbols[at + 1]
-            symbols.remove(at: at + 1)
         }
-        for s in symbols {
+        var i = symbols.count > 0 ? 0 : -1
+        while i >= 0 {
+            let s = symbols.text(i)
             if let id = tokenToId[s] {
                 out.append(id)
             } else {
@@ -24,6 +20,16 @@ extension Tokenizer {
                     if let id = byteTokens[Int(b)] { out.append(id) } else if let u = unknown { out.append(u) }
                 }
             }
+            i = symbols.next[i]
         }
     }
+}
+
+/// A candidate SPM merge: the highest score first, then leftmost (the heap pops its minimum).
+struct SPMPair: MergePair {
+    let score: Float
+    let left: Int
+    let right: Int
+    let size: Int
+    static func < (a: SPMPair, b: SPMPair) -> Bool { a.score != b.score ? a.score > b.score : a.left < b.left }
 }

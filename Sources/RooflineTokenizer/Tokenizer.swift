@@ -22,6 +22,9 @@ public final class Tokenizer: Sendable {
     public let endOfGeneration: Set<Int32>
     /// Control and user-defined tokens, longest first, for splitting them out of text.
     let specials: [(text: String, id: Int32, type: TokenType)]
+    /// Every special token's text, and the ones parsed when control tokens are not (`parseSpecial: false`).
+    let specialTrie: SpecialTrie
+    let nonControlTrie: SpecialTrie
     /// For SPM: byte value → `<0xXX>` token id.
     let byteTokens: [Int32?]
 
@@ -112,6 +115,8 @@ public final class Tokenizer: Sendable {
         }
         sp.sort { $0.0.utf8.count != $1.0.utf8.count ? $0.0.utf8.count > $1.0.utf8.count : $0.1 < $1.1 }
         specials = sp
+        specialTrie = SpecialTrie(sp.enumerated().map { ($0.offset, $0.element.0) })
+        nonControlTrie = SpecialTrie(sp.enumerated().filter { $0.element.2 != .control && $0.element.2 != .unknown }.map { ($0.offset, $0.element.0) })
 
         var bt = [Int32?](repeating: nil, count: 256)
         if kind == .spm {
@@ -128,20 +133,27 @@ public final class Tokenizer: Sendable {
 
     /// Tokenizes `text` like llama.cpp's `llama_tokenize(vocab, text, add_special, parse_special)`.
     public func encode(_ text: String, addSpecial: Bool = true, parseSpecial: Bool = true) -> [Int32] {
+        (try? encode(text, addSpecial: addSpecial, parseSpecial: parseSpecial, cancel: nil)) ?? []
+    }
+
+    /// Tokenizes `text`, checking `cancel` as it goes (throws `TokenizerError.cancelled` once it is set).
+    /// Time grows as n log n in the text's length.
+    public func encode(_ text: String, addSpecial: Bool = true, parseSpecial: Bool = true, cancel: CancelCheck?) throws(TokenizerError) -> [Int32] {
         var out: [Int32] = []
         if addSpecial && addBOS, let bos { out.append(bos) }
         var first = true
         for fragment in partition(text, parseSpecial: parseSpecial) {
+            if let cancel, cancel.isCancelled { throw .cancelled }
             switch fragment {
             case .token(let id):
                 out.append(id)
             case .text(let s):
                 switch kind {
-                case .bpe: encodeBPE(s, into: &out)
+                case .bpe: try encodeBPE(s, into: &out, cancel: cancel)
                 case .spm:
                     var t = s.replacingOccurrences(of: " ", with: "\u{2581}")
                     if addSpacePrefix && first { t = "\u{2581}" + t }
-                    encodeSPM(t, into: &out)
+                    try encodeSPM(t, into: &out, cancel: cancel)
                 }
             }
             first = false
@@ -150,26 +162,46 @@ public final class Tokenizer: Sendable {
         return out
     }
 
-    enum Fragment { case text(String), token(Int32) }
+    enum Fragment: Equatable { case text(String), token(Int32) }
 
-    /// Splits special tokens out of the text (llama.cpp `tokenizer_st_partition`), longest tokens first.
+    /// Splits special tokens out of the text as llama.cpp's `tokenizer_st_partition` does: each special token in
+    /// priority order (longest first) takes its leftmost non-overlapping occurrences in the text the earlier ones
+    /// left. All occurrences are found in one pass over the UTF-8 bytes through a trie of the special tokens, so
+    /// the work is O(text × longest special), not O(text × number of specials).
     func partition(_ text: String, parseSpecial: Bool) -> [Fragment] {
-        var frags: [Fragment] = text.isEmpty ? [] : [.text(text)]
-        for sp in specials {
-            if !parseSpecial && (sp.type == .control || sp.type == .unknown) { continue }
-            var next: [Fragment] = []
-            for f in frags {
-                guard case .text(let s) = f, s.contains(sp.text) else { next.append(f); continue }
-                var rest = Substring(s)
-                while let r = rest.range(of: sp.text) {
-                    if r.lowerBound > rest.startIndex { next.append(.text(String(rest[rest.startIndex..<r.lowerBound]))) }
-                    next.append(.token(sp.id))
-                    rest = rest[r.upperBound...]
-                }
-                if !rest.isEmpty { next.append(.text(String(rest))) }
+        let bytes = Array(text.utf8)
+        guard !bytes.isEmpty else { return [] }
+        let trie = parseSpecial ? specialTrie : nonControlTrie
+        // (priority, start) of every occurrence of every eligible special.
+        var hits: [(priority: Int, start: Int)] = []
+        for start in bytes.indices {
+            var node = 0
+            var i = start
+            while i < bytes.count, let child = trie.child(node, bytes[i]) {
+                node = child
+                i += 1
+                if let p = trie.terminal[node] { hits.append((p, start)) }
             }
-            frags = next
         }
+        guard !hits.isEmpty else { return [.text(text)] }
+        hits.sort { $0.priority != $1.priority ? $0.priority < $1.priority : $0.start < $1.start }
+        var covered = [Bool](repeating: false, count: bytes.count)
+        var taken: [(start: Int, priority: Int)] = []
+        for h in hits {
+            let len = specials[h.priority].text.utf8.count
+            if covered[h.start..<(h.start + len)].contains(true) { continue }
+            for k in h.start..<(h.start + len) { covered[k] = true }
+            taken.append((h.start, h.priority))
+        }
+        taken.sort { $0.start < $1.start }
+        var frags: [Fragment] = []
+        var last = 0
+        for t in taken {
+            if t.start > last { frags.append(.text(String(decoding: bytes[last..<t.start], as: UTF8.self))) }
+            frags.append(.token(specials[t.priority].id))
+            last = t.start + specials[t.priority].text.utf8.count
+        }
+        if last < bytes.count { frags.append(.text(String(decoding: bytes[last...], as: UTF8.self))) }
         return frags
     }
 }

@@ -5,6 +5,7 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     case missingMetadata(String)
     case inconsistentMetadata(String)
     case badChatTemplate(String)
+    case cancelled
 
     public var description: String {
         switch self {
@@ -13,6 +14,7 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
         case .missingMetadata(let k): "tokenizer metadata '\(k)' is missing"
         case .inconsistentMetadata(let why): "tokenizer metadata is inconsistent: \(why)"
         case .badChatTemplate(let why): "chat template error: \(why)"
+        case .cancelled: "tokenization was cancelled"
         }
     }
 }

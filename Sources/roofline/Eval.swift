@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RooflineEngine
+import RooflineGGUF
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Perplexity of a text file, computed as llama.cpp's perplexity tool does.")
@@ -20,7 +21,8 @@ struct Eval: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: text) else { throw ValidationError("cannot read the text file '\(text)'") }
+        let data: Data
+        do { data = try readRegularFile(text) } catch { throw ValidationError("cannot read the text file: \(error)") }
         let content = String(decoding: data, as: UTF8.self)
         var opts = modelOptions
         if opts.contextSize == nil { opts.contextSize = ctx }

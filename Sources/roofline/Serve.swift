@@ -39,14 +39,19 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("shutdown-grace"), help: "Seconds running streams may finish after SIGINT/SIGTERM.")
     var shutdownGrace: Double = 30
 
+    /// The longest duration a flag takes: longer ones are surely typos, and bounded ones convert to milliseconds safely.
+    static let maxSeconds: Double = 365 * 24 * 3600
+
     func validate() throws {
         guard (1...256).contains(parallel) else { throw ValidationError("--parallel must be between 1 and 256") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxQueue >= 0 else { throw ValidationError("--max-queue must be 0 or more") }
-        guard timeout >= 0, timeout.isFinite else { throw ValidationError("--timeout must be 0 or more seconds") }
+        guard timeout >= 0, timeout <= Self.maxSeconds else { throw ValidationError("--timeout must be between 0 and \(Int(Self.maxSeconds)) seconds (one year)") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard prefillChunk >= 1 else { throw ValidationError("--prefill-chunk must be at least 1") }
-        guard shutdownGrace >= 0, shutdownGrace.isFinite else { throw ValidationError("--shutdown-grace must be 0 or more seconds") }
+        guard shutdownGrace >= 0, shutdownGrace <= Self.maxSeconds else {
+            throw ValidationError("--shutdown-grace must be between 0 and \(Int(Self.maxSeconds)) seconds (one year)")
+        }
         if let k = apiKey, k.isEmpty { throw ValidationError("--api-key must not be empty") }
     }
 

@@ -125,11 +125,10 @@ import RooflineTestSupport
     }
 
     @Test func tensorDataPastEnd() throws {
-        var b = try sample()
-        let off = try tensorInfoOffset(b)
-        b[off + 9 + 4 + 16 + 4 + 1] = 0x40  // offset 16384
-        #expect { try parse(b) } throws: { e in
-            if case GGUFError.tensorOutOfBounds(let name, _, _, _) = e { return name == "w" }
+        // The last tensor's data cut short by the end of the file.
+        let b = try sample().dropLast(16)
+        #expect { try parse(Array(b)) } throws: { e in
+            if case GGUFError.tensorOutOfBounds(let name, _, _, _) = e { return name == "v" }
             return false
         }
     }
@@ -137,7 +136,50 @@ import RooflineTestSupport
     @Test func badAlignmentValue() throws {
         var w = GGUFWriter()
         w.set("general.alignment", .uint32(48))
-        #expect(throws: GGUFError.invalidAlignment(48)) { try parse(w.serialize()) }
+        #expect(throws: GGUFError.invalidAlignment("48")) { try parse(w.serialize()) }
+    }
+
+    @Test(arguments: [GGUFValue.int64(-32), .int64(.min), .int32(-1), .uint64(.max), .int64(0), .string("32")])
+    func alignmentOfAnyTypeOrSignIsAnErrorNotATrap(value: GGUFValue) throws {
+        var w = GGUFWriter()
+        w.set("general.alignment", value)
+        #expect(throws: GGUFError.self) { try parse(w.serialize()) }
+    }
+
+    @Test func shiftedOrOverlappingTensorDataIsRefused() throws {
+        var w = GGUFWriter()
+        try w.addTensor(name: "a", dims: [8], floats: [Float](repeating: 0, count: 8))
+        try w.addTensor(name: "b", dims: [8], floats: [Float](repeating: 0, count: 8))
+        let good = w.serialize()
+        #expect(throws: Never.self) { try parse(good) }
+        // Point b's data at a's (overlap), then one alignment further (a gap): both refused, as gguf.cpp refuses them.
+        let needle: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0, UInt8(ascii: "b")]
+        let infoB = try #require((0..<(good.count - needle.count)).first { Array(good[$0..<$0 + needle.count]) == needle })
+        let offsetAt = infoB + needle.count + 4 + 8 + 4
+        for shifted: UInt8 in [0, 64] {
+            var b = good
+            b[offsetAt] = shifted
+            #expect { try parse(b) } throws: { e in
+                if case GGUFError.tensorOffset(let name, _, let expected) = e { return name == "b" && expected == 32 }
+                return false
+            }
+        }
+    }
+
+    @Test func forgedArrayLengthIsRefusedBeforeAllocating() throws {
+        // A uint8 array whose length claims most of a large file: refused by the element bound, not parsed into
+        // hundreds of megabytes of values.
+        let key = "tokenizer.ggml.token_type"
+        var w = GGUFWriter()
+        w.set(key, .array(.uint8, [.uint8(1)]))
+        var b = w.serialize() + [UInt8](repeating: 0, count: GGUFFile.maxMetadataElements + 64)
+        let at = try #require((0..<(b.count - key.utf8.count)).first { Array(b[$0..<$0 + key.utf8.count]) == Array(key.utf8) })
+        let lengthAt = at + key.utf8.count + 4 + 4
+        withUnsafeBytes(of: UInt64(GGUFFile.maxMetadataElements + 1).littleEndian) { for (k, x) in $0.enumerated() { b[lengthAt + k] = x } }
+        #expect { try parse(b) } throws: { e in
+            if case GGUFError.tooManyElements(let key, _, _) = e { return key == "tokenizer.ggml.token_type" }
+            return false
+        }
     }
 
     @Test func duplicateKey() throws {

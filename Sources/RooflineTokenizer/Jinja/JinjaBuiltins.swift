@@ -29,7 +29,10 @@ enum JinjaBuiltins {
             return .string(s.prefix(1).uppercased() + s.dropFirst().lowercased())
         case "string": return .string(v.rendered)
         case "int":
-            if case .double(let d) = v { return .int(Int(d)) }
+            if case .double(let d) = v {
+                guard d.isFinite, d > -9.2e18, d < 9.2e18 else { throw .badChatTemplate("cannot convert \(d) to an integer") }
+                return .int(Int(d))
+            }
             return .int(Int(v.rendered) ?? 0)
         case "length", "count":
             switch v {
@@ -148,7 +151,7 @@ enum JinjaBuiltins {
         }
     }
 
-    static func function(_ name: String, _ args: [JinjaValue], _ kwargs: [(String, JinjaValue)]) throws(TokenizerError) -> JinjaValue {
+    static func function(_ name: String, _ args: [JinjaValue], _ kwargs: [(String, JinjaValue)], budget: JinjaBudget) throws(TokenizerError) -> JinjaValue {
         switch name {
         case "raise_exception":
             throw .badChatTemplate(args.first?.rendered ?? "raise_exception called")
@@ -156,11 +159,15 @@ enum JinjaBuiltins {
             return .dict(kwargs)
         case "range":
             let ints = args.compactMap { if case .int(let i) = $0 { i } else { nil } }
-            switch ints.count {
-            case 1: return .array((0..<max(0, ints[0])).map { .int($0) })
-            case 2: return .array((ints[0]..<max(ints[0], ints[1])).map { .int($0) })
-            default: throw .badChatTemplate("range takes one or two integers")
-            }
+            guard ints.count == args.count, (1...3).contains(ints.count) else { throw .badChatTemplate("range takes one to three integers") }
+            let start = ints.count == 1 ? 0 : ints[0], stop = ints.count == 1 ? ints[0] : ints[1]
+            let step = ints.count == 3 ? ints[2] : 1
+            guard step != 0 else { throw .badChatTemplate("range() step must not be zero") }
+            // Python's len(range(start, stop, step)), in wide arithmetic so no bound can overflow.
+            let span = step > 0 ? Double(stop) - Double(start) : Double(start) - Double(stop)
+            let n = span <= 0 ? 0 : (span / Double(step.magnitude)).rounded(.up)
+            try budget.items(n > Double(Int.max / 2) ? Int.max : Int(n))
+            return .array(Array(stride(from: start, to: stop, by: step)).map { .int($0) })
         default:
             throw .badChatTemplate("unknown function '\(name)'")
         }
@@ -202,7 +209,7 @@ enum JinjaBuiltins {
         }
     }
 
-    static func binary(_ op: String, _ l: JinjaValue, _ r: JinjaValue) throws(TokenizerError) -> JinjaValue {
+    static func binary(_ op: String, _ l: JinjaValue, _ r: JinjaValue, budget: JinjaBudget = JinjaBudget(.standard)) throws(TokenizerError) -> JinjaValue {
         switch op {
         case "~": return .string(l.rendered + r.rendered)
         case "==": return .bool(equal(l, r))
@@ -217,18 +224,27 @@ enum JinjaBuiltins {
         case "+":
             switch (l, r) {
             case (.string(let a), .string(let b)): return .string(a + b)
-            case (.array(let a), .array(let b)): return .array(a + b)
+            case (.array(let a), .array(let b)): try budget.items(a.count + b.count); return .array(a + b)
             default: break
             }
         default: break
         }
         if case .int(let a) = l, case .int(let b) = r {
+            func checked(_ r: (partialValue: Int, overflow: Bool)) throws(TokenizerError) -> JinjaValue {
+                guard !r.overflow else { throw .badChatTemplate("integer overflow in \(a) \(op) \(b)") }
+                return .int(r.partialValue)
+            }
             switch op {
-            case "+": return .int(a + b)
-            case "-": return .int(a - b)
-            case "*": return .int(a * b)
-            case "//": guard b != 0 else { throw .badChatTemplate("division by zero") }; return .int(a / b)
-            case "%": guard b != 0 else { throw .badChatTemplate("division by zero") }; return .int(((a % b) + b) % b)
+            case "+": return try checked(a.addingReportingOverflow(b))
+            case "-": return try checked(a.subtractingReportingOverflow(b))
+            case "*": return try checked(a.multipliedReportingOverflow(by: b))
+            case "//", "%":
+                // Python's floor division and modulo: the remainder takes the divisor's sign.
+                guard b != 0 else { throw .badChatTemplate("division by zero") }
+                let q = a.dividedReportingOverflow(by: b), m = a.remainderReportingOverflow(dividingBy: b)
+                guard !q.overflow, !m.overflow else { throw .badChatTemplate("integer overflow in \(a) \(op) \(b)") }
+                let adjust = m.partialValue != 0 && (m.partialValue < 0) != (b < 0)
+                return .int(op == "//" ? q.partialValue - (adjust ? 1 : 0) : m.partialValue + (adjust ? b : 0))
             case "/": guard b != 0 else { throw .badChatTemplate("division by zero") }; return .double(Double(a) / Double(b))
             case "<": return .bool(a < b)
             case ">": return .bool(a > b)
@@ -257,7 +273,13 @@ enum JinjaBuiltins {
             default: break
             }
         }
-        if op == "*", case .string(let s) = l, case .int(let n) = r { return .string(String(repeating: s, count: max(0, n))) }
+        if op == "*", case .string(let s) = l, case .int(let n) = r {
+            let bytes = s.utf8.count.multipliedReportingOverflow(by: max(0, n))
+            guard !bytes.overflow, bytes.partialValue <= budget.limits.stringBytes else {
+                throw .badChatTemplate("'\(s.prefix(20))' * \(n) exceeds the template's string limit of \(budget.limits.stringBytes) bytes")
+            }
+            return .string(String(repeating: s, count: max(0, n)))
+        }
         throw .badChatTemplate("cannot apply '\(op)' to \(l.json(pretty: false)) and \(r.json(pretty: false))")
     }
 

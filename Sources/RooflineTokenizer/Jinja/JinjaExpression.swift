@@ -22,6 +22,19 @@ enum JinjaToken: Equatable {
 struct JinjaParser {
     var toks: [JinjaToken]
     var i = 0
+    /// Current nesting of expressions; bounded by `JinjaLimits.parseDepth` so deep input cannot overflow the stack.
+    var depth = 0
+
+    /// One more link in an operator or postfix chain: each deepens the tree the evaluator walks.
+    mutating func link(_ links: inout Int) throws(TokenizerError) {
+        links += 1
+        try enter()
+    }
+
+    mutating func enter() throws(TokenizerError) {
+        depth += 1
+        if depth > JinjaLimits.standard.parseDepth { throw .badChatTemplate("expression nested more than \(JinjaLimits.standard.parseDepth) deep") }
+    }
 
     init(_ source: String) throws(TokenizerError) {
         toks = try Self.lex(source)
@@ -95,6 +108,8 @@ struct JinjaParser {
     var atEnd: Bool { peek == .end }
 
     mutating func expression() throws(TokenizerError) -> JinjaExpr {
+        try enter()
+        defer { depth -= 1 }
         let e = try orExpr()
         if accept("if") {
             let cond = try orExpr()
@@ -106,24 +121,35 @@ struct JinjaParser {
 
     mutating func orExpr() throws(TokenizerError) -> JinjaExpr {
         var l = try andExpr()
-        while accept("or") { l = .binary("or", l, try andExpr()) }
+        var links = 0
+        defer { depth -= links }
+        while accept("or") { try link(&links); l = .binary("or", l, try andExpr()) }
         return l
     }
 
     mutating func andExpr() throws(TokenizerError) -> JinjaExpr {
         var l = try notExpr()
-        while accept("and") { l = .binary("and", l, try notExpr()) }
+        var links = 0
+        defer { depth -= links }
+        while accept("and") { try link(&links); l = .binary("and", l, try notExpr()) }
         return l
     }
 
     mutating func notExpr() throws(TokenizerError) -> JinjaExpr {
-        if accept("not") { return .unary("not", try notExpr()) }
+        if accept("not") {
+            try enter()
+            defer { depth -= 1 }
+            return .unary("not", try notExpr())
+        }
         return try comparison()
     }
 
     mutating func comparison() throws(TokenizerError) -> JinjaExpr {
         var l = try concat()
+        var links = 0
+        defer { depth -= links }
         while true {
+            try link(&links)
             if case .op(let o) = peek, ["==", "!=", "<", ">", "<=", ">="].contains(o) {
                 i += 1
                 l = .binary(o, l, try concat())
@@ -150,32 +176,47 @@ struct JinjaParser {
 
     mutating func concat() throws(TokenizerError) -> JinjaExpr {
         var l = try additive()
-        while accept("~") { l = .binary("~", l, try additive()) }
+        var links = 0
+        defer { depth -= links }
+        while accept("~") { try link(&links); l = .binary("~", l, try additive()) }
         return l
     }
 
     mutating func additive() throws(TokenizerError) -> JinjaExpr {
         var l = try multiplicative()
+        var links = 0
+        defer { depth -= links }
         while true {
+            try link(&links)
             if accept("+") { l = .binary("+", l, try multiplicative()) } else if accept("-") { l = .binary("-", l, try multiplicative()) } else { return l }
         }
     }
 
     mutating func multiplicative() throws(TokenizerError) -> JinjaExpr {
         var l = try unary()
+        var links = 0
+        defer { depth -= links }
         while true {
+            try link(&links)
             if accept("*") { l = .binary("*", l, try unary()) } else if accept("//") { l = .binary("//", l, try unary()) } else if accept("/") { l = .binary("/", l, try unary()) } else if accept("%") { l = .binary("%", l, try unary()) } else { return l }
         }
     }
 
     mutating func unary() throws(TokenizerError) -> JinjaExpr {
-        if accept("-") { return .unary("-", try unary()) }
+        if accept("-") {
+            try enter()
+            defer { depth -= 1 }
+            return .unary("-", try unary())
+        }
         return try postfix()
     }
 
     mutating func postfix() throws(TokenizerError) -> JinjaExpr {
         var e = try primary()
+        var links = 0
+        defer { depth -= links }
         while true {
+            try link(&links)
             if accept(".") {
                 e = .attribute(e, try name())
             } else if accept("[") {

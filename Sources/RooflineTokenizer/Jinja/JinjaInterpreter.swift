@@ -7,9 +7,21 @@ final class JinjaInterpreter {
     /// Macros defined so far: parameters (with default expressions) and bodies.
     var macros: [String: ([(String, JinjaExpr?)], [JinjaTemplate.Node])] = [:]
 
-    init(globals: [String: JinjaValue], now: Double? = nil) {
+    /// What this render has used of its limits.
+    var budget: JinjaBudget
+    var macroDepth = 0
+
+    init(globals: [String: JinjaValue], now: Double? = nil, limits: JinjaLimits = .standard) {
         scopes = [globals]
         self.now = now
+        budget = JinjaBudget(limits)
+    }
+
+    /// Appends rendered text to the output, within the string limit.
+    func emit(_ text: String, into out: inout String) throws(TokenizerError) {
+        let total = out.utf8.count + text.utf8.count
+        if total > budget.limits.stringBytes { throw .badChatTemplate("the rendered text exceeds \(budget.limits.stringBytes) bytes") }
+        out += text
     }
 
     func lookup(_ name: String) -> JinjaValue {
@@ -22,8 +34,8 @@ final class JinjaInterpreter {
     func run(_ nodes: [JinjaTemplate.Node], into out: inout String) throws(TokenizerError) {
         for n in nodes {
             switch n {
-            case .text(let t): out += t
-            case .output(let e): out += try eval(e).rendered
+            case .text(let t): try emit(t, into: &out)
+            case .output(let e): try emit(try eval(e).rendered, into: &out)
             case .ifBlock(let branches, let elseBody):
                 var done = false
                 for (c, body) in branches where try eval(c).truthy {
@@ -54,6 +66,7 @@ final class JinjaInterpreter {
                 }
                 if items.isEmpty { try run(elseBody, into: &out); continue }
                 for (idx, it) in items.enumerated() {
+                    try budget.step()
                     scopes.append([:])
                     bind(vars, it)
                     assign("loop", .dict([
@@ -82,7 +95,9 @@ final class JinjaInterpreter {
                         if case .object(var o, var keys) = scopes[si][target[0]] {
                             if o[target[1]] == nil { keys.append(target[1]) }
                             o[target[1]] = v
-                            scopes[si][target[0]] = .object(o, keys: keys)
+                            let updated = JinjaValue.object(o, keys: keys)
+                            try budget.charge(updated)
+                            scopes[si][target[0]] = updated
                             break
                         }
                     }
@@ -110,9 +125,10 @@ final class JinjaInterpreter {
             if i < args.count { frame[param] = args[i] } else if let v = kwargs.last(where: { $0.0 == param }) { frame[param] = v.1 }
             else if let def { frame[param] = try eval(def) } else { frame[param] = .undefined }
         }
-        guard scopes.count < 200 else { throw .badChatTemplate("macro '\(name)' recurses too deeply") }
+        guard macroDepth < budget.limits.macroDepth else { throw .badChatTemplate("macro '\(name)' nests more than \(budget.limits.macroDepth) calls deep") }
         scopes.append(frame)
-        defer { scopes.removeLast() }
+        macroDepth += 1
+        defer { scopes.removeLast(); macroDepth -= 1 }
         var out = ""
         try run(body, into: &out)
         return .string(out)
@@ -125,7 +141,19 @@ final class JinjaInterpreter {
         }
     }
 
+    /// Evaluates an expression, charging what it builds to the render's budget: values that are only read
+    /// (names, attributes, items) cost a step; new strings and containers cost their size.
     func eval(_ e: JinjaExpr) throws(TokenizerError) -> JinjaValue {
+        let v = try evaluate(e)
+        switch e {
+        case .literal, .name, .attribute, .index: try budget.step()
+        case .slice: try budget.step(v.isContainer ? 1 + v.count : 1)
+        default: try budget.charge(v)
+        }
+        return v
+    }
+
+    private func evaluate(_ e: JinjaExpr) throws(TokenizerError) -> JinjaValue {
         switch e {
         case .literal(let v): return v
         case .name(let n):
@@ -165,7 +193,7 @@ final class JinjaInterpreter {
             if case .name(let fn) = callee {
                 if let (params, body) = macros[fn] { return try callMacro(fn, params, body, a, kw) }
                 if fn == "strftime_now" { return try JinjaBuiltins.strftimeNow(a.first?.rendered ?? "", at: now) }
-                return try JinjaBuiltins.function(fn, a, kw)
+                return try JinjaBuiltins.function(fn, a, kw, budget: budget)
             }
             throw .badChatTemplate("cannot call this expression")
         case .filter(let base, let name, let args, let kwargs):
@@ -184,14 +212,17 @@ final class JinjaInterpreter {
             switch op {
             case "not": return .bool(!v.truthy)
             default:
-                if case .int(let i) = v { return .int(-i) }
+                if case .int(let i) = v {
+                    guard i != .min else { throw .badChatTemplate("integer overflow in -(\(i))") }
+                    return .int(-i)
+                }
                 if case .double(let d) = v { return .double(-d) }
                 throw .badChatTemplate("cannot negate \(v.rendered)")
             }
         case .binary(let op, let l, let r):
             if op == "and" { let a = try eval(l); return a.truthy ? try eval(r) : a }
             if op == "or" { let a = try eval(l); return a.truthy ? a : try eval(r) }
-            return try JinjaBuiltins.binary(op, try eval(l), try eval(r))
+            return try JinjaBuiltins.binary(op, try eval(l), try eval(r), budget: budget)
         case .ternary(let v, let cond, let other):
             return try eval(cond).truthy ? try eval(v) : (try other.map { x throws(TokenizerError) in try eval(x) } ?? .undefined)
         }

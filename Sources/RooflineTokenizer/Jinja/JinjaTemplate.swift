@@ -36,11 +36,16 @@ public struct JinjaTemplate: Sendable {
 struct BlockParser {
     let pieces: [JinjaPiece]
     var i = 0
+    /// Current nesting of blocks, bounded by `JinjaLimits.parseDepth`.
+    var depth = 0
 
     init(pieces: [JinjaPiece]) { self.pieces = pieces }
 
     /// Parses nodes until a statement whose keyword is in `terminators`; returns it (nil at the end).
     mutating func parse(until terminators: Set<String>) throws(TokenizerError) -> ([JinjaTemplate.Node], String?) {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > JinjaLimits.standard.parseDepth { throw .badChatTemplate("blocks nested more than \(JinjaLimits.standard.parseDepth) deep") }
         var nodes: [JinjaTemplate.Node] = []
         while i < pieces.count {
             let piece = pieces[i]

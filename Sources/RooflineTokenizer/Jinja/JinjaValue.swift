@@ -13,6 +13,15 @@ public indirect enum JinjaValue: Sendable, Equatable {
         return .object(d, keys: keys)
     }
 
+    /// Elements of a list or mapping (0 for other values).
+    var count: Int {
+        switch self {
+        case .array(let a): a.count
+        case .object(let o, _): o.count
+        default: 0
+        }
+    }
+
     var truthy: Bool {
         switch self {
         case .undefined, .none: false
