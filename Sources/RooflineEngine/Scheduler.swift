@@ -118,7 +118,8 @@ public final class Scheduler: @unchecked Sendable {
         let perToken = caches.first.map { $0.byteCount / $0.capacity } ?? 0
         return SchedulerStats(queued: queue.count, active: active.count, slots: configuration.parallel,
                               kvUsedTokens: used, kvCapacityTokens: configuration.parallel * configuration.contextSize,
-                              kvUsedBytes: used * perToken, kvCapacityBytes: caches.reduce(0) { $0 + $1.byteCount }, steps: steps)
+                              kvUsedBytes: used * perToken, kvCapacityBytes: caches.reduce(0) { $0 + $1.byteCount }, steps: steps,
+                              accepting: state == .running)
     }
 
     /// Stops admitting: queued requests fail with `shuttingDown`, running ones may finish for up to `grace`,

@@ -83,4 +83,6 @@ public struct SchedulerStats: Sendable {
     public var kvCapacityBytes: Int
     /// Batched forward passes run so far.
     public var steps: Int
+    /// False once shutdown has begun: nothing new is admitted.
+    public var accepting: Bool = true
 }

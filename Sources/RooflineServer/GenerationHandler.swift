@@ -19,7 +19,7 @@ struct GenerationHandler: Sendable {
         }
         metrics.promptTokens.increment(by: Int64(prompt.count))
         if fields.stream == true {
-            return stream(run, shape, n: n, includeUsage: fields.stream_options?.include_usage ?? false, echo: echo, promptParam: promptParam)
+            return try await stream(run, shape, n: n, includeUsage: fields.stream_options?.include_usage ?? false, echo: echo, promptParam: promptParam)
         }
         return try await collect(run, shape, n: n, echo: echo, promptParam: promptParam)
     }
@@ -51,8 +51,21 @@ struct GenerationHandler: Sendable {
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSON.data(body))))
     }
 
-    private func stream(_ run: GenerationRun, _ shape: ResponseShape, n: Int, includeUsage: Bool, echo: String?, promptParam: String) -> Response {
+    /// Streams events as SSE. The status line waits for the first event, so a request that fails before it
+    /// produces anything (refused at shutdown, timed out in the queue) gets its error status, not a 200.
+    private func stream(_ run: GenerationRun, _ shape: ResponseShape, n: Int, includeUsage: Bool, echo: String?, promptParam: String) async throws -> Response {
         let metrics = self.metrics
+        let events = EventCursor(run.events.makeAsyncIterator())
+        let first = await events.next()
+        switch first?.event {
+        case .failed(let e):
+            run.cancel()
+            throw OpenAIError(e, promptParam: promptParam)
+        case nil:
+            run.cancel()
+            throw OpenAIError(SchedulerError.cancelled, promptParam: promptParam)
+        default: break
+        }
         let body = ResponseBody { writer in
             var latency = LatencyTracker(metrics: metrics, arrived: run.arrived, n: n)
             var completion = 0
@@ -65,7 +78,8 @@ struct GenerationHandler: Sendable {
                     }
                 }
                 var failed = false
-                for await (i, event) in run.events {
+                var pending = first
+                while let (i, event) = pending {
                     switch event {
                     case .token(let text):
                         latency.token(i)
@@ -82,6 +96,7 @@ struct GenerationHandler: Sendable {
                         try await writer.write(ByteBuffer(bytes: Data("data: ".utf8) + err.jsonData + Data("\n\n".utf8)))
                     }
                     if failed { break }
+                    pending = await events.next()
                 }
                 if !failed {
                     if includeUsage {
@@ -98,6 +113,13 @@ struct GenerationHandler: Sendable {
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
     }
+}
+
+/// The run's event iterator, handed from the handler (which reads the first event) to the response body.
+final class EventCursor: @unchecked Sendable {
+    private var iterator: AsyncStream<(index: Int, event: SequenceEvent)>.Iterator
+    init(_ iterator: AsyncStream<(index: Int, event: SequenceEvent)>.Iterator) { self.iterator = iterator }
+    func next() async -> (index: Int, event: SequenceEvent)? { await iterator.next() }
 }
 
 /// Time to first token and time between tokens, per sequence of a request.

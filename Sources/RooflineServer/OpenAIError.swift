@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import RooflineTokenizer
 
 /// An error in OpenAI's shape: `{"error": {"message", "type", "param", "code"}}` with its HTTP status.
 struct OpenAIError: HTTPResponseError, Sendable {
@@ -76,6 +77,12 @@ struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw OpenAIError(e.status, message, type: type, code: code)
         } catch let e as any HTTPResponseError {
             throw OpenAIError(e.status, "\(e)", type: e.status.code >= 500 ? "server_error" : "invalid_request_error")
+        } catch let e where String(reflecting: type(of: e)).contains("HTTPParserError") {
+            // NIO's HTTP/1 parser: a malformed chunk size, header or body framing is the client's error.
+            throw OpenAIError(.badRequest, "malformed HTTP request: \(e)", code: "invalid_request")
+        } catch let e where e is CancellationError || (e as? TokenizerError) == .cancelled {
+            // The client went away while its prompt was being prepared: nobody reads this answer.
+            throw OpenAIError(.init(code: 499, reasonPhrase: "Client Closed Request"), "the request was cancelled", code: "cancelled")
         } catch {
             context.logger.error("request failed: \(error)")
             throw OpenAIError(.internalServerError, "internal error: \(error)", type: "server_error")

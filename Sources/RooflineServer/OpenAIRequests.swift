@@ -90,6 +90,33 @@ struct SamplingFields: Decodable {
     let logprobs: LogprobsField?
     let top_logprobs: Int?
 
+    enum CodingKeys: String, CodingKey {
+        case model, max_tokens, max_completion_tokens, temperature, top_p, top_k, min_p, repeat_penalty, ignore_eos, seed, stop, n
+        case stream, stream_options, presence_penalty, frequency_penalty, logprobs, top_logprobs
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decodeIfPresent(String.self, forKey: .model)
+        max_tokens = try c.decodeInteger(Int.self, forKey: .max_tokens)
+        max_completion_tokens = try c.decodeInteger(Int.self, forKey: .max_completion_tokens)
+        temperature = try c.decodeIfPresent(Double.self, forKey: .temperature)
+        top_p = try c.decodeIfPresent(Double.self, forKey: .top_p)
+        top_k = try c.decodeInteger(Int.self, forKey: .top_k)
+        min_p = try c.decodeIfPresent(Double.self, forKey: .min_p)
+        repeat_penalty = try c.decodeIfPresent(Double.self, forKey: .repeat_penalty)
+        ignore_eos = try c.decodeIfPresent(Bool.self, forKey: .ignore_eos)
+        seed = try c.decodeInteger(Int64.self, forKey: .seed)
+        stop = try c.decodeIfPresent(StopList.self, forKey: .stop)
+        n = try c.decodeInteger(Int.self, forKey: .n)
+        stream = try c.decodeIfPresent(Bool.self, forKey: .stream)
+        stream_options = try c.decodeIfPresent(StreamOptions.self, forKey: .stream_options)
+        presence_penalty = try c.decodeIfPresent(Double.self, forKey: .presence_penalty)
+        frequency_penalty = try c.decodeIfPresent(Double.self, forKey: .frequency_penalty)
+        logprobs = try c.decodeIfPresent(LogprobsField.self, forKey: .logprobs)
+        top_logprobs = try c.decodeInteger(Int.self, forKey: .top_logprobs)
+    }
+
     /// `logprobs` is a boolean in chat and an integer in completions.
     struct LogprobsField: Decodable {
         let wanted: Bool
@@ -125,7 +152,8 @@ struct SamplingFields: Decodable {
 
         var sampling = SamplingParameters(temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05, seed: UInt64.random(in: 0...UInt64.max))
         if let t = temperature { sampling.temperature = Float(t) }
-        if let p = top_p { sampling.topP = p == 0 ? Float.leastNonzeroMagnitude : Float(p) }
+        // A top_p too small for a Float (1e-300) keeps only the best token, as 0 does.
+        if let p = top_p { sampling.topP = Float(p) == 0 ? Float.leastNonzeroMagnitude : Float(p) }
         if let k = top_k { sampling.topK = k }
         if let m = min_p { sampling.minP = Float(m) }
         if let r = repeat_penalty { sampling.repetitionPenalty = Float(r) }
@@ -183,6 +211,16 @@ struct CompletionRequest: Decodable {
         echo = try c.decodeIfPresent(Bool.self, forKey: .echo)
         suffix = try c.decodeIfPresent(String.self, forKey: .suffix)
         fields = try SamplingFields(from: decoder)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// An optional integer field. A number with a fraction or out of range is a type mismatch that names the field
+    /// (Foundation's decoder reports it as corrupt data with no path).
+    func decodeInteger<T: FixedWidthInteger & Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard contains(key), try !decodeNil(forKey: key) else { return nil }
+        if let v = try? decode(T.self, forKey: key) { return v }
+        throw DecodingError.typeMismatch(T.self, .init(codingPath: codingPath + [key], debugDescription: "expected an integer"))
     }
 }
 

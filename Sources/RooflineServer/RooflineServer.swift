@@ -13,6 +13,8 @@ public final class RooflineServer: Sendable {
     public let scheduler: Scheduler
     public let configuration: ServerConfiguration
     let metrics = ServerMetrics()
+    /// Renders templates and tokenizes prompts off the HTTP threads.
+    let prompts = PromptWorker()
     let started = Int(Date().timeIntervalSince1970)
 
     public init(engine: Engine, scheduler: Scheduler, configuration: ServerConfiguration) {
@@ -26,6 +28,7 @@ public final class RooflineServer: Sendable {
     public func run(logger: Logger = Logger(label: "roofline.serve"), onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let app = Application(
             router: makeRouter(),
+            server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "roofline"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -47,8 +50,8 @@ public final class RooflineServer: Sendable {
 
         router.get("/health") { [scheduler] _, _ -> Response in
             let s = scheduler.stats
-            let obj: [String: Any] = ["status": "ok", "slots": s.slots, "active": s.active, "queued": s.queued]
-            return Self.json(obj)
+            let obj: [String: Any] = ["status": s.accepting ? "ok" : "shutting_down", "slots": s.slots, "active": s.active, "queued": s.queued]
+            return Self.json(obj, status: s.accepting ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { [metrics, scheduler] _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -68,9 +71,9 @@ public final class RooflineServer: Sendable {
             let messages = try req.chatMessages()
             let prompt: [Int32]
             do {
-                prompt = try engine.chatPrompt(messages)
-            } catch {
-                throw OpenAIError.badParameter("messages", "the chat template could not render these messages: \(error)")
+                prompt = try await engine.chatPrompt(messages, on: prompts)
+            } catch EngineError.tokenizer(let e) where e != .cancelled {
+                throw OpenAIError.badParameter("messages", "the chat template could not render these messages: \(e)")
             }
             return try await handler.respond(ResponseShape(.chat, model: configuration.modelID), prompt: prompt, fields: req.fields,
                                              promptParam: "messages", echo: nil)
@@ -83,7 +86,7 @@ public final class RooflineServer: Sendable {
             var echo: String?
             switch req.prompt {
             case .text(let t):
-                prompt = engine.tokenize(t)
+                prompt = try await engine.tokenize(t, on: prompts)
                 if req.echo == true { echo = t }
             case .tokens(let t):
                 prompt = t
@@ -116,8 +119,14 @@ public final class RooflineServer: Sendable {
 
     private func decode<T: Decodable>(_ request: Request) async throws -> T {
         let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
+        let bytes = Array(buffer: buffer)
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+            try StrictJSON.validate(bytes)
+        } catch {
+            throw OpenAIError(.badRequest, error.message, param: error.path, code: error.path == nil ? "invalid_json" : "invalid_value")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch {
             throw OpenAIError(decoding: error)
         }

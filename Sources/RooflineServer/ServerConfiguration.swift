@@ -12,9 +12,13 @@ public struct ServerConfiguration: Sendable {
     public var aliases: [String]
     /// On SIGINT/SIGTERM, running streams may finish for this long before they are ended.
     public var shutdownGrace: Duration
+    /// A connection that sends no request part (a header that never completes, a body that stalls) for this long
+    /// is closed; responses being written are not affected.
+    public var idleTimeout: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 8080, apiKey: String? = nil, maxBodyBytes: Int = 4 << 20,
-                modelID: String, aliases: [String] = [], shutdownGrace: Duration = .seconds(30)) {
+                modelID: String, aliases: [String] = [], shutdownGrace: Duration = .seconds(30), idleTimeout: Duration = .seconds(30)) {
+        self.idleTimeout = idleTimeout
         self.host = host
         self.port = port
         self.apiKey = apiKey

@@ -39,6 +39,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("shutdown-grace"), help: "Seconds running streams may finish after SIGINT/SIGTERM.")
     var shutdownGrace: Double = 30
 
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may send no request part (a stalled header or body) before it is closed.")
+    var idleTimeout: Double = 30
+
     /// The longest duration a flag takes: longer ones are surely typos, and bounded ones convert to milliseconds safely.
     static let maxSeconds: Double = 365 * 24 * 3600
 
@@ -51,6 +54,9 @@ struct Serve: AsyncParsableCommand {
         guard prefillChunk >= 1 else { throw ValidationError("--prefill-chunk must be at least 1") }
         guard shutdownGrace >= 0, shutdownGrace <= Self.maxSeconds else {
             throw ValidationError("--shutdown-grace must be between 0 and \(Int(Self.maxSeconds)) seconds (one year)")
+        }
+        guard idleTimeout > 0, idleTimeout <= Self.maxSeconds else {
+            throw ValidationError("--idle-timeout must be more than 0 and at most \(Int(Self.maxSeconds)) seconds (one year)")
         }
         if let k = apiKey, k.isEmpty { throw ValidationError("--api-key must not be empty") }
     }
@@ -67,7 +73,8 @@ struct Serve: AsyncParsableCommand {
         let key = apiKey ?? ProcessInfo.processInfo.environment["ROOFLINE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         let server = RooflineServer(engine: engine, scheduler: scheduler, configuration: ServerConfiguration(
             host: host, port: port, apiKey: key, maxBodyBytes: maxBodyBytes, modelID: id,
-            aliases: [file, model.model].compactMap { $0 }, shutdownGrace: .milliseconds(Int64(shutdownGrace * 1000))))
+            aliases: [file, model.model].compactMap { $0 }, shutdownGrace: .milliseconds(Int64(shutdownGrace * 1000)),
+            idleTimeout: .milliseconds(Int64(idleTimeout * 1000))))
         var logger = Logger(label: "roofline.serve")
         logger.logLevel = .info
         let kvMB = Double(scheduler.stats.kvCapacityBytes) / 1e6

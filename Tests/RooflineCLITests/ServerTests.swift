@@ -76,21 +76,48 @@ import RooflineTestSupport
     }
 
     @Test func sigtermLetsARunningStreamFinish() async throws {
-        let server = try Server(["--parallel", "1", "--ctx-size", "256"])
+        let server = try Server(["--parallel", "1", "--ctx-size", "512"])
         let url = URL(string: "http://127.0.0.1:\(server.port)/v1/completions")!
         var req = URLRequest(url: url)
         req.httpMethod = "POST"
-        req.httpBody = Data(#"{"prompt": "1, 2, 3,", "max_tokens": 60, "temperature": 0, "stream": true}"#.utf8)
+        req.httpBody = Data(#"{"prompt": "1, 2, 3,", "max_tokens": 400, "temperature": 0, "ignore_eos": true, "stream": true}"#.utf8)
         let pid = server.process.processIdentifier
-        Task {
+        let port = server.port
+        // While draining, /health says so with 503 (a load balancer stops sending), and a new request is refused
+        // with 503 before any stream starts.
+        let draining = Task { () -> (Int?, Int?) in
             try await Task.sleep(for: .milliseconds(150))
             kill(pid, SIGTERM)
+            try await Task.sleep(for: .milliseconds(30))
+            let (_, health) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
+            var late = URLRequest(url: url)
+            late.httpMethod = "POST"
+            late.httpBody = Data(#"{"prompt": "x", "max_tokens": 2, "stream": true}"#.utf8)
+            let (_, refused) = try await URLSession.shared.data(for: late)
+            return ((health as? HTTPURLResponse)?.statusCode, (refused as? HTTPURLResponse)?.statusCode)
         }
         let (data, response) = try await URLSession.shared.data(for: req)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        let (health, refused) = try await draining.value
+        #expect(health == 503)
+        #expect(refused == 503)
         let body = String(decoding: data, as: UTF8.self)
         #expect(body.contains(#""finish_reason":"length""#), "the stream ran to its end: \(body.suffix(300))")
         #expect(body.hasSuffix("data: [DONE]\n\n"))
+        server.waitForExit()
+        #expect(server.process.terminationStatus == 0)
+    }
+
+    /// The requests that once froze or crashed the server (scripts/server/hostile_requests.py): malformed framing,
+    /// ambiguous JSON, fractional integers, a stalled header, 100 KB words and 120k-message bodies, with /health
+    /// timed throughout.
+    @Test func hostileRequestsGetCleanErrorsAndHealthStaysFast() throws {
+        let server = try Server(["--parallel", "2", "--ctx-size", "512", "--idle-timeout", "2"])
+        let script = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/server/hostile_requests.py").path
+        let (status, out) = try Shell.run(["python3", script, "--base-url", "http://127.0.0.1:\(server.port)", "--idle-timeout", "2"])
+        #expect(status == 0, "\(out)")
+        #expect(out.contains("0 failed"))
+        server.process.terminate()
         server.waitForExit()
         #expect(server.process.terminationStatus == 0)
     }
@@ -105,6 +132,12 @@ import RooflineTestSupport
         #expect(bad.status != 0 && bad.stderr.contains("--parallel"))
         let badModel = try cli.run(["serve", "--model", "/nonexistent/model.gguf"])
         #expect(badModel.status != 0 && badModel.stderr.contains("nonexistent"))
+        // Durations too large to convert (they once trapped converting to milliseconds), and not-a-number.
+        for (flag, value) in [("--timeout", "1e16"), ("--shutdown-grace", "1e300"), ("--idle-timeout", "nan"), ("--timeout", "-1")] {
+            let r = try cli.run(["serve", flag, value])
+            #expect(r.status != 0 && r.stderr.contains(flag), "\(flag) \(value): \(r.stderr)")
+            #expect(!r.stderr.contains("Fatal error"))
+        }
         server.process.terminate()
         server.waitForExit()
     }
