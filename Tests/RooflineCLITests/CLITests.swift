@@ -16,11 +16,12 @@ import RooflineTestSupport
         return nil
     }
 
-    func run(_ args: [String]) throws -> Run {
+    func run(_ args: [String], environment: [String: String]? = nil) throws -> Run {
         let bin = try #require(Self.binary, "the roofline executable was not built beside the tests")
         let p = Process()
         p.executableURL = bin
         p.arguments = args
+        if let environment { p.environment = environment }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -30,6 +31,26 @@ import RooflineTestSupport
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// `list` names every known model with its size; the cache follows $HOME when nothing else names it.
+    @Test func listNamesTheKnownModelsAndTheCacheFollowsHome() throws {
+        let home = Fixtures.temporaryPath("home")
+        var env = ProcessInfo.processInfo.environment
+        env["HOME"] = home
+        env.removeValue(forKey: "ROOFLINE_CACHE")
+        env.removeValue(forKey: "XDG_CACHE_HOME")
+        let r = try run(["list", "--json"], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(obj["cache"] as? String == home + "/.cache/roofline")
+        let models = try #require(obj["models"] as? [[String: Any]])
+        #expect(models.compactMap { $0["name"] as? String } == KnownModel.all.map(\.name))
+        #expect(models.allSatisfy { $0["cached"] as? Bool == false })
+        let text = try run(["list"], environment: env)
+        #expect(text.stdout.contains("qwen2.5-coder-1.5b") && text.stdout.contains("1117 MB"))
+        let unknown = try run(["pull", "no-such-model"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("gemma-3-270m"))
     }
 
     @Test func generateJSONHasTheDocumentedFields() throws {

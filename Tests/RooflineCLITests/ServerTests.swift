@@ -86,15 +86,27 @@ import RooflineTestSupport
         // While draining, /health says so with 503 (a load balancer stops sending), and a new request is refused
         // with 503 before any stream starts.
         let draining = Task { () -> (Int?, Int?) in
-            try await Task.sleep(for: .milliseconds(150))
+            // SIGTERM once the stream is running (the health report counts it as active).
+            for _ in 0..<2000 {
+                let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
+                if String(decoding: body, as: UTF8.self).contains(#""active":1"#) { break }
+                try await Task.sleep(for: .milliseconds(5))
+            }
             kill(pid, SIGTERM)
-            try await Task.sleep(for: .milliseconds(30))
-            let (_, health) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
-            var late = URLRequest(url: url)
-            late.httpMethod = "POST"
-            late.httpBody = Data(#"{"prompt": "x", "max_tokens": 2, "stream": true}"#.utf8)
-            let (_, refused) = try await URLSession.shared.data(for: late)
-            return ((health as? HTTPURLResponse)?.statusCode, (refused as? HTTPURLResponse)?.statusCode)
+            // Poll until the signal has been handled (health turns 503), then send a request that must be refused.
+            for _ in 0..<200 {
+                let (_, health) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
+                let code = (health as? HTTPURLResponse)?.statusCode
+                if code != 200 {
+                    var late = URLRequest(url: url)
+                    late.httpMethod = "POST"
+                    late.httpBody = Data(#"{"prompt": "x", "max_tokens": 2, "stream": true}"#.utf8)
+                    let (_, refused) = try await URLSession.shared.data(for: late)
+                    return (code, (refused as? HTTPURLResponse)?.statusCode)
+                }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            return (200, nil)
         }
         let (data, response) = try await URLSession.shared.data(for: req)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
