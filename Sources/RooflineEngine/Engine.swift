@@ -25,14 +25,20 @@ public final class Engine: @unchecked Sendable {
         let ctx = contextSize ?? min(cfg.contextLength, 4096)
         guard ctx > 0 else { throw .invalidArgument("the context size must be positive") }
         try Engine.checkMemory(kvBytes: KVCache.bytes(config: cfg, capacity: ctx), what: "a context of \(ctx) tokens")
+        // The tokenizer's tables (hundreds of thousands of tokens and merges) are built on another core while the
+        // model maps its weights and allocates its buffers: a shorter time to first token.
+        let building = Background { [file] in
+            Result<Tokenizer, TokenizerError>(catching: { () throws(TokenizerError) -> Tokenizer in try Tokenizer(file: file) })
+        }
         do {
             model = try LlamaModel(file: file, threads: threads, maxContext: ctx, kernelPath: kernelPath)
         } catch {
+            _ = building.value
             throw .model(error)
         }
         self.contextSize = ctx
         do {
-            tokenizer = try Tokenizer(file: file)
+            tokenizer = try building.value.get()
         } catch {
             throw .tokenizer(error)
         }

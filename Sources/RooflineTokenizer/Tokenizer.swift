@@ -56,16 +56,17 @@ public final class Tokenizer: Sendable {
         }
         var t2i: [String: Int32] = [:]
         t2i.reserveCapacity(n)
-        for (i, t) in tokens.enumerated() where t2i[t] == nil { t2i[t] = Int32(i) }
+        // Last to first, so the first of duplicate strings wins with one hash per token.
+        for i in stride(from: n - 1, through: 0, by: -1) { t2i[tokens[i]] = Int32(i) }
         tokenToId = t2i
 
         var ranks: [String: Int] = [:]
         if kind == .bpe {
             guard let merges = m["tokenizer.ggml.merges"]?.arrayValue else { throw .missingMetadata("tokenizer.ggml.merges") }
             ranks.reserveCapacity(merges.count)
-            for (i, v) in merges.enumerated() {
-                guard let s = v.stringValue else { throw .inconsistentMetadata("merge #\(i) is not a string") }
-                if ranks[s] == nil { ranks[s] = i }
+            for i in stride(from: merges.count - 1, through: 0, by: -1) {  // the first of duplicates wins
+                guard let s = merges[i].stringValue else { throw .inconsistentMetadata("merge #\(i) is not a string") }
+                ranks[s] = i
             }
             let pre = m["tokenizer.ggml.pre"]?.stringValue ?? "default"
             preTokenizer = try PreTokenizer(name: pre)
@@ -96,7 +97,7 @@ public final class Tokenizer: Sendable {
                                      "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
                                      "<|end_of_text|>", "<end_of_utterance>"]
         var eogByName: [String: Int32] = [:]
-        for (i, t) in tokens.enumerated() where eogNames.contains(t) && types[i] == .control {
+        for (i, t) in tokens.enumerated() where types[i] == .control && eogNames.contains(t) {
             eog.insert(Int32(i))
             eogByName[t] = Int32(i)
         }
@@ -110,7 +111,7 @@ public final class Tokenizer: Sendable {
         endOfGeneration = eog
 
         var sp: [(String, Int32, TokenType)] = []
-        for (i, t) in tokens.enumerated() where [.control, .userDefined, .unknown].contains(types[i]) && !t.isEmpty {
+        for (i, t) in tokens.enumerated() where types[i].isSpecial && !t.isEmpty {
             sp.append((t, Int32(i), types[i]))
         }
         sp.sort { $0.0.utf8.count != $1.0.utf8.count ? $0.0.utf8.count > $1.0.utf8.count : $0.1 < $1.1 }
