@@ -3,8 +3,11 @@ import PackageDescription
 
 // Layers, one way down:
 // RooflineGGUF (file format) → CRooflineKernels/RooflineQuant (quant formats, kernels)
-// → RooflineModel (transformer) → RooflineTokenizer, RooflineSampling → RooflineEngine (generation, scheduler)
-// → RooflineServer (the only target that imports Hummingbird), RooflinePlanner → roofline (CLI)
+// → RooflineModel (transformer) → RooflineTokenizer, RooflineSampling → RooflineEngine (generation, scheduler),
+// RooflineAPI (OpenAI request bodies: strict JSON, decoding, validation)
+// → RooflineServer (the only target that imports Hummingbird), RooflinePlanner → roofline (CLI).
+// RooflineFuzzTargets (one entry per untrusted input) sits beside the server and under roofline-fuzz, the
+// libFuzzer driver (docs/hardening.md).
 let package = Package(
     name: "Roofline",
     platforms: [.macOS(.v14)],
@@ -32,14 +35,18 @@ let package = Package(
         .target(name: "RooflineEngine", dependencies: [
             "RooflineGGUF", "RooflineQuant", "RooflineModel", "RooflineTokenizer", "RooflineSampling", "RooflineImport",
         ]),
+        .target(name: "RooflineAPI", dependencies: ["RooflineTokenizer", "RooflineSampling"]),
         .target(name: "RooflineServer", dependencies: [
-            "RooflineEngine",
+            "RooflineEngine", "RooflineAPI",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "RooflinePlanner", dependencies: ["RooflineGGUF"]),
+        .target(name: "RooflineFuzzTargets", dependencies: ["RooflineGGUF", "RooflineModel", "RooflineTokenizer", "RooflineImport", "RooflineAPI"]),
+        .target(name: "CRooflineFuzz"),
+        .executableTarget(name: "roofline-fuzz", dependencies: ["RooflineFuzzTargets", "CRooflineFuzz"]),
         .executableTarget(name: "roofline", dependencies: [
             "RooflineEngine", "RooflineQuant", "RooflinePlanner", "RooflineServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -50,6 +57,7 @@ let package = Package(
         .testTarget(name: "RooflineQuantTests", dependencies: ["RooflineQuant", "RooflineGGUF", "CRooflineKernels", "RooflineTestSupport"]),
         .testTarget(name: "RooflineTokenizerTests", dependencies: ["RooflineTokenizer", "RooflineSampling", "RooflineEngine", "RooflineTestSupport"]),
         .testTarget(name: "RooflineCLITests", dependencies: ["RooflineTestSupport", "RooflineEngine", "roofline"]),
+        .testTarget(name: "RooflineFuzzTests", dependencies: ["RooflineFuzzTargets", "RooflineAPI"]),
         .testTarget(name: "RooflinePlannerTests", dependencies: ["RooflinePlanner", "RooflineGGUF"]),
         .testTarget(name: "RooflineEngineTests", dependencies: ["RooflineEngine", "RooflineImport", "RooflineModel", "RooflineQuant", "RooflineTokenizer", "RooflineGGUF", "RooflineSampling", "RooflineTestSupport"]),
     ]

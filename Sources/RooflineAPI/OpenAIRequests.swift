@@ -1,12 +1,11 @@
 import Foundation
-import RooflineEngine
 import RooflineSampling
 import RooflineTokenizer
 
 /// `stop`: a string or a list of strings.
-struct StopList: Decodable {
-    let values: [String]
-    init(from decoder: any Decoder) throws {
+public struct StopList: Decodable {
+    public let values: [String]
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let s = try? c.decode(String.self) { values = [s]; return }
         values = try c.decode([String].self)
@@ -14,13 +13,13 @@ struct StopList: Decodable {
 }
 
 /// A message's `content`: a string, a list of parts (`{"type": "text", "text": ...}`), or null.
-struct MessageContent: Decodable {
-    let text: String
+public struct MessageContent: Decodable {
+    public let text: String
     struct Part: Decodable {
         let type: String
         let text: String?
     }
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { text = ""; return }
         if let s = try? c.decode(String.self) { text = s; return }
@@ -38,18 +37,18 @@ struct MessageContent: Decodable {
 }
 
 struct IndexKey: CodingKey {
-    let intValue: Int?
-    let stringValue: String
+    public let intValue: Int?
+    public let stringValue: String
     init(_ i: Int) { intValue = i; stringValue = "\(i)" }
     init?(intValue: Int) { self.init(intValue) }
     init?(stringValue: String) { return nil }
 }
 
 /// A completions `prompt`: a string, a list of one string, or token ids.
-enum PromptInput: Decodable {
+public enum PromptInput: Decodable {
     case text(String)
     case tokens([Int32])
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let s = try? c.decode(String.self) { self = .text(s); return }
         if let t = try? c.decode([Int32].self) { self = .tokens(t); return }
@@ -64,38 +63,38 @@ enum PromptInput: Decodable {
     }
 }
 
-struct StreamOptions: Decodable {
-    let include_usage: Bool?
+public struct StreamOptions: Decodable {
+    public let include_usage: Bool?
 }
 
 /// The sampling and length fields chat and completions share (OpenAI's, plus llama.cpp's top_k, min_p,
 /// repeat_penalty and ignore_eos).
-struct SamplingFields: Decodable {
-    let model: String?
-    let max_tokens: Int?
-    let max_completion_tokens: Int?
-    let temperature: Double?
-    let top_p: Double?
-    let top_k: Int?
-    let min_p: Double?
-    let repeat_penalty: Double?
-    let ignore_eos: Bool?
-    let seed: Int64?
-    let stop: StopList?
-    let n: Int?
-    let stream: Bool?
-    let stream_options: StreamOptions?
-    let presence_penalty: Double?
-    let frequency_penalty: Double?
-    let logprobs: LogprobsField?
-    let top_logprobs: Int?
+public struct SamplingFields: Decodable {
+    public let model: String?
+    public let max_tokens: Int?
+    public let max_completion_tokens: Int?
+    public let temperature: Double?
+    public let top_p: Double?
+    public let top_k: Int?
+    public let min_p: Double?
+    public let repeat_penalty: Double?
+    public let ignore_eos: Bool?
+    public let seed: Int64?
+    public let stop: StopList?
+    public let n: Int?
+    public let stream: Bool?
+    public let stream_options: StreamOptions?
+    public let presence_penalty: Double?
+    public let frequency_penalty: Double?
+    public let logprobs: LogprobsField?
+    public let top_logprobs: Int?
 
     enum CodingKeys: String, CodingKey {
         case model, max_tokens, max_completion_tokens, temperature, top_p, top_k, min_p, repeat_penalty, ignore_eos, seed, stop, n
         case stream, stream_options, presence_penalty, frequency_penalty, logprobs, top_logprobs
     }
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try c.decodeIfPresent(String.self, forKey: .model)
         max_tokens = try c.decodeInteger(Int.self, forKey: .max_tokens)
@@ -118,18 +117,18 @@ struct SamplingFields: Decodable {
     }
 
     /// `logprobs` is a boolean in chat and an integer in completions.
-    struct LogprobsField: Decodable {
-        let wanted: Bool
-        init(from decoder: any Decoder) throws {
+    public struct LogprobsField: Decodable {
+        public let wanted: Bool
+        public init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
             if let b = try? c.decode(Bool.self) { wanted = b } else { wanted = (try c.decode(Int.self)) > 0 }
         }
     }
 
-    /// Checks ranges and builds the engine's options. Defaults follow llama.cpp's server (temperature 0.8,
+    /// Checks ranges and gives the generation settings. Defaults follow llama.cpp's server (temperature 0.8,
     /// top-k 40, top-p 0.95, min-p 0.05); a missing seed draws a random one.
-    func options(maxParallel: Int) throws(OpenAIError) -> (GenerationOptions, n: Int) {
-        func check(_ ok: Bool, _ param: String, _ message: String) throws(OpenAIError) {
+    public func options(maxParallel: Int) throws(RequestError) -> RequestOptions {
+        func check(_ ok: Bool, _ param: String, _ message: String) throws(RequestError) {
             if !ok { throw .badParameter(param, message) }
         }
         if let t = temperature { try check(t.isFinite && t >= 0 && t <= 2, "temperature", "temperature must be between 0 and 2 (got \(t))") }
@@ -160,30 +159,29 @@ struct SamplingFields: Decodable {
         if let f = frequency_penalty { sampling.frequencyPenalty = Float(f) }
         if let pp = presence_penalty { sampling.presencePenalty = Float(pp) }
         if let s = seed { sampling.seed = UInt64(bitPattern: s) }
-        let options = GenerationOptions(maxTokens: limit ?? Int.max, sampling: sampling, stop: stop?.values ?? [], ignoreEOS: ignore_eos ?? false)
-        return (options, n)
+        return RequestOptions(maxTokens: limit ?? Int.max, sampling: sampling, stop: stop?.values ?? [], ignoreEOS: ignore_eos ?? false, n: n)
     }
 }
 
-struct ChatRequestMessage: Decodable {
-    let role: String
-    let content: MessageContent?
+public struct ChatRequestMessage: Decodable {
+    public let role: String
+    public let content: MessageContent?
 }
 
-struct ChatCompletionRequest: Decodable {
-    let messages: [ChatRequestMessage]
-    let tools: [IgnoredValue]?
-    let fields: SamplingFields
+public struct ChatCompletionRequest: Decodable {
+    public let messages: [ChatRequestMessage]
+    public let tools: [IgnoredValue]?
+    public let fields: SamplingFields
 
     enum CodingKeys: String, CodingKey { case messages, tools }
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         messages = try c.decode([ChatRequestMessage].self, forKey: .messages)
         tools = try c.decodeIfPresent([IgnoredValue].self, forKey: .tools)
         fields = try SamplingFields(from: decoder)
     }
 
-    func chatMessages() throws(OpenAIError) -> [ChatMessage] {
+    public func chatMessages() throws(RequestError) -> [ChatMessage] {
         guard !messages.isEmpty else { throw .badParameter("messages", "messages must hold at least one message") }
         if let tools, !tools.isEmpty { throw .badParameter("tools", "tool calling is not supported by this server") }
         let roles: Set = ["system", "developer", "user", "assistant", "tool"]
@@ -198,14 +196,14 @@ struct ChatCompletionRequest: Decodable {
     }
 }
 
-struct CompletionRequest: Decodable {
-    let prompt: PromptInput
-    let echo: Bool?
-    let suffix: String?
-    let fields: SamplingFields
+public struct CompletionRequest: Decodable {
+    public let prompt: PromptInput
+    public let echo: Bool?
+    public let suffix: String?
+    public let fields: SamplingFields
 
     enum CodingKeys: String, CodingKey { case prompt, echo, suffix }
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         prompt = try c.decode(PromptInput.self, forKey: .prompt)
         echo = try c.decodeIfPresent(Bool.self, forKey: .echo)
@@ -225,15 +223,15 @@ extension KeyedDecodingContainer {
 }
 
 /// Any JSON value (to accept fields whose content is not used).
-struct IgnoredValue: Decodable {
-    init(from decoder: any Decoder) throws {}
+public struct IgnoredValue: Decodable {
+    public init(from decoder: any Decoder) throws {}
 }
 
-extension OpenAIError {
+extension RequestError {
     /// Names the parameter a JSON decoding error is about.
     init(decoding error: any Error) {
         guard let e = error as? DecodingError else {
-            self.init(.badRequest, "the request body is not valid JSON: \(error)", code: "invalid_json")
+            self.init("the request body is not valid JSON: \(error)", code: "invalid_json")
             return
         }
         func path(_ keys: [any CodingKey]) -> String {
@@ -243,28 +241,28 @@ extension OpenAIError {
         case .typeMismatch(let type, let ctx):
             let p = path(ctx.codingPath)
             if p.isEmpty {
-                self.init(.badRequest, "the request body must be a JSON object", code: "invalid_json")
+                self.init("the request body must be a JSON object", code: "invalid_json")
             } else {
                 let expected = type == String.self ? "a string" : type == Bool.self ? "a boolean"
                     : (type == Int.self || type == Int64.self || type == Int32.self) ? "an integer" : type == Double.self ? "a number"
                     : "\(type)".hasPrefix("Array") ? "an array" : "\(type)".hasPrefix("Dictionary") ? "an object" : "of another type"
-                self.init(.badRequest, "'\(p)' must be \(expected)", param: p, code: "invalid_type")
+                self.init("'\(p)' must be \(expected)", param: p, code: "invalid_type")
             }
         case .valueNotFound(_, let ctx):
             let p = path(ctx.codingPath)
-            self.init(.badRequest, "'\(p)' must not be null", param: p, code: "invalid_type")
+            self.init("'\(p)' must not be null", param: p, code: "invalid_type")
         case .keyNotFound(let key, let ctx):
             let p = path(ctx.codingPath + [key])
-            self.init(.badRequest, "missing required parameter '\(p)'", param: p, code: "missing_required_parameter")
+            self.init("missing required parameter '\(p)'", param: p, code: "missing_required_parameter")
         case .dataCorrupted(let ctx):
             let p = path(ctx.codingPath)
             if p.isEmpty {
-                self.init(.badRequest, "the request body is not valid JSON (\(ctx.debugDescription))", code: "invalid_json")
+                self.init("the request body is not valid JSON (\(ctx.debugDescription))", code: "invalid_json")
             } else {
-                self.init(.badRequest, "'\(p)': \(ctx.debugDescription)", param: p, code: "invalid_value")
+                self.init("'\(p)': \(ctx.debugDescription)", param: p, code: "invalid_value")
             }
         @unknown default:
-            self.init(.badRequest, "the request body could not be read: \(e)", code: "invalid_json")
+            self.init("the request body could not be read: \(e)", code: "invalid_json")
         }
     }
 }

@@ -2,19 +2,20 @@
 /// byte-order mark, is refused), no trailing commas, comments or other extensions, nesting at most `maxDepth`,
 /// and no object with the same key twice (JSON leaves duplicates undefined and parsers disagree on which one
 /// wins, so a proxy and this server could read different requests). Work is linear in the body's length.
-struct StrictJSON {
-    struct Failure: Error {
-        let message: String
-        let path: String?
+public struct StrictJSON {
+    public struct Failure: Error {
+        public let message: String
+        /// The field the failure is in (`messages[2].content`), when it is inside one.
+        public let path: String?
     }
 
-    static let maxDepth = 128
+    public static let maxDepth = 128
 
     private let b: [UInt8]
     private var i = 0
     private var path: [String] = []
 
-    static func validate(_ bytes: [UInt8]) throws(Failure) {
+    public static func validate(_ bytes: [UInt8]) throws(Failure) {
         var p = StrictJSON(b: bytes)
         if bytes.count >= 2, bytes[0] == 0 || bytes[1] == 0 || bytes[0] == 0xFE || bytes[0] == 0xFF {
             throw Failure(message: "the request body must be UTF-8 encoded JSON (it looks like UTF-16 or UTF-32)", path: nil)

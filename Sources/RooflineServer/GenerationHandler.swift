@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import RooflineAPI
 import RooflineEngine
 
 /// Runs a validated generation request through the scheduler and answers it whole or as Server-Sent Events.
@@ -10,7 +11,10 @@ struct GenerationHandler: Sendable {
     let metrics: ServerMetrics
 
     func respond(_ shape: ResponseShape, prompt: [Int32], fields: SamplingFields, promptParam: String, echo: String?) async throws -> Response {
-        let (options, n) = try fields.options(maxParallel: scheduler.configuration.parallel)
+        let checked: RequestOptions
+        do throws(RequestError) { checked = try fields.options(maxParallel: scheduler.configuration.parallel) } catch { throw OpenAIError(error) }
+        let n = checked.n
+        let options = GenerationOptions(maxTokens: checked.maxTokens, sampling: checked.sampling, stop: checked.stop, ignoreEOS: checked.ignoreEOS)
         let run: GenerationRun
         do {
             run = try GenerationRun(scheduler: scheduler, prompt: prompt, options: options, n: n, arrived: .now)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import RooflineAPI
 import RooflineTokenizer
 
 /// An error in OpenAI's shape: `{"error": {"message", "type", "param", "code"}}` with its HTTP status.
@@ -18,6 +19,11 @@ struct OpenAIError: HTTPResponseError, Sendable {
         self.type = type
         self.param = param
         self.code = code
+    }
+
+    /// A request body or field the client got wrong (400).
+    init(_ e: RequestError) {
+        self.init(.badRequest, e.message, param: e.param, code: e.code)
     }
 
     static func badParameter(_ param: String, _ message: String) -> OpenAIError {

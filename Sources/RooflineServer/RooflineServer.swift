@@ -3,7 +3,9 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import RooflineAPI
 import RooflineEngine
+import RooflineTokenizer
 import ServiceLifecycle
 
 /// The OpenAI-compatible HTTP server: chat and text completions (whole or streamed as Server-Sent Events),
@@ -68,7 +70,8 @@ public final class RooflineServer: Sendable {
         router.post("/v1/chat/completions") { [self] request, _ -> Response in
             let req: ChatCompletionRequest = try await decode(request)
             try checkModel(req.fields.model)
-            let messages = try req.chatMessages()
+            let messages: [ChatMessage]
+            do throws(RequestError) { messages = try req.chatMessages() } catch { throw OpenAIError(error) }
             let prompt: [Int32]
             do {
                 prompt = try await engine.chatPrompt(messages, on: prompts)
@@ -119,16 +122,10 @@ public final class RooflineServer: Sendable {
 
     private func decode<T: Decodable>(_ request: Request) async throws -> T {
         let buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
-        let bytes = Array(buffer: buffer)
-        do {
-            try StrictJSON.validate(bytes)
+        do throws(RequestError) {
+            return try RequestDecoder.decode(T.self, from: Array(buffer: buffer))
         } catch {
-            throw OpenAIError(.badRequest, error.message, param: error.path, code: error.path == nil ? "invalid_json" : "invalid_value")
-        }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
-        } catch {
-            throw OpenAIError(decoding: error)
+            throw OpenAIError(error)
         }
     }
 

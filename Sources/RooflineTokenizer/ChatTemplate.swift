@@ -41,14 +41,14 @@ public struct ChatTemplate: Sendable {
     }
 
     /// The prompt text for `messages`, ending with the assistant's turn opener when `addGenerationPrompt`.
-    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) throws(TokenizerError) -> String {
+    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true, limits: JinjaLimits = .standard) throws(TokenizerError) -> String {
         let msgs: [JinjaValue] = messages.map { .dict([("role", .string($0.role)), ("content", .string($0.content))]) }
         return try template.render([
             "messages": .array(msgs),
             "add_generation_prompt": .bool(addGenerationPrompt),
             "bos_token": .string(bosToken),
             "eos_token": .string(eosToken),
-        ])
+        ], limits: limits)
     }
 }
 

@@ -23,9 +23,9 @@ public struct JinjaTemplate: Sendable {
 
     /// Renders the template with the given variables.
     /// `now`: seconds since 1970 that `strftime_now(format)` formats in local time (transformers' global:
-    /// `datetime.now().strftime(format)`); tests pass a fixed instant.
-    public func render(_ context: [String: JinjaValue], now: Double? = nil) throws(TokenizerError) -> String {
-        let interp = JinjaInterpreter(globals: context, now: now)
+    /// `datetime.now().strftime(format)`); tests pass a fixed instant. `limits` bound the render's work.
+    public func render(_ context: [String: JinjaValue], now: Double? = nil, limits: JinjaLimits = .standard) throws(TokenizerError) -> String {
+        let interp = JinjaInterpreter(globals: context, now: now, limits: limits)
         var out = ""
         try interp.run(nodes, into: &out)
         return out

@@ -1,0 +1,49 @@
+import Foundation
+import RooflineSampling
+
+/// Why a request body was refused: always the client's error (HTTP 400), in OpenAI's terms (`param` names the
+/// field, `code` the kind of problem). The server turns it into its JSON error response.
+public struct RequestError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    public let param: String?
+    public let code: String?
+
+    public init(_ message: String, param: String? = nil, code: String? = nil) {
+        self.message = message
+        self.param = param
+        self.code = code
+    }
+
+    static func badParameter(_ param: String, _ message: String) -> RequestError {
+        RequestError(message, param: param, code: "invalid_value")
+    }
+
+    public var description: String { param.map { "\($0): \(message)" } ?? message }
+}
+
+/// The generation settings a request asks for, range-checked.
+public struct RequestOptions: Sendable {
+    public let maxTokens: Int
+    public let sampling: SamplingParameters
+    public let stop: [String]
+    public let ignoreEOS: Bool
+    /// Completions wanted (`n`).
+    public let n: Int
+}
+
+/// Reads an OpenAI request body: checked as strict RFC 8259 first (StrictJSON), then decoded into `T`, every
+/// failure a `RequestError` naming the field it is about.
+public enum RequestDecoder {
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(RequestError) -> T {
+        do {
+            try StrictJSON.validate(bytes)
+        } catch {
+            throw RequestError(error.message, param: error.path, code: error.path == nil ? "invalid_json" : "invalid_value")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch {
+            throw RequestError(decoding: error)
+        }
+    }
+}
