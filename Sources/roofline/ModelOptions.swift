@@ -15,14 +15,12 @@ struct ModelOptions: ParsableArguments {
     var contextSize: Int?
 
     @Option(help: "Kernel path: auto (the best this CPU supports), avx512vnni, avx2 or scalar on x86; neon or scalar on arm64.")
-    var kernels: String = "auto"
+    var kernels: KernelChoice = .auto
 
-    var kernelPath: KernelPath? {
-        kernels == "auto" ? KernelPath.best : KernelPath.allCases.first { $0.description == kernels }
-    }
+    var kernelPath: KernelPath { kernels.path }
 
     func validate() throws {
-        guard let kp = kernelPath else { throw ValidationError("--kernels must be auto, \(KernelPath.allCases.map(\.description).joined(separator: " or "))") }
+        let kp = kernelPath
         guard KernelPath.available.contains(kp) else { throw ValidationError("this CPU cannot run the \(kp) kernels (available: \(KernelPath.available.map(\.description).joined(separator: ", ")))") }
         if let t = threads, !(1...1024).contains(t) { throw ValidationError("--threads must be between 1 and 1024") }
         if let c = contextSize, c < 1 { throw ValidationError("--ctx-size must be positive") }
@@ -31,7 +29,7 @@ struct ModelOptions: ParsableArguments {
     /// Resolves and loads the model, reporting progress on stderr.
     func load() throws -> Engine {
         let path = try ModelStore.resolve(model) { Stderr.print($0) }
-        return try Engine(path: path, threads: threads ?? Engine.defaultThreads, contextSize: contextSize, kernelPath: kernelPath ?? .best)
+        return try Engine(path: path, threads: threads ?? Engine.defaultThreads, contextSize: contextSize, kernelPath: kernelPath)
     }
 }
 

@@ -11,10 +11,10 @@ struct Plan: ParsableCommand {
     var model: String?
 
     @Option(help: "Weight precision (default: the GGUF file's own type, else bf16).")
-    var precision: String?
+    var precision: PrecisionArgument?
 
     @Option(name: .customLong("kv-precision"), help: "KV-cache precision.")
-    var kvPrecision: String = "bf16"
+    var kvPrecision: PrecisionArgument = PrecisionArgument(argument: "bf16")!
 
     @Option(help: "Concurrent sequences, or 'max' for the largest batch that fits in memory (default: 1, or max with a target). With a scenario: the most requests the engine runs at once.")
     var batch: String?
@@ -62,7 +62,7 @@ struct Plan: ParsableCommand {
     var targetTokensPerS: Double?
 
     @Option(help: "Output: table, json, csv, svg (roofline and bar charts) or html.")
-    var format: String = "table"
+    var format: PlanFormat = .table
 
     @Option(help: "A CSV of extra chips in the format of data/hardware.csv; same ids replace built-in rows.")
     var catalogue: String?
@@ -86,7 +86,6 @@ struct Plan: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        guard ["table", "json", "csv", "svg", "html"].contains(format) else { throw ValidationError("--format must be table, json, csv, svg or html") }
         guard batch == nil || batch == "max" || (batch.flatMap { Int($0) } ?? 0) >= 1 else { throw ValidationError("--batch must be a positive integer or 'max'") }
         guard model != nil || calibrate || validationFile != nil else { throw ValidationError("--model is required (a preset, GGUF file or config.json)") }
         if let p = prompt, p < 1 { throw ValidationError("--prompt must be at least 1") }
@@ -94,7 +93,7 @@ struct Plan: ParsableCommand {
         if speculative != nil && scenario == nil && output == nil { throw ValidationError("--speculative needs --scenario (or --output)") }
         guard KVReservation(rawValue: kvReserve) != nil else { throw ValidationError("--kv-reserve must be full or current") }
         if let t = threads, !(1...1024).contains(t) { throw ValidationError("--threads must be between 1 and 1024") }
-        if calibrate && !["table", "json"].contains(format) { throw ValidationError("--calibrate prints a table or json") }
+        if calibrate && ![.table, .json].contains(format) { throw ValidationError("--calibrate prints a table or json") }
         for e in [computeEfficiency, memoryEfficiency].compactMap({ $0 }) where !(e > 0 && e <= 1) {
             throw ValidationError("efficiency overrides must be in (0, 1]")
         }
@@ -163,11 +162,11 @@ struct Plan: ParsableCommand {
             cat = cat.merging(try Catalogue(csv: try String(contentsOfFile: path, encoding: .utf8)))
         }
         let description = try ModelDescription.resolve(model ?? "")
-        let weights = try precision.map { try Precision.parse($0) } ?? description.filePrecision ?? .bf16
+        let weights = precision?.value ?? description.filePrecision ?? .bf16
         let stream = try workload()
         let request = PlanRequest(
             model: description,
-            precisions: Precisions(weights: weights, kvCache: try Precision.parse(kvPrecision)),
+            precisions: Precisions(weights: weights, kvCache: kvPrecision.value),
             batch: stream != nil && batch == nil ? .max : batchChoice, context: context, prompt: prompt ?? 1024, chips: chips,
             targetTokensPerS: targetTokensPerS,
             efficiency: EfficiencyTable().overriding(compute: computeEfficiency, memory: memoryEfficiency),
@@ -176,12 +175,12 @@ struct Plan: ParsableCommand {
         guard !selected.isEmpty else { throw PlannerError.invalidWorkload("no chip matches --hardware and --class") }
         let results = try Planner().plan(request, on: selected)
         switch format {
-        case "json": print(try PlanReport.json(results))
-        case "csv": print(PlanReport.csv(results), terminator: "")
-        case "svg": print(PlanChart.svg(results, request: request), terminator: "")
-        case "html": print(PlanChart.html(results, request: request), terminator: "")
-        default: print(PlanReport.table(results, request: request), terminator: "")
+        case .json: print(try PlanReport.json(results))
+        case .csv: print(PlanReport.csv(results), terminator: "")
+        case .svg: print(PlanChart.svg(results, request: request), terminator: "")
+        case .html: print(PlanChart.html(results, request: request), terminator: "")
+        case .table: print(PlanReport.table(results, request: request), terminator: "")
         }
-        if explain && format == "table" { print("\n" + PlanExplain.text(results, request: request), terminator: "") }
+        if explain && format == .table { print("\n" + PlanExplain.text(results, request: request), terminator: "") }
     }
 }

@@ -17,7 +17,7 @@ extension Plan {
     func runCalibration() throws {
         let path = try ModelStore.resolve(model) { Stderr.print($0) }
         let description = try ModelDescription.resolve(path)
-        guard let weights = try precision.map({ try Precision.parse($0) }) ?? description.filePrecision else {
+        guard let weights = precision?.value ?? description.filePrecision else {
             throw PlannerError.invalidWorkload("\(path): its weight type is not one the planner models (F32, F16, BF16, Q8_0, Q4_0, Q4_1); pass --precision")
         }
         // The engine keeps its KV cache in F16 and its activations in F32.
@@ -62,7 +62,7 @@ extension Plan {
                                        run, phase, stat.stddev / stat.mean * 100, stat.mean, stat.stddev))
             }
         }
-        if format == "json" {
+        if format == .json {
             var o = PlanReport.object(result)
             o["predicted_decode_tokens_per_s"] = predicted.decode ?? NSNull()
             o["measured_decode_tokens_per_s"] = check.decode.mean

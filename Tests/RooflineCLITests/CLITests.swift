@@ -120,6 +120,11 @@ import RooflineTestSupport
         (["generate", "--model", "/no/such/model.gguf"], "/no/such/model.gguf"),
         (["eval", "--text", "/no/such/text.txt"], "/no/such/text.txt"),
         (["generate", "--bogus-flag"], "bogus"),
+        (["bench", "--kernels", "avx9"], "'auto', 'scalar', 'avx2', 'avx512vnni' or 'neon'"),
+        (["plan", "--model", "llama-3.1-8b", "--format", "pdf"], "--format"),
+        (["plan", "--model", "llama-3.1-8b", "--precision", "int3"], "--precision"),
+        (["inspect", "--model", "smollm2-135m", "smollm2-135m"], "name the model once"),
+        (["pull", "no-such-model"], "unknown model"),
     ])
     func badInputGivesAClearErrorNotACrash(args: [String], mentions: String) throws {
         let r = try run(args)
