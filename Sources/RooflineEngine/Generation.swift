@@ -35,6 +35,8 @@ public struct GenerationResult: Sendable {
     public var decodeSeconds: Double
     /// Tokens produced by decode steps (the first token comes from prefill).
     public var decodeSteps: Int
+    /// Prompt tokens whose keys and values came from a conversation cache instead of prefill.
+    public var cachedTokens: Int = 0
 
     public var prefillTokensPerSecond: Double { prefillSeconds > 0 ? Double(promptTokens) / prefillSeconds : 0 }
     public var decodeTokensPerSecond: Double { decodeSeconds > 0 ? Double(decodeSteps) / decodeSeconds : 0 }
@@ -43,12 +45,19 @@ public struct GenerationResult: Sendable {
 extension Engine {
     /// Generates after `prompt`, calling `onText` with each piece of new text as soon as it is complete UTF-8
     /// and cannot be the start of a stop string.
-    public func generate(prompt: [Int32], options: GenerationOptions, onText: (String) -> Void = { _ in }) throws(EngineError) -> GenerationResult {
+    ///
+    /// With a `conversation` cache, the prompt's longest prefix already in it is reused and only the rest is
+    /// prefilled; afterwards the cache holds the prompt and the generated tokens for the next turn.
+    public func generate(prompt: [Int32], options: GenerationOptions, conversation: ConversationCache? = nil,
+                         onText: (String) -> Void = { _ in }) throws(EngineError) -> GenerationResult {
         do { try options.sampling.validate() } catch { throw .sampling(error) }
         guard !prompt.isEmpty else { throw .emptyPrompt }
         guard prompt.count < contextSize else { throw .promptTooLong(promptTokens: prompt.count, contextSize: contextSize) }
         let maxNew = min(max(0, options.maxTokens), contextSize - prompt.count)
-        let cache = model.makeCache(capacity: contextSize)
+        let cache = conversation?.cache ?? model.makeCache(capacity: contextSize)
+        let reused = conversation?.reusable(for: prompt) ?? 0
+        cache.truncate(to: reused)
+        conversation?.tokens = Array(prompt.prefix(reused))
         let vocab = model.config.vocabSize
         let logits = UnsafeMutableBufferPointer<Float>.allocate(capacity: vocab)
         defer { logits.deallocate() }
@@ -57,10 +66,12 @@ extension Engine {
 
         let t0 = clock.now
         do {
-            try model.forward(tokens: prompt, cache: cache, logits: logits.baseAddress!, allLogits: false)
+            try model.forward(tokens: Array(prompt[reused...]), cache: cache, logits: logits.baseAddress!, allLogits: false)
         } catch {
+            conversation?.clear()
             throw .model(error)
         }
+        conversation?.tokens = prompt
         let prefill = clock.now - t0
         let t1 = clock.now
         var steps = 0
@@ -71,13 +82,15 @@ extension Engine {
             do {
                 try model.forward(token: next, cache: cache, logits: logits.baseAddress!)
             } catch {
+                conversation?.clear()
                 throw .model(error)
             }
+            conversation?.tokens.append(next)
             steps += 1
         }
         let decode = clock.now - t1
         return GenerationResult(text: sequence.text, tokens: sequence.generated, promptTokens: prompt.count, finishReason: sequence.finish ?? .length,
-                                prefillSeconds: prefill.seconds, decodeSeconds: decode.seconds, decodeSteps: steps)
+                                prefillSeconds: prefill.seconds, decodeSeconds: decode.seconds, decodeSteps: steps, cachedTokens: reused)
     }
 }
 

@@ -17,6 +17,8 @@ struct Chat: ParsableCommand {
         if let why = engine.chatTemplate.fallbackReason { Stderr.print("warning: \(why)") }
         var messages: [ChatMessage] = system.map { [ChatMessage(role: "system", content: $0)] } ?? []
         let options = GenerationOptions(maxTokens: sampling.maxTokens, sampling: sampling.parameters, stop: sampling.stop)
+        // The conversation's keys and values stay between turns: each turn prefills only what is new.
+        let conversation = engine.makeConversationCache()
         while true {
             emit("> ")
 
@@ -34,7 +36,7 @@ struct Chat: ParsableCommand {
                 prompt = try engine.chatPrompt(messages)
             }
             do {
-                let result = try engine.generate(prompt: prompt, options: options) { piece in
+                let result = try engine.generate(prompt: prompt, options: options, conversation: conversation) { piece in
                     emit(piece)
     
                 }
