@@ -116,13 +116,38 @@ public struct SamplingFields: Decodable {
         top_logprobs = try c.decodeInteger(Int.self, forKey: .top_logprobs)
     }
 
-    /// `logprobs` is a boolean in chat and an integer in completions.
+    /// `logprobs` is a boolean in chat (with `top_logprobs` alternatives) and an integer in completions (the
+    /// number of alternatives; 0 gives the chosen token's alone).
     public struct LogprobsField: Decodable {
         public let wanted: Bool
+        /// The completions form's count.
+        public let count: Int?
         public init(from decoder: any Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if let b = try? c.decode(Bool.self) { wanted = b } else { wanted = (try c.decode(Int.self)) > 0 }
+            if let b = try? c.decode(Bool.self) {
+                wanted = b
+                count = nil
+            } else if let n = try? c.decode(Int.self) {
+                wanted = true
+                count = n
+            } else {
+                throw DecodingError.typeMismatch(Bool.self, .init(codingPath: decoder.codingPath, debugDescription: "expected a boolean or an integer"))
+            }
         }
+    }
+
+    /// Alternatives per token when log-probabilities are wanted (nil: not wanted).
+    func logprobCount() throws(RequestError) -> Int? {
+        if let n = logprobs?.count {
+            guard (0...20).contains(n) else { throw .badParameter("logprobs", "logprobs must be between 0 and 20 (got \(n))") }
+            return n
+        }
+        if let k = top_logprobs {
+            guard (0...20).contains(k) else { throw .badParameter("top_logprobs", "top_logprobs must be between 0 and 20 (got \(k))") }
+            guard logprobs?.wanted == true else { throw .badParameter("top_logprobs", "top_logprobs needs logprobs: true") }
+            return k
+        }
+        return logprobs?.wanted == true ? 0 : nil
     }
 
     /// Checks ranges and gives the generation settings. Defaults follow llama.cpp's server (temperature 0.8,
@@ -145,7 +170,7 @@ public struct SamplingFields: Decodable {
             guard let v else { continue }
             try check(v.isFinite && v >= -2 && v <= 2, name, "\(name) must be between -2 and 2 (got \(v))")
         }
-        try check(!(logprobs?.wanted ?? false) && (top_logprobs ?? 0) == 0, "logprobs", "logprobs are not supported by this server")
+        let logprobCount = try logprobCount()
         if let stops = stop?.values { try check(stops.count <= 16, "stop", "at most 16 stop strings are allowed (got \(stops.count))") }
         if stream_options != nil { try check(stream == true, "stream_options", "stream_options is only allowed with stream: true") }
 
@@ -159,7 +184,7 @@ public struct SamplingFields: Decodable {
         if let f = frequency_penalty { sampling.frequencyPenalty = Float(f) }
         if let pp = presence_penalty { sampling.presencePenalty = Float(pp) }
         if let s = seed { sampling.seed = UInt64(bitPattern: s) }
-        return RequestOptions(maxTokens: limit ?? Int.max, sampling: sampling, stop: stop?.values ?? [], ignoreEOS: ignore_eos ?? false, n: n)
+        return RequestOptions(maxTokens: limit ?? Int.max, sampling: sampling, stop: stop?.values ?? [], ignoreEOS: ignore_eos ?? false, n: n, logprobs: logprobCount)
     }
 }
 

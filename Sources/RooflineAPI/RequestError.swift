@@ -29,6 +29,8 @@ public struct RequestOptions: Sendable {
     public let ignoreEOS: Bool
     /// Completions wanted (`n`).
     public let n: Int
+    /// Alternatives per token when log-probabilities are wanted (nil: not wanted).
+    public let logprobs: Int?
 }
 
 /// Reads an OpenAI request body: checked as strict RFC 8259 first (StrictJSON), then decoded into `T`, every

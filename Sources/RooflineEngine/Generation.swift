@@ -12,11 +12,16 @@ public struct GenerationOptions: Sendable {
     /// Never end on an end-of-generation token (their logits are set to -inf): run to the token limit, as
     /// llama.cpp's `ignore_eos` does (benchmarks).
     public var ignoreEOS = false
-    public init(maxTokens: Int = 128, sampling: SamplingParameters = SamplingParameters(), stop: [String] = [], ignoreEOS: Bool = false) {
+    /// With a value, each generated token comes with its log-probability and that many (0-20) alternatives
+    /// (`TokenLogprob`).
+    public var logprobs: Int?
+    public init(maxTokens: Int = 128, sampling: SamplingParameters = SamplingParameters(), stop: [String] = [], ignoreEOS: Bool = false,
+                logprobs: Int? = nil) {
         self.maxTokens = maxTokens
         self.sampling = sampling
         self.stop = stop
         self.ignoreEOS = ignoreEOS
+        self.logprobs = logprobs
     }
 }
 

@@ -212,7 +212,7 @@ public final class Scheduler: @unchecked Sendable {
                 guard p.needsLogits else { continue }
                 let row = UnsafeMutableBufferPointer(rebasing: logits[(k * vocab)..<((k + 1) * vocab)])
                 let (token, text) = r.sequence.accept(logits: row)
-                if token != nil { outbox.append((r, .token(text: text))) }
+                if token != nil { outbox.append((r, .token(text: text, logprob: r.sequence.lastLogprob))) }
                 r.next = token
                 if let reason = r.sequence.finish {
                     if token == nil && !text.isEmpty { outbox.append((r, .text(text))) }
@@ -290,7 +290,8 @@ public final class Scheduler: @unchecked Sendable {
 
     private func summary(_ r: Request, _ reason: FinishReason) -> SequenceSummary {
         SequenceSummary(text: r.sequence.text, promptTokens: r.prompt.count, completionTokens: r.sequence.generated.count,
-                        finishReason: reason, queuedSeconds: ((r.admitted ?? r.submitted) - r.submitted).seconds)
+                        finishReason: reason, queuedSeconds: ((r.admitted ?? r.submitted) - r.submitted).seconds,
+                        logprobs: r.sequence.logprobHistory)
     }
 
     private func deliver(_ outbox: inout [(Request, SequenceEvent)]) {

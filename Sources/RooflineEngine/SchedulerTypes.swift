@@ -6,7 +6,7 @@ import RooflineSampling
 public enum SequenceEvent: Sendable {
     /// A token was generated; `text` is what may be shown now (empty while UTF-8 or a possible stop string is
     /// incomplete).
-    case token(text: String)
+    case token(text: String, logprob: TokenLogprob? = nil)
     /// Text held back (a possible stop string, an incomplete character) released when generation ended on a
     /// token that adds no text of its own (end of generation): no token was generated for it.
     case text(String)
@@ -22,6 +22,8 @@ public struct SequenceSummary: Sendable {
     public var finishReason: FinishReason
     /// Seconds from submission to admission into a slot.
     public var queuedSeconds: Double
+    /// Each generated token's log-probability, when the options asked for them.
+    public var logprobs: [TokenLogprob] = []
 }
 
 /// Why a request could not be scheduled or did not finish.

@@ -10,6 +10,12 @@ public struct SequenceGenerator: Sendable {
     private var decoder = StreamingDecoder()
     private var filter: StopStringFilter
     private let ignoreEOS: Bool
+    private let logprobs: Int?
+    private let temperature: Float
+    /// The log-probability of the token the last `accept` chose, when the options ask for them.
+    public private(set) var lastLogprob: TokenLogprob?
+    /// Every generated token's log-probability, in order, when the options ask for them.
+    public private(set) var logprobHistory: [TokenLogprob] = []
     /// The most tokens this sequence may generate.
     public let maxNew: Int
     /// Tokens generated so far (end-of-generation tokens are not included).
@@ -23,6 +29,8 @@ public struct SequenceGenerator: Sendable {
         history = prompt
         filter = StopStringFilter(stops: options.stop)
         ignoreEOS = options.ignoreEOS
+        logprobs = options.logprobs
+        temperature = options.sampling.temperature
         self.maxNew = max(0, maxNew)
         if self.maxNew == 0 { finish = .length }
     }
@@ -38,12 +46,17 @@ public struct SequenceGenerator: Sendable {
             for t in tokenizer.endOfGeneration where Int(t) < logits.count { logits[Int(t)] = -.infinity }
         }
         let next = sampler.sample(logits, recent: history[...])
+        if let logprobs {
+            // The sampler applied its penalties to `logits` in place: these are the values it drew from.
+            lastLogprob = TokenLogprob.compute(UnsafeBufferPointer(logits), temperature: temperature, token: next, top: logprobs)
+        }
         if tokenizer.endOfGeneration.contains(next) {
             finish = .stop  // a character cut off by EOS is dropped
             return (nil, filter.finish())
         }
         generated.append(next)
         history.append(next)
+        if let lastLogprob { logprobHistory.append(lastLogprob) }
         var shown = filter.append(decoder.append(tokenizer.piece(next)))
         if filter.stopped {
             finish = .stop

@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import RooflineAPI
 import RooflineEngine
+import RooflineSampling
 
 /// Runs a validated generation request through the scheduler and answers it whole or as Server-Sent Events.
 struct GenerationHandler: Sendable {
@@ -14,7 +15,9 @@ struct GenerationHandler: Sendable {
         let checked: RequestOptions
         do throws(RequestError) { checked = try fields.options(maxParallel: scheduler.configuration.parallel) } catch { throw OpenAIError(error) }
         let n = checked.n
-        let options = GenerationOptions(maxTokens: checked.maxTokens, sampling: checked.sampling, stop: checked.stop, ignoreEOS: checked.ignoreEOS)
+        let options = GenerationOptions(maxTokens: checked.maxTokens, sampling: checked.sampling, stop: checked.stop, ignoreEOS: checked.ignoreEOS,
+                                        logprobs: checked.logprobs)
+        let format = checked.logprobs == nil ? nil : LogprobFormat(tokenizer: scheduler.engine.tokenizer)
         let run: GenerationRun
         do {
             run = try GenerationRun(scheduler: scheduler, prompt: prompt, options: options, n: n, arrived: .now)
@@ -23,13 +26,16 @@ struct GenerationHandler: Sendable {
         }
         metrics.promptTokens.increment(by: Int64(prompt.count))
         if fields.stream == true {
-            return try await stream(run, shape, n: n, includeUsage: fields.stream_options?.include_usage ?? false, echo: echo, promptParam: promptParam)
+            return try await stream(run, shape, n: n, includeUsage: fields.stream_options?.include_usage ?? false, echo: echo,
+                                    promptParam: promptParam, format: format)
         }
-        return try await collect(run, shape, n: n, echo: echo, promptParam: promptParam)
+        return try await collect(run, shape, n: n, echo: echo, promptParam: promptParam, format: format)
     }
 
-    private func collect(_ run: GenerationRun, _ shape: ResponseShape, n: Int, echo: String?, promptParam: String) async throws -> Response {
+    private func collect(_ run: GenerationRun, _ shape: ResponseShape, n: Int, echo: String?, promptParam: String,
+                         format: LogprobFormat?) async throws -> Response {
         var texts = [String](repeating: "", count: n)
+        var logprobs = [[TokenLogprob]](repeating: [], count: n)
         var finishes = [FinishReason?](repeating: nil, count: n)
         var completion = 0
         var latency = LatencyTracker(metrics: metrics, arrived: run.arrived, n: n)
@@ -39,6 +45,7 @@ struct GenerationHandler: Sendable {
             case .text: break
             case .finished(let s):
                 texts[i] = (echo ?? "") + s.text
+                logprobs[i] = s.logprobs
                 finishes[i] = s.finishReason
                 completion += s.completionTokens
             case .failed(let e):
@@ -51,13 +58,15 @@ struct GenerationHandler: Sendable {
             throw OpenAIError(SchedulerError.cancelled, promptParam: promptParam)
         }
         metrics.requestDuration.record(.now - run.arrived)
-        let body = shape.completion(texts: texts, finishes: finishes.map { $0 ?? .length }, promptTokens: run.promptTokens, completionTokens: completion)
+        let body = shape.completion(texts: texts, finishes: finishes.map { $0 ?? .length }, promptTokens: run.promptTokens, completionTokens: completion,
+                                    logprobs: format == nil ? nil : logprobs, format: format)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSON.data(body))))
     }
 
     /// Streams events as SSE. The status line waits for the first event, so a request that fails before it
     /// produces anything (refused at shutdown, timed out in the queue) gets its error status, not a 200.
-    private func stream(_ run: GenerationRun, _ shape: ResponseShape, n: Int, includeUsage: Bool, echo: String?, promptParam: String) async throws -> Response {
+    private func stream(_ run: GenerationRun, _ shape: ResponseShape, n: Int, includeUsage: Bool, echo: String?, promptParam: String,
+                        format: LogprobFormat?) async throws -> Response {
         let metrics = self.metrics
         let events = EventCursor(run.events.makeAsyncIterator())
         let first = await events.next()
@@ -73,6 +82,7 @@ struct GenerationHandler: Sendable {
         let body = ResponseBody { writer in
             var latency = LatencyTracker(metrics: metrics, arrived: run.arrived, n: n)
             var completion = 0
+            var offsets = [Int](repeating: echo?.count ?? 0, count: n)
             do {
                 for i in 0..<n {
                     switch shape.kind {
@@ -85,9 +95,16 @@ struct GenerationHandler: Sendable {
                 var pending = first
                 while let (i, event) = pending {
                     switch event {
-                    case .token(let text):
+                    case .token(let text, let logprob):
                         latency.token(i)
-                        if !text.isEmpty { try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: text, finish: nil)))) }
+                        if let logprob, let format {
+                            // With log-probabilities every token gets its chunk, even one whose text is held back.
+                            try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: text, finish: nil, logprob: logprob,
+                                                                                             format: format, offset: offsets[i]))))
+                            offsets[i] += text.count
+                        } else if !text.isEmpty {
+                            try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: text, finish: nil))))
+                        }
                     case .text(let text):
                         try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: text, finish: nil))))
                     case .finished(let s):

@@ -1,5 +1,6 @@
 import Foundation
 import RooflineEngine
+import RooflineSampling
 
 /// Which OpenAI endpoint a generation answers, and the JSON shapes it answers with.
 struct ResponseShape: Sendable {
@@ -21,10 +22,14 @@ struct ResponseShape: Sendable {
         ["prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion]
     }
 
-    /// The whole answer of a non-streamed request.
-    func completion(texts: [String], finishes: [FinishReason], promptTokens: Int, completionTokens: Int) -> [String: Any] {
+    /// The whole answer of a non-streamed request; `logprobs[i]` (when asked for) are choice i's tokens'.
+    func completion(texts: [String], finishes: [FinishReason], promptTokens: Int, completionTokens: Int,
+                    logprobs: [[TokenLogprob]]? = nil, format: LogprobFormat? = nil) -> [String: Any] {
         let choices: [[String: Any]] = texts.indices.map { i in
             var c: [String: Any] = ["index": i, "logprobs": NSNull(), "finish_reason": finishes[i].rawValue]
+            if let logprobs, let format, i < logprobs.count {
+                c["logprobs"] = kind == .chat ? format.chat(logprobs[i]) : format.completion(logprobs[i])
+            }
             switch kind {
             case .chat: c["message"] = ["role": "assistant", "content": texts[i]]
             case .completion: c["text"] = texts[i]
@@ -37,8 +42,13 @@ struct ResponseShape: Sendable {
     }
 
     /// One streamed chunk for choice `index`: new text, or (with `finish`) its end. `role` opens a chat stream.
-    func chunk(index: Int, text: String, finish: FinishReason?, role: Bool = false) -> [String: Any] {
+    /// `logprob` (with its `format`) is the chunk's token's, `offset` the characters of the choice before it.
+    func chunk(index: Int, text: String, finish: FinishReason?, role: Bool = false,
+               logprob: TokenLogprob? = nil, format: LogprobFormat? = nil, offset: Int = 0) -> [String: Any] {
         var c: [String: Any] = ["index": index, "logprobs": NSNull(), "finish_reason": finish.map { $0.rawValue as Any } ?? NSNull()]
+        if let logprob, let format {
+            c["logprobs"] = kind == .chat ? format.chat([logprob]) : format.completion([logprob], offset: offset)
+        }
         switch kind {
         case .chat:
             var delta: [String: Any] = [:]

@@ -67,7 +67,9 @@ import RooflineTestSupport
         try ensureOpenAIClient()
         let server = try Server(["--parallel", "2", "--max-queue", "1", "--ctx-size", "1024", "--api-key", "test-key"])
         let script = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/server/openai_client_check.py").path
-        let (status, out) = try Shell.run(["python3", script, "--base-url", "http://127.0.0.1:\(server.port)", "--api-key", "test-key"])
+        let bin = try #require(CLITests.binary)
+        let (status, out) = try Shell.run(["python3", script, "--base-url", "http://127.0.0.1:\(server.port)", "--api-key", "test-key",
+                                           "--roofline", bin.path])
         #expect(status == 0, "\(out)")
         #expect(out.contains("checks passed"))
         server.process.terminate()

@@ -30,7 +30,7 @@ import RooflineTestSupport
         var o = Outcome()
         for await e in stream {
             switch e {
-            case .token(let t): o.tokens += 1; if !t.isEmpty { o.pieces.append(t) }
+            case .token(let t, _): o.tokens += 1; if !t.isEmpty { o.pieces.append(t) }
             case .text(let t): o.pieces.append(t)
             case .finished(let s): o.summary = s
             case .failed(let err): o.error = err

@@ -141,3 +141,21 @@ import RooflineSampling
         #expect(throws: SamplingParameters.ValidationError.self) { try SamplingParameters(frequencyPenalty: 2.5).validate() }
     }
 }
+
+/// Log-probabilities of the sampled distribution: log-softmax of the (penalised) logits over the temperature.
+@Suite struct TokenLogprobTests {
+    @Test(arguments: [Float(1), 0.5, 0])
+    func logprobsAreTheLogSoftmaxOverTheTemperature(temperature: Float) {
+        var logits: [Float] = (0..<1000).map { Float(($0 * 7919) % 1000) / 100 - 5 }
+        logits[17] = -.infinity
+        let lp = logits.withUnsafeBufferPointer { TokenLogprob.compute($0, temperature: temperature, token: 3, top: 5) }
+        let t = temperature > 0 ? Double(temperature) : 1
+        let z = logits.reduce(0.0) { $0 + exp(Double($1) / t) }
+        #expect(abs(Double(lp.logprob) - (Double(logits[3]) / t - log(z))) < 1e-4)
+        let want = logits.enumerated().sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }.prefix(5)
+        #expect(lp.top.map(\.token) == want.map { Int32($0.offset) })
+        for (got, w) in zip(lp.top, want) { #expect(abs(Double(got.logprob) - (Double(w.element) / t - log(z))) < 1e-4) }
+        let none = logits.withUnsafeBufferPointer { TokenLogprob.compute($0, temperature: temperature, token: 17, top: 0) }
+        #expect(none.logprob == -.infinity && none.top.isEmpty)
+    }
+}

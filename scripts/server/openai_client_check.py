@@ -11,6 +11,8 @@ import argparse
 import concurrent.futures as futures
 import http.client
 import json
+import math
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -53,6 +55,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--base-url", required=True)
     ap.add_argument("--api-key", required=True)
+    ap.add_argument("--roofline", help="the roofline executable, for reference logits (`roofline logits`)")
+    ap.add_argument("--model-arg", default=None, help="--model for `roofline logits` (default: the default model)")
     args = ap.parse_args()
     base, key = args.base_url.rstrip("/"), args.api_key
     client = openai.OpenAI(base_url=base + "/v1", api_key=key, max_retries=0, timeout=120)
@@ -102,6 +106,39 @@ def main():
     check(pen.usage.completion_tokens > 0, "presence and frequency penalties are accepted")
     two = client.completions.create(model=model, prompt="The sky is", max_tokens=6, temperature=0, n=2)
     check(len(two.choices) == 2 and two.choices[0].text == two.choices[1].text and two.usage.completion_tokens == 12, "n = 2")
+
+    # Log-probabilities: the values the sampler saw (greedy: temperature 1, the log-softmax of the logits).
+    prompt = "The capital of France is"
+    lp = client.completions.create(model=model, prompt=prompt, max_tokens=3, temperature=0, logprobs=5)
+    L = lp.choices[0].logprobs
+    check(len(L.tokens) == 3 and len(L.token_logprobs) == 3 and all(len(t) == 5 for t in L.top_logprobs), f"completions logprobs shape: {L}")
+    check(all(L.token_logprobs[i] == max(L.top_logprobs[i].values()) for i in range(3)), "greedy picks the most likely token")
+    check(L.text_offset[0] == 0 and L.text_offset[1] == len(L.tokens[0]), "text offsets")
+    if args.roofline:
+        cmd = [args.roofline, "logits", "--prompt", prompt, "--top", "1000000", "--threads", "1"]
+        if args.model_arg:
+            cmd += ["--model", args.model_arg]
+        top = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)["top"]
+        mx = max(l for _, l in top)
+        lse = mx + math.log(sum(math.exp(l - mx) for _, l in top))
+        want = [l - lse for _, l in top[:5]]
+        got = sorted(L.top_logprobs[0].values(), reverse=True)
+        check(all(abs(a - b) < 1e-3 for a, b in zip(want, got)), f"logprobs equal the log-softmax of `roofline logits`: {want} vs {got}")
+    chat_lp = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Say hi."}], max_tokens=4,
+                                             temperature=0, logprobs=True, top_logprobs=3)
+    content = chat_lp.choices[0].logprobs.content
+    check(len(content) == chat_lp.usage.completion_tokens and all(len(c.top_logprobs) == 3 for c in content),
+          f"chat logprobs: one entry per token with 3 alternatives ({len(content)} for {chat_lp.usage.completion_tokens})")
+    check(all(c.logprob == c.top_logprobs[0].logprob and c.top_logprobs[0].logprob >= c.top_logprobs[2].logprob for c in content),
+          "chat logprobs ordered, greedy token first")
+    check(all(bytes(c.bytes).decode("utf-8", "replace") == c.token for c in content if c.bytes is not None), "chat logprob bytes")
+    streamed_lp = [c.choices[0].logprobs.content[0] for c in client.chat.completions.create(
+        model=model, messages=[{"role": "user", "content": "Say hi."}], max_tokens=4, temperature=0, logprobs=True,
+        top_logprobs=3, stream=True) if c.choices and c.choices[0].logprobs]
+    check([c.logprob for c in streamed_lp] == [c.logprob for c in content], "streamed chat logprobs equal the whole answer's")
+    for bad, param in (({"logprobs": True, "top_logprobs": 21}, "top_logprobs"), ({"top_logprobs": 2}, "top_logprobs")):
+        s, p = raw(base, "POST", "/v1/chat/completions", dict({"messages": [{"role": "user", "content": "x"}]}, **bad), key)
+        check(s == 400 and json.loads(p)["error"]["param"] == param, f"{bad}: 400 naming {param} ({s} {p[:120]!r})")
 
     # Concurrent streams give the same greedy text as one at a time.
     prompts = ["The capital of Italy is", "def add(a, b):", "Roses are red,"]  # 2 slots + 1 queued
