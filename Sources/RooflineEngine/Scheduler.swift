@@ -291,7 +291,7 @@ public final class Scheduler: @unchecked Sendable {
     private func summary(_ r: Request, _ reason: FinishReason) -> SequenceSummary {
         SequenceSummary(text: r.sequence.text, promptTokens: r.prompt.count, completionTokens: r.sequence.generated.count,
                         finishReason: reason, queuedSeconds: ((r.admitted ?? r.submitted) - r.submitted).seconds,
-                        logprobs: r.sequence.logprobHistory)
+                        logprobs: r.sequence.logprobHistory, stopSequence: r.sequence.stopSequence)
     }
 
     private func deliver(_ outbox: inout [(Request, SequenceEvent)]) {

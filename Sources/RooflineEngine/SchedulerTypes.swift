@@ -24,6 +24,8 @@ public struct SequenceSummary: Sendable {
     public var queuedSeconds: Double
     /// Each generated token's log-probability, when the options asked for them.
     public var logprobs: [TokenLogprob] = []
+    /// The stop string that ended the sequence, if one did.
+    public var stopSequence: String? = nil
 }
 
 /// Why a request could not be scheduled or did not finish.

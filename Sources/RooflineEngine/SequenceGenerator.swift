@@ -38,6 +38,9 @@ public struct SequenceGenerator: Sendable {
     /// The text generated so far (cut before a stop string).
     public var text: String { filter.text }
 
+    /// The stop string that ended the sequence, if one did.
+    public var stopSequence: String? { filter.matched }
+
     /// Chooses the next token from the logits that followed the last token fed to the model. Returns the token
     /// to feed next (nil when the sequence ended on an end-of-generation token) and the text that may be shown.
     public mutating func accept(logits: UnsafeMutableBufferPointer<Float>) -> (token: Int32?, text: String) {

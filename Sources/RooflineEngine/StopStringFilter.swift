@@ -6,6 +6,8 @@ public struct StopStringFilter: Sendable {
     /// Everything generated so far, cut before the stop string once one appears.
     public private(set) var text = ""
     public private(set) var stopped = false
+    /// The stop string that ended the text, once one has.
+    public private(set) var matched: String?
     private var emitted = 0  // scalars of `text` already returned
 
     public init(stops: [String]) { self.stops = stops.filter { !$0.isEmpty } }
@@ -14,8 +16,9 @@ public struct StopStringFilter: Sendable {
     public mutating func append(_ piece: String) -> String {
         guard !stopped else { return "" }
         text += piece
-        if let cut = firstStop() {
+        if let (cut, stop) = firstStop() {
             text = String(text[..<cut])
+            matched = stop
             stopped = true
             return drain(upTo: text.unicodeScalars.count)
         }
@@ -33,10 +36,10 @@ public struct StopStringFilter: Sendable {
         return out
     }
 
-    private func firstStop() -> String.Index? {
-        var best: String.Index?
+    private func firstStop() -> (String.Index, String)? {
+        var best: (String.Index, String)?
         for s in stops {
-            if let r = text.range(of: s), best == nil || r.lowerBound < best! { best = r.lowerBound }
+            if let r = text.range(of: s), best.map({ r.lowerBound < $0.0 }) ?? true { best = (r.lowerBound, s) }
         }
         return best
     }

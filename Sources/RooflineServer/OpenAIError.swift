@@ -96,15 +96,21 @@ struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// With an API key set, every route but /health wants `Authorization: Bearer KEY`.
+/// With an API key set, every route but /health wants `Authorization: Bearer KEY` or `x-api-key: KEY`.
 struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
     let key: String
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.uri.path == "/health" { return try await next(request, context) }
-        guard let auth = request.headers[.authorization] else {
-            throw OpenAIError(.unauthorized, "missing API key: send the header 'Authorization: Bearer YOUR_KEY'", code: "invalid_api_key")
+        // Anthropic's clients send `x-api-key: KEY`; OpenAI's `Authorization: Bearer KEY`. Either is accepted.
+        let given: String
+        if let k = request.headers[HTTPField.Name("x-api-key")!] {
+            given = k.trimmingCharacters(in: .whitespaces)
+        } else if let auth = request.headers[.authorization] {
+            given = auth.hasPrefix("Bearer ") ? String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
+        } else {
+            throw OpenAIError(.unauthorized, "missing API key: send the header 'Authorization: Bearer YOUR_KEY' (or 'x-api-key: YOUR_KEY')",
+                              code: "invalid_api_key")
         }
-        let given = auth.hasPrefix("Bearer ") ? String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
         guard constantTimeEqual(given, key) else {
             throw OpenAIError(.unauthorized, "incorrect API key provided", code: "invalid_api_key")
         }

@@ -47,6 +47,7 @@ public final class RooflineServer: Sendable {
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.add(middleware: AnthropicErrorMiddleware())
         router.add(middleware: OpenAIErrorMiddleware())
         if let key = configuration.apiKey { router.add(middleware: APIKeyMiddleware(key: key)) }
 
@@ -98,7 +99,37 @@ public final class RooflineServer: Sendable {
             return try await handler.respond(ResponseShape(.completion, model: configuration.modelID), prompt: prompt, fields: req.fields,
                                              promptParam: "prompt", echo: echo)
         }
+        router.post("/v1/messages") { [self] request, _ -> Response in
+            let req: AnthropicMessagesRequest = try await decode(request)
+            try checkModel(req.model)
+            let messages: [ChatMessage]
+            let checked: RequestOptions
+            do throws(RequestError) {
+                messages = try req.chatMessages()
+                checked = try req.options()
+            } catch {
+                throw OpenAIError(error)
+            }
+            let prompt = try await anthropicPrompt(messages)
+            return try await AnthropicHandler(scheduler: scheduler, metrics: metrics)
+                .respond(prompt: prompt, options: checked, stream: req.stream == true, model: req.model ?? configuration.modelID)
+        }
+        router.post("/v1/messages/count_tokens") { [self] request, _ -> Response in
+            let req: AnthropicCountTokensRequest = try await decode(request)
+            try checkModel(req.model)
+            let messages: [ChatMessage]
+            do throws(RequestError) { messages = try req.chatMessages() } catch { throw OpenAIError(error) }
+            return Self.json(["input_tokens": try await anthropicPrompt(messages).count])
+        }
         return router
+    }
+
+    private func anthropicPrompt(_ messages: [ChatMessage]) async throws -> [Int32] {
+        do {
+            return try await engine.chatPrompt(messages, on: prompts)
+        } catch EngineError.tokenizer(let e) where e != .cancelled {
+            throw OpenAIError.badParameter("messages", "the chat template could not render these messages: \(e)")
+        }
     }
 
     private var handler: GenerationHandler { GenerationHandler(scheduler: scheduler, metrics: metrics) }
@@ -137,7 +168,7 @@ public final class RooflineServer: Sendable {
 /// Counts requests by route and status (routes outside the API are counted as "other").
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServerMetrics
-    static var routes: Set<String> { ["/health", "/metrics", "/v1/models", "/v1/chat/completions", "/v1/completions"] }
+    static var routes: Set<String> { ["/health", "/metrics", "/v1/models", "/v1/chat/completions", "/v1/completions", "/v1/messages", "/v1/messages/count_tokens"] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path

@@ -77,6 +77,21 @@ import RooflineTestSupport
         #expect(server.process.terminationStatus == 0)
     }
 
+    /// The Messages API driven by the official `anthropic` client (scripts/server/anthropic_client_check.py).
+    @Test func anthropicClientDrivesTheMessagesAPI() throws {
+        if try Shell.run(["python3", "-c", "import anthropic"]).0 != 0 {
+            let (status, out) = try Shell.run(["python3", "-m", "pip", "install", "--quiet", "anthropic"])
+            try #require(status == 0, "could not install the anthropic Python client: \(out)")
+        }
+        let server = try Server(["--parallel", "2", "--ctx-size", "1024", "--api-key", "test-key"])
+        let script = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/server/anthropic_client_check.py").path
+        let (status, out) = try Shell.run(["python3", script, "--base-url", "http://127.0.0.1:\(server.port)", "--api-key", "test-key"])
+        #expect(status == 0, "\(out)")
+        #expect(out.contains("checks passed"))
+        server.process.terminate()
+        server.waitForExit()
+    }
+
     @Test func sigtermLetsARunningStreamFinish() async throws {
         let server = try Server(["--parallel", "1", "--ctx-size", "512"])
         let url = URL(string: "http://127.0.0.1:\(server.port)/v1/completions")!

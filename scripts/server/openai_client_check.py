@@ -19,15 +19,7 @@ import urllib.parse
 
 import openai
 
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    if not cond:
-        print(f"FAIL: {what}", file=sys.stderr)
-        sys.exit(1)
-    checks += 1
+from checklib import check, passed
 
 
 def raw(base, method, path, body=None, key=None, headers=None):
@@ -227,7 +219,7 @@ def main():
                  "roofline_active_sequences", "roofline_time_to_first_token_seconds_bucket", "roofline_inter_token_latency_seconds_bucket",
                  "roofline_kv_cache_used_tokens", "roofline_kv_cache_usage_ratio"]:
         check(s == 200 and name in text, f"metric {name}")
-    print(f"ok: {checks} checks passed against {base}")
+    print(f"ok: {passed()} checks passed against {base}")
 
 
 if __name__ == "__main__":
