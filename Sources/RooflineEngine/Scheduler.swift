@@ -19,6 +19,7 @@ public final class Scheduler: @unchecked Sendable {
         var admitted: ContinuousClock.Instant?
         var slot = -1
         var fed = 0          // prompt tokens already in the cache
+        var cached = 0       // of those, the ones found in the slot (prefix cache)
         var next: Int32?     // the token to feed in the next decode step
         init(id: UInt64, prompt: [Int32], sequence: SequenceGenerator, sink: @escaping @Sendable (SequenceEvent) -> Void, submitted: ContinuousClock.Instant) {
             self.id = id
@@ -43,6 +44,12 @@ public final class Scheduler: @unchecked Sendable {
     private var cancelled: [UInt64: SchedulerError] = [:]
 
     private let caches: [KVCache]
+    /// The tokens whose keys and values each slot holds (positions 0..<count), for prefix reuse.
+    private var slotTokens: [[Int32]]
+    /// When each slot was last released, for choosing which cached prefix to overwrite.
+    private var slotReleased: [UInt64]
+    private var releases: UInt64 = 0
+    private var prefixQueryTokens = 0, prefixHitTokens = 0
     private let logits: UnsafeMutableBufferPointer<Float>
     private let clock = ContinuousClock()
 
@@ -64,6 +71,8 @@ public final class Scheduler: @unchecked Sendable {
             throw .model(error.description)
         }
         caches = (0..<cfg.parallel).map { _ in engine.model.makeCache(capacity: cfg.contextSize) }
+        slotTokens = Array(repeating: [], count: cfg.parallel)
+        slotReleased = Array(repeating: 0, count: cfg.parallel)
         freeSlots = Array((0..<cfg.parallel).reversed())
         logits = .allocate(capacity: cfg.parallel * engine.model.config.vocabSize)
         // The thread holds the scheduler until `shutdown` lets it end (a server's scheduler lives as long as it).
@@ -119,7 +128,8 @@ public final class Scheduler: @unchecked Sendable {
         return SchedulerStats(queued: queue.count, active: active.count, slots: configuration.parallel,
                               kvUsedTokens: used, kvCapacityTokens: configuration.parallel * configuration.contextSize,
                               kvUsedBytes: used * perToken, kvCapacityBytes: caches.reduce(0) { $0 + $1.byteCount }, steps: steps,
-                              accepting: state == .running)
+                              accepting: state == .running, prefixQueryTokens: prefixQueryTokens, prefixHitTokens: prefixHitTokens,
+                              kvCachedTokens: freeSlots.reduce(0) { $0 + caches[$1].count })
     }
 
     /// Stops admitting: queued requests fail with `shuttingDown`, running ones may finish for up to `grace`,
@@ -251,15 +261,44 @@ public final class Scheduler: @unchecked Sendable {
         }
     }
 
-    /// Moves queued requests into free slots, oldest first.
+    /// Moves queued requests into free slots, oldest first. With the prefix cache, each goes to the free slot
+    /// holding the longest prefix of its prompt (at least one prompt token is left to run, for its logits), else
+    /// to the slot released longest ago; the cached positions past the shared prefix are dropped.
     private func admit() {
-        while !queue.isEmpty, let slot = freeSlots.popLast() {
+        while !queue.isEmpty, !freeSlots.isEmpty {
             let r = queue.removeFirst()
+            var pick = 0, shared = 0
+            if configuration.prefixCache {
+                for (i, s) in freeSlots.enumerated() {
+                    let n = Self.sharedPrefix(slotTokens[s], r.prompt, limit: min(r.prompt.count - 1, caches[s].count))
+                    if n > shared || (n == shared && slotReleased[s] < slotReleased[freeSlots[pick]]) { pick = i; shared = n }
+                }
+            } else {
+                pick = freeSlots.count - 1
+            }
+            let slot = freeSlots.remove(at: pick)
             r.slot = slot
             r.admitted = clock.now
-            caches[slot].reset()
+            if shared > 0 {
+                caches[slot].truncate(to: shared)
+            } else {
+                caches[slot].reset()
+            }
+            slotTokens[slot] = []
+            r.fed = shared
+            r.cached = shared
+            prefixQueryTokens += r.prompt.count
+            prefixHitTokens += shared
             active.append(r)
         }
+    }
+
+    /// Length of the common prefix of `a` and `b`, at most `limit`.
+    static func sharedPrefix(_ a: [Int32], _ b: [Int32], limit: Int) -> Int {
+        var n = 0
+        let end = min(limit, a.count, b.count)
+        while n < end && a[n] == b[n] { n += 1 }
+        return n
     }
 
     /// This step's rows: one token for every decoding sequence, then prompt chunks in the rows left.
@@ -279,11 +318,23 @@ public final class Scheduler: @unchecked Sendable {
         return plan
     }
 
-    /// Ends a request and frees its slot (its KV memory goes back to the system).
+    /// Ends a request and frees its slot. With the prefix cache, a slot that finished cleanly keeps its keys and
+    /// values (the prompt and the generated tokens fed) for a later request; otherwise its KV memory goes back to
+    /// the system.
     private func finish(_ r: Request, _ event: SequenceEvent, into outbox: inout [(Request, SequenceEvent)]) {
         guard let i = active.firstIndex(where: { $0 === r }) else { return }
         active.remove(at: i)
-        caches[r.slot].reset()
+        let clean: Bool
+        if case .failed(let why) = event { clean = why == .cancelled || why == .shuttingDown } else { clean = true }
+        if configuration.prefixCache && clean {
+            let held = caches[r.slot].count
+            slotTokens[r.slot] = Array((r.prompt + r.sequence.generated).prefix(held))
+        } else {
+            caches[r.slot].reset()
+            slotTokens[r.slot] = []
+        }
+        releases += 1
+        slotReleased[r.slot] = releases
         freeSlots.append(r.slot)
         outbox.append((r, event))
     }
@@ -291,7 +342,7 @@ public final class Scheduler: @unchecked Sendable {
     private func summary(_ r: Request, _ reason: FinishReason) -> SequenceSummary {
         SequenceSummary(text: r.sequence.text, promptTokens: r.prompt.count, completionTokens: r.sequence.generated.count,
                         finishReason: reason, queuedSeconds: ((r.admitted ?? r.submitted) - r.submitted).seconds,
-                        logprobs: r.sequence.logprobHistory, stopSequence: r.sequence.stopSequence)
+                        logprobs: r.sequence.logprobHistory, stopSequence: r.sequence.stopSequence, cachedTokens: r.cached)
     }
 
     private func deliver(_ outbox: inout [(Request, SequenceEvent)]) {

@@ -26,6 +26,8 @@ public struct SequenceSummary: Sendable {
     public var logprobs: [TokenLogprob] = []
     /// The stop string that ended the sequence, if one did.
     public var stopSequence: String? = nil
+    /// Prompt tokens whose keys and values came from the prefix cache.
+    public var cachedTokens: Int = 0
 }
 
 /// Why a request could not be scheduled or did not finish.
@@ -65,13 +67,18 @@ public struct SchedulerConfiguration: Sendable {
     public var prefillChunk: Int
     /// A sequence still running after this long ends with `timedOut` (nil: no limit).
     public var requestTimeout: Duration?
+    /// Slots keep their keys and values after a request ends, and a new request goes to the free slot holding
+    /// the longest prefix of its prompt, prefilling only the rest.
+    public var prefixCache: Bool
 
-    public init(parallel: Int = 4, contextSize: Int = 2048, maxQueue: Int = 64, prefillChunk: Int = 64, requestTimeout: Duration? = nil) {
+    public init(parallel: Int = 4, contextSize: Int = 2048, maxQueue: Int = 64, prefillChunk: Int = 64, requestTimeout: Duration? = nil,
+                prefixCache: Bool = true) {
         self.parallel = parallel
         self.contextSize = contextSize
         self.maxQueue = maxQueue
         self.prefillChunk = prefillChunk
         self.requestTimeout = requestTimeout
+        self.prefixCache = prefixCache
     }
 }
 
@@ -89,4 +96,9 @@ public struct SchedulerStats: Sendable {
     public var steps: Int
     /// False once shutdown has begun: nothing new is admitted.
     public var accepting: Bool = true
+    /// Prompt tokens of admitted requests, and those of them whose keys and values a slot already held.
+    public var prefixQueryTokens: Int = 0
+    public var prefixHitTokens: Int = 0
+    /// Positions held by free slots for later requests (prefix cache).
+    public var kvCachedTokens: Int = 0
 }

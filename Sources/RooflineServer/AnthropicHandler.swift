@@ -52,7 +52,7 @@ struct AnthropicHandler: Sendable {
             "id": id, "type": "message", "role": "assistant", "model": model,
             "content": [["type": "text", "text": s.text]],
             "stop_reason": Self.stopReason(s), "stop_sequence": s.stopSequence ?? NSNull(),
-            "usage": ["input_tokens": run.promptTokens, "output_tokens": s.completionTokens],
+            "usage": ["input_tokens": run.promptTokens, "output_tokens": s.completionTokens, "cache_read_input_tokens": s.cachedTokens],
         ]
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSON.data(body))))
     }

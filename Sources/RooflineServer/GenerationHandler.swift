@@ -37,7 +37,7 @@ struct GenerationHandler: Sendable {
         var texts = [String](repeating: "", count: n)
         var logprobs = [[TokenLogprob]](repeating: [], count: n)
         var finishes = [FinishReason?](repeating: nil, count: n)
-        var completion = 0
+        var completion = 0, cached = 0
         var latency = LatencyTracker(metrics: metrics, arrived: run.arrived, n: n)
         for await (i, event) in run.events {
             switch event {
@@ -46,6 +46,7 @@ struct GenerationHandler: Sendable {
             case .finished(let s):
                 texts[i] = (echo ?? "") + s.text
                 logprobs[i] = s.logprobs
+                cached = max(cached, s.cachedTokens)
                 finishes[i] = s.finishReason
                 completion += s.completionTokens
             case .failed(let e):
@@ -59,7 +60,7 @@ struct GenerationHandler: Sendable {
         }
         metrics.requestDuration.record(.now - run.arrived)
         let body = shape.completion(texts: texts, finishes: finishes.map { $0 ?? .length }, promptTokens: run.promptTokens, completionTokens: completion,
-                                    logprobs: format == nil ? nil : logprobs, format: format)
+                                    cachedTokens: cached, logprobs: format == nil ? nil : logprobs, format: format)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSON.data(body))))
     }
 
@@ -81,7 +82,7 @@ struct GenerationHandler: Sendable {
         }
         let body = ResponseBody { writer in
             var latency = LatencyTracker(metrics: metrics, arrived: run.arrived, n: n)
-            var completion = 0
+            var completion = 0, cached = 0
             var offsets = [Int](repeating: echo?.count ?? 0, count: n)
             do {
                 for i in 0..<n {
@@ -109,6 +110,7 @@ struct GenerationHandler: Sendable {
                         try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: text, finish: nil))))
                     case .finished(let s):
                         completion += s.completionTokens
+                        cached = max(cached, s.cachedTokens)
                         try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: "", finish: s.finishReason))))
                     case .failed(let e):
                         run.cancel()
@@ -121,7 +123,7 @@ struct GenerationHandler: Sendable {
                 }
                 if !failed {
                     if includeUsage {
-                        try await writer.write(ByteBuffer(bytes: JSON.event(shape.usageChunk(promptTokens: run.promptTokens, completionTokens: completion))))
+                        try await writer.write(ByteBuffer(bytes: JSON.event(shape.usageChunk(promptTokens: run.promptTokens, completionTokens: completion, cachedTokens: cached))))
                     }
                     try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
                 }

@@ -18,12 +18,13 @@ struct ResponseShape: Sendable {
         id = (kind == .chat ? "chatcmpl-" : "cmpl-") + hex
     }
 
-    static func usage(prompt: Int, completion: Int) -> [String: Any] {
-        ["prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion]
+    static func usage(prompt: Int, completion: Int, cached: Int = 0) -> [String: Any] {
+        ["prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+         "prompt_tokens_details": ["cached_tokens": cached]]
     }
 
     /// The whole answer of a non-streamed request; `logprobs[i]` (when asked for) are choice i's tokens'.
-    func completion(texts: [String], finishes: [FinishReason], promptTokens: Int, completionTokens: Int,
+    func completion(texts: [String], finishes: [FinishReason], promptTokens: Int, completionTokens: Int, cachedTokens: Int = 0,
                     logprobs: [[TokenLogprob]]? = nil, format: LogprobFormat? = nil) -> [String: Any] {
         let choices: [[String: Any]] = texts.indices.map { i in
             var c: [String: Any] = ["index": i, "logprobs": NSNull(), "finish_reason": finishes[i].rawValue]
@@ -38,7 +39,7 @@ struct ResponseShape: Sendable {
         }
         return ["id": id, "object": kind == .chat ? "chat.completion" : "text_completion", "created": created, "model": model,
                 "system_fingerprint": "roofline", "choices": choices,
-                "usage": Self.usage(prompt: promptTokens, completion: completionTokens)]
+                "usage": Self.usage(prompt: promptTokens, completion: completionTokens, cached: cachedTokens)]
     }
 
     /// One streamed chunk for choice `index`: new text, or (with `finish`) its end. `role` opens a chat stream.
@@ -62,9 +63,9 @@ struct ResponseShape: Sendable {
     }
 
     /// The closing usage chunk (`stream_options.include_usage`): no choices, only usage.
-    func usageChunk(promptTokens: Int, completionTokens: Int) -> [String: Any] {
+    func usageChunk(promptTokens: Int, completionTokens: Int, cachedTokens: Int = 0) -> [String: Any] {
         var e = envelope(choices: [])
-        e["usage"] = Self.usage(prompt: promptTokens, completion: completionTokens)
+        e["usage"] = Self.usage(prompt: promptTokens, completion: completionTokens, cached: cachedTokens)
         return e
     }
 

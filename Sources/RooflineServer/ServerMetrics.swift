@@ -18,6 +18,9 @@ final class ServerMetrics: Sendable {
     private let kvUsedBytes: Gauge
     private let kvUsage: Gauge
     private let steps: Gauge
+    private let prefixQueries: Gauge
+    private let prefixHits: Gauge
+    private let kvCachedTokens: Gauge
 
     init() {
         let r = registry
@@ -40,6 +43,9 @@ final class ServerMetrics: Sendable {
         kvUsedBytes = r.makeGauge(descriptor: Self.name("kv_cache_used", "bytes", "KV-cache bytes in use"))
         kvUsage = r.makeGauge(descriptor: Self.name("kv_cache_usage", "ratio", "Fraction of the KV-cache pool in use"))
         steps = r.makeGauge(descriptor: Self.name("batch_steps", "", "Batched forward passes run"))
+        prefixQueries = r.makeGauge(descriptor: Self.name("prefix_cache_queries", "tokens", "Prompt tokens of admitted requests (since start)"))
+        prefixHits = r.makeGauge(descriptor: Self.name("prefix_cache_hits", "tokens", "Prompt tokens found in a slot's prefix cache (since start)"))
+        kvCachedTokens = r.makeGauge(descriptor: Self.name("kv_cache_cached", "tokens", "KV-cache positions free slots keep for prefix reuse"))
     }
 
     /// `roofline_<metric>_<unit>` (an empty unit adds nothing), with its help line.
@@ -63,6 +69,9 @@ final class ServerMetrics: Sendable {
         kvUsedBytes.set(to: Double(s.kvUsedBytes))
         kvUsage.set(to: s.kvCapacityTokens > 0 ? Double(s.kvUsedTokens) / Double(s.kvCapacityTokens) : 0)
         steps.set(to: Double(s.steps))
+        prefixQueries.set(to: Double(s.prefixQueryTokens))
+        prefixHits.set(to: Double(s.prefixHitTokens))
+        kvCachedTokens.set(to: Double(s.kvCachedTokens))
         return registry.emitToString()
     }
 }

@@ -39,6 +39,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("shutdown-grace"), help: "Seconds running streams may finish after SIGINT/SIGTERM.")
     var shutdownGrace: Double = 30
 
+    @Flag(name: .customLong("no-prefix-cache"), help: "Do not keep a finished request's KV in its slot for later requests sharing its prefix.")
+    var noPrefixCache = false
+
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may send no request part (a stalled header or body) before it is closed.")
     var idleTimeout: Double = 30
 
@@ -66,7 +69,7 @@ struct Serve: AsyncParsableCommand {
         let ctx = engine.contextSize
         let scheduler = try Scheduler(engine: engine, configuration: SchedulerConfiguration(
             parallel: parallel, contextSize: ctx, maxQueue: maxQueue, prefillChunk: prefillChunk,
-            requestTimeout: timeout > 0 ? .milliseconds(Int64(timeout * 1000)) : nil))
+            requestTimeout: timeout > 0 ? .milliseconds(Int64(timeout * 1000)) : nil, prefixCache: !noPrefixCache))
         let path = engine.file.path
         let file = URL(fileURLWithPath: path).lastPathComponent
         let id = file.hasSuffix(".gguf") ? String(file.dropLast(5)) : file
