@@ -6,7 +6,7 @@ import RooflineTokenizer
 /// messages of text, `max_tokens` (required), `stop_sequences`, `temperature` (0-1), `top_p`, `top_k`, `stream`.
 /// What this server does not do (tools, images, documents, extended thinking) is refused with an error naming
 /// the field, never ignored.
-public struct AnthropicMessagesRequest: Decodable {
+public struct AnthropicMessagesRequest: Decodable, ConversationRequest {
     public let model: String?
     public let maxTokens: Int?
     public let messages: [AnthropicMessage]

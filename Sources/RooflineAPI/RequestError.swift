@@ -1,5 +1,6 @@
 import Foundation
 import RooflineSampling
+import RooflineTokenizer
 
 /// Why a request body was refused: always the client's error (HTTP 400), in OpenAI's terms (`param` names the
 /// field, `code` the kind of problem). The server turns it into its JSON error response.
@@ -48,4 +49,12 @@ public enum RequestDecoder {
             throw RequestError(decoding: error)
         }
     }
+}
+
+/// A request that carries one conversation and its generation settings (Anthropic's Messages, OpenAI's
+/// Responses): the server renders it with the chat template and runs it as one sequence.
+public protocol ConversationRequest {
+    var model: String? { get }
+    func chatMessages() throws(RequestError) -> [ChatMessage]
+    func options() throws(RequestError) -> RequestOptions
 }

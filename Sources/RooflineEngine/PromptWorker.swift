@@ -55,7 +55,9 @@ public final class PromptWorker: @unchecked Sendable {
 
 extension Engine {
     /// Renders a conversation and tokenizes it on `worker`'s threads, stopping early when the task is cancelled.
-    public func chatPrompt(_ messages: [ChatMessage], on worker: PromptWorker) async throws -> [Int32] {
+    /// A text too long to fit `maxTokens` whatever its tokens is refused before tokenizing
+    /// (`EngineError.promptTooLong` with the least count it could have).
+    public func chatPrompt(_ messages: [ChatMessage], on worker: PromptWorker, maxTokens: Int? = nil) async throws -> [Int32] {
         try await worker.run { [self] cancel in
             let text: String
             do throws(TokenizerError) {
@@ -63,12 +65,23 @@ extension Engine {
             } catch {
                 throw EngineError.tokenizer(error)
             }
+            try checkLength(text, maxTokens)
             return try tokenizer.encode(text, addSpecial: false, parseSpecial: true, cancel: cancel)
         }
     }
 
-    /// Tokenizes text on `worker`'s threads, stopping early when the task is cancelled.
-    public func tokenize(_ text: String, on worker: PromptWorker) async throws -> [Int32] {
-        try await worker.run { [self] cancel in try tokenizer.encode(text, addSpecial: true, parseSpecial: true, cancel: cancel) }
+    /// Tokenizes text on `worker`'s threads, stopping early when the task is cancelled; a text too long to fit
+    /// `maxTokens` is refused before tokenizing.
+    public func tokenize(_ text: String, on worker: PromptWorker, maxTokens: Int? = nil) async throws -> [Int32] {
+        try await worker.run { [self] cancel in
+            try checkLength(text, maxTokens)
+            return try tokenizer.encode(text, addSpecial: true, parseSpecial: true, cancel: cancel)
+        }
+    }
+
+    private func checkLength(_ text: String, _ maxTokens: Int?) throws(EngineError) {
+        guard let maxTokens else { return }
+        let least = text.utf8.count / tokenizer.maxTokenBytes
+        if least >= maxTokens { throw .promptTooLong(promptTokens: least, contextSize: maxTokens) }
     }
 }

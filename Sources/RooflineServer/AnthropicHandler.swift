@@ -31,23 +31,7 @@ struct AnthropicHandler: Sendable {
     }
 
     private func whole(_ run: GenerationRun, id: String, model: String) async throws -> Response {
-        var latency = LatencyTracker(metrics: metrics, arrived: run.arrived, n: 1)
-        var summary: SequenceSummary?
-        for await (i, event) in run.events {
-            switch event {
-            case .token: latency.token(i)
-            case .text: break
-            case .finished(let s): summary = s
-            case .failed(let e):
-                run.cancel()
-                throw OpenAIError(e, promptParam: "messages")
-            }
-        }
-        guard let s = summary else {
-            run.cancel()
-            throw OpenAIError(SchedulerError.cancelled, promptParam: "messages")
-        }
-        metrics.requestDuration.record(.now - run.arrived)
+        let s = try await run.summary(metrics, param: "messages")
         let body: [String: Any] = [
             "id": id, "type": "message", "role": "assistant", "model": model,
             "content": [["type": "text", "text": s.text]],
@@ -64,17 +48,7 @@ struct AnthropicHandler: Sendable {
 
     private func events(_ run: GenerationRun, id: String, model: String) async throws -> Response {
         let metrics = self.metrics
-        let cursor = EventCursor(run.events.makeAsyncIterator())
-        let first = await cursor.next()
-        switch first?.event {
-        case .failed(let e):
-            run.cancel()
-            throw OpenAIError(e, promptParam: "messages")
-        case nil:
-            run.cancel()
-            throw OpenAIError(SchedulerError.cancelled, promptParam: "messages")
-        default: break
-        }
+        let (cursor, first) = try await run.firstEvent(param: "messages")
         let body = ResponseBody { writer in
             var latency = LatencyTracker(metrics: metrics, arrived: run.arrived, n: 1)
             do {
@@ -90,7 +64,7 @@ struct AnthropicHandler: Sendable {
                     try await writer.write(Self.event("content_block_delta", ["type": "content_block_delta", "index": 0,
                                                                               "delta": ["type": "text_delta", "text": text]]))
                 }
-                var pending = first
+                var pending: (index: Int, event: SequenceEvent)? = first
                 while let (i, event) = pending {
                     switch event {
                     case .token(let text, _):

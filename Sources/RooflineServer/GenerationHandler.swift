@@ -69,17 +69,7 @@ struct GenerationHandler: Sendable {
     private func stream(_ run: GenerationRun, _ shape: ResponseShape, n: Int, includeUsage: Bool, echo: String?, promptParam: String,
                         format: LogprobFormat?) async throws -> Response {
         let metrics = self.metrics
-        let events = EventCursor(run.events.makeAsyncIterator())
-        let first = await events.next()
-        switch first?.event {
-        case .failed(let e):
-            run.cancel()
-            throw OpenAIError(e, promptParam: promptParam)
-        case nil:
-            run.cancel()
-            throw OpenAIError(SchedulerError.cancelled, promptParam: promptParam)
-        default: break
-        }
+        let (events, first) = try await run.firstEvent(param: promptParam)
         let body = ResponseBody { writer in
             var latency = LatencyTracker(metrics: metrics, arrived: run.arrived, n: n)
             var completion = 0, cached = 0
@@ -93,7 +83,7 @@ struct GenerationHandler: Sendable {
                     }
                 }
                 var failed = false
-                var pending = first
+                var pending: (index: Int, event: SequenceEvent)? = first
                 while let (i, event) = pending {
                     switch event {
                     case .token(let text, let logprob):

@@ -78,3 +78,43 @@ extension OpenAIError {
         }
     }
 }
+
+extension GenerationRun {
+    /// The one sequence's summary (a request with n = 1), its tokens timed; a failure or a gone client is an
+    /// `OpenAIError` naming `param` for prompt errors.
+    func summary(_ metrics: ServerMetrics, param: String) async throws -> SequenceSummary {
+        var latency = LatencyTracker(metrics: metrics, arrived: arrived, n: 1)
+        var summary: SequenceSummary?
+        for await (i, event) in events {
+            switch event {
+            case .token: latency.token(i)
+            case .text: break
+            case .finished(let s): summary = s
+            case .failed(let e):
+                cancel()
+                throw OpenAIError(e, promptParam: param)
+            }
+        }
+        guard let s = summary else {
+            cancel()
+            throw OpenAIError(SchedulerError.cancelled, promptParam: param)
+        }
+        metrics.requestDuration.record(.now - arrived)
+        return s
+    }
+
+    /// The first event, read before a stream's status line is sent: a request that fails before producing
+    /// anything gets its error status instead of a 200.
+    func firstEvent(param: String) async throws -> (EventCursor, (index: Int, event: SequenceEvent)) {
+        let cursor = EventCursor(events.makeAsyncIterator())
+        guard let first = await cursor.next() else {
+            cancel()
+            throw OpenAIError(SchedulerError.cancelled, promptParam: param)
+        }
+        if case .failed(let e) = first.event {
+            cancel()
+            throw OpenAIError(e, promptParam: param)
+        }
+        return (cursor, first)
+    }
+}

@@ -73,12 +73,7 @@ public final class RooflineServer: Sendable {
             try checkModel(req.fields.model)
             let messages: [ChatMessage]
             do throws(RequestError) { messages = try req.chatMessages() } catch { throw OpenAIError(error) }
-            let prompt: [Int32]
-            do {
-                prompt = try await engine.chatPrompt(messages, on: prompts)
-            } catch EngineError.tokenizer(let e) where e != .cancelled {
-                throw OpenAIError.badParameter("messages", "the chat template could not render these messages: \(e)")
-            }
+            let prompt = try await render(messages, param: "messages")
             return try await handler.respond(ResponseShape(.chat, model: configuration.modelID), prompt: prompt, fields: req.fields,
                                              promptParam: "messages", echo: nil)
         }
@@ -90,7 +85,11 @@ public final class RooflineServer: Sendable {
             var echo: String?
             switch req.prompt {
             case .text(let t):
-                prompt = try await engine.tokenize(t, on: prompts)
+                do {
+                    prompt = try await engine.tokenize(t, on: prompts, maxTokens: scheduler.configuration.contextSize)
+                } catch EngineError.promptTooLong(let least, let ctx) {
+                    throw Self.tooLong(least, ctx, param: "prompt")
+                }
                 if req.echo == true { echo = t }
             case .tokens(let t):
                 prompt = t
@@ -101,35 +100,61 @@ public final class RooflineServer: Sendable {
         }
         router.post("/v1/messages") { [self] request, _ -> Response in
             let req: AnthropicMessagesRequest = try await decode(request)
-            try checkModel(req.model)
-            let messages: [ChatMessage]
-            let checked: RequestOptions
-            do throws(RequestError) {
-                messages = try req.chatMessages()
-                checked = try req.options()
-            } catch {
-                throw OpenAIError(error)
-            }
-            let prompt = try await anthropicPrompt(messages)
+            let (prompt, checked) = try await prepare(req, param: "messages")
             return try await AnthropicHandler(scheduler: scheduler, metrics: metrics)
                 .respond(prompt: prompt, options: checked, stream: req.stream == true, model: req.model ?? configuration.modelID)
+        }
+        router.post("/v1/responses") { [self] request, _ -> Response in
+            let req: ResponsesRequest = try await decode(request)
+            let (prompt, checked) = try await prepare(req, param: "input")
+            var echoed: [String: Any & Sendable] = ["instructions": req.instructions ?? NSNull(),
+                                                    "max_output_tokens": req.maxOutputTokens ?? NSNull(),
+                                                    "temperature": checked.sampling.temperature, "top_p": checked.sampling.topP,
+                                                    "previous_response_id": NSNull(), "metadata": [String: String]()]
+            if checked.sampling.topP < 1e-30 { echoed["top_p"] = 0.0 }
+            let shape = ResponsesHandler.Shape(model: req.model ?? configuration.modelID, request: echoed)
+            return try await ResponsesHandler(scheduler: scheduler, metrics: metrics)
+                .respond(prompt: prompt, options: checked, stream: req.stream == true, shape: shape)
         }
         router.post("/v1/messages/count_tokens") { [self] request, _ -> Response in
             let req: AnthropicCountTokensRequest = try await decode(request)
             try checkModel(req.model)
             let messages: [ChatMessage]
             do throws(RequestError) { messages = try req.chatMessages() } catch { throw OpenAIError(error) }
-            return Self.json(["input_tokens": try await anthropicPrompt(messages).count])
+            return Self.json(["input_tokens": try await render(messages, param: "messages").count])
         }
         return router
     }
 
-    private func anthropicPrompt(_ messages: [ChatMessage]) async throws -> [Int32] {
-        do {
-            return try await engine.chatPrompt(messages, on: prompts)
-        } catch EngineError.tokenizer(let e) where e != .cancelled {
-            throw OpenAIError.badParameter("messages", "the chat template could not render these messages: \(e)")
+    /// A conversation request's prompt tokens and checked settings.
+    private func prepare(_ req: some ConversationRequest, param: String) async throws -> ([Int32], RequestOptions) {
+        try checkModel(req.model)
+        let messages: [ChatMessage]
+        let checked: RequestOptions
+        do throws(RequestError) {
+            messages = try req.chatMessages()
+            checked = try req.options()
+        } catch {
+            throw OpenAIError(error)
         }
+        return (try await render(messages, param: param), checked)
+    }
+
+    /// Renders messages with the chat template and tokenizes them off the HTTP threads.
+    private func render(_ messages: [ChatMessage], param: String) async throws -> [Int32] {
+        do {
+            return try await engine.chatPrompt(messages, on: prompts, maxTokens: scheduler.configuration.contextSize)
+        } catch EngineError.tokenizer(let e) where e != .cancelled {
+            throw OpenAIError.badParameter(param, "the chat template could not render these messages: \(e)")
+        } catch EngineError.promptTooLong(let least, let ctx) {
+            throw Self.tooLong(least, ctx, param: param)
+        }
+    }
+
+    /// A prompt refused before tokenizing: its text alone needs more tokens than the context holds.
+    static func tooLong(_ least: Int, _ ctx: Int, param: String) -> OpenAIError {
+        OpenAIError(.badRequest, "the prompt has at least \(least) tokens but the context holds \(ctx) per sequence (the prompt must be shorter than the context)",
+                    param: param, code: "context_length_exceeded")
     }
 
     private var handler: GenerationHandler { GenerationHandler(scheduler: scheduler, metrics: metrics) }
@@ -168,7 +193,7 @@ public final class RooflineServer: Sendable {
 /// Counts requests by route and status (routes outside the API are counted as "other").
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServerMetrics
-    static var routes: Set<String> { ["/health", "/metrics", "/v1/models", "/v1/chat/completions", "/v1/completions", "/v1/messages", "/v1/messages/count_tokens"] }
+    static var routes: Set<String> { ["/health", "/metrics", "/v1/models", "/v1/chat/completions", "/v1/completions", "/v1/messages", "/v1/messages/count_tokens", "/v1/responses"] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path

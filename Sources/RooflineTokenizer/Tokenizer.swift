@@ -27,8 +27,15 @@ public final class Tokenizer: Sendable {
     let nonControlTrie: SpecialTrie
     /// For SPM: byte value → `<0xXX>` token id.
     let byteTokens: [Int32?]
+    /// Unicode scalars in the longest token string.
+    let maxTokenScalars: Int
 
     public var vocabSize: Int { tokens.count }
+
+    /// UTF-8 bytes of text the longest token stands for (a byte-level token string maps each byte to one
+    /// scalar, and SentencePiece's ▁ stands for one space, so the token's scalar count bounds it, with 4 for
+    /// safety on multi-byte characters): a text of B bytes has at least B / maxTokenBytes tokens.
+    public var maxTokenBytes: Int { maxTokenScalars * 4 }
 
     public convenience init(file: GGUFFile) throws(TokenizerError) {
         try self.init(metadata: file.metadata)
@@ -127,6 +134,7 @@ public final class Tokenizer: Sendable {
             }
         }
         byteTokens = bt
+        maxTokenScalars = max(1, tokens.reduce(0) { max($0, $1.unicodeScalars.count) })
     }
 
     /// The id of a token string, if it is in the vocabulary.

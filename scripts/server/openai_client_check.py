@@ -132,6 +132,30 @@ def main():
         s, p = raw(base, "POST", "/v1/chat/completions", dict({"messages": [{"role": "user", "content": "x"}]}, **bad), key)
         check(s == 400 and json.loads(p)["error"]["param"] == param, f"{bad}: 400 naming {param} ({s} {p[:120]!r})")
 
+    # The Responses API (stateless): whole, streamed with its events in order, and refusals naming the field.
+    resp = client.responses.create(model=model, input="Name three colours.", instructions="Be brief.", max_output_tokens=12, temperature=0)
+    check(resp.object == "response" and resp.status in ("completed", "incomplete") and resp.output_text, f"responses shape: {resp}")
+    check(resp.usage.input_tokens > 0 and 0 < resp.usage.output_tokens <= 12, "responses usage")
+    items = client.responses.create(model=model, max_output_tokens=12, temperature=0, input=[
+        {"role": "system", "content": "Be brief."}, {"role": "user", "content": [{"type": "input_text", "text": "Name three colours."}]}])
+    check(items.output_text == resp.output_text, "input items equal instructions + text")
+    kinds, deltas = [], ""
+    for ev in client.responses.create(model=model, input="Name three colours.", instructions="Be brief.", max_output_tokens=12,
+                                      temperature=0, stream=True):
+        kinds.append(ev.type)
+        if ev.type == "response.output_text.delta":
+            deltas += ev.delta
+    check(deltas == resp.output_text, f"streamed deltas equal the whole text: {deltas!r} vs {resp.output_text!r}")
+    want = ["response.created", "response.in_progress", "response.output_item.added", "response.content_part.added"]
+    tail = ["response.output_text.done", "response.content_part.done", "response.output_item.done"]
+    check(kinds[:4] == want and kinds[-4:-1] == tail and kinds[-1] in ("response.completed", "response.incomplete")
+          and set(kinds[4:-4]) <= {"response.output_text.delta"}, f"responses event order: {kinds}")
+    for bad, param in (({"previous_response_id": "resp_1"}, "previous_response_id"), ({"store": True}, "store"),
+                       ({"tools": [{"type": "function", "name": "f"}]}, "tools"),
+                       ({"text": {"format": {"type": "json_schema", "name": "x", "schema": {}}}}, "text.format")):
+        s, p = raw(base, "POST", "/v1/responses", dict({"model": model, "input": "hi"}, **bad), key)
+        check(s == 400 and json.loads(p)["error"]["param"] == param, f"responses {param}: 400 naming it ({s} {p[:160]!r})")
+
     # Concurrent streams give the same greedy text as one at a time.
     prompts = ["The capital of Italy is", "def add(a, b):", "Roses are red,"]  # 2 slots + 1 queued
     alone = [client.completions.create(model=model, prompt=p, max_tokens=16, temperature=0).choices[0].text for p in prompts]
