@@ -18,13 +18,24 @@ struct Generate: ParsableCommand {
     @Flag(help: "Print one JSON object with the text, tokens and speeds instead of streaming.")
     var json = false
 
+    @Flag(help: "Speculative decoding by prompt lookup: tokens that followed the last n-gram earlier in the text are proposed and checked in one pass (lossless).")
+    var lookup = false
+
+    @Option(name: .customLong("draft-tokens"), help: "The most tokens proposed per step with --lookup.")
+    var draftTokens = 8
+
+    func validate() throws {
+        guard (1...64).contains(draftTokens) else { throw ValidationError("--draft-tokens must be between 1 and 64") }
+    }
+
     func run() throws {
         let engine = try modelOptions.load()
         let tokens = chat
             ? try engine.chatPrompt([ChatMessage(role: "user", content: prompt)])
             : engine.tokenize(prompt)
         if chat, let why = engine.chatTemplate.fallbackReason { Stderr.print("warning: \(why)") }
-        let options = GenerationOptions(maxTokens: sampling.maxTokens, sampling: sampling.parameters, stop: sampling.stop)
+        var options = GenerationOptions(maxTokens: sampling.maxTokens, sampling: sampling.parameters, stop: sampling.stop)
+        options.lookupTokens = lookup ? draftTokens : 0
         // The prompt is echoed with the first generated text, so an error never follows a half-printed line.
         var echoed = json || chat
         let result = try engine.generate(prompt: tokens, options: options) { piece in
@@ -41,12 +52,16 @@ struct Generate: ParsableCommand {
                 "finish_reason": result.finishReason.rawValue,
                 "prefill_tokens_per_s": result.prefillTokensPerSecond,
                 "decode_tokens_per_s": result.decodeTokensPerSecond,
+                "proposed_tokens": result.proposedTokens,
+                "accepted_tokens": result.acceptedTokens,
+                "acceptance_rate": result.acceptanceRate,
             ])
         } else {
             emit("\n")
-            Stderr.print(String(format: "[prompt %d tokens, %.1f tok/s | generated %d tokens, %.1f tok/s | %@]",
+            let spec = lookup ? String(format: " | lookup: %d of %d proposed accepted", result.acceptedTokens, result.proposedTokens) : ""
+            Stderr.print(String(format: "[prompt %d tokens, %.1f tok/s | generated %d tokens, %.1f tok/s | %@%@]",
                                 result.promptTokens, result.prefillTokensPerSecond, result.tokens.count,
-                                result.decodeTokensPerSecond, result.finishReason.rawValue))
+                                result.decodeTokensPerSecond, result.finishReason.rawValue, spec))
         }
     }
 }
