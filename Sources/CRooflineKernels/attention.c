@@ -126,9 +126,8 @@ typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; in
 
 // Prefetches the K and V rows that query `iq` of a segment reads for KV head `kvh`. The AVX-512 scores loop
 // prefetches RF_KV_AHEAD keys ahead as it goes, so there only its first RF_KV_AHEAD keys; elsewhere at most
-// the last 512 positions (beyond that the hardware prefetchers have the stream). Measured on decode of the
-// default model (in-process A/B against the last 512 positions all at once): per token 0.93x the time at 1024
-// generated tokens (1 and 2 threads), 0.97x at 256, 0.98x at 128 (2 threads).
+// the last 512 positions (beyond that the hardware prefetchers have the stream; measurements in
+// docs/performance.md, "Measurements behind the code").
 static void rf_attn_prefetch(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v, int iq, int kvh) {
     const uint16_t *kb, *vb;
     const int n_kv = rf_attn_rows(j, sg, k, v, iq, kvh, &kb, &vb);

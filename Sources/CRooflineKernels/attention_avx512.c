@@ -63,8 +63,8 @@ RF_AVX512 static void rf_scores(int hd, const uint16_t *qh, const uint16_t *k, i
 // converted from F16 once for all G heads, and each (head, key) sum is the FMA chain rf_scores runs, reduced
 // in rf_reduce_as_avx2's pairing for four keys at once across registers (float addition is commutative, so the
 // same pairs give the same bits). Key rows of the tail go through rf_scores. att holds G rows of n_kv.
-// Measured: one group of three heads of 64 over 70 and 1000 keys in L2, scores and softmax, 0.85-0.90x the time
-// of rf_scores per head; in decode, where the keys come from DRAM, no change (in-process A/B 0.999-1.005).
+// Faster than rf_scores per head with the keys in L2; the same in decode, where they come from DRAM
+// (docs/performance.md, "Measurements behind the code").
 RF_AVX512 static inline __m128 rf_reduce4_as_avx2(__m512 z0, __m512 z1, __m512 z2, __m512 z3) {
     // lanes 0-7 z0[j] + z0[j+8], lanes 8-15 the same for z1 (the 256-bit halves added)
     const __m512 x01 = _mm512_add_ps(_mm512_shuffle_f32x4(z0, z1, _MM_SHUFFLE(1, 0, 1, 0)), _mm512_shuffle_f32x4(z0, z1, _MM_SHUFFLE(3, 2, 3, 2)));

@@ -4,9 +4,8 @@
 #include <stdatomic.h>
 
 // Software prefetch of the weights a few row groups ahead: the hardware prefetchers stop at 4 KiB page
-// boundaries, and without this the dot-product loops wait on DRAM (measured: Q4_1 at 9.9 GB/s per core
-// from DRAM vs 17.9 GB/s from L2). 8 KiB ahead into L2 (locality 2): on the AVX2 four-row path, decode of the
-// default model went from 117-137 to 140-198 tok/s (5 alternated pairs, 2 threads) against 2 KiB ahead into L1.
+// boundaries, and without this the dot-product loops wait on DRAM. 8 KiB ahead into L2 (locality 2), which
+// measured better than 2 KiB into L1 (docs/performance.md, "Measurements behind the code").
 #ifndef RF_PREFETCH_AHEAD
 #define RF_PREFETCH_AHEAD 8192
 #endif
@@ -204,9 +203,8 @@ __attribute__((destructor)) static void rf_mm_dump(void) {
 // and takes it from the front in chunks, one stream with the kernels' prefetch running ahead across chunk
 // boundaries; a thread done with its own rows takes chunks from the back of the share with most rows left,
 // half of what is left at a time, so the threads finish together. The shared tail of the batch schedule
-// below came cold to both threads at the end of every pass (two threads, default model: the last 1/32 of
-// the gate/up rows streamed at 10-15 GB/s per thread, the prefetched slices at about 33). In-process A/B
-// against 31/32 static slices and the guided tail: 0.951-0.988 of the time per token (4 runs, 2 threads).
+// below came cold to both threads at the end of every pass, where the prefetched shares stream at full speed
+// (docs/performance.md, "Measurements behind the code").
 // Boundaries are multiples of eight rows, as below.
 // A chunk of about `want` rows: rounded up to eight, within [min_rows, chunk_rows].
 static inline int64_t rf_chunk_size(const rf_matmul_job *j, int64_t want) {
@@ -254,8 +252,7 @@ static void rf_matmul_task_ranges(rf_matmul_job *j, int ith, int nth) {
 
 // Matmuls of four or more activation rows (prefill, batches): each thread first streams its own contiguous
 // slice of the concatenated rows (fifteen sixteenths of them in all: one long stream per thread is what the
-// prefetchers serve best; measured in alternated pairs on the default model with 2 threads: 7/8 against 3/4
-// 1.11x, 15/16 against 7/8 1.04x, 1/2 against 3/4 0.94x), then takes chunks of the rest until none are left:
+// prefetchers serve best; the fraction was measured, docs/performance.md), then takes chunks of the rest until none are left:
 // a thread that started late or streams slower (the caller also wakes the pool; two threads rarely get the
 // same bandwidth) does not leave the other waiting at the end of every matmul. Chunks shrink as the rest does
 // (a share of what is left, as OpenMP's guided schedule), so the last ones are small and the threads finish

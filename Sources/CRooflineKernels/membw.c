@@ -51,9 +51,8 @@ static double rf_now(void) {
 double rf_measure_read_bandwidth(rf_pool *pool, size_t bytes, int passes) {
     char *buf = 0;
     // 2 MiB-aligned and on transparent huge pages where the system allows it, as the model's mapping is
-    // (MappedFile): the probe measures the memory, not the page walks of 4 KiB pages. Measured here, 6
-    // alternated runs each: 1 thread 23.3-28.2 GB/s against 22.5-25.5 on 4 KiB pages, 2 threads 29.7-57.3
-    // against 27.1-44.5 (medians about 12% higher), so rooflines from this probe are stricter than before.
+    // (MappedFile): the probe measures the memory, not the page walks of 4 KiB pages (it reads faster so, which
+    // makes rooflines from it stricter: docs/performance.md, "Measurements behind the code").
     if (posix_memalign((void **)&buf, 2 << 20, bytes) != 0) return 0;
 #ifdef MADV_HUGEPAGE
     madvise(buf, bytes, MADV_HUGEPAGE);

@@ -18,10 +18,7 @@
 // While a thread waits (for the next pass, or for the others at the end of one), it prefetches the rest of its
 // share of the hinted matmul into L2, RF_WAIT_LINES cache lines per turn of its spin loop, at most
 // RF_WAIT_BUDGET bytes past the start burst: the wait (the caller's serial steps, the slower thread's tail)
-// otherwise leaves memory idle. Measured on decode of the default model, 2 threads, 256 tokens (in-process
-// A/B against waiting without it): 0.954-0.978 of the time per token at 256 KiB and 2 lines (3 runs); 1 or
-// 4 lines, 64 KiB or 1 MiB: 0.953-0.990 (10 runs). The same in the attention kernels, a few lines per step
-// over the keys: 0.990-1.041 (15 runs, docs/performance.md), not kept.
+// otherwise leaves memory idle (measurements: docs/performance.md, "Measurements behind the code").
 #define RF_WAIT_BUDGET 262144
 #define RF_WAIT_LINES 2
 #ifdef RF_AB_EXPERIMENTS

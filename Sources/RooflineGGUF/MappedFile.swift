@@ -26,9 +26,8 @@ public final class MappedFile: @unchecked Sendable {
         #if os(Linux)
         // Transparent huge pages for the mapping (advice only): where the file's page cache holds 2 MiB folios
         // (reading it in through this mapping gives them), the weights map in 2 MiB pages, as the bandwidth
-        // probe's buffer does (membw.c), so decode and probe see the same page size. Decode of the default model
-        // with the whole file mapped so (`FilePmdMapped` 90 MB) against 4 KiB mappings of the same folios,
-        // alternated runs: 1 thread 1.05-1.11x in one set of 4 pairs, 0.95-1.05x in another; 2 threads mixed.
+        // probe's buffer does (membw.c), so decode and probe see the same page size (the effect on decode was
+        // measured mixed: docs/performance.md, "Measurements behind the code").
         _ = madvise(p, size, Int32(MADV_HUGEPAGE))
         #endif
         self.base = UnsafeRawPointer(p)
