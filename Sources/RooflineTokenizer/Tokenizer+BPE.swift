@@ -6,14 +6,14 @@ import HeapModule
 /// queue over a linked list of symbols, as llama.cpp's `llm_bigram_bpe` queue does, so a word of n
 /// characters takes O(n log n), not the O(n²) of rescanning every pair after each merge.
 extension Tokenizer {
-    func encodeBPE(_ text: String, into out: inout [Int32], cancel: CancelCheck?) throws(TokenizerError) {
+    func encodeBPE(_ text: String, into out: inout [Int32], cancel: CancelCheck?, work: inout Int) throws(TokenizerError) {
         guard let pre = preTokenizer else { return }
         for word in try pre.split(text, cancel: cancel) {
             if let cancel, cancel.isCancelled { throw .cancelled }
             let encoded = ByteEncoding.encode(word.utf8)
             if pre.ignoreMerges, let id = tokenToId[encoded] { out.append(id); continue }
             var symbols = SymbolList(encoded)
-            try symbols.mergeAll(cancel: cancel) { s, left, right in
+            work += try symbols.mergeAll(cancel: cancel) { s, left, right in
                 mergeRank[s.text(left) + " " + s.text(right)].map {
                     BPEPair(rank: $0, left: left, right: right, size: s.length[left] + s.length[right])
                 }
@@ -82,14 +82,17 @@ struct SymbolList {
     /// Merges queued pairs best first until none is left (llama.cpp's work queue): a pair still current is
     /// merged and the merged symbol's new pairs with its neighbours are queued; `pair` says whether two adjacent
     /// symbols can merge, and how well.
-    mutating func mergeAll<P: MergePair>(cancel: CancelCheck?, pair: (SymbolList, Int, Int) -> P?) throws(TokenizerError) {
+    /// Returns the pairs examined (queued and popped), the measure of the work done.
+    @discardableResult
+    mutating func mergeAll<P: MergePair>(cancel: CancelCheck?, pair: (SymbolList, Int, Int) -> P?) throws(TokenizerError) -> Int {
         var queue = Heap<P>()
         func push(_ left: Int, _ right: Int) {
             if left >= 0, right >= 0, let p = pair(self, left, right) { queue.insert(p) }
         }
         for i in 1..<max(count, 1) { push(i - 1, i) }
-        var merges = 0
+        var merges = 0, popped = 0
         while let p = queue.popMin() {
+            popped += 1
             guard isCurrent(p.left, p.right, size: p.size) else { continue }
             merge(p.left, p.right)
             push(prev[p.left], p.left)
@@ -97,6 +100,7 @@ struct SymbolList {
             merges &+= 1
             if merges & 4095 == 0, let cancel, cancel.isCancelled { throw .cancelled }
         }
+        return popped + count
     }
 
     mutating func merge(_ left: Int, _ right: Int) {

@@ -3,9 +3,9 @@
 /// (ties: leftmost); characters with no token become `<0xXX>` byte tokens. Pairs wait in a priority queue
 /// (llama.cpp's `llm_bigram_spm`), so n characters take O(n log n).
 extension Tokenizer {
-    func encodeSPM(_ text: String, into out: inout [Int32], cancel: CancelCheck?) throws(TokenizerError) {
+    func encodeSPM(_ text: String, into out: inout [Int32], cancel: CancelCheck?, work: inout Int) throws(TokenizerError) {
         var symbols = SymbolList(text)
-        try symbols.mergeAll(cancel: cancel) { s, left, right in
+        work += try symbols.mergeAll(cancel: cancel) { s, left, right in
             tokenToId[s.text(left) + s.text(right)].map {
                 SPMPair(score: scores[Int($0)], left: left, right: right, size: s.length[left] + s.length[right])
             }

@@ -148,6 +148,19 @@ public final class Tokenizer: Sendable {
     /// Tokenizes `text`, checking `cancel` as it goes (throws `TokenizerError.cancelled` once it is set).
     /// Time grows as n log n in the text's length.
     public func encode(_ text: String, addSpecial: Bool = true, parseSpecial: Bool = true, cancel: CancelCheck?) throws(TokenizerError) -> [Int32] {
+        var work = 0
+        return try encode(text, addSpecial: addSpecial, parseSpecial: parseSpecial, cancel: cancel, work: &work)
+    }
+
+    /// The merge work tokenizing `text` takes (symbol pairs examined): a count, not a time, so tests can check how
+    /// it grows with the text's length on any machine.
+    public func mergeWork(_ text: String) -> Int {
+        var work = 0
+        _ = try? encode(text, addSpecial: false, parseSpecial: true, cancel: nil, work: &work)
+        return work
+    }
+
+    func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool, cancel: CancelCheck?, work: inout Int) throws(TokenizerError) -> [Int32] {
         var out: [Int32] = []
         if addSpecial && addBOS, let bos { out.append(bos) }
         var first = true
@@ -158,11 +171,11 @@ public final class Tokenizer: Sendable {
                 out.append(id)
             case .text(let s):
                 switch kind {
-                case .bpe: try encodeBPE(s, into: &out, cancel: cancel)
+                case .bpe: try encodeBPE(s, into: &out, cancel: cancel, work: &work)
                 case .spm:
                     var t = s.replacingOccurrences(of: " ", with: "\u{2581}")
                     if addSpacePrefix && first { t = "\u{2581}" + t }
-                    try encodeSPM(t, into: &out, cancel: cancel)
+                    try encodeSPM(t, into: &out, cancel: cancel, work: &work)
                 }
             }
             first = false

@@ -144,7 +144,8 @@ import RooflineTestSupport
     @Test func hostileRequestsGetCleanErrorsAndHealthStaysFast() throws {
         let server = try Server(["--parallel", "2", "--ctx-size", "512", "--idle-timeout", "2"])
         let script = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/server/hostile_requests.py").path
-        let (status, out) = try Shell.run(["python3", script, "--base-url", "http://127.0.0.1:\(server.port)", "--idle-timeout", "2"])
+        let (status, out) = try Shell.run(["python3", script, "--base-url", "http://127.0.0.1:\(server.port)", "--idle-timeout", "2",
+                                           "--patience", "3"])
         #expect(status == 0, "\(out)")
         #expect(out.contains("0 failed"))
         server.process.terminate()

@@ -7,29 +7,19 @@ import RooflineTokenizer
 /// Input that once crashed or froze the tokenizer and the chat-template interpreter: each must now give a clean
 /// error or finish in time that grows no faster than n log n.
 @Suite struct TokenizerHardeningTests {
-    /// Seconds to tokenize `text` with `tok`.
-    static func seconds(_ tok: Tokenizer, _ text: String) -> Double {
-        let t0 = Date()
-        _ = tok.encode(text, addSpecial: false, parseSpecial: true)
-        return Date().timeIntervalSince(t0)
-    }
-
     /// One long word (no pre-tokenizer split, so every merge happens inside it) and long runs of specials:
-    /// growing the input 8× must not grow the time much more than 8× (the old pair rescan grew it ~64×).
+    /// growing the input 8× must grow the merge work about 8× (the old pair rescan grew it ~64×). Work is counted
+    /// (pairs examined), not timed, so the test holds on a loaded machine.
     @Test(arguments: ["llama-bpe", "qwen2", "llama-spm", "gpt-2"])
-    func longWordsTokenizeInNearLinearTime(vocab: String) throws {
+    func longWordsTokenizeInNearLinearWork(vocab: String) throws {
         let tok = try Tokenizer(file: GGUFFile(path: try ReferenceVocabularies.path(vocab)))
         for unit in ["x", "ab", "<|im_end|>y", "é"] {
-            _ = Self.seconds(tok, String(repeating: unit, count: 500))  // warm up
-            let small = Self.seconds(tok, String(repeating: unit, count: 4000))
-            let large = Self.seconds(tok, String(repeating: unit, count: 32000))
-            #expect(large < max(small, 0.002) * 24, "\(vocab) \(unit.debugDescription): \(small) s for 4k, \(large) s for 32k")
-            #expect(large < 5, "\(vocab) \(unit.debugDescription): \(large) s for 32k")
+            let small = tok.mergeWork(String(repeating: unit, count: 4000))
+            let large = tok.mergeWork(String(repeating: unit, count: 32000))
+            #expect(large <= max(small, 1) * 12, "\(vocab) \(unit.debugDescription): work \(small) for 4k, \(large) for 32k")
         }
     }
 
-    /// The heap-based merge gives the same tokens as the plain algorithm (merge the best adjacent pair by a full
-    /// rescan, leftmost on ties) written here from the file's own merges and scores, on random long words.
     /// Sixty random words of 20-400 common letters.
     static func randomWords() -> [String] {
         (0..<60).map { _ in String((0..<Int.random(in: 20...400)).map { _ in "abcdeilnorst".randomElement()! }) }

@@ -75,6 +75,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--base-url", required=True)
     ap.add_argument("--idle-timeout", type=float, default=30, help="the server's --idle-timeout, seconds")
+    ap.add_argument("--patience", type=float, default=1.0,
+                    help="multiplies the time bounds (a suite running beside other work passes 3: the checks are about "
+                         "freezes of minutes, not speed)")
     args = ap.parse_args()
     u = urllib.parse.urlparse(args.base_url)
     host, port = u.hostname, u.port
@@ -111,7 +114,7 @@ def main():
         closed = True
     waited = time.time() - t
     s.close()
-    check("stalled header is closed after the idle timeout", closed and waited < args.idle_timeout * 3 + 5, f"waited {waited:.1f} s")
+    check("stalled header is closed after the idle timeout", closed and waited < (args.idle_timeout * 3 + 5) * args.patience, f"waited {waited:.1f} s")
 
     # Huge prompts while /health stays responsive: a 100 KB single word (the quadratic-BPE freeze), and two such
     # requests whose clients leave at once.
@@ -130,7 +133,8 @@ def main():
     t = time.time()
     st, data = post(host, port, comp, json.dumps({"prompt": word, "max_tokens": 1}).encode())
     took = time.time() - t
-    check("100 KB single-word prompt answers quickly (400: longer than the context)", st in (200, 400) and took < 20, f"{st} after {took:.1f} s")
+    check("100 KB single-word prompt answers quickly (400: longer than the context)", st in (200, 400) and took < 20 * args.patience,
+          f"{st} after {took:.1f} s")
     for _ in range(2):
         c = http.client.HTTPConnection(host, port, timeout=5)
         c.request("POST", comp, body=json.dumps({"prompt": word * 3, "max_tokens": 1}), headers={"Content-Type": "application/json"})
@@ -140,10 +144,10 @@ def main():
     t = time.time()
     st, data = post(host, port, "/v1/chat/completions", json.dumps({"messages": msgs, "max_tokens": 1}).encode())
     took = time.time() - t
-    check("120k empty messages are refused quickly", 400 <= st < 500 and took < 10, f"{st} after {took:.1f} s: {data[:200]}")
+    check("120k empty messages are refused quickly", 400 <= st < 500 and took < 10 * args.patience, f"{st} after {took:.1f} s: {data[:200]}")
     stop.set()
     w.join()
-    check("/health answered within 250 ms throughout", worst[0] < 250, f"slowest {worst[0]:.0f} ms")
+    check(f"/health answered within {250 * args.patience:.0f} ms throughout", worst[0] < 250 * args.patience, f"slowest {worst[0]:.0f} ms")
 
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")
