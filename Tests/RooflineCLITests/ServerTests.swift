@@ -98,39 +98,38 @@ import RooflineTestSupport
         let url = URL(string: "http://127.0.0.1:\(server.port)/v1/completions")!
         var req = URLRequest(url: url)
         req.httpMethod = "POST"
-        req.httpBody = Data(#"{"prompt": "1, 2, 3,", "max_tokens": 200, "temperature": 0, "ignore_eos": true, "stream": true}"#.utf8)
+        req.httpBody = Data(#"{"prompt": "1, 2, 3,", "max_tokens": 400, "temperature": 0, "ignore_eos": true, "stream": true}"#.utf8)
         let pid = server.process.processIdentifier
         let port = server.port
         // While draining, /health says so with 503 (a load balancer stops sending), and a new request is refused
-        // with 503 before any stream starts.
-        let draining = Task { () -> (Int?, Int?) in
-            // SIGTERM once the stream is running (the health report counts it as active).
-            for _ in 0..<2000 {
-                let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
-                if String(decoding: body, as: UTF8.self).contains(#""active":1"#) { break }
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            kill(pid, SIGTERM)
-            // Poll until the signal has been handled (health turns 503), then send a request that must be refused.
-            for _ in 0..<200 {
-                let (_, health) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
-                let code = (health as? HTTPURLResponse)?.statusCode
-                if code != 200 {
-                    var late = URLRequest(url: url)
-                    late.httpMethod = "POST"
-                    late.httpBody = Data(#"{"prompt": "x", "max_tokens": 2, "stream": true}"#.utf8)
-                    let (_, refused) = try await URLSession.shared.data(for: late)
-                    return (code, (refused as? HTTPURLResponse)?.statusCode)
-                }
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            return (200, nil)
+        // (503 before any stream starts; a refused connection counts too, should the server have finished).
+        let stream = Task { try await URLSession.shared.data(for: req) }
+        func health() async throws -> (Int?, String) {
+            let (body, r) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
+            return ((r as? HTTPURLResponse)?.statusCode, String(decoding: body, as: UTF8.self))
         }
-        let (data, response) = try await URLSession.shared.data(for: req)
+        var active = false
+        let deadline = Date().addingTimeInterval(120)
+        while !active && Date() < deadline {
+            active = try await health().1.contains(#""active":1"#)
+            if !active { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(active, "the stream never became active")
+        kill(pid, SIGTERM)
+        var draining: Int? = 200
+        while draining == 200 && Date() < deadline {
+            draining = try await health().0
+            if draining == 200 { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(draining == 503)
+        var late = URLRequest(url: url)
+        late.httpMethod = "POST"
+        late.httpBody = Data(#"{"prompt": "x", "max_tokens": 2, "stream": true}"#.utf8)
+        if let (_, refused) = try? await URLSession.shared.data(for: late) {
+            #expect((refused as? HTTPURLResponse)?.statusCode == 503)
+        }
+        let (data, response) = try await stream.value
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
-        let (health, refused) = try await draining.value
-        #expect(health == 503)
-        #expect(refused == 503)
         let body = String(decoding: data, as: UTF8.self)
         #expect(body.contains(#""finish_reason":"length""#), "the stream ran to its end: \(body.suffix(300))")
         #expect(body.hasSuffix("data: [DONE]\n\n"))
