@@ -24,7 +24,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Text tokenized (and decoded back) with real vocabularies: the first byte picks the vocabulary, the second
     /// whether BOS/EOS are added and special tokens parsed; the rest is the text.
     case tokenizer
-    /// An OpenAI request body, decoded and validated as a chat request and as a completions request.
+    /// A request body, decoded and validated as each request the server takes: OpenAI chat, completions and
+    /// responses, Anthropic messages and count_tokens.
     case request
 
     /// Separates the files of one `hf-import` input.
@@ -240,6 +241,20 @@ enum FuzzRequest {
         if let completion = attempt("completion", { try RequestDecoder.decode(CompletionRequest.self, from: data) }) {
             _ = attempt("completion options") { try completion.fields.options(maxParallel: 4) }
         }
+        if let messages = attempt("anthropic", { try RequestDecoder.decode(AnthropicMessagesRequest.self, from: data) }) {
+            conversation(messages)
+        }
+        if let count = attempt("count_tokens", { try RequestDecoder.decode(AnthropicCountTokensRequest.self, from: data) }) {
+            _ = attempt("count_tokens messages") { try count.chatMessages() }
+        }
+        if let responses = attempt("responses", { try RequestDecoder.decode(ResponsesRequest.self, from: data) }) {
+            conversation(responses)
+        }
+    }
+
+    static func conversation(_ r: some ConversationRequest) {
+        _ = attempt("conversation messages") { try r.chatMessages() }
+        _ = attempt("conversation options") { try r.options() }
     }
 }
 

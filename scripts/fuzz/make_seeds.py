@@ -315,6 +315,19 @@ REQUESTS = [
     '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]',
     '{"prompt": -0.0e-0, "n": null, "stream": true, "x": {"y": [true, false, null, 1.5E+3]}}',
     ' \t\r\n{ "prompt" : "\\u00e9" } \n',
+    # Anthropic messages and count_tokens
+    request(model="m", max_tokens=64, system="Be brief.", messages=[{"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": [{"type": "text", "text": "Hello"}]}, {"role": "user", "content": "Again"}],
+            stop_sequences=["\n\n"], temperature=0.5, top_p=0.9, top_k=10, stream=True, metadata={"user_id": "u"}),
+    request(max_tokens=8, system=[{"type": "text", "text": "sys"}], messages=[{"role": "user", "content": [{"type": "image"}]}],
+            tools=[{"name": "t"}], thinking={"type": "enabled"}),
+    request(messages=[{"role": "user", "content": "count me"}], system="s"),
+    # OpenAI responses
+    request(model="m", input="Tell me a story", instructions="Be brief.", max_output_tokens=32, temperature=0.2, top_p=0.5,
+            stream=False, store=False, text={"format": {"type": "text"}}),
+    request(input=[{"role": "developer", "content": "d"}, {"type": "message", "role": "user",
+            "content": [{"type": "input_text", "text": "hi"}]}, {"role": "assistant", "content": [{"type": "output_text", "text": "yo"}]}],
+            previous_response_id="r", store=True, tool_choice="auto", text={"format": {"type": "json_schema"}}),
 ]
 
 
