@@ -104,8 +104,10 @@ import RooflineTestSupport
         // While draining, /health says so with 503 (a load balancer stops sending), and a new request is refused
         // (503 before any stream starts; a refused connection counts too, should the server have finished).
         let stream = Task { try await URLSession.shared.data(for: req) }
+        // Probes on a session of their own, so they never wait behind the stream for a connection.
+        let probes = URLSession(configuration: .ephemeral)
         func health() async throws -> (Int?, String) {
-            let (body, r) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
+            let (body, r) = try await probes.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
             return ((r as? HTTPURLResponse)?.statusCode, String(decoding: body, as: UTF8.self))
         }
         var active = false
@@ -125,7 +127,7 @@ import RooflineTestSupport
         var late = URLRequest(url: url)
         late.httpMethod = "POST"
         late.httpBody = Data(#"{"prompt": "x", "max_tokens": 2, "stream": true}"#.utf8)
-        if let (_, refused) = try? await URLSession.shared.data(for: late) {
+        if let (_, refused) = try? await probes.data(for: late) {
             #expect((refused as? HTTPURLResponse)?.statusCode == 503)
         }
         let (data, response) = try await stream.value
