@@ -50,7 +50,6 @@ struct AnthropicHandler: Sendable {
         let metrics = self.metrics
         let (cursor, first) = try await run.firstEvent(param: "messages")
         let body = ResponseBody { writer in
-            var latency = LatencyTracker(metrics: metrics, arrived: run.arrived, n: 1)
             do {
                 try await writer.write(Self.event("message_start", ["type": "message_start", "message": [
                     "id": id, "type": "message", "role": "assistant", "model": model, "content": [] as [Any],
@@ -59,36 +58,20 @@ struct AnthropicHandler: Sendable {
                 try await writer.write(Self.event("content_block_start", ["type": "content_block_start", "index": 0,
                                                                           "content_block": ["type": "text", "text": ""]]))
                 try await writer.write(Self.event("ping", ["type": "ping"]))
-                func delta(_ text: String) async throws {
-                    guard !text.isEmpty else { return }
+                try await run.relay(cursor, first: first, metrics: metrics, text: { text in
                     try await writer.write(Self.event("content_block_delta", ["type": "content_block_delta", "index": 0,
                                                                               "delta": ["type": "text_delta", "text": text]]))
-                }
-                var pending: (index: Int, event: SequenceEvent)? = first
-                while let (i, event) = pending {
-                    switch event {
-                    case .token(let text, _):
-                        latency.token(i)
-                        try await delta(text)
-                    case .text(let text):
-                        try await delta(text)
-                    case .finished(let s):
-                        try await writer.write(Self.event("content_block_stop", ["type": "content_block_stop", "index": 0]))
-                        try await writer.write(Self.event("message_delta", [
-                            "type": "message_delta",
-                            "delta": ["stop_reason": Self.stopReason(s), "stop_sequence": s.stopSequence ?? NSNull()] as [String: Any],
-                            "usage": ["output_tokens": s.completionTokens],
-                        ]))
-                        try await writer.write(Self.event("message_stop", ["type": "message_stop"]))
-                    case .failed(let e):
-                        run.cancel()
-                        try await writer.write(Self.event("error", AnthropicError(OpenAIError(e, promptParam: "messages")).body))
-                        pending = nil
-                        continue
-                    }
-                    pending = await cursor.next()
-                }
-                metrics.requestDuration.record(.now - run.arrived)
+                }, finished: { s in
+                    try await writer.write(Self.event("content_block_stop", ["type": "content_block_stop", "index": 0]))
+                    try await writer.write(Self.event("message_delta", [
+                        "type": "message_delta",
+                        "delta": ["stop_reason": Self.stopReason(s), "stop_sequence": s.stopSequence ?? NSNull()] as [String: Any],
+                        "usage": ["output_tokens": s.completionTokens],
+                    ]))
+                    try await writer.write(Self.event("message_stop", ["type": "message_stop"]))
+                }, failed: { e in
+                    try await writer.write(Self.event("error", AnthropicError(OpenAIError(e, promptParam: "messages")).body))
+                })
                 try await writer.finish(nil)
             } catch {
                 run.cancel()

@@ -118,3 +118,32 @@ extension GenerationRun {
         return (cursor, first)
     }
 }
+
+extension GenerationRun {
+    /// Drives a one-sequence stream from its first event to its end: `text` for every piece of text (tokens are
+    /// timed), `finished` once, or `failed` (the run cancelled) if the sequence fails; then records the duration.
+    func relay(_ cursor: EventCursor, first: (index: Int, event: SequenceEvent), metrics: ServerMetrics,
+               text: (String) async throws -> Void, finished: (SequenceSummary) async throws -> Void,
+               failed: (SchedulerError) async throws -> Void) async throws {
+        var latency = LatencyTracker(metrics: metrics, arrived: arrived, n: 1)
+        var pending: (index: Int, event: SequenceEvent)? = first
+        while let (i, event) = pending {
+            switch event {
+            case .token(let t, _):
+                latency.token(i)
+                if !t.isEmpty { try await text(t) }
+            case .text(let t):
+                if !t.isEmpty { try await text(t) }
+            case .finished(let s):
+                try await finished(s)
+            case .failed(let e):
+                cancel()
+                try await failed(e)
+                pending = nil
+                continue
+            }
+            pending = await cursor.next()
+        }
+        metrics.requestDuration.record(.now - arrived)
+    }
+}

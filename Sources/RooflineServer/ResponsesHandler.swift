@@ -71,7 +71,6 @@ struct ResponsesHandler: Sendable {
         let metrics = self.metrics
         let (cursor, first) = try await run.firstEvent(param: "input")
         let body = ResponseBody { writer in
-            var latency = LatencyTracker(metrics: metrics, arrived: run.arrived, n: 1)
             var sequence = 0
             func send(_ type: String, _ fields: [String: Any]) async throws {
                 var data = fields
@@ -86,30 +85,18 @@ struct ResponsesHandler: Sendable {
                 try await send("response.in_progress", ["response": shape.response(nil, promptTokens: run.promptTokens)])
                 try await send("response.output_item.added", ["output_index": 0, "item": shape.item(nil, done: false)])
                 try await send("response.content_part.added", at.merging(["part": shape.part("")]) { a, _ in a })
-                var pending: (index: Int, event: SequenceEvent)? = first
-                while let (i, event) = pending {
-                    switch event {
-                    case .token(let text, _):
-                        latency.token(i)
-                        if !text.isEmpty { try await send("response.output_text.delta", at.merging(["delta": text]) { a, _ in a }) }
-                    case .text(let text):
-                        if !text.isEmpty { try await send("response.output_text.delta", at.merging(["delta": text]) { a, _ in a }) }
-                    case .finished(let s):
-                        try await send("response.output_text.done", at.merging(["text": s.text]) { a, _ in a })
-                        try await send("response.content_part.done", at.merging(["part": shape.part(s.text)]) { a, _ in a })
-                        try await send("response.output_item.done", ["output_index": 0, "item": shape.item(s.text, done: true)])
-                        try await send(s.finishReason == .length ? "response.incomplete" : "response.completed",
-                                       ["response": shape.response(s, promptTokens: run.promptTokens)])
-                    case .failed(let e):
-                        run.cancel()
-                        let err = OpenAIError(e, promptParam: "input")
-                        try await send("error", ["code": err.code ?? NSNull(), "message": err.message, "param": err.param ?? NSNull()])
-                        pending = nil
-                        continue
-                    }
-                    pending = await cursor.next()
-                }
-                metrics.requestDuration.record(.now - run.arrived)
+                try await run.relay(cursor, first: first, metrics: metrics, text: { text in
+                    try await send("response.output_text.delta", at.merging(["delta": text]) { a, _ in a })
+                }, finished: { s in
+                    try await send("response.output_text.done", at.merging(["text": s.text]) { a, _ in a })
+                    try await send("response.content_part.done", at.merging(["part": shape.part(s.text)]) { a, _ in a })
+                    try await send("response.output_item.done", ["output_index": 0, "item": shape.item(s.text, done: true)])
+                    try await send(s.finishReason == .length ? "response.incomplete" : "response.completed",
+                                   ["response": shape.response(s, promptTokens: run.promptTokens)])
+                }, failed: { e in
+                    let err = OpenAIError(e, promptParam: "input")
+                    try await send("error", ["code": err.code ?? NSNull(), "message": err.message, "param": err.param ?? NSNull()])
+                })
                 try await writer.finish(nil)
             } catch {
                 run.cancel()
