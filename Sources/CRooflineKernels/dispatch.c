@@ -258,8 +258,12 @@ rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
 rf_vec_dot8_fn rf_get_vec_dot8(int type, int path) {
     if (path < 0) path = rf_get_path();
 #ifdef RF_X86
-    if (path >= RF_PATH_AVX512VNNI && __builtin_cpu_supports("gfni")) {  // Ice Lake and later, Zen 4; Cascade/Cooper Lake keep the four-row kernels
+    if (path >= RF_PATH_AVX512VNNI && __builtin_cpu_supports("gfni") && __builtin_cpu_supports("avx512bitalg")) {
+        // Ice Lake and later, Zen 4; Cascade/Cooper Lake keep the four-row kernels
         switch (type) {
+        case RF_Q5_0: return rf_vec_dot8_q5_0_q8_0_avx512;
+        case RF_Q4_K: return rf_vec_dot8_q4_K_q8_K_avx512;
+        case RF_Q6_K: return rf_vec_dot8_q6_K_q8_K_avx512;
         case RF_Q4_0: return rf_vec_dot8_q4_0_q8_0_avx512;
         case RF_Q4_1: return rf_vec_dot8_q4_1_q8_1_avx512;
         case RF_Q8_0: return rf_vec_dot8_q8_0_q8_0_avx512;

@@ -144,6 +144,33 @@ RF_VNNI8 void rf_gemm8_q4_0_vnni(int n, const void *vw, const rf_x8_block *x, fl
 }
 #undef RF_GEMM8_Q4_0_STEP
 
+// Q5_0: the block's 32 unsigned 5-bit codes unpacked once (rf_q5_codes32, element order), word j of them
+// (elements 4j..4j+3) broadcast against packed word j of the columns; (q - 16)·y = q·y - 16·Σy, even and odd
+// blocks into their own accumulators (the four-row kernel's offset arithmetic).
+RF_VNNI8 static inline void rf_q5_0_words(const rf_block_q5_0 *b, int32_t words[8]) {
+    _mm256_storeu_si256((__m256i *)words, rf_q5_codes32(b->qs, b->qh));
+}
+#define RF_GEMM8_Q5_0_STEP(i, ACC) do { \
+        int32_t cw_[8]; \
+        rf_q5_0_words(&w[i], cw_); \
+        __m256i p_ = _mm256_setzero_si256(); \
+        for (int j_ = 0; j_ < 8; j_++) p_ = _mm256_dpbusd_epi32(p_, _mm256_set1_epi32(cw_[j_]), _mm256_loadu_si256((const __m256i *)x[i].q + j_)); \
+        p_ = _mm256_sub_epi32(p_, _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)x[i].sy), 4)); \
+        ACC = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p_), _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(w[i].d)), _mm256_loadu_ps(x[i].d)), ACC); \
+    } while (0)
+RF_VNNI8 void rf_gemm8_q5_0_vnni(int n, const void *vw, const rf_x8_block *x, float *out, size_t out_stride) {
+    const rf_block_q5_0 *w = vw;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+    int i = 0;
+    for (; i + 2 <= n / RF_QK; i += 2) {
+        RF_GEMM8_Q5_0_STEP(i, acc0);
+        RF_GEMM8_Q5_0_STEP(i + 1, acc1);
+    }
+    if (i < n / RF_QK) RF_GEMM8_Q5_0_STEP(i, acc0);
+    rf_store8(out, out_stride, _mm256_add_ps(acc0, acc1));
+}
+#undef RF_GEMM8_Q5_0_STEP
+
 // One Q8_0 row × eight packed Q8_0 columns stored with +128 (unsigned): Σ(y+128)w - 128Σw.
 RF_VNNI8 void rf_gemm8_q8_0_vnni(int n, const void *vw, const rf_x8_block *x, float *out, size_t out_stride) {
     const rf_block_q8_0 *w = vw;
@@ -227,6 +254,27 @@ RF_VNNI8 void rf_gemm16_q4_0_vnni(int n, const void *vw, const rf_x16_block *x, 
 }
 #undef RF_GEMM16_Q4_0_STEP
 
+#define RF_GEMM16_Q5_0_STEP(i, ACC) do { \
+        int32_t cw_[8]; \
+        rf_q5_0_words(&w[i], cw_); \
+        __m512i p_ = _mm512_setzero_si512(); \
+        for (int j_ = 0; j_ < 8; j_++) p_ = _mm512_dpbusd_epi32(p_, _mm512_set1_epi32(cw_[j_]), _mm512_loadu_si512((const __m512i *)x[i].q + j_)); \
+        p_ = _mm512_sub_epi32(p_, _mm512_slli_epi32(_mm512_loadu_si512(x[i].sy), 4)); \
+        ACC = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p_), _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(w[i].d)), _mm512_loadu_ps(x[i].d)), ACC); \
+    } while (0)
+RF_VNNI8 void rf_gemm16_q5_0_vnni(int n, const void *vw, const rf_x16_block *x, float *out, size_t out_stride) {
+    const rf_block_q5_0 *w = vw;
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0;
+    int i = 0;
+    for (; i + 2 <= n / RF_QK; i += 2) {
+        RF_GEMM16_Q5_0_STEP(i, acc0);
+        RF_GEMM16_Q5_0_STEP(i + 1, acc1);
+    }
+    if (i < n / RF_QK) RF_GEMM16_Q5_0_STEP(i, acc0);
+    rf_store16(out, out_stride, _mm512_add_ps(acc0, acc1));
+}
+#undef RF_GEMM16_Q5_0_STEP
+
 RF_VNNI8 void rf_gemm16_q8_0_vnni(int n, const void *vw, const rf_x16_block *x, float *out, size_t out_stride) {
     const rf_block_q8_0 *w = vw;
     const __m512i c80 = _mm512_set1_epi8((char)0x80);
@@ -261,6 +309,7 @@ rf_gemm16_fn rf_get_gemm16(int type, int path) {
         case RF_Q4_1: return rf_gemm16_q4_1_vnni;
         case RF_Q4_0: return rf_gemm16_q4_0_vnni;
         case RF_Q8_0: return rf_gemm16_q8_0_vnni;
+        case RF_Q5_0: return rf_gemm16_q5_0_vnni;
         default: return 0;
         }
     }
@@ -284,6 +333,7 @@ rf_gemm8_fn rf_get_gemm8(int type, int path, int *offset) {
         case RF_Q4_1: return rf_gemm8_q4_1_vnni;
         case RF_Q4_0: return rf_gemm8_q4_0_vnni;
         case RF_Q8_0: *offset = 1; return rf_gemm8_q8_0_vnni;
+        case RF_Q5_0: return rf_gemm8_q5_0_vnni;
         default: return 0;
         }
     }

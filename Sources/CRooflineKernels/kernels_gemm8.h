@@ -25,6 +25,23 @@ typedef struct {
 
 typedef void (*rf_gemm16_fn)(int n, const void *w, const rf_x16_block *x, float *out, size_t out_stride);
 
+// One super-block of 256 elements of sixteen Q8_K activation columns, for the K-quant sixteen-column kernels:
+// q[j] holds word j (elements 4j..4j+3) of columns 0-15, d each column's scale; bs32[p] the sums of sub-blocks
+// 2p and 2p + 1 of 32 (Q4_K's mins) and bs16[p] of sub-blocks 2p and 2p + 1 of 16 (Q6_K's offset), as int16
+// pairs in one int32 per column.
+typedef struct {
+    uint8_t q[64][16][4];
+    float d[16];
+    int32_t bs32[4][16];
+    int32_t bs16[8][16];
+} rf_xk16_block;
+
+typedef void (*rf_gemmk16_fn)(int n, const void *w, const rf_xk16_block *x, float *out, size_t out_stride);
+
+/// The K-quant sixteen-column kernel for weight `type` on `path` (NULL when there is none).
+rf_gemmk16_fn rf_get_gemmk16(int type, int path);
+void rf_pack_xk16(int path, const void *x, size_t x_stride, int ncols, int64_t k, rf_xk16_block *out);
+
 /// The sixteen-column kernel for weight `type` on `path` (NULL when there is none); its packing wants the
 /// offset rf_get_gemm8 reports for the type.
 rf_gemm16_fn rf_get_gemm16(int type, int path);
@@ -44,5 +61,7 @@ void rf_pack_x16_vnni(const void *x, size_t x_stride, int ncols, int64_t k, int 
 void rf_gemm16_q4_1_vnni(int n, const void *w, const rf_x16_block *x, float *out, size_t out_stride);
 void rf_gemm16_q4_0_vnni(int n, const void *w, const rf_x16_block *x, float *out, size_t out_stride);
 void rf_gemm16_q8_0_vnni(int n, const void *w, const rf_x16_block *x, float *out, size_t out_stride);
+void rf_gemm8_q5_0_vnni(int n, const void *w, const rf_x8_block *x, float *out, size_t out_stride);
+void rf_gemm16_q5_0_vnni(int n, const void *w, const rf_x16_block *x, float *out, size_t out_stride);
 #endif
 #endif

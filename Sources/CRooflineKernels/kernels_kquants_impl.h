@@ -4,9 +4,14 @@
 // kernels_rows4_impl.h. Modeled on ggml-cpu/arch/x86/quants.c (ggml_vec_dot_q*_K_q8_K, AVX2 branch), with
 // one change of arrangement: the byte products of each 32-value vector are summed to int32 first
 // (RF_DOTUS, so AVX-512 VNNI does them in one vpdpbusd), reduced to one sum per sub-block with horizontal
-// adds, and multiplied by the integer sub-block scales once per super-block. Integer results equal the
-// scalar reference's exactly (codes are at most 63 and |q8| <= 127, so no int16 pair sum saturates); only
-// the float accumulation order differs. No include guard: included once per instantiation.
+// adds, and multiplied by the integer sub-block scales. The arithmetic, shared by every K-quant kernel (these,
+// and the eight-row kernels of kernels_rows8_avx512.c): per row and super-block two exact integers,
+// S = Σ scale·(code·y) (Q3_K and Q6_K: their offset codes' true products) and M = Σ min·(sum of y) (zero where
+// the type has no mins); even and odd super-blocks into their own accumulators, acc = fma(float(S), d·dy, acc),
+// summ = fma(float(M), dmin·dy, summ); result (acc_even + acc_odd) - (summ_even + summ_odd). Integer parts equal
+// the scalar reference's exactly (codes are at most 63 and |q8| <= 127, so no int16 pair sum saturates and
+// |S| < 2^31); only the float accumulation order differs from it. No include guard: included once per
+// instantiation.
 
 // Sum of the eight int32 lanes.
 RF_KTARGET static inline int RF_KFN(khsum_i32)(__m256i a) {
@@ -86,11 +91,10 @@ RF_KTARGET static inline void RF_KFN(codes_q5_K)(const rf_block_q5_K *x, __m256i
 #define RF_FIN_K4 \
     __m256i sc32; __m128i mins16; \
     RF_KFN(k4_scales)(x->scales, &sc32, &mins16); \
-    const __m256i isum = _mm256_mullo_epi32(RF_KFN(ksum8)(p), sc32); \
-    *summ += y->d * h2f(x->dmin) * (float)RF_KFN(k4_minsum)(mins16, y->bsums); \
-    return _mm256_fmadd_ps(_mm256_set1_ps(y->d * h2f(x->d)), _mm256_cvtepi32_ps(isum), acc);
-RF_KTARGET static inline __m256 RF_KFN(fin_q4_K)(const rf_block_q4_K *x, const rf_block_q8_K *y, const __m256i *p, __m256 acc, float *summ) { RF_FIN_K4 }
-RF_KTARGET static inline __m256 RF_KFN(fin_q5_K)(const rf_block_q5_K *x, const rf_block_q8_K *y, const __m256i *p, __m256 acc, float *summ) { RF_FIN_K4 }
+    *S = RF_KFN(khsum_i32)(_mm256_mullo_epi32(RF_KFN(ksum8)(p), sc32)); \
+    *M = RF_KFN(k4_minsum)(mins16, y->bsums);
+RF_KTARGET static inline void RF_KFN(fin_q4_K)(const rf_block_q4_K *x, const rf_block_q8_K *y, const __m256i *p, int *S, int *M) { RF_FIN_K4 }
+RF_KTARGET static inline void RF_KFN(fin_q5_K)(const rf_block_q5_K *x, const rf_block_q8_K *y, const __m256i *p, int *S, int *M) { RF_FIN_K4 }
 
 // Q6_K: unsigned 6-bit codes u = value + 32, so Σ s·(u - 32)·y = Σ s·u·y - 32·Σ s·bsum.
 RF_KTARGET static inline void RF_KFN(codes_q6_K)(const rf_block_q6_K *x, __m256i *c) {
@@ -106,12 +110,11 @@ RF_KTARGET static inline void RF_KFN(codes_q6_K)(const rf_block_q6_K *x, __m256i
     }
 }
 
-RF_KTARGET static inline __m256 RF_KFN(fin_q6_K)(const rf_block_q6_K *x, const rf_block_q8_K *y, const __m256i *p, __m256 acc, float *summ) {
-    (void)summ;
+RF_KTARGET static inline void RF_KFN(fin_q6_K)(const rf_block_q6_K *x, const rf_block_q8_K *y, const __m256i *p, int *S, int *M) {
     const __m128i s8 = _mm_loadu_si128((const __m128i *)x->scales);
     const __m256i off = _mm256_madd_epi16(_mm256_cvtepi8_epi16(s8), _mm256_loadu_si256((const __m256i *)y->bsums));
-    const __m256i isum = _mm256_sub_epi32(RF_KFN(kscaled16)(p, s8, 1), _mm256_slli_epi32(off, 5));
-    return _mm256_fmadd_ps(_mm256_set1_ps(y->d * h2f(x->d)), _mm256_cvtepi32_ps(isum), acc);
+    *S = RF_KFN(khsum_i32)(_mm256_sub_epi32(RF_KFN(kscaled16)(p, s8, 1), _mm256_slli_epi32(off, 5)));
+    *M = 0;
 }
 
 // Q2_K: 2-bit codes, 4-bit scale (low nibble) and min (high nibble) per 16 values.
@@ -123,12 +126,11 @@ RF_KTARGET static inline void RF_KFN(codes_q2_K)(const rf_block_q2_K *x, __m256i
     }
 }
 
-RF_KTARGET static inline __m256 RF_KFN(fin_q2_K)(const rf_block_q2_K *x, const rf_block_q8_K *y, const __m256i *p, __m256 acc, float *summ) {
+RF_KTARGET static inline void RF_KFN(fin_q2_K)(const rf_block_q2_K *x, const rf_block_q8_K *y, const __m256i *p, int *S, int *M) {
     const __m128i sc = _mm_loadu_si128((const __m128i *)x->scales);
     const __m128i s4 = _mm_and_si128(sc, _mm_set1_epi8(0x0F)), m4 = _mm_and_si128(_mm_srli_epi16(sc, 4), _mm_set1_epi8(0x0F));
-    const __m256i msum = _mm256_madd_epi16(_mm256_cvtepu8_epi16(m4), _mm256_loadu_si256((const __m256i *)y->bsums));
-    *summ += y->d * h2f(x->dmin) * (float)RF_KFN(khsum_i32)(msum);
-    return _mm256_fmadd_ps(_mm256_set1_ps(y->d * h2f(x->d)), _mm256_cvtepi32_ps(RF_KFN(kscaled16)(p, s4, 0)), acc);
+    *M = RF_KFN(khsum_i32)(_mm256_madd_epi16(_mm256_cvtepu8_epi16(m4), _mm256_loadu_si256((const __m256i *)y->bsums)));
+    *S = RF_KFN(khsum_i32)(RF_KFN(kscaled16)(p, s4, 0));
 }
 
 // Q3_K: unsigned 3-bit codes u = lo | high << 2 = value + 4; signed 6-bit scales (ggml's aux unpacking).
@@ -145,14 +147,13 @@ RF_KTARGET static inline void RF_KFN(codes_q3_K)(const rf_block_q3_K *x, __m256i
     }
 }
 
-RF_KTARGET static inline __m256 RF_KFN(fin_q3_K)(const rf_block_q3_K *x, const rf_block_q8_K *y, const __m256i *p, __m256 acc, float *summ) {
-    (void)summ;
+RF_KTARGET static inline void RF_KFN(fin_q3_K)(const rf_block_q3_K *x, const rf_block_q8_K *y, const __m256i *p, int *S, int *M) {
     uint32_t aux[4];
     rf_q3_K_scales(x->scales, aux);
     const __m128i s8 = _mm_sub_epi8(_mm_setr_epi32((int)aux[0], (int)aux[1], (int)aux[2], (int)aux[3]), _mm_set1_epi8(32));
     const __m256i off = _mm256_madd_epi16(_mm256_cvtepi8_epi16(s8), _mm256_loadu_si256((const __m256i *)y->bsums));
-    const __m256i isum = _mm256_sub_epi32(RF_KFN(kscaled16)(p, s8, 1), _mm256_slli_epi32(off, 2));
-    return _mm256_fmadd_ps(_mm256_set1_ps(y->d * h2f(x->d)), _mm256_cvtepi32_ps(isum), acc);
+    *S = RF_KFN(khsum_i32)(_mm256_sub_epi32(RF_KFN(kscaled16)(p, s8, 1), _mm256_slli_epi32(off, 2)));
+    *M = 0;
 }
 
 // The eight int32 dot vectors of unpacked codes with one activation super-block.
@@ -160,53 +161,61 @@ RF_KTARGET static inline void RF_KFN(kdots)(const __m256i *c, const rf_block_q8_
     for (int v = 0; v < 8; v++) p[v] = RF_DOTUS(c[v], _mm256_loadu_si256((const __m256i *)(y->qs + 32 * v)));
 }
 
-// One-row, four-row and 4×4 tile kernels from a type's codes/fin pair: result = hsum(acc) - summ. All three
-// do the same arithmetic for each (row, activation) pair, so rf_matmul's results do not depend on grouping.
+#ifndef RF_KQUANT_DMIN
+#define RF_KQUANT_DMIN
+#include <math.h>
+// The scale of a type's mins (zero for the types without).
+#define RF_KDMIN_q2_K(x) h2f((x)->dmin)
+#define RF_KDMIN_q3_K(x) 0.0f
+#define RF_KDMIN_q4_K(x) h2f((x)->dmin)
+#define RF_KDMIN_q5_K(x) h2f((x)->dmin)
+#define RF_KDMIN_q6_K(x) 0.0f
+#endif
+
+// One-row, four-row and 4×4 tile kernels from a type's codes/fin pair, in the arithmetic described at the
+// top: all three do the same operations for each (row, activation) pair, so rf_matmul's results do not depend
+// on grouping. ACC_T adds super-block i of row x against activation y into acc[2]/summ[2].
 #define RF_KQUANT_KERNELS(T, BLOCK) \
-RF_KTARGET static inline __m256 RF_KFN(sb_##T)(const BLOCK *x, const rf_block_q8_K *y, __m256 acc, float *summ) { \
+RF_KTARGET static inline void RF_KFN(acc_##T)(const BLOCK *x, const rf_block_q8_K *y, const __m256i *p, int i, float *acc, float *summ) { \
+    int S, M; \
+    RF_KFN(fin_##T)(x, y, p, &S, &M); \
+    acc[i & 1] = fmaf((float)S, y->d * h2f(x->d), acc[i & 1]); \
+    summ[i & 1] = fmaf((float)M, y->d * RF_KDMIN_##T(x), summ[i & 1]); \
+} \
+RF_KTARGET static inline void RF_KFN(sb_##T)(const BLOCK *x, const rf_block_q8_K *y, int i, float *acc, float *summ) { \
     __m256i c[8], p[8]; \
     RF_KFN(codes_##T)(x, c); \
     RF_KFN(kdots)(c, y, p); \
-    return RF_KFN(fin_##T)(x, y, p, acc, summ); \
+    RF_KFN(acc_##T)(x, y, p, i, acc, summ); \
 } \
 RF_KTARGET void RF_KFN(rf_tile4x4_##T##_q8_K)(int n, const void *vw, size_t rb, const void *vx, size_t xs, float *out, size_t os) { \
     for (int r = 0; r < 4; r++) { \
         const BLOCK *x = (const void *)((const char *)vw + r * rb); \
-        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}; \
-        float summ[4] = {0, 0, 0, 0}; \
+        float acc[4][2] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}}, summ[4][2] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}}; \
         for (int i = 0; i < n / RF_QK_K; i++) { \
             __m256i c[8], p[8]; \
             RF_KFN(codes_##T)(x + i, c); \
             for (int col = 0; col < 4; col++) { \
                 const rf_block_q8_K *y = (const rf_block_q8_K *)((const char *)vx + col * xs) + i; \
                 RF_KFN(kdots)(c, y, p); \
-                acc[col] = RF_KFN(fin_##T)(x + i, y, p, acc[col], &summ[col]); \
+                RF_KFN(acc_##T)(x + i, y, p, i, acc[col], summ[col]); \
             } \
         } \
-        for (int col = 0; col < 4; col++) out[col * os + r] = rf_hsum_f32_8(acc[col]) - summ[col]; \
+        for (int col = 0; col < 4; col++) out[col * os + r] = (acc[col][0] + acc[col][1]) - (summ[col][0] + summ[col][1]); \
     } \
 } \
 RF_KTARGET float RF_KFN(rf_vec_dot_##T##_q8_K)(int n, const void *vx, const void *vy) { \
     const BLOCK *x = vx; const rf_block_q8_K *y = vy; \
-    __m256 acc = _mm256_setzero_ps(); \
-    float summ = 0; \
-    for (int i = 0; i < n / RF_QK_K; i++) acc = RF_KFN(sb_##T)(x + i, y + i, acc, &summ); \
-    return rf_hsum_f32_8(acc) - summ; \
+    float acc[2] = {0, 0}, summ[2] = {0, 0}; \
+    for (int i = 0; i < n / RF_QK_K; i++) RF_KFN(sb_##T)(x + i, y + i, i, acc, summ); \
+    return (acc[0] + acc[1]) - (summ[0] + summ[1]); \
 } \
 RF_KTARGET void RF_KFN(rf_vec_dot4_##T##_q8_K)(int n, const void *vw, size_t rb, const void *vy, float *out) { \
     const rf_block_q8_K *y = vy; \
-    const BLOCK *x0 = vw, *x1 = (const void *)((const char *)vw + rb); \
-    const BLOCK *x2 = (const void *)((const char *)vw + 2 * rb), *x3 = (const void *)((const char *)vw + 3 * rb); \
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0; \
-    float s0 = 0, s1 = 0, s2 = 0, s3 = 0; \
-    for (int i = 0; i < n / RF_QK_K; i++) { \
-        a0 = RF_KFN(sb_##T)(x0 + i, y + i, a0, &s0); \
-        a1 = RF_KFN(sb_##T)(x1 + i, y + i, a1, &s1); \
-        a2 = RF_KFN(sb_##T)(x2 + i, y + i, a2, &s2); \
-        a3 = RF_KFN(sb_##T)(x3 + i, y + i, a3, &s3); \
-    } \
-    out[0] = rf_hsum_f32_8(a0) - s0; out[1] = rf_hsum_f32_8(a1) - s1; \
-    out[2] = rf_hsum_f32_8(a2) - s2; out[3] = rf_hsum_f32_8(a3) - s3; \
+    float acc[4][2] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}}, summ[4][2] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}}; \
+    for (int i = 0; i < n / RF_QK_K; i++) \
+        for (int r = 0; r < 4; r++) RF_KFN(sb_##T)((const BLOCK *)((const char *)vw + r * rb) + i, y + i, i, acc[r], summ[r]); \
+    for (int r = 0; r < 4; r++) out[r] = (acc[r][0] + acc[r][1]) - (summ[r][0] + summ[r][1]); \
 }
 
 RF_KQUANT_KERNELS(q2_K, rf_block_q2_K)

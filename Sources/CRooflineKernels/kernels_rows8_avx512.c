@@ -11,11 +11,12 @@
 //   four-row kernel's sign trick also gives the true products).
 // - The four per-lane partial sums of each (row, half) are reduced for all eight rows together.
 // - The eight rows' 16-bit heads (d, and m for Q4_1) are converted with one vcvtph2ps.
-// Each kernel also prefetches the rows of a later call (RF_PF_START), into L2. Needs GFNI besides
+// - Q5_0: as Q4_0, with the fifth bits turned into byte masks by vpshufbitqmb and 16 added under them.
+// Each kernel also prefetches the rows of a later call (RF_PF_START), into L2. Needs GFNI and BITALG besides
 // AVX-512 VNNI (dispatch.c checks).
 #include "avx2_helpers.h"
 #ifdef RF_X86
-#define RF_R8 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni,gfni")))
+#define RF_R8 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni,gfni,avx512bitalg")))
 
 static inline int rf_ld32(const char *p) { int v; memcpy(&v, p, 4); return v; }
 
@@ -102,6 +103,25 @@ RF_R8 static inline __m512i rf_q4_sums4(const char *p0, const char *p1, const ch
     return _mm512_dpbusd_epi32(lo, rf_hi_nibbles(z), qhi);
 }
 
+// Q5_0: the same sums from 5-bit codes. The fifth bits of the four rows (lane L holding row L's qh in both
+// quadwords) become byte masks by vpshufbitqmb: byte i of a lane selects bit i of its quadword for the low
+// nibbles (values 0-15) and bit 16 + i for the high ones (16-31); 16 is added to the code bytes under the mask.
+// Each dword's partial sum Σ(n - 16)·y stays within ±16,256, so rf_reduce4x4_i16's int16 packs stay exact.
+RF_R8 static inline __m512i rf_q5_sums4(const char *p0, const char *p1, const char *p2, const char *p3,
+                                        __m512i qlo, __m512i qhi, __m512i start, __m512i qh) {
+    const __m512i sel_lo = _mm512_set4_epi64(0x0F0E0D0C0B0A0908LL, 0x0706050403020100LL, 0x0F0E0D0C0B0A0908LL, 0x0706050403020100LL);
+    const __m512i sel_hi = _mm512_add_epi8(sel_lo, _mm512_set1_epi8(16));
+    const __m512i m4 = _mm512_set1_epi8(0x0F), sixteen = _mm512_set1_epi8(16);
+    __m512i z = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p0 + 6)));
+    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p1 + 6)), 1);
+    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p2 + 6)), 2);
+    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p3 + 6)), 3);
+    __m512i lo = _mm512_and_si512(z, m4), hi = rf_hi_nibbles(z);
+    lo = _mm512_mask_add_epi8(lo, _mm512_bitshuffle_epi64_mask(qh, sel_lo), lo, sixteen);
+    hi = _mm512_mask_add_epi8(hi, _mm512_bitshuffle_epi64_mask(qh, sel_hi), hi, sixteen);
+    return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(start, lo, qlo), hi, qhi);
+}
+
 // Block w of eight rows against activation block y: A and B, the sums of rows 0-3 and 4-7, and P, the heads
 // times the activation's scales (lane L: d·dy of rows L and L+4 in dwords 0 and 2, and for Q4_1 m·sy in 1 and 3).
 #define RF_Q4_1_BLOCK8(w, y, A, B, P) \
@@ -117,6 +137,18 @@ RF_R8 static inline __m512i rf_q4_sums4(const char *p0, const char *p1, const ch
                                               _mm512_set1_epi8(8), qlo_##A), _mm512_set1_epi8(8), qhi_##A)); \
     const __m512i A = rf_q4_sums4(w, w + rb, w + 2 * rb, w + r3, 2, qlo_##A, qhi_##A, off_##A); \
     const __m512i B = rf_q4_sums4(w + 4 * rb, w + r5, w + 2 * r3, w + r7, 2, qlo_##A, qhi_##A, off_##A); \
+    const __m512 P = _mm512_mul_ps(_mm512_cvtph_ps(RF_HEADS8(w, rb, 0, 4, 1, 5, 2, 6, 3, 7)), _mm512_set1_ps(_cvtsh_ss(*(const uint16_t *)(y))))
+
+#define RF_Q5_0_BLOCK8(w, y, A, B, P) \
+    const __m512i qlo_##A = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 2))); \
+    const __m512i qhi_##A = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y + 18))); \
+    const __m512i off_##A = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), \
+                                              _mm512_set1_epi8(16), qlo_##A), _mm512_set1_epi8(16), qhi_##A)); \
+    const __m512i qh8_##A = _mm512_castsi256_si512(RF_HEADS8(w + 2, rb, 0, 1, 2, 3, 4, 5, 6, 7)); \
+    const __m512i A = rf_q5_sums4(w, w + rb, w + 2 * rb, w + r3, qlo_##A, qhi_##A, off_##A, \
+                                  _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3), qh8_##A)); \
+    const __m512i B = rf_q5_sums4(w + 4 * rb, w + r5, w + 2 * r3, w + r7, qlo_##A, qhi_##A, off_##A, \
+                                  _mm512_permutexvar_epi32(_mm512_setr_epi32(4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7), qh8_##A)); \
     const __m512 P = _mm512_mul_ps(_mm512_cvtph_ps(RF_HEADS8(w, rb, 0, 4, 1, 5, 2, 6, 3, 7)), _mm512_set1_ps(_cvtsh_ss(*(const uint16_t *)(y))))
 
 // The paired-block kernel of a 4-bit format (BLOCK8 above; HAS_MIN: Q4_1's m·sy sums). Accumulator lanes: lane
@@ -153,7 +185,9 @@ RF_R8 void NAME(int n, const void *vw, size_t rb, const void *vy, float *out) { 
 
 RF_PAIRED8(rf_vec_dot8_q4_1_q8_1_avx512, rf_block_q4_1, rf_block_q8_1, RF_Q4_1_BLOCK8, 1)
 RF_PAIRED8(rf_vec_dot8_q4_0_q8_0_avx512, rf_block_q4_0, rf_block_q8_0, RF_Q4_0_BLOCK8, 0)
+RF_PAIRED8(rf_vec_dot8_q5_0_q8_0_avx512, rf_block_q5_0, rf_block_q8_0, RF_Q5_0_BLOCK8, 0)
 #undef RF_PAIRED8
+#undef RF_Q5_0_BLOCK8
 #undef RF_Q4_1_BLOCK8
 #undef RF_Q4_0_BLOCK8
 
@@ -186,4 +220,193 @@ RF_R8 void rf_vec_dot8_q8_0_q8_0_avx512(int n, const void *vw, size_t rb, const 
     const __m512i idx = _mm512_setr_epi32(0, 8, 1, 9, 2, 10, 3, 11, 0, 0, 0, 0, 0, 0, 0, 0);
     _mm256_storeu_ps(out, _mm512_castps512_ps256(_mm512_permutexvar_ps(idx, t)));
 }
+// Q4_K, in the arithmetic of kernels_kquants_impl.h (per row and super-block the exact integers
+// S = Σ scale·dot and M = Σ min·Σy; even and odd super-blocks into their own accumulators,
+// fma(float(S), d·dy) and fma(float(M), dmin·dy); (acc_even + acc_odd) - (summ_even + summ_odd)). Four rows per
+// zmm, one row per 128-bit lane, as for Q4_1: sub-blocks 2k and 2k + 1 are the low and high nibbles of the same
+// 32 code bytes, each half of them against its 16 activation bytes broadcast. The last level of the int16
+// reduction multiplies by the scales instead of by ones (vpmaddwd with each sub-block's scale in both words),
+// so the four rows' scaled sums come out of the reduction itself. The 6-bit scales and mins of four rows are
+// unpacked together by two byte shuffles, shifts and masks (lane L: bytes 0-7 the scales, 8-15 the mins of row L).
+RF_R8 static inline __m512i rf_k4_scale_min4(const char *p0, const char *p1, const char *p2, const char *p3) {
+    __m512i v = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p0 + 4)));
+    v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(p1 + 4)), 1);
+    v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(p2 + 4)), 2);
+    v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(p3 + 4)), 3);
+    // a = q[0..3], b = q[4..7], c = q[8..11]: scales 0-3 = a & 63, 4-7 = (c & 15) | (a >> 6) << 4;
+    // mins 0-3 = b & 63, 4-7 = (c >> 4) | (b >> 6) << 4.
+    const __m512i x = _mm512_shuffle_epi8(v, _mm512_set4_epi32(0x0B0A0908, 0x07060504, 0x0B0A0908, 0x03020100));  // [a, c, b, c]
+    const __m512i t = _mm512_shuffle_epi8(v, _mm512_set4_epi32(0x07060504, -1, 0x03020100, -1));                  // [0, a, 0, b]
+    const __m512i lo = _mm512_and_si512(_mm512_srlv_epi32(x, _mm512_set4_epi32(4, 0, 0, 0)),
+                                        _mm512_set4_epi32(0x0F0F0F0F, 0x3F3F3F3F, 0x0F0F0F0F, 0x3F3F3F3F));
+    return _mm512_or_si512(lo, _mm512_and_si512(_mm512_srli_epi32(t, 2), _mm512_set4_epi32(0x30303030, 0, 0x30303030, 0)));
+}
+
+// Four vectors of four int32 partial sums per lane (each within ±15,240) -> lane L: [sa·Σa_L, sb·Σb_L, sc·Σc_L,
+// sd·Σd_L], where scales16 holds each scale in both words of its dword.
+RF_R8 static inline __m512i rf_reduce4x4_scaled(__m512i a, __m512i b, __m512i c, __m512i d, __m512i scales16) {
+    const __m512i ones = _mm512_set1_epi16(1);
+    const __m512i ab = _mm512_madd_epi16(_mm512_packs_epi32(a, b), ones);
+    const __m512i cd = _mm512_madd_epi16(_mm512_packs_epi32(c, d), ones);
+    return _mm512_madd_epi16(_mm512_packs_epi32(ab, cd), scales16);
+}
+
+// Rows p0..p3 (their super-blocks) against activation super-block y: lane L of *S sums to row L's S, of *M to
+// its M. bsum32 holds the eight sums of 32 activations as int16 in every lane.
+RF_R8 static inline void rf_q4_K_rows4(const char *p0, const char *p1, const char *p2, const char *p3,
+                                       const int8_t *yq, __m512i bsum32, __m512i *S, __m512i *M) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    __m512i part[8];
+    for (int k = 0; k < 4; k++) {
+        const int at = 16 + 32 * k;
+        __m512i z0 = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p0 + at)));
+        z0 = _mm512_inserti32x4(z0, _mm_loadu_si128((const __m128i *)(p1 + at)), 1);
+        z0 = _mm512_inserti32x4(z0, _mm_loadu_si128((const __m128i *)(p2 + at)), 2);
+        z0 = _mm512_inserti32x4(z0, _mm_loadu_si128((const __m128i *)(p3 + at)), 3);
+        __m512i z1 = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p0 + at + 16)));
+        z1 = _mm512_inserti32x4(z1, _mm_loadu_si128((const __m128i *)(p1 + at + 16)), 1);
+        z1 = _mm512_inserti32x4(z1, _mm_loadu_si128((const __m128i *)(p2 + at + 16)), 2);
+        z1 = _mm512_inserti32x4(z1, _mm_loadu_si128((const __m128i *)(p3 + at + 16)), 3);
+        const int8_t *q = yq + 64 * k;
+        const __m512i y0 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)q));
+        const __m512i y1 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(q + 16)));
+        const __m512i y2 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(q + 32)));
+        const __m512i y3 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(q + 48)));
+        part[2 * k] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(z0, m4), y0), _mm512_and_si512(z1, m4), y1);
+        part[2 * k + 1] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), rf_hi_nibbles(z0), y2), rf_hi_nibbles(z1), y3);
+    }
+    const __m512i sm = rf_k4_scale_min4(p0, p1, p2, p3);
+    const __m512i sc_a = _mm512_shuffle_epi8(sm, _mm512_set4_epi32(0x80038003, 0x80028002, 0x80018001, 0x80008000));
+    const __m512i sc_b = _mm512_shuffle_epi8(sm, _mm512_set4_epi32(0x80078007, 0x80068006, 0x80058005, 0x80048004));
+    *S = _mm512_add_epi32(rf_reduce4x4_scaled(part[0], part[1], part[2], part[3], sc_a),
+                          rf_reduce4x4_scaled(part[4], part[5], part[6], part[7], sc_b));
+    const __m512i mins16 = _mm512_shuffle_epi8(sm, _mm512_set4_epi32(0x800F800E, 0x800D800C, 0x800B800A, 0x80098008));
+    *M = _mm512_madd_epi16(mins16, bsum32);
+}
+
+// The eight sums of 32 activations of super-block y as int16, in every 128-bit lane.
+RF_R8 static inline __m512i rf_bsum32(const rf_block_q8_K *y) {
+    const __m256i s = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)y->bsums), _mm256_set1_epi16(1));
+    const __m128i p = _mm_packs_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    return _mm512_broadcast_i32x4(p);
+}
+
+// Super-block w of eight rows against activation super-block y: S and M of rows 0-3 and 4-7, and P, the heads
+// times dy (lane L: d·dy and dmin·dy of row L in dwords 0 and 1, of row L + 4 in 2 and 3).
+#define RF_Q4_K_SB8(w, y, SA, SB, MA, MB, P) \
+    __m512i SA, SB, MA, MB; \
+    { const __m512i bs_ = rf_bsum32(y); \
+      rf_q4_K_rows4(w, w + rb, w + 2 * rb, w + r3, (y)->qs, bs_, &SA, &MA); \
+      rf_q4_K_rows4(w + 4 * rb, w + r5, w + 2 * r3, w + r7, (y)->qs, bs_, &SB, &MB); } \
+    const __m512 P = _mm512_mul_ps(_mm512_cvtph_ps(RF_HEADS8(w, rb, 0, 4, 1, 5, 2, 6, 3, 7)), _mm512_set1_ps((y)->d))
+
+RF_R8 void rf_vec_dot8_q4_K_q8_K_avx512(int n, const void *vw, size_t rb, const void *vy, float *out) {
+    const char *w = vw;
+    const rf_block_q8_K *y = vy;
+    const char *pf = RF_PF_START(w, rb);
+    size_t r3 = 3 * rb, r5 = 5 * rb, r7 = 7 * rb;
+    RF_OPAQUE(r3); RF_OPAQUE(r5); RF_OPAQUE(r7);
+    __m512 acc = _mm512_setzero_ps(), summ = _mm512_setzero_ps();
+    const int nb = n / RF_QK_K;
+    int i = 0;
+    for (; i + 2 <= nb; i += 2, w += 2 * sizeof(rf_block_q4_K)) {
+        RF_OPAQUE(w);
+        const char *v = w + sizeof(rf_block_q4_K);
+        RF_PREFETCH_NEXT8(pf, 16 * (int)sizeof(rf_block_q4_K));
+        RF_Q4_K_SB8(w, y + i, sa, sb, ma, mb, pe);
+        RF_Q4_K_SB8(v, y + i + 1, sc, sd, mc, md, po);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i32(sa, sb, sc, sd)), _mm512_shuffle_ps(pe, po, 0x88), acc);
+        summ = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i32(ma, mb, mc, md)), _mm512_shuffle_ps(pe, po, 0xDD), summ);
+    }
+    if (i < nb) {  // an odd super-block count: the last one is an even one
+        RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(rf_block_q4_K));
+        RF_Q4_K_SB8(w, y + i, sa, sb, ma, mb, p);
+        acc = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i32(sa, sb, sa, sb)), _mm512_shuffle_ps(p, p, 0x88), acc, 0x3333);
+        summ = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i32(ma, mb, ma, mb)), _mm512_shuffle_ps(p, p, 0xDD), summ, 0x3333);
+    }
+    // (acc_even + acc_odd) - (summ_even + summ_odd): row L in dword 4L, row L + 4 in dword 4L + 1
+    const __m512 r = _mm512_sub_ps(_mm512_add_ps(acc, _mm512_permute_ps(acc, 0x4E)), _mm512_add_ps(summ, _mm512_permute_ps(summ, 0x4E)));
+    const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0);
+    _mm256_storeu_ps(out, _mm512_castps512_ps256(_mm512_permutexvar_ps(idx, r)));
+}
+#undef RF_Q4_K_SB8
+// Q6_K, in the same arithmetic (S = Σ scale·(dot - 32·Σy), exact; no mins, so the result is acc_even +
+// acc_odd). Each 16 code bytes of a row are one 16-value sub-block, so a zmm of four rows' 16 bytes (one row per
+// lane) against the sub-block's 16 activation bytes broadcast gives four partial sums of that sub-block per lane
+// (each within ±32,004: codes are unsigned, 0-63). Two sub-blocks' partials pack to int16 and vpmaddwd
+// multiplies them by their scales (sign-extended, each repeated over its four words); the offset
+// 32·Σ scale·(sum of 16 activations) comes from the bsums. The d of a super-block is its last two bytes, read
+// as the high half of the four bytes before the end (never past it).
+RF_R8 static inline __m512i rf_q6_K_rows4(const char *p0, const char *p1, const char *p2, const char *p3,
+                                          const rf_block_q8_K *y, __m512i bs_lo, __m512i bs_hi) {
+#define RF_ROWS4_AT(at) _mm512_inserti32x4(_mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512( \
+        _mm_loadu_si128((const __m128i *)(p0 + (at)))), _mm_loadu_si128((const __m128i *)(p1 + (at))), 1), \
+        _mm_loadu_si128((const __m128i *)(p2 + (at))), 2), _mm_loadu_si128((const __m128i *)(p3 + (at))), 3)
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
+    const __m512i sc8 = RF_ROWS4_AT(192);
+    const __m512i neg = _mm512_movm_epi8(_mm512_movepi8_mask(sc8));
+    const __m512i sc_lo = _mm512_unpacklo_epi8(sc8, neg), sc_hi = _mm512_unpackhi_epi8(sc8, neg);  // scales 0-7, 8-15
+    // Scale words for the packed pairs (sub-blocks h, 2 + h) and (4 + h, 6 + h) of each half.
+    const __m512i pick[4] = {
+        _mm512_set4_epi32(0x05040504, 0x05040504, 0x01000100, 0x01000100), _mm512_set4_epi32(0x0D0C0D0C, 0x0D0C0D0C, 0x09080908, 0x09080908),
+        _mm512_set4_epi32(0x07060706, 0x07060706, 0x03020302, 0x03020302), _mm512_set4_epi32(0x0F0E0F0E, 0x0F0E0F0E, 0x0B0A0B0A, 0x0B0A0B0A)};
+    __m512i sum = _mm512_setzero_si512();
+    for (int n = 0; n < 2; n++) {
+        const __m512i sc = n ? sc_hi : sc_lo;
+        for (int h = 0; h < 2; h++) {
+            const __m512i ql0 = RF_ROWS4_AT(64 * n + 16 * h), ql1 = RF_ROWS4_AT(64 * n + 32 + 16 * h);
+            const __m512i qh = RF_ROWS4_AT(128 + 32 * n + 16 * h);
+            const int8_t *q = y->qs + 128 * n + 16 * h;
+#define RF_Y16(s) _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(q + 32 * (s))))
+            const __m512i zero = _mm512_setzero_si512();
+            const __m512i c1 = _mm512_or_si512(_mm512_and_si512(ql0, m4), _mm512_and_si512(_mm512_slli_epi16(qh, 4), m30));
+            const __m512i c2 = _mm512_or_si512(_mm512_and_si512(ql1, m4), _mm512_and_si512(_mm512_slli_epi16(qh, 2), m30));
+            const __m512i c3 = _mm512_or_si512(rf_hi_nibbles(ql0), _mm512_and_si512(qh, m30));
+            const __m512i c4 = _mm512_or_si512(rf_hi_nibbles(ql1), _mm512_and_si512(_mm512_srli_epi16(qh, 2), m30));
+            const __m512i a = _mm512_packs_epi32(_mm512_dpbusd_epi32(zero, c1, RF_Y16(0)), _mm512_dpbusd_epi32(zero, c2, RF_Y16(1)));
+            const __m512i b = _mm512_packs_epi32(_mm512_dpbusd_epi32(zero, c3, RF_Y16(2)), _mm512_dpbusd_epi32(zero, c4, RF_Y16(3)));
+            sum = _mm512_add_epi32(sum, _mm512_madd_epi16(a, _mm512_shuffle_epi8(sc, pick[2 * h])));
+            sum = _mm512_add_epi32(sum, _mm512_madd_epi16(b, _mm512_shuffle_epi8(sc, pick[2 * h + 1])));
+#undef RF_Y16
+        }
+    }
+    const __m512i off = _mm512_add_epi32(_mm512_madd_epi16(sc_lo, bs_lo), _mm512_madd_epi16(sc_hi, bs_hi));
+    return _mm512_sub_epi32(sum, _mm512_slli_epi32(off, 5));
+#undef RF_ROWS4_AT
+}
+
+#define RF_Q6_K_SB8(w, y, SA, SB, P) \
+    const __m512i bl_##SA = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y)->bsums)); \
+    const __m512i bh_##SA = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)((y)->bsums + 8))); \
+    const __m512i SA = rf_q6_K_rows4(w, w + rb, w + 2 * rb, w + r3, y, bl_##SA, bh_##SA); \
+    const __m512i SB = rf_q6_K_rows4(w + 4 * rb, w + r5, w + 2 * r3, w + r7, y, bl_##SA, bh_##SA); \
+    const __m512 P = _mm512_mul_ps(_mm512_cvtph_ps(RF_HEADS8(w + 206, rb, 0, 4, 1, 5, 2, 6, 3, 7)), _mm512_set1_ps((y)->d))
+
+RF_R8 void rf_vec_dot8_q6_K_q8_K_avx512(int n, const void *vw, size_t rb, const void *vy, float *out) {
+    const char *w = vw;
+    const rf_block_q8_K *y = vy;
+    const char *pf = RF_PF_START(w, rb);
+    size_t r3 = 3 * rb, r5 = 5 * rb, r7 = 7 * rb;
+    RF_OPAQUE(r3); RF_OPAQUE(r5); RF_OPAQUE(r7);
+    __m512 acc = _mm512_setzero_ps();
+    const int nb = n / RF_QK_K;
+    int i = 0;
+    for (; i + 2 <= nb; i += 2, w += 2 * sizeof(rf_block_q6_K)) {
+        RF_OPAQUE(w);
+        const char *v = w + sizeof(rf_block_q6_K);
+        RF_PREFETCH_NEXT8(pf, 16 * (int)sizeof(rf_block_q6_K));
+        RF_Q6_K_SB8(w, y + i, sa, sb, pe);
+        RF_Q6_K_SB8(v, y + i + 1, sc, sd, po);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i32(sa, sb, sc, sd)), _mm512_shuffle_ps(pe, po, 0xDD), acc);
+    }
+    if (i < nb) {
+        RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(rf_block_q6_K));
+        RF_Q6_K_SB8(w, y + i, sa, sb, p);
+        acc = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i32(sa, sb, sa, sb)), _mm512_shuffle_ps(p, p, 0xDD), acc, 0x3333);
+    }
+    const __m512 r = _mm512_add_ps(acc, _mm512_permute_ps(acc, 0x4E));
+    const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0);
+    _mm256_storeu_ps(out, _mm512_castps512_ps256(_mm512_permutexvar_ps(idx, r)));
+}
+#undef RF_Q6_K_SB8
 #endif

@@ -19,7 +19,8 @@ typedef struct {
     const rf_matmul_part *parts; int n_parts; int64_t total_rows;
     int64_t k; const char *x; int64_t x_stride; int64_t n_x;
     rf_vec_dot_fn dots[RF_MAX_PARTS]; rf_vec_dot4_fn dots4[RF_MAX_PARTS]; rf_vec_dot8_fn dots8[RF_MAX_PARTS]; rf_tile4x4_fn tiles[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS];
-    rf_gemm8_fn gemm8[RF_MAX_PARTS]; rf_gemm16_fn gemm16[RF_MAX_PARTS];
+    rf_gemm8_fn gemm8[RF_MAX_PARTS]; rf_gemm16_fn gemm16[RF_MAX_PARTS]; rf_gemmk16_fn gemmk16[RF_MAX_PARTS];
+    const rf_xk16_block *packedk;  // K-quants: columns 0..16*n_groups16-1 packed for the sixteen-column kernels
     // Columns 0..16*n_groups16-1 packed for the sixteen-column kernels, the next 8*n_groups for the eight-column
     // ones (rf_packed_columns); the rest go through the four-row kernels.
     const rf_x16_block *packed16; int64_t n_groups16;
@@ -47,7 +48,8 @@ static void rf_gemm8_rows(const rf_matmul_job *j, int pi, const rf_matmul_part *
             for (int64_t r = rc; r < re; r++) {
                 const char *wr = w + r * j->w_row[pi];
                 if (g == 0) rf_prefetch_range(wr + RF_PREFETCH_AHEAD, j->w_row[pi]);
-                j->gemm16[pi]((int)j->k, wr, j->packed16 + g * nb, part->y + 16 * g * part->y_stride + r, (size_t)part->y_stride);
+                if (j->packedk) j->gemmk16[pi]((int)j->k, wr, j->packedk + g * (j->k / RF_QK_K), part->y + 16 * g * part->y_stride + r, (size_t)part->y_stride);
+                else j->gemm16[pi]((int)j->k, wr, j->packed16 + g * nb, part->y + 16 * g * part->y_stride + r, (size_t)part->y_stride);
             }
         }
         for (int64_t g = 0; g < j->n_groups; g++) {
@@ -343,6 +345,20 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
             j.n_groups16 = groups16;
             j.packed = packed;
             j.n_groups = groups;
+        }
+    }
+    // K-quants (Q8_K activations): sixteen columns at a time where every part has a sixteen-column kernel; the
+    // rest through the 4×4 tiles.
+    if (n_x >= 16 && k % RF_QK_K == 0 && rf_vec_dot_type(parts[0].wtype) == RF_Q8_K) {
+        int ok = 1;
+        for (int i = 0; i < n_parts && ok; i++) ok = (j.gemmk16[i] = rf_get_gemmk16(parts[i].wtype, path)) != 0;
+        const int64_t groups16 = n_x / 16, nb = k / RF_QK_K;
+        rf_xk16_block *packed = ok ? rf_pool_scratch(pool, (size_t)(groups16 * nb) * sizeof(rf_xk16_block)) : 0;
+        if (packed) {
+            for (int64_t g = 0; g < groups16; g++)
+                rf_pack_xk16(path, (const char *)x + 16 * g * x_stride, (size_t)x_stride, 16, k, packed + g * nb);
+            j.packedk = packed;
+            j.n_groups16 = groups16;
         }
     }
     rf_matmul_schedule(&j, rf_pool_size(pool));

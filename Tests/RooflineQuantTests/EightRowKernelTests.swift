@@ -8,7 +8,7 @@ import RooflineTestSupport
 /// quantized data and on random raw blocks, at awkward sizes; and rf_matmul, which hands decode rows to them
 /// in groups of eight, still gives each row the four-row (or, for the last rows, one-row) kernel's bits.
 @Suite struct EightRowKernelTests {
-    static let types: [GGMLType] = [.q4_0, .q4_1, .q8_0]
+    static let types: [GGMLType] = [.q4_0, .q4_1, .q8_0, .q5_0]
     static let sizes = [32, 64, 96, 576, 608, 1536, 4096]  // odd block counts too (the Q4_1 kernel pairs blocks)
 
     func activations(_ x: [Float], for type: GGMLType) -> [UInt8] {
@@ -38,6 +38,18 @@ import RooflineTestSupport
             case .q4_0: out += half() + codes(16, signed: false)
             case .q4_1: out += half() + half() + codes(16, signed: false)
             case .q8_0: out += half() + codes(32, signed: true)
+            case .q5_0: out += half() + codes(20, signed: false)
+            case .q4_K: out += half() + half() + codes(12 + 128, signed: false)
+            case .q6_K: out += codes(128 + 64, signed: false) + codes(16, signed: true) + half()
+            case .q8_K:
+                // any scale; codes within ±127 as the quantizer writes them, and their true sums of 16
+                let d = Float(sign: rng.next() & 1 == 0 ? .plus : .minus, exponent: Int(rng.next() % 16) - 12, significand: 1 + abs(rng.unit()))
+                let q = (0..<256).map { _ in Int8(Int(rng.next() % 255) - 127) }
+                out += withUnsafeBytes(of: d.bitPattern.littleEndian) { Array($0) } + q.map { UInt8(bitPattern: $0) }
+                for g in 0..<16 {
+                    let sum = Int16(q[16 * g..<16 * g + 16].reduce(0) { $0 + Int($1) })
+                    out += withUnsafeBytes(of: sum.littleEndian) { Array($0) }
+                }
             case .q8_1: out += half() + half() + codes(32, signed: true)
             default: fatalError("no raw blocks for \(type)")
             }
@@ -94,13 +106,32 @@ import RooflineTestSupport
         if KernelPath.best == .avx512vnni { #expect(checked > 0, "\(type): no eight-row kernel on avx512vnni") }
     }
 
+    /// The K-quant eight-row kernels against their four-row kernels (which equal the one-row ones bit for bit),
+    /// on quantized rows and random raw super-blocks, with odd and even super-block counts.
+    static let kTypes: [GGMLType] = [.q4_K, .q6_K]
+    @Test(arguments: kTypes, [256, 512, 768, 1536, 2304, 8960])
+    func kQuantEightRowsEqualFourRowKernelsBitForBit(type: GGMLType, n: Int) throws {
+        var rng = TestRandom(seed: UInt64(n) &* 31 &+ UInt64(type.rawValue))
+        let w = try (0..<8).flatMap { _ in
+            var f = rng.floats(n)
+            for i in stride(from: 3, to: n, by: 89) { f[i] *= 8 }
+            return try Quantizer.quantize(f, to: type)
+        }
+        let checked = expectEight(type, w, activations(rng.floats(n, scale: 3), for: type), n: n, "quantized")
+        for _ in 0..<6 {
+            let wr = rawBlocks(type, blocks: 8 * n / 256, rng: &rng), xr = rawBlocks(.q8_K, blocks: n / 256, rng: &rng)
+            _ = expectEight(type, wr, xr, n: n, "raw")
+        }
+        if KernelPath.best == .avx512vnni { #expect(checked > 0, "\(type): no eight-row kernel on avx512vnni") }
+    }
+
     /// Decode-shaped matmuls (one to three activation rows, row counts that are not multiples of eight or
     /// four, one to five threads: more threads than cores make some late, so others take rows from the back
     /// of their shares): rows in whole groups of four equal the four-row kernel's results, the last rows the
     /// one-row kernel's, bit for bit, whichever thread computed them.
-    @Test(arguments: types, [4, 12, 13, 20, 44, 47, 100, 1003])
+    @Test(arguments: types + kTypes, [4, 12, 13, 20, 44, 47, 100, 1003])
     func matmulDecodeRowsEqualFourRowKernel(type: GGMLType, rows: Int) throws {
-        let n = 576
+        let n = type.blockSize == 256 ? 768 : 576
         var rng = TestRandom(seed: UInt64(rows) &* 101 &+ UInt64(type.rawValue))
         let w = try (0..<rows).flatMap { _ in try Quantizer.quantize(rng.floats(n), to: type) }
         let rowBytes = type.byteCount(elements: n)!

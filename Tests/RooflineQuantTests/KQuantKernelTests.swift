@@ -99,11 +99,12 @@ import RooflineTestSupport
     }
 
     /// Through rf_matmul with 13 rows (three groups of four and one left over) and 6 activation rows (a tile
-    /// group of four and two single columns), on one and two threads: every result near the scalar
-    /// reference, each column bit-identical alone.
-    @Test(arguments: types)
-    func matmulMatchesScalarAndAlone(type: GGMLType) throws {
-        let n = 512, rows = 13, nX = 6
+    /// group of four and two single columns), and with 21 and 35 activation rows (sixteen-column groups, then
+    /// tiles and single columns; 70 rows span two of their 64-row blocks), on one and two threads: every result
+    /// near the scalar reference, each column bit-identical alone.
+    @Test(arguments: types, [(13, 6), (13, 21), (70, 35)])
+    func matmulMatchesScalarAndAlone(type: GGMLType, shape: (rows: Int, nX: Int)) throws {
+        let n = 512, rows = shape.rows, nX = shape.nX
         var rng = TestRandom(seed: 1000 &+ UInt64(type.rawValue))
         let w = try (0..<rows).flatMap { _ in try Quantizer.quantize(weights(&rng, n), to: type) }
         let xs = (0..<nX).map { _ in rng.floats(n, scale: 2) }

@@ -97,7 +97,7 @@ import RooflineTestSupport
     /// 2 × 16 + 8 columns, with remainders) and row counts that are not multiples of four: each result equals
     /// the scalar reference to float rounding, and — the property batching relies on — each column equals the
     /// same activation row multiplied alone, bit for bit.
-    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0], [(8, 13), (11, 36), (19, 5), (3, 8), (16, 24), (27, 9), (43, 12)])
+    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0, .q5_0], [(8, 13), (11, 36), (19, 5), (3, 8), (16, 24), (27, 9), (43, 12)])
     func matmulMatchesScalarAndAlone(type: GGMLType, shape: (nX: Int, rows: Int)) throws {
         let n = 160
         var rng = TestRandom(seed: UInt64(shape.nX * 100 + shape.rows) &+ UInt64(type.rawValue))
