@@ -96,6 +96,7 @@ rf_quantize_fn rf_get_quantize(int type, int path) {
         switch (type) {
         case RF_Q8_0: return rf_quantize_row_q8_0_avx2;
         case RF_Q8_1: return rf_quantize_row_q8_1_avx2;
+        case RF_Q8_K: return rf_quantize_row_q8_K_avx2;
         case RF_F16: return rf_quantize_row_f16_avx2;
         default: break;
         }

@@ -57,6 +57,49 @@ RF_AVX2 void rf_quantize_row_q8_1_avx2(const float *x, void *vy, int64_t k) {
     }
 }
 
+// Q8_K in the reference's arithmetic (rf_quantize_row_q8_K_ref, ggml's quantize_row_q8_K_ref): the first value of
+// largest magnitude sets iscale = -127/max, codes nearbyint(iscale·x) capped at 127, d = 1/iscale, sums of 16.
+// NaNs are skipped when finding the largest magnitude, as the reference's comparison skips them.
+RF_AVX2 void rf_quantize_row_q8_K_avx2(const float *x, void *vy, int64_t k) {
+    rf_block_q8_K *y = vy;
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (int64_t i = 0; i < k / RF_QK_K; i++, x += RF_QK_K) {
+        __m256 m = _mm256_setzero_ps();
+        for (int j = 0; j < RF_QK_K; j += 8) m = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(x + j)), m);
+        __m128 m4 = _mm_max_ps(_mm256_extractf128_ps(m, 1), _mm256_castps256_ps128(m));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+        const float amax = _mm_cvtss_f32(m4);
+        if (amax == 0.0f) { memset(&y[i], 0, sizeof y[i]); continue; }
+        float max = amax;
+        const __m256 am = _mm256_set1_ps(amax);
+        for (int j = 0; j < RF_QK_K; j += 8) {
+            const int hit = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(x + j)), am, _CMP_EQ_OQ));
+            if (hit) { max = x[j + __builtin_ctz((unsigned)hit)]; break; }
+        }
+        const float iscale = -127.f / max;
+        const __m256 mul = _mm256_set1_ps(iscale), cap = _mm256_set1_ps(127.f);
+        for (int j = 0; j < RF_QK_K; j += 32) {
+            __m256i q[4];
+            for (int t = 0; t < 4; t++) {
+                const __m256 v = _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(x + j + 8 * t), mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+                q[t] = _mm256_cvtps_epi32(_mm256_min_ps(v, cap));
+            }
+            const __m256i a = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+            const __m256i b = _mm256_permutevar8x32_epi32(a, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+            _mm256_storeu_si256((__m256i *)(y[i].qs + j), b);
+            // sums of 16: bytes to int16 pairs, then pairs of pairs
+            const __m256i s16 = _mm256_maddubs_epi16(_mm256_set1_epi8(1), b);
+            const __m256i s32 = _mm256_madd_epi16(s16, _mm256_set1_epi16(1));          // eight sums of 4
+            const __m256i s8 = _mm256_hadd_epi32(s32, s32);                             // [0+1, 2+3, ., ., 4+5, 6+7, ., .]
+            const __m256i s16x = _mm256_hadd_epi32(s8, s8);                             // [sum 0-15, ., ., ., sum 16-31, ...]
+            y[i].bsums[j / 16] = (int16_t)_mm256_extract_epi32(s16x, 0);
+            y[i].bsums[j / 16 + 1] = (int16_t)_mm256_extract_epi32(s16x, 4);
+        }
+        y[i].d = 1 / iscale;
+    }
+}
+
 RF_AVX2 void rf_quantize_row_f16_avx2(const float *x, void *vy, int64_t k) {
     uint16_t *y = vy;
     int64_t i = 0;

@@ -126,6 +126,7 @@ void rf_vec_dot4_q8_0_q8_0_neon(int n, const void *w, size_t rb, const void *y, 
 #define RF_X86 1
 void rf_quantize_row_q8_0_avx2(const float *x, void *y, int64_t k);
 void rf_quantize_row_q8_1_avx2(const float *x, void *y, int64_t k);
+void rf_quantize_row_q8_K_avx2(const float *x, void *y, int64_t k);
 void rf_quantize_row_f16_avx2(const float *x, void *y, int64_t k);
 float rf_vec_dot_q4_0_q8_0_avx2(int n, const void *x, const void *y);
 float rf_vec_dot_q4_1_q8_1_avx2(int n, const void *x, const void *y);

@@ -25,6 +25,21 @@ import RooflineTestSupport
         return w
     }
 
+    /// The SIMD Q8_K quantizer writes the reference's bytes: a zero super-block, ties of magnitude with both
+    /// signs (the first sets the scale's sign), values on rounding boundaries, and plain random rows.
+    @Test func q8KQuantizerMatchesReferenceBytes() throws {
+        var rng = TestRandom(seed: 77)
+        var x = [Float](repeating: 0, count: 256)                      // all zero
+        var tie = rng.floats(256); tie[40] = -3; tie[200] = 3          // -3 comes first
+        var tie2 = rng.floats(256); tie2[17] = 2.5; tie2[18] = -2.5
+        let halves = (0..<256).map { Float($0 % 11) * 0.5 - 2.5 }      // many exact .5 products
+        x += tie + tie2 + halves + rng.floats(512, scale: 7)
+        let ref = activations(x, path: .scalar)
+        for path in KernelPath.available {
+            #expect(activations(x, path: path) == ref, "Q8_K bytes on \(path)")
+        }
+    }
+
     /// Float accumulation order differs from the reference (integer parts are exact): the tolerance is
     /// relative to the sum of |terms|, which bounds the rounding of any order.
     func close(_ a: Float, _ b: Float, magnitude: Float) -> Bool { abs(a - b) <= 1e-5 * max(1, magnitude) }
