@@ -3,7 +3,8 @@ import PackageDescription
 
 // Layers, one way down:
 // RooflineGGUF (file format) → CRooflineKernels/RooflineQuant (quant formats, kernels)
-// → RooflineModel (transformer) → RooflineTokenizer, RooflineSampling → RooflineEngine (generation, scheduler),
+// → RooflineModel (transformer) → RooflineTokenizer, RooflineSampling, RooflineGrammar (constrained output)
+// → RooflineEngine (generation, scheduler),
 // RooflineAPI (OpenAI request bodies: strict JSON, decoding, validation)
 // → RooflineServer (the only target that imports Hummingbird), RooflinePlanner → roofline (CLI).
 // RooflineFuzzTargets (one entry per untrusted input) sits beside the server and under roofline-fuzz, the
@@ -32,10 +33,11 @@ let package = Package(
         .target(name: "RooflineTokenizer", dependencies: ["RooflineGGUF", .product(name: "HeapModule", package: "swift-collections")]),
         .target(name: "RooflineImport", dependencies: ["RooflineGGUF"]),
         .target(name: "RooflineSampling"),
+        .target(name: "RooflineGrammar"),
         .target(name: "RooflineEngine", dependencies: [
-            "RooflineGGUF", "RooflineQuant", "RooflineModel", "RooflineTokenizer", "RooflineSampling", "RooflineImport",
+            "RooflineGGUF", "RooflineQuant", "RooflineModel", "RooflineTokenizer", "RooflineSampling", "RooflineGrammar", "RooflineImport",
         ]),
-        .target(name: "RooflineAPI", dependencies: ["RooflineTokenizer", "RooflineSampling"]),
+        .target(name: "RooflineAPI", dependencies: ["RooflineTokenizer", "RooflineSampling", "RooflineGrammar"]),
         .target(name: "RooflineServer", dependencies: [
             "RooflineEngine", "RooflineAPI",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -48,7 +50,7 @@ let package = Package(
         .target(name: "CRooflineFuzz"),
         .executableTarget(name: "roofline-fuzz", dependencies: ["RooflineFuzzTargets", "CRooflineFuzz"]),
         .executableTarget(name: "roofline", dependencies: [
-            "RooflineEngine", "RooflineQuant", "RooflinePlanner", "RooflineServer",
+            "RooflineEngine", "RooflineQuant", "RooflineGrammar", "RooflinePlanner", "RooflineServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "RooflineQuantTests", dependencies: ["RooflineQuant", "RooflineGGUF", "CRooflineKernels", "RooflineTestSupport"]),
         .testTarget(name: "RooflineTokenizerTests", dependencies: ["RooflineTokenizer", "RooflineSampling", "RooflineEngine", "RooflineTestSupport"]),
         .testTarget(name: "RooflineCLITests", dependencies: ["RooflineTestSupport", "RooflineEngine", "roofline"]),
+        .testTarget(name: "RooflineGrammarTests", dependencies: ["RooflineGrammar", "RooflineEngine", "RooflineAPI", "RooflineTestSupport"]),
         .testTarget(name: "RooflineFuzzTests", dependencies: ["RooflineFuzzTargets", "RooflineAPI"]),
         .testTarget(name: "RooflinePlannerTests", dependencies: ["RooflinePlanner", "RooflineGGUF"]),
         .testTarget(name: "RooflineEngineTests", dependencies: ["RooflineEngine", "RooflineImport", "RooflineModel", "RooflineQuant", "RooflineTokenizer", "RooflineGGUF", "RooflineSampling", "RooflineTestSupport"]),

@@ -1,3 +1,4 @@
+import RooflineGrammar
 import Foundation
 import RooflineSampling
 import RooflineTokenizer
@@ -88,10 +89,54 @@ public struct SamplingFields: Decodable {
     public let frequency_penalty: Double?
     public let logprobs: LogprobsField?
     public let top_logprobs: Int?
+    /// Structured outputs: OpenAI's `response_format`, llama.cpp's `grammar` (GBNF) and `json_schema`.
+    public let response_format: ResponseFormat?
+    public let grammar: String?
+    public let json_schema: JSONValue?
 
     enum CodingKeys: String, CodingKey {
         case model, max_tokens, max_completion_tokens, temperature, top_p, top_k, min_p, repeat_penalty, ignore_eos, seed, stop, n
-        case stream, stream_options, presence_penalty, frequency_penalty, logprobs, top_logprobs
+        case stream, stream_options, presence_penalty, frequency_penalty, logprobs, top_logprobs, response_format, grammar, json_schema
+    }
+
+    /// `{"type": "text" | "json_object" | "json_schema", "json_schema": {"name", "schema", "strict"}}`.
+    public struct ResponseFormat: Decodable, Sendable {
+        public let type: String
+        public let json_schema: SchemaField?
+        public struct SchemaField: Decodable, Sendable {
+            public let name: String?
+            public let schema: JSONValue?
+            public let strict: Bool?
+        }
+    }
+
+    /// The grammar the request asks for, compiled (nil: unconstrained). At most one of the three fields.
+    public func compiledGrammar() throws(RequestError) -> Grammar? {
+        let asked = [response_format.map { _ in "response_format" }, grammar.map { _ in "grammar" }, json_schema.map { _ in "json_schema" }].compactMap { $0 }
+        guard asked.count <= 1 else { throw .badParameter(asked[1], "give only one of response_format, grammar and json_schema (got \(asked.joined(separator: " and ")))") }
+        do {
+            if let g = grammar {
+                guard g.utf8.count <= 1 << 20 else { throw RequestError.badParameter("grammar", "the grammar is longer than 1 MiB") }
+                return try Grammar(gbnf: g)
+            }
+            if let s = json_schema { return try JSONSchemaGrammar.grammar(schema: s) }
+            guard let f = response_format else { return nil }
+            switch f.type {
+            case "text": return nil
+            case "json_object": return try Grammar(gbnf: JSONSchemaGrammar.anyObject)
+            case "json_schema":
+                guard let schema = f.json_schema?.schema else {
+                    throw RequestError.badParameter("response_format.json_schema.schema", "response_format of type json_schema needs json_schema.schema")
+                }
+                return try JSONSchemaGrammar.grammar(schema: schema)
+            default:
+                throw RequestError.badParameter("response_format.type", "response_format.type must be text, json_object or json_schema (got '\(f.type)')")
+            }
+        } catch let e as RequestError {
+            throw e
+        } catch {
+            throw .badParameter(asked.first ?? "response_format", "\(error)")
+        }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -114,6 +159,9 @@ public struct SamplingFields: Decodable {
         frequency_penalty = try c.decodeIfPresent(Double.self, forKey: .frequency_penalty)
         logprobs = try c.decodeIfPresent(LogprobsField.self, forKey: .logprobs)
         top_logprobs = try c.decodeInteger(Int.self, forKey: .top_logprobs)
+        response_format = try c.decodeIfPresent(ResponseFormat.self, forKey: .response_format)
+        grammar = try c.decodeIfPresent(String.self, forKey: .grammar)
+        json_schema = try c.decodeIfPresent(JSONValue.self, forKey: .json_schema)
     }
 
     /// `logprobs` is a boolean in chat (with `top_logprobs` alternatives) and an integer in completions (the
@@ -184,7 +232,9 @@ public struct SamplingFields: Decodable {
         if let f = frequency_penalty { sampling.frequencyPenalty = Float(f) }
         if let pp = presence_penalty { sampling.presencePenalty = Float(pp) }
         if let s = seed { sampling.seed = UInt64(bitPattern: s) }
-        return RequestOptions(maxTokens: limit ?? Int.max, sampling: sampling, stop: stop?.values ?? [], ignoreEOS: ignore_eos ?? false, n: n, logprobs: logprobCount)
+        var options = RequestOptions(maxTokens: limit ?? Int.max, sampling: sampling, stop: stop?.values ?? [], ignoreEOS: ignore_eos ?? false, n: n, logprobs: logprobCount)
+        options.grammar = try compiledGrammar()
+        return options
     }
 }
 

@@ -1,3 +1,4 @@
+import RooflineGrammar
 import Foundation
 import RooflineSampling
 import RooflineTokenizer
@@ -32,6 +33,8 @@ public struct RequestOptions: Sendable {
     public let n: Int
     /// Alternatives per token when log-probabilities are wanted (nil: not wanted).
     public let logprobs: Int?
+    /// The grammar the output must follow (`response_format`, `grammar` or `json_schema`), compiled.
+    public var grammar: Grammar? = nil
 }
 
 /// Reads an OpenAI request body: checked as strict RFC 8259 first (StrictJSON), then decoded into `T`, every

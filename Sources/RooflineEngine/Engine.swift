@@ -1,5 +1,6 @@
 import Foundation
 import RooflineGGUF
+import RooflineGrammar
 import RooflineModel
 import RooflineQuant
 import RooflineSampling
@@ -12,6 +13,19 @@ public final class Engine: @unchecked Sendable {
     public let tokenizer: Tokenizer
     public let chatTemplate: ChatTemplate
     public let contextSize: Int
+    private let vocabularyLock = NSLock()
+    private nonisolated(unsafe) var vocabularyCache: GrammarVocabulary?
+
+    /// The vocabulary prepared for grammar masks (built on first use, then shared by every constrained request).
+    public var grammarVocabulary: GrammarVocabulary {
+        vocabularyLock.lock()
+        defer { vocabularyLock.unlock() }
+        if let v = vocabularyCache { return v }
+        let v = GrammarVocabulary(pieces: (0..<tokenizer.vocabSize).map { tokenizer.piece(Int32($0)) },
+                                  endOfGeneration: tokenizer.endOfGeneration)
+        vocabularyCache = v
+        return v
+    }
 
     /// Loads a GGUF model (mapped, not copied). `contextSize` nil means the model's own, capped at 4096.
     public init(path: String, threads: Int = Engine.defaultThreads, contextSize: Int? = nil, kernelPath: KernelPath = .best) throws(EngineError) {

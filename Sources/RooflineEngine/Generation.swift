@@ -1,5 +1,6 @@
 import Foundation
 import RooflineModel
+import RooflineGrammar
 import RooflineSampling
 import RooflineTokenizer
 
@@ -18,6 +19,9 @@ public struct GenerationOptions: Sendable {
     /// Speculative decoding by prompt lookup: up to this many proposed tokens are checked in one batched pass
     /// (0: off). Lossless: the output is the one plain decoding gives (greedy, or the same seed's samples).
     public var lookupTokens = 0
+    /// Output constrained to this grammar (structured outputs): only tokens that keep the text a prefix of a
+    /// sentence of it are sampled, and end-of-generation only where the text is whole.
+    public var grammar: Grammar?
     public init(maxTokens: Int = 128, sampling: SamplingParameters = SamplingParameters(), stop: [String] = [], ignoreEOS: Bool = false,
                 logprobs: Int? = nil) {
         self.maxTokens = maxTokens
@@ -74,7 +78,8 @@ extension Engine {
         let draft = max(0, min(options.lookupTokens, model.maxBatch - 1))
         let logits = UnsafeMutableBufferPointer<Float>.allocate(capacity: vocab * (draft + 1))
         defer { logits.deallocate() }
-        var sequence = SequenceGenerator(tokenizer: tokenizer, prompt: prompt, options: options, maxNew: maxNew)
+        var sequence = SequenceGenerator(tokenizer: tokenizer, prompt: prompt, options: options, maxNew: maxNew,
+                                         vocabulary: options.grammar == nil ? nil : grammarVocabulary)
         let clock = ContinuousClock()
 
         let t0 = clock.now

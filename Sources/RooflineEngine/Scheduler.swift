@@ -95,7 +95,8 @@ public final class Scheduler: @unchecked Sendable {
             throw .invalidSampling("token id \(bad) is outside the vocabulary (0..<\(vocab))")
         }
         let maxNew = min(max(0, options.maxTokens), ctx - prompt.count)
-        let sequence = SequenceGenerator(tokenizer: engine.tokenizer, prompt: prompt, options: options, maxNew: maxNew)
+        let sequence = SequenceGenerator(tokenizer: engine.tokenizer, prompt: prompt, options: options, maxNew: maxNew,
+                                         vocabulary: options.grammar == nil ? nil : engine.grammarVocabulary)
         cond.lock()
         defer { cond.unlock() }
         guard state == .running else { throw .shuttingDown }

@@ -1,3 +1,4 @@
+import RooflineGrammar
 import RooflineSampling
 import RooflineTokenizer
 
@@ -12,6 +13,7 @@ public struct SequenceGenerator: Sendable {
     private let ignoreEOS: Bool
     private let logprobs: Int?
     private let temperature: Float
+    private let constraint: ConstraintBox?
     /// The log-probability of the token the last `accept` chose, when the options ask for them.
     public private(set) var lastLogprob: TokenLogprob?
     /// Every generated token's log-probability, in order, when the options ask for them.
@@ -23,7 +25,7 @@ public struct SequenceGenerator: Sendable {
     /// Set once the sequence has ended.
     public private(set) var finish: FinishReason?
 
-    public init(tokenizer: Tokenizer, prompt: [Int32], options: GenerationOptions, maxNew: Int) {
+    public init(tokenizer: Tokenizer, prompt: [Int32], options: GenerationOptions, maxNew: Int, vocabulary: GrammarVocabulary? = nil) {
         self.tokenizer = tokenizer
         sampler = Sampler(options.sampling)
         history = prompt
@@ -31,6 +33,11 @@ public struct SequenceGenerator: Sendable {
         ignoreEOS = options.ignoreEOS
         logprobs = options.logprobs
         temperature = options.sampling.temperature
+        if let g = options.grammar, let vocabulary {
+            constraint = ConstraintBox(TokenConstraint(grammar: g, vocabulary: vocabulary))
+        } else {
+            constraint = nil
+        }
         self.maxNew = max(0, maxNew)
         if self.maxNew == 0 { finish = .length }
     }
@@ -48,7 +55,25 @@ public struct SequenceGenerator: Sendable {
         if ignoreEOS {
             for t in tokenizer.endOfGeneration where Int(t) < logits.count { logits[Int(t)] = -.infinity }
         }
-        let next = sampler.sample(logits, recent: history[...])
+        let next: Int32
+        if let c = constraint?.value {
+            let p = sampler.parameters
+            let plain = p.repetitionPenalty == 1 && p.frequencyPenalty == 0 && p.presencePenalty == 0
+            let best = p.temperature <= 0 && plain && logprobs == nil ? Sampler.argmax(UnsafeBufferPointer(logits)) : nil
+            if let best, c.allows(best) {
+                next = best  // greedy: the best token is allowed, so it is the best allowed one (no mask needed)
+            } else {
+                c.apply(to: logits)
+                guard logits.contains(where: { $0 > -.infinity }) else {
+                    finish = .stop  // nothing may follow (the grammar's text is whole and end-of-generation is off)
+                    return (nil, filter.append(decoder.flush()) + filter.finish())
+                }
+                next = sampler.sample(logits, recent: history[...])
+            }
+            c.accept(next)
+        } else {
+            next = sampler.sample(logits, recent: history[...])
+        }
         if let logprobs {
             // The sampler applied its penalties to `logits` in place: these are the values it drew from.
             lastLogprob = TokenLogprob.compute(UnsafeBufferPointer(logits), temperature: temperature, token: next, top: logprobs)
@@ -72,4 +97,11 @@ public struct SequenceGenerator: Sendable {
         }
         return (next, shown)
     }
+}
+
+/// A sequence's grammar constraint. The scheduler hands a sequence from thread to thread but never to two at
+/// once, so the constraint's caches need no lock.
+final class ConstraintBox: @unchecked Sendable {
+    let value: TokenConstraint
+    init(_ value: TokenConstraint) { self.value = value }
 }

@@ -15,8 +15,9 @@ struct GenerationHandler: Sendable {
         let checked: RequestOptions
         do throws(RequestError) { checked = try fields.options(maxParallel: scheduler.configuration.parallel) } catch { throw OpenAIError(error) }
         let n = checked.n
-        let options = GenerationOptions(maxTokens: checked.maxTokens, sampling: checked.sampling, stop: checked.stop, ignoreEOS: checked.ignoreEOS,
+        var options = GenerationOptions(maxTokens: checked.maxTokens, sampling: checked.sampling, stop: checked.stop, ignoreEOS: checked.ignoreEOS,
                                         logprobs: checked.logprobs)
+        options.grammar = checked.grammar
         let format = checked.logprobs == nil ? nil : LogprobFormat(tokenizer: scheduler.engine.tokenizer)
         let run: GenerationRun
         do {

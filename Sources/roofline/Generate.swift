@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import RooflineEngine
+import RooflineGGUF
+import RooflineGrammar
 import RooflineTokenizer
 
 struct Generate: ParsableCommand {
@@ -24,6 +26,33 @@ struct Generate: ParsableCommand {
     @Option(name: .customLong("draft-tokens"), help: "The most tokens proposed per step with --lookup.")
     var draftTokens = 8
 
+    @Option(help: "Constrain the output to a GBNF grammar (llama.cpp's format) read from this file.")
+    var grammar: String?
+
+    @Option(name: .customLong("json-schema"), help: "Constrain the output to JSON that validates against the JSON Schema in this file.")
+    var jsonSchema: String?
+
+    /// The grammar the options ask for, compiled (nil: none).
+    func constraint() throws -> Grammar? {
+        if grammar != nil && jsonSchema != nil { throw ValidationError("give --grammar or --json-schema, not both") }
+        do {
+            if let grammar {
+                let text = try String(decoding: readRegularFile(grammar, maxBytes: 1 << 20), as: UTF8.self)
+                return try Grammar(gbnf: text)
+            }
+            if let jsonSchema {
+                let data = try readRegularFile(jsonSchema, maxBytes: 1 << 20)
+                let schema = try JSONDecoder().decode(JSONValue.self, from: data)
+                return try JSONSchemaGrammar.grammar(schema: schema)
+            }
+        } catch let e as GrammarError {
+            throw ValidationError("\(grammar != nil ? "--grammar" : "--json-schema"): \(e)")
+        } catch is DecodingError {
+            throw ValidationError("--json-schema: \(jsonSchema ?? "") is not valid JSON")
+        }
+        return nil
+    }
+
     func validate() throws {
         guard (1...64).contains(draftTokens) else { throw ValidationError("--draft-tokens must be between 1 and 64") }
     }
@@ -36,6 +65,7 @@ struct Generate: ParsableCommand {
         if chat, let why = engine.chatTemplate.fallbackReason { Stderr.print("warning: \(why)") }
         var options = GenerationOptions(maxTokens: sampling.maxTokens, sampling: sampling.parameters, stop: sampling.stop)
         options.lookupTokens = lookup ? draftTokens : 0
+        options.grammar = try constraint()
         // The prompt is echoed with the first generated text, so an error never follows a half-printed line.
         var echoed = json || chat
         let result = try engine.generate(prompt: tokens, options: options) { piece in

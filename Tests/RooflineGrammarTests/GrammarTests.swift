@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+import RooflineAPI
+import RooflineEngine
+import RooflineGrammar
+import RooflineSampling
+import RooflineTokenizer
+
+/// The default model, loaded once (as the engine tests load it).
+enum GrammarModel {
+    static let engine: Engine? = (try? ModelStore.resolve(nil)).flatMap { try? Engine(path: $0, threads: 2, contextSize: 512) }
+}
+
+/// GBNF parsing and matching, token masks, and constrained generation with the default model.
+@Suite struct GrammarTests {
+    func accepts(_ g: Grammar, _ text: String) -> Bool {
+        let m = GrammarMatcher(g)
+        var c = GrammarCursor(state: m.start)
+        for b in text.utf8 where !c.feed(b, m) { return false }
+        return c.isAccepting(m)
+    }
+
+    func prefixOK(_ g: Grammar, _ text: String) -> Bool {
+        let m = GrammarMatcher(g)
+        var c = GrammarCursor(state: m.start)
+        for b in text.utf8 where !c.feed(b, m) { return false }
+        return true
+    }
+
+    @Test func literalsClassesRepetitionsAndGroups() throws {
+        let g = try Grammar(gbnf: #"""
+            root ::= greeting ( " " name )? "!"{1,3}   # a comment
+            greeting ::= "hello" | "hi"
+            name ::= [A-Z] [a-z]* | "\u00e9t\u00e9"
+            """#)
+        for ok in ["hello!", "hi Bob!!", "hello Z!!!", "hi été!"] { #expect(accepts(g, ok), "\(ok)") }
+        for bad in ["hello", "hi bob!", "hello!!!!", "hey!", "hi Bob! "] { #expect(!accepts(g, bad), "\(bad)") }
+        #expect(prefixOK(g, "hi B"))
+        #expect(prefixOK(g, "hi \u{e9}"))
+        #expect(!prefixOK(g, "hi x"))
+    }
+
+    @Test func anyCharacterNegatedClassesAndEscapes() throws {
+        let g = try Grammar(gbnf: #"root ::= "\"" [^"\\]* "\"" . "\x41" [\]\-]"#)
+        #expect(accepts(g, "\"abc\"?A]"))
+        #expect(accepts(g, "\"\"\u{1F600}A-"))
+        #expect(!accepts(g, "\"abc\"?B]"))
+        #expect(!accepts(g, "\"a\\b\"?A]"))
+    }
+
+    /// A token that ends inside a multi-byte character is allowed only when some character it could become
+    /// is: 0xE0 starts U+0800...U+0FFF, never 'a' or 'é'; 0xC3 can become 'é', 0xE0 0xA4 0x85 is U+0905.
+    @Test func partialCharactersAreCheckedByWhatTheyCanBecome() throws {
+        let m = GrammarMatcher(try Grammar(gbnf: #"root ::= "a" | "\u00e9" | [\u0900-\u097F]"#))
+        func run(_ bytes: [UInt8]) -> (fed: Int, accepting: Bool) {
+            var c = GrammarCursor(state: m.start)
+            var n = 0
+            for b in bytes { guard c.feed(b, m) else { break }; n += 1 }
+            return (n, c.isAccepting(m))
+        }
+        let latin = GrammarMatcher(try Grammar(gbnf: #"root ::= "a" | "\u00e9""#))
+        var c = GrammarCursor(state: latin.start)
+        let fed = c.feed(0xE0, latin)
+        #expect(!fed)  // U+0800...U+0FFF: neither 'a' nor 'é'
+        #expect(run([0xC3, 0xA9]) == (2, true))
+        #expect(run([0xE0, 0xA4, 0x85]) == (3, true))  // U+0905
+        #expect(run([0xE0, 0x81]).fed == 1)           // an overlong form
+    }
+
+    @Test func badGrammarsAreClearErrors() {
+        let cases: [(String, String)] = [
+            ("root ::= expr\nexpr ::= expr \"+\" \"1\" | \"1\"", "left-recursive"),
+            ("root ::= missing", "never defined"),
+            ("root ::= \"abc", "unterminated"),
+            ("root ::= [a-", "unterminated"),
+            ("top ::= \"x\"", "no 'root'"),
+            ("root ::= \"x\"{3,1}", "max below min"),
+            ("root ::= \"x\"\nroot ::= \"y\"", "defined twice"),
+            ("root ::= ( \"x\"", "expected ')'"),
+        ]
+        for (text, want) in cases {
+            #expect(throws: GrammarError.self, "\(text)") { try Grammar(gbnf: text) }
+            do { _ = try Grammar(gbnf: text) } catch { #expect("\(error)".contains(want), "\(text): \(error)") }
+        }
+    }
+
+    /// The mask from one pass over the sorted vocabulary equals checking every token on its own.
+    @Test func maskEqualsTokenByTokenChecks() throws {
+        let engine = try #require(GrammarModel.engine, "the default model is needed")
+        let vocab = engine.grammarVocabulary
+        let g = try JSONSchemaGrammar.grammar(schema: .object([("type", .string("object")), ("properties", .object([
+            ("name", .object([("type", .string("string"))])), ("age", .object([("type", .string("integer"))]))])),
+            ("required", .array([.string("name"), .string("age")]))]))
+        let c = TokenConstraint(grammar: g, vocabulary: vocab)
+        for prefix in ["", "{", "{ \"name\": \"Al", "{\"name\": \"Al\", \"age\": 4"] {
+            let t = TokenConstraint(grammar: g, vocabulary: vocab)
+            for tok in engine.tokenizer.encode(prefix, addSpecial: false) { #expect(t.allows(tok)); t.accept(tok) }
+            let m = t.mask()
+            var disagreements = 0, allowed = 0
+            for id in 0..<vocab.pieces.count {
+                let bit = m[id >> 6] & (1 << UInt64(id & 63)) != 0
+                if bit { allowed += 1 }
+                if bit != t.allows(Int32(id)) { disagreements += 1 }
+            }
+            #expect(disagreements == 0, "after '\(prefix)'")
+            #expect(allowed > 0)
+        }
+        _ = c
+    }
+
+    func generate(_ engine: Engine, _ prompt: String, grammar: Grammar, temperature: Float, seed: UInt64, maxTokens: Int = 120) throws -> GenerationResult {
+        var o = GenerationOptions(maxTokens: maxTokens, sampling: SamplingParameters(temperature: temperature, topK: 40, topP: 0.95, minP: 0.05, seed: seed))
+        o.grammar = grammar
+        let text = try engine.chatTemplate.render([ChatMessage(role: "user", content: prompt)])
+        return try engine.generate(prompt: engine.tokenizer.encode(text), options: o)
+    }
+
+    @Test func aGrammarOfOneStringGeneratesExactlyThatString() throws {
+        let engine = try #require(GrammarModel.engine, "the default model is needed")
+        let g = try Grammar(gbnf: #"root ::= "The answer is 42, see \"docs\"." "#)
+        for (t, seed) in [(Float(0), UInt64(1)), (0.8, 2), (1.5, 3)] {
+            let r = try generate(engine, "Tell me a story about dragons.", grammar: g, temperature: t, seed: seed)
+            #expect(r.text == "The answer is 42, see \"docs\".", "temperature \(t)")
+            #expect(r.finishReason == .stop)
+        }
+    }
+
+    /// Outputs under assorted schemas parse as JSON and validate (checked by `SchemaCheck` here and by the
+    /// `jsonschema` package in scripts/server/structured_output_check.py).
+    @Test func schemaOutputsValidate() throws {
+        let engine = try #require(GrammarModel.engine, "the default model is needed")
+        let schemas = try SchemaCheck.samples()
+        var checked = 0
+        for (i, (prompt, schema)) in schemas.enumerated() {
+            let g = try JSONSchemaGrammar.grammar(schema: schema)
+            for (t, seed) in [(Float(0), UInt64(i)), (1.0, UInt64(100 + i))] {
+                let r = try generate(engine, prompt, grammar: g, temperature: t, seed: seed, maxTokens: 200)
+                guard r.finishReason == .stop else { continue }  // a long output cut at the token limit is not whole
+                let value = try JSONDecoder().decode(JSONValue.self, from: Data(r.text.utf8))
+                #expect(SchemaCheck.validates(value, schema, root: schema), "schema \(i) at \(t): \(r.text)")
+                checked += 1
+            }
+        }
+        #expect(checked >= schemas.count, "most outputs should complete within 200 tokens (\(checked) of \(2 * schemas.count))")
+    }
+
+    @Test func unsupportedSchemaKeywordsAreRefusedByName() {
+        for (k, v) in [("pattern", JSONValue.string("^a")), ("minimum", .number(3)), ("format", .string("email"))] {
+            let s = JSONValue.object([("type", .string(k == "minimum" ? "number" : "string")), (k, v)])
+            do { _ = try JSONSchemaGrammar.grammar(schema: s); Issue.record("\(k) accepted") } catch { #expect("\(error)".contains(k == "format" ? "email" : k)) }
+        }
+    }
+
+    @Test func requestFieldsCompileOrNameTheField() throws {
+        func fields(_ json: String) throws -> SamplingFields { try RequestDecoder.decode(CompletionRequest.self, from: Array(json.utf8)).fields }
+        #expect(try fields(#"{"prompt": "x", "response_format": {"type": "json_object"}}"#).options(maxParallel: 1).grammar != nil)
+        #expect(try fields(#"{"prompt": "x", "grammar": "root ::= \"a\""}"#).options(maxParallel: 1).grammar != nil)
+        #expect(try fields(#"{"prompt": "x", "response_format": {"type": "text"}}"#).options(maxParallel: 1).grammar == nil)
+        for (body, param) in [(#"{"prompt": "x", "grammar": "root ::= nope"}"#, "grammar"),
+                              (#"{"prompt": "x", "response_format": {"type": "yaml"}}"#, "response_format.type"),
+                              (#"{"prompt": "x", "response_format": {"type": "json_schema"}}"#, "response_format.json_schema.schema"),
+                              (#"{"prompt": "x", "response_format": {"type": "json_schema", "json_schema": {"name": "a", "schema": {"type": "string", "pattern": "x"}}}}"#, "response_format"),
+                              (#"{"prompt": "x", "grammar": "root ::= \"a\"", "json_schema": {}}"#, "json_schema")] {
+            do {
+                _ = try fields(body).options(maxParallel: 1)
+                Issue.record("accepted: \(body)")
+            } catch let e as RequestError {
+                #expect(e.param == param, "\(body): \(e)")
+            }
+        }
+    }
+}

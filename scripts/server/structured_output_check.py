@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Structured outputs through a running `roofline serve`, with the official `openai` client: every sample schema
+of Tests/Fixtures/grammar/schemas.json as `response_format: json_schema` (strict), greedy and sampled, must give
+JSON that the `jsonschema` package validates; `json_object` must give a JSON object; a GBNF `grammar` (extra
+body field, as llama.cpp's server takes it) that allows one string must give exactly that string; bad schemas
+and grammars must be 400s naming the field. With --bench it also prints decode tokens/s with and without a
+schema (the same prompt and token count, ignore_eos).
+
+    python3 scripts/server/structured_output_check.py --base-url http://127.0.0.1:8080 [--bench]
+
+Prints one line per check and 'N passed, N failed'; exits non-zero when any check fails.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import jsonschema
+import openai
+
+results = []
+
+
+def check(name, ok, detail=""):
+    ok = bool(ok)
+    results.append(ok)
+    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"), flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--base-url", required=True)
+    ap.add_argument("--api-key", default="none")
+    ap.add_argument("--bench", action="store_true")
+    a = ap.parse_args()
+    client = openai.OpenAI(base_url=a.base_url.rstrip("/") + "/v1", api_key=a.api_key, max_retries=0, timeout=600)
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "Tests", "Fixtures", "grammar", "schemas.json")) as f:
+        samples = json.load(f)
+
+    for i, s in enumerate(samples):
+        for temperature in (0, 1.0):
+            r = client.chat.completions.create(
+                model="default", messages=[{"role": "user", "content": s["prompt"]}], max_tokens=300,
+                temperature=temperature, seed=i,
+                response_format={"type": "json_schema", "json_schema": {"name": f"s{i}", "schema": s["schema"], "strict": True}})
+            text = r.choices[0].message.content
+            if r.choices[0].finish_reason != "stop":
+                check(f"schema {i} at temperature {temperature} finished", False, f"finish_reason {r.choices[0].finish_reason}: {text[:200]}")
+                continue
+            try:
+                jsonschema.validate(json.loads(text), s["schema"])
+                check(f"schema {i} at temperature {temperature} validates", True)
+            except Exception as e:  # noqa: BLE001 (report any parse or validation failure)
+                check(f"schema {i} at temperature {temperature} validates", False, f"{e}: {text[:200]}")
+
+    r = client.chat.completions.create(model="default", messages=[{"role": "user", "content": "Say hi."}], max_tokens=200,
+                                       temperature=0.7, seed=5, response_format={"type": "json_object"})
+    try:
+        check("json_object gives an object", isinstance(json.loads(r.choices[0].message.content), dict))
+    except ValueError as e:
+        check("json_object gives an object", False, f"{e}: {r.choices[0].message.content[:200]}")
+
+    fixed = 'Exactly this, "quoted".'
+    r = client.completions.create(model="default", prompt="Write anything:", max_tokens=50, temperature=1.2, seed=9,
+                                  extra_body={"grammar": 'root ::= "Exactly this, \\"quoted\\"."'})
+    check("a one-string grammar gives exactly that string", r.choices[0].text == fixed, repr(r.choices[0].text))
+
+    for body, param in [({"grammar": "root ::= undefined-rule"}, "grammar"),
+                        ({"response_format": {"type": "json_schema", "json_schema": {"name": "p", "schema": {"type": "string", "pattern": "^a$"}}}}, "response_format"),
+                        ({"response_format": {"type": "xml"}}, "response_format.type")]:
+        try:
+            client.chat.completions.create(model="default", messages=[{"role": "user", "content": "x"}], max_tokens=5, extra_body=body)
+            check(f"refused: {body}", False, "accepted")
+        except openai.BadRequestError as e:
+            err = e.body if isinstance(e.body, dict) else {}
+            check(f"refused with param {param}", err.get("param") == param, err)
+
+    if a.bench:
+        schema = samples[0]["schema"]
+        def rate(fmt):
+            t0 = time.time()
+            r = client.chat.completions.create(model="default", messages=[{"role": "user", "content": "Write a long story."}],
+                                               max_tokens=128, temperature=0, extra_body={"ignore_eos": True},
+                                               **({"response_format": fmt} if fmt else {}))
+            return r.usage.completion_tokens / (time.time() - t0)
+        plain = max(rate(None) for _ in range(2))
+        constrained = max(rate({"type": "json_schema", "json_schema": {"name": "s", "schema": {"type": "array", "items": {"type": "string"}}}}) for _ in range(2))
+        print(f"bench: decode with no schema {plain:.1f} tok/s, with a schema {constrained:.1f} tok/s ({constrained / plain:.2f}x), "
+              f"including prefill of a short prompt")
+
+    failed = results.count(False)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
