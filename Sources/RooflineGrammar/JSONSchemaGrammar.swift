@@ -1,7 +1,7 @@
 /// JSON Schema → GBNF, after llama.cpp's json-schema-to-grammar: `type` (one or a list), `properties` with
 /// `required`, `additionalProperties`, `items`, `prefixItems`, `minItems`/`maxItems`, `enum`, `const`,
 /// `anyOf`/`oneOf`, `allOf` of one schema, local `$ref`s (`#/$defs/…`, `#/definitions/…`), string
-/// `minLength`/`maxLength` and the formats `date`, `time`, `date-time` and `uuid`. Properties come in the order
+/// `minLength`/`maxLength`, `minProperties`/`maxProperties` of maps (objects without `properties`) and the formats `date`, `time`, `date-time` and `uuid`. Properties come in the order
 /// of `required`, then the optional ones by name; optional ones may be left out, extra ones are never written.
 /// What it cannot enforce (`pattern`, numeric bounds, other formats) is refused with an error naming the
 /// keyword, so output under a schema always validates. Whitespace between tokens is bounded (a newline and at
@@ -57,20 +57,9 @@ public struct JSONSchemaGrammar {
         return name
     }
 
+    /// `json` as a GBNF string literal.
     static func literal(_ json: String) -> String {
-        var out = "\""
-        for u in json.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || u.value == 0x7F { out += String(format: "\\x%02X", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
+        "\"" + JSONValue.escaped(json, del: true) { String(format: "\\x%02X", $0) } + "\""
     }
 
     private mutating func visit(_ s: JSONValue, name: String) throws -> String {
@@ -79,8 +68,7 @@ public struct JSONSchemaGrammar {
         guard depth <= 64 else { throw GrammarError("the schema is nested more than 64 deep") }
         if case .bool(let b) = s { return b ? "value" : try refuse("false", "a schema of false allows nothing") }
         guard case .object = s else { throw GrammarError("a schema must be an object or a boolean") }
-        for k in ["pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "patternProperties",
-                  "minProperties", "maxProperties", "not", "if", "uniqueItems", "contains", "dependentRequired"] where s[k] != nil {
+        for k in ["pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "patternProperties", "not", "if", "uniqueItems", "contains", "dependentRequired"] where s[k] != nil {
             throw GrammarError("the JSON Schema keyword '\(k)' is not supported for constrained output (at '\(name)')")
         }
         if let ref = s["$ref"]?.stringValue { return try reference(ref) }
@@ -191,11 +179,20 @@ public struct JSONSchemaGrammar {
 
     private mutating func object(_ s: JSONValue, name: String) throws -> String {
         guard case .object(let props)? = s["properties"] else {
-            if let extra = s["additionalProperties"], case .object = extra {
-                let v = try visit(extra, name: name + "-value")
-                return rule(name, "\"{\" space ( string \":\" space \(v) ( \",\" space string \":\" space \(v) )* )? \"}\" space")
-            }
-            return "object"
+            let lo = s["minProperties"]?.intValue ?? 0, hi = s["maxProperties"]?.intValue
+            guard lo >= 0, lo <= 1000, (hi ?? lo) >= lo, (hi ?? 0) <= 1000 else { throw GrammarError("property count bounds at '\(name)' are out of range") }
+            let v: String
+            if let extra = s["additionalProperties"], case .object = extra { v = try visit(extra, name: name + "-value") }
+            else if lo == 0 && hi == nil { return "object" }
+            else { v = "value" }
+            if hi == 0 { return rule(name, "\"{\" space \"}\" space") }
+            let kv = "string \":\" space \(v)"
+            let list = "\(kv) ( \",\" space \(kv) ){\(max(0, lo - 1)),\(hi.map { String($0 - 1) } ?? "")}"
+            // the keys of such a map are not checked for repeats
+            return rule(name, "\"{\" space " + (lo == 0 ? "( \(list) )?" : list) + " \"}\" space")
+        }
+        for k in ["minProperties", "maxProperties"] where s[k] != nil {
+            throw GrammarError("'\(k)' is supported only on maps (objects without 'properties'), at '\(name)'")
         }
         let required = (s["required"]?.arrayValue ?? []).compactMap(\.stringValue)
         let known = Set(props.map(\.0))

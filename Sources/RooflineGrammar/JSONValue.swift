@@ -1,3 +1,5 @@
+import Foundation
+
 /// Any JSON value, decoded as given (for JSON Schemas and tool definitions carried in requests).
 public enum JSONValue: Sendable, Equatable, Codable {
     case null
@@ -91,7 +93,13 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     public static func quote(_ s: String) -> String {
-        var out = "\""
+        "\"" + escaped(s) { String(format: "\\u%04x", $0) } + "\""
+    }
+
+    /// `s` with quotes, backslashes, \n, \r and \t escaped, and other control characters (and DEL, when
+    /// `del` is set) written by `control`.
+    static func escaped(_ s: String, del: Bool = false, control: (UInt32) -> String) -> String {
+        var out = ""
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""
@@ -100,13 +108,9 @@ public enum JSONValue: Sendable, Equatable, Codable {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+                if u.value < 0x20 || (del && u.value == 0x7F) { out += control(u.value) } else { out.unicodeScalars.append(u) }
             }
         }
-        return out + "\""
+        return out
     }
 }
-
-#if canImport(Foundation)
-import Foundation
-#endif

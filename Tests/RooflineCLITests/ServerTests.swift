@@ -89,6 +89,24 @@ import RooflineTestSupport
         server.waitForExit()
     }
 
+    /// Structured outputs (scripts/server/structured_output_check.py): every sample schema as a strict
+    /// json_schema response format validates with the `jsonschema` package, json_object gives an object, a
+    /// one-string GBNF grammar gives exactly that string, and bad schemas and grammars are 400s naming the field.
+    @Test func structuredOutputsValidate() throws {
+        try ensureOpenAIClient()
+        if try Shell.run(["python3", "-c", "import jsonschema"]).0 != 0 {
+            let (status, out) = try Shell.run(["python3", "-m", "pip", "install", "--quiet", "jsonschema"])
+            try #require(status == 0, "could not install jsonschema: \(out)")
+        }
+        let server = try Server(["--parallel", "2", "--ctx-size", "1024"])
+        let script = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/server/structured_output_check.py").path
+        let (status, out) = try Shell.run(["python3", script, "--base-url", "http://127.0.0.1:\(server.port)"])
+        #expect(status == 0, "\(out)")
+        #expect(out.contains(" 0 failed"))
+        server.process.terminate()
+        server.waitForExit()
+    }
+
     /// SIGTERM while a stream runs (scripts/server/sigterm_check.py): the stream finishes, /health turns 503, a
     /// late request is refused, and the server exits 0. The check reads the stream and probes /health on sockets
     /// of its own, so nothing queues behind the stream.

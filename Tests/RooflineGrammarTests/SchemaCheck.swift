@@ -48,6 +48,8 @@ enum SchemaCheck {
             } else if let item = s["items"], !items.allSatisfy({ validates($0, item, root: root) }) { return false }
         case .object(let fields):
             let keys = fields.map(\.0)
+            if let lo = s["minProperties"]?.intValue, keys.count < lo { return false }
+            if let hi = s["maxProperties"]?.intValue, keys.count > hi { return false }
             if Set(keys).count != keys.count { return false }
             for r in (s["required"]?.arrayValue ?? []).compactMap(\.stringValue) where !keys.contains(r) { return false }
             if case .object(let props)? = s["properties"] {
