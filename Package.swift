@@ -3,8 +3,8 @@ import PackageDescription
 
 // Layers, one way down:
 // RooflineGGUF (file format) → CRooflineKernels/RooflineQuant (quant formats, kernels)
-// → RooflineModel (transformer) → RooflineTokenizer, RooflineSampling, RooflineGrammar (constrained output)
-// → RooflineEngine (generation, scheduler),
+// → RooflineModel (transformer) → RooflineGrammar (JSON values, grammars, tool-call formats) → RooflineTokenizer,
+// RooflineSampling → RooflineEngine (generation, scheduler),
 // RooflineAPI (OpenAI request bodies: strict JSON, decoding, validation)
 // → RooflineServer (the only target that imports Hummingbird), RooflinePlanner → roofline (CLI).
 // RooflineFuzzTargets (one entry per untrusted input) sits beside the server and under roofline-fuzz, the
@@ -30,16 +30,16 @@ let package = Package(
         .target(name: "CRooflineKernels"),
         .target(name: "RooflineQuant", dependencies: ["RooflineGGUF", "CRooflineKernels"]),
         .target(name: "RooflineModel", dependencies: ["RooflineGGUF", "RooflineQuant", "CRooflineKernels"]),
-        .target(name: "RooflineTokenizer", dependencies: ["RooflineGGUF", .product(name: "HeapModule", package: "swift-collections")]),
+        .target(name: "RooflineGrammar"),
+        .target(name: "RooflineTokenizer", dependencies: ["RooflineGGUF", "RooflineGrammar", .product(name: "HeapModule", package: "swift-collections")]),
         .target(name: "RooflineImport", dependencies: ["RooflineGGUF"]),
         .target(name: "RooflineSampling"),
-        .target(name: "RooflineGrammar"),
         .target(name: "RooflineEngine", dependencies: [
             "RooflineGGUF", "RooflineQuant", "RooflineModel", "RooflineTokenizer", "RooflineSampling", "RooflineGrammar", "RooflineImport",
         ]),
         .target(name: "RooflineAPI", dependencies: ["RooflineTokenizer", "RooflineSampling", "RooflineGrammar"]),
         .target(name: "RooflineServer", dependencies: [
-            "RooflineEngine", "RooflineAPI",
+            "RooflineEngine", "RooflineAPI", "RooflineGrammar",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

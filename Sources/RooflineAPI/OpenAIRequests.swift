@@ -241,31 +241,165 @@ public struct SamplingFields: Decodable {
 public struct ChatRequestMessage: Decodable {
     public let role: String
     public let content: MessageContent?
+    public let tool_calls: [ToolCallField]?
+    public let tool_call_id: String?
+    public let name: String?
+
+    /// An assistant message's call: `{"id", "type": "function", "function": {"name", "arguments"}}`, the
+    /// arguments a JSON string (as OpenAI sends them) or an object.
+    public struct ToolCallField: Decodable {
+        public let id: String?
+        public let type: String?
+        public let function: Function
+        public struct Function: Decodable {
+            public let name: String
+            public let arguments: JSONValue?
+        }
+    }
+}
+
+/// A tool the model may call: `{"type": "function", "function": {"name", "description", "parameters", "strict"}}`.
+public struct ToolDefinition: Decodable, Sendable {
+    public let type: String
+    public let function: Function
+    public struct Function: Decodable, Sendable {
+        public let name: String
+        public let description: String?
+        public let parameters: JSONValue?
+        public let strict: Bool?
+    }
+
+    /// The tool as the chat template sees it.
+    public var json: JSONValue {
+        var f: [(String, JSONValue)] = [("name", .string(function.name))]
+        if let d = function.description { f.append(("description", .string(d))) }
+        if let p = function.parameters { f.append(("parameters", p)) }
+        return .object([("type", .string(type)), ("function", .object(f))])
+    }
+}
+
+/// `tool_choice`: "none", "auto", "required", or `{"type": "function", "function": {"name"}}`.
+public enum ToolChoice: Decodable, Sendable, Equatable {
+    case none, auto, required, function(String)
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let s = try? c.decode(String.self) {
+            switch s {
+            case "none": self = .none
+            case "auto": self = .auto
+            case "required": self = .required
+            default: throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected none, auto, required or a function"))
+            }
+            return
+        }
+        struct Named: Decodable { let type: String; let function: Name; struct Name: Decodable { let name: String } }
+        let n = try c.decode(Named.self)
+        self = .function(n.function.name)
+    }
+}
+
+/// What a chat request asks of tools, checked: the tools for the template, the choice, and whether several
+/// calls may come in one turn.
+public struct ToolRequest: Sendable {
+    public let tools: [ToolDefinition]
+    public let choice: ToolChoice
+    public let parallel: Bool
+
+    /// The tools the template is given (none when the choice is "none").
+    public var templateTools: [JSONValue] { choice == .none ? [] : tools.map(\.json) }
+
+    /// The grammar that makes the reply a well-formed call, for "required" or a named function (nil for
+    /// "auto" and "none", whose replies are read back as they come).
+    public func grammar(format: ToolCallFormat) throws(RequestError) -> Grammar? {
+        let chosen: [ToolDefinition]
+        switch choice {
+        case .none, .auto: return nil
+        case .required: chosen = tools
+        case .function(let name): chosen = tools.filter { $0.function.name == name }
+        }
+        do {
+            return try Grammar(gbnf: format.gbnf(tools: chosen.map { ($0.function.name, $0.function.parameters) }, parallel: parallel && choice == .required))
+        } catch {
+            throw .badParameter("tools", "a tool's parameters cannot constrain the call: \(error)")
+        }
+    }
 }
 
 public struct ChatCompletionRequest: Decodable {
     public let messages: [ChatRequestMessage]
-    public let tools: [IgnoredValue]?
+    public let tools: [ToolDefinition]?
+    public let tool_choice: ToolChoice?
+    public let parallel_tool_calls: Bool?
     public let fields: SamplingFields
 
-    enum CodingKeys: String, CodingKey { case messages, tools }
+    enum CodingKeys: String, CodingKey { case messages, tools, tool_choice, parallel_tool_calls }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         messages = try c.decode([ChatRequestMessage].self, forKey: .messages)
-        tools = try c.decodeIfPresent([IgnoredValue].self, forKey: .tools)
+        tools = try c.decodeIfPresent([ToolDefinition].self, forKey: .tools)
+        tool_choice = try c.decodeIfPresent(ToolChoice.self, forKey: .tool_choice)
+        parallel_tool_calls = try c.decodeIfPresent(Bool.self, forKey: .parallel_tool_calls)
         fields = try SamplingFields(from: decoder)
+    }
+
+    /// The tools part of the request, checked (nil when it names no tools and no choice).
+    public func toolRequest() throws(RequestError) -> ToolRequest? {
+        let tools = self.tools ?? []
+        for (i, t) in tools.enumerated() {
+            guard t.type == "function" else { throw .badParameter("tools[\(i)].type", "only tools of type function are supported (got '\(t.type)')") }
+            guard !t.function.name.isEmpty, t.function.name.count <= 64,
+                  t.function.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) else {
+                throw .badParameter("tools[\(i)].function.name", "a function name must be 1-64 letters, digits, '_', '-' or '.'")
+            }
+            if tools[..<i].contains(where: { $0.function.name == t.function.name }) {
+                throw .badParameter("tools[\(i)].function.name", "two tools are named '\(t.function.name)'")
+            }
+            if let p = t.function.parameters, case .object = p {} else if t.function.parameters != nil {
+                throw .badParameter("tools[\(i)].function.parameters", "parameters must be a JSON Schema object")
+            }
+        }
+        let choice = tool_choice ?? (tools.isEmpty ? .none : .auto)
+        switch choice {
+        case .required where tools.isEmpty: throw .badParameter("tool_choice", "tool_choice required needs tools")
+        case .function(let name) where !tools.contains(where: { $0.function.name == name }):
+            throw .badParameter("tool_choice", "tool_choice names '\(name)', which is not among the tools")
+        default: break
+        }
+        if tools.isEmpty && tool_choice == nil && parallel_tool_calls == nil { return nil }
+        if parallel_tool_calls != nil && tools.isEmpty { throw .badParameter("parallel_tool_calls", "parallel_tool_calls needs tools") }
+        if fields.response_format != nil || fields.grammar != nil || fields.json_schema != nil, choice == .required || { if case .function = choice { return true } else { return false } }() {
+            throw .badParameter("tool_choice", "a required or named tool_choice cannot be combined with response_format or grammar")
+        }
+        return ToolRequest(tools: tools, choice: choice, parallel: parallel_tool_calls ?? true)
     }
 
     public func chatMessages() throws(RequestError) -> [ChatMessage] {
         guard !messages.isEmpty else { throw .badParameter("messages", "messages must hold at least one message") }
-        if let tools, !tools.isEmpty { throw .badParameter("tools", "tool calling is not supported by this server") }
         let roles: Set = ["system", "developer", "user", "assistant", "tool"]
         var out: [ChatMessage] = []
         for (i, m) in messages.enumerated() {
             guard roles.contains(m.role) else {
                 throw .badParameter("messages[\(i)].role", "unknown role '\(m.role)' (expected system, developer, user, assistant or tool)")
             }
-            out.append(ChatMessage(role: m.role == "developer" ? "system" : m.role, content: m.content?.text ?? ""))
+            var calls: [ChatToolCall] = []
+            for (j, c) in (m.tool_calls ?? []).enumerated() {
+                guard m.role == "assistant" else { throw .badParameter("messages[\(i)].tool_calls", "only assistant messages carry tool_calls") }
+                var args = c.function.arguments ?? .object([])
+                if case .string(let text) = args {
+                    do { args = try JSONValue.parse(text) } catch {
+                        throw .badParameter("messages[\(i)].tool_calls[\(j)].function.arguments", "arguments must be a JSON object: \(error)")
+                    }
+                }
+                guard case .object = args else {
+                    throw .badParameter("messages[\(i)].tool_calls[\(j)].function.arguments", "arguments must be a JSON object")
+                }
+                calls.append(ChatToolCall(id: c.id ?? "call_\(i)_\(j)", name: c.function.name, arguments: args))
+            }
+            if m.role == "tool" && m.tool_call_id == nil {
+                throw .badParameter("messages[\(i)].tool_call_id", "a tool message needs the tool_call_id it answers")
+            }
+            out.append(ChatMessage(role: m.role == "developer" ? "system" : m.role, content: m.content?.text ?? "", toolCalls: calls,
+                                   toolCallID: m.tool_call_id, name: m.name))
         }
         return out
     }

@@ -84,9 +84,9 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Renders a conversation with the model's chat template and tokenizes it.
-    public func chatPrompt(_ messages: [ChatMessage]) throws(EngineError) -> [Int32] {
+    public func chatPrompt(_ messages: [ChatMessage], tools: [JSONValue] = []) throws(EngineError) -> [Int32] {
         do {
-            let text = try chatTemplate.render(messages, addGenerationPrompt: true)
+            let text = try chatTemplate.render(messages, tools: tools, addGenerationPrompt: true)
             // The template writes BOS itself where the model wants it.
             return tokenizer.encode(text, addSpecial: false, parseSpecial: true)
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import RooflineGrammar
 import RooflineTokenizer
 
 /// Threads of its own for the work that turns a request into tokens (chat-template rendering and
@@ -57,11 +58,11 @@ extension Engine {
     /// Renders a conversation and tokenizes it on `worker`'s threads, stopping early when the task is cancelled.
     /// A text too long to fit `maxTokens` whatever its tokens is refused before tokenizing
     /// (`EngineError.promptTooLong` with the least count it could have).
-    public func chatPrompt(_ messages: [ChatMessage], on worker: PromptWorker, maxTokens: Int? = nil) async throws -> [Int32] {
+    public func chatPrompt(_ messages: [ChatMessage], tools: [JSONValue] = [], on worker: PromptWorker, maxTokens: Int? = nil) async throws -> [Int32] {
         try await worker.run { [self] cancel in
             let text: String
             do throws(TokenizerError) {
-                text = try chatTemplate.render(messages, addGenerationPrompt: true)
+                text = try chatTemplate.render(messages, tools: tools, addGenerationPrompt: true)
             } catch {
                 throw EngineError.tokenizer(error)
             }

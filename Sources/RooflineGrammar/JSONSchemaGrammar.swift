@@ -10,7 +10,7 @@ public struct JSONSchemaGrammar {
     private var rules: [(String, String)] = []
     private var names: Set<String> = []
     private var refs: [String: String] = [:]
-    private let root: JSONValue
+    private var root: JSONValue
     private var depth = 0
 
     /// GBNF for any JSON object (`response_format: {"type": "json_object"}`).
@@ -36,15 +36,26 @@ public struct JSONSchemaGrammar {
     /// The GBNF for `schema` (root rule `root`).
     public static func gbnf(schema: JSONValue) throws -> String {
         var g = JSONSchemaGrammar(root: schema)
-        let r = try g.visit(schema, name: "root-value")
-        g.rules.insert(("root", r), at: 0)
-        return g.rules.map { "\($0.0) ::= \($0.1)" }.joined(separator: "\n") + "\n" + primitives
+        let top = try g.add(schema, name: "root-value")  // before g is read for its rules
+        return g.rules(root: top)
+    }
+
+    /// Adds the rules for `schema` (its `$ref`s resolved within it) and gives the rule that matches it.
+    mutating func add(_ schema: JSONValue, name: String) throws -> String {
+        root = schema
+        refs = [:]
+        return try visit(schema, name: name)
+    }
+
+    /// The whole grammar: `root ::= body`, the rules added, and the JSON primitives.
+    func rules(root body: String) -> String {
+        ([("root", body)] + rules).map { "\($0.0) ::= \($0.1)" }.joined(separator: "\n") + "\n" + Self.primitives
     }
 
     /// The grammar for `schema`, compiled.
     public static func grammar(schema: JSONValue) throws -> Grammar { try Grammar(gbnf: gbnf(schema: schema)) }
 
-    private init(root: JSONValue) { self.root = root }
+    init(root: JSONValue) { self.root = root }
 
     private mutating func rule(_ hint: String, _ body: String) -> String {
         var base = String(hint.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.prefix(40))

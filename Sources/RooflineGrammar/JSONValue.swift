@@ -36,8 +36,9 @@ public enum JSONValue: Sendable, Equatable, Codable {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "nested more than \(Self.maxDepth) deep"))
         }
         if let c = try? decoder.container(keyedBy: Key.self) {
-            // keys in the order the decoder gives them (JSONDecoder keeps the document's order on Linux)
-            self = .object(try c.allKeys.map { ($0.stringValue, try c.decode(JSONValue.self, forKey: $0)) })
+            // Foundation's decoder does not keep the document's key order: keys sorted, so a request always
+            // gives the same value (JSONValue.parse keeps the order where text is at hand)
+            self = .object(try c.allKeys.sorted { $0.stringValue < $1.stringValue }.map { ($0.stringValue, try c.decode(JSONValue.self, forKey: $0)) })
             return
         }
         if var c = try? decoder.unkeyedContainer() {

@@ -11,13 +11,14 @@ struct GenerationHandler: Sendable {
     let scheduler: Scheduler
     let metrics: ServerMetrics
 
-    func respond(_ shape: ResponseShape, prompt: [Int32], fields: SamplingFields, promptParam: String, echo: String?) async throws -> Response {
+    func respond(_ shape: ResponseShape, prompt: [Int32], fields: SamplingFields, promptParam: String, echo: String?,
+                 tools: ToolContext? = nil) async throws -> Response {
         let checked: RequestOptions
         do throws(RequestError) { checked = try fields.options(maxParallel: scheduler.configuration.parallel) } catch { throw OpenAIError(error) }
         let n = checked.n
         var options = GenerationOptions(maxTokens: checked.maxTokens, sampling: checked.sampling, stop: checked.stop, ignoreEOS: checked.ignoreEOS,
                                         logprobs: checked.logprobs)
-        options.grammar = checked.grammar
+        options.grammar = tools?.grammar ?? checked.grammar
         let format = checked.logprobs == nil ? nil : LogprobFormat(tokenizer: scheduler.engine.tokenizer)
         let run: GenerationRun
         do {
@@ -28,13 +29,13 @@ struct GenerationHandler: Sendable {
         metrics.promptTokens.increment(by: Int64(prompt.count))
         if fields.stream == true {
             return try await stream(run, shape, n: n, includeUsage: fields.stream_options?.include_usage ?? false, echo: echo,
-                                    promptParam: promptParam, format: format)
+                                    promptParam: promptParam, format: format, tools: tools)
         }
-        return try await collect(run, shape, n: n, echo: echo, promptParam: promptParam, format: format)
+        return try await collect(run, shape, n: n, echo: echo, promptParam: promptParam, format: format, tools: tools)
     }
 
     private func collect(_ run: GenerationRun, _ shape: ResponseShape, n: Int, echo: String?, promptParam: String,
-                         format: LogprobFormat?) async throws -> Response {
+                         format: LogprobFormat?, tools: ToolContext?) async throws -> Response {
         var texts = [String](repeating: "", count: n)
         var logprobs = [[TokenLogprob]](repeating: [], count: n)
         var finishes = [FinishReason?](repeating: nil, count: n)
@@ -60,21 +61,23 @@ struct GenerationHandler: Sendable {
             throw OpenAIError(SchedulerError.cancelled, promptParam: promptParam)
         }
         metrics.requestDuration.record(.now - run.arrived)
+        let read = tools.map { t in texts.map { t.read($0) } }
         let body = shape.completion(texts: texts, finishes: finishes.map { $0 ?? .length }, promptTokens: run.promptTokens, completionTokens: completion,
-                                    cachedTokens: cached, logprobs: format == nil ? nil : logprobs, format: format)
+                                    cachedTokens: cached, logprobs: format == nil ? nil : logprobs, format: format, tools: read)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSON.data(body))))
     }
 
     /// Streams events as SSE. The status line waits for the first event, so a request that fails before it
     /// produces anything (refused at shutdown, timed out in the queue) gets its error status, not a 200.
     private func stream(_ run: GenerationRun, _ shape: ResponseShape, n: Int, includeUsage: Bool, echo: String?, promptParam: String,
-                        format: LogprobFormat?) async throws -> Response {
+                        format: LogprobFormat?, tools: ToolContext?) async throws -> Response {
         let metrics = self.metrics
         let (events, first) = try await run.firstEvent(param: promptParam)
         let body = ResponseBody { writer in
             var latency = LatencyTracker(metrics: metrics, arrived: run.arrived, n: n)
             var completion = 0, cached = 0
             var offsets = [Int](repeating: echo?.count ?? 0, count: n)
+            var holds = tools.map { t in [ToolStreamHold](repeating: ToolStreamHold(markers: t.format.markers), count: n) }
             do {
                 for i in 0..<n {
                     switch shape.kind {
@@ -95,13 +98,28 @@ struct GenerationHandler: Sendable {
                                                                                              format: format, offset: offsets[i]))))
                             offsets[i] += text.count
                         } else if !text.isEmpty {
-                            try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: text, finish: nil))))
+                            let shown = holds?[i].take(text) ?? text
+                            if !shown.isEmpty { try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: shown, finish: nil)))) }
                         }
                     case .text(let text):
-                        try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: text, finish: nil))))
+                        let shown = holds?[i].take(text) ?? text
+                        if !shown.isEmpty { try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: shown, finish: nil)))) }
                     case .finished(let s):
                         completion += s.completionTokens
                         cached = max(cached, s.cachedTokens)
+                        if let tools, let hold = holds?[i] {
+                            // the held text: calls (each streamed as one tool_calls delta), or content after all
+                            let (_, calls) = tools.read(hold.all)
+                            if calls.isEmpty {
+                                if !hold.rest.isEmpty { try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: hold.rest, finish: nil)))) }
+                            } else {
+                                for (k, call) in calls.enumerated() {
+                                    try await writer.write(ByteBuffer(bytes: JSON.event(shape.toolCallChunk(index: i, callIndex: k, call: call))))
+                                }
+                                try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: "", finish: s.finishReason, toolCalls: true))))
+                                break
+                            }
+                        }
                         try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: "", finish: s.finishReason))))
                     case .failed(let e):
                         run.cancel()

@@ -24,15 +24,24 @@ struct ResponseShape: Sendable {
     }
 
     /// The whole answer of a non-streamed request; `logprobs[i]` (when asked for) are choice i's tokens'.
+    /// `tools[i]`, when tools were offered: choice i's content and calls as read back; with calls, the message
+    /// carries `tool_calls` and the finish reason is "tool_calls".
     func completion(texts: [String], finishes: [FinishReason], promptTokens: Int, completionTokens: Int, cachedTokens: Int = 0,
-                    logprobs: [[TokenLogprob]]? = nil, format: LogprobFormat? = nil) -> [String: Any] {
+                    logprobs: [[TokenLogprob]]? = nil, format: LogprobFormat? = nil,
+                    tools: [(content: String?, calls: [[String: Any]])]? = nil) -> [String: Any] {
         let choices: [[String: Any]] = texts.indices.map { i in
             var c: [String: Any] = ["index": i, "logprobs": NSNull(), "finish_reason": finishes[i].rawValue]
             if let logprobs, let format, i < logprobs.count {
                 c["logprobs"] = kind == .chat ? format.chat(logprobs[i]) : format.completion(logprobs[i])
             }
             switch kind {
-            case .chat: c["message"] = ["role": "assistant", "content": texts[i]]
+            case .chat:
+                if let t = tools?[i], !t.calls.isEmpty {
+                    c["message"] = ["role": "assistant", "content": t.content.map { $0 as Any } ?? NSNull(), "tool_calls": t.calls]
+                    c["finish_reason"] = "tool_calls"
+                } else {
+                    c["message"] = ["role": "assistant", "content": texts[i]]
+                }
             case .completion: c["text"] = texts[i]
             }
             return c
@@ -45,8 +54,9 @@ struct ResponseShape: Sendable {
     /// One streamed chunk for choice `index`: new text, or (with `finish`) its end. `role` opens a chat stream.
     /// `logprob` (with its `format`) is the chunk's token's, `offset` the characters of the choice before it.
     func chunk(index: Int, text: String, finish: FinishReason?, role: Bool = false,
-               logprob: TokenLogprob? = nil, format: LogprobFormat? = nil, offset: Int = 0) -> [String: Any] {
-        var c: [String: Any] = ["index": index, "logprobs": NSNull(), "finish_reason": finish.map { $0.rawValue as Any } ?? NSNull()]
+               logprob: TokenLogprob? = nil, format: LogprobFormat? = nil, offset: Int = 0, toolCalls: Bool = false) -> [String: Any] {
+        var c: [String: Any] = ["index": index, "logprobs": NSNull(),
+                                "finish_reason": toolCalls ? "tool_calls" : finish.map { $0.rawValue as Any } ?? NSNull()]
         if let logprob, let format {
             c["logprobs"] = kind == .chat ? format.chat([logprob]) : format.completion([logprob], offset: offset)
         }
@@ -59,6 +69,14 @@ struct ResponseShape: Sendable {
         case .completion:
             c["text"] = text
         }
+        return envelope(choices: [c])
+    }
+
+    /// One whole call of choice `index` as a streamed `tool_calls` delta (name and all its arguments at once).
+    func toolCallChunk(index: Int, callIndex: Int, call: [String: Any]) -> [String: Any] {
+        var tc = call
+        tc["index"] = callIndex
+        let c: [String: Any] = ["index": index, "logprobs": NSNull(), "finish_reason": NSNull(), "delta": ["tool_calls": [tc]]]
         return envelope(choices: [c])
     }
 

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import RooflineAPI
 import RooflineEngine
+import RooflineGrammar
 import RooflineTokenizer
 import ServiceLifecycle
 
@@ -72,10 +73,21 @@ public final class RooflineServer: Sendable {
             let req: ChatCompletionRequest = try await decode(request)
             try checkModel(req.fields.model)
             let messages: [ChatMessage]
-            do throws(RequestError) { messages = try req.chatMessages() } catch { throw OpenAIError(error) }
-            let prompt = try await render(messages, param: "messages")
+            let tools: ToolRequest?
+            do throws(RequestError) {
+                messages = try req.chatMessages()
+                tools = try req.toolRequest()
+            } catch { throw OpenAIError(error) }
+            var context: ToolContext?
+            if let tools, !tools.tools.isEmpty, tools.choice != .none {
+                guard let format = engine.chatTemplate.toolCallFormat else {
+                    throw OpenAIError.badParameter("tools", "this model's chat template does not render tools (no tool-call format Roofline reads: hermes <tool_call>, mistral [TOOL_CALLS], llama3 JSON)")
+                }
+                do throws(RequestError) { context = ToolContext(format: format, grammar: try tools.grammar(format: format), names: Set(tools.tools.map(\.function.name))) } catch { throw OpenAIError(error) }
+            }
+            let prompt = try await render(messages, tools: tools?.templateTools ?? [], param: "messages")
             return try await handler.respond(ResponseShape(.chat, model: configuration.modelID), prompt: prompt, fields: req.fields,
-                                             promptParam: "messages", echo: nil)
+                                             promptParam: "messages", echo: nil, tools: context)
         }
         router.post("/v1/completions") { [self] request, _ -> Response in
             let req: CompletionRequest = try await decode(request)
@@ -141,9 +153,9 @@ public final class RooflineServer: Sendable {
     }
 
     /// Renders messages with the chat template and tokenizes them off the HTTP threads.
-    private func render(_ messages: [ChatMessage], param: String) async throws -> [Int32] {
+    private func render(_ messages: [ChatMessage], tools: [JSONValue] = [], param: String) async throws -> [Int32] {
         do {
-            return try await engine.chatPrompt(messages, on: prompts, maxTokens: scheduler.configuration.contextSize)
+            return try await engine.chatPrompt(messages, tools: tools, on: prompts, maxTokens: scheduler.configuration.contextSize)
         } catch EngineError.tokenizer(let e) where e != .cancelled {
             throw OpenAIError.badParameter(param, "the chat template could not render these messages: \(e)")
         } catch EngineError.promptTooLong(let least, let ctx) {

@@ -1,8 +1,52 @@
-/// One chat message.
+import RooflineGrammar
+
+/// One chat message: its role and text, and for tool use the calls an assistant made (`toolCalls`) or the
+/// call a tool message answers (`toolCallID`, with the tool's `name` where the client gives it).
 public struct ChatMessage: Sendable, Equatable, Codable {
     public var role: String
     public var content: String
-    public init(role: String, content: String) { self.role = role; self.content = content }
+    public var toolCalls: [ChatToolCall] = []
+    public var toolCallID: String?
+    public var name: String?
+    public init(role: String, content: String, toolCalls: [ChatToolCall] = [], toolCallID: String? = nil, name: String? = nil) {
+        self.role = role
+        self.content = content
+        self.toolCalls = toolCalls
+        self.toolCallID = toolCallID
+        self.name = name
+    }
+
+    enum CodingKeys: String, CodingKey { case role, content, toolCalls, toolCallID, name }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        role = try c.decode(String.self, forKey: .role)
+        content = try c.decode(String.self, forKey: .content)
+        toolCalls = try c.decodeIfPresent([ChatToolCall].self, forKey: .toolCalls) ?? []
+        toolCallID = try c.decodeIfPresent(String.self, forKey: .toolCallID)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+    }
+}
+
+/// A function call an assistant message made.
+public struct ChatToolCall: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    public var arguments: JSONValue
+    public init(id: String, name: String, arguments: JSONValue) { self.id = id; self.name = name; self.arguments = arguments }
+}
+
+extension JinjaValue {
+    /// A JSON value as the template sees it (objects keep their key order).
+    public init(_ v: JSONValue) {
+        switch v {
+        case .null: self = .none
+        case .bool(let b): self = .bool(b)
+        case .number(let d): self = d.rounded() == d && abs(d) < 1e15 ? .int(Int(d)) : .double(d)
+        case .string(let s): self = .string(s)
+        case .array(let a): self = .array(a.map(JinjaValue.init))
+        case .object(let o): self = .dict(o.map { ($0.0, JinjaValue($0.1)) })
+        }
+    }
 }
 
 /// Renders conversations with the model's `tokenizer.chat_template` (a Jinja template), or with the
@@ -41,15 +85,37 @@ public struct ChatTemplate: Sendable {
     }
 
     /// The prompt text for `messages`, ending with the assistant's turn opener when `addGenerationPrompt`.
-    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true, limits: JinjaLimits = .standard) throws(TokenizerError) -> String {
-        let msgs: [JinjaValue] = messages.map { .dict([("role", .string($0.role)), ("content", .string($0.content))]) }
-        return try template.render([
+    /// `tools` (OpenAI's tool objects, `{"type": "function", "function": {...}}`) are given to the template as
+    /// its `tools` variable, as transformers' apply_chat_template does; assistant messages carry `tool_calls`
+    /// (`{"id", "type": "function", "function": {"name", "arguments"}}`, arguments an object) and tool messages
+    /// `tool_call_id` and `name`.
+    public func render(_ messages: [ChatMessage], tools: [JSONValue] = [], addGenerationPrompt: Bool = true,
+                       limits: JinjaLimits = .standard) throws(TokenizerError) -> String {
+        let msgs: [JinjaValue] = messages.map { m in
+            var pairs: [(String, JinjaValue)] = [("role", .string(m.role)), ("content", .string(m.content))]
+            if !m.toolCalls.isEmpty {
+                pairs.append(("tool_calls", .array(m.toolCalls.map { c in
+                    .dict([("id", .string(c.id)), ("type", .string("function")),
+                           ("function", .dict([("name", .string(c.name)), ("arguments", JinjaValue(c.arguments))]))])
+                })))
+            }
+            if let id = m.toolCallID { pairs.append(("tool_call_id", .string(id))) }
+            if let name = m.name { pairs.append(("name", .string(name))) }
+            return .dict(pairs)
+        }
+        var context: [String: JinjaValue] = [
             "messages": .array(msgs),
             "add_generation_prompt": .bool(addGenerationPrompt),
             "bos_token": .string(bosToken),
             "eos_token": .string(eosToken),
-        ], limits: limits)
+        ]
+        if !tools.isEmpty { context["tools"] = .array(tools.map(JinjaValue.init)) }
+        return try template.render(context, limits: limits)
     }
+
+    /// How this template's model writes tool calls (nil: the template does not render tools, or in a way
+    /// Roofline does not read).
+    public var toolCallFormat: ToolCallFormat? { fallbackReason == nil ? ToolCallFormat.detect(templateSource: source) : nil }
 }
 
 extension Tokenizer {

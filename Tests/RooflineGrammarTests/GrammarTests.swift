@@ -170,3 +170,62 @@ enum GrammarModel {
         }
     }
 }
+
+/// Tool calls read back from each family's syntax, and the grammar that forces a well-formed call.
+@Suite struct ToolCallFormatTests {
+    let weather = JSONValue.object([("type", .string("object")), ("properties", .object([
+        ("city", .object([("type", .string("string"))])), ("unit", .object([("enum", .array([.string("c"), .string("f")]))]))])),
+        ("required", .array([.string("city"), .string("unit")]))])
+
+    @Test func formatsAreToldFromTemplates() {
+        #expect(ToolCallFormat.detect(templateSource: "{% if tools %}<tool_call>{% endif %}") == .hermes)
+        #expect(ToolCallFormat.detect(templateSource: "{% for t in tools %}[TOOL_CALLS]{% endfor %}") == .mistral)
+        #expect(ToolCallFormat.detect(templateSource: "{% if tools %}<|python_tag|>{% endif %}") == .llama3)
+        #expect(ToolCallFormat.detect(templateSource: "{{ messages }}") == nil)
+    }
+
+    @Test func hermesCallsAndContent() {
+        let text = "Let me check.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"unit\": \"c\"}}\n</tool_call>\n<tool_call>\n{\"name\": \"calc\", \"arguments\": \"{\\\"x\\\": 1}\"}\n</tool_call>"
+        let (content, calls) = ToolCallFormat.hermes.parse(text)
+        #expect(content == "Let me check.")
+        #expect(calls.map(\.name) == ["get_weather", "calc"])
+        #expect(calls.first?.arguments.jsonText == #"{"city":"Paris","unit":"c"}"#)  // key order kept
+        #expect(calls.last?.arguments.jsonText == #"{"x":1}"#)                       // arguments given as a string
+        // bare and fenced JSON calls count only for offered names and when nothing follows
+        let fenced = "```json\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\", \"unit\": \"f\"}}\n```"
+        #expect(ToolCallFormat.hermes.parse(fenced, names: ["get_weather"]).calls.count == 1)
+        #expect(ToolCallFormat.hermes.parse(fenced, names: ["other"]).calls.isEmpty)
+        #expect(ToolCallFormat.hermes.parse(fenced + " and more prose", names: ["get_weather"]).calls.isEmpty)
+        #expect(ToolCallFormat.hermes.parse("no calls here").calls.isEmpty)
+        #expect(ToolCallFormat.hermes.parse("<tool_call>\n{\"name\": \"f\", \"arguments\": [1]}").calls.isEmpty)  // arguments must be an object
+    }
+
+    @Test func mistralAndLlama3Calls() {
+        let m = ToolCallFormat.mistral.parse("[TOOL_CALLS][{\"name\": \"a\", \"arguments\": {}}, {\"name\": \"b\", \"arguments\": {\"k\": true}}]")
+        #expect(m.calls.map(\.name) == ["a", "b"] && m.content.isEmpty)
+        let l = ToolCallFormat.llama3.parse("<|python_tag|>{\"name\": \"a\", \"parameters\": {\"q\": \"x\"}}; {\"name\": \"b\", \"parameters\": {}}")
+        #expect(l.calls.map(\.name) == ["a", "b"])
+        #expect(l.calls.first?.arguments.jsonText == #"{"q":"x"}"#)
+    }
+
+    /// Every string the required-call grammar allows reads back as calls to offered tools with valid arguments:
+    /// checked by generating with the default model under it (its template has no tools; the grammar alone
+    /// shapes the reply).
+    @Test func requiredCallGrammarAlwaysGivesAValidCall() throws {
+        let engine = try #require(GrammarModel.engine, "the default model is needed")
+        for format in [ToolCallFormat.hermes, .mistral, .llama3] {
+            let g = try Grammar(gbnf: format.gbnf(tools: [("get_weather", weather), ("noop", nil)], parallel: true))
+            for (t, seed) in [(Float(0), UInt64(1)), (1.0, 2), (1.3, 3)] {
+                var o = GenerationOptions(maxTokens: 150, sampling: SamplingParameters(temperature: t, topK: 40, topP: 0.95, minP: 0.05, seed: seed))
+                o.grammar = g
+                let r = try engine.generate(prompt: engine.tokenizer.encode("What is the weather in Paris?"), options: o)
+                guard r.finishReason == .stop else { continue }
+                let calls = format.parse(r.text).calls
+                #expect(!calls.isEmpty, "\(format) at \(t): \(r.text)")
+                for c in calls where c.name == "get_weather" {
+                    #expect(SchemaCheck.validates(c.arguments, weather, root: weather), "\(format): \(r.text)")
+                }
+            }
+        }
+    }
+}
