@@ -345,6 +345,14 @@ public struct ChatCompletionRequest: Decodable {
     /// The tools part of the request, checked (nil when it names no tools and no choice).
     public func toolRequest() throws(RequestError) -> ToolRequest? {
         let tools = self.tools ?? []
+        if tools.isEmpty && tool_choice == nil && parallel_tool_calls == nil { return nil }
+        if parallel_tool_calls != nil && tools.isEmpty { throw .badParameter("parallel_tool_calls", "parallel_tool_calls needs tools") }
+        return try Self.checkTools(tools, choice: tool_choice ?? (tools.isEmpty ? .none : .auto), parallel: parallel_tool_calls,
+                                   constrained: fields.response_format != nil || fields.grammar != nil || fields.json_schema != nil)
+    }
+
+    /// Checks a choice against the tools; `constrained`: the request also asks for a response format or grammar.
+    public static func checkTools(_ tools: [ToolDefinition], choice: ToolChoice, parallel: Bool?, constrained: Bool) throws(RequestError) -> ToolRequest {
         for (i, t) in tools.enumerated() {
             guard t.type == "function" else { throw .badParameter("tools[\(i)].type", "only tools of type function are supported (got '\(t.type)')") }
             guard !t.function.name.isEmpty, t.function.name.count <= 64,
@@ -358,19 +366,16 @@ public struct ChatCompletionRequest: Decodable {
                 throw .badParameter("tools[\(i)].function.parameters", "parameters must be a JSON Schema object")
             }
         }
-        let choice = tool_choice ?? (tools.isEmpty ? .none : .auto)
         switch choice {
         case .required where tools.isEmpty: throw .badParameter("tool_choice", "tool_choice required needs tools")
         case .function(let name) where !tools.contains(where: { $0.function.name == name }):
             throw .badParameter("tool_choice", "tool_choice names '\(name)', which is not among the tools")
         default: break
         }
-        if tools.isEmpty && tool_choice == nil && parallel_tool_calls == nil { return nil }
-        if parallel_tool_calls != nil && tools.isEmpty { throw .badParameter("parallel_tool_calls", "parallel_tool_calls needs tools") }
-        if fields.response_format != nil || fields.grammar != nil || fields.json_schema != nil, choice == .required || { if case .function = choice { return true } else { return false } }() {
-            throw .badParameter("tool_choice", "a required or named tool_choice cannot be combined with response_format or grammar")
+        if constrained, choice == .required || { if case .function = choice { return true } else { return false } }() {
+            throw .badParameter("tool_choice", "a required or named tool_choice cannot be combined with a response format or grammar")
         }
-        return ToolRequest(tools: tools, choice: choice, parallel: parallel_tool_calls ?? true)
+        return ToolRequest(tools: tools, choice: choice, parallel: parallel ?? true)
     }
 
     public func chatMessages() throws(RequestError) -> [ChatMessage] {

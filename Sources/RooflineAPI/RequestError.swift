@@ -60,4 +60,10 @@ public protocol ConversationRequest {
     var model: String? { get }
     func chatMessages() throws(RequestError) -> [ChatMessage]
     func options() throws(RequestError) -> RequestOptions
+    /// The tools the request offers, checked (nil: none).
+    func toolRequest() throws(RequestError) -> ToolRequest?
+}
+
+extension ConversationRequest {
+    public func toolRequest() throws(RequestError) -> ToolRequest? { nil }
 }

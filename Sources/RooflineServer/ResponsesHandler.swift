@@ -20,6 +20,21 @@ struct ResponsesHandler: Sendable {
         let created = Int(Date().timeIntervalSince1970)
         let model: String
         let request: [String: Any & Sendable]
+        /// Set when tools may be called: replies are read for calls.
+        let tools: ToolContext?
+
+        /// A finished reply's output items: the message (when there is text, or no call), then one
+        /// function_call item per call.
+        func outputs(_ text: String) -> (message: String?, calls: [[String: Any]]) {
+            guard let tools else { return (text, []) }
+            let (content, calls) = tools.read(text)
+            guard !calls.isEmpty else { return (text, []) }
+            return (content, calls.map { c in
+                let f = c["function"] as? [String: Any] ?? [:]
+                return ["type": "function_call", "id": "fc_" + Self.hex(), "call_id": c["id"] ?? "", "name": f["name"] ?? "",
+                        "arguments": f["arguments"] ?? "{}", "status": "completed"]
+            })
+        }
 
         static func hex() -> String { (0..<12).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined() }
 
@@ -30,11 +45,17 @@ struct ResponsesHandler: Sendable {
              "content": text.map { [part($0)] } ?? []]
         }
 
-        /// The response object; `summary` nil while it runs.
-        func response(_ summary: SequenceSummary?, promptTokens: Int) -> [String: Any] {
+        /// The response object; `summary` nil while it runs; `outputs` the finished reply read (`outputs(_:)`).
+        func response(_ summary: SequenceSummary?, promptTokens: Int, outputs: (message: String?, calls: [[String: Any]])? = nil) -> [String: Any] {
+            var output: [[String: Any]] = []
+            if let summary {
+                let o = outputs ?? self.outputs(summary.text)
+                if let m = o.message { output.append(item(m, done: true)) }
+                output += o.calls
+            }
             var r: [String: Any] = ["id": id, "object": "response", "created_at": created, "model": model,
                                     "status": summary == nil ? "in_progress" : summary?.finishReason == .length ? "incomplete" : "completed",
-                                    "output": summary.map { [item($0.text, done: true)] } ?? [], "error": NSNull(),
+                                    "output": output, "error": NSNull(),
                                     "incomplete_details": summary?.finishReason == .length ? ["reason": "max_output_tokens"] : NSNull(),
                                     "parallel_tool_calls": false, "tool_choice": "none", "tools": [] as [Any], "store": false,
                                     "text": ["format": ["type": "text"]]]
@@ -50,7 +71,8 @@ struct ResponsesHandler: Sendable {
     }
 
     func respond(prompt: [Int32], options checked: RequestOptions, stream: Bool, shape: Shape) async throws -> Response {
-        let options = GenerationOptions(maxTokens: checked.maxTokens, sampling: checked.sampling)
+        var options = GenerationOptions(maxTokens: checked.maxTokens, sampling: checked.sampling)
+        options.grammar = shape.tools?.grammar ?? checked.grammar
         let run: GenerationRun
         do {
             run = try GenerationRun(scheduler: scheduler, prompt: prompt, options: options, n: 1, arrived: .now)
@@ -80,19 +102,50 @@ struct ResponsesHandler: Sendable {
                 try await writer.write(AnthropicHandler.event(type, data))
             }
             let at: [String: Any] = ["item_id": shape.itemID, "output_index": 0, "content_index": 0]
+            var hold = shape.tools.map { ToolStreamHold(markers: $0.format.markers) }
+            var messageOpen = false
+            func openMessage() async throws {
+                if messageOpen { return }
+                messageOpen = true
+                try await send("response.output_item.added", ["output_index": 0, "item": shape.item(nil, done: false)])
+                try await send("response.content_part.added", at.merging(["part": shape.part("")]) { a, _ in a })
+            }
             do {
                 try await send("response.created", ["response": shape.response(nil, promptTokens: run.promptTokens)])
                 try await send("response.in_progress", ["response": shape.response(nil, promptTokens: run.promptTokens)])
-                try await send("response.output_item.added", ["output_index": 0, "item": shape.item(nil, done: false)])
-                try await send("response.content_part.added", at.merging(["part": shape.part("")]) { a, _ in a })
+                // Without tools the message opens at once; with them, at its first text (a reply may be calls only).
+                if shape.tools == nil { try await openMessage() }
                 try await run.relay(cursor, first: first, metrics: metrics, text: { text in
-                    try await send("response.output_text.delta", at.merging(["delta": text]) { a, _ in a })
+                    let shown = hold?.take(text) ?? text
+                    guard !shown.isEmpty else { return }
+                    try await openMessage()
+                    try await send("response.output_text.delta", at.merging(["delta": shown]) { a, _ in a })
                 }, finished: { s in
-                    try await send("response.output_text.done", at.merging(["text": s.text]) { a, _ in a })
-                    try await send("response.content_part.done", at.merging(["part": shape.part(s.text)]) { a, _ in a })
-                    try await send("response.output_item.done", ["output_index": 0, "item": shape.item(s.text, done: true)])
+                    let outputs = shape.outputs(s.text)
+                    if outputs.calls.isEmpty, let rest = hold?.rest, !rest.isEmpty {
+                        try await openMessage()
+                        try await send("response.output_text.delta", at.merging(["delta": rest]) { a, _ in a })
+                    }
+                    if outputs.calls.isEmpty { try await openMessage() }
+                    if messageOpen {
+                        let text = outputs.message ?? ""
+                        try await send("response.output_text.done", at.merging(["text": text]) { a, _ in a })
+                        try await send("response.content_part.done", at.merging(["part": shape.part(text)]) { a, _ in a })
+                        try await send("response.output_item.done", ["output_index": 0, "item": shape.item(text, done: true)])
+                    }
+                    for (k, call) in outputs.calls.enumerated() {
+                        let index = k + (messageOpen ? 1 : 0)
+                        var opening = call
+                        opening["status"] = "in_progress"
+                        opening["arguments"] = ""
+                        let id = call["id"] ?? ""
+                        try await send("response.output_item.added", ["output_index": index, "item": opening])
+                        try await send("response.function_call_arguments.delta", ["item_id": id, "output_index": index, "delta": call["arguments"] ?? ""])
+                        try await send("response.function_call_arguments.done", ["item_id": id, "output_index": index, "arguments": call["arguments"] ?? ""])
+                        try await send("response.output_item.done", ["output_index": index, "item": call])
+                    }
                     try await send(s.finishReason == .length ? "response.incomplete" : "response.completed",
-                                   ["response": shape.response(s, promptTokens: run.promptTokens)])
+                                   ["response": shape.response(s, promptTokens: run.promptTokens, outputs: outputs)])
                 }, failed: { e in
                     let err = OpenAIError(e, promptParam: "input")
                     try await send("error", ["code": err.code ?? NSNull(), "message": err.message, "param": err.param ?? NSNull()])

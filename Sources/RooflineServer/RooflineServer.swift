@@ -78,13 +78,7 @@ public final class RooflineServer: Sendable {
                 messages = try req.chatMessages()
                 tools = try req.toolRequest()
             } catch { throw OpenAIError(error) }
-            var context: ToolContext?
-            if let tools, !tools.tools.isEmpty, tools.choice != .none {
-                guard let format = engine.chatTemplate.toolCallFormat else {
-                    throw OpenAIError.badParameter("tools", "this model's chat template does not render tools (no tool-call format Roofline reads: hermes <tool_call>, mistral [TOOL_CALLS], llama3 JSON)")
-                }
-                do throws(RequestError) { context = ToolContext(format: format, grammar: try tools.grammar(format: format), names: Set(tools.tools.map(\.function.name))) } catch { throw OpenAIError(error) }
-            }
+            let context = try toolContext(tools)
             let prompt = try await render(messages, tools: tools?.templateTools ?? [], param: "messages")
             return try await handler.respond(ResponseShape(.chat, model: configuration.modelID), prompt: prompt, fields: req.fields,
                                              promptParam: "messages", echo: nil, tools: context)
@@ -112,19 +106,24 @@ public final class RooflineServer: Sendable {
         }
         router.post("/v1/messages") { [self] request, _ -> Response in
             let req: AnthropicMessagesRequest = try await decode(request)
-            let (prompt, checked) = try await prepare(req, param: "messages")
+            let (prompt, checked, _) = try await prepare(req, param: "messages")
             return try await AnthropicHandler(scheduler: scheduler, metrics: metrics)
                 .respond(prompt: prompt, options: checked, stream: req.stream == true, model: req.model ?? configuration.modelID)
         }
         router.post("/v1/responses") { [self] request, _ -> Response in
             let req: ResponsesRequest = try await decode(request)
-            let (prompt, checked) = try await prepare(req, param: "input")
+            let (prompt, checked, tools) = try await prepare(req, param: "input")
             var echoed: [String: Any & Sendable] = ["instructions": req.instructions ?? NSNull(),
                                                     "max_output_tokens": req.maxOutputTokens ?? NSNull(),
                                                     "temperature": checked.sampling.temperature, "top_p": checked.sampling.topP,
                                                     "previous_response_id": NSNull(), "metadata": [String: String]()]
             if checked.sampling.topP < 1e-30 { echoed["top_p"] = 0.0 }
-            let shape = ResponsesHandler.Shape(model: req.model ?? configuration.modelID, request: echoed)
+            let echo = req.echo
+            echoed["tools"] = Self.plain(echo.tools)
+            echoed["tool_choice"] = Self.plain(echo.toolChoice)
+            echoed["text"] = ["format": Self.plain(echo.format)]
+            echoed["parallel_tool_calls"] = tools?.names.isEmpty == false
+            let shape = ResponsesHandler.Shape(model: req.model ?? configuration.modelID, request: echoed, tools: tools)
             return try await ResponsesHandler(scheduler: scheduler, metrics: metrics)
                 .respond(prompt: prompt, options: checked, stream: req.stream == true, shape: shape)
         }
@@ -138,18 +137,45 @@ public final class RooflineServer: Sendable {
         return router
     }
 
-    /// A conversation request's prompt tokens and checked settings.
-    private func prepare(_ req: some ConversationRequest, param: String) async throws -> ([Int32], RequestOptions) {
+    /// A JSON value as the Foundation objects JSONSerialization writes.
+    static func plain(_ v: JSONValue) -> any Sendable {
+        switch v {
+        case .null: return NSNull()
+        case .bool(let b): return b
+        case .number(let d): return d.rounded() == d && abs(d) < 1e15 ? Int(d) as any Sendable : d
+        case .string(let s): return s
+        case .array(let a): return a.map(plain)
+        case .object(let o): return Dictionary(o.map { ($0.0, plain($0.1)) }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+
+    /// A conversation request's prompt tokens, checked settings and tool use.
+    private func prepare(_ req: some ConversationRequest, param: String) async throws -> ([Int32], RequestOptions, ToolContext?) {
         try checkModel(req.model)
         let messages: [ChatMessage]
         let checked: RequestOptions
+        let tools: ToolRequest?
         do throws(RequestError) {
             messages = try req.chatMessages()
             checked = try req.options()
+            tools = try req.toolRequest()
         } catch {
             throw OpenAIError(error)
         }
-        return (try await render(messages, param: param), checked)
+        let context = try toolContext(tools)
+        return (try await render(messages, tools: tools?.templateTools ?? [], param: param), checked, context)
+    }
+
+    /// How the served model's replies are read for calls, and the constraint a required or named choice
+    /// sets; nil when no tool may be called.
+    private func toolContext(_ tools: ToolRequest?) throws -> ToolContext? {
+        guard let tools, !tools.tools.isEmpty, tools.choice != .none else { return nil }
+        guard let format = engine.chatTemplate.toolCallFormat else {
+            throw OpenAIError.badParameter("tools", "this model's chat template does not render tools (no tool-call format Roofline reads: hermes <tool_call>, mistral [TOOL_CALLS], llama3 JSON)")
+        }
+        do throws(RequestError) {
+            return ToolContext(format: format, grammar: try tools.grammar(format: format), names: Set(tools.tools.map(\.function.name)))
+        } catch { throw OpenAIError(error) }
     }
 
     /// Renders messages with the chat template and tokenizes them off the HTTP threads.

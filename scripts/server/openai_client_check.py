@@ -151,10 +151,17 @@ def main():
     check(kinds[:4] == want and kinds[-4:-1] == tail and kinds[-1] in ("response.completed", "response.incomplete")
           and set(kinds[4:-4]) <= {"response.output_text.delta"}, f"responses event order: {kinds}")
     for bad, param in (({"previous_response_id": "resp_1"}, "previous_response_id"), ({"store": True}, "store"),
-                       ({"tools": [{"type": "function", "name": "f"}]}, "tools"),
-                       ({"text": {"format": {"type": "json_schema", "name": "x", "schema": {}}}}, "text.format")):
+                       ({"tools": [{"type": "function", "name": "f"}]}, "tools"),  # this model's template has no tools
+                       ({"tools": [{"type": "web_search"}]}, "tools[0].type"),
+                       ({"text": {"format": {"type": "json_schema", "name": "x", "schema": {"type": "string", "pattern": "a"}}}}, "text.format")):
         s, p = raw(base, "POST", "/v1/responses", dict({"model": model, "input": "hi"}, **bad), key)
         check(s == 400 and json.loads(p)["error"]["param"] == param, f"responses {param}: 400 naming it ({s} {p[:160]!r})")
+
+    shaped = client.responses.create(model=model, input="Give a colour and a number.", max_output_tokens=60, temperature=0.8, text={
+        "format": {"type": "json_schema", "name": "pair", "strict": True, "schema": {"type": "object", "properties": {
+            "colour": {"type": "string", "maxLength": 12}, "n": {"type": "integer"}}, "required": ["colour", "n"]}}})
+    pair = json.loads(shaped.output_text)
+    check(isinstance(pair.get("colour"), str) and isinstance(pair.get("n"), int), f"responses text.format json_schema: {shaped.output_text!r}")
 
     # Concurrent streams give the same greedy text as one at a time.
     prompts = ["The capital of Italy is", "def add(a, b):", "Roses are red,"]  # 2 slots + 1 queued
