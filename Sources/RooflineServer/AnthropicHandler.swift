@@ -12,8 +12,9 @@ struct AnthropicHandler: Sendable {
     let scheduler: Scheduler
     let metrics: ServerMetrics
 
-    func respond(prompt: [Int32], options checked: RequestOptions, stream: Bool, model: String) async throws -> Response {
-        let options = GenerationOptions(maxTokens: checked.maxTokens, sampling: checked.sampling, stop: checked.stop)
+    func respond(prompt: [Int32], options checked: RequestOptions, stream: Bool, model: String, tools: ToolContext? = nil) async throws -> Response {
+        var options = GenerationOptions(maxTokens: checked.maxTokens, sampling: checked.sampling, stop: checked.stop)
+        options.grammar = tools?.grammar
         let run: GenerationRun
         do {
             run = try GenerationRun(scheduler: scheduler, prompt: prompt, options: options, n: 1, arrived: .now)
@@ -22,7 +23,22 @@ struct AnthropicHandler: Sendable {
         }
         metrics.promptTokens.increment(by: Int64(prompt.count))
         let id = "msg_" + (0..<12).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()
-        return stream ? try await events(run, id: id, model: model) : try await whole(run, id: id, model: model)
+        return stream ? try await events(run, id: id, model: model, tools: tools) : try await whole(run, id: id, model: model, tools: tools)
+    }
+
+    /// A finished reply as content blocks: its text (when there is any, or no call), then a tool_use block per call.
+    /// `json`: each call's input as the model wrote it (for the streamed input_json_delta).
+    static func blocks(_ text: String, tools: ToolContext?) -> (text: String?, uses: [(block: [String: Any], json: String)]) {
+        guard let tools else { return (text, []) }
+        let (content, calls) = tools.read(text)
+        guard !calls.isEmpty else { return (text, []) }
+        return (content, calls.map { c in
+            let f = c["function"] as? [String: Any] ?? [:]
+            let json = f["arguments"] as? String ?? "{}"
+            let input = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) ?? [String: Any]()
+            let id = "toolu_" + String((c["id"] as? String ?? "").dropFirst("call_".count))
+            return (["type": "tool_use", "id": id, "name": f["name"] ?? "", "input": input], json)
+        })
     }
 
     /// Anthropic's stop_reason for a finished sequence.
@@ -30,12 +46,13 @@ struct AnthropicHandler: Sendable {
         s.stopSequence != nil ? "stop_sequence" : s.finishReason == .length ? "max_tokens" : "end_turn"
     }
 
-    private func whole(_ run: GenerationRun, id: String, model: String) async throws -> Response {
+    private func whole(_ run: GenerationRun, id: String, model: String, tools: ToolContext?) async throws -> Response {
         let s = try await run.summary(metrics, param: "messages")
+        let (text, uses) = Self.blocks(s.text, tools: tools)
         let body: [String: Any] = [
             "id": id, "type": "message", "role": "assistant", "model": model,
-            "content": [["type": "text", "text": s.text]],
-            "stop_reason": Self.stopReason(s), "stop_sequence": s.stopSequence ?? NSNull(),
+            "content": (text.map { [["type": "text", "text": $0]] } ?? []) + uses.map(\.block),
+            "stop_reason": uses.isEmpty ? Self.stopReason(s) : "tool_use", "stop_sequence": s.stopSequence ?? NSNull(),
             "usage": ["input_tokens": run.promptTokens, "output_tokens": s.completionTokens, "cache_read_input_tokens": s.cachedTokens],
         ]
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSON.data(body))))
@@ -46,26 +63,55 @@ struct AnthropicHandler: Sendable {
         ByteBuffer(bytes: Data("event: \(name)\n".utf8) + JSON.event(data))
     }
 
-    private func events(_ run: GenerationRun, id: String, model: String) async throws -> Response {
+    private func events(_ run: GenerationRun, id: String, model: String, tools: ToolContext?) async throws -> Response {
         let metrics = self.metrics
         let (cursor, first) = try await run.firstEvent(param: "messages")
         let body = ResponseBody { writer in
+            var hold = tools.map { ToolStreamHold(markers: $0.format.markers) }
+            var textOpen = false
+            func openText() async throws {
+                if textOpen { return }
+                textOpen = true
+                try await writer.write(Self.event("content_block_start", ["type": "content_block_start", "index": 0,
+                                                                          "content_block": ["type": "text", "text": ""]]))
+            }
+            func delta(_ text: String) async throws {
+                try await writer.write(Self.event("content_block_delta", ["type": "content_block_delta", "index": 0,
+                                                                          "delta": ["type": "text_delta", "text": text]]))
+            }
             do {
                 try await writer.write(Self.event("message_start", ["type": "message_start", "message": [
                     "id": id, "type": "message", "role": "assistant", "model": model, "content": [] as [Any],
                     "stop_reason": NSNull(), "stop_sequence": NSNull(), "usage": ["input_tokens": run.promptTokens, "output_tokens": 0],
                 ] as [String: Any]]))
-                try await writer.write(Self.event("content_block_start", ["type": "content_block_start", "index": 0,
-                                                                          "content_block": ["type": "text", "text": ""]]))
+                // Without tools the text block opens at once; with them, at its first text (a reply may be calls only).
+                if tools == nil { try await openText() }
                 try await writer.write(Self.event("ping", ["type": "ping"]))
                 try await run.relay(cursor, first: first, metrics: metrics, text: { text in
-                    try await writer.write(Self.event("content_block_delta", ["type": "content_block_delta", "index": 0,
-                                                                              "delta": ["type": "text_delta", "text": text]]))
+                    let shown = hold?.take(text) ?? text
+                    guard !shown.isEmpty else { return }
+                    try await openText()
+                    try await delta(shown)
                 }, finished: { s in
-                    try await writer.write(Self.event("content_block_stop", ["type": "content_block_stop", "index": 0]))
+                    let (_, uses) = Self.blocks(s.text, tools: tools)
+                    if uses.isEmpty {
+                        if let rest = hold?.rest, !rest.isEmpty { try await openText(); try await delta(rest) }
+                        try await openText()
+                    }
+                    if textOpen { try await writer.write(Self.event("content_block_stop", ["type": "content_block_stop", "index": 0])) }
+                    for (k, use) in uses.enumerated() {
+                        let index = k + (textOpen ? 1 : 0)
+                        var start = use.block
+                        start["input"] = [String: Any]()
+                        let json = use.json
+                        try await writer.write(Self.event("content_block_start", ["type": "content_block_start", "index": index, "content_block": start]))
+                        try await writer.write(Self.event("content_block_delta", ["type": "content_block_delta", "index": index,
+                                                                                  "delta": ["type": "input_json_delta", "partial_json": json]]))
+                        try await writer.write(Self.event("content_block_stop", ["type": "content_block_stop", "index": index]))
+                    }
                     try await writer.write(Self.event("message_delta", [
                         "type": "message_delta",
-                        "delta": ["stop_reason": Self.stopReason(s), "stop_sequence": s.stopSequence ?? NSNull()] as [String: Any],
+                        "delta": ["stop_reason": uses.isEmpty ? Self.stopReason(s) : "tool_use", "stop_sequence": s.stopSequence ?? NSNull()] as [String: Any],
                         "usage": ["output_tokens": s.completionTokens],
                     ]))
                     try await writer.write(Self.event("message_stop", ["type": "message_stop"]))

@@ -106,9 +106,9 @@ public final class RooflineServer: Sendable {
         }
         router.post("/v1/messages") { [self] request, _ -> Response in
             let req: AnthropicMessagesRequest = try await decode(request)
-            let (prompt, checked, _) = try await prepare(req, param: "messages")
+            let (prompt, checked, tools) = try await prepare(req, param: "messages")
             return try await AnthropicHandler(scheduler: scheduler, metrics: metrics)
-                .respond(prompt: prompt, options: checked, stream: req.stream == true, model: req.model ?? configuration.modelID)
+                .respond(prompt: prompt, options: checked, stream: req.stream == true, model: req.model ?? configuration.modelID, tools: tools)
         }
         router.post("/v1/responses") { [self] request, _ -> Response in
             let req: ResponsesRequest = try await decode(request)

@@ -68,7 +68,7 @@ def main():
     check(n.input_tokens == m.usage.input_tokens, f"count_tokens {n.input_tokens} vs {m.usage.input_tokens}")
 
     # Errors in Anthropic's shape.
-    for body, what in (({"messages": msgs, "model": model}, "max_tokens"), ({"max_tokens": 5, "messages": msgs, "tools": []}, "tools"),
+    for body, what in (({"messages": msgs, "model": model}, "max_tokens"), ({"max_tokens": 5, "messages": msgs, "tools": [{"name": "f", "input_schema": {"type": "object"}}]}, "tools"),
                        ({"max_tokens": 5, "messages": [{"role": "user", "content": [{"type": "image", "source": {}}]}]}, "image"),
                        ({"max_tokens": 5, "messages": msgs, "temperature": 1.5}, "temperature")):
         s, p = raw(base, "/v1/messages", body, {"x-api-key": key})
