@@ -12,7 +12,7 @@
 // - The four per-lane partial sums of each (row, half) are reduced for all eight rows together.
 // - The eight rows' 16-bit heads (d, and m for Q4_1) are converted with one vcvtph2ps.
 // - Q5_0: as Q4_0, with the fifth bits turned into byte masks by vpshufbitqmb and 16 added under them.
-// Each kernel also prefetches the rows of a later call (RF_PF_START), into L2. Needs GFNI and BITALG besides
+// Each kernel also prefetches the rows of a later call (RF_PF_START). Needs GFNI and BITALG besides
 // AVX-512 VNNI (dispatch.c checks).
 #include "avx2_helpers.h"
 #ifdef RF_X86
@@ -45,14 +45,28 @@ RF_R8 static inline __m512i rf_rows4x16(const char *p, size_t rb) {
 // a mask (measured: L2 speed +5%).
 RF_R8 static inline __m512i rf_hi_nibbles(__m512i z) { return _mm512_gf2p8affine_epi64_epi8(z, _mm512_set1_epi64(0x1020408000000000LL), 0); }
 
-// Prefetch of eight rows' worth of weights at least 8 KiB ahead (a later call's rows: rows are contiguous),
-// spread over the loop: block i's share of them each iteration, into L2. The matmul driver's prefetch of a
-// whole row group at once stalled this loop from DRAM (measured: 8 GB/s per core against 18 GB/s spread);
-// prefetching only the next eight rows (2.9 KB ahead for Q4_1 rows of 576) into L1 left it waiting too.
-// Measured on one core streaming 100 MB of Q4_1 rows of 576 (five runs each, noisy host): 10-16.6 GB/s with
-// the next eight rows into L1, 16-22 GB/s 16-32 rows ahead into L2; 8, 12 and 16 KiB ahead alike.
-#define RF_PF_START(w, rb) ((w) + (8 * (rb) > 8192 ? 8 * (rb) : 8192))
-#define RF_PREFETCH_NEXT8(pf, bytes) do { for (int o_ = 0; o_ < (bytes); o_ += 64) _mm_prefetch((pf) + o_, _MM_HINT_T1); (pf) += (bytes); } while (0)
+// Prefetch of a later call's rows (rows are contiguous): at the start of each call, eight rows' worth at least
+// RF_PF_LEAD bytes ahead go to L1 at once (up to RF_PF_CAP bytes; for longer rows the rest is spread over the
+// loop). Measured on one core streaming 100-200 MB of rows from memory (harness over the kernel objects,
+// 2026-12-07), against the earlier scheme (the next eight rows, at least 8 KiB ahead, spread over the loop into
+// L2): Q6_K rows of 1,536 26.1 against 8.7 GB/s, Q4_K 40.9 against 15.9, Q4_K rows of 8,960 26.8 against 22.0,
+// Q5_0 rows of 896 25.6 against 22.3, Q4_1 rows of 576 29.2 against 26.8, Q8_0 and Q4_0 unchanged; a lead of
+// 16 KiB was worse on rows of 1,536. (Earlier, on Q4_1 rows of 576 alone: the next eight rows into L1, 2.9 KB
+// ahead, left the loop waiting; hence the lead.)
+#define RF_PF_LEAD 8192
+#define RF_PF_CAP 16384
+static inline const char *rf_pf_begin(const char *w, size_t rb) {
+    const char *next = w + (8 * rb > RF_PF_LEAD ? 8 * rb : RF_PF_LEAD);
+    const size_t burst = 8 * rb < RF_PF_CAP ? 8 * rb : RF_PF_CAP;
+    for (size_t o = 0; o < burst; o += 64) _mm_prefetch(next + o, _MM_HINT_T0);
+    return 8 * rb > RF_PF_CAP ? next + RF_PF_CAP : 0;
+}
+#define RF_PF_START(w, rb) rf_pf_begin(w, rb)
+#define RF_PREFETCH_NEXT8(pf, bytes) do { if (pf) { for (int o_ = 0; o_ < (bytes); o_ += 64) _mm_prefetch((pf) + o_, _MM_HINT_T0); (pf) += (bytes); } } while (0)
+// The earlier scheme, kept for Q4_0, Q4_1 and Q8_0: end to end it decoded the default model (Q4_1 rows of 576,
+// one thread) at 270-277 tok/s against 200-230 with the one above (2026-12-07, alternated runs).
+#define RF_PF_START_L2(w, rb) ((w) + (8 * (rb) > 8192 ? 8 * (rb) : 8192))
+#define RF_PREFETCH_NEXT8_L2(pf, bytes) do { for (int o_ = 0; o_ < (bytes); o_ += 64) _mm_prefetch((pf) + o_, _MM_HINT_T1); (pf) += (bytes); } while (0)
 
 // Four vectors of four int32 partial sums per 128-bit lane (each partial within ±2^13, so the int16 packs are
 // exact) -> per lane L: [sum of a's lane L, of b's, of c's, of d's].
@@ -153,10 +167,10 @@ RF_R8 static inline __m512i rf_q5_sums4(const char *p0, const char *p1, const ch
 
 // The paired-block kernel of a 4-bit format (BLOCK8 above; HAS_MIN: Q4_1's m·sy sums). Accumulator lanes: lane
 // L holds [even-block value of row L, of row L+4, odd-block value of row L, of row L+4]; the m·sy sums the same.
-#define RF_PAIRED8(NAME, WBLOCK, YBLOCK, BLOCK8, HAS_MIN) \
+#define RF_PAIRED8(NAME, WBLOCK, YBLOCK, BLOCK8, HAS_MIN, PF) \
 RF_R8 void NAME(int n, const void *vw, size_t rb, const void *vy, float *out) { \
     const char *w = vw, *y = vy; \
-    const char *pf = RF_PF_START(w, rb); \
+    const char *pf = RF_PF_START##PF(w, rb); \
     size_t r3 = 3 * rb, r5 = 5 * rb, r7 = 7 * rb; \
     RF_OPAQUE(r3); RF_OPAQUE(r5); RF_OPAQUE(r7); \
     __m512 acc = _mm512_setzero_ps(), summ = _mm512_setzero_ps(); \
@@ -164,14 +178,14 @@ RF_R8 void NAME(int n, const void *vw, size_t rb, const void *vy, float *out) { 
     for (; i + 2 <= n / RF_QK; i += 2, w += 2 * sizeof(WBLOCK), y += 2 * sizeof(YBLOCK)) { \
         RF_OPAQUE(w); \
         const char *v = w + sizeof(WBLOCK), *z = y + sizeof(YBLOCK); \
-        RF_PREFETCH_NEXT8(pf, 16 * (int)sizeof(WBLOCK)); \
+        RF_PREFETCH_NEXT8##PF(pf, 16 * (int)sizeof(WBLOCK)); \
         BLOCK8(w, y, a, b, p0); \
         BLOCK8(v, z, c, d, p1); \
         acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, c, d)), _mm512_shuffle_ps(p0, p1, 0x88), acc); \
         if (HAS_MIN) summ = _mm512_add_ps(summ, _mm512_shuffle_ps(p0, p1, 0xDD)); \
     } \
     if (i < n / RF_QK) {  /* an odd block count: the last block is an even one */ \
-        RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(WBLOCK)); \
+        RF_PREFETCH_NEXT8##PF(pf, 8 * (int)sizeof(WBLOCK)); \
         BLOCK8(w, y, a, b, p); \
         acc = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, a, b)), _mm512_shuffle_ps(p, p, 0x88), acc, 0x3333); \
         if (HAS_MIN) summ = _mm512_mask_add_ps(summ, 0x3333, summ, _mm512_shuffle_ps(p, p, 0xDD)); \
@@ -183,9 +197,9 @@ RF_R8 void NAME(int n, const void *vw, size_t rb, const void *vy, float *out) { 
     _mm256_storeu_ps(out, _mm512_castps512_ps256(_mm512_permutexvar_ps(idx, r))); \
 }
 
-RF_PAIRED8(rf_vec_dot8_q4_1_q8_1_avx512, rf_block_q4_1, rf_block_q8_1, RF_Q4_1_BLOCK8, 1)
-RF_PAIRED8(rf_vec_dot8_q4_0_q8_0_avx512, rf_block_q4_0, rf_block_q8_0, RF_Q4_0_BLOCK8, 0)
-RF_PAIRED8(rf_vec_dot8_q5_0_q8_0_avx512, rf_block_q5_0, rf_block_q8_0, RF_Q5_0_BLOCK8, 0)
+RF_PAIRED8(rf_vec_dot8_q4_1_q8_1_avx512, rf_block_q4_1, rf_block_q8_1, RF_Q4_1_BLOCK8, 1, _L2)
+RF_PAIRED8(rf_vec_dot8_q4_0_q8_0_avx512, rf_block_q4_0, rf_block_q8_0, RF_Q4_0_BLOCK8, 0, _L2)
+RF_PAIRED8(rf_vec_dot8_q5_0_q8_0_avx512, rf_block_q5_0, rf_block_q8_0, RF_Q5_0_BLOCK8, 0, )
 #undef RF_PAIRED8
 #undef RF_Q5_0_BLOCK8
 #undef RF_Q4_1_BLOCK8
@@ -200,9 +214,9 @@ RF_R8 void rf_vec_dot8_q8_0_q8_0_avx512(int n, const void *vw, size_t rb, const 
     __m512 acc = _mm512_setzero_ps();
 #define RF_ROWS2X32(p) _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(p))), \
                                           _mm256_loadu_si256((const __m256i *)((p) + rb)), 1)
-    const char *pf = RF_PF_START(w, rb);
+    const char *pf = RF_PF_START_L2(w, rb);
     for (int i = 0; i < n / RF_QK; i++, w += sizeof(rf_block_q8_0), y += sizeof(rf_block_q8_0)) {
-        RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(rf_block_q8_0));
+        RF_PREFETCH_NEXT8_L2(pf, 8 * (int)sizeof(rf_block_q8_0));
         const __m512i qy = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(y + 2)));
         const __m512i zero = _mm512_setzero_si512();
         const __m512i off = _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, bias, qy));  // -128·Σy per lane
