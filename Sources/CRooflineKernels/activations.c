@@ -3,6 +3,7 @@
 // ("adapted from arm limited optimized routine", vec.h), for whole vectors and from expf for the rest.
 #include "kernels_internal.h"
 #include <math.h>
+#include <pthread.h>
 #ifdef RF_X86
 #include <immintrin.h>
 #endif
@@ -91,4 +92,54 @@ void rf_swiglu(int64_t n, float *x, const float *g, int path) {
 #endif
     (void)path;
     rf_swiglu_ref(n, x, g);
+}
+
+// GELU (tanh form) times g, as ggml_vec_geglu_f32 computes it with GGML_GELU_FP16: x <= -10 gives 0, x >= 10
+// gives x, and anything between goes through a table of fp16(gelu(h)) over all 65,536 halves h, looked up at
+// fp16(x) (ggml_table_gelu_f16). The table is made once, with ggml_gelu_f32's formula evaluated without
+// contraction, in the order the former Swift loop used.
+static uint16_t rf_gelu_table[65536 + 1];  // one more: the gather reads 4 bytes at the last entry
+static pthread_once_t rf_gelu_once = PTHREAD_ONCE_INIT;
+
+static void rf_gelu_init(void) {
+#pragma clang fp contract(off)
+    for (int i = 0; i < 65536; i++) {
+        const float h = rf_fp16_to_fp32((uint16_t)i);
+        const float inner = 0.797884560802865f * h * (1.0f + 0.044715f * h * h);
+        rf_gelu_table[i] = rf_fp32_to_fp16(0.5f * h * (1.0f + tanhf(inner)));
+    }
+}
+
+static void rf_geglu_ref(int64_t n, float *x, const float *g) {
+    for (int64_t i = 0; i < n; i++) {
+        const float v = x[i];
+        const float r = v <= -10.0f ? 0.0f : v >= 10.0f ? v : rf_fp16_to_fp32(rf_gelu_table[rf_fp32_to_fp16(v)]);
+        x[i] = r * g[i];
+    }
+}
+
+#ifdef RF_X86
+__attribute__((target("avx2,fma,f16c,avx512f"))) static void rf_geglu_avx512(int64_t n, float *x, const float *g) {
+    int64_t i = 0;
+    const __m512 lo = _mm512_set1_ps(-10.0f), hi = _mm512_set1_ps(10.0f);
+    for (; i + 16 <= n; i += 16) {
+        const __m512 v = _mm512_loadu_ps(x + i);
+        const __m512i idx = _mm512_cvtepu16_epi32(_mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        const __m512i t = _mm512_i32gather_epi32(idx, (const int *)rf_gelu_table, 2);
+        __m512 r = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(t));
+        r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, hi, _CMP_GE_OQ), r, v);
+        r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, lo, _CMP_LE_OQ), r, _mm512_setzero_ps());
+        _mm512_storeu_ps(x + i, _mm512_mul_ps(r, _mm512_loadu_ps(g + i)));
+    }
+    rf_geglu_ref(n - i, x + i, g + i);
+}
+#endif
+
+void rf_geglu(int64_t n, float *x, const float *g, int path) {
+    pthread_once(&rf_gelu_once, rf_gelu_init);
+#ifdef RF_X86
+    if (path >= RF_PATH_AVX512VNNI) { rf_geglu_avx512(n, x, g); return; }
+#endif
+    (void)path;
+    rf_geglu_ref(n, x, g);
 }

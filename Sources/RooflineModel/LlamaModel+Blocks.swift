@@ -42,19 +42,7 @@ extension LlamaModel {
     /// gelu(gate) * up, in place in `gate`, as ggml's CPU geglu computes it: the tanh GELU looked up for the
     /// input rounded to F16 and rounded to F16 again (ggml_table_gelu_f16), exact outside (-10, 10).
     func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let x = gate[i]
-            let g: Float
-            if x <= -10 {
-                g = 0
-            } else if x >= 10 {
-                g = x
-            } else {
-                let h = Float(Float16(x))
-                g = Float(Float16(0.5 * h * (1 + tanhf(0.797_884_560_802_865_4 * h * (1 + 0.044715 * h * h)))))
-            }
-            gate[i] = g * up[i]
-        }
+        rf_geglu(Int64(count), gate, up, kernelPath.rawValue)
     }
 
     /// silu(gate) * up, in place in `gate`, with ggml_vec_swiglu_f32's vectorised exp (activations.c).

@@ -25,6 +25,36 @@ import RooflineTestSupport
     }
 }
 
+/// GeGLU bit for bit against ggml's formula written out (fp16 input, tanh GELU in float, fp16 result; exact
+/// outside (-10, 10)) on every path: the table lookup must give what the computation gives, NaN included.
+@Suite struct GegluTests {
+    static func reference(_ x: Float) -> Float {
+        if x <= -10 { return 0 }
+        if x >= 10 { return x }
+        let h = Float(Float16(x))
+        return Float(Float16(0.5 * h * (1 + tanhf(0.797_884_560_802_865_4 * h * (1 + 0.044715 * h * h)))))
+    }
+
+    @Test(arguments: [1, 16, 17, 2048, 2051])
+    func gegluMatchesTheFormulaBitForBit(n: Int) {
+        var rng = TestRandom(seed: 7 &+ UInt64(n))
+        var x = rng.floats(n, scale: 5)
+        if n > 12 {
+            x[0] = -10; x[1] = 10; x[2] = -9.999; x[3] = 9.999; x[4] = 0; x[5] = -0.0; x[6] = 1e-7; x[7] = -1e-7
+            x[8] = 65504; x[9] = -3.0e38; x[10] = .nan; x[11] = 11
+        }
+        let g = rng.floats(n)
+        for path in KernelPath.available {
+            var y = x
+            y.withUnsafeMutableBufferPointer { yp in g.withUnsafeBufferPointer { rf_geglu(Int64(n), yp.baseAddress, $0.baseAddress, path.rawValue) } }
+            for i in 0..<n {
+                let want = Self.reference(x[i]) * g[i]
+                #expect(y[i].bitPattern == want.bitPattern || (y[i].isNaN && want.isNaN), "\(path) i \(i): x \(x[i]) got \(y[i]) want \(want)")
+            }
+        }
+    }
+}
+
 /// SwiGLU bit for bit against ggml's own vector silu on each SIMD family (vectors from
 /// scripts/reference/make_swiglu_vectors.py, which compiles ggml_v_silu out of llama.cpp's vec.h).
 @Suite struct SwigluReferenceTests {

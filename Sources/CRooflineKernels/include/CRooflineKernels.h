@@ -153,6 +153,9 @@ void rf_attention_multi(rf_pool *pool, const rf_attn_segment *segs, int n_segs, 
 /// x[i] = silu(x[i]) * g[i] for i < n, as ggml_vec_swiglu_f32 computes it on the given kernel path.
 void rf_swiglu(int64_t n, float *x, const float *g, int path);
 
+/// x[i] = gelu(x[i]) * g[i] (tanh form) for i < n, as ggml_vec_geglu_f32 computes it with its fp16 table.
+void rf_geglu(int64_t n, float *x, const float *g, int path);
+
 /// Median read bandwidth (bytes/s) over `passes` passes of all pool threads streaming a `bytes`-byte buffer.
 double rf_measure_read_bandwidth(rf_pool *pool, size_t bytes, int passes);
 
