@@ -23,8 +23,11 @@ typedef struct {
     const rf_xk16_block *packedk;  // K-quants: columns 0..16*n_groups16-1 packed for the sixteen-column kernels
     // Columns 0..16*n_groups16-1 packed for the sixteen-column kernels, the next 8*n_groups for the eight-column
     // ones (rf_packed_columns); the rest go through the four-row kernels.
-    const rf_x16_block *packed16; int64_t n_groups16;
-    const rf_x8_block *packed; int64_t n_groups;
+    // Packed once per offset convention a part wants (parts of one fused matmul may differ: Q8_0's unsigned
+    // activations beside Q5_0's signed ones); part pi reads those of offset[pi].
+    const rf_x16_block *packed16[2]; int64_t n_groups16;
+    const rf_x8_block *packed[2]; int64_t n_groups;
+    int offset[RF_MAX_PARTS];
     int64_t static_rows, chunk_rows, min_rows;  // per-thread static range, then chunks of the rest taken from `next`
     _Atomic int64_t next;
     // Decode (n_x < 4, at most RF_MAX_RANGES threads): thread t's rows still to do, front | back << 32.
@@ -49,14 +52,14 @@ static void rf_gemm8_rows(const rf_matmul_job *j, int pi, const rf_matmul_part *
                 const char *wr = w + r * j->w_row[pi];
                 if (g == 0) rf_prefetch_range(wr + RF_PREFETCH_AHEAD, j->w_row[pi]);
                 if (j->packedk) j->gemmk16[pi]((int)j->k, wr, j->packedk + g * (j->k / RF_QK_K), part->y + 16 * g * part->y_stride + r, (size_t)part->y_stride);
-                else j->gemm16[pi]((int)j->k, wr, j->packed16 + g * nb, part->y + 16 * g * part->y_stride + r, (size_t)part->y_stride);
+                else j->gemm16[pi]((int)j->k, wr, j->packed16[j->offset[pi]] + g * nb, part->y + 16 * g * part->y_stride + r, (size_t)part->y_stride);
             }
         }
         for (int64_t g = 0; g < j->n_groups; g++) {
             for (int64_t r = rc; r < re; r++) {
                 const char *wr = w + r * j->w_row[pi];
                 if (g == 0 && j->n_groups16 == 0) rf_prefetch_range(wr + RF_PREFETCH_AHEAD, j->w_row[pi]);
-                j->gemm8[pi]((int)j->k, wr, j->packed + g * nb, part->y + (c8 + 8 * g) * part->y_stride + r, (size_t)part->y_stride);
+                j->gemm8[pi]((int)j->k, wr, j->packed[j->offset[pi]] + g * nb, part->y + (c8 + 8 * g) * part->y_stride + r, (size_t)part->y_stride);
             }
         }
     }
@@ -315,35 +318,41 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
         if (!j.dots[i] || j.w_row[i] < 0) return;
         j.total_rows += parts[i].n_rows;
     }
-    // Eight or more activation rows: pack them once for the eight-column kernels, when every part has one
-    // and all want the same packing.
+    // Eight or more activation rows: pack them for the eight-column kernels when every part has one, once per
+    // packing the parts want (signed, or unsigned for Q8_0 weights).
     // Sixteen columns at a time where every part also has a sixteen-column kernel, then one group of eight.
     if (n_x >= 8 && k % RF_QK == 0) {
-        int offset = -1, ok = 1, ok16 = 1;
+        int ok = 1, ok16 = 1, need[2] = {0, 0};
         for (int i = 0; i < n_parts && ok; i++) {
             int o = 0;
             j.gemm8[i] = rf_get_gemm8(parts[i].wtype, path, &o);
             j.gemm16[i] = rf_get_gemm16(parts[i].wtype, path);
-            ok = j.gemm8[i] && (offset < 0 || offset == o);
+            ok = j.gemm8[i] != 0 && rf_vec_dot_type(parts[i].wtype) == rf_vec_dot_type(parts[0].wtype);
             ok16 = ok16 && j.gemm16[i];
-            offset = o;
+            j.offset[i] = o;
+            need[o] = 1;
         }
         const int64_t groups16 = ok16 ? n_x / 16 : 0, groups = (n_x - 16 * groups16) / 8, nb = k / RF_QK;
-        const size_t bytes16 = (size_t)(groups16 * nb) * sizeof(rf_x16_block);
-        char *scratch = ok ? rf_pool_scratch(pool, bytes16 + (size_t)(groups * nb) * sizeof(rf_x8_block)) : 0;
+        const size_t bytes16 = (size_t)(groups16 * nb) * sizeof(rf_x16_block), bytes8 = (size_t)(groups * nb) * sizeof(rf_x8_block);
+        const size_t per = bytes16 + bytes8;
+        char *scratch = ok ? rf_pool_scratch(pool, per * (size_t)(need[0] + need[1])) : 0;
         if (scratch) {
             const int act = rf_vec_dot_type(parts[0].wtype);
-            rf_x16_block *packed16 = (rf_x16_block *)scratch;
-            rf_x8_block *packed = (rf_x8_block *)(scratch + bytes16);
-            for (int64_t g = 0; g < groups16; g++) {
-                rf_pack_x16(path, (const char *)x + 16 * g * x_stride, (size_t)x_stride, 16, k, act, offset, packed16 + g * nb);
+            for (int offset = 0; offset < 2; offset++) {
+                if (!need[offset]) continue;
+                rf_x16_block *packed16 = (rf_x16_block *)scratch;
+                rf_x8_block *packed = (rf_x8_block *)(scratch + bytes16);
+                scratch += per;
+                for (int64_t g = 0; g < groups16; g++) {
+                    rf_pack_x16(path, (const char *)x + 16 * g * x_stride, (size_t)x_stride, 16, k, act, offset, packed16 + g * nb);
+                }
+                for (int64_t g = 0; g < groups; g++) {
+                    rf_pack_x8(path, (const char *)x + (16 * groups16 + 8 * g) * x_stride, (size_t)x_stride, 8, k, act, offset, packed + g * nb);
+                }
+                j.packed16[offset] = packed16;
+                j.packed[offset] = packed;
             }
-            for (int64_t g = 0; g < groups; g++) {
-                rf_pack_x8(path, (const char *)x + (16 * groups16 + 8 * g) * x_stride, (size_t)x_stride, 8, k, act, offset, packed + g * nb);
-            }
-            j.packed16 = packed16;
             j.n_groups16 = groups16;
-            j.packed = packed;
             j.n_groups = groups;
         }
     }
