@@ -6,29 +6,52 @@ import HeapModule
 /// queue over a linked list of symbols, as llama.cpp's `llm_bigram_bpe` queue does, so a word of n
 /// characters takes O(n log n), not the O(n²) of rescanning every pair after each merge.
 extension Tokenizer {
+    /// The longest pre-token merged as one: a longer one (no word of any language; a run of one character, a
+    /// base64 blob) is merged in pieces of at most this many bytes, cut at character boundaries, which bounds the
+    /// work and memory one word can take. Text whose pre-tokens are all shorter tokenizes exactly as llama.cpp.
+    public static let maxPreTokenBytes = 1 << 16
+
+    /// `word` in pieces of at most `maxPreTokenBytes` UTF-8 bytes, cut between characters (itself when short).
+    public static func pieces(_ word: Substring) -> [Substring] {
+        guard word.utf8.count > maxPreTokenBytes else { return [word] }
+        var out: [Substring] = []
+        var start = word.startIndex, bytes = 0
+        var i = word.startIndex
+        while i < word.endIndex {
+            let n = word.unicodeScalars[i].utf8.count
+            if bytes + n > maxPreTokenBytes { out.append(word[start..<i]); start = i; bytes = 0 }
+            bytes += n
+            i = word.unicodeScalars.index(after: i)
+        }
+        out.append(word[start...])
+        return out
+    }
+
     func encodeBPE(_ text: String, into out: inout [Int32], cancel: CancelCheck?, work: inout Int) throws(TokenizerError) {
         guard let pre = preTokenizer else { return }
-        for word in try pre.split(text, cancel: cancel) {
-            if let cancel, cancel.isCancelled { throw .cancelled }
-            let encoded = ByteEncoding.encode(word.utf8)
-            if pre.ignoreMerges, let id = tokenToId[encoded] { out.append(id); continue }
-            var symbols = SymbolList(encoded)
-            work += try symbols.mergeAll(cancel: cancel) { s, left, right in
-                mergeRank[s.text(left) + " " + s.text(right)].map {
-                    BPEPair(rank: $0, left: left, right: right, size: s.length[left] + s.length[right])
-                }
-            }
-            var i = symbols.count > 0 ? 0 : -1
-            while i >= 0 {
-                let s = symbols.text(i)
-                if let id = tokenToId[s] {
-                    out.append(id)
-                } else {
-                    for sc in s.unicodeScalars {
-                        if let id = tokenToId[String(sc)] { out.append(id) } else if let u = unknown { out.append(u) }
+        for whole in try pre.split(text, cancel: cancel) {
+            for word in Self.pieces(whole) {
+                if let cancel, cancel.isCancelled { throw .cancelled }
+                let encoded = ByteEncoding.encode(word.utf8)
+                if pre.ignoreMerges, let id = tokenToId[encoded] { out.append(id); continue }
+                var symbols = SymbolList(encoded)
+                work += try symbols.mergeAll(cancel: cancel) { s, left, right in
+                    mergeRank[s.text(left) + " " + s.text(right)].map {
+                        BPEPair(rank: $0, left: left, right: right, size: s.length[left] + s.length[right])
                     }
                 }
-                i = symbols.next[i]
+                var i = symbols.count > 0 ? 0 : -1
+                while i >= 0 {
+                    let s = symbols.text(i)
+                    if let id = tokenToId[s] {
+                        out.append(id)
+                    } else {
+                        for sc in s.unicodeScalars {
+                            if let id = tokenToId[String(sc)] { out.append(id) } else if let u = unknown { out.append(u) }
+                        }
+                    }
+                    i = symbols.next[i]
+                }
             }
         }
     }

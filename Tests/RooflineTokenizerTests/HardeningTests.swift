@@ -48,6 +48,26 @@ import RooflineTokenizer
         }
     }
 
+    /// A pre-token past `maxPreTokenBytes` is merged in pieces cut between characters: the tokens equal those of
+    /// each piece tokenized alone, the pieces hold at most the cap each and rejoin to the word; a word under the
+    /// cap is one piece, so ordinary text is untouched.
+    @Test func overlongPreTokensMergeInPieces() throws {
+        let tok = try Tokenizer(file: GGUFFile(path: try ReferenceVocabularies.path("qwen2")))
+        let cap = Tokenizer.maxPreTokenBytes
+        for unit in ["x", "é", "€"] {
+            let word = String(repeating: unit, count: (cap * 5 / 2) / unit.utf8.count + 1)
+            let pieces = Tokenizer.pieces(Substring(word))
+            #expect(pieces.count == 3, "\(unit.debugDescription): \(pieces.count) pieces")
+            #expect(pieces.allSatisfy { $0.utf8.count <= cap && !$0.isEmpty })
+            #expect(pieces.joined() == word)
+            let whole = tok.encode(word, addSpecial: false, parseSpecial: false)
+            let parts = pieces.flatMap { tok.encode(String($0), addSpecial: false, parseSpecial: false) }
+            #expect(whole == parts, "\(unit.debugDescription)")
+        }
+        let short = String(repeating: "x", count: cap)
+        #expect(Tokenizer.pieces(Substring(short)).count == 1)
+    }
+
     @Test func spmHeapMergeEqualsFullRescan() throws {
         let tok = try Tokenizer(file: GGUFFile(path: try ReferenceVocabularies.path("llama-spm")))
         for word in Self.randomWords() {
