@@ -74,10 +74,12 @@ extension Deployment {
         let fraction = e.computeFraction(tokens: cost.tokens, format: peak?.format ?? .bf16)
         let rate = peak.map { tp * $0.tflops * 1e12 * fraction }
         let bytesPerS = tp * bw * 1e9 * e.memory
-        let matmulMemory = cost.matmulBytes / bytesPerS, kvMemory = cost.kvBytes / bytesPerS
+        // An engine without KV sharing across a query group reads each decoding sequence's cache once per query head.
+        let kvRead = cost.kvBytes + (e.kvReadsPerQueryHead ? (model.queryHeadsPerKVHead - 1) * cost.decodeKVBytes : 0)
+        let matmulMemory = cost.matmulBytes / bytesPerS, kvMemory = kvRead / bytesPerS
         let matmulCompute = rate.map { cost.matmulFLOPs / $0 } ?? 0, attentionCompute = rate.map { cost.attentionFLOPs / $0 } ?? 0
         return PhaseTime(
-            computeS: rate.map { cost.flops / $0 }, memoryS: cost.bytes / bytesPerS,
+            computeS: rate.map { cost.flops / $0 }, memoryS: (cost.matmulBytes + kvRead) / bytesPerS,
             interconnectS: interconnectTime(tokens: cost.tokens, chip: chip, model: model, precisions: precisions, efficiency: e),
             overheadS: Double(model.layers) * e.layerOverheadS,
             matmulS: max(matmulCompute, matmulMemory), attentionS: max(attentionCompute, kvMemory),

@@ -21,6 +21,10 @@ public struct Efficiency: Sendable, Equatable {
     public var layerOverheadS: Double
     /// The fraction of `compute` that matmuls in 8- and 4-bit formats keep of their (higher) peak, relative to BF16.
     public var narrowFormatScale: Double
+    /// The engine's decode attention reads each KV head once per query head (one thread block per query head, as
+    /// TensorRT-LLM's masked MHA kernel did before its XQA kernel), so a grouped-query model's decode streams its
+    /// cache `heads / kvHeads` times; false (the default): once per sequence, the KV head shared by its group.
+    public var kvReadsPerQueryHead = false
 
     public init(compute: Double, memory: Double, usableMemory: Double, collectiveLatencyS: Double, ringCollectives: Bool = false,
                 computeHalfTokens: Double = 0, layerOverheadS: Double = 0, narrowFormatScale: Double = 1) {
@@ -79,6 +83,8 @@ public struct EfficiencyTable: Sendable, Equatable {
     /// Fractions forced for every chip (command-line overrides); they win over a chip's own calibrated values.
     public var forcedCompute: Double?
     public var forcedMemory: Double?
+    /// The engine measured or planned for reads the KV cache once per query head in decode (see `Efficiency`).
+    public var kvReadsPerQueryHead = false
 
     public subscript(_ c: ChipClass) -> Efficiency { byClass[c] ?? Efficiency.defaults(c) }
 
@@ -88,6 +94,7 @@ public struct EfficiencyTable: Sendable, Equatable {
         if let c = forcedCompute ?? chip.computeEfficiency { e.compute = c }
         if let m = forcedMemory ?? chip.memoryEfficiency { e.memory = m }
         if let o = chip.layerOverheadS { e.layerOverheadS = o }
+        e.kvReadsPerQueryHead = kvReadsPerQueryHead
         return e
     }
 

@@ -90,6 +90,14 @@ extension ModelDescription {
         }
     }
 
+    /// Query heads that share one KV head (1 for latent attention, whose latent every head reads once).
+    public var queryHeadsPerKVHead: Double {
+        switch attention {
+        case .grouped: Double(heads) / Double(max(kvHeads, 1))
+        case .latent: 1
+        }
+    }
+
     /// KV-cache bytes per token across all layers.
     public func kvBytesPerToken(_ p: Precision) -> Double { Double(layers) * kvElementsPerTokenPerLayer * p.bytesPerElement }
 

@@ -6,6 +6,8 @@ public struct PhaseCost: Sendable, Equatable {
     public var attentionFLOPs: Double = 0
     public var weightBytes: Double
     public var kvBytes: Double
+    /// The part of `kvBytes` that decoding sequences read from their caches (the rest is written by prefill).
+    public var decodeKVBytes: Double = 0
     public var activationBytes: Double
     /// Tokens produced or consumed by the phase (batch for a decode step, prompt length for a prefill).
     public var tokens: Int
@@ -49,10 +51,11 @@ extension ModelDescription {
         let b = Double(decodes), q = Double(max(queries, 1)), k = Double(prefillTokens)
         let n = decodes * max(queries, 1) + prefillTokens
         let attention = b * q * attentionFLOPs(context: Double(context)) + k * attentionFLOPs(context: Double(prompt + 1) / 2)
+        let decodeKV = b * Double(context + max(queries, 1)) * kvBytesPerToken(p.kvCache)
         return PhaseCost(
             flops: Double(n) * 2 * matmulParamsPerToken + attention, attentionFLOPs: attention,
             weightBytes: weightBytesRead(tokens: n, p.weights),
-            kvBytes: (b * Double(context + max(queries, 1)) + k) * kvBytesPerToken(p.kvCache),
+            kvBytes: decodeKV + k * kvBytesPerToken(p.kvCache), decodeKVBytes: decodeKV,
             activationBytes: Double(n) * Double(layers) * activationElementsPerTokenPerLayer * p.activations.bytesPerElement,
             tokens: n)
     }

@@ -31,13 +31,22 @@ extension ValidationCase {
                 }
                 reservation = k
             }
+            var perQueryHead = false
+            if index["decode_attention"] != nil, !(try s("decode_attention")).isEmpty {
+                switch try s("decode_attention") {
+                case "grouped": perQueryHead = false
+                case "per_query_head": perQueryHead = true
+                default: throw .invalidNumber(chip: "validation row \(id)", field: "decode_attention", value: try s("decode_attention"))
+                }
+            }
             cases.append(ValidationCase(
                 id: id, model: try s("model"),
                 precisions: Precisions(weights: try Precision.parse(try s("precision")), kvCache: try Precision.parse(try s("kv_precision"))),
                 hardware: try s("hardware"), chips: try int("chips"), batch: try int("batch"), context: try int("context"),
                 prompt: try int("prompt"), output: try int("output"), metric: metric, published: try number("published"),
                 recordedProjection: try number("planner"), errorBound: try number("error_bound"), source: try s("source_url"),
-                date: try s("source_date"), fitted: try s("fitted") == "yes", notes: try s("notes"), kvReservation: reservation))
+                date: try s("source_date"), fitted: try s("fitted") == "yes", notes: try s("notes"), kvReservation: reservation,
+                kvReadsPerQueryHead: perQueryHead))
         }
         return cases
     }

@@ -52,18 +52,23 @@ public struct ValidationCase: Sendable {
     public var notes: String
     /// How the engine measured reserves KV cache per request (empty column: `full`).
     public var kvReservation: KVReservation = .full
+    /// The engine's decode attention reads the KV cache once per query head (`decode_attention` = `per_query_head`:
+    /// TensorRT-LLM before its XQA kernel); empty or `grouped`: once per KV head.
+    public var kvReadsPerQueryHead = false
 
     /// The plan request this row describes.
     public func request(_ m: ModelDescription) -> PlanRequest {
         let fixedChips = chips > 0 ? chips : nil
+        var engine = EfficiencyTable()
+        engine.kvReadsPerQueryHead = kvReadsPerQueryHead
         if let s = metric.scenario {
             let w = Workload(prompt: max(prompt, 1), output: max(output, 1), scenario: s, kvReservation: kvReservation)
             let engineBatch: PlanRequest.Batch = s == .single ? .fixed(1) : batch > 0 ? .fixed(batch) : .max
-            return PlanRequest(model: m, precisions: precisions, batch: engineBatch, chips: fixedChips, workload: w)
+            return PlanRequest(model: m, precisions: precisions, batch: engineBatch, chips: fixedChips, efficiency: engine, workload: w)
         }
         let staticBatch = metric == .endToEnd || metric == .endToEndPerChip
         return PlanRequest(model: m, precisions: precisions, batch: .fixed(batch), context: staticBatch ? prompt + output / 2 : context,
-                           prompt: max(prompt, 1), chips: fixedChips)
+                           prompt: max(prompt, 1), chips: fixedChips, efficiency: engine)
     }
 
     /// The planner's projection of this row's metric; nil when it cannot project it.

@@ -24,6 +24,28 @@ struct PlannerTests {
         #expect(t.bound == .memory)
     }
 
+    /// An engine whose decode attention reads the cache once per query head (TensorRT-LLM's masked MHA before
+    /// XQA) streams a grouped-query cache heads/kvHeads times; prefill writes and multi-head models are unchanged.
+    @Test func perQueryHeadDecodeAttentionReadsTheCachePerHead() throws {
+        let gqa = ModelDescription(name: "gqa", layers: 2, hidden: 8, heads: 4, kvHeads: 1, headDim: 4, ffn: 16, vocab: 10)
+        let p = Precisions(weights: .bf16), dep = Deployment(chips: 1, unitChips: 8, layers: 2)
+        var perHead = Self.half
+        perHead.kvReadsPerQueryHead = true
+        // 3 sequences × (5 cached + 1 new) tokens × 2 layers × 2 (K, V) × 1 KV head × 4 × 2 bytes = 576 bytes, read
+        // 4 times instead of once: 1,728 more bytes at 0.5 GB/s. The 4 prefill tokens' 128 bytes are written once.
+        let step = gqa.mixedStep(decodes: 3, context: 5, prefillTokens: 4, prompt: 8, precisions: p)
+        #expect(step.decodeKVBytes == 576 && step.kvBytes == 704)
+        let shared = try #require(dep.time(step, on: Self.toyChip(), model: gqa, precisions: p, efficiency: Self.half))
+        let each = try #require(dep.time(step, on: Self.toyChip(), model: gqa, precisions: p, efficiency: perHead))
+        #expect(abs(each.memoryS - shared.memoryS - 1728 / 0.5e9) < 1e-15)
+        #expect(abs(each.attentionS - (704 + 1728) / 0.5e9) < 1e-15)
+        // Multi-head attention (one query head per KV head) reads the same bytes either way.
+        let mha = CountTests.tiny.decodeStep(batch: 3, context: 5, precisions: p)
+        let a = try #require(dep.time(mha, on: Self.toyChip(), model: CountTests.tiny, precisions: p, efficiency: Self.half))
+        let b = try #require(dep.time(mha, on: Self.toyChip(), model: CountTests.tiny, precisions: p, efficiency: perHead))
+        #expect(a == b)
+    }
+
     @Test func tensorParallelInterconnectTerm() throws {
         let m = CountTests.tiny, p = Precisions(weights: .bf16)
         let dep = Deployment(chips: 2, unitChips: 8, layers: m.layers)

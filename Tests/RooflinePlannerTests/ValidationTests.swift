@@ -24,18 +24,26 @@ struct ValidationTests {
         let report = try ValidationReport(cases, catalogue: try Catalogue.builtIn())
         let held = report.summary(fitted: false), fitted = report.summary(fitted: true)
         #expect(cases.count >= 30 && held.count >= 30 && held.unprojected == 0)
-        #expect(held.median <= 0.20, "out-of-sample median \(held.median)")
+        #expect(held.median <= 0.15, "out-of-sample median \(held.median)")
         #expect(fitted.worst <= 0.05, "a fitted row is off by \(fitted.worst)")
         let beyond = report.rows.filter { r in !r.row.fitted && r.projection.map { abs(r.row.error($0)) > 0.35 } ?? true }
-        #expect(beyond.count <= 18, "rows beyond ±35%: \(beyond.map(\.row.id))")
+        #expect(beyond.count <= 17, "rows beyond ±35%: \(beyond.map(\.row.id))")
+        // A row may carry a bound looser than ±35% only as a recorded miss: loosening bounds cannot make room.
+        let loosened = cases.filter { !$0.fitted && $0.errorBound > 0.35 }
+        #expect(loosened.count <= 17, "unfitted rows allowed beyond ±35%: \(loosened.map(\.id))")
         for cls in [ChipClass.gpu, .asic, .lpu, .edge] { #expect(report.summary(fitted: false, chipClass: cls).count >= 3, "\(cls)") }
     }
 
-    @Test func aMalformedRowIsAnErrorNamingIt() {
+    @Test func aMalformedRowIsAnErrorNamingIt() throws {
         let header = "id,model,precision,kv_precision,hardware,chips,batch,context,prompt,output,metric,published,planner,error_bound,fitted,source_url,source_date,notes"
         #expect(throws: PlannerError.invalidNumber(chip: "validation row 7", field: "published", value: "-3")) {
             try ValidationCase.load(csv: header + "\n7,llama-2-7b,fp16,fp16,groq-lpu-v1,0,1,2048,0,0,per_user,-3,1,1,no,u,d,n\n")
         }
+        #expect(throws: PlannerError.invalidNumber(chip: "validation row 9", field: "decode_attention", value: "shared")) {
+            try ValidationCase.load(csv: header + ",decode_attention\n9,llama-2-7b,fp16,fp16,groq-lpu-v1,0,1,2048,0,0,per_user,3,1,1,no,u,d,n,shared\n")
+        }
+        let perHead = try ValidationCase.load(csv: header + ",decode_attention\n9,llama-2-7b,fp16,fp16,groq-lpu-v1,0,1,2048,0,0,per_user,3,1,1,no,u,d,n,per_query_head\n")
+        #expect(perHead.first?.kvReadsPerQueryHead == true && perHead.first?.request(CountTests.tiny).efficiency.kvReadsPerQueryHead == true)
         #expect(throws: PlannerError.missingSource(chip: "validation row 8", field: "published")) {
             try ValidationCase.load(csv: header + "\n8,llama-2-7b,fp16,fp16,groq-lpu-v1,0,1,2048,0,0,per_user,3,1,1,no,,d,n\n")
         }
