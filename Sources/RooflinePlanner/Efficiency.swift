@@ -21,14 +21,18 @@ public struct Efficiency: Sendable, Equatable {
     public var layerOverheadS: Double
     /// The fraction of `compute` that matmuls in 8- and 4-bit formats keep of their (higher) peak, relative to BF16.
     public var narrowFormatScale: Double
+    /// The same share for FP4 matmuls (block-scaled NVFP4/MXFP4 with their activations quantized on the fly), where
+    /// it differs from the 8-bit one; nil: `narrowFormatScale`.
+    public var fp4FormatScale: Double?
     /// The engine's decode attention reads each KV head once per query head (one thread block per query head, as
     /// TensorRT-LLM's masked MHA kernel did before its XQA kernel), so a grouped-query model's decode streams its
     /// cache `heads / kvHeads` times; false (the default): once per sequence, the KV head shared by its group.
     public var kvReadsPerQueryHead = false
 
     public init(compute: Double, memory: Double, usableMemory: Double, collectiveLatencyS: Double, ringCollectives: Bool = false,
-                computeHalfTokens: Double = 0, layerOverheadS: Double = 0, narrowFormatScale: Double = 1) {
+                computeHalfTokens: Double = 0, layerOverheadS: Double = 0, narrowFormatScale: Double = 1, fp4FormatScale: Double? = nil) {
         self.narrowFormatScale = narrowFormatScale
+        self.fp4FormatScale = fp4FormatScale
         self.compute = compute
         self.memory = memory
         self.usableMemory = usableMemory
@@ -41,7 +45,12 @@ public struct Efficiency: Sendable, Equatable {
     /// The fraction of the dense peak in `format` reached by a step of `tokens` tokens.
     public func computeFraction(tokens: Int, format: ComputeFormat = .bf16) -> Double {
         let n = Double(max(tokens, 1))
-        return compute * (format == .bf16 ? 1 : narrowFormatScale) * n / (n + computeHalfTokens)
+        let scale = switch format {
+        case .bf16: 1.0
+        case .fp4: fp4FormatScale ?? narrowFormatScale
+        case .fp8, .int8, .int4: narrowFormatScale
+        }
+        return compute * scale * n / (n + computeHalfTokens)
     }
 
     /// Default assumptions per class:
@@ -54,7 +63,8 @@ public struct Efficiency: Sendable, Equatable {
     public static func defaults(_ c: ChipClass) -> Efficiency {
         switch c {
         case .gpu: Efficiency(compute: 0.76, memory: 0.88, usableMemory: 0.9, collectiveLatencyS: 8e-6,
-                              computeHalfTokens: gpuComputeHalfTokens, layerOverheadS: 26.8e-6, narrowFormatScale: gpuNarrowFormatScale)
+                              computeHalfTokens: gpuComputeHalfTokens, layerOverheadS: 26.8e-6, narrowFormatScale: gpuNarrowFormatScale,
+                              fp4FormatScale: gpuFP4FormatScale)
         case .asic: Efficiency(compute: 0.6, memory: 0.8, usableMemory: 0.9, collectiveLatencyS: 10e-6)
         case .lpu: Efficiency(compute: 0.5, memory: 0.9, usableMemory: 0.9, collectiveLatencyS: lpuStepLatencyS, ringCollectives: true)
         case .edge: Efficiency(compute: 0.5, memory: 0.7, usableMemory: 0.75, collectiveLatencyS: 0)
@@ -68,6 +78,9 @@ public struct Efficiency: Sendable, Equatable {
     public static let gpuComputeHalfTokens = 48.0
     /// GPU matmuls in FP8/FP4/INT8 reach this share of the fraction BF16 reaches of its peak (fitted; docs/planner.md).
     public static let gpuNarrowFormatScale = 0.72
+    /// GPU matmuls in FP4 (NVFP4 weights and activations) reach this share instead: fitted to validation row 23
+    /// (B200, Llama 3.3 70B NVFP4, TensorRT-LLM v1.0, 1000/1000); the other Blackwell rows are held out (docs/planner.md).
+    public static let gpuFP4FormatScale = 0.43
 }
 
 /// The efficiency assumptions for every class, with optional overrides.
