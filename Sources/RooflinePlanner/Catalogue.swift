@@ -14,13 +14,15 @@ public struct Catalogue: Sendable {
             + ["tdp_w", "interconnect_gbs", "unit_chips", "price_usd_hour"]
         return ["id", "vendor", "name", "class", "status", "memory_type"] + numbers.flatMap { [$0, $0 + "_source"] }
             + ["price_date", "deployment_unit", "notes", "compute_efficiency", "compute_efficiency_source",
-               "memory_efficiency", "memory_efficiency_source", "layer_overhead_us", "layer_overhead_us_source"]
+               "memory_efficiency", "memory_efficiency_source", "layer_overhead_us", "layer_overhead_us_source",
+               "link_efficiency", "link_efficiency_source"]
     }()
     /// Numeric columns that must hold a value in every row.
     static let requiredNumbers = ["memory_gb"]
     /// Numeric columns that may be empty (unknown).
     static let optionalNumbers = ["memory_bw_gbs", "sram_mb", "sram_bw_gbs", "tdp_w", "interconnect_gbs", "unit_chips",
-                                  "price_usd_hour", "compute_efficiency", "memory_efficiency", "layer_overhead_us"] + ComputeFormat.allCases.map(\.column)
+                                  "price_usd_hour", "compute_efficiency", "memory_efficiency", "layer_overhead_us", "link_efficiency"]
+        + ComputeFormat.allCases.map(\.column)
 
     /// The catalogue shipped with Roofline (an embedded copy of `data/hardware.csv`).
     public static func builtIn() throws(PlannerError) -> Catalogue {
@@ -94,7 +96,7 @@ public struct Catalogue: Sendable {
             guard u >= 1, u == u.rounded(), u < 1e6 else { throw .invalidNumber(chip: id, field: "unit_chips", value: r["unit_chips"]) }
             unit = Int(u)
         }
-        for f in ["compute_efficiency", "memory_efficiency"] where n[f] == 0 {
+        for f in ["compute_efficiency", "memory_efficiency", "link_efficiency"] where n[f] == 0 || (f == "link_efficiency" && n[f] ?? 0 > 1) {
             throw .invalidNumber(chip: id, field: f, value: r[f])
         }
         let price = n["price_usd_hour"]
@@ -104,7 +106,7 @@ public struct Catalogue: Sendable {
             sramBandwidthGBs: n["sram_bw_gbs"], peakTFLOPS: peaks, tdpW: n["tdp_w"], interconnectGBs: n["interconnect_gbs"],
             unitChips: unit, priceUSDPerHour: price, priceDate: price == nil || r["price_date"].isEmpty ? nil : r["price_date"],
             deploymentUnit: r["deployment_unit"], computeEfficiency: n["compute_efficiency"], memoryEfficiency: n["memory_efficiency"],
-            layerOverheadS: n["layer_overhead_us"].map { $0 * 1e-6 })
+            layerOverheadS: n["layer_overhead_us"].map { $0 * 1e-6 }, linkEfficiency: n["link_efficiency"])
         chip.memoryType = r["memory_type"]
         return chip
     }

@@ -33,6 +33,8 @@ public struct Chip: Sendable, Equatable {
     public var memoryEfficiency: Double?
     /// Fixed time per layer and step measured or fitted for this chip; nil means the class's assumption.
     public var layerOverheadS: Double?
+    /// Fraction of the printed link rate that collectives reach on this chip (protocol overhead); nil means all of it.
+    public var linkEfficiency: Double?
     /// The catalogue's description of the memory tiers (e.g. "SRAM 520 MB + HBM3 64 GB + DDR5 up to 1.5 TB").
     public var memoryType = ""
 
@@ -40,7 +42,7 @@ public struct Chip: Sendable, Equatable {
                 memoryBandwidthGBs: Double?, sramMB: Double?, sramBandwidthGBs: Double?, peakTFLOPS: [ComputeFormat: Double],
                 tdpW: Double?, interconnectGBs: Double?, unitChips: Int?, priceUSDPerHour: Double?, priceDate: String?,
                 deploymentUnit: String, computeEfficiency: Double? = nil, memoryEfficiency: Double? = nil,
-                layerOverheadS: Double? = nil) {
+                layerOverheadS: Double? = nil, linkEfficiency: Double? = nil) {
         self.id = id
         self.vendor = vendor
         self.name = name
@@ -60,6 +62,7 @@ public struct Chip: Sendable, Equatable {
         self.computeEfficiency = computeEfficiency
         self.memoryEfficiency = memoryEfficiency
         self.layerOverheadS = layerOverheadS
+        self.linkEfficiency = linkEfficiency
     }
 
     /// The peak used for weights stored at `precision`, and the format it was taken from.

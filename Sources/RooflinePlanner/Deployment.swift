@@ -88,13 +88,13 @@ extension Deployment {
     }
 
     /// Two ring all-reduces per layer across the tensor-parallel group and one hop per stage boundary, each
-    /// moving `tokens × hidden` activations; the link's per-direction rate is half the printed bidirectional figure
-    /// (a link whose rate is unpublished costs only its latency).
+    /// moving `tokens × hidden` activations; the link's per-direction rate is half the printed bidirectional figure,
+    /// times the chip's link efficiency (a link whose rate is unpublished costs only its latency).
     /// Without a switch (`ringCollectives`) each all-reduce pays the step latency 2·(p−1) times, once per ring step.
     public func interconnectTime(tokens: Int, chip: Chip, model: ModelDescription, precisions: Precisions, efficiency e: Efficiency) -> Double {
         guard chips > 1 else { return 0 }
         // A link of unpublished rate (within the chip's unit) costs its latency only.
-        let perDirection = (chip.interconnectGBs ?? 0) > 0 ? (chip.interconnectGBs ?? 0) / 2 * 1e9 : Double.infinity
+        let perDirection = (chip.interconnectGBs ?? 0) > 0 ? (chip.interconnectGBs ?? 0) / 2 * 1e9 * e.link : Double.infinity
         let message = Double(tokens) * Double(model.hidden) * precisions.activations.bytesPerElement
         var t = 0.0
         if tensorParallel > 1 {

@@ -28,6 +28,8 @@ public struct Efficiency: Sendable, Equatable {
     /// TensorRT-LLM's masked MHA kernel did before its XQA kernel), so a grouped-query model's decode streams its
     /// cache `heads / kvHeads` times; false (the default): once per sequence, the KV head shared by its group.
     public var kvReadsPerQueryHead = false
+    /// Fraction of the printed link rate that all-reduces and stage hops reach (1: the rate as printed).
+    public var link = 1.0
 
     public init(compute: Double, memory: Double, usableMemory: Double, collectiveLatencyS: Double, ringCollectives: Bool = false,
                 computeHalfTokens: Double = 0, layerOverheadS: Double = 0, narrowFormatScale: Double = 1, fp4FormatScale: Double? = nil) {
@@ -107,6 +109,7 @@ public struct EfficiencyTable: Sendable, Equatable {
         if let c = forcedCompute ?? chip.computeEfficiency { e.compute = c }
         if let m = forcedMemory ?? chip.memoryEfficiency { e.memory = m }
         if let o = chip.layerOverheadS { e.layerOverheadS = o }
+        if let l = chip.linkEfficiency { e.link = l }
         e.kvReadsPerQueryHead = kvReadsPerQueryHead
         return e
     }

@@ -72,6 +72,29 @@ struct CatalogueTests {
         }
     }
 
+    /// A chip's link fraction (MI300X: usable xGMI rate) is a sourced fraction in (0, 1] and slows its collectives.
+    @Test func linkEfficiencyIsASourcedFractionThatSlowsCollectives() throws {
+        let mi = try Catalogue.builtIn().chip("amd-mi300x")
+        #expect(mi.linkEfficiency == 0.75)
+        #expect(throws: PlannerError.invalidNumber(chip: "amd-mi300x", field: "link_efficiency", value: "1.5")) {
+            try Catalogue(csv: try Self.editing("amd-mi300x", "link_efficiency", to: "1.5"))
+        }
+        #expect(throws: PlannerError.missingSource(chip: "amd-mi300x", field: "link_efficiency")) {
+            try Catalogue(csv: try Self.editing("amd-mi300x", "link_efficiency_source", to: ""))
+        }
+        // Only the bandwidth term of an all-reduce scales: with no latency, 8 chips take exactly 1/0.75 as long.
+        var fullRate = mi
+        fullRate.linkEfficiency = nil
+        let m = CountTests.tiny, p = Precisions(weights: .bf16), dep = Deployment(chips: 8, unitChips: 8, layers: m.layers)
+        var e = EfficiencyTable().of(mi)
+        e.collectiveLatencyS = 0
+        var full = EfficiencyTable().of(fullRate)
+        full.collectiveLatencyS = 0
+        let slow = dep.interconnectTime(tokens: 64, chip: mi, model: m, precisions: p, efficiency: e)
+        let fast = dep.interconnectTime(tokens: 64, chip: fullRate, model: m, precisions: p, efficiency: full)
+        #expect(fast > 0 && abs(slow / fast - 1 / 0.75) < 1e-12)
+    }
+
     @Test func missingColumnAndDuplicateIdAreErrors() throws {
         #expect(throws: PlannerError.missingColumn("memory_gb")) { try Catalogue(csv: "id,vendor,name,class,status\n") }
         let text = try String(contentsOf: Self.fileURL, encoding: .utf8)
