@@ -40,6 +40,9 @@ struct Plan: ParsableCommand {
     @Option(name: .customLong("kv-reserve"), help: "KV cache set aside per request: full (prompt + output, TensorRT-LLM's default) or current (tokens so far, vLLM).")
     var kvReserve: String = "full"
 
+    @Option(name: .customLong("decode-attention"), help: "How the engine's decode attention reads a grouped-query cache: grouped (each KV head once per sequence) or per-query-head (once per query head, as TensorRT-LLM before its XQA kernel).")
+    var decodeAttention: String = "grouped"
+
     @Option(help: "Speculative decoding TOKENS:ACCEPTANCE, e.g. 4:0.7 (draft tokens per step, chance each is accepted); needs a scenario.")
     var speculative: String?
 
@@ -92,11 +95,19 @@ struct Plan: ParsableCommand {
         if let o = output, o < 1 { throw ValidationError("--output must be at least 1") }
         if speculative != nil && scenario == nil && output == nil { throw ValidationError("--speculative needs --scenario (or --output)") }
         guard KVReservation(rawValue: kvReserve) != nil else { throw ValidationError("--kv-reserve must be full or current") }
+        guard ["grouped", "per-query-head"].contains(decodeAttention) else { throw ValidationError("--decode-attention must be grouped or per-query-head") }
         if let t = threads, !(1...1024).contains(t) { throw ValidationError("--threads must be between 1 and 1024") }
         if calibrate && ![.table, .json].contains(format) { throw ValidationError("--calibrate prints a table or json") }
         for e in [computeEfficiency, memoryEfficiency].compactMap({ $0 }) where !(e > 0 && e <= 1) {
             throw ValidationError("efficiency overrides must be in (0, 1]")
         }
+    }
+
+    /// The class fractions with the command line's overrides and the engine's decode attention.
+    func engineEfficiency() -> EfficiencyTable {
+        var t = EfficiencyTable().overriding(compute: computeEfficiency, memory: memoryEfficiency)
+        t.kvReadsPerQueryHead = decodeAttention == "per-query-head"
+        return t
     }
 
     /// The chips selected by --hardware and --class, in catalogue order (or the order given by --hardware).
@@ -169,8 +180,7 @@ struct Plan: ParsableCommand {
             precisions: Precisions(weights: weights, kvCache: kvPrecision.value),
             batch: stream != nil && batch == nil ? .max : batchChoice, context: context, prompt: prompt ?? 1024, chips: chips,
             targetTokensPerS: targetTokensPerS,
-            efficiency: EfficiencyTable().overriding(compute: computeEfficiency, memory: memoryEfficiency),
-            workload: stream, speculation: try speculation())
+            efficiency: engineEfficiency(), workload: stream, speculation: try speculation())
         let selected = try selectedChips(cat)
         guard !selected.isEmpty else { throw PlannerError.invalidWorkload("no chip matches --hardware and --class") }
         let results = try Planner().plan(request, on: selected)
