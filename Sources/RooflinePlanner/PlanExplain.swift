@@ -19,7 +19,9 @@ public enum PlanExplain {
             out += request.workload.map { w in String(format: ", about %d prompt tokens prefilled in chunks; mean context %d", max(t.tokens - micro * ((request.speculation?.draftTokens ?? 0) + 1), 0), w.meanContext) } ?? ", context \(request.context)"
             out += ")\n"
             out += line("matmuls", t.matmulS, t.totalS + r.draftS, detail: "the larger of compute and weight/activation streaming")
-            out += line("attention", t.attentionS, t.totalS + r.draftS, detail: "the larger of its FLOPs and reading the KV cache")
+            let perHead = e.kvReadsPerQueryHead && request.model.queryHeadsPerKVHead > 1
+                ? String(format: ", read once per query head: %.0f×", request.model.queryHeadsPerKVHead) : ""
+            out += line("attention", t.attentionS, t.totalS + r.draftS, detail: "the larger of its FLOPs and reading the KV cache" + perHead)
             out += line("interconnect", t.interconnectS, t.totalS + r.draftS, detail: "all-reduces and stage hops")
             out += line("fixed per-layer", t.overheadS, t.totalS + r.draftS, detail: String(format: "%d layers × %.1f µs", request.model.layers, e.layerOverheadS * 1e6))
             if r.draftS > 0 { out += line("draft", r.draftS, t.totalS + r.draftS, detail: "\(request.speculation?.draftTokens ?? 0) draft steps") }

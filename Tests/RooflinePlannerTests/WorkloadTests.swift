@@ -116,4 +116,18 @@ struct WorkloadTests {
             #expect(text.contains(term), "missing \(term)")
         }
     }
+
+    @Test func explainSaysWhenDecodeAttentionReadsTheCachePerQueryHead() throws {
+        let m = try #require(ModelDescription.preset("llama-3.1-8b"))  // 32 query heads on 8 KV heads
+        let h100 = try Catalogue.builtIn().chip("nvidia-h100-sxm")
+        let plain = PlanRequest(model: m, precisions: Precisions(weights: .fp8, kvCache: .fp8), batch: .fixed(64), context: 2048)
+        let shared = try #require(try Planner().plan(plain, on: [h100]).first)
+        var r = plain
+        r.efficiency.kvReadsPerQueryHead = true
+        let perHead = try #require(try Planner().plan(r, on: [h100]).first)
+        #expect(PlanExplain.text([perHead], request: r).contains("read once per query head: 4×"))
+        #expect(!PlanExplain.text([shared], request: plain).contains("once per query head"))
+        // Four times the cache reads make the step slower, by more than a third at this batch and context.
+        #expect((perHead.decodeTime?.totalS ?? 0) > 1.33 * (shared.decodeTime?.totalS ?? .infinity))
+    }
 }
