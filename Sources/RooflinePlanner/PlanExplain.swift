@@ -27,10 +27,10 @@ public enum PlanExplain {
             if r.draftS > 0 { out += line("draft", r.draftS, t.totalS + r.draftS, detail: "\(request.speculation?.draftTokens ?? 0) draft steps") }
             out += String(format: "  = %.1f µs per step; compute at %.0f%% of peak for %d tokens (%.0f%% at large batch), memory at %.0f%% of bandwidth\n",
                           (t.totalS + r.draftS) * 1e6, t.computeFraction * 100, t.tokens, e.compute * 100, e.memory * 100)
-            if let tpot = r.tpotS { out += String(format: "  time per output token %.2f ms", tpot * 1e3) }
-            if let ttft = r.ttftS { out += String(format: ", time to first token %.3f s", ttft) }
-            if let agg = r.aggregateTokensPerS { out += String(format: ", %.0f output tokens/s in all", agg) }
-            out += "; bound: \(r.bound.rawValue)\n\n"
+            let figures = [r.tpotS.map { String(format: "time per output token %.2f ms", $0 * 1e3) },
+                           r.ttftS.map { String(format: "time to first token %.3f s", $0) },
+                           r.aggregateTokensPerS.map { String(format: "%.0f output tokens/s in all", $0) }].compactMap { $0 }
+            out += "  " + figures.joined(separator: ", ") + "; bound: \(r.bound.rawValue)\n\n"
         }
         return out
     }
