@@ -8,6 +8,8 @@ public final class ConversationCache {
     let cache: KVCache
     /// The tokens at positions 0..<cache.count, in order.
     var tokens: [Int32] = []
+    /// The draft model's cache for the same conversation (speculative decoding), kept between turns as well.
+    var drafting: DraftSession?
 
     init(cache: KVCache) { self.cache = cache }
 
@@ -24,6 +26,7 @@ public final class ConversationCache {
     public func clear() {
         cache.reset()
         tokens = []
+        drafting = nil
     }
 }
 

@@ -28,7 +28,9 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Loads a GGUF model (mapped, not copied). `contextSize` nil means the model's own, capped at 4096.
-    public init(path: String, threads: Int = Engine.defaultThreads, contextSize: Int? = nil, kernelPath: KernelPath = .best) throws(EngineError) {
+    /// `pool` shares another engine's math threads (a draft model beside its target).
+    public init(path: String, threads: Int = Engine.defaultThreads, contextSize: Int? = nil, kernelPath: KernelPath = .best,
+                pool: ThreadPool? = nil) throws(EngineError) {
         do {
             file = try GGUFFile(path: path)
         } catch {
@@ -45,7 +47,7 @@ public final class Engine: @unchecked Sendable {
             Result<Tokenizer, TokenizerError>(catching: { () throws(TokenizerError) -> Tokenizer in try Tokenizer(file: file) })
         }
         do {
-            model = try LlamaModel(file: file, threads: threads, maxContext: ctx, kernelPath: kernelPath)
+            model = try LlamaModel(file: file, threads: threads, maxContext: ctx, kernelPath: kernelPath, pool: pool)
         } catch {
             _ = building.value
             throw .model(error)

@@ -19,6 +19,12 @@ public struct GenerationOptions: Sendable {
     /// Speculative decoding by prompt lookup: up to this many proposed tokens are checked in one batched pass
     /// (0: off). Lossless: the output is the one plain decoding gives (greedy, or the same seed's samples).
     public var lookupTokens = 0
+    /// Speculative decoding with a draft model: it proposes up to `draftTokens` tokens per step, checked in one
+    /// batched pass of the target. Lossless: greedy output is plain greedy decoding's; sampled output keeps the
+    /// target's distribution (speculative sampling's acceptance rule). With `lookupTokens` too, an n-gram
+    /// proposal is tried first and the draft runs when there is none.
+    public var draft: DraftModel?
+    public var draftTokens = 8
     /// Output constrained to this grammar (structured outputs): only tokens that keep the text a prefix of a
     /// sentence of it are sampled, and end-of-generation only where the text is whole.
     public var grammar: Grammar?
@@ -75,16 +81,25 @@ extension Engine {
         cache.truncate(to: reused)
         conversation?.tokens = Array(prompt.prefix(reused))
         let vocab = model.config.vocabSize
-        let draft = max(0, min(options.lookupTokens, model.maxBatch - 1))
-        let logits = UnsafeMutableBufferPointer<Float>.allocate(capacity: vocab * (draft + 1))
+        let lookupK = max(0, min(options.lookupTokens, model.maxBatch - 1))
+        let draftK = options.draft == nil ? 0 : max(0, min(options.draftTokens, model.maxBatch - 1))
+        let logits = UnsafeMutableBufferPointer<Float>.allocate(capacity: vocab * (max(lookupK, draftK) + 1))
         defer { logits.deallocate() }
         var sequence = SequenceGenerator(tokenizer: tokenizer, prompt: prompt, options: options, maxNew: maxNew,
                                          vocabulary: options.grammar == nil ? nil : grammarVocabulary)
+        // A conversation keeps its draft's cache between turns too (its sampler restarts from the options' seed).
+        let drafting = options.draft.map { d in
+            let kept = conversation?.drafting.flatMap { $0.draft === d ? $0 : nil }
+            let s = DraftSession(d, capacity: contextSize, sampling: options.sampling, targetVocab: vocab, reusing: kept)
+            conversation?.drafting = s
+            return s
+        }
         let clock = ContinuousClock()
 
         let t0 = clock.now
         do {
             try model.forward(tokens: Array(prompt[reused...]), cache: cache, logits: logits.baseAddress!, allLogits: false)
+            try drafting?.sync(prompt)
         } catch {
             conversation?.clear()
             throw .model(error)
@@ -99,17 +114,24 @@ extension Engine {
         func row(_ i: Int) -> UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(rebasing: logits[(i * vocab)..<((i + 1) * vocab)]) }
         var (pending, shown) = sequence.accept(logits: row(0))
         if !shown.isEmpty { onText(shown) }
-        // Each turn feeds the accepted token `next` with up to `draft` proposals in one pass; row i then holds the
-        // logits after `next` and i proposals. Rows are sampled in turn as plain decoding would sample them: a
-        // proposal stands while it equals the sample (for a deterministic proposer this keeps the output, and
-        // with sampling its distribution, the target's), and the first sample that differs, or the one after
-        // the last proposal, is the next token to feed; the positions past it are dropped from the cache.
-        var k = draft  // proposals per step, adapted: grown after a step whose proposals all held, cut after one that failed early
+        // Each turn feeds the accepted token `next` with its proposals in one pass; row i then holds the logits
+        // after `next` and i proposals. Rows are chosen in turn as plain decoding would choose them: a lookup or
+        // greedy draft proposal stands while it equals the sample (for a deterministic proposer this keeps the
+        // output, and with sampling its distribution, the target's); a sampled draft proposal stands by
+        // speculative sampling's rule. The first token that differs, or the one after the last proposal, is the
+        // next token to feed; the positions past it are dropped from the cache.
+        var k = lookupK  // lookup proposals per step, adapted: grown after a step whose proposals all held, cut after one that failed early
         while let next = pending, sequence.finish == nil {
-            let room = min(k, contextSize - cache.count - 1, sequence.maxNew - sequence.generated.count)
-            let proposals = room > 0 ? lookup.propose(history + [next], count: room) : []
+            let room = min(contextSize - cache.count - 1, sequence.maxNew - sequence.generated.count)
             let base = cache.count
+            var proposals: [Int32] = []
+            var fromDraft = false
             do {
+                if lookupK > 0 && room > 0 { proposals = lookup.propose(history + [next], count: min(k, room)) }
+                if proposals.isEmpty, let drafting, room > 0 {
+                    proposals = try drafting.propose(after: history + [next], count: min(draftK, room))
+                    fromDraft = true
+                }
                 if proposals.isEmpty {
                     try model.forward(token: next, cache: cache, logits: logits.baseAddress!)
                 } else {
@@ -123,16 +145,19 @@ extension Engine {
             proposed += proposals.count
             pending = nil
             for i in 0...proposals.count {
-                let (token, text) = sequence.accept(logits: row(i))
+                let (token, text) = fromDraft && i < proposals.count && drafting!.isSampled
+                    ? drafting!.withDistribution(i) { sequence.accept(logits: row(i), proposal: (proposals[i], $0)) }
+                    : sequence.accept(logits: row(i))
                 if !text.isEmpty { onText(text) }
-                if let token, sequence.finish == nil, i < proposals.count, token == proposals[i] {
-                    history.append(token)
-                    accepted += 1
+                let held = token != nil && i < proposals.count && token == proposals[i]
+                if held { accepted += 1 }
+                if held && sequence.finish == nil {
+                    history.append(token!)
                     continue
                 }
                 cache.truncate(to: base + 1 + i)
                 pending = token
-                if !proposals.isEmpty { k = i == proposals.count ? min(draft, k * 2) : max(1, i + 1) }
+                if !proposals.isEmpty && !fromDraft { k = i == proposals.count ? min(lookupK, k * 2) : max(1, i + 1) }
                 break
             }
         }

@@ -51,6 +51,14 @@ public struct SequenceGenerator: Sendable {
     /// Chooses the next token from the logits that followed the last token fed to the model. Returns the token
     /// to feed next (nil when the sequence ended on an end-of-generation token) and the text that may be shown.
     public mutating func accept(logits: UnsafeMutableBufferPointer<Float>) -> (token: Int32?, text: String) {
+        accept(logits: logits, proposal: nil)
+    }
+
+    /// As `accept(logits:)`, for a row that checks a draft model's sampled `proposal` (drawn from the draft's
+    /// probabilities `draft`, one per vocabulary id): the token is chosen by speculative sampling's rule, so it
+    /// is `proposal` with probability min(1, p/q) and otherwise a draw from the residual; the sequence's
+    /// tokens keep the distribution plain sampling gives them.
+    public mutating func accept(logits: UnsafeMutableBufferPointer<Float>, proposal: (token: Int32, draft: UnsafeBufferPointer<Float>)?) -> (token: Int32?, text: String) {
         guard finish == nil else { return (nil, "") }
         if ignoreEOS {
             for t in tokenizer.endOfGeneration where Int(t) < logits.count { logits[Int(t)] = -.infinity }
@@ -68,11 +76,11 @@ public struct SequenceGenerator: Sendable {
                     finish = .stop  // nothing may follow (the grammar's text is whole and end-of-generation is off)
                     return (nil, filter.append(decoder.flush()) + filter.finish())
                 }
-                next = sampler.sample(logits, recent: history[...])
+                next = draw(logits, proposal)
             }
             c.accept(next)
         } else {
-            next = sampler.sample(logits, recent: history[...])
+            next = draw(logits, proposal)
         }
         if let logprobs {
             // The sampler applied its penalties to `logits` in place: these are the values it drew from.
@@ -96,6 +104,11 @@ public struct SequenceGenerator: Sendable {
             shown += filter.finish()
         }
         return (next, shown)
+    }
+
+    private mutating func draw(_ logits: UnsafeMutableBufferPointer<Float>, _ proposal: (token: Int32, draft: UnsafeBufferPointer<Float>)?) -> Int32 {
+        guard let proposal else { return sampler.sample(logits, recent: history[...]) }
+        return sampler.verify(logits, recent: history[...], proposal: proposal.token, draft: proposal.draft)
     }
 }
 

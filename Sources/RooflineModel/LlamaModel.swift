@@ -23,10 +23,14 @@ public final class LlamaModel: @unchecked Sendable {
     let hasSlidingLayers: Bool
     /// The kernel path this model computes with (the best the CPU has unless asked otherwise).
     public let kernelPath: KernelPath
-    /// One forward pass at a time: the scratch buffers and the thread pool are shared.
-    private let lock = NSLock()
+    /// One forward pass at a time: the scratch buffers and the thread pool are shared (and the pool with a draft
+    /// model, so its lock is the pool's).
+    private var lock: NSLock { pool.lock }
 
-    public init(file: GGUFFile, threads: Int, maxBatch: Int = 256, maxContext: Int = 8192, kernelPath: KernelPath = .best) throws(ModelError) {
+    /// `pool`, when given, is another model's thread pool to share (a draft model beside its target: the two
+    /// never run at once, and one pool's threads do not spin while the other's work).
+    public init(file: GGUFFile, threads: Int, maxBatch: Int = 256, maxContext: Int = 8192, kernelPath: KernelPath = .best,
+                pool shared: ThreadPool? = nil) throws(ModelError) {
         // A path the CPU cannot run would reach instructions it does not have.
         guard KernelPath.available.contains(kernelPath) else {
             throw .invalidHyperparameter(key: "kernel path", value: kernelPath.description,
@@ -36,7 +40,7 @@ public final class LlamaModel: @unchecked Sendable {
         self.file = file
         config = try LlamaConfig(file: file)
         weights = try LlamaWeights(file: file, config: config)
-        pool = ThreadPool(threads: threads)
+        pool = shared ?? ThreadPool(threads: threads)
         self.maxBatch = max(1, maxBatch)
         scratch = Scratch(config: config, batch: self.maxBatch, threads: pool.count, maxContext: maxContext)
         ropeCache = RopeTable(config: config, freqFactors: weights.ropeFreqFactors)

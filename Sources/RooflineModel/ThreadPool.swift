@@ -1,9 +1,12 @@
 import CRooflineKernels
+import Foundation
 
 /// A persistent pool of OS threads for the math (never Swift's cooperative threads).
 public final class ThreadPool: @unchecked Sendable {
     let raw: OpaquePointer
     public let count: Int
+    /// Held by whoever runs work on the pool through a model (one forward pass at a time, whichever model).
+    public let lock = NSLock()
 
     public init(threads: Int) {
         raw = rf_pool_create(Int32(max(1, threads)))

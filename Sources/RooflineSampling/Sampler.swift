@@ -34,20 +34,75 @@ public struct Sampler: Sendable {
 
     /// Picks the next token. `recent` are the tokens seen so far (for the repetition penalty).
     public mutating func sample(_ logits: UnsafeMutableBufferPointer<Float>, recent: ArraySlice<Int32> = []) -> Int32 {
-        let p = parameters
-        if p.repetitionWindow > 0 && (p.repetitionPenalty != 1 || p.frequencyPenalty != 0 || p.presencePenalty != 0) {
-            // llama.cpp's penalties sampler: per distinct token of the window, the repetition penalty, then
-            // count × frequency + presence subtracted.
-            var counts: [Int32: Int] = [:]
-            for t in recent.suffix(p.repetitionWindow) where t >= 0 && Int(t) < logits.count { counts[t, default: 0] += 1 }
-            for (t, n) in counts {
-                var l = logits[Int(t)]
-                l = l <= 0 ? l * p.repetitionPenalty : l / p.repetitionPenalty
-                logits[Int(t)] = l - (Float(n) * p.frequencyPenalty + p.presencePenalty)
-            }
-        }
-        if p.temperature <= 0 { return Self.argmax(UnsafeBufferPointer(logits)) }
+        applyPenalties(logits, recent: recent)
+        guard parameters.temperature > 0, let probs = filtered(logits) else { return Self.argmax(UnsafeBufferPointer(logits)) }
+        return draw(probs)
+    }
 
+    /// The tokens `sample` would draw from and their probabilities, best first (one token of probability 1 at
+    /// temperature 0): the target's distribution p for speculative sampling. Penalties are applied to `logits`
+    /// in place, as `sample` applies them.
+    public mutating func distribution(_ logits: UnsafeMutableBufferPointer<Float>, recent: ArraySlice<Int32> = []) -> [(id: Int32, p: Float)] {
+        applyPenalties(logits, recent: recent)
+        guard parameters.temperature > 0, let probs = filtered(logits) else { return [(Self.argmax(UnsafeBufferPointer(logits)), 1)] }
+        return zip(candidates, probs).map { ($0.id, $1) }
+    }
+
+    /// Speculative sampling's acceptance rule (Leviathan et al. 2023; Chen et al. 2023): a token `proposal` drawn
+    /// from a draft's distribution `q` (one probability per vocabulary id) is kept with probability
+    /// min(1, p/q); otherwise the token is drawn from the normalised residual max(0, p - q). Either way the
+    /// token returned is distributed as `sample`'s would be. Penalties are applied to `logits` in place.
+    public mutating func verify(_ logits: UnsafeMutableBufferPointer<Float>, recent: ArraySlice<Int32> = [], proposal: Int32,
+                                draft q: UnsafeBufferPointer<Float>) -> Int32 {
+        let dist = distribution(logits, recent: recent)
+        let qx = Int(proposal) < q.count && proposal >= 0 ? q[Int(proposal)] : 0
+        let px = dist.first(where: { $0.id == proposal })?.p ?? 0
+        if qx > 0, Float(rng.nextUnit()) < min(1, px / qx) { return proposal }
+        var residual = dist.map { max(0, $0.p - (Int($0.id) < q.count ? q[Int($0.id)] : 0)) }
+        let total = residual.reduce(0, +)
+        if total > 0 {
+            for i in residual.indices { residual[i] /= total }
+        } else {
+            residual = dist.map(\.p)  // p ≤ q everywhere only when they are equal up to rounding: draw from p
+        }
+        let u = Float(rng.nextUnit())
+        var cum: Float = 0
+        for (i, r) in residual.enumerated() {
+            cum += r
+            if u < cum { return dist[i].id }
+        }
+        return dist[dist.count - 1].id
+    }
+
+    /// One draw from a distribution such as `distribution` returns.
+    public mutating func draw(from dist: [(id: Int32, p: Float)]) -> Int32 {
+        let u = Float(rng.nextUnit())
+        var cum: Float = 0
+        for d in dist {
+            cum += d.p
+            if u < cum { return d.id }
+        }
+        return dist.last?.id ?? 0
+    }
+
+    /// llama.cpp's penalties sampler: per distinct token of the window, the repetition penalty, then count ×
+    /// frequency + presence subtracted.
+    private func applyPenalties(_ logits: UnsafeMutableBufferPointer<Float>, recent: ArraySlice<Int32>) {
+        let p = parameters
+        guard p.repetitionWindow > 0 && (p.repetitionPenalty != 1 || p.frequencyPenalty != 0 || p.presencePenalty != 0) else { return }
+        var counts: [Int32: Int] = [:]
+        for t in recent.suffix(p.repetitionWindow) where t >= 0 && Int(t) < logits.count { counts[t, default: 0] += 1 }
+        for (t, n) in counts {
+            var l = logits[Int(t)]
+            l = l <= 0 ? l * p.repetitionPenalty : l / p.repetitionPenalty
+            logits[Int(t)] = l - (Float(n) * p.frequencyPenalty + p.presencePenalty)
+        }
+    }
+
+    /// Top-k → top-p → min-p → temperature: leaves the kept tokens in `candidates`, best first, and returns
+    /// their probabilities (nil when no logit is a number).
+    private mutating func filtered(_ logits: UnsafeMutableBufferPointer<Float>) -> [Float]? {
+        let p = parameters
         candidates.removeAll(keepingCapacity: true)
         if p.topK > 0 && p.topK < logits.count {
             selectTop(p.topK, of: UnsafeBufferPointer(logits))
@@ -55,7 +110,7 @@ public struct Sampler: Sendable {
             for i in 0..<logits.count where logits[i].isFinite || logits[i] == .infinity { candidates.append((Int32(i), logits[i])) }
             candidates.sort { Self.before($0, $1) }
         }
-        guard !candidates.isEmpty else { return Self.argmax(UnsafeBufferPointer(logits)) }
+        guard !candidates.isEmpty else { return nil }
 
         // Probabilities at temperature 1 for the top-p and min-p filters (as llama.cpp computes them).
         var probs = softmax(candidates.map { $0.logit })
@@ -73,7 +128,11 @@ public struct Sampler: Sendable {
             let keep = max(1, probs.firstIndex(where: { $0 < p.minP * top }) ?? probs.count)
             candidates.removeLast(candidates.count - keep)
         }
-        probs = softmax(candidates.map { $0.logit / p.temperature })
+        return softmax(candidates.map { $0.logit / p.temperature })
+    }
+
+    /// One draw from the candidates with probabilities `probs`.
+    private mutating func draw(_ probs: [Float]) -> Int32 {
         let u = Float(rng.nextUnit())
         var cum: Float = 0
         for (i, q) in probs.enumerated() {

@@ -8,6 +8,7 @@ struct Chat: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var speculative: SpeculativeOptions
 
     @Option(help: "A system message to start the conversation with.")
     var system: String?
@@ -16,7 +17,8 @@ struct Chat: ParsableCommand {
         let engine = try modelOptions.load()
         if let why = engine.chatTemplate.fallbackReason { Stderr.print("warning: \(why)") }
         var messages: [ChatMessage] = system.map { [ChatMessage(role: "system", content: $0)] } ?? []
-        let options = GenerationOptions(maxTokens: sampling.maxTokens, sampling: sampling.parameters, stop: sampling.stop)
+        var options = GenerationOptions(maxTokens: sampling.maxTokens, sampling: sampling.parameters, stop: sampling.stop)
+        try speculative.apply(to: &options, target: engine)
         // The conversation's keys and values stay between turns: each turn prefills only what is new.
         let conversation = engine.makeConversationCache()
         while true {
@@ -38,7 +40,6 @@ struct Chat: ParsableCommand {
             do {
                 let result = try engine.generate(prompt: prompt, options: options, conversation: conversation) { piece in
                     emit(piece)
-    
                 }
                 emit("\n")
                 messages.append(ChatMessage(role: "assistant", content: result.text))

@@ -20,11 +20,7 @@ struct Generate: ParsableCommand {
     @Flag(help: "Print one JSON object with the text, tokens and speeds instead of streaming.")
     var json = false
 
-    @Flag(help: "Speculative decoding by prompt lookup: tokens that followed the last n-gram earlier in the text are proposed and checked in one pass (lossless).")
-    var lookup = false
-
-    @Option(name: .customLong("draft-tokens"), help: "The most tokens proposed per step with --lookup.")
-    var draftTokens = 8
+    @OptionGroup var speculative: SpeculativeOptions
 
     @Option(help: "Constrain the output to a GBNF grammar (llama.cpp's format) read from this file.")
     var grammar: String?
@@ -53,10 +49,6 @@ struct Generate: ParsableCommand {
         return nil
     }
 
-    func validate() throws {
-        guard (1...64).contains(draftTokens) else { throw ValidationError("--draft-tokens must be between 1 and 64") }
-    }
-
     func run() throws {
         let engine = try modelOptions.load()
         let tokens = chat
@@ -64,7 +56,7 @@ struct Generate: ParsableCommand {
             : engine.tokenize(prompt)
         if chat, let why = engine.chatTemplate.fallbackReason { Stderr.print("warning: \(why)") }
         var options = GenerationOptions(maxTokens: sampling.maxTokens, sampling: sampling.parameters, stop: sampling.stop)
-        options.lookupTokens = lookup ? draftTokens : 0
+        try speculative.apply(to: &options, target: engine)
         options.grammar = try constraint()
         // The prompt is echoed with the first generated text, so an error never follows a half-printed line.
         var echoed = json || chat
@@ -88,7 +80,7 @@ struct Generate: ParsableCommand {
             ])
         } else {
             emit("\n")
-            let spec = lookup ? String(format: " | lookup: %d of %d proposed accepted", result.acceptedTokens, result.proposedTokens) : ""
+            let spec = speculative.summary(result)
             Stderr.print(String(format: "[prompt %d tokens, %.1f tok/s | generated %d tokens, %.1f tok/s | %@%@]",
                                 result.promptTokens, result.prefillTokensPerSecond, result.tokens.count,
                                 result.decodeTokensPerSecond, result.finishReason.rawValue, spec))

@@ -1,0 +1,37 @@
+import ArgumentParser
+import RooflineEngine
+
+/// Speculative decoding flags shared by generate, chat and bench.
+struct SpeculativeOptions: ParsableArguments {
+    @Option(name: .customLong("draft-model"), help: "Speculative decoding with a draft model of the same vocabulary (a GGUF file or a known name, e.g. qwen2.5-coder-0.5b for qwen2.5-coder-1.5b): it proposes tokens the target checks in one pass (lossless).")
+    var draftModel: String?
+
+    @Flag(help: "Speculative decoding by prompt lookup: tokens that followed the last n-gram earlier in the text are proposed and checked in one pass (lossless). With --draft-model, lookup is tried first.")
+    var lookup = false
+
+    @Option(name: .customLong("draft-tokens"), help: "The most tokens proposed per step (1-64); lookup adapts below it, a draft stops where it is unsure.")
+    var draftTokens = 8
+
+    var enabled: Bool { lookup || draftModel != nil }
+
+    func validate() throws {
+        guard (1...64).contains(draftTokens) else { throw ValidationError("--draft-tokens must be between 1 and 64") }
+    }
+
+    /// Sets `options` for the flags, loading the draft model beside `target`.
+    func apply(to options: inout GenerationOptions, target: Engine) throws {
+        options.lookupTokens = lookup ? draftTokens : 0
+        options.draftTokens = draftTokens
+        if let draftModel {
+            let path = try ModelStore.resolve(draftModel) { Stderr.print($0) }
+            options.draft = try DraftModel(path: path, target: target)
+        }
+    }
+
+    /// The draft or lookup figures for the closing line of generate and chat ("" when off).
+    func summary(_ r: GenerationResult) -> String {
+        guard enabled else { return "" }
+        let how = [draftModel != nil ? "draft" : nil, lookup ? "lookup" : nil].compactMap { $0 }.joined(separator: "+")
+        return " | \(how): \(r.acceptedTokens) of \(r.proposedTokens) proposed accepted"
+    }
+}
