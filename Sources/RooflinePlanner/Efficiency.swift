@@ -19,7 +19,8 @@ public struct Efficiency: Sendable, Equatable {
     public var computeHalfTokens: Double
     /// Fixed time per layer and step that no roofline term covers (kernel launches and tails, synchronisation).
     public var layerOverheadS: Double
-    /// The fraction of `compute` that matmuls in 8- and 4-bit formats keep of their (higher) peak, relative to BF16.
+    /// The fraction of `compute` that matmuls in 8-bit and integer 4-bit formats (and FP4 without its own scale) keep of
+    /// their (higher) peak, relative to BF16.
     public var narrowFormatScale: Double
     /// The same share for FP4 matmuls (block-scaled NVFP4/MXFP4 with their activations quantized on the fly), where
     /// it differs from the 8-bit one; nil: `narrowFormatScale`.
@@ -78,7 +79,7 @@ public struct Efficiency: Sendable, Equatable {
     public static let lpuStepLatencyS = 1.2e-6
     /// Tokens per step at which GPU matmuls reach half their peak fraction (fitted; docs/planner.md).
     public static let gpuComputeHalfTokens = 48.0
-    /// GPU matmuls in FP8/FP4/INT8 reach this share of the fraction BF16 reaches of its peak (fitted; docs/planner.md).
+    /// GPU matmuls in FP8/INT8/INT4 reach this share of the fraction BF16 reaches of its peak (fitted; docs/planner.md).
     public static let gpuNarrowFormatScale = 0.72
     /// GPU matmuls in FP4 (NVFP4 weights and activations) reach this share instead: fitted to validation row 23
     /// (B200, Llama 3.3 70B NVFP4, TensorRT-LLM v1.0, 1000/1000); the other Blackwell rows are held out (docs/planner.md).
