@@ -36,11 +36,23 @@ typedef struct {
     int32_t bs16[8][16];
 } rf_xk16_block;
 
-typedef void (*rf_gemmk16_fn)(int n, const void *w, const rf_xk16_block *x, float *out, size_t out_stride);
+// The same for eight columns, on 256-bit registers (a group of two to eight columns costs half a sixteen's).
+typedef struct {
+    uint8_t q[64][8][4];
+    float d[8];
+    int32_t bs32[4][8];
+    int32_t bs16[8][8];
+} rf_xk8_block;
 
-/// The K-quant sixteen-column kernel for weight `type` on `path` (NULL when there is none).
+// A packed group may hold fewer columns than its width (zeros after them): `ncols` results are stored.
+typedef void (*rf_gemmk16_fn)(int n, const void *w, const rf_xk16_block *x, float *out, size_t out_stride, int ncols);
+typedef void (*rf_gemmk8_fn)(int n, const void *w, const rf_xk8_block *x, float *out, size_t out_stride, int ncols);
+
+/// The K-quant sixteen- and eight-column kernels for weight `type` on `path` (NULL when there is none).
 rf_gemmk16_fn rf_get_gemmk16(int type, int path);
+rf_gemmk8_fn rf_get_gemmk8(int type, int path);
 void rf_pack_xk16(int path, const void *x, size_t x_stride, int ncols, int64_t k, rf_xk16_block *out);
+void rf_pack_xk8(int path, const void *x, size_t x_stride, int ncols, int64_t k, rf_xk8_block *out);
 
 /// The sixteen-column kernel for weight `type` on `path` (NULL when there is none); its packing wants the
 /// offset rf_get_gemm8 reports for the type.

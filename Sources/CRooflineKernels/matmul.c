@@ -14,13 +14,21 @@ static inline void rf_prefetch_range(const char *p, int64_t bytes) {
 }
 
 #define RF_MAX_RANGES 64
+// The fewest columns the K-quant many-column kernels take (below them, the eight-row kernel per column is
+// faster), and the most columns left over that go through the eight-row kernel rather than the 4×4 tiles
+// (docs/performance.md, "Small batches").
+#define RF_KCOLS_MIN 7
+#define RF_ROWS8_COLS 8
 
 typedef struct {
     const rf_matmul_part *parts; int n_parts; int64_t total_rows;
     int64_t k; const char *x; int64_t x_stride; int64_t n_x;
     rf_vec_dot_fn dots[RF_MAX_PARTS]; rf_vec_dot4_fn dots4[RF_MAX_PARTS]; rf_vec_dot8_fn dots8[RF_MAX_PARTS]; rf_tile4x4_fn tiles[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS];
-    rf_gemm8_fn gemm8[RF_MAX_PARTS]; rf_gemm16_fn gemm16[RF_MAX_PARTS]; rf_gemmk16_fn gemmk16[RF_MAX_PARTS];
-    const rf_xk16_block *packedk;  // K-quants: columns 0..16*n_groups16-1 packed for the sixteen-column kernels
+    rf_gemm8_fn gemm8[RF_MAX_PARTS]; rf_gemm16_fn gemm16[RF_MAX_PARTS];
+    rf_gemmk16_fn gemmk16[RF_MAX_PARTS]; rf_gemmk8_fn gemmk8[RF_MAX_PARTS];
+    // K-quants: every column packed, n_groups16 groups for the sixteen-column kernels (the last holding last16
+    // columns), then, when packedk8 is set, one group of cols8 for the eight-column ones.
+    const rf_xk16_block *packedk; const rf_xk8_block *packedk8; int last16, cols8;
     // Columns 0..16*n_groups16-1 packed for the sixteen-column kernels, the next 8*n_groups for the eight-column
     // ones (rf_packed_columns); the rest go through the four-row kernels.
     // Packed once per offset convention a part wants (parts of one fused matmul may differ: Q8_0's unsigned
@@ -35,7 +43,10 @@ typedef struct {
     _Atomic uint64_t range[RF_MAX_RANGES];
 } rf_matmul_job;
 
-static inline int64_t rf_packed_columns(const rf_matmul_job *j) { return 16 * j->n_groups16 + 8 * j->n_groups; }
+static inline int64_t rf_packed_columns(const rf_matmul_job *j) {
+    if (j->packedk || j->packedk8) return j->n_x;
+    return 16 * j->n_groups16 + 8 * j->n_groups;
+}
 
 // Rows handled together by the sixteen- and eight-column kernels: their weights stay in L2 while each packed
 // group of columns is read once per row (eight columns of 1536 elements: 18 KB, in L1; sixteen: 36 KB, from
@@ -51,8 +62,16 @@ static void rf_gemm8_rows(const rf_matmul_job *j, int pi, const rf_matmul_part *
             for (int64_t r = rc; r < re; r++) {
                 const char *wr = w + r * j->w_row[pi];
                 if (g == 0) rf_prefetch_range(wr + RF_PREFETCH_AHEAD, j->w_row[pi]);
-                if (j->packedk) j->gemmk16[pi]((int)j->k, wr, j->packedk + g * (j->k / RF_QK_K), part->y + 16 * g * part->y_stride + r, (size_t)part->y_stride);
+                if (j->packedk) j->gemmk16[pi]((int)j->k, wr, j->packedk + g * (j->k / RF_QK_K), part->y + 16 * g * part->y_stride + r, (size_t)part->y_stride,
+                                               g == j->n_groups16 - 1 ? j->last16 : 16);
                 else j->gemm16[pi]((int)j->k, wr, j->packed16[j->offset[pi]] + g * nb, part->y + 16 * g * part->y_stride + r, (size_t)part->y_stride);
+            }
+        }
+        if (j->packedk8) {
+            for (int64_t r = rc; r < re; r++) {
+                const char *wr = w + r * j->w_row[pi];
+                if (j->n_groups16 == 0) rf_prefetch_range(wr + RF_PREFETCH_AHEAD, j->w_row[pi]);
+                j->gemmk8[pi]((int)j->k, wr, j->packedk8, part->y + 16 * j->n_groups16 * part->y_stride + r, (size_t)part->y_stride, j->cols8);
             }
         }
         for (int64_t g = 0; g < j->n_groups; g++) {
@@ -84,10 +103,11 @@ static void rf_matmul_range(const rf_matmul_job *j, int64_t g0, int64_t g1) {
         int64_t r = r0;
         if (j->dots4[pi]) {
             float out4[4];
-            // Without 4×4 tile work (decode: one to three columns left), pairs of four-row groups go through
-            // the eight-row kernel, whose results equal the four-row kernel's bit for bit. It prefetches the
-            // rows of a later call itself (RF_PF_START), spread over its loop.
-            if (j->dots8[pi] && j->n_x - m0 > 0 && !(j->tiles[pi] && j->n_x - m0 >= 4)) {
+            // Fewer than RF_ROWS8_COLS columns left (decode, speculative verification, the remainder after the
+            // packed groups): pairs of four-row groups go through the eight-row kernel for each column, whose
+            // results equal the four-row kernel's bit for bit (per column it costs less than the 4×4 tiles up to
+            // seven columns). It prefetches the rows of a later call itself (RF_PF_START), spread over its loop.
+            if (j->dots8[pi] && j->n_x - m0 > 0 && !(j->tiles[pi] && j->n_x - m0 >= RF_ROWS8_COLS)) {
                 float out8[8];
                 for (; r + 8 <= r4; r += 8) {
                     const char *wr = w + r * j->w_row[pi];
@@ -356,18 +376,32 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
             j.n_groups = groups;
         }
     }
-    // K-quants (Q8_K activations): sixteen columns at a time where every part has a sixteen-column kernel; the
-    // rest through the 4×4 tiles.
-    if (n_x >= 16 && k % RF_QK_K == 0 && rf_vec_dot_type(parts[0].wtype) == RF_Q8_K) {
+    // K-quants (Q8_K activations), from RF_KCOLS_MIN columns, where every part has the many-column kernels:
+    // sixteen columns at a time, a remainder of nine to fifteen as one more (zero-padded) sixteen, one to eight
+    // as one (padded) eight, whose 256-bit kernel costs half as much.
+    if (n_x >= RF_KCOLS_MIN && k % RF_QK_K == 0 && rf_vec_dot_type(parts[0].wtype) == RF_Q8_K) {
         int ok = 1;
-        for (int i = 0; i < n_parts && ok; i++) ok = (j.gemmk16[i] = rf_get_gemmk16(parts[i].wtype, path)) != 0;
-        const int64_t groups16 = n_x / 16, nb = k / RF_QK_K;
-        rf_xk16_block *packed = ok ? rf_pool_scratch(pool, (size_t)(groups16 * nb) * sizeof(rf_xk16_block)) : 0;
-        if (packed) {
-            for (int64_t g = 0; g < groups16; g++)
-                rf_pack_xk16(path, (const char *)x + 16 * g * x_stride, (size_t)x_stride, 16, k, packed + g * nb);
-            j.packedk = packed;
+        for (int i = 0; i < n_parts && ok; i++)
+            ok = (j.gemmk16[i] = rf_get_gemmk16(parts[i].wtype, path)) != 0 && (j.gemmk8[i] = rf_get_gemmk8(parts[i].wtype, path)) != 0;
+        const int64_t rem = n_x % 16, groups16 = n_x / 16 + (rem > 8), nb = k / RF_QK_K;
+        const int64_t cols8 = rem > 8 ? 0 : rem;
+        const size_t bytes16 = (size_t)(groups16 * nb) * sizeof(rf_xk16_block), bytes8 = cols8 ? (size_t)nb * sizeof(rf_xk8_block) : 0;
+        char *scratch = ok ? rf_pool_scratch(pool, bytes16 + bytes8) : 0;
+        if (scratch) {
+            rf_xk16_block *packed = (rf_xk16_block *)scratch;
+            for (int64_t g = 0; g < groups16; g++) {
+                const int64_t c = n_x - 16 * g < 16 ? n_x - 16 * g : 16;
+                rf_pack_xk16(path, (const char *)x + 16 * g * x_stride, (size_t)x_stride, (int)c, k, packed + g * nb);
+            }
+            if (cols8) {
+                j.packedk8 = (rf_xk8_block *)(scratch + bytes16);
+                rf_pack_xk8(path, (const char *)x + 16 * groups16 * x_stride, (size_t)x_stride, (int)cols8, k, (rf_xk8_block *)(scratch + bytes16));
+            }
+            j.packedk = groups16 ? packed : 0;
             j.n_groups16 = groups16;
+            j.last16 = groups16 ? (int)(n_x - 16 * (groups16 - 1)) : 0;
+            if (j.last16 > 16) j.last16 = 16;
+            j.cols8 = (int)cols8;
         }
     }
     rf_matmul_schedule(&j, rf_pool_size(pool));

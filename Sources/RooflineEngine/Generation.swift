@@ -24,7 +24,7 @@ public struct GenerationOptions: Sendable {
     /// target's distribution (speculative sampling's acceptance rule). With `lookupTokens` too, an n-gram
     /// proposal is tried first and the draft runs when there is none.
     public var draft: DraftModel?
-    public var draftTokens = 8
+    public var draftTokens = 4
     /// Output constrained to this grammar (structured outputs): only tokens that keep the text a prefix of a
     /// sentence of it are sampled, and end-of-generation only where the text is whole.
     public var grammar: Grammar?
@@ -120,7 +120,9 @@ extension Engine {
         // output, and with sampling its distribution, the target's); a sampled draft proposal stands by
         // speculative sampling's rule. The first token that differs, or the one after the last proposal, is the
         // next token to feed; the positions past it are dropped from the cache.
-        var k = lookupK  // lookup proposals per step, adapted: grown after a step whose proposals all held, cut after one that failed early
+        // Lookup proposals per step, adapted: grown after a step whose proposals all held (1, 3, 7, 15: with the
+        // token fed, the column counts the batch kernels run best), cut after one that failed early.
+        var k = lookupK
         while let next = pending, sequence.finish == nil {
             let room = min(contextSize - cache.count - 1, sequence.maxNew - sequence.generated.count)
             let base = cache.count
@@ -157,7 +159,7 @@ extension Engine {
                 }
                 cache.truncate(to: base + 1 + i)
                 pending = token
-                if !proposals.isEmpty && !fromDraft { k = i == proposals.count ? min(lookupK, k * 2) : max(1, i + 1) }
+                if !proposals.isEmpty && !fromDraft { k = i == proposals.count ? min(lookupK, 2 * k + 1) : max(1, i + 1) }
                 break
             }
         }

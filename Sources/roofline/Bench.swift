@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import RooflineEngine
+import RooflineGGUF
+import RooflineTokenizer
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Measure prefill and decode speed against this machine's memory-bandwidth roofline.")
@@ -22,6 +24,13 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @OptionGroup var speculative: SpeculativeOptions
+
+    @Option(name: .customLong("spec-prompt-file"), help: "With --draft-model or --lookup: the text whose greedy continuation is timed with and without speculation, as a user message (default: a code-writing request).")
+    var specPromptFile: String?
+
+    static let defaultSpecPrompt = "Write a Python function that parses a CSV file and returns a list of dictionaries, with type hints and a docstring."
+
     func validate() throws {
         guard (1...256).contains(batch) else { throw ValidationError("--batch must be between 1 and 256") }
         guard promptTokens >= 1, genTokens >= 1, repetitions >= 1 else { throw ValidationError("--prompt-tokens, --gen-tokens and --repetitions must be at least 1") }
@@ -29,7 +38,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         var opts = modelOptions
-        if opts.contextSize == nil { opts.contextSize = max(promptTokens + 8, genTokens + 16) }
+        if opts.contextSize == nil { opts.contextSize = speculative.enabled ? 4096 : max(promptTokens + 8, genTokens + 16) }
         let engine = try opts.load()
         var s = BenchmarkSettings()
         s.promptTokens = promptTokens
@@ -37,8 +46,27 @@ struct Bench: ParsableCommand {
         s.repetitions = repetitions
         s.batch = batch
         let r = try engine.benchmark(s) { if !json { Stderr.print("[bench] \($0)") } }
+        var spec: SpeculativeBenchmark?
+        if speculative.enabled {
+            var options = GenerationOptions()
+            try speculative.apply(to: &options, target: engine)
+            let text = try specPromptFile.map { String(decoding: try readRegularFile($0, maxBytes: 1 << 20), as: UTF8.self) } ?? Self.defaultSpecPrompt
+            let prompt = try engine.chatPrompt([ChatMessage(role: "user", content: text)])
+            spec = try engine.benchmarkSpeculative(prompt: prompt, genTokens: genTokens, repetitions: repetitions, speculative: options) {
+                if !json { Stderr.print("[bench] speculative \($0)") }
+            }
+        }
         if json {
-            try printJSON([
+            var extra: [String: Any] = [:]
+            if let spec {
+                extra = ["speculative_tokens_per_s": spec.speculative.mean, "speculative_tokens_per_s_stddev": spec.speculative.stddev,
+                         "plain_tokens_per_s": spec.plain.mean, "plain_tokens_per_s_stddev": spec.plain.stddev,
+                         "speculative_speedup": spec.speedup, "acceptance_rate": spec.acceptanceRate,
+                         "proposed_tokens": spec.proposedTokens, "accepted_tokens": spec.acceptedTokens,
+                         "speculative_generated_tokens": spec.generatedTokens,
+                         "speculative_roofline_multiple": spec.speculative.mean / r.rooflineTokensPerSecond]
+            }
+            try printJSON(extra.merging([
                 "model": engine.file.path, "threads": r.threads, "prompt_tokens": promptTokens, "gen_tokens": genTokens,
                 "repetitions": repetitions, "batch": batch, "kernel_path": engine.model.kernelPath.description,
                 "prefill_tokens_per_s": r.prefill.mean, "prefill_tokens_per_s_stddev": r.prefill.stddev,
@@ -49,7 +77,7 @@ struct Bench: ParsableCommand {
                 "bandwidth_gb_per_s_samples": r.bandwidthSamples.map { $0 / 1e9 },
                 "decode_tokens_per_s_samples": r.decodeSamples,
                 "roofline_fraction_samples": r.rooflineFractionSamples,
-            ])
+            ]) { a, _ in a })
         } else {
             print(String(format: "prefill  %8.1f ± %.1f tok/s  (%d tokens)", r.prefill.mean, r.prefill.stddev, promptTokens))
             print(String(format: "decode   %8.1f ± %.1f tok/s  (%d tokens%@)", r.decode.mean, r.decode.stddev, genTokens,
@@ -60,6 +88,12 @@ struct Bench: ParsableCommand {
                          r.rooflineTokensPerSecond, r.rooflineFraction * 100,
                          r.rooflineFractionSamples.count > 1 ? " (each repetition against its own probe: \(Self.range(r.rooflineFractionSamples.map { $0 * 100 }, "%.0f%%", "")))" as NSString : "" as NSString))
             print(String(format: "peak RSS %.1f MB, kernels: %@", Double(r.peakRSSBytes) / 1e6, engine.model.kernelPath.description))
+            if let spec {
+                print(String(format: "speculative %.1f ± %.1f tok/s against plain %.1f ± %.1f (%.2fx, %.2fx the roofline), %d of %d proposed accepted (%.0f%%), %d tokens",
+                             spec.speculative.mean, spec.speculative.stddev, spec.plain.mean, spec.plain.stddev, spec.speedup,
+                             spec.speculative.mean / r.rooflineTokensPerSecond, spec.acceptedTokens, spec.proposedTokens,
+                             spec.acceptanceRate * 100, spec.generatedTokens))
+            }
         }
     }
 

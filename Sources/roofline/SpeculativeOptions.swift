@@ -9,19 +9,19 @@ struct SpeculativeOptions: ParsableArguments {
     @Flag(help: "Speculative decoding by prompt lookup: tokens that followed the last n-gram earlier in the text are proposed and checked in one pass (lossless). With --draft-model, lookup is tried first.")
     var lookup = false
 
-    @Option(name: .customLong("draft-tokens"), help: "The most tokens proposed per step (1-64); lookup adapts below it, a draft stops where it is unsure.")
-    var draftTokens = 8
+    @Option(name: .customLong("draft-tokens"), help: "The most tokens proposed per step, 1-64 (default: 15 for lookup, which fills the widest batch kernel with the token fed and adapts below it; 4 for a draft model, which also stops where it is unsure).")
+    var draftTokens: Int?
 
     var enabled: Bool { lookup || draftModel != nil }
 
     func validate() throws {
-        guard (1...64).contains(draftTokens) else { throw ValidationError("--draft-tokens must be between 1 and 64") }
+        guard draftTokens.map({ (1...64).contains($0) }) ?? true else { throw ValidationError("--draft-tokens must be between 1 and 64") }
     }
 
     /// Sets `options` for the flags, loading the draft model beside `target`.
     func apply(to options: inout GenerationOptions, target: Engine) throws {
-        options.lookupTokens = lookup ? draftTokens : 0
-        options.draftTokens = draftTokens
+        options.lookupTokens = lookup ? draftTokens ?? 15 : 0
+        options.draftTokens = draftTokens ?? 4
         if let draftModel {
             let path = try ModelStore.resolve(draftModel) { Stderr.print($0) }
             options.draft = try DraftModel(path: path, target: target)

@@ -113,11 +113,12 @@ import RooflineTestSupport
         #expect(tiles == KernelPath.available.filter { $0 == .avx2 || $0 == .avx512vnni }.count)
     }
 
-    /// Through rf_matmul with 13 rows (three groups of four and one left over) and 6 activation rows (a tile
-    /// group of four and two single columns), and with 21 and 35 activation rows (sixteen-column groups, then
-    /// tiles and single columns; 70 rows span two of their 64-row blocks), on one and two threads: every result
-    /// near the scalar reference, each column bit-identical alone.
-    @Test(arguments: types, [(13, 6), (13, 21), (70, 35)])
+    /// Through rf_matmul with 13 rows (three groups of four and one left over) and 2 to 35 activation rows: on
+    /// the VNNI path every column goes through the sixteen- and eight-column kernels (2, 6 and 8: one padded
+    /// eight; 9: one padded sixteen; 21: a sixteen and a padded eight; 35: two sixteens and a padded eight;
+    /// 70 rows span two of their 64-row blocks), elsewhere through tiles and single columns; on one and two
+    /// threads: every result near the scalar reference, each column bit-identical alone.
+    @Test(arguments: types, [(13, 2), (13, 6), (13, 8), (70, 9), (13, 21), (70, 35)])
     func matmulMatchesScalarAndAlone(type: GGMLType, shape: (rows: Int, nX: Int)) throws {
         let n = 512, rows = shape.rows, nX = shape.nX
         var rng = TestRandom(seed: 1000 &+ UInt64(type.rawValue))
