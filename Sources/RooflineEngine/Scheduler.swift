@@ -21,6 +21,7 @@ public final class Scheduler: @unchecked Sendable {
         var fed = 0          // prompt tokens already in the cache
         var cached = 0       // of those, the ones found in the slot (prefix cache)
         var next: Int32?     // the token to feed in the next decode step
+        var lookahead = 1    // lookup proposals to ask for next step (adapted as in Engine.generate)
         init(id: UInt64, prompt: [Int32], sequence: SequenceGenerator, sink: @escaping @Sendable (SequenceEvent) -> Void, submitted: ContinuousClock.Instant) {
             self.id = id
             self.prompt = prompt
@@ -50,6 +51,10 @@ public final class Scheduler: @unchecked Sendable {
     private var slotReleased: [UInt64]
     private var releases: UInt64 = 0
     private var prefixQueryTokens = 0, prefixHitTokens = 0
+    private var proposedTokens = 0, acceptedTokens = 0
+    private let lookup = LookupProposer()
+    /// Rows of `logits`: one per slot, and room for the lookup proposals of a step.
+    private let logitRows: Int
     private let logits: UnsafeMutableBufferPointer<Float>
     private let clock = ContinuousClock()
 
@@ -63,6 +68,7 @@ public final class Scheduler: @unchecked Sendable {
         var cfg = configuration
         cfg.prefillChunk = max(1, min(cfg.prefillChunk, engine.model.maxBatch))
         cfg.maxQueue = max(0, cfg.maxQueue)
+        cfg.lookupTokens = max(0, min(cfg.lookupTokens, engine.model.maxBatch - 1))
         self.configuration = cfg
         do {
             let bytes = KVCache.bytes(config: engine.model.config, capacity: cfg.contextSize).multipliedReportingOverflow(by: cfg.parallel)
@@ -74,7 +80,8 @@ public final class Scheduler: @unchecked Sendable {
         slotTokens = Array(repeating: [], count: cfg.parallel)
         slotReleased = Array(repeating: 0, count: cfg.parallel)
         freeSlots = Array((0..<cfg.parallel).reversed())
-        logits = .allocate(capacity: cfg.parallel * engine.model.config.vocabSize)
+        logitRows = cfg.lookupTokens > 0 ? max(cfg.parallel, min(engine.model.maxBatch, cfg.parallel * (cfg.lookupTokens + 1))) : cfg.parallel
+        logits = .allocate(capacity: logitRows * engine.model.config.vocabSize)
         // The thread holds the scheduler until `shutdown` lets it end (a server's scheduler lives as long as it).
         let thread = Thread { self.loop() }
         thread.name = "roofline-scheduler"
@@ -130,7 +137,8 @@ public final class Scheduler: @unchecked Sendable {
                               kvUsedTokens: used, kvCapacityTokens: configuration.parallel * configuration.contextSize,
                               kvUsedBytes: used * perToken, kvCapacityBytes: caches.reduce(0) { $0 + $1.byteCount }, steps: steps,
                               accepting: state == .running, prefixQueryTokens: prefixQueryTokens, prefixHitTokens: prefixHitTokens,
-                              kvCachedTokens: freeSlots.reduce(0) { $0 + caches[$1].count })
+                              kvCachedTokens: freeSlots.reduce(0) { $0 + caches[$1].count },
+                              proposedTokens: proposedTokens, acceptedTokens: acceptedTokens)
     }
 
     /// Stops admitting: queued requests fail with `shuttingDown`, running ones may finish for up to `grace`,
@@ -177,6 +185,8 @@ public final class Scheduler: @unchecked Sendable {
         let request: Request
         let tokens: [Int32]
         let needsLogits: Bool
+        /// Lookup proposals after the token fed (decode steps): tokens[1...].
+        var proposals = 0
     }
 
     private func loop() {
@@ -203,7 +213,9 @@ public final class Scheduler: @unchecked Sendable {
             cond.unlock()
             deliver(&outbox)
 
-            let entries = plan.map { LlamaModel.BatchEntry(tokens: $0.tokens, cache: caches[$0.request.slot], needsLogits: $0.needsLogits) }
+            let entries = plan.map {
+                LlamaModel.BatchEntry(tokens: $0.tokens, cache: caches[$0.request.slot], needsLogits: $0.needsLogits, logitRows: 1 + $0.proposals)
+            }
             var failure: SchedulerError?
             do {
                 try engine.model.forward(batch: entries, logits: logits.baseAddress!)
@@ -213,21 +225,36 @@ public final class Scheduler: @unchecked Sendable {
 
             cond.lock()
             let vocab = engine.model.config.vocabSize
-            for (k, p) in plan.enumerated() {
+            var offset = 0  // the entry's first logits row
+            for p in plan {
                 let r = p.request
+                defer { offset += p.needsLogits ? 1 + p.proposals : 1 }
                 if let failure {
                     finish(r, .failed(failure), into: &outbox)
                     continue
                 }
                 r.fed += r.prefilling ? p.tokens.count : 0
                 guard p.needsLogits else { continue }
-                let row = UnsafeMutableBufferPointer(rebasing: logits[(k * vocab)..<((k + 1) * vocab)])
-                let (token, text) = r.sequence.accept(logits: row)
-                if token != nil { outbox.append((r, .token(text: text, logprob: r.sequence.lastLogprob))) }
-                r.next = token
-                if let reason = r.sequence.finish {
-                    if token == nil && !text.isEmpty { outbox.append((r, .text(text))) }
-                    finish(r, .finished(summary(r, reason)), into: &outbox)
+                // Row i follows the token fed and i proposals: each is chosen as plain decoding would choose it,
+                // and a proposal stands while it equals that choice; the cache drops the positions after the
+                // first that differs (Engine.generate's rule).
+                for i in 0...p.proposals {
+                    let row = UnsafeMutableBufferPointer(rebasing: logits[((offset + i) * vocab)..<((offset + i + 1) * vocab)])
+                    let (token, text) = r.sequence.accept(logits: row)
+                    if token != nil { outbox.append((r, .token(text: text, logprob: r.sequence.lastLogprob))) }
+                    let held = token != nil && i < p.proposals && token == p.tokens[1 + i]
+                    if held { acceptedTokens += 1 }
+                    if held && r.sequence.finish == nil { continue }
+                    if p.proposals > 0 {
+                        caches[r.slot].truncate(to: caches[r.slot].count - p.proposals + i)
+                        r.lookahead = i == p.proposals ? min(configuration.lookupTokens, 2 * r.lookahead + 1) : max(1, i + 1)
+                    }
+                    r.next = token
+                    if let reason = r.sequence.finish {
+                        if token == nil && !text.isEmpty { outbox.append((r, .text(text))) }
+                        finish(r, .finished(summary(r, reason)), into: &outbox)
+                    }
+                    break
                 }
             }
             cond.unlock()
@@ -288,6 +315,7 @@ public final class Scheduler: @unchecked Sendable {
             slotTokens[slot] = []
             r.fed = shared
             r.cached = shared
+            r.lookahead = max(1, configuration.lookupTokens)
             prefixQueryTokens += r.prompt.count
             prefixHitTokens += shared
             active.append(r)
@@ -302,14 +330,32 @@ public final class Scheduler: @unchecked Sendable {
         return n
     }
 
-    /// This step's rows: one token for every decoding sequence, then prompt chunks in the rows left.
+    /// This step's rows: one token for every decoding sequence (with its lookup proposals, while rows last),
+    /// then prompt chunks in the rows left.
     private func makePlan() -> [Planned] {
         var plan: [Planned] = []
         for r in active where !r.prefilling {
             if let t = r.next { plan.append(Planned(request: r, tokens: [t], needsLogits: true)) }
         }
         let anyDecoding = !plan.isEmpty
-        var budget = engine.model.maxBatch - plan.count
+        if configuration.lookupTokens > 0 {
+            // Proposals take rows of the step (weights are read once for all of them) and of `logits`.
+            // One row stays reserved for every active sequence (prompt chunks below take one each).
+            var spare = min(engine.model.maxBatch, logitRows) - active.count
+            for k in plan.indices where spare > 0 {
+                let r = plan[k].request
+                let cache = caches[r.slot]
+                let room = min(r.lookahead, spare, cache.capacity - cache.count - 1, r.sequence.maxNew - r.sequence.generated.count)
+                guard room > 0 else { continue }
+                // The sequence so far: the prompt, then every generated token (the last is the one to feed).
+                let proposals = lookup.propose(r.prompt + r.sequence.generated, count: room)
+                guard !proposals.isEmpty else { continue }
+                plan[k] = Planned(request: r, tokens: plan[k].tokens + proposals, needsLogits: true, proposals: proposals.count)
+                proposedTokens += proposals.count
+                spare -= proposals.count
+            }
+        }
+        var budget = engine.model.maxBatch - plan.reduce(0) { $0 + $1.tokens.count }
         for r in active where r.prefilling && budget > 0 {
             let n = min(r.prompt.count - r.fed, anyDecoding ? configuration.prefillChunk : budget)
             let end = r.fed + n

@@ -70,6 +70,9 @@ public struct SchedulerConfiguration: Sendable {
     /// Slots keep their keys and values after a request ends, and a new request goes to the free slot holding
     /// the longest prefix of its prompt, prefilling only the rest.
     public var prefixCache: Bool
+    /// Speculative decoding by prompt lookup for every sequence: up to this many n-gram proposals per sequence
+    /// per step, checked in the same batched pass (0: off). Lossless, as in `Engine.generate`.
+    public var lookupTokens: Int = 0
 
     public init(parallel: Int = 4, contextSize: Int = 2048, maxQueue: Int = 64, prefillChunk: Int = 64, requestTimeout: Duration? = nil,
                 prefixCache: Bool = true) {
@@ -101,4 +104,7 @@ public struct SchedulerStats: Sendable {
     public var prefixHitTokens: Int = 0
     /// Positions held by free slots for later requests (prefix cache).
     public var kvCachedTokens: Int = 0
+    /// Speculative decoding: tokens proposed and tokens of them accepted, over all sequences so far.
+    public var proposedTokens: Int = 0
+    public var acceptedTokens: Int = 0
 }

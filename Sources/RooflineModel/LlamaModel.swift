@@ -101,6 +101,9 @@ public final class LlamaModel: @unchecked Sendable {
         unowned(unsafe) let cache: KVCache
         let pos0: Int    // position of the first row in its sequence
         var needsLogits = true
+        /// With `needsLogits`: how many of the segment's last rows get logits (speculative verification wants
+        /// the token fed and every proposal's).
+        var logitRows = 1
     }
 
     /// One chunk of at most `maxBatch` tokens of a single sequence.
@@ -219,8 +222,9 @@ public final class LlamaModel: @unchecked Sendable {
             // Rows of segments that want logits, packed in segment order (mid-prompt chunks skip the output head).
             rows = 0
             for seg in segments where seg.needsLogits {
-                rmsNorm(s.x + (seg.start + seg.count - 1) * d, weights.outputNorm, into: s.xb + rows * d, rows: 1)
-                rows += 1
+                let n = max(1, min(seg.logitRows, seg.count))
+                rmsNorm(s.x + (seg.start + seg.count - n) * d, weights.outputNorm, into: s.xb + rows * d, rows: n)
+                rows += n
             }
             if rows > 0 { matmul(weights.output, s.xb, rows: rows, into: logits) }
         }
@@ -237,20 +241,30 @@ public final class LlamaModel: @unchecked Sendable {
         public let cache: KVCache
         /// False for a prompt chunk that is not the prompt's last: its logits row is left untouched.
         public let needsLogits: Bool
-        public init(tokens: [Int32], cache: KVCache, needsLogits: Bool = true) {
+        /// Logits for this many of the entry's last tokens (1: the last; a speculative step asks for the token
+        /// fed and each proposal's). At most `maxBatch` and the entry's length.
+        public let logitRows: Int
+        public init(tokens: [Int32], cache: KVCache, needsLogits: Bool = true, logitRows: Int = 1) {
             self.tokens = tokens
             self.cache = cache
             self.needsLogits = needsLogits
+            self.logitRows = logitRows
         }
+        /// Rows this entry takes in `forward(batch:)`'s logits (one when it needs none: left untouched).
+        public var rows: Int { needsLogits ? logitRows : 1 }
     }
 
     /// Runs several sequences together, each appending to its own cache: every weight matrix is read once for
-    /// all their rows (continuous batching's decode step, or prefill chunks beside it). `logits` receives one
-    /// row per entry, for its last token (rows of entries without `needsLogits` are left as they were). Each
-    /// row's result is the same as running its sequence alone.
+    /// all their rows (continuous batching's decode step, or prefill chunks beside it). `logits` receives the
+    /// entries' rows in order (`BatchEntry.rows` each: the last token's, or the last `logitRows` tokens'; rows
+    /// of entries without `needsLogits` are left as they were). Each row's result is the same as running its
+    /// sequence alone.
     public func forward(batch: [BatchEntry], logits: UnsafeMutablePointer<Float>) throws(ModelError) {
         for e in batch {
             guard !e.tokens.isEmpty else { throw .invalidHyperparameter(key: "batch", value: "empty entry", reason: "every sequence needs at least one token") }
+            guard e.logitRows >= 1, e.logitRows <= min(e.tokens.count, maxBatch) else {
+                throw .invalidHyperparameter(key: "batch", value: "\(e.logitRows) logit rows", reason: "an entry of \(e.tokens.count) tokens can have 1 to \(min(e.tokens.count, maxBatch)) rows of logits")
+            }
             try validate(e.tokens, e.cache)
         }
         guard Set(batch.map { ObjectIdentifier($0.cache) }).count == batch.count else {
@@ -258,41 +272,47 @@ public final class LlamaModel: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
-        // Entries longer than a chunk run their leading tokens alone first.
-        var pending: [(index: Int, tokens: ArraySlice<Int32>, cache: KVCache, needsLogits: Bool)] = []
-        for (k, e) in batch.enumerated() {
+        // Entries longer than a chunk run their leading tokens alone first (an entry's logit rows, at most
+        // maxBatch, stay in its last chunk).
+        var pending: [(offset: Int, tokens: ArraySlice<Int32>, cache: KVCache, needsLogits: Bool, logitRows: Int)] = []
+        var offset = 0  // the entry's first row in `logits`
+        for e in batch {
             var rest = e.tokens[...]
             while rest.count > maxBatch {
-                let head = rest.prefix(maxBatch)
-                Array(head).withUnsafeBufferPointer { forwardChunk($0, cache: e.cache, logits: nil, allLogits: false) }
-                rest = rest.dropFirst(maxBatch)
+                let n = min(maxBatch, rest.count - e.logitRows)
+                Array(rest.prefix(n)).withUnsafeBufferPointer { forwardChunk($0, cache: e.cache, logits: nil, allLogits: false) }
+                rest = rest.dropFirst(n)
             }
-            pending.append((k, rest, e.cache, e.needsLogits))
+            pending.append((offset, rest, e.cache, e.needsLogits, e.logitRows))
+            offset += e.rows
         }
         // Then groups of whole entries of at most maxBatch rows.
         var g = 0
         while g < pending.count {
             var rows: [Int32] = []
             var segments: [Segment] = []
-            var members: [Int] = []
+            var members: [(offset: Int, rows: Int)] = []
             while g < pending.count, rows.count + pending[g].tokens.count <= maxBatch {
                 let p = pending[g]
                 segments.append(Segment(start: rows.count, count: p.tokens.count, cache: p.cache, pos0: p.cache.count,
-                                        needsLogits: p.needsLogits))
+                                        needsLogits: p.needsLogits, logitRows: p.logitRows))
                 rows.append(contentsOf: p.tokens)
-                if p.needsLogits { members.append(p.index) }
+                if p.needsLogits { members.append((p.offset, p.logitRows)) }
                 g += 1
             }
             let v = config.vocabSize
-            if let first = members.first, members.last == first + members.count - 1 {
-                // The rows with logits are consecutive entries (a decode step): write them in place.
-                rows.withUnsafeBufferPointer { forwardChunk($0, segments: segments, logits: logits + first * v, allLogits: false) }
+            let total = members.reduce(0) { $0 + $1.rows }
+            if let first = members.first, members.last!.offset + members.last!.rows - first.offset == total {
+                // The rows with logits are consecutive in `logits` (a decode step): write them in place.
+                rows.withUnsafeBufferPointer { forwardChunk($0, segments: segments, logits: logits + first.offset * v, allLogits: false) }
                 continue
             }
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, members.count) * v) { out in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, total) * v) { out in
                 rows.withUnsafeBufferPointer { forwardChunk($0, segments: segments, logits: out.baseAddress!, allLogits: false) }
-                for (k, idx) in members.enumerated() {
-                    (logits + idx * v).update(from: out.baseAddress! + k * v, count: v)
+                var k = 0
+                for m in members {
+                    (logits + m.offset * v).update(from: out.baseAddress! + k * v, count: m.rows * v)
+                    k += m.rows
                 }
             }
         }

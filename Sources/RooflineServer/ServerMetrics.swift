@@ -11,6 +11,9 @@ final class ServerMetrics: Sendable {
     let interTokenLatency: DurationHistogram
     let requestDuration: DurationHistogram
     private let queueDepth: Gauge
+    private let proposed: Gauge
+    private let accepted: Gauge
+    private let acceptance: Gauge
     private let activeSequences: Gauge
     private let slots: Gauge
     private let kvUsedTokens: Gauge
@@ -46,6 +49,9 @@ final class ServerMetrics: Sendable {
         prefixQueries = r.makeGauge(descriptor: Self.name("prefix_cache_queries", "tokens", "Prompt tokens of admitted requests (since start)"))
         prefixHits = r.makeGauge(descriptor: Self.name("prefix_cache_hits", "tokens", "Prompt tokens found in a slot's prefix cache (since start)"))
         kvCachedTokens = r.makeGauge(descriptor: Self.name("kv_cache_cached", "tokens", "KV-cache positions free slots keep for prefix reuse"))
+        proposed = r.makeGauge(descriptor: Self.name("speculative_proposed", "tokens", "Tokens proposed by speculative decoding (since start)"))
+        accepted = r.makeGauge(descriptor: Self.name("speculative_accepted", "tokens", "Proposed tokens that were accepted (since start)"))
+        acceptance = r.makeGauge(descriptor: Self.name("speculative_acceptance", "ratio", "Accepted over proposed tokens (since start)"))
     }
 
     /// `roofline_<metric>_<unit>` (an empty unit adds nothing), with its help line.
@@ -72,6 +78,9 @@ final class ServerMetrics: Sendable {
         prefixQueries.set(to: Double(s.prefixQueryTokens))
         prefixHits.set(to: Double(s.prefixHitTokens))
         kvCachedTokens.set(to: Double(s.kvCachedTokens))
+        proposed.set(to: Double(s.proposedTokens))
+        accepted.set(to: Double(s.acceptedTokens))
+        acceptance.set(to: s.proposedTokens > 0 ? Double(s.acceptedTokens) / Double(s.proposedTokens) : 0)
         return registry.emitToString()
     }
 }

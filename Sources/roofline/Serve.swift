@@ -42,6 +42,12 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("no-prefix-cache"), help: "Do not keep a finished request's KV in its slot for later requests sharing its prefix.")
     var noPrefixCache = false
 
+    @Flag(help: "Speculative decoding by prompt lookup for every request: n-gram proposals from each sequence's text, checked in the same batched pass (lossless).")
+    var lookup = false
+
+    @Option(name: .customLong("draft-tokens"), help: "With --lookup: the most tokens proposed per sequence per step, 1-64 (adaptive below it).")
+    var draftTokens = 15
+
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may send no request part (a stalled header or body) before it is closed.")
     var idleTimeout: Double = 30
 
@@ -62,14 +68,17 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--idle-timeout must be more than 0 and at most \(Int(Self.maxSeconds)) seconds (one year)")
         }
         if let k = apiKey, k.isEmpty { throw ValidationError("--api-key must not be empty") }
+        guard (1...64).contains(draftTokens) else { throw ValidationError("--draft-tokens must be between 1 and 64") }
     }
 
     func run() async throws {
         let engine = try model.load()
         let ctx = engine.contextSize
-        let scheduler = try Scheduler(engine: engine, configuration: SchedulerConfiguration(
+        var schedule = SchedulerConfiguration(
             parallel: parallel, contextSize: ctx, maxQueue: maxQueue, prefillChunk: prefillChunk,
-            requestTimeout: timeout > 0 ? .milliseconds(Int64(timeout * 1000)) : nil, prefixCache: !noPrefixCache))
+            requestTimeout: timeout > 0 ? .milliseconds(Int64(timeout * 1000)) : nil, prefixCache: !noPrefixCache)
+        schedule.lookupTokens = lookup ? draftTokens : 0
+        let scheduler = try Scheduler(engine: engine, configuration: schedule)
         let path = engine.file.path
         let file = URL(fileURLWithPath: path).lastPathComponent
         let id = file.hasSuffix(".gguf") ? String(file.dropLast(5)) : file

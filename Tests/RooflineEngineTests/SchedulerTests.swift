@@ -74,6 +74,42 @@ import RooflineTestSupport
         await s.shutdown(grace: .seconds(1))
     }
 
+    /// Server-wide lookup speculation: each sequence's proposals are checked in the shared batched pass, and every
+    /// request's text is what plain greedy decoding gives it alone; proposals are accepted on text that repeats,
+    /// and a second round reuses the slots' cached prefixes (rolled-back positions were never kept).
+    @Test func concurrentLookupEqualsPlainGreedy() async throws {
+        let e = try #require(DefaultModel.engine)
+        let texts = ["Repeat this sentence exactly: the quick brown fox jumps over the lazy dog. The quick brown fox",
+                     "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1, 2, 3, 4,", "def add(a, b):\n    return a + b\n\ndef add(a, b):\n",
+                     "Once upon a time there was a king. Once upon a time", "The memory wall is"]
+        let options = texts.map { _ in GenerationOptions(maxTokens: 40, sampling: .init(temperature: 0)) }
+        let alone = try zip(texts, options).map { try e.generate(prompt: e.tokenize($0), options: $1) }
+        var cfg = SchedulerConfiguration(parallel: 5, contextSize: 256, prefillChunk: 8)
+        cfg.lookupTokens = 7
+        let s = try Scheduler(engine: e, configuration: cfg)
+        for round in 0..<2 {
+            let outcomes = try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
+                for (i, (t, o)) in zip(texts, options).enumerated() {
+                    let (_, stream) = try submit(s, e.tokenize(t), o)
+                    group.addTask { (i, await collect(stream)) }
+                }
+                var out = [Outcome](repeating: Outcome(), count: texts.count)
+                for try await (i, o) in group { out[i] = o }
+                return out
+            }
+            for (i, o) in outcomes.enumerated() {
+                let summary = try #require(o.summary, "round \(round) request \(i) failed: \(String(describing: o.error))")
+                #expect(summary.text == alone[i].text, "round \(round) request \(i): \(summary.text.debugDescription) vs \(alone[i].text.debugDescription)")
+                #expect(summary.completionTokens == alone[i].tokens.count && o.tokens == alone[i].tokens.count)
+            }
+        }
+        let st = s.stats
+        #expect(st.active == 0 && st.kvUsedTokens == 0)
+        #expect(st.acceptedTokens > 20 && st.acceptedTokens <= st.proposedTokens, "\(st.acceptedTokens) of \(st.proposedTokens) accepted")
+        #expect(st.prefixHitTokens > 0)
+        await s.shutdown(grace: .seconds(1))
+    }
+
     @Test func cancelFreesTheSlot() async throws {
         let e = try Engine(path: try #require(DefaultModel.path), threads: 2, contextSize: 4096 + 64)
         // Long enough (4000 tokens, end-of-generation ignored: 20 s or more here) that the request is still
