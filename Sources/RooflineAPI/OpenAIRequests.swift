@@ -69,7 +69,7 @@ public struct StreamOptions: Decodable {
 }
 
 /// The sampling and length fields chat and completions share (OpenAI's, plus llama.cpp's top_k, min_p,
-/// repeat_penalty and ignore_eos).
+/// repeat_penalty and ignore_eos, and Roofline's `speculative`: false opts out of a server's --lookup).
 public struct SamplingFields: Decodable {
     public let model: String?
     public let max_tokens: Int?
@@ -80,6 +80,7 @@ public struct SamplingFields: Decodable {
     public let min_p: Double?
     public let repeat_penalty: Double?
     public let ignore_eos: Bool?
+    public let speculative: Bool?
     public let seed: Int64?
     public let stop: StopList?
     public let n: Int?
@@ -95,7 +96,7 @@ public struct SamplingFields: Decodable {
     public let json_schema: JSONValue?
 
     enum CodingKeys: String, CodingKey {
-        case model, max_tokens, max_completion_tokens, temperature, top_p, top_k, min_p, repeat_penalty, ignore_eos, seed, stop, n
+        case model, max_tokens, max_completion_tokens, temperature, top_p, top_k, min_p, repeat_penalty, ignore_eos, speculative, seed, stop, n
         case stream, stream_options, presence_penalty, frequency_penalty, logprobs, top_logprobs, response_format, grammar, json_schema
     }
 
@@ -150,6 +151,7 @@ public struct SamplingFields: Decodable {
         min_p = try c.decodeIfPresent(Double.self, forKey: .min_p)
         repeat_penalty = try c.decodeIfPresent(Double.self, forKey: .repeat_penalty)
         ignore_eos = try c.decodeIfPresent(Bool.self, forKey: .ignore_eos)
+        speculative = try c.decodeIfPresent(Bool.self, forKey: .speculative)
         seed = try c.decodeInteger(Int64.self, forKey: .seed)
         stop = try c.decodeIfPresent(StopList.self, forKey: .stop)
         n = try c.decodeInteger(Int.self, forKey: .n)
@@ -234,6 +236,7 @@ public struct SamplingFields: Decodable {
         if let s = seed { sampling.seed = UInt64(bitPattern: s) }
         var options = RequestOptions(maxTokens: limit ?? Int.max, sampling: sampling, stop: stop?.values ?? [], ignoreEOS: ignore_eos ?? false, n: n, logprobs: logprobCount)
         options.grammar = try compiledGrammar()
+        options.speculative = speculative ?? true
         return options
     }
 }

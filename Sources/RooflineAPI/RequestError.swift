@@ -35,6 +35,8 @@ public struct RequestOptions: Sendable {
     public let logprobs: Int?
     /// The grammar the output must follow (`response_format`, `grammar` or `json_schema`), compiled.
     public var grammar: Grammar? = nil
+    /// False when the request opts out of the server's speculative decoding.
+    public var speculative = true
 }
 
 /// Reads an OpenAI request body: checked as strict RFC 8259 first (StrictJSON), then decoded into `T`, every

@@ -25,6 +25,8 @@ public struct GenerationOptions: Sendable {
     /// proposal is tried first and the draft runs when there is none.
     public var draft: DraftModel?
     public var draftTokens = 4
+    /// False opts this generation out of a scheduler's server-wide speculation (`SchedulerConfiguration.lookupTokens`).
+    public var speculative = true
     /// Output constrained to this grammar (structured outputs): only tokens that keep the text a prefix of a
     /// sentence of it are sampled, and end-of-generation only where the text is whole.
     public var grammar: Grammar?

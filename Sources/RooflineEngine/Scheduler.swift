@@ -21,7 +21,8 @@ public final class Scheduler: @unchecked Sendable {
         var fed = 0          // prompt tokens already in the cache
         var cached = 0       // of those, the ones found in the slot (prefix cache)
         var next: Int32?     // the token to feed in the next decode step
-        var lookahead = 1    // lookup proposals to ask for next step (adapted as in Engine.generate)
+        var lookahead = 1    // lookup proposals to ask for next step (adapted as in Engine.generate; 0: none)
+        var speculative = true  // false: the request opted out of server-wide speculation
         init(id: UInt64, prompt: [Int32], sequence: SequenceGenerator, sink: @escaping @Sendable (SequenceEvent) -> Void, submitted: ContinuousClock.Instant) {
             self.id = id
             self.prompt = prompt
@@ -110,7 +111,9 @@ public final class Scheduler: @unchecked Sendable {
         guard queue.count - freeSlots.count < configuration.maxQueue else { throw .queueFull(limit: configuration.maxQueue) }
         let id = nextID
         nextID += 1
-        queue.append(Request(id: id, prompt: prompt, sequence: sequence, sink: sink, submitted: clock.now))
+        let request = Request(id: id, prompt: prompt, sequence: sequence, sink: sink, submitted: clock.now)
+        request.speculative = options.speculative
+        queue.append(request)
         cond.signal()
         return id
     }
@@ -315,7 +318,7 @@ public final class Scheduler: @unchecked Sendable {
             slotTokens[slot] = []
             r.fed = shared
             r.cached = shared
-            r.lookahead = max(1, configuration.lookupTokens)
+            r.lookahead = r.speculative ? max(1, configuration.lookupTokens) : 0
             prefixQueryTokens += r.prompt.count
             prefixHitTokens += shared
             active.append(r)

@@ -19,6 +19,7 @@ struct GenerationHandler: Sendable {
         var options = GenerationOptions(maxTokens: checked.maxTokens, sampling: checked.sampling, stop: checked.stop, ignoreEOS: checked.ignoreEOS,
                                         logprobs: checked.logprobs)
         options.grammar = tools?.grammar ?? checked.grammar
+        options.speculative = checked.speculative
         let format = checked.logprobs == nil ? nil : LogprobFormat(tokenizer: scheduler.engine.tokenizer)
         let run: GenerationRun
         do {

@@ -107,6 +107,13 @@ import RooflineTestSupport
         #expect(st.active == 0 && st.kvUsedTokens == 0)
         #expect(st.acceptedTokens > 20 && st.acceptedTokens <= st.proposedTokens, "\(st.acceptedTokens) of \(st.proposedTokens) accepted")
         #expect(st.prefixHitTokens > 0)
+        // A request that opts out gets no proposals (and the same text).
+        var optOut = options[1]
+        optOut.speculative = false
+        let (_, stream) = try submit(s, e.tokenize(texts[1]), optOut)
+        let o = await collect(stream)
+        #expect(o.summary?.text == alone[1].text)
+        #expect(s.stats.proposedTokens == st.proposedTokens, "an opted-out request must not be given proposals")
         await s.shutdown(grace: .seconds(1))
     }
 
