@@ -100,7 +100,8 @@ RF_R8 static inline void rf_store8_q4(float *out, __m512 acc, __m512 extra_odd) 
 // odd one, and one conversion and one FMA serve all sixteen (no half of a vector idle, no order between the two
 // blocks' FMAs). The heads' products d·dy (and m·sy) come from one multiply per block. Row addresses are formed from one pointer and three row
 // offsets by scaled-index addressing (RF_OPAQUE keeps the compiler from making eight row pointers and spilling
-// them). One core from L2 (scripts/kernels/rows8_rates.sh): see docs/performance.md, session 9.
+// them). One core from L2 (scripts/kernels/rows8_rates.sh): see docs/performance.md, "Where the speed issue stands"
+// (2026-12-07, the build of 79853d2).
 #define RF_OPAQUE(x) __asm__("" : "+r"(x))
 
 // The integer partial sums of four rows (p0..p3: their blocks, whose 16 code bytes start `at` bytes in), one row

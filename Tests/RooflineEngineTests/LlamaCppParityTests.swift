@@ -52,7 +52,7 @@ import RooflineTestSupport
     /// vector exp (bit-identical to llama.cpp's ggml_vec_swiglu_f32 on this machine, checked with a C harness
     /// against ggml's vec.h) turned "The capital of France is" from 32 matching steps into 14, parting at a
     /// tie of 29.25 against 29.21 (the threshold was 4 before that change). The Q4_1 kernels' paired-block
-    /// arithmetic (session 9: one integer sum per block, even and odd blocks in their own accumulators) moved two
+    /// arithmetic (ea18aed: one integer sum per block, even and odd blocks in their own accumulators) moved two
     /// more partings: 2 prompts now match for 32 steps, the other four part at margins of 0.05-0.22 (the
     /// threshold was 3 before; perplexity on Tests/Fixtures/text/eval.txt stayed as close to llama.cpp's:
     /// 26.93 and 25.72 at 128 and 512 tokens against its 26.83 and 25.72, the previous kernels 26.87 and 25.68).

@@ -1,5 +1,6 @@
 // How fast one core runs the eight-row decode kernels (kernels_rows8_avx512.c), from L2 and from memory, beside
-// a plain read loop over the same memory: the measurement behind docs/performance.md's "session 8" figures
+// a plain read loop over the same memory: the measurement behind docs/performance.md's
+// "Where the speed issue stands" kernel figures (2026-12-07)
 // (the Q4_1 kernel computes about what one core can read, so its arithmetic bounds decode).
 // Built and run by rows8_rates.sh against the release build's kernel objects.
 #define _GNU_SOURCE
