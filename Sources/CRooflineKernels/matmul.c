@@ -399,8 +399,7 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
             }
             j.packedk = groups16 ? packed : 0;
             j.n_groups16 = groups16;
-            j.last16 = groups16 ? (int)(n_x - 16 * (groups16 - 1)) : 0;
-            if (j.last16 > 16) j.last16 = 16;
+            j.last16 = rem > 8 ? (int)rem : 16;
             j.cols8 = (int)cols8;
         }
     }

@@ -59,7 +59,8 @@ final class DraftSession {
     /// A dense row of q for `verify` (zero except while one row is written into it).
     private let dense: UnsafeMutableBufferPointer<Float>
     private var sampler: Sampler
-    private let sampled: Bool
+    /// Proposals are draws from the draft's distribution (temperature above 0), judged by speculative sampling's rule.
+    let sampled: Bool
     private let targetVocab: Int
     /// The distribution each proposal of the last `propose` was drawn from (sampling only).
     private var drawnFrom: [[(id: Int32, p: Float)]] = []
@@ -145,6 +146,4 @@ final class DraftSession {
         defer { for d in dist where Int(d.id) < dense.count { dense[Int(d.id)] = 0 } }
         return body(UnsafeBufferPointer(dense))
     }
-
-    var isSampled: Bool { sampled }
 }

@@ -122,9 +122,7 @@ extension Engine {
         // output, and with sampling its distribution, the target's); a sampled draft proposal stands by
         // speculative sampling's rule. The first token that differs, or the one after the last proposal, is the
         // next token to feed; the positions past it are dropped from the cache.
-        // Lookup proposals per step, adapted: grown after a step whose proposals all held (1, 3, 7, 15: with the
-        // token fed, the column counts the batch kernels run best), cut after one that failed early.
-        var k = lookupK
+        var k = lookupK  // lookup proposals per step (LookupProposer.nextCount)
         while let next = pending, sequence.finish == nil {
             let room = min(contextSize - cache.count - 1, sequence.maxNew - sequence.generated.count)
             let base = cache.count
@@ -149,9 +147,11 @@ extension Engine {
             proposed += proposals.count
             pending = nil
             for i in 0...proposals.count {
-                let (token, text) = fromDraft && i < proposals.count && drafting!.isSampled
-                    ? drafting!.withDistribution(i) { sequence.accept(logits: row(i), proposal: (proposals[i], $0)) }
-                    : sequence.accept(logits: row(i))
+                let (token, text) = if fromDraft, i < proposals.count, let drafting, drafting.sampled {
+                    drafting.withDistribution(i) { sequence.accept(logits: row(i), proposal: (proposals[i], $0)) }
+                } else {
+                    sequence.accept(logits: row(i))
+                }
                 if !text.isEmpty { onText(text) }
                 let held = token != nil && i < proposals.count && token == proposals[i]
                 if held { accepted += 1 }
@@ -161,7 +161,7 @@ extension Engine {
                 }
                 cache.truncate(to: base + 1 + i)
                 pending = token
-                if !proposals.isEmpty && !fromDraft { k = i == proposals.count ? min(lookupK, 2 * k + 1) : max(1, i + 1) }
+                if !proposals.isEmpty && !fromDraft { k = LookupProposer.nextCount(current: k, proposed: proposals.count, held: i, limit: lookupK) }
                 break
             }
         }

@@ -29,4 +29,11 @@ public struct LookupProposer: Sendable {
         }
         return []
     }
+
+    /// The proposals to ask for after a step that proposed `proposed` and kept `held` of them, from `current`,
+    /// at most `limit`: grown to 2k + 1 after a step whose proposals all held (1, 3, 7, 15: with the token fed,
+    /// the column counts the batch kernels run best), cut to one past the last held after one that failed.
+    public static func nextCount(current: Int, proposed: Int, held: Int, limit: Int) -> Int {
+        held == proposed ? min(limit, 2 * current + 1) : max(1, held + 1)
+    }
 }

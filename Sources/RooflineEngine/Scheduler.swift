@@ -250,7 +250,7 @@ public final class Scheduler: @unchecked Sendable {
                     if held && r.sequence.finish == nil { continue }
                     if p.proposals > 0 {
                         caches[r.slot].truncate(to: caches[r.slot].count - p.proposals + i)
-                        r.lookahead = i == p.proposals ? min(configuration.lookupTokens, 2 * r.lookahead + 1) : max(1, i + 1)
+                        r.lookahead = LookupProposer.nextCount(current: r.lookahead, proposed: p.proposals, held: i, limit: configuration.lookupTokens)
                     }
                     r.next = token
                     if let reason = r.sequence.finish {

@@ -65,24 +65,12 @@ public struct Sampler: Sendable {
         } else {
             residual = dist.map(\.p)  // p ≤ q everywhere only when they are equal up to rounding: draw from p
         }
-        let u = Float(rng.nextUnit())
-        var cum: Float = 0
-        for (i, r) in residual.enumerated() {
-            cum += r
-            if u < cum { return dist[i].id }
-        }
-        return dist[dist.count - 1].id
+        return dist[drawIndex(residual)].id
     }
 
     /// One draw from a distribution such as `distribution` returns.
     public mutating func draw(from dist: [(id: Int32, p: Float)]) -> Int32 {
-        let u = Float(rng.nextUnit())
-        var cum: Float = 0
-        for d in dist {
-            cum += d.p
-            if u < cum { return d.id }
-        }
-        return dist.last?.id ?? 0
+        dist.isEmpty ? 0 : dist[drawIndex(dist.map(\.p))].id
     }
 
     /// llama.cpp's penalties sampler: per distinct token of the window, the repetition penalty, then count ×
@@ -132,14 +120,18 @@ public struct Sampler: Sendable {
     }
 
     /// One draw from the candidates with probabilities `probs`.
-    private mutating func draw(_ probs: [Float]) -> Int32 {
+    private mutating func draw(_ probs: [Float]) -> Int32 { candidates[drawIndex(probs)].id }
+
+    /// The index one uniform draw lands on among `weights` (probabilities summing to about 1; the last when
+    /// rounding leaves the sum short of the draw). `weights` must not be empty.
+    private mutating func drawIndex(_ weights: [Float]) -> Int {
         let u = Float(rng.nextUnit())
         var cum: Float = 0
-        for (i, q) in probs.enumerated() {
-            cum += q
-            if u < cum { return candidates[i].id }
+        for (i, w) in weights.enumerated() {
+            cum += w
+            if u < cum { return i }
         }
-        return candidates[candidates.count - 1].id
+        return weights.count - 1
     }
 
     /// Candidate order: larger logit first, lower id first among equal logits.
