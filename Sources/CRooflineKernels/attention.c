@@ -20,19 +20,19 @@ static inline float rf_attn_score(const rf_attn_job *j, float dot) {
 
 // Few queries (decode, short prompts): llama.cpp's ggml_compute_forward_flash_attn_ext_f16_one_chunk:
 // Q rounded to F16, online softmax, V accumulated in an F16 vector.
-static void rf_attn_one_f16(const rf_attn_job *j, const float *qv, const uint16_t *kbase, const uint16_t *vbase,
-                            int n_kv, int kv_stride, float *o, uint16_t *qh, uint16_t *acc, float *att, const float *sink) {
+static void rf_attn_one_f16(const rf_attn_job *j, const float *qv, const rf_kv_rows *K, const rf_kv_rows *V,
+                            int n_kv, float *o, uint16_t *qh, uint16_t *acc, float *att, const float *sink) {
     const rf_vec_dot_fn dot = rf_get_vec_dot(RF_F16, j->path);
     rf_get_quantize(RF_F16, j->path)(qv, qh, j->hd);
     // The same arithmetic as the AVX2 helpers below, bit for bit, restructured (attention_avx512.c).
     float accf[512];
     if (j->path >= RF_PATH_AVX512VNNI &&
-        rf_attn_one_f16_avx512(j->hd, qh, kbase, vbase, n_kv, kv_stride, j->scale, j->softcap, sink, o, att, accf)) return;
+        rf_attn_one_f16_avx512(j->hd, qh, K, V, n_kv, j->scale, j->softcap, sink, o, att, accf)) return;
     const rf_attn_ops ops = rf_get_attn_ops(j->path);
     for (int d = 0; d < j->hd; d++) acc[d] = 0;
     float S = 0.0f, M = -INFINITY;
     for (int s = 0; s < n_kv; s++) {
-        const float a = rf_attn_score(j, dot(j->hd, qh, kbase + (int64_t)s * kv_stride));
+        const float a = rf_attn_score(j, dot(j->hd, qh, rf_kv_row(K, s)));
         const float Mold = M;
         float ms = 1.0f, vs = 1.0f;
         if (a > M) {
@@ -42,7 +42,7 @@ static void rf_attn_one_f16(const rf_attn_job *j, const float *qv, const uint16_
         } else {
             vs = expf(a - M);
         }
-        ops.f16_mad(j->hd, acc, vbase + (int64_t)s * kv_stride, vs);
+        ops.f16_mad(j->hd, acc, rf_kv_row(V, s), vs);
         S = S * ms + vs;
     }
     // ggml converts the F16 accumulator to F32 before the sink rescales it.
@@ -52,12 +52,12 @@ static void rf_attn_one_f16(const rf_attn_job *j, const float *qv, const uint16_
 }
 
 // Many queries (prefill of 64 or more tokens): llama.cpp's tiled path: F32 Q, K and V, F32 accumulation.
-static void rf_attn_one_f32(const rf_attn_job *j, const float *qv, const uint16_t *kbase, const uint16_t *vbase,
-                            int n_kv, int kv_stride, float *o, float *att, const float *sink) {
+static void rf_attn_one_f32(const rf_attn_job *j, const float *qv, const rf_kv_rows *K, const rf_kv_rows *V,
+                            int n_kv, float *o, float *att, const float *sink) {
     const rf_attn_ops ops = rf_get_attn_ops(j->path);
     float mx = -INFINITY;
     for (int s = 0; s < n_kv; s++) {
-        const float a = rf_attn_score(j, ops.dot_f32_f16(j->hd, qv, kbase + (int64_t)s * kv_stride));
+        const float a = rf_attn_score(j, ops.dot_f32_f16(j->hd, qv, rf_kv_row(K, s)));
         att[s] = a;
         if (a > mx) mx = a;
     }
@@ -65,7 +65,7 @@ static void rf_attn_one_f32(const rf_attn_job *j, const float *qv, const uint16_
     for (int s = 0; s < n_kv; s++) { const float e = expf(att[s] - mx); att[s] = e; sum += e; }
     for (int d = 0; d < j->hd; d++) o[d] = 0;
     for (int s = 0; s < n_kv; s++) {
-        ops.axpy_f32_f16(j->hd, o, vbase + (int64_t)s * kv_stride, att[s]);
+        ops.axpy_f32_f16(j->hd, o, rf_kv_row(V, s), att[s]);
     }
     const float fin = rf_attn_sink(sink, mx, &sum);
     if (fin != 1.0f) for (int d = 0; d < j->hd; d++) o[d] *= fin;
@@ -79,47 +79,53 @@ static inline int rf_attn_first(const rf_attn_job *j, int pos) {
     return (j->window > 0 && pos + 1 > j->window) ? pos + 1 - j->window : 0;
 }
 
-// The keys and values query iq of a segment sees for KV head kvh (k, v: the layer's caches): the first of them
-// in *kb and *vb, how many as the result.
-static inline int rf_attn_rows(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v, int iq, int kvh,
-                               const uint16_t **kb, const uint16_t **vb) {
+// The keys and values query iq of a segment sees for KV head kvh of `layer`, as row views (K, V) starting at the
+// first of them; how many as the result. A segment without a block table is one piece: its k and v pointers
+// stand as one-entry tables.
+static inline int rf_attn_rows(const rf_attn_job *j, const rf_attn_segment *sg, int layer, int iq, int kvh,
+                               rf_kv_rows *K, rf_kv_rows *V) {
     const int pos = sg->pos0 + iq, first = rf_attn_first(j, pos);
-    const int64_t at = (int64_t)first * sg->pos_stride + kvh * sg->head_stride;
-    *kb = k + at;
-    *vb = v + at;
+    const int64_t off = (int64_t)layer * sg->layer_stride + (int64_t)kvh * sg->head_stride;
+    if (sg->blocks) {
+        *K = (rf_kv_rows){ sg->blocks, off, first, sg->block_shift, sg->pos_stride };
+        *V = (rf_kv_rows){ sg->blocks, off + sg->v_offset, first, sg->block_shift, sg->pos_stride };
+    } else {
+        *K = (rf_kv_rows){ &sg->k, off, first, 30, sg->pos_stride };
+        *V = (rf_kv_rows){ &sg->v, off, first, 30, sg->pos_stride };
+    }
     return pos + 1 - first;
 }
 
 // One (query, head) pair of a segment: its output row, with the path (F16 or tiled F32) the segment's own
 // query count selects, so a sequence gets the same numbers in a batch as alone.
-static void rf_attn_item(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v,
+static void rf_attn_item(const rf_attn_job *j, const rf_attn_segment *sg, int layer,
                          int iq, int h, float *att, uint16_t *qh, uint16_t *acc) {
     const int64_t at = (int64_t)iq * j->n_head * j->hd + (int64_t)h * j->hd;
-    const uint16_t *kb, *vb;
-    const int n_kv = rf_attn_rows(j, sg, k, v, iq, h / (j->n_head / j->n_kv_head), &kb, &vb);
+    rf_kv_rows K, V;
+    const int n_kv = rf_attn_rows(j, sg, layer, iq, h / (j->n_head / j->n_kv_head), &K, &V);
     const float *sink = j->sinks ? j->sinks + h : 0;
-    if (sg->n_q >= 64) rf_attn_one_f32(j, sg->q + at, kb, vb, n_kv, sg->pos_stride, sg->out + at, att, sink);
-    else rf_attn_one_f16(j, sg->q + at, kb, vb, n_kv, sg->pos_stride, sg->out + at, qh, acc, att, sink);
+    if (sg->n_q >= 64) rf_attn_one_f32(j, sg->q + at, &K, &V, n_kv, sg->out + at, att, sink);
+    else rf_attn_one_f16(j, sg->q + at, &K, &V, n_kv, sg->out + at, qh, acc, att, sink);
 }
 
 // Query heads h..h+G-1 of query iq (one KV head) through the grouped AVX-512 kernel of the segment's path (F16
 // for decode-sized n_q, tiled F32 from 64): each head's bits are what rf_attn_item gives it alone. Returns 0
 // when the kernel does not take the shape.
-static int rf_attn_group_item(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v,
+static int rf_attn_group_item(const rf_attn_job *j, const rf_attn_segment *sg, int layer,
                               int iq, int h, int G, float *att) {
     const int64_t at = (int64_t)iq * j->n_head * j->hd + (int64_t)h * j->hd;
-    const uint16_t *kb, *vb;
-    const int n_kv = rf_attn_rows(j, sg, k, v, iq, h / (j->n_head / j->n_kv_head), &kb, &vb);
+    rf_kv_rows K, V;
+    const int n_kv = rf_attn_rows(j, sg, layer, iq, h / (j->n_head / j->n_kv_head), &K, &V);
     if ((int64_t)G * n_kv > j->scratch_per_thread || j->hd > 128) return 0;
     const float *sinks = j->sinks ? j->sinks + h : 0;
     if (sg->n_q >= 64) {
-        return rf_attn_group_f32_avx512(j->hd, G, sg->q + at, kb, vb, n_kv, sg->pos_stride, j->scale, j->softcap, sinks,
+        return rf_attn_group_f32_avx512(j->hd, G, sg->q + at, &K, &V, n_kv, j->scale, j->softcap, sinks,
                                         sg->out + at, j->hd, att);
     }
     uint16_t qh[4 * 128];
     const rf_quantize_fn toF16 = rf_get_quantize(RF_F16, j->path);
     for (int g = 0; g < G; g++) toF16(sg->q + at + (int64_t)g * j->hd, qh + g * j->hd, j->hd);
-    return rf_attn_group_f16_avx512(j->hd, G, qh, kb, vb, n_kv, sg->pos_stride, j->scale, j->softcap, sinks, sg->out + at, j->hd, att);
+    return rf_attn_group_f16_avx512(j->hd, G, qh, &K, &V, n_kv, j->scale, j->softcap, sinks, sg->out + at, j->hd, att);
 }
 
 typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; int layer; } rf_attn_multi_job;
@@ -128,16 +134,16 @@ typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; in
 // prefetches RF_KV_AHEAD keys ahead as it goes, so there only its first RF_KV_AHEAD keys; elsewhere at most
 // the last 512 positions (beyond that the hardware prefetchers have the stream; measurements in
 // docs/performance.md, "Measurements behind the code").
-static void rf_attn_prefetch(const rf_attn_job *j, const rf_attn_segment *sg, const uint16_t *k, const uint16_t *v, int iq, int kvh) {
-    const uint16_t *kb, *vb;
-    const int n_kv = rf_attn_rows(j, sg, k, v, iq, kvh, &kb, &vb);
+static void rf_attn_prefetch(const rf_attn_job *j, const rf_attn_segment *sg, int layer, int iq, int kvh) {
+    rf_kv_rows K, V;
+    const int n_kv = rf_attn_rows(j, sg, layer, iq, kvh, &K, &V);
     const int in_loop = j->path >= RF_PATH_AVX512VNNI && rf_attn_scores_grouped(j->hd);
     int s0 = 0, s1 = n_kv;  // the first RF_KV_AHEAD keys, or the last 512
     if (in_loop) { if (s1 > RF_KV_AHEAD) s1 = RF_KV_AHEAD; }
     else if (n_kv > 512) s0 = n_kv - 512;
     const int64_t bytes = (int64_t)j->hd * 2;
     for (int s = s0; s < s1; s++) {
-        const char *kr = (const char *)(kb + (int64_t)s * sg->pos_stride), *vr = (const char *)(vb + (int64_t)s * sg->pos_stride);
+        const char *kr = (const char *)rf_kv_row(&K, s), *vr = (const char *)rf_kv_row(&V, s);
         for (int64_t o = 0; o < bytes; o += 64) { __builtin_prefetch(kr + o, 0, 3); __builtin_prefetch(vr + o, 0, 3); }
     }
 }
@@ -158,22 +164,21 @@ static void rf_attn_multi_task(void *p, int ith, int nth) {
     for (int si = 0; si < m->n_segs && base < t1; si++) {
         const rf_attn_segment *sg = &m->segs[si];
         const int64_t count = (int64_t)sg->n_q * j->n_head;
-        const uint16_t *k = sg->k + (int64_t)m->layer * sg->layer_stride, *v = sg->v + (int64_t)m->layer * sg->layer_stride;
         const int64_t a = t0 > base ? t0 : base, b = t1 < base + count ? t1 : base + count;
         int last = -1;
         for (int64_t t = a; t < b;) {
             const int64_t local = t - base;
             const int iq = (int)(local / j->n_head), h = (int)(local % j->n_head);
-            if (sg->n_q < 64 && h / group != last) { last = h / group; rf_attn_prefetch(j, sg, k, v, iq, last); }
+            if (sg->n_q < 64 && h / group != last) { last = h / group; rf_attn_prefetch(j, sg, m->layer, iq, last); }
             if (j->path >= RF_PATH_AVX512VNNI) {
                 // The following heads of this query on the same KV head, within this thread's range.
                 int G = 1;
                 const int gmax = j->hd == 128 ? 2 : 4;
                 while (G < gmax && t + G < b && h + G < j->n_head && (h + G) / group == h / group) G++;
                 // (one F16 head alone takes rf_attn_item, whose AVX-512 path is the same kernel's)
-                if ((G >= 2 || sg->n_q >= 64) && rf_attn_group_item(j, sg, k, v, iq, h, G, att)) { t += G; continue; }
+                if ((G >= 2 || sg->n_q >= 64) && rf_attn_group_item(j, sg, m->layer, iq, h, G, att)) { t += G; continue; }
             }
-            rf_attn_item(j, sg, k, v, iq, h, att, qh, acc);
+            rf_attn_item(j, sg, m->layer, iq, h, att, qh, acc);
             t++;
         }
         base += count;

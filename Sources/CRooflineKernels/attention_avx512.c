@@ -29,18 +29,18 @@ RF_AVX512 static inline float rf_reduce_as_avx2(__m512 z) {
 }
 
 // Scores q·k_s for s in 0..<n_kv (hd a multiple of 16), scaled and soft-capped.
-RF_AVX512 static void rf_scores(int hd, const uint16_t *qh, const uint16_t *k, int n_kv, int kv_stride,
+RF_AVX512 static void rf_scores(int hd, const uint16_t *qh, const rf_kv_rows *K, int n_kv,
                                 float scale, float softcap, float *att) {
     int s = 0;
     for (; s + 4 <= n_kv; s += 4) {
-        const uint16_t *k0 = k + (int64_t)s * kv_stride;
+        const uint16_t *k0 = rf_kv_row(K, s), *k1 = rf_kv_row(K, s + 1), *k2 = rf_kv_row(K, s + 2), *k3 = rf_kv_row(K, s + 3);
         __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
         for (int i = 0; i < hd; i += 16) {
             const __m512 q = rf_ph16(qh + i);
             a0 = _mm512_fmadd_ps(q, rf_ph16(k0 + i), a0);
-            a1 = _mm512_fmadd_ps(q, rf_ph16(k0 + kv_stride + i), a1);
-            a2 = _mm512_fmadd_ps(q, rf_ph16(k0 + 2 * kv_stride + i), a2);
-            a3 = _mm512_fmadd_ps(q, rf_ph16(k0 + 3 * kv_stride + i), a3);
+            a1 = _mm512_fmadd_ps(q, rf_ph16(k1 + i), a1);
+            a2 = _mm512_fmadd_ps(q, rf_ph16(k2 + i), a2);
+            a3 = _mm512_fmadd_ps(q, rf_ph16(k3 + i), a3);
         }
         att[s] = rf_reduce_as_avx2(a0) * scale;
         att[s + 1] = rf_reduce_as_avx2(a1) * scale;
@@ -48,7 +48,7 @@ RF_AVX512 static void rf_scores(int hd, const uint16_t *qh, const uint16_t *k, i
         att[s + 3] = rf_reduce_as_avx2(a3) * scale;
     }
     for (; s < n_kv; s++) {
-        const uint16_t *ks = k + (int64_t)s * kv_stride;
+        const uint16_t *ks = rf_kv_row(K, s);
         __m512 a = _mm512_setzero_ps();
         // The AVX2 kernel multiplies x·y with x the key row; FMA is commutative in its product.
         for (int i = 0; i < hd; i += 16) a = _mm512_fmadd_ps(rf_ph16(qh + i), rf_ph16(ks + i), a);
@@ -78,24 +78,24 @@ RF_AVX512 static inline __m128 rf_reduce4_as_avx2(__m512 z0, __m512 z1, __m512 z
 
 // G is a constant in each instantiation (rf_scores_group), so the accumulators stay in registers. qf: G rows of
 // hd query values, q_stride floats apart (the F16 path's queries converted back, or the F32 path's own).
-RF_AVX512 static inline __attribute__((always_inline)) void rf_scores_gf(int hd, const int G, const float *qf, int q_stride, const uint16_t *k,
-                                                                         const uint16_t *v, int n_kv, int kv_stride, float scale, float softcap, float *att) {
+RF_AVX512 static inline __attribute__((always_inline)) void rf_scores_gf(int hd, const int G, const float *qf, int q_stride, const rf_kv_rows *K,
+                                                                         const rf_kv_rows *V, int n_kv, float scale, float softcap, float *att) {
     const __m128 sc = _mm_set1_ps(scale);
     int s = 0;
     for (; s + 4 <= n_kv; s += 4) {
-        const uint16_t *k0 = k + (int64_t)s * kv_stride;
+        const uint16_t *k0 = rf_kv_row(K, s), *k1 = rf_kv_row(K, s + 1), *k2 = rf_kv_row(K, s + 2), *k3 = rf_kv_row(K, s + 3);
         // The K row (into L1) and the V row (into L2, read after all the scores) RF_KV_AHEAD keys on.
         if (s + RF_KV_AHEAD + 4 <= n_kv) {
             for (int r = 0; r < 4; r++) {
-                const char *kr = (const char *)(k0 + (int64_t)(RF_KV_AHEAD + r) * kv_stride), *vr = (const char *)(v + (int64_t)(s + RF_KV_AHEAD + r) * kv_stride);
+                const char *kr = (const char *)rf_kv_row(K, s + RF_KV_AHEAD + r), *vr = (const char *)rf_kv_row(V, s + RF_KV_AHEAD + r);
                 for (int o = 0; o < 2 * hd; o += 64) { _mm_prefetch(kr + o, _MM_HINT_T0); _mm_prefetch(vr + o, _MM_HINT_T1); }
             }
         }
         __m512 a[4][4];
         for (int g = 0; g < 4; g++) for (int j = 0; j < 4; j++) a[g][j] = _mm512_setzero_ps();
         for (int i = 0; i < hd; i += 16) {
-            const __m512 x0 = rf_ph16(k0 + i), x1 = rf_ph16(k0 + kv_stride + i);
-            const __m512 x2 = rf_ph16(k0 + 2 * kv_stride + i), x3 = rf_ph16(k0 + 3 * kv_stride + i);
+            const __m512 x0 = rf_ph16(k0 + i), x1 = rf_ph16(k1 + i);
+            const __m512 x2 = rf_ph16(k2 + i), x3 = rf_ph16(k3 + i);
             for (int g = 0; g < G; g++) {
                 const __m512 q = _mm512_loadu_ps(qf + (int64_t)g * q_stride + i);
                 a[g][0] = _mm512_fmadd_ps(q, x0, a[g][0]);
@@ -110,7 +110,7 @@ RF_AVX512 static inline __attribute__((always_inline)) void rf_scores_gf(int hd,
     }
     // The last keys one at a time, each sum as rf_scores forms it.
     for (; s < n_kv; s++) {
-        const uint16_t *ks = k + (int64_t)s * kv_stride;
+        const uint16_t *ks = rf_kv_row(K, s);
         for (int g = 0; g < G; g++) {
             __m512 a = _mm512_setzero_ps();
             for (int i = 0; i < hd; i += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(qf + (int64_t)g * q_stride + i), rf_ph16(ks + i), a);
@@ -122,22 +122,22 @@ RF_AVX512 static inline __attribute__((always_inline)) void rf_scores_gf(int hd,
     }
 }
 
-RF_AVX512 static inline __attribute__((always_inline)) void rf_scores_g(int hd, const int G, const uint16_t *qh, const uint16_t *k, const uint16_t *v,
-                                                                        int n_kv, int kv_stride, float scale, float softcap, float *att) {
+RF_AVX512 static inline __attribute__((always_inline)) void rf_scores_g(int hd, const int G, const uint16_t *qh, const rf_kv_rows *K, const rf_kv_rows *V,
+                                                                        int n_kv, float scale, float softcap, float *att) {
     float qf[4 * 128];
     for (int g = 0; g < G; g++) {
         for (int i = 0; i < hd; i += 16) _mm512_storeu_ps(qf + g * hd + i, rf_ph16(qh + (int64_t)g * hd + i));
     }
-    rf_scores_gf(hd, G, qf, hd, k, v, n_kv, kv_stride, scale, softcap, att);
+    rf_scores_gf(hd, G, qf, hd, K, V, n_kv, scale, softcap, att);
 }
 
-RF_AVX512 static void rf_scores_group(int hd, int G, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
+RF_AVX512 static void rf_scores_group(int hd, int G, const uint16_t *qh, const rf_kv_rows *K, const rf_kv_rows *V, int n_kv,
                                       float scale, float softcap, float *att) {
     switch (G) {
-    case 1: rf_scores_g(hd, 1, qh, k, v, n_kv, kv_stride, scale, softcap, att); break;
-    case 2: rf_scores_g(hd, 2, qh, k, v, n_kv, kv_stride, scale, softcap, att); break;
-    case 3: rf_scores_g(hd, 3, qh, k, v, n_kv, kv_stride, scale, softcap, att); break;
-    default: rf_scores_g(hd, 4, qh, k, v, n_kv, kv_stride, scale, softcap, att); break;
+    case 1: rf_scores_g(hd, 1, qh, K, V, n_kv, scale, softcap, att); break;
+    case 2: rf_scores_g(hd, 2, qh, K, V, n_kv, scale, softcap, att); break;
+    case 3: rf_scores_g(hd, 3, qh, K, V, n_kv, scale, softcap, att); break;
+    default: rf_scores_g(hd, 4, qh, K, V, n_kv, scale, softcap, att); break;
     }
 }
 
@@ -162,7 +162,7 @@ RF_AVX512 static void rf_softmax_scan(const float *att, int n, float *M, float *
 }
 
 // Any head width that is a multiple of 16: the accumulator in memory (`acc`, hd floats).
-RF_AVX512 static void rf_online_any(int hd, const uint16_t *v, int n_kv, int kv_stride, const float *att, const float *sink, float *o,
+RF_AVX512 static void rf_online_any(int hd, const rf_kv_rows *V, int n_kv, const float *att, const float *sink, float *o,
                                     float *acc) {
     for (int d = 0; d < hd; d++) acc[d] = 0.0f;
     float S = 0.0f, M = -INFINITY, e[RF_SOFTMAX_BLOCK];
@@ -179,7 +179,7 @@ RF_AVX512 static void rf_online_any(int hd, const uint16_t *v, int n_kv, int kv_
             } else {
                 vs = e[i];
             }
-            const uint16_t *vr = v + (int64_t)(b + i) * kv_stride;
+            const uint16_t *vr = rf_kv_row(V, b + i);
             const __m512 vv = _mm512_set1_ps(vs);
             for (int d = 0; d < hd; d += 16) {
                 _mm512_storeu_ps(acc + d, rf_round16(_mm512_fmadd_ps(rf_ph16(vr + d), vv, _mm512_loadu_ps(acc + d))));
@@ -197,7 +197,7 @@ RF_AVX512 static void rf_online_any(int hd, const uint16_t *v, int n_kv, int kv_
 // converted once; G independent rounding chains where one head alone waits on its own: fma, cvtps2ph, cvtph2ps
 // per key). Each head's bits are what it gets alone (G = 1).
 #define RF_ONLINE_GROUP(W, G)                                                                                 \
-    RF_AVX512 static void rf_online_group_##W##_##G(const uint16_t *v, int n_kv, int kv_stride, const float *att, \
+    RF_AVX512 static void rf_online_group_##W##_##G(const rf_kv_rows *V, int n_kv, const float *att, \
                                                     const float *sinks, float *o, int o_stride) {              \
         __m512 acc[G][W];                                                                                     \
         for (int g = 0; g < G; g++) for (int w = 0; w < W; w++) acc[g][w] = _mm512_setzero_ps();              \
@@ -208,7 +208,7 @@ RF_AVX512 static void rf_online_any(int hd, const uint16_t *v, int n_kv, int kv_
             const int nb = n_kv - b < RF_SOFTMAX_BLOCK ? n_kv - b : RF_SOFTMAX_BLOCK;                         \
             for (int g = 0; g < G; g++) rf_softmax_scan(att + (int64_t)g * n_kv + b, nb, &M[g], e[g], raise[g]); \
             for (int i = 0; i < nb; i++) {                                                                    \
-                const uint16_t *vr = v + (int64_t)(b + i) * kv_stride;                                        \
+                const uint16_t *vr = rf_kv_row(V, b + i);                                        \
                 __m512 vf[W];                                                                                 \
                 for (int w = 0; w < W; w++) vf[w] = rf_ph16(vr + 16 * w);                                     \
                 for (int g = 0; g < G; g++) {                                                                 \
@@ -239,25 +239,25 @@ RF_ONLINE_GROUP(4, 3)
 RF_ONLINE_GROUP(4, 4)
 RF_ONLINE_GROUP(8, 2)
 
-int rf_attn_group_f16_avx512(int hd, int G, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
+int rf_attn_group_f16_avx512(int hd, int G, const uint16_t *qh, const rf_kv_rows *K, const rf_kv_rows *V, int n_kv,
                              float scale, float softcap, const float *sinks, float *o, int o_stride, float *att) {
     if (!((hd == 64 && G >= 2 && G <= 4) || (hd == 128 && G == 2))) return 0;
-    rf_scores_group(hd, G, qh, k, v, n_kv, kv_stride, scale, softcap, att);
-    if (hd == 128) rf_online_group_8_2(v, n_kv, kv_stride, att, sinks, o, o_stride);
-    else if (G == 2) rf_online_group_4_2(v, n_kv, kv_stride, att, sinks, o, o_stride);
-    else if (G == 3) rf_online_group_4_3(v, n_kv, kv_stride, att, sinks, o, o_stride);
-    else rf_online_group_4_4(v, n_kv, kv_stride, att, sinks, o, o_stride);
+    rf_scores_group(hd, G, qh, K, V, n_kv, scale, softcap, att);
+    if (hd == 128) rf_online_group_8_2(V, n_kv, att, sinks, o, o_stride);
+    else if (G == 2) rf_online_group_4_2(V, n_kv, att, sinks, o, o_stride);
+    else if (G == 3) rf_online_group_4_3(V, n_kv, att, sinks, o, o_stride);
+    else rf_online_group_4_4(V, n_kv, att, sinks, o, o_stride);
     return 1;
 }
 
-int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
+int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const rf_kv_rows *K, const rf_kv_rows *V, int n_kv,
                            float scale, float softcap, const float *sink, float *o, float *att, float *acc) {
     if (hd % 16 != 0) return 0;
-    if (rf_attn_scores_grouped(hd)) rf_scores_group(hd, 1, qh, k, v, n_kv, kv_stride, scale, softcap, att);
-    else rf_scores(hd, qh, k, n_kv, kv_stride, scale, softcap, att);
-    if (hd == 64) rf_online_group_4_1(v, n_kv, kv_stride, att, sink, o, hd);
-    else if (hd == 128) rf_online_group_8_1(v, n_kv, kv_stride, att, sink, o, hd);
-    else rf_online_any(hd, v, n_kv, kv_stride, att, sink, o, acc);
+    if (rf_attn_scores_grouped(hd)) rf_scores_group(hd, 1, qh, K, V, n_kv, scale, softcap, att);
+    else rf_scores(hd, qh, K, n_kv, scale, softcap, att);
+    if (hd == 64) rf_online_group_4_1(V, n_kv, att, sink, o, hd);
+    else if (hd == 128) rf_online_group_8_1(V, n_kv, att, sink, o, hd);
+    else rf_online_any(hd, V, n_kv, att, sink, o, acc);
     return 1;
 }
 // The tiled F32 path (64 or more queries: rf_attn_one_f32 with the AVX2 helpers) for G heads of one query that
@@ -266,9 +266,9 @@ int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const 
 // and the values accumulated in key order with one FMA per element, here in registers for all G heads at once
 // (each value row converted once) instead of through memory for each head.
 #define RF_F32_GROUP(W, G)                                                                                    \
-    RF_AVX512 static void rf_f32_group_##W##_##G(const float *q, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride, \
+    RF_AVX512 static void rf_f32_group_##W##_##G(const float *q, const rf_kv_rows *K, const rf_kv_rows *V, int n_kv, \
                                                  float scale, float softcap, const float *sinks, float *o, int o_stride, float *att) { \
-        rf_scores_gf(16 * W, G, q, 16 * W, k, v, n_kv, kv_stride, scale, softcap, att);                       \
+        rf_scores_gf(16 * W, G, q, 16 * W, K, V, n_kv, scale, softcap, att);                       \
         float S[G], M[G];                                                                                     \
         for (int g = 0; g < G; g++) {                                                                         \
             float *a = att + (int64_t)g * n_kv;                                                               \
@@ -289,7 +289,7 @@ int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const 
         __m512 acc[G][W];                                                                                     \
         for (int g = 0; g < G; g++) for (int w = 0; w < W; w++) acc[g][w] = _mm512_setzero_ps();              \
         for (int s = 0; s < n_kv; s++) {                                                                      \
-            const uint16_t *vr = v + (int64_t)s * kv_stride;                                                  \
+            const uint16_t *vr = rf_kv_row(V, s);                                                  \
             __m512 vf[W];                                                                                     \
             for (int w = 0; w < W; w++) vf[w] = rf_ph16(vr + 16 * w);                                         \
             for (int g = 0; g < G; g++) {                                                                     \
@@ -314,38 +314,38 @@ RF_F32_GROUP(4, 4)
 RF_F32_GROUP(8, 1)
 RF_F32_GROUP(8, 2)
 
-int rf_attn_group_f32_avx512(int hd, int G, const float *q, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
+int rf_attn_group_f32_avx512(int hd, int G, const float *q, const rf_kv_rows *K, const rf_kv_rows *V, int n_kv,
                              float scale, float softcap, const float *sinks, float *o, int o_stride, float *att) {
     if (hd == 64) {
         switch (G) {
-        case 1: rf_f32_group_4_1(q, k, v, n_kv, kv_stride, scale, softcap, sinks, o, o_stride, att); return 1;
-        case 2: rf_f32_group_4_2(q, k, v, n_kv, kv_stride, scale, softcap, sinks, o, o_stride, att); return 1;
-        case 3: rf_f32_group_4_3(q, k, v, n_kv, kv_stride, scale, softcap, sinks, o, o_stride, att); return 1;
-        case 4: rf_f32_group_4_4(q, k, v, n_kv, kv_stride, scale, softcap, sinks, o, o_stride, att); return 1;
+        case 1: rf_f32_group_4_1(q, K, V, n_kv, scale, softcap, sinks, o, o_stride, att); return 1;
+        case 2: rf_f32_group_4_2(q, K, V, n_kv, scale, softcap, sinks, o, o_stride, att); return 1;
+        case 3: rf_f32_group_4_3(q, K, V, n_kv, scale, softcap, sinks, o, o_stride, att); return 1;
+        case 4: rf_f32_group_4_4(q, K, V, n_kv, scale, softcap, sinks, o, o_stride, att); return 1;
         default: return 0;
         }
     }
     if (hd == 128 && G <= 2) {
-        if (G == 1) rf_f32_group_8_1(q, k, v, n_kv, kv_stride, scale, softcap, sinks, o, o_stride, att);
-        else rf_f32_group_8_2(q, k, v, n_kv, kv_stride, scale, softcap, sinks, o, o_stride, att);
+        if (G == 1) rf_f32_group_8_1(q, K, V, n_kv, scale, softcap, sinks, o, o_stride, att);
+        else rf_f32_group_8_2(q, K, V, n_kv, scale, softcap, sinks, o, o_stride, att);
         return 1;
     }
     return 0;
 }
 #else
-int rf_attn_group_f32_avx512(int hd, int G, const float *q, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
+int rf_attn_group_f32_avx512(int hd, int G, const float *q, const rf_kv_rows *K, const rf_kv_rows *V, int n_kv,
                              float scale, float softcap, const float *sinks, float *o, int o_stride, float *att) {
-    (void)hd; (void)G; (void)q; (void)k; (void)v; (void)n_kv; (void)kv_stride; (void)scale; (void)softcap; (void)sinks; (void)o; (void)o_stride; (void)att;
+    (void)hd; (void)G; (void)q; (void)K; (void)V; (void)n_kv; (void)scale; (void)softcap; (void)sinks; (void)o; (void)o_stride; (void)att;
     return 0;
 }
-int rf_attn_group_f16_avx512(int hd, int G, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
+int rf_attn_group_f16_avx512(int hd, int G, const uint16_t *qh, const rf_kv_rows *K, const rf_kv_rows *V, int n_kv,
                              float scale, float softcap, const float *sinks, float *o, int o_stride, float *att) {
-    (void)hd; (void)G; (void)qh; (void)k; (void)v; (void)n_kv; (void)kv_stride; (void)scale; (void)softcap; (void)sinks; (void)o; (void)o_stride; (void)att;
+    (void)hd; (void)G; (void)qh; (void)K; (void)V; (void)n_kv; (void)scale; (void)softcap; (void)sinks; (void)o; (void)o_stride; (void)att;
     return 0;
 }
-int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
+int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const rf_kv_rows *K, const rf_kv_rows *V, int n_kv,
                            float scale, float softcap, const float *sink, float *o, float *att, float *acc) {
-    (void)hd; (void)qh; (void)k; (void)v; (void)n_kv; (void)kv_stride; (void)scale; (void)softcap; (void)sink; (void)o; (void)att; (void)acc;
+    (void)hd; (void)qh; (void)K; (void)V; (void)n_kv; (void)scale; (void)softcap; (void)sink; (void)o; (void)att; (void)acc;
     return 0;
 }
 #endif

@@ -88,26 +88,35 @@ static inline float rf_attn_sink(const float *sink, float M, float *S) {
 void rf_expf_avx512(const float *x, float *y, int n);
 int rf_expf_avx512_exact(void);
 
+// The rows of one KV head of one layer that a query reads, through its sequence's block table: row s (0 for the
+// first position the query sees) is at blk[(first + s) >> shift] + off + ((first + s) & (2^shift - 1)) * stride
+// (a cache in one piece: one block pointer and a shift past any position).
+typedef struct { const uint16_t *const *blk; int64_t off; int first; int shift; int stride; } rf_kv_rows;
+static inline const uint16_t *rf_kv_row(const rf_kv_rows *r, int s) {
+    const int p = r->first + s;
+    return r->blk[p >> r->shift] + r->off + (int64_t)(p & ((1 << r->shift) - 1)) * r->stride;
+}
+
 // Keys between a decode attention's K/V row prefetch and their use (attention_avx512.c, attention.c).
 #define RF_KV_AHEAD 32
 // Head widths whose AVX-512 decode scores go through rf_scores_group, which prefetches K and V as it goes.
 static inline int rf_attn_scores_grouped(int hd) { return hd % 16 == 0 && hd <= 128; }
 // One query's flash attention over an F16 cache with AVX-512 (attention_avx512.c); 0 when `hd` is not a
 // multiple of 16 (the caller then takes the AVX2 helpers). att: n_kv floats; acc: hd floats.
-int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
+int rf_attn_one_f16_avx512(int hd, const uint16_t *qh, const rf_kv_rows *K, const rf_kv_rows *V, int n_kv,
                            float scale, float softcap, const float *sink, float *o, float *att, float *acc);
 
 // G (2-4) query heads that share one KV head (qh: G rows of hd F16 values; o: G rows o_stride floats apart;
 // att: G * n_kv floats), each with rf_attn_one_f16_avx512's bits; 0 for shapes it does not take (hd 64 with
 // G 2-4, hd 128 with G 2). sinks: NULL or G logits.
-int rf_attn_group_f16_avx512(int hd, int G, const uint16_t *qh, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
+int rf_attn_group_f16_avx512(int hd, int G, const uint16_t *qh, const rf_kv_rows *K, const rf_kv_rows *V, int n_kv,
                              float scale, float softcap, const float *sinks, float *o, int o_stride, float *att);
 
 // The tiled F32 path's arithmetic (prefill, 64 or more queries) for G (1-4) query heads of one query that share a
 // KV head (q: G rows of hd floats; o: G rows o_stride floats apart; att: G * n_kv floats), bit for bit what
 // rf_attn_one_f32 gives each with the AVX2 helpers; 0 for shapes it does not take (hd 64 with G 1-4, hd 128
 // with G 1-2).
-int rf_attn_group_f32_avx512(int hd, int G, const float *q, const uint16_t *k, const uint16_t *v, int n_kv, int kv_stride,
+int rf_attn_group_f32_avx512(int hd, int G, const float *q, const rf_kv_rows *K, const rf_kv_rows *V, int n_kv,
                              float scale, float softcap, const float *sinks, float *o, int o_stride, float *att);
 
 // NEON (kernels_neon.c): on AArch64, or on any machine under SIMDe's NEON emulation for checking them

@@ -2,10 +2,16 @@ import Foundation
 import RooflineModel
 import RooflineSampling
 
-/// Continuous batching: one thread runs a batched forward pass over every active sequence per step (each weight
-/// read once for all of them), admits queued requests into free KV-cache slots between steps, and feeds new
-/// prompts in chunks beside the running decodes so they do not stall them. Sequences finish independently.
-/// Events go to each request's sink from the scheduler thread, never while a lock is held.
+/// Continuous batching over paged KV: one thread runs a batched forward pass over every active sequence per step
+/// (each weight read once for all of them), admits queued requests between steps while fewer than `parallel` run
+/// and the block pool has room for their prompts, and feeds new prompts in chunks beside the running decodes so
+/// they do not stall them. Sequences finish independently. Each sequence's cache draws 32-position blocks from
+/// one `KVBlockPool` as it grows; with the prefix cache, a new sequence starts from the longest cached run of
+/// full blocks of its prompt (shared, not copied) and its own full blocks are published for later ones. When a
+/// sequence needs a block and none is left, the sequence admitted last is preempted: its blocks are released
+/// (published first, so they stay cached unless evicted) and it waits at the head of the queue to prefill its
+/// tokens again and go on where it was. Events go to each request's sink from the scheduler thread, never while
+/// a lock is held.
 public final class Scheduler: @unchecked Sendable {
     public let engine: Engine
     public let configuration: SchedulerConfiguration
@@ -17,20 +23,26 @@ public final class Scheduler: @unchecked Sendable {
         let sink: @Sendable (SequenceEvent) -> Void
         let submitted: ContinuousClock.Instant
         var admitted: ContinuousClock.Instant?
-        var slot = -1
-        var fed = 0          // prompt tokens already in the cache
-        var cached = 0       // of those, the ones found in the slot (prefix cache)
+        var cache: KVCache?
+        /// The tokens to prefill: the prompt, or after a preemption everything the cache held (`next`, if
+        /// set, is then still to be fed).
+        var input: [Int32]
+        var fed = 0          // input tokens already in the cache
+        var cached = 0       // prompt tokens found in the prefix cache at first admission
+        var order: UInt64 = 0  // admission order (the last admitted is preempted first)
+        var preemptions = 0
         var next: Int32?     // the token to feed in the next decode step
         var lookahead = 1    // lookup proposals to ask for next step (adapted as in Engine.generate; 0: none)
         var speculative = true  // false: the request opted out of server-wide speculation
         init(id: UInt64, prompt: [Int32], sequence: SequenceGenerator, sink: @escaping @Sendable (SequenceEvent) -> Void, submitted: ContinuousClock.Instant) {
             self.id = id
             self.prompt = prompt
+            input = prompt
             self.sequence = sequence
             self.sink = sink
             self.submitted = submitted
         }
-        var prefilling: Bool { fed < prompt.count }
+        var prefilling: Bool { fed < input.count }
     }
 
     private enum State { case running, draining, stopped }
@@ -38,23 +50,20 @@ public final class Scheduler: @unchecked Sendable {
     private let cond = NSCondition()       // guards everything below it
     private var queue: [Request] = []
     private var active: [Request] = []
-    private var freeSlots: [Int]
     private var state = State.running
     private var nextID: UInt64 = 1
     private var steps = 0
     private let cancelLock = NSLock()      // guards `cancelled` (taken from any thread, never with `cond`)
     private var cancelled: [UInt64: SchedulerError] = [:]
 
-    private let caches: [KVCache]
-    /// The tokens whose keys and values each slot holds (positions 0..<count), for prefix reuse.
-    private var slotTokens: [[Int32]]
-    /// When each slot was last released, for choosing which cached prefix to overwrite.
-    private var slotReleased: [UInt64]
-    private var releases: UInt64 = 0
+    /// The KV memory every sequence draws from.
+    public let pool: KVBlockPool
+    private var admissions: UInt64 = 0
+    private var preemptions = 0
     private var prefixQueryTokens = 0, prefixHitTokens = 0
     private var proposedTokens = 0, acceptedTokens = 0
     private let lookup = LookupProposer()
-    /// Rows of `logits`: one per slot, and room for the lookup proposals of a step.
+    /// Rows of `logits`: one per sequence, and room for the lookup proposals of a step.
     private let logitRows: Int
     private let logits: UnsafeMutableBufferPointer<Float>
     private let clock = ContinuousClock()
@@ -71,16 +80,26 @@ public final class Scheduler: @unchecked Sendable {
         cfg.maxQueue = max(0, cfg.maxQueue)
         cfg.lookupTokens = max(0, min(cfg.lookupTokens, engine.model.maxBatch - 1))
         self.configuration = cfg
+        let blockBytes = KVBlockPool.blockBytes(config: engine.model.config)
+        let contextBlocks = KVBlockPool.blocks(forPositions: cfg.contextSize)
+        let blocks: Int
+        if let bytes = cfg.kvMemory {
+            blocks = bytes / blockBytes
+            guard blocks >= contextBlocks else {
+                throw .model("a KV memory of \(bytes) bytes holds \(blocks * KVBlockPool.blockSize) positions (blocks of \(KVBlockPool.blockSize) positions, \(blockBytes) bytes each), less than one context of \(cfg.contextSize); raise the KV memory or lower the context size")
+            }
+        } else {
+            let product = contextBlocks.multipliedReportingOverflow(by: cfg.parallel)
+            blocks = product.overflow ? Int.max : product.partialValue
+        }
         do {
-            let bytes = KVCache.bytes(config: engine.model.config, capacity: cfg.contextSize).multipliedReportingOverflow(by: cfg.parallel)
-            try Engine.checkMemory(kvBytes: bytes.overflow ? -1 : bytes.partialValue, what: "\(cfg.parallel) slots of \(cfg.contextSize) tokens")
+            let bytes = blocks.multipliedReportingOverflow(by: blockBytes)
+            try Engine.checkMemory(kvBytes: bytes.overflow ? -1 : bytes.partialValue,
+                                   what: "a KV pool of \(blocks) blocks (\(blocks * KVBlockPool.blockSize) positions)")
         } catch {
             throw .model(error.description)
         }
-        caches = (0..<cfg.parallel).map { _ in engine.model.makeCache(capacity: cfg.contextSize) }
-        slotTokens = Array(repeating: [], count: cfg.parallel)
-        slotReleased = Array(repeating: 0, count: cfg.parallel)
-        freeSlots = Array((0..<cfg.parallel).reversed())
+        pool = KVBlockPool(config: engine.model.config, blocks: blocks, prefixCaching: cfg.prefixCache)
         logitRows = cfg.lookupTokens > 0 ? max(cfg.parallel, min(engine.model.maxBatch, cfg.parallel * (cfg.lookupTokens + 1))) : cfg.parallel
         logits = .allocate(capacity: logitRows * engine.model.config.vocabSize)
         // The thread holds the scheduler until `shutdown` lets it end (a server's scheduler lives as long as it).
@@ -108,7 +127,7 @@ public final class Scheduler: @unchecked Sendable {
         cond.lock()
         defer { cond.unlock() }
         guard state == .running else { throw .shuttingDown }
-        guard queue.count - freeSlots.count < configuration.maxQueue else { throw .queueFull(limit: configuration.maxQueue) }
+        guard queue.count - max(0, configuration.parallel - active.count) < configuration.maxQueue else { throw .queueFull(limit: configuration.maxQueue) }
         let id = nextID
         nextID += 1
         let request = Request(id: id, prompt: prompt, sequence: sequence, sink: sink, submitted: clock.now)
@@ -118,8 +137,8 @@ public final class Scheduler: @unchecked Sendable {
         return id
     }
 
-    /// Ends a request (a client went away): it leaves the queue, or frees its slot and KV memory before the
-    /// next step. Its sink gets `failed(.cancelled)`. Unknown or finished ids are ignored.
+    /// Ends a request (a client went away): it leaves the queue, or gives its KV blocks back before the next
+    /// step. Its sink gets `failed(.cancelled)`. Unknown or finished ids are ignored.
     public func cancel(_ id: UInt64) { cancel(id, reason: .cancelled) }
 
     private func cancel(_ id: UInt64, reason: SchedulerError) {
@@ -134,14 +153,15 @@ public final class Scheduler: @unchecked Sendable {
     public var stats: SchedulerStats {
         cond.lock()
         defer { cond.unlock() }
-        let used = active.reduce(0) { $0 + caches[$1.slot].count }
-        let perToken = caches.first.map { $0.byteCount / $0.capacity } ?? 0
+        let usage = pool.usage
+        let b = KVBlockPool.blockSize, blockBytes = pool.blockElements * MemoryLayout<UInt16>.stride
         return SchedulerStats(queued: queue.count, active: active.count, slots: configuration.parallel,
-                              kvUsedTokens: used, kvCapacityTokens: configuration.parallel * configuration.contextSize,
-                              kvUsedBytes: used * perToken, kvCapacityBytes: caches.reduce(0) { $0 + $1.byteCount }, steps: steps,
+                              kvUsedTokens: usage.inUse * b, kvCapacityTokens: usage.total * b,
+                              kvUsedBytes: usage.inUse * blockBytes, kvCapacityBytes: usage.total * blockBytes, steps: steps,
                               accepting: state == .running, prefixQueryTokens: prefixQueryTokens, prefixHitTokens: prefixHitTokens,
-                              kvCachedTokens: freeSlots.reduce(0) { $0 + caches[$1].count },
-                              proposedTokens: proposedTokens, acceptedTokens: acceptedTokens)
+                              kvCachedTokens: usage.cached * b,
+                              proposedTokens: proposedTokens, acceptedTokens: acceptedTokens,
+                              kvBlocks: usage, preemptions: preemptions)
     }
 
     /// Stops admitting: queued requests fail with `shuttingDown`, running ones may finish for up to `grace`,
@@ -211,13 +231,18 @@ public final class Scheduler: @unchecked Sendable {
                 deliver(&outbox)
                 continue
             }
-            let plan = makePlan()
+            let plan = reserveBlocks(makePlan(), into: &outbox)
+            guard !plan.isEmpty else {
+                cond.unlock()
+                deliver(&outbox)
+                continue
+            }
             steps += 1
             cond.unlock()
             deliver(&outbox)
 
             let entries = plan.map {
-                LlamaModel.BatchEntry(tokens: $0.tokens, cache: caches[$0.request.slot], needsLogits: $0.needsLogits, logitRows: 1 + $0.proposals)
+                LlamaModel.BatchEntry(tokens: $0.tokens, cache: $0.request.cache!, needsLogits: $0.needsLogits, logitRows: 1 + $0.proposals)
             }
             var failure: SchedulerError?
             do {
@@ -248,8 +273,8 @@ public final class Scheduler: @unchecked Sendable {
                     let held = token != nil && i < p.proposals && token == p.tokens[1 + i]
                     if held { acceptedTokens += 1 }
                     if held && r.sequence.finish == nil { continue }
-                    if p.proposals > 0 {
-                        caches[r.slot].truncate(to: caches[r.slot].count - p.proposals + i)
+                    if p.proposals > 0, let cache = r.cache {
+                        cache.truncate(to: cache.count - p.proposals + i)
                         r.lookahead = LookupProposer.nextCount(current: r.lookahead, proposed: p.proposals, held: i, limit: configuration.lookupTokens)
                     }
                     r.next = token
@@ -265,7 +290,7 @@ public final class Scheduler: @unchecked Sendable {
         }
     }
 
-    /// Drops cancelled and timed-out requests from the queue and the slots.
+    /// Drops cancelled and timed-out requests from the queue and the running set.
     private func retire(into outbox: inout [(Request, SequenceEvent)]) {
         cancelLock.lock()
         let gone = cancelled
@@ -292,37 +317,75 @@ public final class Scheduler: @unchecked Sendable {
         }
     }
 
-    /// Moves queued requests into free slots, oldest first. With the prefix cache, each goes to the free slot
-    /// holding the longest prefix of its prompt (at least one prompt token is left to run, for its logits), else
-    /// to the slot released longest ago; the cached positions past the shared prefix are dropped.
+    /// Moves queued requests into the running set, oldest first, while fewer than `parallel` run and the pool
+    /// has blocks for the prompt (a request that would run alone is always admitted: the pool holds at least one
+    /// context). With the prefix cache, each starts from the longest cached run of full blocks of its input (at
+    /// least one token is left to run when its logits are needed).
     private func admit() {
-        while !queue.isEmpty, !freeSlots.isEmpty {
-            let r = queue.removeFirst()
-            var pick = 0, shared = 0
-            if configuration.prefixCache {
-                for (i, s) in freeSlots.enumerated() {
-                    let n = Self.sharedPrefix(slotTokens[s], r.prompt, limit: min(r.prompt.count - 1, caches[s].count))
-                    if n > shared || (n == shared && slotReleased[s] < slotReleased[freeSlots[pick]]) { pick = i; shared = n }
-                }
-            } else {
-                pick = freeSlots.count - 1
+        while let r = queue.first, active.count < configuration.parallel {
+            let cache = KVCache(pool: pool, config: engine.model.config, capacity: configuration.contextSize)
+            let reusable = r.next == nil ? r.input.count - 1 : r.input.count
+            let reused = configuration.prefixCache ? cache.adoptPrefix(of: r.input, limit: reusable) : 0
+            let need = KVBlockPool.blocks(forPositions: r.input.count + 1) - cache.blocks.count
+            if !active.isEmpty && need > pool.available { break }  // waits for blocks (the adopted ones go back)
+            queue.removeFirst()
+            r.cache = cache
+            r.fed = reused
+            if r.admitted == nil {
+                r.admitted = clock.now
+                r.cached = reused
+                prefixQueryTokens += r.prompt.count
+                prefixHitTokens += reused
             }
-            let slot = freeSlots.remove(at: pick)
-            r.slot = slot
-            r.admitted = clock.now
-            if shared > 0 {
-                caches[slot].truncate(to: shared)
-            } else {
-                caches[slot].reset()
-            }
-            slotTokens[slot] = []
-            r.fed = shared
-            r.cached = shared
+            admissions += 1
+            r.order = admissions
             r.lookahead = r.speculative ? max(1, configuration.lookupTokens) : 0
-            prefixQueryTokens += r.prompt.count
-            prefixHitTokens += shared
             active.append(r)
         }
+    }
+
+    /// Reserves each planned row's KV blocks, in plan order (decodes first). When the pool runs out, the sequence
+    /// admitted last is preempted (it may be the one asking); lookup proposals are dropped before anyone is.
+    private func reserveBlocks(_ planned: [Planned], into outbox: inout [(Request, SequenceEvent)]) -> [Planned] {
+        var plan = planned
+        var k = 0
+        while k < plan.count {
+            let p = plan[k]
+            guard let cache = p.request.cache else { plan.remove(at: k); continue }
+            if cache.reserve(upTo: cache.count + p.tokens.count) { k += 1; continue }
+            if p.proposals > 0 {
+                proposedTokens -= p.proposals
+                plan[k] = Planned(request: p.request, tokens: [p.tokens[0]], needsLogits: true)
+                continue
+            }
+            if active.count == 1 {
+                let error = ModelError.kvPoolExhausted(positions: cache.count + p.tokens.count, blocks: pool.blockCount)
+                finish(p.request, .failed(.model(error.description)), into: &outbox)
+                plan.remove(at: k)
+                continue
+            }
+            let victim = active.max { $0.order < $1.order }!
+            preempt(victim)
+            if let i = plan.firstIndex(where: { $0.request === victim }) {
+                plan.remove(at: i)
+                if i < k { k -= 1 }
+            }
+        }
+        return plan
+    }
+
+    /// Takes a running sequence out: its cache's full blocks are published (kept for its return unless evicted)
+    /// and its blocks released; it goes to the head of the queue with the tokens it had in its cache as input.
+    private func preempt(_ r: Request) {
+        guard let cache = r.cache, let i = active.firstIndex(where: { $0 === r }) else { return }
+        if !r.prefilling { r.input = Array((r.prompt + r.sequence.generated).prefix(cache.count)) }
+        cache.publish()
+        r.cache = nil
+        r.fed = 0
+        r.preemptions += 1
+        preemptions += 1
+        active.remove(at: i)
+        queue.insert(r, at: 0)
     }
 
     /// Length of the common prefix of `a` and `b`, at most `limit`.
@@ -347,7 +410,7 @@ public final class Scheduler: @unchecked Sendable {
             var spare = min(engine.model.maxBatch, logitRows) - active.count
             for k in plan.indices where spare > 0 {
                 let r = plan[k].request
-                let cache = caches[r.slot]
+                guard let cache = r.cache else { continue }
                 let room = min(r.lookahead, spare, cache.capacity - cache.count - 1, r.sequence.maxNew - r.sequence.generated.count)
                 guard room > 0 else { continue }
                 // The sequence so far: the prompt, then every generated token (the last is the one to feed).
@@ -360,32 +423,20 @@ public final class Scheduler: @unchecked Sendable {
         }
         var budget = engine.model.maxBatch - plan.reduce(0) { $0 + $1.tokens.count }
         for r in active where r.prefilling && budget > 0 {
-            let n = min(r.prompt.count - r.fed, anyDecoding ? configuration.prefillChunk : budget)
+            let n = min(r.input.count - r.fed, anyDecoding ? configuration.prefillChunk : budget)
             let end = r.fed + n
-            plan.append(Planned(request: r, tokens: Array(r.prompt[r.fed..<end]), needsLogits: end == r.prompt.count))
+            plan.append(Planned(request: r, tokens: Array(r.input[r.fed..<end]), needsLogits: end == r.input.count && r.next == nil))
             budget -= n
         }
         return plan
     }
 
-    /// Ends a request and frees its slot. With the prefix cache, a slot that finished cleanly keeps its keys and
-    /// values (the prompt and the generated tokens fed) for a later request; otherwise its KV memory goes back to
-    /// the system.
+    /// Ends a request and releases its blocks (full ones stay cached for later requests with the prefix cache:
+    /// the forward pass published them).
     private func finish(_ r: Request, _ event: SequenceEvent, into outbox: inout [(Request, SequenceEvent)]) {
         guard let i = active.firstIndex(where: { $0 === r }) else { return }
         active.remove(at: i)
-        let clean: Bool
-        if case .failed(let why) = event { clean = why == .cancelled || why == .shuttingDown } else { clean = true }
-        if configuration.prefixCache && clean {
-            let held = caches[r.slot].count
-            slotTokens[r.slot] = Array((r.prompt + r.sequence.generated).prefix(held))
-        } else {
-            caches[r.slot].reset()
-            slotTokens[r.slot] = []
-        }
-        releases += 1
-        slotReleased[r.slot] = releases
-        freeSlots.append(r.slot)
+        r.cache = nil
         outbox.append((r, event))
     }
 

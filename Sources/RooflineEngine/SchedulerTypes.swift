@@ -57,7 +57,7 @@ public enum SchedulerError: Error, Sendable, CustomStringConvertible, Equatable 
 
 /// Settings of the continuous-batching scheduler.
 public struct SchedulerConfiguration: Sendable {
-    /// Sequences decoded together (KV-cache slots).
+    /// Sequences decoded together at most (the batch limit).
     public var parallel: Int
     /// Positions per sequence (prompt + generated).
     public var contextSize: Int
@@ -67,9 +67,11 @@ public struct SchedulerConfiguration: Sendable {
     public var prefillChunk: Int
     /// A sequence still running after this long ends with `timedOut` (nil: no limit).
     public var requestTimeout: Duration?
-    /// Slots keep their keys and values after a request ends, and a new request goes to the free slot holding
-    /// the longest prefix of its prompt, prefilling only the rest.
+    /// Full KV blocks are indexed by content and kept after their sequence ends; a new request starts from the
+    /// longest cached prefix of its prompt, prefilling only the rest.
     public var prefixCache: Bool
+    /// Bytes of the KV block pool (nil: `parallel` × `contextSize` positions, every sequence at full context).
+    public var kvMemory: Int?
     /// Speculative decoding by prompt lookup for every sequence: up to this many n-gram proposals per sequence
     /// per step, checked in the same batched pass (0: off). Lossless, as in `Engine.generate`.
     public var lookupTokens: Int = 0
@@ -90,7 +92,7 @@ public struct SchedulerStats: Sendable {
     public var queued: Int
     public var active: Int
     public var slots: Int
-    /// KV-cache positions in use and in the pool (slots × context).
+    /// KV-cache positions in blocks in use and in the whole pool.
     public var kvUsedTokens: Int
     public var kvCapacityTokens: Int
     public var kvUsedBytes: Int
@@ -107,4 +109,8 @@ public struct SchedulerStats: Sendable {
     /// Speculative decoding: tokens proposed and tokens of them accepted, over all sequences so far.
     public var proposedTokens: Int = 0
     public var acceptedTokens: Int = 0
+    /// The KV block pool: blocks in use, cached, free; evictions and copies so far.
+    public var kvBlocks = KVBlockPool.Usage(total: 0, inUse: 0, cached: 0, free: 0, evictions: 0, copies: 0)
+    /// Sequences taken out to free blocks (their work redone later), so far.
+    public var preemptions: Int = 0
 }

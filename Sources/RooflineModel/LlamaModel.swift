@@ -70,6 +70,7 @@ public final class LlamaModel: @unchecked Sendable {
             }
             start += n
         }
+        cache.publish()
     }
 
     /// One decode step: `token` at position `cache.count`, its logits into `logits` (one row). The same as
@@ -82,6 +83,7 @@ public final class LlamaModel: @unchecked Sendable {
             buf[0] = token
             forwardChunk(UnsafeBufferPointer(buf), cache: cache, logits: logits, allLogits: false)
         }
+        cache.publish()
     }
 
     /// Checks that `tokens` fit `cache` and this model's buffers and are all in the vocabulary.
@@ -91,6 +93,9 @@ public final class LlamaModel: @unchecked Sendable {
         }
         guard cache.capacity <= scratch.maxContext else { throw .contextFull(needed: cache.capacity, capacity: scratch.maxContext) }
         for t in tokens where t < 0 || Int(t) >= config.vocabSize { throw .invalidToken(t, vocabSize: config.vocabSize) }
+        guard cache.reserve(upTo: cache.count + tokens.count) else {
+            throw .kvPoolExhausted(positions: cache.count + tokens.count, blocks: cache.pool.blockCount)
+        }
     }
 
     /// One sequence's rows in a chunk.
@@ -212,7 +217,10 @@ public final class LlamaModel: @unchecked Sendable {
                 add(s.x, s.xb, count: m * d)
             }
         }
-        for seg in segments { seg.cache.count = seg.pos0 + seg.count }
+        for seg in segments {
+            seg.cache.record(UnsafeBufferPointer(rebasing: tokens[seg.start..<seg.start + seg.count]), at: seg.pos0)
+            seg.cache.count = seg.pos0 + seg.count
+        }
         guard let logits else { return }
         var rows = m
         if allLogits {
@@ -271,7 +279,10 @@ public final class LlamaModel: @unchecked Sendable {
             throw .invalidHyperparameter(key: "batch", value: "shared cache", reason: "each sequence needs its own KV cache")
         }
         lock.lock()
-        defer { lock.unlock() }
+        defer {
+            lock.unlock()
+            for e in batch { e.cache.publish() }
+        }
         // Entries longer than a chunk run their leading tokens alone first (an entry's logit rows, at most
         // maxBatch, stay in its last chunk).
         var pending: [(offset: Int, tokens: ArraySlice<Int32>, cache: KVCache, needsLogits: Bool, logitRows: Int)] = []

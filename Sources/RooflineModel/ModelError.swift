@@ -10,6 +10,7 @@ public enum ModelError: Error, CustomStringConvertible {
     case format(GGUFError)
     case contextFull(needed: Int, capacity: Int)
     case invalidToken(Int32, vocabSize: Int)
+    case kvPoolExhausted(positions: Int, blocks: Int)
 
     public var description: String {
         switch self {
@@ -29,6 +30,8 @@ public enum ModelError: Error, CustomStringConvertible {
             return "the sequence needs \(needed) positions but the context holds \(capacity)"
         case .invalidToken(let t, let n):
             return "token id \(t) is outside the vocabulary (0..<\(n))"
+        case .kvPoolExhausted(let positions, let blocks):
+            return "no KV block is free for a sequence of \(positions) positions (the pool holds \(blocks) blocks of \(KVBlockPool.blockSize), all in use)"
         }
     }
 }

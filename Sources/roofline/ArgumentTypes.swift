@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import RooflinePlanner
 import RooflineQuant
@@ -33,4 +34,29 @@ struct PrecisionArgument: ExpressibleByArgument {
     }
 
     static var allValueStrings: [String] { Precision.allCases.map(\.rawValue) }
+}
+
+/// A size in bytes: a whole number, or a number with a K, M, G or T suffix (powers of 1024; "KiB", "MB" and the
+/// like read the same), e.g. `512M`, `1.5G`.
+struct ByteSize: ExpressibleByArgument {
+    let bytes: Int
+
+    init?(argument: String) {
+        var text = argument.trimmingCharacters(in: .whitespaces).uppercased()
+        for unit in ["IB", "B"] where text.hasSuffix(unit) && text.count > unit.count {
+            text.removeLast(unit.count)
+            break
+        }
+        var factor = 1.0
+        if let last = text.last, let p = ["K": 1.0, "M": 2.0, "G": 3.0, "T": 4.0][String(last)] {
+            factor = pow(1024, p)
+            text.removeLast()
+        }
+        guard !text.isEmpty, text.allSatisfy({ $0.isNumber || $0 == "." }), let value = Double(text), value.isFinite, value > 0 else { return nil }
+        let bytes = (value * factor).rounded(.down)
+        guard bytes >= 1, bytes < Double(Int.max / 2) else { return nil }
+        self.bytes = Int(bytes)
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
 }

@@ -18,10 +18,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one; the bound port is printed).")
     var port = 8080
 
-    @Option(help: "Sequences decoded together in one pass over the weights (KV-cache slots).")
+    @Option(help: "Sequences decoded together at most, in one pass over the weights (the batch limit).")
     var parallel = 4
 
-    @Option(name: .customLong("max-queue"), help: "Requests that may wait for a free slot; more get 429.")
+    @Option(name: .customLong("kv-memory"), help: "Bytes of the KV block pool all sequences share, e.g. 512M or 2G (default: --parallel sequences at full context). At least one context.")
+    var kvMemory: ByteSize?
+
+    @Option(name: .customLong("max-queue"), help: "Requests that may wait to run; more get 429.")
     var maxQueue = 64
 
     @Option(name: .customLong("api-key"), help: "Require 'Authorization: Bearer KEY' on every route but /health (default: $ROOFLINE_API_KEY if set).")
@@ -39,7 +42,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("shutdown-grace"), help: "Seconds running streams may finish after SIGINT/SIGTERM.")
     var shutdownGrace: Double = 30
 
-    @Flag(name: .customLong("no-prefix-cache"), help: "Do not keep a finished request's KV in its slot for later requests sharing its prefix.")
+    @Flag(name: .customLong("no-prefix-cache"), help: "Do not index full KV blocks by content for later requests sharing a prefix (they are freed when their sequence ends).")
     var noPrefixCache = false
 
     @Flag(help: "Speculative decoding by prompt lookup for every request: n-gram proposals from each sequence's text, checked in the same batched pass (lossless).")
@@ -78,6 +81,7 @@ struct Serve: AsyncParsableCommand {
             parallel: parallel, contextSize: ctx, maxQueue: maxQueue, prefillChunk: prefillChunk,
             requestTimeout: timeout > 0 ? .milliseconds(Int64(timeout * 1000)) : nil, prefixCache: !noPrefixCache)
         schedule.lookupTokens = lookup ? draftTokens : 0
+        schedule.kvMemory = kvMemory?.bytes
         let scheduler = try Scheduler(engine: engine, configuration: schedule)
         let path = engine.file.path
         let file = URL(fileURLWithPath: path).lastPathComponent
@@ -89,18 +93,19 @@ struct Serve: AsyncParsableCommand {
             idleTimeout: .milliseconds(Int64(idleTimeout * 1000))))
         var logger = Logger(label: "roofline.serve")
         logger.logLevel = .info
-        let kvMB = Double(scheduler.stats.kvCapacityBytes) / 1e6
+        let stats = scheduler.stats
+        let kv = String(format: "KV pool %.0f MB: %d positions", Double(stats.kvCapacityBytes) / 1e6, stats.kvCapacityTokens)
         do {
-            try await serve(server, logger: logger, id: id, ctx: ctx, kvMB: kvMB)
+            try await serve(server, logger: logger, id: id, ctx: ctx, kv: kv)
         } catch let e as IOError where e.errnoCode == EADDRINUSE {
             throw ServeError("cannot listen on \(host):\(port): the address is already in use (is another server running? pick another --port)")
         }
     }
 
-    private func serve(_ server: RooflineServer, logger: Logger, id: String, ctx: Int, kvMB: Double) async throws {
+    private func serve(_ server: RooflineServer, logger: Logger, id: String, ctx: Int, kv: String) async throws {
         let (h, p, n) = (host, parallel, server.engine.model.pool.count)
         try await server.run(logger: logger) { bound in
-            emit("roofline serve: \(id) on http://\(h):\(bound)/v1 — \(p) slots × \(ctx) tokens (KV pool \(String(format: "%.0f", kvMB)) MB), \(n) threads\n")
+            emit("roofline serve: \(id) on http://\(h):\(bound)/v1 — up to \(p) sequences of \(ctx) tokens (\(kv)), \(n) threads\n")
         }
     }
 }

@@ -39,7 +39,8 @@ import RooflineTestSupport
     /// Runs `nQ` queries at positions pos0..<pos0+nQ: three (decode style) take the F16 path, 64 the tiled F32 one.
     /// `headMajor`: the cache laid out as the engine keeps it (each KV head's positions contiguous, heads
     /// `capacity` positions apart, here two spare positions past the context) instead of llama.cpp's layout.
-    func run(_ c: Case, path: KernelPath, nQ: Int = 3, headMajor: Bool = false) -> [Float] {
+    func run(_ c: Case, path: KernelPath, nQ: Int = 3, headMajor: Bool = false, pagedShift: Int? = nil) -> [Float] {
+        if let shift = pagedShift { return runPaged(c, path: path, nQ: nQ, shift: shift) }
         let nHead = c.heads, nKV = c.kvHeads, pos0 = c.pos0
         var (q, k, v) = inputs(c, nQ: nQ)
         let ctx = pos0 + nQ, capacity = ctx + 2
@@ -59,7 +60,6 @@ import RooflineTestSupport
             headStride = capacity * c.hd
             posStride = c.hd
         }
-        let sinks: [Float]? = c.sinks ? Self.sinks(heads: nHead) : nil
         var out = [Float](repeating: .nan, count: nQ * nHead * c.hd)
         var scratch = [Float](repeating: 0, count: 2 * 4096)  // (threads, four heads × context) scores
         let pool = rf_pool_create(2)
@@ -71,23 +71,80 @@ import RooflineTestSupport
                         scratch.withUnsafeMutableBufferPointer { sp in
                             var seg = rf_attn_segment(q: qp.baseAddress, out: op.baseAddress, k: kp.baseAddress, v: vp.baseAddress,
                                                       layer_stride: 0, head_stride: Int64(headStride), pos_stride: Int32(posStride),
-                                                      n_q: Int32(nQ), pos0: Int32(pos0))
-                            let scale = 1 / Float(c.hd).squareRoot()
-                            if let sinks {
-                                sinks.withUnsafeBufferPointer {
-                                    rf_attention_multi(pool, &seg, 1, 0, Int32(nHead), Int32(nKV), Int32(c.hd), scale, Int32(c.window), c.softcap,
-                                                       $0.baseAddress, sp.baseAddress, 4096, path.rawValue)
-                                }
-                            } else {
-                                rf_attention_multi(pool, &seg, 1, 0, Int32(nHead), Int32(nKV), Int32(c.hd), scale, Int32(c.window), c.softcap,
-                                                   nil, sp.baseAddress, 4096, path.rawValue)
-                            }
+                                                      n_q: Int32(nQ), pos0: Int32(pos0), blocks: nil, block_shift: 0, v_offset: 0)
+                            attend(pool, &seg, c, scratch: sp.baseAddress!, path: path)
                         }
                     }
                 }
             }
         }
         return out
+    }
+
+    /// One segment through rf_attention_multi with the case's heads, window, soft-cap and sinks (4096 scratch
+    /// floats per thread).
+    func attend(_ pool: OpaquePointer?, _ seg: inout rf_attn_segment, _ c: Case, scratch: UnsafeMutablePointer<Float>, path: KernelPath) {
+        let scale = 1 / Float(c.hd).squareRoot()
+        let sinks: [Float]? = c.sinks ? Self.sinks(heads: c.heads) : nil
+        sinks.withUnsafeBufferPointerOrNil { sp in
+            rf_attention_multi(pool, &seg, 1, 0, Int32(c.heads), Int32(c.kvHeads), Int32(c.hd), scale, Int32(c.window), c.softcap,
+                               sp, scratch, 4096, path.rawValue)
+        }
+    }
+
+    /// The cache as KVCache keeps it: blocks of 2^shift positions (each KV head's positions contiguous inside a
+    /// block, the values after the keys), reached through a block table whose blocks lie in memory in reverse
+    /// order, with garbage (NaN) in every position nothing was stored at.
+    func runPaged(_ c: Case, path: KernelPath, nQ: Int, shift: Int) -> [Float] {
+        let nHead = c.heads, nKV = c.kvHeads, pos0 = c.pos0, bs = 1 << shift
+        let (q, k, v) = inputs(c, nQ: nQ)
+        let ctx = pos0 + nQ, nBlocks = (ctx + bs - 1) / bs + 1, blockElements = 2 * nKV * bs * c.hd
+        var store = [UInt16](repeating: 0x7E00, count: nBlocks * blockElements)
+        let where_ = (0..<nBlocks).map { nBlocks - 1 - $0 }  // table entry b lives at memory block where_[b]
+        for p in 0..<ctx {
+            for h in 0..<nKV {
+                let at = where_[p >> shift] * blockElements + (h * bs + (p & (bs - 1))) * c.hd
+                for d in 0..<c.hd {
+                    store[at + d] = k[(p * nKV + h) * c.hd + d]
+                    store[at + nKV * bs * c.hd + d] = v[(p * nKV + h) * c.hd + d]
+                }
+            }
+        }
+        var out = [Float](repeating: .nan, count: nQ * nHead * c.hd)
+        var scratch = [Float](repeating: 0, count: 2 * 4096)
+        let pool = rf_pool_create(2)
+        defer { rf_pool_destroy(pool) }
+        store.withUnsafeBufferPointer { sp in
+            let table: [UnsafePointer<UInt16>?] = where_.map { sp.baseAddress! + $0 * blockElements }
+            table.withUnsafeBufferPointer { tp in
+                q.withUnsafeBufferPointer { qp in
+                    out.withUnsafeMutableBufferPointer { op in
+                        scratch.withUnsafeMutableBufferPointer { scr in
+                            var seg = rf_attn_segment(q: qp.baseAddress, out: op.baseAddress, k: nil, v: nil, layer_stride: 0,
+                                                      head_stride: Int64(bs * c.hd), pos_stride: Int32(c.hd), n_q: Int32(nQ), pos0: Int32(pos0),
+                                                      blocks: tp.baseAddress, block_shift: Int32(shift), v_offset: Int64(nKV * bs * c.hd))
+                            attend(pool, &seg, c, scratch: scr.baseAddress!, path: path)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Paged caches (blocks of 8 and 32 positions through a block table, out of order in memory) give every path
+    /// the bits of the contiguous layout: key groups and windows that straddle blocks included.
+    @Test(arguments: cases, [3, 64])
+    func pagedLayoutGivesTheSameBits(c: Case, nQ: Int) {
+        for path in KernelPath.available {
+            let a = run(c, path: path, nQ: nQ)
+            #expect(a.allSatisfy { $0.isFinite })
+            for shift in [3, 5] {
+                let b = run(c, path: path, nQ: nQ, pagedShift: shift)
+                let differing = zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count
+                #expect(differing == 0, "\(path), \(nQ) queries, blocks of \(1 << shift): \(differing) of \(a.count) values differ")
+            }
+        }
     }
 
     /// Three queries take the F16 path, 64 the tiled F32 one (on AVX-512 both through grouped kernels that must
@@ -158,5 +215,15 @@ import RooflineTestSupport
         var plain = c; plain.sinks = false
         let without = run(plain, path: .best, nQ: nQ)
         #expect(zip(out, without).map { abs($0 - $1) }.max()! > 0.05)
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    /// The array's base address, or nil, for the duration of `body`.
+    func withUnsafeBufferPointerOrNil<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .some(let a): a.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .none: body(nil)
+        }
     }
 }

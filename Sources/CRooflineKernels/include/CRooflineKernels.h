@@ -141,10 +141,15 @@ void rf_pool_hint_next(rf_pool *pool, const rf_matmul_part *parts, int n_parts, 
 /// window: each query sees its last `window` positions, itself included (0: all). softcap: scores become
 /// softcap · tanh(q·k · scale / softcap) (0: none), as Gemma 2 uses. sinks: NULL, or one logit per query head that
 /// joins each softmax with no value (gpt-oss's attention sinks, as ggml applies them after the keys).
+/// Paged caches (KVCache's blocks): `blocks` is the sequence's block table, block b holding positions
+/// b << block_shift ..< (b + 1) << block_shift; the key of layer L, head h, position p is at
+/// blocks[p >> block_shift] + L * layer_stride + h * head_stride + (p & (2^block_shift - 1)) * pos_stride, its value
+/// v_offset elements after it (k and v unused). blocks NULL: one piece at k and v as above.
 /// scratch: n_threads * scratch_per_thread floats.
 typedef struct {
     const float *q; float *out; const uint16_t *k; const uint16_t *v; int64_t layer_stride; int64_t head_stride; int pos_stride;
     int n_q; int pos0;
+    const uint16_t *const *blocks; int block_shift; int64_t v_offset;
 } rf_attn_segment;
 void rf_attention_multi(rf_pool *pool, const rf_attn_segment *segs, int n_segs, int layer, int n_head, int n_kv_head,
                         int hd, float scale, int window, float softcap, const float *sinks, float *scratch, int scratch_per_thread,
