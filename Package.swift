@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "CRooflineFuzz"),
         .executableTarget(name: "roofline-fuzz", dependencies: ["RooflineFuzzTargets", "CRooflineFuzz"]),
         .executableTarget(name: "roofline", dependencies: [
-            "RooflineEngine", "RooflineQuant", "RooflineGrammar", "RooflinePlanner", "RooflineServer",
+            "RooflineEngine", "RooflineModel", "RooflineQuant", "RooflineGrammar", "RooflinePlanner", "RooflineServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

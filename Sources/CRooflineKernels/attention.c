@@ -73,6 +73,36 @@ static void rf_attn_one_f32(const rf_attn_job *j, const float *qv, const rf_kv_r
     for (int d = 0; d < j->hd; d++) o[d] *= inv;
 }
 
+// A Q8_0 cache (llama.cpp's -ctk q8_0 -ctv q8_0): ggml_compute_forward_flash_attn_ext_f16_one_chunk for any
+// other K/V type than F16, at every query count: Q quantized to Q8_0 (K's vec_dot_type), scores by the Q8_0 dot,
+// online softmax, each V row dequantized to F32 and accumulated in F32 with one FMA per element.
+static void rf_attn_one_q8(const rf_attn_job *j, const float *qv, const rf_kv_rows *K, const rf_kv_rows *V,
+                           int n_kv, float *o, const float *sink) {
+    const rf_vec_dot_fn dot = rf_get_vec_dot(RF_Q8_0, j->path);
+    const rf_attn_ops ops = rf_get_attn_ops(j->path);
+    uint8_t qq[(512 / 32) * 34];
+    rf_get_quantize(RF_Q8_0, j->path)(qv, qq, j->hd);
+    for (int d = 0; d < j->hd; d++) o[d] = 0.0f;
+    float S = 0.0f, M = -INFINITY;
+    for (int s = 0; s < n_kv; s++) {
+        const float a = rf_attn_score(j, dot(j->hd, rf_kv_row(K, s), qq));
+        const float Mold = M;
+        float ms = 1.0f, vs = 1.0f;
+        if (a > M) {
+            M = a;
+            ms = expf(Mold - M);
+            ops.scale_f32(j->hd, o, ms);
+        } else {
+            vs = expf(a - M);
+        }
+        ops.axpy_f32_q8(j->hd, o, rf_kv_row(V, s), vs);
+        S = S * ms + vs;
+    }
+    const float fin = rf_attn_sink(sink, M, &S);
+    if (fin != 1.0f) ops.scale_f32(j->hd, o, fin);
+    ops.scale_f32(j->hd, o, S == 0.0f ? 0.0f : 1.0f / S);
+}
+
 // The first key position query position `pos` sees: 0, or the start of its last `window` positions (ggml's
 // standard SWA mask: pos - p < window).
 static inline int rf_attn_first(const rf_attn_job *j, int pos) {
@@ -104,7 +134,8 @@ static void rf_attn_item(const rf_attn_job *j, const rf_attn_segment *sg, int la
     rf_kv_rows K, V;
     const int n_kv = rf_attn_rows(j, sg, layer, iq, h / (j->n_head / j->n_kv_head), &K, &V);
     const float *sink = j->sinks ? j->sinks + h : 0;
-    if (sg->n_q >= 64) rf_attn_one_f32(j, sg->q + at, &K, &V, n_kv, sg->out + at, att, sink);
+    if (sg->kv_type == RF_Q8_0) rf_attn_one_q8(j, sg->q + at, &K, &V, n_kv, sg->out + at, sink);
+    else if (sg->n_q >= 64) rf_attn_one_f32(j, sg->q + at, &K, &V, n_kv, sg->out + at, att, sink);
     else rf_attn_one_f16(j, sg->q + at, &K, &V, n_kv, sg->out + at, qh, acc, att, sink);
 }
 
@@ -137,11 +168,12 @@ typedef struct { rf_attn_job common; const rf_attn_segment *segs; int n_segs; in
 static void rf_attn_prefetch(const rf_attn_job *j, const rf_attn_segment *sg, int layer, int iq, int kvh) {
     rf_kv_rows K, V;
     const int n_kv = rf_attn_rows(j, sg, layer, iq, kvh, &K, &V);
-    const int in_loop = j->path >= RF_PATH_AVX512VNNI && rf_attn_scores_grouped(j->hd);
+    const int q8 = sg->kv_type == RF_Q8_0;
+    const int in_loop = !q8 && j->path >= RF_PATH_AVX512VNNI && rf_attn_scores_grouped(j->hd);
     int s0 = 0, s1 = n_kv;  // the first RF_KV_AHEAD keys, or the last 512
     if (in_loop) { if (s1 > RF_KV_AHEAD) s1 = RF_KV_AHEAD; }
     else if (n_kv > 512) s0 = n_kv - 512;
-    const int64_t bytes = (int64_t)j->hd * 2;
+    const int64_t bytes = q8 ? (int64_t)j->hd / 32 * 34 : (int64_t)j->hd * 2;
     for (int s = s0; s < s1; s++) {
         const char *kr = (const char *)rf_kv_row(&K, s), *vr = (const char *)rf_kv_row(&V, s);
         for (int64_t o = 0; o < bytes; o += 64) { __builtin_prefetch(kr + o, 0, 3); __builtin_prefetch(vr + o, 0, 3); }
@@ -170,7 +202,7 @@ static void rf_attn_multi_task(void *p, int ith, int nth) {
             const int64_t local = t - base;
             const int iq = (int)(local / j->n_head), h = (int)(local % j->n_head);
             if (sg->n_q < 64 && h / group != last) { last = h / group; rf_attn_prefetch(j, sg, m->layer, iq, last); }
-            if (j->path >= RF_PATH_AVX512VNNI) {
+            if (j->path >= RF_PATH_AVX512VNNI && sg->kv_type != RF_Q8_0) {
                 // The following heads of this query on the same KV head, within this thread's range.
                 int G = 1;
                 const int gmax = j->hd == 128 ? 2 : 4;
@@ -189,6 +221,7 @@ void rf_attention_multi(rf_pool *pool, const rf_attn_segment *segs, int n_segs, 
                         int hd, float scale, int window, float softcap, const float *sinks, float *scratch, int scratch_per_thread,
                         int path) {
     if (hd > 512 || n_kv_head <= 0 || n_head % n_kv_head != 0 || n_segs <= 0) return;
+    for (int i = 0; i < n_segs; i++) if (segs[i].kv_type == RF_Q8_0 && hd % 32 != 0) return;
     if (softcap != 0.0f) scale /= softcap;
     rf_attn_multi_job m = { { n_head, n_kv_head, hd, scale, scratch, scratch_per_thread, path, window, softcap, sinks }, segs, n_segs, layer };
 #ifdef RF_AB_EXPERIMENTS

@@ -24,8 +24,39 @@ static float rf_dot_f32_f16_ref(int n, const float *q, const uint16_t *k) {
 static void rf_axpy_f32_f16_ref(int n, float *o, const uint16_t *v, float w) {
     for (int i = 0; i < n; i++) o[i] += w * rf_fp16_to_fp32(v[i]);
 }
+// o[i] = fma(f32(v[i]), w, o[i]) for a row of Q8_0 blocks (n a multiple of 32): ggml's dequantize_row_q8_0 (q·d)
+// then ggml_vec_mad_f32 (one FMA per element).
+static void rf_axpy_f32_q8_ref(int n, float *o, const void *v, float w) {
+    const uint8_t *p = v;
+    for (int b = 0; b < n / 32; b++, p += 34) {
+        const float d = rf_fp16_to_fp32((uint16_t)(p[0] | p[1] << 8));
+        const int8_t *q = (const int8_t *)(p + 2);
+        for (int i = 0; i < 32; i++) o[b * 32 + i] = fmaf((float)q[i] * d, w, o[b * 32 + i]);
+    }
+}
+// o[i] *= s
+static void rf_scale_f32_ref(int n, float *o, float s) {
+    for (int i = 0; i < n; i++) o[i] *= s;
+}
 
 #ifdef RF_X86
+RF_AVX2 static void rf_axpy_f32_q8_avx2(int n, float *o, const void *v, float w) {
+    const uint8_t *p = v;
+    const __m256 vw = _mm256_set1_ps(w);
+    for (int b = 0; b < n / 32; b++, p += 34) {
+        const __m256 d = _mm256_set1_ps(rf_fp16_to_fp32((uint16_t)(p[0] | p[1] << 8)));
+        for (int i = 0; i < 32; i += 8) {
+            const __m256 x = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(p + 2 + i)))), d);
+            _mm256_storeu_ps(o + b * 32 + i, _mm256_fmadd_ps(x, vw, _mm256_loadu_ps(o + b * 32 + i)));
+        }
+    }
+}
+RF_AVX2 static void rf_scale_f32_avx2(int n, float *o, float s) {
+    const __m256 vs = _mm256_set1_ps(s);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(o + i, _mm256_mul_ps(_mm256_loadu_ps(o + i), vs));
+    rf_scale_f32_ref(n - i, o + i, s);
+}
 RF_AVX2 static void rf_f16_scale_avx2(int n, uint16_t *acc, float s) {
     const __m256 vs = _mm256_set1_ps(s);
     int i = 0;
@@ -66,8 +97,11 @@ RF_AVX2 static void rf_axpy_f32_f16_avx2(int n, float *o, const uint16_t *v, flo
 
 rf_attn_ops rf_get_attn_ops(int path) {
 #ifdef RF_X86
-    if (path >= RF_PATH_AVX2) return (rf_attn_ops){ rf_f16_scale_avx2, rf_f16_mad_avx2, rf_dot_f32_f16_avx2, rf_axpy_f32_f16_avx2 };
+    if (path >= RF_PATH_AVX2) {
+        return (rf_attn_ops){ rf_f16_scale_avx2, rf_f16_mad_avx2, rf_dot_f32_f16_avx2, rf_axpy_f32_f16_avx2, rf_axpy_f32_q8_avx2,
+                              rf_scale_f32_avx2 };
+    }
 #endif
     (void)path;
-    return (rf_attn_ops){ rf_f16_scale_ref, rf_f16_mad_ref, rf_dot_f32_f16_ref, rf_axpy_f32_f16_ref };
+    return (rf_attn_ops){ rf_f16_scale_ref, rf_f16_mad_ref, rf_dot_f32_f16_ref, rf_axpy_f32_f16_ref, rf_axpy_f32_q8_ref, rf_scale_f32_ref };
 }

@@ -65,6 +65,8 @@ typedef struct {
     void (*f16_mad)(int n, uint16_t *acc, const uint16_t *v, float s);
     float (*dot_f32_f16)(int n, const float *q, const uint16_t *k);
     void (*axpy_f32_f16)(int n, float *o, const uint16_t *v, float w);
+    void (*axpy_f32_q8)(int n, float *o, const void *v, float w);  // v: n / 32 Q8_0 blocks, dequantized
+    void (*scale_f32)(int n, float *o, float s);
 } rf_attn_ops;
 rf_attn_ops rf_get_attn_ops(int path);
 // An attention sink (one logit per head, no value; ggml applies it after the keys): folds it into the running

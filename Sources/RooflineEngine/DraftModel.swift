@@ -17,7 +17,7 @@ public final class DraftModel: @unchecked Sendable {
     public init(path: String, target: Engine, memoryLimit: UInt64? = nil) throws(EngineError) {
         let limit = memoryLimit ?? ProcessInfo.processInfo.physicalMemory
         let engine = try Engine(path: path, threads: target.model.pool.count, contextSize: target.contextSize,
-                                kernelPath: target.model.kernelPath, pool: target.model.pool)
+                                kernelPath: target.model.kernelPath, pool: target.model.pool, kvType: target.model.kvType)
         try Self.checkVocabulary(draft: engine.tokenizer, target: target.tokenizer)
         let need = Self.memory(target) + Self.memory(engine)
         guard need <= limit else {
@@ -29,7 +29,7 @@ public final class DraftModel: @unchecked Sendable {
 
     /// A model's weights (its file, mapped) and one context's KV cache.
     static func memory(_ e: Engine) -> UInt64 {
-        UInt64(e.file.fileSize) + UInt64(KVCache.bytes(config: e.model.config, capacity: e.contextSize))
+        UInt64(e.file.fileSize) + UInt64(KVCache.bytes(config: e.model.config, capacity: e.contextSize, kvType: e.model.kvType))
     }
 
     /// The checks llama.cpp's speculative decoding makes: the same tokenizer kind, vocabularies within 128

@@ -28,9 +28,10 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Loads a GGUF model (mapped, not copied). `contextSize` nil means the model's own, capped at 4096.
-    /// `pool` shares another engine's math threads (a draft model beside its target).
+    /// `pool` shares another engine's math threads (a draft model beside its target). `kvType`: how every cache
+    /// of this engine stores keys and values.
     public init(path: String, threads: Int = Engine.defaultThreads, contextSize: Int? = nil, kernelPath: KernelPath = .best,
-                pool: ThreadPool? = nil) throws(EngineError) {
+                pool: ThreadPool? = nil, kvType: KVType = .f16) throws(EngineError) {
         do {
             file = try GGUFFile(path: path)
         } catch {
@@ -40,14 +41,14 @@ public final class Engine: @unchecked Sendable {
         do { cfg = try LlamaConfig(file: file) } catch { throw .model(error) }
         let ctx = contextSize ?? min(cfg.contextLength, 4096)
         guard ctx > 0 else { throw .invalidArgument("the context size must be positive") }
-        try Engine.checkMemory(kvBytes: KVCache.bytes(config: cfg, capacity: ctx), what: "a context of \(ctx) tokens")
+        try Engine.checkMemory(kvBytes: KVCache.bytes(config: cfg, capacity: ctx, kvType: kvType), what: "a context of \(ctx) tokens")
         // The tokenizer's tables (hundreds of thousands of tokens and merges) are built on another core while the
         // model maps its weights and allocates its buffers: a shorter time to first token.
         let building = Background { [file] in
             Result<Tokenizer, TokenizerError>(catching: { () throws(TokenizerError) -> Tokenizer in try Tokenizer(file: file) })
         }
         do {
-            model = try LlamaModel(file: file, threads: threads, maxContext: ctx, kernelPath: kernelPath, pool: pool)
+            model = try LlamaModel(file: file, threads: threads, maxContext: ctx, kernelPath: kernelPath, pool: pool, kvType: kvType)
         } catch {
             _ = building.value
             throw .model(error)

@@ -80,7 +80,7 @@ public final class Scheduler: @unchecked Sendable {
         cfg.maxQueue = max(0, cfg.maxQueue)
         cfg.lookupTokens = max(0, min(cfg.lookupTokens, engine.model.maxBatch - 1))
         self.configuration = cfg
-        let blockBytes = KVBlockPool.blockBytes(config: engine.model.config)
+        let blockBytes = KVBlockPool.blockBytes(config: engine.model.config, kvType: engine.model.kvType)
         let contextBlocks = KVBlockPool.blocks(forPositions: cfg.contextSize)
         let blocks: Int
         if let bytes = cfg.kvMemory {
@@ -99,7 +99,7 @@ public final class Scheduler: @unchecked Sendable {
         } catch {
             throw .model(error.description)
         }
-        pool = KVBlockPool(config: engine.model.config, blocks: blocks, prefixCaching: cfg.prefixCache)
+        pool = KVBlockPool(config: engine.model.config, blocks: blocks, kvType: engine.model.kvType, prefixCaching: cfg.prefixCache)
         logitRows = cfg.lookupTokens > 0 ? max(cfg.parallel, min(engine.model.maxBatch, cfg.parallel * (cfg.lookupTokens + 1))) : cfg.parallel
         logits = .allocate(capacity: logitRows * engine.model.config.vocabSize)
         // The thread holds the scheduler until `shutdown` lets it end (a server's scheduler lives as long as it).

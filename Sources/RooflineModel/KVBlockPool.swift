@@ -16,6 +16,23 @@ import Foundation
 /// references stay indexed (cached) until the pool needs room; then the least recently used leaf goes first.
 ///
 /// Thread-safe (one lock, taken per block operation, never inside the forward pass's loops).
+/// How keys and values are stored: F16 (llama.cpp's default) or Q8_0 (blocks of 32 values with an F16 scale,
+/// 34 bytes: about half the memory and bandwidth; llama.cpp's `-ctk q8_0 -ctv q8_0`).
+public enum KVType: String, Sendable, CaseIterable, CustomStringConvertible {
+    case f16
+    case q8_0
+
+    public var description: String { rawValue }
+
+    /// UInt16 units of one row of `headDim` values (nil: a width this type cannot hold).
+    public func rowElements(headDim: Int) -> Int? {
+        switch self {
+        case .f16: headDim
+        case .q8_0: headDim % 32 == 0 ? headDim / 32 * 17 : nil
+        }
+    }
+}
+
 public final class KVBlockPool: @unchecked Sendable {
     /// Positions per block (a power of two: the attention kernels find a position's block by shifting).
     public static let blockShift = 5
@@ -28,6 +45,9 @@ public final class KVBlockPool: @unchecked Sendable {
     public var blockElements: Int { layers * layerBlockElements }
     let layers: Int
     public let prefixCaching: Bool
+    public let kvType: KVType
+    /// UInt16 units per stored row of one head (`headDim` for F16).
+    let rowElements: Int
     let layerStride: Int
     let headStride: Int
     let valueOffset: Int
@@ -45,8 +65,9 @@ public final class KVBlockPool: @unchecked Sendable {
     }
 
     /// Bytes of one block (all layers) for `config`.
-    public static func blockBytes(config: LlamaConfig) -> Int {
-        2 &* config.blockCount &* config.kvDim &* blockSize &* MemoryLayout<UInt16>.stride
+    public static func blockBytes(config: LlamaConfig, kvType: KVType = .f16) -> Int {
+        let row = kvType.rowElements(headDim: config.headDim) ?? config.headDim
+        return 2 &* config.blockCount &* config.headCountKV &* row &* blockSize &* MemoryLayout<UInt16>.stride
     }
 
     /// Blocks that hold `positions` positions.
@@ -54,19 +75,24 @@ public final class KVBlockPool: @unchecked Sendable {
 
     /// A pool of `blocks` blocks (at least one). The memory is an anonymous mapping: pages are committed only as
     /// positions are written.
-    public convenience init(config: LlamaConfig, blocks: Int, prefixCaching: Bool = false) {
-        self.init(layers: config.blockCount, kvHeads: config.headCountKV, headDim: config.headDim, blocks: blocks, prefixCaching: prefixCaching)
+    public convenience init(config: LlamaConfig, blocks: Int, kvType: KVType = .f16, prefixCaching: Bool = false) {
+        self.init(layers: config.blockCount, kvHeads: config.headCountKV, headDim: config.headDim, blocks: blocks, kvType: kvType,
+                  prefixCaching: prefixCaching)
     }
 
     /// A pool for caches of `layers` layers of `kvHeads` KV heads of `headDim`. `hash` keys the prefix index's
     /// buckets (FNV-1a by default; contents are always compared in full).
-    public init(layers: Int, kvHeads: Int, headDim: Int, blocks: Int, prefixCaching: Bool = false,
+    /// A Q8_0 pool needs `headDim` a multiple of 32 (callers check with `KVType.rowElements`; another width is
+    /// stored as F16).
+    public init(layers: Int, kvHeads: Int, headDim: Int, blocks: Int, kvType: KVType = .f16, prefixCaching: Bool = false,
                 hash: (@Sendable (ArraySlice<Int32>) -> UInt64)? = nil) {
         blockCount = max(1, blocks)
         self.layers = max(1, layers)
         self.headDim = headDim
         headCountKV = kvHeads
-        headStride = Self.blockSize * headDim
+        self.kvType = kvType.rowElements(headDim: headDim) == nil ? .f16 : kvType
+        rowElements = self.kvType.rowElements(headDim: headDim)!
+        headStride = Self.blockSize * rowElements
         valueOffset = kvHeads * headStride
         layerBlockElements = 2 * valueOffset
         layerStride = blockCount * layerBlockElements

@@ -31,14 +31,14 @@ public final class KVCache: @unchecked Sendable {
     private var published = 0
     private let ownsPool: Bool
 
-    /// Bytes of F16 keys and values a cache of `capacity` positions reserves for `config` (whole blocks).
-    public static func bytes(config: LlamaConfig, capacity: Int) -> Int {
-        KVBlockPool.blocks(forPositions: max(1, capacity)) &* KVBlockPool.blockBytes(config: config)
+    /// Bytes of keys and values a cache of `capacity` positions reserves for `config` (whole blocks).
+    public static func bytes(config: LlamaConfig, capacity: Int, kvType: KVType = .f16) -> Int {
+        KVBlockPool.blocks(forPositions: max(1, capacity)) &* KVBlockPool.blockBytes(config: config, kvType: kvType)
     }
 
     /// A cache with its own pool of `capacity` positions.
-    public convenience init(config: LlamaConfig, capacity: Int) {
-        self.init(pool: KVBlockPool(config: config, blocks: KVBlockPool.blocks(forPositions: max(1, capacity))),
+    public convenience init(config: LlamaConfig, capacity: Int, kvType: KVType = .f16) {
+        self.init(pool: KVBlockPool(config: config, blocks: KVBlockPool.blocks(forPositions: max(1, capacity)), kvType: kvType),
                   config: config, capacity: capacity, ownsPool: true)
     }
 
@@ -74,13 +74,14 @@ public final class KVCache: @unchecked Sendable {
         if ownsPool { pool.discardFreePages() }
     }
 
+    /// Bytes of keys and values per position.
+    public var bytesPerPosition: Int { 2 * layers * pool.headCountKV * pool.rowElements * MemoryLayout<UInt16>.stride }
+
     /// Bytes of cache the filled positions use.
-    public var usedBytes: Int { 2 * layers * count * kvDim * 2 }
+    public var usedBytes: Int { count * bytesPerPosition }
 
     /// Bytes the cache may grow to.
-    public var byteCount: Int { Self.bytesPerPosition(layers: layers, kvDim: kvDim) * KVBlockPool.blocks(forPositions: capacity) * KVBlockPool.blockSize }
-
-    static func bytesPerPosition(layers: Int, kvDim: Int) -> Int { 2 * layers * kvDim * 2 }
+    public var byteCount: Int { bytesPerPosition * KVBlockPool.blocks(forPositions: capacity) * KVBlockPool.blockSize }
 
     /// Forgets everything from position `position` on; blocks wholly past it go back to the pool.
     public func truncate(to position: Int) {
@@ -149,15 +150,15 @@ public final class KVCache: @unchecked Sendable {
     }
 
     /// Stores one position's keys and values of `layer` (`kvDim` floats each, heads side by side), converted
-    /// to F16 by `toF16` (the kernel path's converter). The position's block must be reserved.
-    func store(layer: Int, position: Int, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>, toF16: rf_quantize_fn) {
+    /// by `convert` (the kernel path's converter to the pool's type). The position's block must be reserved.
+    func store(layer: Int, position: Int, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>, convert: rf_quantize_fn) {
         let hd = pool.headDim
         let block = UnsafeMutablePointer(mutating: table[position >> KVBlockPool.blockShift]!)
-        let base = layer * pool.layerStride + (position & (KVBlockPool.blockSize - 1)) * hd
+        let base = layer * pool.layerStride + (position & (KVBlockPool.blockSize - 1)) * pool.rowElements
         for h in 0..<pool.headCountKV {
             let at = base + h * pool.headStride
-            toF16(k + h * hd, block + at, Int64(hd))
-            toF16(v + h * hd, block + pool.valueOffset + at, Int64(hd))
+            convert(k + h * hd, block + at, Int64(hd))
+            convert(v + h * hd, block + pool.valueOffset + at, Int64(hd))
         }
     }
 
@@ -165,7 +166,8 @@ public final class KVCache: @unchecked Sendable {
     /// the rows' queries and attention outputs, `[queries][heads × headDim]`).
     func attentionSegment(q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, queries: Int, firstPosition: Int) -> rf_attn_segment {
         rf_attn_segment(q: q, out: out, k: nil, v: nil, layer_stride: Int64(pool.layerStride), head_stride: Int64(pool.headStride),
-                        pos_stride: Int32(pool.headDim), n_q: Int32(queries), pos0: Int32(firstPosition),
-                        blocks: UnsafePointer(table), block_shift: Int32(KVBlockPool.blockShift), v_offset: Int64(pool.valueOffset))
+                        pos_stride: Int32(pool.rowElements), n_q: Int32(queries), pos0: Int32(firstPosition),
+                        blocks: UnsafePointer(table), block_shift: Int32(KVBlockPool.blockShift), v_offset: Int64(pool.valueOffset),
+                        kv_type: pool.kvType == .q8_0 ? Int32(RF_Q8_0) : Int32(RF_F16))
     }
 }

@@ -30,7 +30,7 @@ public final class LlamaModel: @unchecked Sendable {
     /// `pool`, when given, is another model's thread pool to share (a draft model beside its target: the two
     /// never run at once, and one pool's threads do not spin while the other's work).
     public init(file: GGUFFile, threads: Int, maxBatch: Int = 256, maxContext: Int = 8192, kernelPath: KernelPath = .best,
-                pool shared: ThreadPool? = nil) throws(ModelError) {
+                pool shared: ThreadPool? = nil, kvType: KVType = .f16) throws(ModelError) {
         // A path the CPU cannot run would reach instructions it does not have.
         guard KernelPath.available.contains(kernelPath) else {
             throw .invalidHyperparameter(key: "kernel path", value: kernelPath.description,
@@ -39,6 +39,11 @@ public final class LlamaModel: @unchecked Sendable {
         self.kernelPath = kernelPath
         self.file = file
         config = try LlamaConfig(file: file)
+        guard kvType.rowElements(headDim: config.headDim) != nil else {
+            throw .invalidHyperparameter(key: "kv type", value: kvType.description,
+                                         reason: "its rows hold multiples of 32 values; this model's heads are \(config.headDim) wide")
+        }
+        self.kvType = kvType
         weights = try LlamaWeights(file: file, config: config)
         pool = shared ?? ThreadPool(threads: threads)
         self.maxBatch = max(1, maxBatch)
@@ -49,8 +54,11 @@ public final class LlamaModel: @unchecked Sendable {
         hasSlidingLayers = config.slidingLayers.contains(true)
     }
 
+    /// How this model's caches store keys and values (`makeCache`, and the pools callers make with it).
+    public let kvType: KVType
+
     /// Makes a KV cache for one sequence of up to `capacity` positions.
-    public func makeCache(capacity: Int) -> KVCache { KVCache(config: config, capacity: capacity) }
+    public func makeCache(capacity: Int) -> KVCache { KVCache(config: config, capacity: capacity, kvType: kvType) }
 
     /// Runs `tokens` at positions `cache.count...` and appends them to the cache.
     /// `logits` receives `(tokens.count, vocab)` rows when `allLogits`, else one row for the last token.
@@ -142,7 +150,7 @@ public final class LlamaModel: @unchecked Sendable {
         }
         let queryScale = c.queryScale
         let scale = queryScale == nil ? 1 / Float(c.headDim).squareRoot() : 1
-        let toF16 = rf_get_quantize(Int32(RF_F16), kernelPath.rawValue)!
+        let toF16 = rf_get_quantize(Int32(RF_F16), kernelPath.rawValue)!, toQ8 = rf_get_quantize(Int32(RF_Q8_0), kernelPath.rawValue)!
         withUnsafeTemporaryAllocation(of: rf_attn_segment.self, capacity: segments.count) { attnSegs in
             for (k, seg) in segments.enumerated() {
                 attnSegs[k] = seg.cache.attentionSegment(q: s.q + seg.start * c.qDim, out: s.attn + seg.start * c.qDim,
@@ -179,7 +187,8 @@ public final class LlamaModel: @unchecked Sendable {
                             for e in 0..<c.qDim { s.q[i * c.qDim + e] *= qs }
                         }
                         rope.apply(s.k + i * c.kvDim, heads: c.headCountKV, angles: angles)
-                        seg.cache.store(layer: l, position: pos, keys: s.k + i * c.kvDim, values: s.v + i * c.kvDim, toF16: toF16)
+                        seg.cache.store(layer: l, position: pos, keys: s.k + i * c.kvDim, values: s.v + i * c.kvDim,
+                                        convert: seg.cache.pool.kvType == .q8_0 ? toQ8 : toF16)
                     }
                 }
                 // Every sequence's attention in one pass of the pool.

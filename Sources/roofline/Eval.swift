@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RooflineEngine
 import RooflineGGUF
+import RooflineModel
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Perplexity of a text file, computed as llama.cpp's perplexity tool does.")
@@ -14,8 +15,11 @@ struct Eval: ParsableCommand {
     @Option(help: "Tokens per chunk (the second half of each is scored).")
     var ctx: Int = 512
 
-    @Option(help: "A reference model (e.g. the float original): also report KL divergence, its 99th percentile and top-1 agreement against it.")
+    @Option(help: "A reference model (e.g. the float original): also report KL divergence, its 99th percentile and top-1 agreement against it. With a --kv-type other than f16 and no reference, the same model with an F16 cache is the reference.")
     var reference: String?
+
+    @Option(name: .customLong("reference-kv-type"), help: "How the reference model's KV cache stores keys and values.")
+    var referenceKVType: KVType = .f16
 
     @Flag(help: "Print the results as JSON.")
     var json = false
@@ -27,9 +31,10 @@ struct Eval: ParsableCommand {
         var opts = modelOptions
         if opts.contextSize == nil { opts.contextSize = ctx }
         let engine = try opts.load()
-        if let reference {
+        if let reference = reference ?? (opts.kvType != referenceKVType ? opts.model ?? engine.file.path : nil) {
             var refOpts = opts
             refOpts.model = reference
+            refOpts.kvType = referenceKVType
             let ref = try refOpts.load()
             let d = try engine.divergence(from: ref, text: content, context: ctx) { done, total in
                 if !json { Stderr.print("[\(done)/\(total)] chunks") }

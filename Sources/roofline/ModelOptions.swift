@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
 import RooflineEngine
+import RooflineModel
 import RooflineQuant
+
+extension KVType: ExpressibleByArgument {}
 
 /// Flags every model-using command shares.
 struct ModelOptions: ParsableArguments {
@@ -17,6 +20,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Kernel path: auto (the best this CPU supports), avx512vnni, avx2 or scalar on x86; neon or scalar on arm64.")
     var kernels: KernelChoice = .auto
 
+    @Option(name: .customLong("kv-type"), help: "How the KV cache stores keys and values: f16, or q8_0 (about half the memory and bandwidth; llama.cpp's -ctk q8_0 -ctv q8_0).")
+    var kvType: KVType = .f16
+
     var kernelPath: KernelPath { kernels.path }
 
     func validate() throws {
@@ -29,7 +35,8 @@ struct ModelOptions: ParsableArguments {
     /// Resolves and loads the model, reporting progress on stderr.
     func load() throws -> Engine {
         let path = try ModelStore.resolve(model) { Stderr.print($0) }
-        return try Engine(path: path, threads: threads ?? Engine.defaultThreads, contextSize: contextSize, kernelPath: kernelPath)
+        return try Engine(path: path, threads: threads ?? Engine.defaultThreads, contextSize: contextSize, kernelPath: kernelPath,
+                          kvType: kvType)
     }
 }
 

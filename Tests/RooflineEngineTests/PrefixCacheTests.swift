@@ -108,6 +108,25 @@ import RooflineTestSupport
         await s.shutdown(grace: .seconds(1))
     }
 
+    /// A Q8_0 pool: blocks at 34 bytes per 32 values, shared and reused as F16 ones are, and each request's text
+    /// what the same engine gives it alone.
+    @Test func aQ8PoolServesAndSharesPrefixes() async throws {
+        let path = try #require(DefaultModel.path)
+        let e = try Engine(path: path, threads: 2, contextSize: 256, kvType: .q8_0)
+        let options = GenerationOptions(maxTokens: 10, sampling: .init(temperature: 0))
+        let s = try Scheduler(engine: e, configuration: SchedulerConfiguration(parallel: 2, contextSize: 256))
+        let f16Bytes = KVBlockPool.blockBytes(config: e.model.config)
+        #expect(s.pool.kvType == .q8_0 && s.stats.kvCapacityBytes * 32 == s.stats.kvCapacityTokens / KVBlockPool.blockSize * f16Bytes * 17)
+        let first = e.tokenize(Self.system + " Question: who was Gutenberg?")
+        let second = e.tokenize(Self.system + " Question: what is vellum?")
+        _ = try await run(s, first, options)
+        let again = try await run(s, second, options)
+        let shared = zip(first, second).prefix { $0 == $1 }.count
+        #expect(again.cachedTokens == Self.blocks(shared))
+        #expect(again.text == (try e.generate(prompt: second, options: options)).text)
+        await s.shutdown(grace: .seconds(1))
+    }
+
     /// A KV memory below one context is refused up front, naming both sizes.
     @Test func tooSmallAPoolIsRefused() throws {
         let e = try #require(DefaultModel.engine)

@@ -71,7 +71,7 @@ import RooflineTestSupport
                         scratch.withUnsafeMutableBufferPointer { sp in
                             var seg = rf_attn_segment(q: qp.baseAddress, out: op.baseAddress, k: kp.baseAddress, v: vp.baseAddress,
                                                       layer_stride: 0, head_stride: Int64(headStride), pos_stride: Int32(posStride),
-                                                      n_q: Int32(nQ), pos0: Int32(pos0), blocks: nil, block_shift: 0, v_offset: 0)
+                                                      n_q: Int32(nQ), pos0: Int32(pos0), blocks: nil, block_shift: 0, v_offset: 0, kv_type: 0)
                             attend(pool, &seg, c, scratch: sp.baseAddress!, path: path)
                         }
                     }
@@ -122,7 +122,7 @@ import RooflineTestSupport
                         scratch.withUnsafeMutableBufferPointer { scr in
                             var seg = rf_attn_segment(q: qp.baseAddress, out: op.baseAddress, k: nil, v: nil, layer_stride: 0,
                                                       head_stride: Int64(bs * c.hd), pos_stride: Int32(c.hd), n_q: Int32(nQ), pos0: Int32(pos0),
-                                                      blocks: tp.baseAddress, block_shift: Int32(shift), v_offset: Int64(nKV * bs * c.hd))
+                                                      blocks: tp.baseAddress, block_shift: Int32(shift), v_offset: Int64(nKV * bs * c.hd), kv_type: 0)
                             attend(pool, &seg, c, scratch: scr.baseAddress!, path: path)
                         }
                     }
@@ -177,6 +177,83 @@ import RooflineTestSupport
             #expect(a.allSatisfy { $0.isFinite })
             let differing = zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count
             #expect(differing == 0, "\(path), \(nQ) queries: \(differing) of \(a.count) values differ between the layouts")
+        }
+    }
+
+    /// A Q8_0 cache (rows of 34-byte blocks in 16-bit units, paged): every path's output is the softmax of the Q8_0
+    /// scores over the dequantized values, checked against double precision from the same quantized rows.
+    @Test(arguments: [cases[0], cases[1], cases[3], cases[4], cases[8]], [3, 64])
+    func q8CacheAttendsAsGgmlDoes(c: Case, nQ: Int) throws {
+        let nKV = c.kvHeads, bs = 32, row = c.hd / 32 * 17, ctx = c.pos0 + nQ
+        var rng = TestRandom(seed: UInt64(c.hd * 7 + c.window + 1))
+        let q = rng.floats(nQ * c.heads * c.hd, scale: 2), kf = rng.floats(ctx * nKV * c.hd), vf = rng.floats(ctx * nKV * c.hd)
+        let quantize = rf_get_quantize(Int32(RF_Q8_0), KernelPath.scalar.rawValue)!
+        /// The Q8_0 row of the hd values of `x` from `offset`.
+        func q8(_ x: [Float], _ offset: Int) -> [UInt16] {
+            var out = [UInt16](repeating: 0, count: row)
+            x.withUnsafeBufferPointer { xp in out.withUnsafeMutableBytes { quantize(xp.baseAddress! + offset, $0.baseAddress!, Int64(c.hd)) } }
+            return out
+        }
+        func dequant(_ r: [UInt16]) -> [Float] {
+            var y = [Float](repeating: 0, count: c.hd)
+            r.withUnsafeBytes { rp in y.withUnsafeMutableBufferPointer { _ = rf_dequantize_row(Int32(RF_Q8_0), rp.baseAddress, $0.baseAddress, Int64(c.hd)) } }
+            return y
+        }
+        let nBlocks = (ctx + bs - 1) / bs, blockElements = 2 * nKV * bs * row
+        var store = [UInt16](repeating: 0xFFFF, count: nBlocks * blockElements)
+        var kd = [[Float]](), vd = [[Float]]()  // dequantized rows by (p * nKV + h)
+        for p in 0..<ctx {
+            for h in 0..<nKV {
+                let at = (nBlocks - 1 - p / bs) * blockElements + (h * bs + p % bs) * row
+                let kr = q8(kf, (p * nKV + h) * c.hd), vr = q8(vf, (p * nKV + h) * c.hd)
+                for i in 0..<row { store[at + i] = kr[i]; store[at + nKV * bs * row + i] = vr[i] }
+                kd.append(dequant(kr))
+                vd.append(dequant(vr))
+            }
+        }
+        let sinks: [Float]? = c.sinks ? Self.sinks(heads: c.heads) : nil
+        for path in KernelPath.available {
+            var out = [Float](repeating: .nan, count: nQ * c.heads * c.hd)
+            var scratch = [Float](repeating: 0, count: 2 * 4096)
+            let pool = rf_pool_create(2)
+            defer { rf_pool_destroy(pool) }
+            store.withUnsafeBufferPointer { sp in
+                let table: [UnsafePointer<UInt16>?] = (0..<nBlocks).map { sp.baseAddress! + (nBlocks - 1 - $0) * blockElements }
+                table.withUnsafeBufferPointer { tp in
+                    q.withUnsafeBufferPointer { qp in
+                        out.withUnsafeMutableBufferPointer { op in
+                            scratch.withUnsafeMutableBufferPointer { scr in
+                                var seg = rf_attn_segment(q: qp.baseAddress, out: op.baseAddress, k: nil, v: nil, layer_stride: 0,
+                                                          head_stride: Int64(bs * row), pos_stride: Int32(row), n_q: Int32(nQ), pos0: Int32(c.pos0),
+                                                          blocks: tp.baseAddress, block_shift: 5, v_offset: Int64(nKV * bs * row), kv_type: Int32(RF_Q8_0))
+                                attend(pool, &seg, c, scratch: scr.baseAddress!, path: path)
+                            }
+                        }
+                    }
+                }
+            }
+            // Double precision from the quantized rows: Q as Q8_0 (the dot's other side), K and V dequantized.
+            var worst = 0.0
+            for iq in 0..<nQ {
+                let pos = c.pos0 + iq, first = c.window > 0 ? max(0, pos + 1 - c.window) : 0
+                for h in 0..<c.heads {
+                    let kvh = h / (c.heads / nKV)
+                    let qrow = dequant(q8(q, (iq * c.heads + h) * c.hd))
+                    var scores = (first...pos).map { p -> Double in
+                        let s = zip(qrow, kd[p * nKV + kvh]).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } / Double(c.hd).squareRoot()
+                        return c.softcap != 0 ? Double(c.softcap) * tanh(s / Double(c.softcap)) : s
+                    }
+                    if let sinks { scores.append(Double(sinks[h])) }
+                    let m = scores.max()!
+                    let w = scores.map { exp($0 - m) }, total = w.reduce(0, +)
+                    for d in 0..<c.hd {
+                        var acc = 0.0
+                        for (j, p) in (first...pos).enumerated() { acc += w[j] * Double(vd[p * nKV + kvh][d]) }
+                        worst = max(worst, abs(acc / total - Double(out[(iq * c.heads + h) * c.hd + d])))
+                    }
+                }
+            }
+            #expect(worst < 1e-4, "\(path), \(nQ) queries: largest difference from double precision \(worst)")
         }
     }
 

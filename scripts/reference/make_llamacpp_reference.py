@@ -351,7 +351,8 @@ def make_tokenize(ref: LlamaRef, model_name: str, out_dir: str) -> None:
         "generator": "llama.cpp (llama-cpp-python 0.3.36 vendor) llama_tokenize",
         "add_special": True,
         "parse_special": True,
-        "vocab_add_bos": ref.add_bos(),
+        "vocab_add_bos": ref.add_bos() if ref else None,
+        "kv_type": kv_type,
         "cases": cases,
     }
     write_json(os.path.join(out_dir, "smollm2_tokenize.json"), doc)
@@ -411,19 +412,23 @@ PPL_TOKENS_RE = re.compile(r"have (\d+) tokens")
 PPL_RUNNING_RE = re.compile(r"\[(\d+)\]([0-9.]+),")
 
 
-def make_perplexity(ref: LlamaRef, model_path: str, bin_dir: str, out_dir: str) -> None:
+def make_perplexity(ref, model_path: str, bin_dir: str, out_dir: str, kv_type: str = "f16") -> None:
+    """llama-perplexity at PPL_CONTEXTS; kv_type q8_0 adds `-ctk q8_0 -ctv q8_0 -fa on` (a quantized V cache needs
+    flash attention) and writes smollm2_perplexity_kv_q8_0.json. `ref` (the bindings) may be None: the token
+    count is then left out."""
     exe = os.path.join(bin_dir, "llama-perplexity")
     text_path = os.path.join(REPO_ROOT, EVAL_TEXT_REL)
     with open(text_path, encoding="utf-8") as f:
         text = f.read()
     # llama-perplexity tokenizes the whole file with add_special=true,
     # parse_special=false (common_tokenize defaults).
-    n_tokens = len(ref.tokenize(text, add_special=True, parse_special=False))
+    n_tokens = len(ref.tokenize(text, add_special=True, parse_special=False)) if ref else None
+    kv_args = ["-ctk", kv_type, "-ctv", kv_type, "-fa", "on"] if kv_type != "f16" else []
     env = dict(os.environ)
     env["LD_LIBRARY_PATH"] = bin_dir + os.pathsep + env.get("LD_LIBRARY_PATH", "")
     runs = []
     for c in PPL_CONTEXTS:
-        cmd = [exe, "-m", model_path, "-f", EVAL_TEXT_REL, "-c", str(c), "-t", str(N_THREADS)]
+        cmd = [exe, "-m", model_path, "-f", EVAL_TEXT_REL, "-c", str(c), "-t", str(N_THREADS)] + kv_args
         print("  $", " ".join(cmd))
         p = subprocess.run(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True)
@@ -453,7 +458,7 @@ def make_perplexity(ref: LlamaRef, model_path: str, bin_dir: str, out_dir: str) 
             "batch_size": int(mc.group(3)),
             "n_seq": int(mc.group(4)),
             "running_ppl": running,
-            "command": f"llama-perplexity -m {os.path.basename(model_path)} -f {EVAL_TEXT_REL} -c {c} -t {N_THREADS}",
+            "command": " ".join([f"llama-perplexity -m {os.path.basename(model_path)} -f {EVAL_TEXT_REL} -c {c} -t {N_THREADS}"] + kv_args),
             "log_lines": keep,
         })
         print(f"  ctx={c}: PPL {m.group(1)} +/- {m.group(2)} over {n_chunks} chunks")
@@ -461,17 +466,19 @@ def make_perplexity(ref: LlamaRef, model_path: str, bin_dir: str, out_dir: str) 
         "model": os.path.basename(model_path),
         "generator": "llama.cpp (llama-cpp-python 0.3.36 vendor) llama-perplexity",
         "text_file": EVAL_TEXT_REL,
-        "vocab_add_bos": ref.add_bos(),
+        "vocab_add_bos": ref.add_bos() if ref else None,
+        "kv_type": kv_type,
         "method": "tokens = tokenize(file, add_special=true, parse_special=false); chunks of ctx tokens "
                   "(floor(tokens/ctx)), KV cleared per chunk, the first token of a chunk is replaced by BOS "
                   "only when the vocab adds BOS (not for this model); NLL averaged over positions "
                   "ctx/2 .. ctx-2 of each chunk (predicting tokens ctx/2+1 .. ctx-1); PPL = exp(mean NLL); "
                   "+/- = PPL * sqrt((E[nll^2]-E[nll]^2)/(count-1)). llama-perplexity packs n_seq = "
                   "batch_size/ctx chunks per decode (separate sequences); default context params "
-                  "(F16 K/V cache, flash_attn=auto) on the CPU backend.",
+                  + ("(F16 K/V cache, flash_attn=auto) on the CPU backend." if kv_type == "f16" else
+                     f"with a {kv_type} K/V cache (-ctk {kv_type} -ctv {kv_type} -fa on) on the CPU backend."),
         "runs": runs,
     }
-    write_json(os.path.join(out_dir, "smollm2_perplexity.json"), doc)
+    write_json(os.path.join(out_dir, "smollm2_perplexity.json" if kv_type == "f16" else f"smollm2_perplexity_kv_{kv_type}.json"), doc)
 
 
 def main() -> int:
@@ -480,9 +487,12 @@ def main() -> int:
     ap.add_argument("--llama-bin-dir", default=DEFAULT_BIN_DIR,
                     help="directory with libllama.so and the llama-* tools")
     ap.add_argument("--out-dir", default=os.path.join(REPO_ROOT, OUT_DIR_REL))
-    ap.add_argument("--only", action="append", choices=["tokenize", "greedy", "perplexity"])
+    ap.add_argument("--only", action="append", choices=["tokenize", "greedy", "perplexity", "perplexity-kv-q8_0"])
     args = ap.parse_args()
-    which = set(args.only or ["tokenize", "greedy", "perplexity"])
+    which = set(args.only or ["tokenize", "greedy", "perplexity", "perplexity-kv-q8_0"])
+    if which == {"perplexity-kv-q8_0"}:  # the tool alone: no bindings needed
+        make_perplexity(None, args.model, args.llama_bin_dir, args.out_dir, kv_type="q8_0")
+        return 0
 
     L = import_llama_cpp(args.llama_bin_dir)
     ref = LlamaRef(L, args.model, N_CTX, N_THREADS)
@@ -493,6 +503,8 @@ def main() -> int:
         make_greedy(ref, name, args.out_dir)
     if "perplexity" in which:
         make_perplexity(ref, args.model, args.llama_bin_dir, args.out_dir)
+    if "perplexity-kv-q8_0" in which:
+        make_perplexity(ref, args.model, args.llama_bin_dir, args.out_dir, kv_type="q8_0")
     return 0
 
 

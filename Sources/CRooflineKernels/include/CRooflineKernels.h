@@ -145,11 +145,14 @@ void rf_pool_hint_next(rf_pool *pool, const rf_matmul_part *parts, int n_parts, 
 /// b << block_shift ..< (b + 1) << block_shift; the key of layer L, head h, position p is at
 /// blocks[p >> block_shift] + L * layer_stride + h * head_stride + (p & (2^block_shift - 1)) * pos_stride, its value
 /// v_offset elements after it (k and v unused). blocks NULL: one piece at k and v as above.
+/// kv_type: 0 or RF_F16 for F16 rows of hd values; RF_Q8_0 for Q8_0 rows (hd a multiple of 32; strides then
+/// count uint16 units of the rows' bytes), attended as ggml does any K/V type but F16 (F32 accumulation).
 /// scratch: n_threads * scratch_per_thread floats.
 typedef struct {
     const float *q; float *out; const uint16_t *k; const uint16_t *v; int64_t layer_stride; int64_t head_stride; int pos_stride;
     int n_q; int pos0;
     const uint16_t *const *blocks; int block_shift; int64_t v_offset;
+    int kv_type;
 } rf_attn_segment;
 void rf_attention_multi(rf_pool *pool, const rf_attn_segment *segs, int n_segs, int layer, int n_head, int n_kv_head,
                         int hd, float scale, int window, float softcap, const float *sinks, float *scratch, int scratch_per_thread,
