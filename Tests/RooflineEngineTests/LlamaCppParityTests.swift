@@ -125,6 +125,23 @@ import RooflineTestSupport
         }
     }
 
+    /// A Q8_0 KV cache against llama.cpp's with `-ctk q8_0 -ctv q8_0 -fa on`: perplexity within 1%, and a cost
+    /// against F16 that is small and of the same order as llama.cpp's.
+    @Test func q8KVPerplexityTracksLlamaCpp() throws {
+        let path = try #require(DefaultModel.path)
+        let f = try Fixtures.decode(PerplexityFixture.self, "llamacpp/smollm2_perplexity_kv_q8_0.json")
+        let f16 = try Fixtures.decode(PerplexityFixture.self, "llamacpp/smollm2_perplexity.json")
+        let text = try String(contentsOf: Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(f.text_file), encoding: .utf8)
+        for run in f.runs {
+            let e = try Engine(path: path, threads: 2, contextSize: run.ctx, kvType: .q8_0)
+            let r = try e.perplexity(text: text, context: run.ctx)
+            #expect(abs(r.perplexity / run.perplexity - 1) < 0.01, "ctx \(run.ctx): \(r.perplexity) vs llama.cpp \(run.perplexity)")
+            if let reference = f16.runs.first(where: { $0.ctx == run.ctx }) {
+                #expect(abs(r.perplexity / reference.perplexity - 1) < 0.02, "Q8_0 KV moved perplexity by more than 2%")
+            }
+        }
+    }
+
     @Test func scalarPathGivesTheSameGreedyTokens() throws {
         let path = try #require(DefaultModel.path)
         let scalar = try Engine(path: path, threads: 2, contextSize: 128, kernelPath: .scalar)

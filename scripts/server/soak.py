@@ -223,6 +223,13 @@ def main():
     check("every slot free at the end", final.get("active") == 0 and final.get("queued") == 0, json.dumps(final))
     if kv_used:
         check("no KV position held at the end", float(kv_used.group(1)) == 0, kv_used.group(0))
+    blocks = {k: float(v) for k, v in re.findall(r"^roofline_kv_blocks_(in_use|cached|free)\s+(\S+)$", metrics, re.M)}
+    if blocks:
+        capacity = re.search(r"^roofline_kv_cache_capacity_tokens\S*\s+(\S+)$", metrics, re.M)
+        total = float(capacity.group(1)) / 32 if capacity else None
+        check("every KV block returned (in use 0; cached + free = the pool)",
+              blocks.get("in_use") == 0 and total is not None and blocks.get("cached", 0) + blocks.get("free", 0) == total,
+              json.dumps(blocks) + f", pool {total:.0f} blocks" if total else json.dumps(blocks))
     for e in stats.errors:
         print("  " + e)
     passed = sum(results)
