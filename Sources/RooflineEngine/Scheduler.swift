@@ -320,15 +320,24 @@ public final class Scheduler: @unchecked Sendable {
     /// Moves queued requests into the running set, oldest first, while fewer than `parallel` run and the pool
     /// has blocks for the prompt (a request that would run alone is always admitted: the pool holds at least one
     /// context). With the prefix cache, each starts from the longest cached run of full blocks of its input (at
-    /// least one token is left to run when its logits are needed).
+    /// least one token is left to run when its logits are needed), and a request whose prompt shares more whole
+    /// blocks with a sequence still prefilling them than the cache holds yet waits for them to be published
+    /// instead of computing them again (sixteen clients with one system prompt prefill it once); requests behind
+    /// it may go first meanwhile.
     private func admit() {
-        while let r = queue.first, active.count < configuration.parallel {
+        var i = 0
+        while i < queue.count, active.count < configuration.parallel {
+            let r = queue[i]
             let cache = KVCache(pool: pool, config: engine.model.config, capacity: configuration.contextSize)
             let reusable = r.next == nil ? r.input.count - 1 : r.input.count
             let reused = configuration.prefixCache ? cache.adoptPrefix(of: r.input, limit: reusable) : 0
+            if configuration.prefixCache && awaitsSharedPrefill(r.input, limit: reusable, cachedBlocks: cache.blocks.count) {
+                i += 1
+                continue
+            }
             let need = KVBlockPool.blocks(forPositions: r.input.count + 1) - cache.blocks.count
             if !active.isEmpty && need > pool.available { break }  // waits for blocks (the adopted ones go back)
-            queue.removeFirst()
+            queue.remove(at: i)
             r.cache = cache
             r.fed = reused
             if r.admitted == nil {
@@ -341,6 +350,16 @@ public final class Scheduler: @unchecked Sendable {
             r.order = admissions
             r.lookahead = r.speculative ? max(1, configuration.lookupTokens) : 0
             active.append(r)
+        }
+    }
+
+    /// Whether a running sequence is still prefilling whole blocks of `input` (within `limit` positions) beyond
+    /// the `cachedBlocks` the cache already has: they will be published within a few steps.
+    private func awaitsSharedPrefill(_ input: [Int32], limit: Int, cachedBlocks: Int) -> Bool {
+        active.contains { a in
+            guard a.prefilling else { return false }
+            let shared = Self.sharedPrefix(a.input, input, limit: limit) >> KVBlockPool.blockShift
+            return shared > cachedBlocks && a.fed < shared << KVBlockPool.blockShift
         }
     }
 

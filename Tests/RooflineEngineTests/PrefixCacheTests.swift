@@ -60,8 +60,8 @@ import RooflineTestSupport
         await plain.shutdown(grace: .seconds(1))
     }
 
-    /// Requests arriving together with one system prompt: once one has computed it, the others hold the same
-    /// blocks (published blocks with equal content are merged), and a later wave finds it whole.
+    /// Requests arriving together with one system prompt: one computes it, the others wait for its blocks and
+    /// share them (published blocks with equal content are merged too), and a later wave finds it whole.
     @Test func concurrentRequestsShareOneCopy() async throws {
         let e = try #require(DefaultModel.engine)
         let options = GenerationOptions(maxTokens: 4, sampling: .init(temperature: 0))
@@ -74,7 +74,8 @@ import RooflineTestSupport
                 for p in prompts { group.addTask { try await run(s, p, options) } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            if wave == 1 { #expect(summaries.allSatisfy { $0.cachedTokens >= Self.blocks(common) }) }
+            // Arriving together, all but one wait for the first to publish the shared blocks: computed once.
+            #expect(summaries.filter { $0.cachedTokens >= Self.blocks(common) }.count >= (wave == 0 ? prompts.count - 1 : prompts.count))
         }
         // Every block of the common prefix is held once: the cache holds at most the distinct full blocks (each
         // sequence's cache holds its prompt and the three generated tokens fed back).
