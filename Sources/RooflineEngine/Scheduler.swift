@@ -32,7 +32,8 @@ public final class Scheduler: @unchecked Sendable {
         var order: UInt64 = 0  // admission order (the last admitted is preempted first)
         var preemptions = 0
         var next: Int32?     // the token to feed in the next decode step
-        var lookahead = 1    // lookup proposals to ask for next step (adapted as in Engine.generate; 0: none)
+        var lookahead = 1    // proposals to ask for next step (adapted as in Engine.generate; 0: none)
+        var draft: DraftSession?  // the draft model's cache for this sequence (serve --draft-model)
         var speculative = true  // false: the request opted out of server-wide speculation
         init(id: UInt64, prompt: [Int32], sequence: SequenceGenerator, sink: @escaping @Sendable (SequenceEvent) -> Void, submitted: ContinuousClock.Instant) {
             self.id = id
@@ -63,7 +64,9 @@ public final class Scheduler: @unchecked Sendable {
     private var prefixQueryTokens = 0, prefixHitTokens = 0
     private var proposedTokens = 0, acceptedTokens = 0
     private let lookup = LookupProposer()
-    /// Rows of `logits`: one per sequence, and room for the lookup proposals of a step.
+    /// The most proposals per sequence per step (lookup or draft; 0: no speculation).
+    private let speculativeTokens: Int
+    /// Rows of `logits`: one per sequence, and room for the proposals of a step.
     private let logitRows: Int
     private let logits: UnsafeMutableBufferPointer<Float>
     private let clock = ContinuousClock()
@@ -79,6 +82,8 @@ public final class Scheduler: @unchecked Sendable {
         cfg.prefillChunk = max(1, min(cfg.prefillChunk, engine.model.maxBatch))
         cfg.maxQueue = max(0, cfg.maxQueue)
         cfg.lookupTokens = max(0, min(cfg.lookupTokens, engine.model.maxBatch - 1))
+        cfg.draftTokens = cfg.draft == nil ? 0 : max(0, min(cfg.draftTokens, engine.model.maxBatch - 1))
+        speculativeTokens = max(cfg.lookupTokens, cfg.draftTokens)
         self.configuration = cfg
         let blockBytes = KVBlockPool.blockBytes(config: engine.model.config, kvType: engine.model.kvType)
         let contextBlocks = KVBlockPool.blocks(forPositions: cfg.contextSize)
@@ -93,14 +98,22 @@ public final class Scheduler: @unchecked Sendable {
             blocks = product.overflow ? Int.max : product.partialValue
         }
         do {
+            // With a draft model, each running sequence also has a draft cache of up to a context.
+            let draftBytes = cfg.draft.map { d in
+                KVCache.bytes(config: d.engine.model.config, capacity: cfg.contextSize, kvType: d.engine.model.kvType)
+                    .multipliedReportingOverflow(by: cfg.parallel)
+            }
             let bytes = blocks.multipliedReportingOverflow(by: blockBytes)
-            try Engine.checkMemory(kvBytes: bytes.overflow ? -1 : bytes.partialValue,
-                                   what: "a KV pool of \(blocks) blocks (\(blocks * KVBlockPool.blockSize) positions)")
+            let total = bytes.partialValue.addingReportingOverflow(draftBytes?.partialValue ?? 0)
+            let overflow = bytes.overflow || draftBytes?.overflow == true || total.overflow
+            try Engine.checkMemory(kvBytes: overflow ? -1 : total.partialValue,
+                                   what: "a KV pool of \(blocks) blocks (\(blocks * KVBlockPool.blockSize) positions)"
+                                       + (cfg.draft == nil ? "" : " and \(cfg.parallel) draft caches of \(cfg.contextSize) positions"))
         } catch {
             throw .model(error.description)
         }
         pool = KVBlockPool(config: engine.model.config, blocks: blocks, kvType: engine.model.kvType, prefixCaching: cfg.prefixCache)
-        logitRows = cfg.lookupTokens > 0 ? max(cfg.parallel, min(engine.model.maxBatch, cfg.parallel * (cfg.lookupTokens + 1))) : cfg.parallel
+        logitRows = speculativeTokens > 0 ? max(cfg.parallel, min(engine.model.maxBatch, cfg.parallel * (speculativeTokens + 1))) : cfg.parallel
         logits = .allocate(capacity: logitRows * engine.model.config.vocabSize)
         // The thread holds the scheduler until `shutdown` lets it end (a server's scheduler lives as long as it).
         let thread = Thread { self.loop() }
@@ -206,10 +219,13 @@ public final class Scheduler: @unchecked Sendable {
 
     private struct Planned {
         let request: Request
-        let tokens: [Int32]
+        var tokens: [Int32]
         let needsLogits: Bool
-        /// Lookup proposals after the token fed (decode steps): tokens[1...].
+        /// Proposals after the token fed (decode steps): tokens[1...].
         var proposals = 0
+        /// Rows set aside for the draft model's proposals, asked for outside the lock before the pass.
+        var draftRoom = 0
+        var drafted = false
     }
 
     private func loop() {
@@ -231,7 +247,7 @@ public final class Scheduler: @unchecked Sendable {
                 deliver(&outbox)
                 continue
             }
-            let plan = reserveBlocks(makePlan(), into: &outbox)
+            var plan = reserveBlocks(makePlan(), into: &outbox)
             guard !plan.isEmpty else {
                 cond.unlock()
                 deliver(&outbox)
@@ -240,6 +256,7 @@ public final class Scheduler: @unchecked Sendable {
             steps += 1
             cond.unlock()
             deliver(&outbox)
+            draftProposals(&plan)
 
             let entries = plan.map {
                 LlamaModel.BatchEntry(tokens: $0.tokens, cache: $0.request.cache!, needsLogits: $0.needsLogits, logitRows: 1 + $0.proposals)
@@ -262,6 +279,7 @@ public final class Scheduler: @unchecked Sendable {
                     continue
                 }
                 r.fed += r.prefilling ? p.tokens.count : 0
+                if p.drafted { proposedTokens += p.proposals }
                 guard p.needsLogits else { continue }
                 // Row i follows the token fed and i proposals: each is chosen as plain decoding would choose it,
                 // and a proposal stands while it equals that choice; the cache drops the positions after the
@@ -275,7 +293,8 @@ public final class Scheduler: @unchecked Sendable {
                     if held && r.sequence.finish == nil { continue }
                     if p.proposals > 0, let cache = r.cache {
                         cache.truncate(to: cache.count - p.proposals + i)
-                        r.lookahead = LookupProposer.nextCount(current: r.lookahead, proposed: p.proposals, held: i, limit: configuration.lookupTokens)
+                        r.lookahead = LookupProposer.nextCount(current: r.lookahead, proposed: p.proposals, held: i,
+                                                               limit: p.drafted ? configuration.draftTokens : configuration.lookupTokens)
                     }
                     r.next = token
                     if let reason = r.sequence.finish {
@@ -348,7 +367,11 @@ public final class Scheduler: @unchecked Sendable {
             }
             admissions += 1
             r.order = admissions
-            r.lookahead = r.speculative ? max(1, configuration.lookupTokens) : 0
+            r.lookahead = r.speculative ? max(1, speculativeTokens) : 0
+            if r.speculative, r.draft == nil, let d = configuration.draft {
+                r.draft = DraftSession(d, capacity: configuration.contextSize, sampling: SamplingParameters(temperature: 0),
+                                       targetVocab: engine.model.config.vocabSize)
+            }
             active.append(r)
         }
     }
@@ -371,7 +394,11 @@ public final class Scheduler: @unchecked Sendable {
         while k < plan.count {
             let p = plan[k]
             guard let cache = p.request.cache else { plan.remove(at: k); continue }
-            if cache.reserve(upTo: cache.count + p.tokens.count) { k += 1; continue }
+            if cache.reserve(upTo: cache.count + p.tokens.count + p.draftRoom) { k += 1; continue }
+            if p.draftRoom > 0 {
+                plan[k].draftRoom = 0
+                continue
+            }
             if p.proposals > 0 {
                 proposedTokens -= p.proposals
                 plan[k] = Planned(request: p.request, tokens: [p.tokens[0]], needsLogits: true)
@@ -394,12 +421,14 @@ public final class Scheduler: @unchecked Sendable {
     }
 
     /// Takes a running sequence out: its cache's full blocks are published (kept for its return unless evicted)
-    /// and its blocks released; it goes to the head of the queue with the tokens it had in its cache as input.
+    /// and its blocks and draft cache released; it goes to the head of the queue with the tokens it had in its
+    /// cache as input.
     private func preempt(_ r: Request) {
         guard let cache = r.cache, let i = active.firstIndex(where: { $0 === r }) else { return }
         if !r.prefilling { r.input = Array((r.prompt + r.sequence.generated).prefix(cache.count)) }
         cache.publish()
         r.cache = nil
+        r.draft = nil  // draft caches are for running sequences only (the memory check counts `parallel` of them)
         r.fed = 0
         r.preemptions += 1
         preemptions += 1
@@ -423,21 +452,30 @@ public final class Scheduler: @unchecked Sendable {
             if let t = r.next { plan.append(Planned(request: r, tokens: [t], needsLogits: true)) }
         }
         let anyDecoding = !plan.isEmpty
-        if configuration.lookupTokens > 0 {
+        if speculativeTokens > 0 {
             // Proposals take rows of the step (weights are read once for all of them) and of `logits`.
-            // One row stays reserved for every active sequence (prompt chunks below take one each).
+            // One row stays reserved for every active sequence (prompt chunks below take one each). Lookup is
+            // tried first; a sequence with a draft model and no lookup proposal gets rows for the draft's.
             var spare = min(engine.model.maxBatch, logitRows) - active.count
             for k in plan.indices where spare > 0 {
                 let r = plan[k].request
                 guard let cache = r.cache else { continue }
                 let room = min(r.lookahead, spare, cache.capacity - cache.count - 1, r.sequence.maxNew - r.sequence.generated.count)
                 guard room > 0 else { continue }
-                // The sequence so far: the prompt, then every generated token (the last is the one to feed).
-                let proposals = lookup.propose(r.prompt + r.sequence.generated, count: room)
-                guard !proposals.isEmpty else { continue }
-                plan[k] = Planned(request: r, tokens: plan[k].tokens + proposals, needsLogits: true, proposals: proposals.count)
-                proposedTokens += proposals.count
-                spare -= proposals.count
+                if configuration.lookupTokens > 0 {
+                    // The sequence so far: the prompt, then every generated token (the last is the one to feed).
+                    let proposals = lookup.propose(r.prompt + r.sequence.generated, count: min(room, configuration.lookupTokens))
+                    if !proposals.isEmpty {
+                        plan[k] = Planned(request: r, tokens: plan[k].tokens + proposals, needsLogits: true, proposals: proposals.count)
+                        proposedTokens += proposals.count
+                        spare -= proposals.count
+                        continue
+                    }
+                }
+                if r.draft != nil {
+                    plan[k].draftRoom = min(room, configuration.draftTokens)
+                    spare -= plan[k].draftRoom
+                }
             }
         }
         var budget = engine.model.maxBatch - plan.reduce(0) { $0 + $1.tokens.count }
@@ -450,12 +488,29 @@ public final class Scheduler: @unchecked Sendable {
         return plan
     }
 
+    /// The draft model's proposals for the rows set aside for them (on the scheduler thread, outside the lock: the
+    /// draft runs on the target's thread pool, before the target's pass). Each is the draft's greedy run after the
+    /// sequence so far, stopped where it is unsure; the target keeps a proposal only where it chooses the same token
+    /// (as for lookup), so sampled requests stay exact too.
+    private func draftProposals(_ plan: inout [Planned]) {
+        for k in plan.indices where plan[k].draftRoom > 0 {
+            let r = plan[k].request
+            guard let session = r.draft else { continue }
+            let proposals = (try? session.propose(after: r.prompt + r.sequence.generated, count: plan[k].draftRoom)) ?? []
+            guard !proposals.isEmpty else { continue }
+            plan[k].tokens += proposals
+            plan[k].proposals = proposals.count
+            plan[k].drafted = true
+        }
+    }
+
     /// Ends a request and releases its blocks (full ones stay cached for later requests with the prefix cache:
-    /// the forward pass published them).
+    /// the forward pass published them) and its draft cache.
     private func finish(_ r: Request, _ event: SequenceEvent, into outbox: inout [(Request, SequenceEvent)]) {
         guard let i = active.firstIndex(where: { $0 === r }) else { return }
         active.remove(at: i)
         r.cache = nil
+        r.draft = nil
         outbox.append((r, event))
     }
 

@@ -72,6 +72,11 @@ public struct SchedulerConfiguration: Sendable {
     public var prefixCache: Bool
     /// Bytes of the KV block pool (nil: `parallel` × `contextSize` positions, every sequence at full context).
     public var kvMemory: Int?
+    /// Speculative decoding with a draft model for every sequence: up to `draftTokens` of its proposals per
+    /// sequence per step (lookup's, when both are on and lookup has any, go first). Each running sequence keeps a
+    /// draft cache; their memory counts in the start-up check.
+    public var draft: DraftModel?
+    public var draftTokens: Int = 4
     /// Speculative decoding by prompt lookup for every sequence: up to this many n-gram proposals per sequence
     /// per step, checked in the same batched pass (0: off). Lossless, as in `Engine.generate`.
     public var lookupTokens: Int = 0

@@ -45,11 +45,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("no-prefix-cache"), help: "Do not index full KV blocks by content for later requests sharing a prefix (they are freed when their sequence ends).")
     var noPrefixCache = false
 
-    @Flag(help: "Speculative decoding by prompt lookup for every request: n-gram proposals from each sequence's text, checked in the same batched pass (lossless).")
-    var lookup = false
-
-    @Option(name: .customLong("draft-tokens"), help: "With --lookup: the most tokens proposed per sequence per step, 1-64 (adaptive below it).")
-    var draftTokens = 15
+    /// --lookup, --draft-model, --draft-tokens: speculative decoding for every request (a request opts out with
+    /// "speculative": false); proposals are checked in the same batched pass.
+    @OptionGroup var speculative: SpeculativeOptions
 
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may send no request part (a stalled header or body) before it is closed.")
     var idleTimeout: Double = 30
@@ -71,7 +69,6 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--idle-timeout must be more than 0 and at most \(Int(Self.maxSeconds)) seconds (one year)")
         }
         if let k = apiKey, k.isEmpty { throw ValidationError("--api-key must not be empty") }
-        guard (1...64).contains(draftTokens) else { throw ValidationError("--draft-tokens must be between 1 and 64") }
     }
 
     func run() async throws {
@@ -80,7 +77,12 @@ struct Serve: AsyncParsableCommand {
         var schedule = SchedulerConfiguration(
             parallel: parallel, contextSize: ctx, maxQueue: maxQueue, prefillChunk: prefillChunk,
             requestTimeout: timeout > 0 ? .milliseconds(Int64(timeout * 1000)) : nil, prefixCache: !noPrefixCache)
-        schedule.lookupTokens = lookup ? draftTokens : 0
+        schedule.lookupTokens = speculative.lookup ? speculative.draftTokens ?? 15 : 0
+        if let name = speculative.draftModel {
+            let draftPath = try ModelStore.resolve(name) { Stderr.print($0) }
+            schedule.draft = try DraftModel(path: draftPath, target: engine)
+            schedule.draftTokens = speculative.draftTokens ?? 4
+        }
         schedule.kvMemory = kvMemory?.bytes
         let scheduler = try Scheduler(engine: engine, configuration: schedule)
         let path = engine.file.path

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RooflineEngine
 import RooflineTestSupport
 
 /// `roofline serve` as users run it: the real server on a loopback port, driven by the official `openai`
@@ -137,6 +138,20 @@ import RooflineTestSupport
         #expect(server.process.terminationStatus == 0)
     }
 
+    /// Concurrent streams with server-wide speculation (lookup and a draft model: the default model drafting for
+    /// itself) over HTTP: each streamed text equals the same request's plain decoding ("speculative": false), the
+    /// counters move, and every KV block comes back (scripts/server/speculative_streams_check.py).
+    @Test func concurrentSpeculativeStreamsEqualPlainDecoding() throws {
+        let model = try ModelStore.resolve(nil)
+        let server = try Server(["--parallel", "4", "--ctx-size", "512", "--lookup", "--draft-model", model])
+        let script = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/server/speculative_streams_check.py").path
+        let (status, out) = try Shell.run(["python3", script, "--base-url", "http://127.0.0.1:\(server.port)", "--clients", "4"])
+        #expect(status == 0, "\(out)")
+        #expect(out.contains("checks passed"))
+        server.process.terminate()
+        server.waitForExit()
+    }
+
     @Test func busyPortAndBadFlagsAreClearErrors() throws {
         let server = try Server(["--parallel", "1", "--ctx-size", "64"])
         let cli = CLITests()
@@ -147,6 +162,13 @@ import RooflineTestSupport
         #expect(bad.status != 0 && bad.stderr.contains("--parallel"))
         let badModel = try cli.run(["serve", "--model", "/nonexistent/model.gguf"])
         #expect(badModel.status != 0 && badModel.stderr.contains("nonexistent"))
+        // KV flags: a size that is not one, a pool below one context, a KV type that does not exist.
+        let badSize = try cli.run(["serve", "--kv-memory", "lots"])
+        #expect(badSize.status != 0 && badSize.stderr.contains("--kv-memory"), "\(badSize.stderr)")
+        let small = try cli.run(["serve", "--kv-memory", "64K", "--ctx-size", "512", "--port", "0"])
+        #expect(small.status != 0 && small.stderr.contains("less than one context of 512"), "\(small.stderr)")
+        let badType = try cli.run(["serve", "--kv-type", "q4"])
+        #expect(badType.status != 0 && badType.stderr.contains("--kv-type"), "\(badType.stderr)")
         // Durations too large to convert (they once trapped converting to milliseconds), and not-a-number.
         for (flag, value) in [("--timeout", "1e16"), ("--shutdown-grace", "1e300"), ("--idle-timeout", "nan"), ("--timeout", "-1")] {
             let r = try cli.run(["serve", flag, value])

@@ -117,6 +117,45 @@ import RooflineTestSupport
         await s.shutdown(grace: .seconds(1))
     }
 
+    /// Server-wide draft-model speculation (the default model drafting for itself, so proposals are mostly
+    /// accepted): each sequence's draft proposals are checked in the shared batched pass, greedy requests get
+    /// their plain greedy text and a seeded sampled one the text a scheduler without speculation gives it.
+    @Test func concurrentDraftProposalsKeepEveryText() async throws {
+        let e = try #require(DefaultModel.engine)
+        let path = try #require(DefaultModel.path)
+        let texts = ["The history of printing begins", "def fibonacci(n):", "A recipe for bread:", "The planets of the solar system are"]
+        var options = texts.map { _ in GenerationOptions(maxTokens: 32, sampling: .init(temperature: 0)) }
+        options[3] = GenerationOptions(maxTokens: 32, sampling: .init(temperature: 0.8, seed: 7))
+        func run(_ s: Scheduler) async throws -> [Outcome] {
+            try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
+                for (i, (t, o)) in zip(texts, options).enumerated() {
+                    let (_, stream) = try submit(s, e.tokenize(t), o)
+                    group.addTask { (i, await collect(stream)) }
+                }
+                var out = [Outcome](repeating: Outcome(), count: texts.count)
+                for try await (i, o) in group { out[i] = o }
+                return out
+            }
+        }
+        let plain = try Scheduler(engine: e, configuration: SchedulerConfiguration(parallel: 4, contextSize: 256))
+        let expected = try await run(plain)
+        await plain.shutdown(grace: .seconds(1))
+        var cfg = SchedulerConfiguration(parallel: 4, contextSize: 256)
+        cfg.draft = try DraftModel(path: path, target: e)
+        cfg.draftTokens = 4
+        let s = try Scheduler(engine: e, configuration: cfg)
+        let got = try await run(s)
+        for i in texts.indices {
+            let want = try #require(expected[i].summary?.text)
+            #expect(got[i].summary?.text == want, "request \(i): \(String(describing: got[i].summary?.text)) vs \(want)")
+        }
+        for i in 0..<3 { #expect(got[i].summary?.text == (try e.generate(prompt: e.tokenize(texts[i]), options: options[i])).text) }
+        let st = s.stats
+        #expect(st.proposedTokens > 20 && st.acceptedTokens > st.proposedTokens / 2, "\(st.acceptedTokens) of \(st.proposedTokens) accepted")
+        #expect(st.active == 0 && st.kvBlocks.inUse == 0)
+        await s.shutdown(grace: .seconds(1))
+    }
+
     @Test func cancelFreesTheSlot() async throws {
         let e = try Engine(path: try #require(DefaultModel.path), threads: 2, contextSize: 4096 + 64)
         // Long enough (4000 tokens, end-of-generation ignored: 20 s or more here) that the request is still
