@@ -26,6 +26,19 @@ import RooflineTestSupport
         return (id, stream)
     }
 
+    /// Submits every prompt at once and collects each one's events, in prompt order.
+    func runTogether(_ s: Scheduler, _ prompts: [[Int32]], _ options: [GenerationOptions]) async throws -> [Outcome] {
+        try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
+            for (i, (p, o)) in zip(prompts, options).enumerated() {
+                let (_, stream) = try submit(s, p, o)
+                group.addTask { (i, await collect(stream)) }
+            }
+            var out = [Outcome](repeating: Outcome(), count: prompts.count)
+            for try await (i, o) in group { out[i] = o }
+            return out
+        }
+    }
+
     func collect(_ stream: AsyncStream<SequenceEvent>) async -> Outcome {
         var o = Outcome()
         for await e in stream {
@@ -88,15 +101,7 @@ import RooflineTestSupport
         cfg.lookupTokens = 7
         let s = try Scheduler(engine: e, configuration: cfg)
         for round in 0..<2 {
-            let outcomes = try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
-                for (i, (t, o)) in zip(texts, options).enumerated() {
-                    let (_, stream) = try submit(s, e.tokenize(t), o)
-                    group.addTask { (i, await collect(stream)) }
-                }
-                var out = [Outcome](repeating: Outcome(), count: texts.count)
-                for try await (i, o) in group { out[i] = o }
-                return out
-            }
+            let outcomes = try await runTogether(s, texts.map { e.tokenize($0) }, options)
             for (i, o) in outcomes.enumerated() {
                 let summary = try #require(o.summary, "round \(round) request \(i) failed: \(String(describing: o.error))")
                 #expect(summary.text == alone[i].text, "round \(round) request \(i): \(summary.text.debugDescription) vs \(alone[i].text.debugDescription)")
@@ -126,17 +131,7 @@ import RooflineTestSupport
         let texts = ["The history of printing begins", "def fibonacci(n):", "A recipe for bread:", "The planets of the solar system are"]
         var options = texts.map { _ in GenerationOptions(maxTokens: 32, sampling: .init(temperature: 0)) }
         options[3] = GenerationOptions(maxTokens: 32, sampling: .init(temperature: 0.8, seed: 7))
-        func run(_ s: Scheduler) async throws -> [Outcome] {
-            try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
-                for (i, (t, o)) in zip(texts, options).enumerated() {
-                    let (_, stream) = try submit(s, e.tokenize(t), o)
-                    group.addTask { (i, await collect(stream)) }
-                }
-                var out = [Outcome](repeating: Outcome(), count: texts.count)
-                for try await (i, o) in group { out[i] = o }
-                return out
-            }
-        }
+        func run(_ s: Scheduler) async throws -> [Outcome] { try await runTogether(s, texts.map { e.tokenize($0) }, options) }
         let plain = try Scheduler(engine: e, configuration: SchedulerConfiguration(parallel: 4, contextSize: 256))
         let expected = try await run(plain)
         await plain.shutdown(grace: .seconds(1))
