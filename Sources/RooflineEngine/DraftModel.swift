@@ -25,6 +25,18 @@ public final class DraftModel: @unchecked Sendable {
             throw .invalidArgument("the draft model does not fit: it and the target take \(gb(need)) (weights and a KV cache of \(target.contextSize) positions each) but \(gb(limit)) of memory is available; use a smaller draft or context size")
         }
         self.engine = engine
+        engine.model.vocabularyLimit = Self.defaultVocabularyLimit < engine.model.config.vocabSize ? Self.defaultVocabularyLimit : nil
+    }
+
+    /// The draft proposes only among token ids below this by default (the rest of its output head is not read;
+    /// the choice is measured in docs/performance.md, "Measurements behind the code").
+    public static let defaultVocabularyLimit = 65_536
+
+    /// Token ids the draft may propose (nil: all): lower means less of its output head read per token, and
+    /// proposals only among the most frequent tokens. Never changes the output, only how much is proposed.
+    public var vocabularyLimit: Int? {
+        get { engine.model.vocabularyLimit }
+        set { engine.model.vocabularyLimit = newValue.map { max(1, $0) } }
     }
 
     /// A model's weights (its file, mapped) and one context's KV cache.
@@ -131,11 +143,11 @@ final class DraftSession {
         return out
     }
 
-    /// softmax(logits)[t].
+    /// softmax(logits)[t] (over the ids the draft computes logits for).
     private func topProbability(of t: Int32) -> Float {
         let top = logits[Int(t)]
         var sum: Float = 0
-        for x in logits { sum += expf(x - top) }
+        for x in logits.prefix(model.vocabularyLimit ?? logits.count) { sum += expf(x - top) }
         return 1 / sum
     }
 

@@ -57,6 +57,12 @@ public final class LlamaModel: @unchecked Sendable {
     /// How this model's caches store keys and values (`makeCache`, and the pools callers make with it).
     public let kvType: KVType
 
+    /// Logits computed only for token ids below this (the rest are -infinity): a draft model that proposes from
+    /// the most frequent tokens reads a fraction of its output head (FR-Spec's reduced draft vocabulary; BPE
+    /// vocabularies number their tokens roughly by merge order, so the first ids are the frequent ones). Nil: all.
+    /// Set before the model is used.
+    public var vocabularyLimit: Int?
+
     /// Makes a KV cache for one sequence of up to `capacity` positions.
     public func makeCache(capacity: Int) -> KVCache { KVCache(config: config, capacity: capacity, kvType: kvType) }
 
@@ -234,7 +240,7 @@ public final class LlamaModel: @unchecked Sendable {
         var rows = m
         if allLogits {
             rmsNorm(s.x, weights.outputNorm, into: s.xb, rows: m)
-            matmul(weights.output, s.xb, rows: m, into: logits)
+            matmul(outputHead, s.xb, rows: m, into: logits)
         } else {
             // Rows of segments that want logits, packed in segment order (mid-prompt chunks skip the output head).
             rows = 0
@@ -243,13 +249,25 @@ public final class LlamaModel: @unchecked Sendable {
                 rmsNorm(s.x + (seg.start + seg.count - n) * d, weights.outputNorm, into: s.xb + rows * d, rows: n)
                 rows += n
             }
-            if rows > 0 { matmul(weights.output, s.xb, rows: rows, into: logits) }
+            if rows > 0 { matmul(outputHead, s.xb, rows: rows, into: logits) }
         }
         if c.finalSoftcap != 0 {
             // ggml_scale by 1/cap, ggml_tanh, ggml_scale by cap (Gemma 2's final logit soft-capping).
             let cap = c.finalSoftcap, inv = 1 / cap
             for i in 0..<rows * c.vocabSize { logits[i] = tanhf(logits[i] * inv) * cap }
         }
+        if outputHead.rows < c.vocabSize {
+            for r in 0..<rows { (logits + r * c.vocabSize + outputHead.rows).update(repeating: -.infinity, count: c.vocabSize - outputHead.rows) }
+        }
+    }
+
+    /// The output head's first `vocabularyLimit` rows (all of them when nil): a row view of the mapped tensor that
+    /// writes each row of logits `vocabSize` apart.
+    var outputHead: WeightMatrix {
+        guard let n = vocabularyLimit, n < weights.output.rows, weights.output.outputScale == nil else { return weights.output }
+        var w = WeightMatrix(data: weights.output.data, type: weights.output.type, cols: weights.output.cols, rows: n)
+        w.outputStride = weights.output.rows
+        return w
     }
 
     /// One sequence's tokens for a batched forward pass.
@@ -401,7 +419,7 @@ extension WeightMatrix {
     /// This matrix as one part of `rf_matmul_multi` (or of a hint), its results going to `y` (a row per
     /// activation row, `rows` floats apart).
     func part(into y: UnsafeMutablePointer<Float>?) -> rf_matmul_part {
-        rf_matmul_part(w: data, wtype: Int32(type.rawValue), n_rows: Int64(rows), y: y, y_stride: y == nil ? 0 : Int64(rows))
+        rf_matmul_part(w: data, wtype: Int32(type.rawValue), n_rows: Int64(rows), y: y, y_stride: y == nil ? 0 : Int64(outputStride ?? rows))
     }
 }
 

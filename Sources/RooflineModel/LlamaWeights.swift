@@ -11,6 +11,9 @@ public struct WeightMatrix: @unchecked Sendable {
     /// llama.cpp's optional per-tensor scale (`<name>.scale`, shape [1]; NVFP4's "scale2"): the matmul's result is
     /// multiplied by it, as `build_lora_mm` applies `ggml_mul(res, w_s)`.
     public var outputScale: Float? = nil
+    /// Floats between one output row's results and the next's (nil: `rows`; a row view of a larger matrix keeps
+    /// the whole matrix's stride).
+    public var outputStride: Int? = nil
     public var byteCount: Int { type.byteCount(dims: [cols, rows]) ?? 0 }
 }
 

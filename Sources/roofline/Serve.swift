@@ -80,7 +80,7 @@ struct Serve: AsyncParsableCommand {
         schedule.lookupTokens = speculative.lookup ? speculative.draftTokens ?? 15 : 0
         if let name = speculative.draftModel {
             let draftPath = try ModelStore.resolve(name) { Stderr.print($0) }
-            schedule.draft = try DraftModel(path: draftPath, target: engine)
+            schedule.draft = try speculative.loadDraft(path: draftPath, target: engine)
             schedule.draftTokens = speculative.draftTokens ?? 4
         }
         schedule.kvMemory = kvMemory?.bytes

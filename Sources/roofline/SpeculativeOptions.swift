@@ -12,10 +12,14 @@ struct SpeculativeOptions: ParsableArguments {
     @Option(name: .customLong("draft-tokens"), help: "The most tokens proposed per step, 1-64 (default: 15 for lookup, which fills the widest batch kernel with the token fed and adapts below it; 4 for a draft model, which also stops where it is unsure).")
     var draftTokens: Int?
 
+    @Option(name: .customLong("draft-vocab"), help: "With --draft-model: the draft proposes only token ids below this, reading that much of its output head (default 65536; 0: all).")
+    var draftVocab: Int?
+
     var enabled: Bool { lookup || draftModel != nil }
 
     func validate() throws {
         guard draftTokens.map({ (1...64).contains($0) }) ?? true else { throw ValidationError("--draft-tokens must be between 1 and 64") }
+        guard draftVocab.map({ $0 >= 0 }) ?? true else { throw ValidationError("--draft-vocab must be 0 (all) or a positive number of tokens") }
     }
 
     /// Sets `options` for the flags, loading the draft model beside `target`.
@@ -24,8 +28,15 @@ struct SpeculativeOptions: ParsableArguments {
         options.draftTokens = draftTokens ?? 4
         if let draftModel {
             let path = try ModelStore.resolve(draftModel) { Stderr.print($0) }
-            options.draft = try DraftModel(path: path, target: target)
+            options.draft = try loadDraft(path: path, target: target)
         }
+    }
+
+    /// The draft model at `path` beside `target`, with --draft-vocab applied.
+    func loadDraft(path: String, target: Engine) throws -> DraftModel {
+        let draft = try DraftModel(path: path, target: target)
+        if let v = draftVocab { draft.vocabularyLimit = v == 0 ? nil : v }
+        return draft
     }
 
     /// The draft or lookup figures for the closing line of generate and chat ("" when off).

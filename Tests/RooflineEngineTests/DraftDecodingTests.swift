@@ -42,6 +42,31 @@ import RooflineTestSupport
                 "\(spec.acceptedTokens) of \(spec.proposedTokens) accepted")
     }
 
+    /// A draft limited to the first 300 token ids proposes only among them, and the text is still plain greedy.
+    @Test func aReducedDraftVocabularyKeepsTheText() throws {
+        let e = try #require(DefaultModel.engine)
+        let draft = try DraftModel(path: try #require(DefaultModel.path), target: e)
+        draft.vocabularyLimit = 300
+        draft.minProbability = 0
+        let prompt = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,"
+        let plain = try e.generate(prompt: e.tokenize(prompt), options: GenerationOptions(maxTokens: 40, sampling: .init(temperature: 0)))
+        var o = GenerationOptions(maxTokens: 40, sampling: .init(temperature: 0))
+        o.draft = draft
+        let spec = try e.generate(prompt: e.tokenize(prompt), options: o)
+        #expect(spec.tokens == plain.tokens)
+        #expect(spec.proposedTokens > 0)
+        // The limited head: logits past the limit are -infinity, the rest as the whole head computes them.
+        let full = try DraftModel(path: try #require(DefaultModel.path), target: e)
+        full.vocabularyLimit = nil
+        let v = e.model.config.vocabSize
+        var a = [Float](repeating: 0, count: v), b = a
+        let tokens = e.tokenize(prompt)
+        try a.withUnsafeMutableBufferPointer { try draft.engine.model.forward(tokens: tokens, cache: draft.engine.model.makeCache(capacity: 64), logits: $0.baseAddress!, allLogits: false) }
+        try b.withUnsafeMutableBufferPointer { try full.engine.model.forward(tokens: tokens, cache: full.engine.model.makeCache(capacity: 64), logits: $0.baseAddress!, allLogits: false) }
+        #expect(a[..<300] == b[..<300])
+        #expect(a[300...].allSatisfy { $0 == -.infinity })
+    }
+
     /// A draft with other weights is often wrong: its rejected proposals are rolled back (the target's cache
     /// cut back, the draft's resynchronised) and the output is still plain greedy decoding's, also with lookup.
     @Test func aDifferentDraftAndLookupStillGivePlainGreedyTokens() throws {
