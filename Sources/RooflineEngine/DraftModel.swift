@@ -106,15 +106,67 @@ final class DraftSession {
     /// Brings the draft's cache to `history` (keeping the longest shared prefix, feeding the rest in one pass);
     /// its logits then follow the last token.
     func sync(_ history: [Int32]) throws(ModelError) {
+        let feed = rollBack(to: history)
+        guard !feed.isEmpty else { return }
+        try model.forward(tokens: feed, cache: cache, logits: logits.baseAddress!, allLogits: false)
+        consumed.append(contentsOf: feed)
+    }
+
+    /// Drops what the cache holds past the longest prefix it shares with `history` and returns the tokens of
+    /// `history` still to feed (at least the last, whose logits are needed; none for an empty history).
+    private func rollBack(to history: [Int32]) -> [Int32] {
         var common = 0
         let n = min(consumed.count, history.count)
         while common < n && consumed[common] == history[common] { common += 1 }
         if common == history.count { common -= 1 }  // refeed the last token for its logits
-        guard common >= 0 else { return }
+        guard common >= 0 else { return [] }
         cache.truncate(to: common)
         consumed.removeLast(consumed.count - common)
-        try model.forward(tokens: Array(history[common...]), cache: cache, logits: logits.baseAddress!, allLogits: false)
-        consumed.append(contentsOf: history[common...])
+        return Array(history[common...])
+    }
+
+    /// Greedy proposals for several sequences' sessions of one draft model at once (`count` each at most, stopped
+    /// where the draft is unsure, as `propose` stops): every pass of the draft runs all the sessions still
+    /// proposing in one batch, so the draft's weights are read once per step for all of them.
+    static func proposeTogether(_ items: [(session: DraftSession, history: [Int32], count: Int)]) throws(ModelError) -> [[Int32]] {
+        guard let model = items.first?.session.model else { return [] }
+        let vocab = model.config.vocabSize
+        let rows = UnsafeMutableBufferPointer<Float>.allocate(capacity: items.count * vocab)
+        defer { rows.deallocate() }
+        /// Runs one batch (entry k: session `who[k]` fed `feeds[k]`) and hands each session its row of logits.
+        func pass(_ who: [Int], _ feeds: [[Int32]]) throws(ModelError) {
+            let entries = zip(who, feeds).map { LlamaModel.BatchEntry(tokens: $1, cache: items[$0].session.cache) }
+            try model.forward(batch: entries, logits: rows.baseAddress!)
+            for (k, i) in who.enumerated() {
+                let s = items[i].session
+                s.logits.baseAddress!.update(from: rows.baseAddress! + k * vocab, count: vocab)
+                s.consumed.append(contentsOf: feeds[k])
+            }
+        }
+        var proposals = [[Int32]](repeating: [], count: items.count)
+        var syncing: [Int] = [], feeds: [[Int32]] = []
+        for (i, it) in items.enumerated() where it.count > 0 {
+            precondition(!it.session.sampled, "batched proposals are greedy")
+            let feed = it.session.rollBack(to: it.history)
+            if !feed.isEmpty { syncing.append(i); feeds.append(feed) }
+        }
+        if !syncing.isEmpty { try pass(syncing, feeds) }
+        var live = syncing
+        while !live.isEmpty {
+            var next: [Int] = [], tokens: [[Int32]] = []
+            for i in live {
+                let s = items[i].session
+                let t = Sampler.argmax(UnsafeBufferPointer(s.logits))
+                guard s.topProbability(of: t) >= s.draft.minProbability, Int(t) < s.targetVocab else { continue }
+                proposals[i].append(t)
+                if s.draft.engine.tokenizer.endOfGeneration.contains(t) || proposals[i].count == items[i].count { continue }
+                next.append(i)
+                tokens.append([t])
+            }
+            if !next.isEmpty { try pass(next, tokens) }
+            live = next
+        }
+        return proposals
     }
 
     /// Up to `count` tokens proposed to follow `history`: the draft's greedy choices while it gives them at least

@@ -489,17 +489,20 @@ public final class Scheduler: @unchecked Sendable {
     }
 
     /// The draft model's proposals for the rows set aside for them (on the scheduler thread, outside the lock: the
-    /// draft runs on the target's thread pool, before the target's pass). Each is the draft's greedy run after the
-    /// sequence so far, stopped where it is unsure; the target keeps a proposal only where it chooses the same token
-    /// (as for lookup), so sampled requests stay exact too.
+    /// draft runs on the target's thread pool, before the target's pass), the draft's passes batched across the
+    /// sequences. Each is the draft's greedy run after the sequence so far, stopped where it is unsure; the target
+    /// keeps a proposal only where it chooses the same token (as for lookup), so sampled requests stay exact too.
     private func draftProposals(_ plan: inout [Planned]) {
-        for k in plan.indices where plan[k].draftRoom > 0 {
-            let r = plan[k].request
-            guard let session = r.draft else { continue }
-            let proposals = (try? session.propose(after: r.prompt + r.sequence.generated, count: plan[k].draftRoom)) ?? []
-            guard !proposals.isEmpty else { continue }
-            plan[k].tokens += proposals
-            plan[k].proposals = proposals.count
+        let asked = plan.indices.filter { plan[$0].draftRoom > 0 && plan[$0].request.draft != nil }
+        guard !asked.isEmpty else { return }
+        let items = asked.map { k in
+            (session: plan[k].request.draft!, history: plan[k].request.prompt + plan[k].request.sequence.generated, count: plan[k].draftRoom)
+        }
+        // A draft that fails proposes nothing this step (the target decodes as it would without it).
+        let proposals = (try? DraftSession.proposeTogether(items)) ?? []
+        for (k, p) in zip(asked, proposals) where !p.isEmpty {
+            plan[k].tokens += p
+            plan[k].proposals = p.count
             plan[k].drafted = true
         }
     }
