@@ -80,23 +80,34 @@ static void rf_attn_one_q8(const rf_attn_job *j, const float *qv, const rf_kv_ro
                            int n_kv, float *o, const float *sink) {
     const rf_vec_dot_fn dot = rf_get_vec_dot(RF_Q8_0, j->path);
     const rf_attn_ops ops = rf_get_attn_ops(j->path);
+    const int vector_exp = j->path >= RF_PATH_AVX512VNNI && rf_expf_avx512_exact();
     uint8_t qq[(512 / 32) * 34];
     rf_get_quantize(RF_Q8_0, j->path)(qv, qq, j->hd);
     for (int d = 0; d < j->hd; d++) o[d] = 0.0f;
     float S = 0.0f, M = -INFINITY;
-    for (int s = 0; s < n_kv; s++) {
-        const float a = rf_attn_score(j, dot(j->hd, rf_kv_row(K, s), qq));
-        const float Mold = M;
-        float ms = 1.0f, vs = 1.0f;
-        if (a > M) {
-            M = a;
-            ms = expf(Mold - M);
-            ops.scale_f32(j->hd, o, ms);
-        } else {
-            vs = expf(a - M);
+    // ggml's loop, a block of keys at a time: the block's scores, then the running maximum and every exponent the
+    // loop would pass to expf (Mold - M where a key raises the maximum, a - M otherwise), their exps at once
+    // (eight lanes, bit for bit the library's expf, where the once-per-process check says so), then the
+    // accumulation in key order: the values and their order are the one-key-at-a-time loop's.
+    enum { B = 64 };
+    float sc[B], e[B];
+    uint8_t raise[B];
+    for (int b0 = 0; b0 < n_kv; b0 += B) {
+        const int nb = n_kv - b0 < B ? n_kv - b0 : B;
+        for (int i = 0; i < nb; i++) sc[i] = rf_attn_score(j, dot(j->hd, rf_kv_row(K, b0 + i), qq));
+        for (int i = 0; i < nb; i++) {
+            if (sc[i] > M) { e[i] = M - sc[i]; raise[i] = 1; M = sc[i]; }
+            else { e[i] = sc[i] - M; raise[i] = 0; }
         }
-        ops.axpy_f32_q8(j->hd, o, rf_kv_row(V, s), vs);
-        S = S * ms + vs;
+        if (vector_exp) rf_expf_avx512(e, e, nb);
+        else for (int i = 0; i < nb; i++) e[i] = expf(e[i]);
+        for (int i = 0; i < nb; i++) {
+            float ms = 1.0f, vs = 1.0f;
+            if (raise[i]) { ms = e[i]; ops.scale_f32(j->hd, o, ms); }
+            else vs = e[i];
+            ops.axpy_f32_q8(j->hd, o, rf_kv_row(V, b0 + i), vs);
+            S = S * ms + vs;
+        }
     }
     const float fin = rf_attn_sink(sink, M, &S);
     if (fin != 1.0f) ops.scale_f32(j->hd, o, fin);
