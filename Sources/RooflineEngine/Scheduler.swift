@@ -347,7 +347,7 @@ public final class Scheduler: @unchecked Sendable {
         var i = 0
         while i < queue.count, active.count < configuration.parallel {
             let r = queue[i]
-            let cache = KVCache(pool: pool, config: engine.model.config, capacity: configuration.contextSize)
+            let cache = KVCache(pool: pool, capacity: configuration.contextSize)
             let reusable = r.next == nil ? r.input.count - 1 : r.input.count
             let reused = configuration.prefixCache ? cache.adoptPrefix(of: r.input, limit: reusable) : 0
             if configuration.prefixCache && awaitsSharedPrefill(r.input, limit: reusable, cachedBlocks: cache.blocks.count) {

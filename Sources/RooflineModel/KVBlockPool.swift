@@ -349,13 +349,4 @@ public final class KVBlockPool: @unchecked Sendable {
             }
         }
     }
-
-    /// Forgets every cached block (they become free).
-    public func clearCache() {
-        lock.lock()
-        defer { lock.unlock() }
-        for (id, _) in nodes where refs[Int(id)] == 0 { free.append(id) }
-        nodes.removeAll()
-        index.removeAll()
-    }
 }

@@ -16,9 +16,7 @@ import Darwin
 /// (`publish`) and start from the longest cached prefix of a prompt (`adoptPrefix`).
 public final class KVCache: @unchecked Sendable {
     public let pool: KVBlockPool
-    public let layers: Int
     public let capacity: Int
-    public let kvDim: Int
     /// Positions filled so far.
     public internal(set) var count: Int = 0
     /// Block ids, in position order (`blocks.count` blocks allocated).
@@ -39,20 +37,18 @@ public final class KVCache: @unchecked Sendable {
     /// A cache with its own pool of `capacity` positions.
     public convenience init(config: LlamaConfig, capacity: Int, kvType: KVType = .f16) {
         self.init(pool: KVBlockPool(config: config, blocks: KVBlockPool.blocks(forPositions: max(1, capacity)), kvType: kvType),
-                  config: config, capacity: capacity, ownsPool: true)
+                  capacity: capacity, ownsPool: true)
     }
 
     /// A cache of up to `capacity` positions drawing blocks from `pool`.
-    public convenience init(pool: KVBlockPool, config: LlamaConfig, capacity: Int) {
-        self.init(pool: pool, config: config, capacity: capacity, ownsPool: false)
+    public convenience init(pool: KVBlockPool, capacity: Int) {
+        self.init(pool: pool, capacity: capacity, ownsPool: false)
     }
 
-    private init(pool: KVBlockPool, config: LlamaConfig, capacity: Int, ownsPool: Bool) {
+    private init(pool: KVBlockPool, capacity: Int, ownsPool: Bool) {
         self.pool = pool
         self.ownsPool = ownsPool
-        layers = config.blockCount
         self.capacity = max(1, capacity)
-        kvDim = config.kvDim
         let n = KVBlockPool.blocks(forPositions: self.capacity)
         table = .allocate(capacity: n)
         table.initialize(repeating: nil, count: n)
@@ -73,15 +69,6 @@ public final class KVCache: @unchecked Sendable {
         truncate(to: 0)
         if ownsPool { pool.discardFreePages() }
     }
-
-    /// Bytes of keys and values per position.
-    public var bytesPerPosition: Int { 2 * layers * pool.headCountKV * pool.rowElements * MemoryLayout<UInt16>.stride }
-
-    /// Bytes of cache the filled positions use.
-    public var usedBytes: Int { count * bytesPerPosition }
-
-    /// Bytes the cache may grow to.
-    public var byteCount: Int { bytesPerPosition * KVBlockPool.blocks(forPositions: capacity) * KVBlockPool.blockSize }
 
     /// Forgets everything from position `position` on; blocks wholly past it go back to the pool.
     public func truncate(to position: Int) {
