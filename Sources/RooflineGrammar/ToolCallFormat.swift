@@ -3,13 +3,16 @@
 ///   `<tool_call>\n{"name": "f", "arguments": {...}}\n</tool_call>`, one block per call;
 /// - `mistral` (`[TOOL_CALLS]`): `[TOOL_CALLS][{"name": "f", "arguments": {...}}, ...]`;
 /// - `llama3` (Llama 3.x templates, which describe a JSON reply): `{"name": "f", "parameters": {...}}`, optionally
-///   after `<|python_tag|>`, several separated by `;`.
+///   after `<|python_tag|>`, several separated by `;`;
+/// - `harmony` (gpt-oss, templates with `<|channel|>`): a message to `functions.NAME` on the commentary channel
+///   (`Harmony`); every reply of such a model is read as channels, with or without tools.
 public enum ToolCallFormat: String, Sendable {
-    case hermes, mistral, llama3
+    case hermes, mistral, llama3, harmony
 
     /// The format a chat template's source describes (nil: the template has no tool support Roofline reads).
     public static func detect(templateSource s: String) -> ToolCallFormat? {
         guard s.contains("tools") else { return nil }
+        if s.contains("<|channel|>") && s.contains("<|message|>") { return .harmony }
         if s.contains("<tool_call>") { return .hermes }
         if s.contains("[TOOL_CALLS]") { return .mistral }
         if s.contains("<|python_tag|>") || (s.contains("<|start_header_id|>") && s.contains("parameters")) { return .llama3 }
@@ -29,6 +32,7 @@ public enum ToolCallFormat: String, Sendable {
         case .hermes: return ["<tool_call>", "```json", "{\"name\""]
         case .mistral: return ["[TOOL_CALLS]"]
         case .llama3: return ["<|python_tag|>", "{\"name\""]
+        case .harmony: return Harmony.markers
         }
     }
 
@@ -36,6 +40,10 @@ public enum ToolCallFormat: String, Sendable {
     /// the whole text is content). With `names`, a Hermes-format model's bare JSON call (`{"name": ..., "arguments":
     /// ...}`, perhaps in a ```json fence, as Qwen2.5-Coder writes them) is read too when it names one of them.
     public func parse(_ text: String, names: Set<String> = []) -> (content: String, calls: [Call]) {
+        if self == .harmony {
+            let r = Harmony.read(text)
+            return (r.content, r.calls)
+        }
         if self == .hermes, !text.contains("<tool_call>"), !names.isEmpty { return bareCalls(text, names: names) }
         guard let start = start(of: text) else { return (text, []) }
         let content = String(text[..<start]).trimmingWhitespace
@@ -63,6 +71,7 @@ public enum ToolCallFormat: String, Sendable {
                 s = Substring(String(decoding: Array(s.utf8)[used...], as: UTF8.self)).drop { $0 == " " || $0 == "\n" || $0 == ";" }
                 if s.isEmpty { break }
             }
+        case .harmony: break
         }
         return calls.isEmpty ? (text, []) : (content, calls)
     }
@@ -97,6 +106,7 @@ public enum ToolCallFormat: String, Sendable {
             if let tag = text.range(of: "<|python_tag|>") { return tag.upperBound }
             let t = text.drop { $0 == " " || $0 == "\n" }
             return t.hasPrefix("{") ? t.startIndex : nil
+        case .harmony: return nil
         }
     }
 
@@ -122,6 +132,10 @@ public enum ToolCallFormat: String, Sendable {
                 alternatives.append("\"{\" space \"\\\"name\\\"\" space \":\" space \(name) space \",\" space \"\\\"arguments\\\"\" space \":\" space \(args) \"}\"")
             case .llama3:
                 alternatives.append("\"{\" space \"\\\"name\\\"\" space \":\" space \(name) space \",\" space \"\\\"parameters\\\"\" space \":\" space \(args) \"}\"")
+            case .harmony:
+                // the whole header, then the arguments as the message; `<|call|>` (end of generation) follows
+                let header = JSONSchemaGrammar.literal("<|channel|>commentary to=functions.\(t.name) <|constrain|>json<|message|>")
+                alternatives.append("\(header) \(args)")
             }
         }
         let call = "( " + alternatives.joined(separator: " | ") + " )"
@@ -134,6 +148,8 @@ public enum ToolCallFormat: String, Sendable {
             root = "\"[TOOL_CALLS][\" \(call) " + (parallel ? "( \",\" space \(call) )* " : "") + "\"]\""
         case .llama3:
             root = parallel ? "\(call) ( \";\" space \(call) )*" : call
+        case .harmony:
+            root = call  // one call per reply: `<|call|>` ends the generation after it
         }
         let all = g  // after every add
         return all.rules(root: root)

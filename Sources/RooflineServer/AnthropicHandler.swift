@@ -30,8 +30,7 @@ struct AnthropicHandler: Sendable {
     /// `json`: each call's input as the model wrote it (for the streamed input_json_delta).
     static func blocks(_ text: String, tools: ToolContext?) -> (text: String?, uses: [(block: [String: Any], json: String)]) {
         guard let tools else { return (text, []) }
-        let (content, calls) = tools.read(text)
-        guard !calls.isEmpty else { return (text, []) }
+        let (content, calls, _) = tools.read(text)
         return (content, calls.map { c in
             let f = c["function"] as? [String: Any] ?? [:]
             let json = f["arguments"] as? String ?? "{}"
@@ -67,7 +66,7 @@ struct AnthropicHandler: Sendable {
         let metrics = self.metrics
         let (cursor, first) = try await run.firstEvent(param: "messages")
         let body = ResponseBody { writer in
-            var hold = tools.map { ToolStreamHold(markers: $0.format.markers) }
+            var hold = tools.map { ToolStreamHold(format: $0.format) }
             var textOpen = false
             func openText() async throws {
                 if textOpen { return }
@@ -94,10 +93,8 @@ struct AnthropicHandler: Sendable {
                     try await delta(shown)
                 }, finished: { s in
                     let (_, uses) = Self.blocks(s.text, tools: tools)
-                    if uses.isEmpty {
-                        if let rest = hold?.rest, !rest.isEmpty { try await openText(); try await delta(rest) }
-                        try await openText()
-                    }
+                    if let rest = hold?.finish(hasCalls: !uses.isEmpty), !rest.isEmpty { try await openText(); try await delta(rest) }
+                    if uses.isEmpty { try await openText() }
                     if textOpen { try await writer.write(Self.event("content_block_stop", ["type": "content_block_stop", "index": 0])) }
                     for (k, use) in uses.enumerated() {
                         let index = k + (textOpen ? 1 : 0)

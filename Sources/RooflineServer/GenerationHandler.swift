@@ -78,7 +78,17 @@ struct GenerationHandler: Sendable {
             var latency = LatencyTracker(metrics: metrics, arrived: run.arrived, n: n)
             var completion = 0, cached = 0
             var offsets = [Int](repeating: echo?.count ?? 0, count: n)
-            var holds = tools.map { t in [ToolStreamHold](repeating: ToolStreamHold(markers: t.format.markers), count: n) }
+            var holds = tools.map { t in [ToolStreamHold](repeating: ToolStreamHold(format: t.format), count: n) }
+            /// Passes text on (what the tool hold lets through), and reasoning read from it as its own deltas.
+            func show(_ i: Int, _ text: String) async throws {
+                let shown = holds?[i].take(text) ?? text
+                try await showReasoning(i)
+                if !shown.isEmpty { try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: shown, finish: nil)))) }
+            }
+            func showReasoning(_ i: Int) async throws {
+                guard let r = holds?[i].takeReasoning(), !r.isEmpty else { return }
+                try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: r, finish: nil, reasoning: true))))
+            }
             do {
                 for i in 0..<n {
                     switch shape.kind {
@@ -99,21 +109,20 @@ struct GenerationHandler: Sendable {
                                                                                              format: format, offset: offsets[i]))))
                             offsets[i] += text.count
                         } else if !text.isEmpty {
-                            let shown = holds?[i].take(text) ?? text
-                            if !shown.isEmpty { try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: shown, finish: nil)))) }
+                            try await show(i, text)
                         }
                     case .text(let text):
-                        let shown = holds?[i].take(text) ?? text
-                        if !shown.isEmpty { try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: shown, finish: nil)))) }
+                        try await show(i, text)
                     case .finished(let s):
                         completion += s.completionTokens
                         cached = max(cached, s.cachedTokens)
-                        if let tools, let hold = holds?[i] {
+                        if let tools, holds != nil {
                             // the held text: calls (each streamed as one tool_calls delta), or content after all
-                            let (_, calls) = tools.read(hold.all)
-                            if calls.isEmpty {
-                                if !hold.rest.isEmpty { try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: hold.rest, finish: nil)))) }
-                            } else {
+                            let (_, calls, _) = tools.read(holds![i].all)
+                            let rest = holds![i].finish(hasCalls: !calls.isEmpty)
+                            try await showReasoning(i)
+                            if !rest.isEmpty { try await writer.write(ByteBuffer(bytes: JSON.event(shape.chunk(index: i, text: rest, finish: nil)))) }
+                            if !calls.isEmpty {
                                 for (k, call) in calls.enumerated() {
                                     try await writer.write(ByteBuffer(bytes: JSON.event(shape.toolCallChunk(index: i, callIndex: k, call: call))))
                                 }

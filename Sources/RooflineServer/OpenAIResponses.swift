@@ -24,11 +24,12 @@ struct ResponseShape: Sendable {
     }
 
     /// The whole answer of a non-streamed request; `logprobs[i]` (when asked for) are choice i's tokens'.
-    /// `tools[i]`, when tools were offered: choice i's content and calls as read back; with calls, the message
-    /// carries `tool_calls` and the finish reason is "tool_calls".
+    /// `tools[i]`, when replies are read (tools offered, or a harmony model): choice i's content, calls and
+    /// reasoning as read back; with calls, the message carries `tool_calls` and the finish reason is "tool_calls";
+    /// reasoning goes to `reasoning_content`, as llama.cpp's server writes it.
     func completion(texts: [String], finishes: [FinishReason], promptTokens: Int, completionTokens: Int, cachedTokens: Int = 0,
                     logprobs: [[TokenLogprob]]? = nil, format: LogprobFormat? = nil,
-                    tools: [(content: String?, calls: [[String: Any]])]? = nil) -> [String: Any] {
+                    tools: [(content: String?, calls: [[String: Any]], reasoning: String?)]? = nil) -> [String: Any] {
         let choices: [[String: Any]] = texts.indices.map { i in
             var c: [String: Any] = ["index": i, "logprobs": NSNull(), "finish_reason": finishes[i].rawValue]
             if let logprobs, let format, i < logprobs.count {
@@ -36,9 +37,14 @@ struct ResponseShape: Sendable {
             }
             switch kind {
             case .chat:
-                if let t = tools?[i], !t.calls.isEmpty {
-                    c["message"] = ["role": "assistant", "content": t.content.map { $0 as Any } ?? NSNull(), "tool_calls": t.calls]
-                    c["finish_reason"] = "tool_calls"
+                if let t = tools?[i] {
+                    var m: [String: Any] = ["role": "assistant", "content": t.content.map { $0 as Any } ?? NSNull()]
+                    if !t.calls.isEmpty {
+                        m["tool_calls"] = t.calls
+                        c["finish_reason"] = "tool_calls"
+                    }
+                    if let r = t.reasoning { m["reasoning_content"] = r }
+                    c["message"] = m
                 } else {
                     c["message"] = ["role": "assistant", "content": texts[i]]
                 }
@@ -53,8 +59,10 @@ struct ResponseShape: Sendable {
 
     /// One streamed chunk for choice `index`: new text, or (with `finish`) its end. `role` opens a chat stream.
     /// `logprob` (with its `format`) is the chunk's token's, `offset` the characters of the choice before it.
+    /// `reasoning`: reasoning text (`delta.reasoning_content`) instead of content.
     func chunk(index: Int, text: String, finish: FinishReason?, role: Bool = false,
-               logprob: TokenLogprob? = nil, format: LogprobFormat? = nil, offset: Int = 0, toolCalls: Bool = false) -> [String: Any] {
+               logprob: TokenLogprob? = nil, format: LogprobFormat? = nil, offset: Int = 0, toolCalls: Bool = false,
+               reasoning: Bool = false) -> [String: Any] {
         var c: [String: Any] = ["index": index, "logprobs": NSNull(),
                                 "finish_reason": toolCalls ? "tool_calls" : finish.map { $0.rawValue as Any } ?? NSNull()]
         if let logprob, let format {
@@ -64,7 +72,7 @@ struct ResponseShape: Sendable {
         case .chat:
             var delta: [String: Any] = [:]
             if role { delta["role"] = "assistant" }
-            if !text.isEmpty || role { delta["content"] = text }
+            if !text.isEmpty || role { delta[reasoning ? "reasoning_content" : "content"] = text }
             c["delta"] = delta
         case .completion:
             c["text"] = text

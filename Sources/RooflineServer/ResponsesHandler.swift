@@ -27,8 +27,7 @@ struct ResponsesHandler: Sendable {
         /// function_call item per call.
         func outputs(_ text: String) -> (message: String?, calls: [[String: Any]]) {
             guard let tools else { return (text, []) }
-            let (content, calls) = tools.read(text)
-            guard !calls.isEmpty else { return (text, []) }
+            let (content, calls, _) = tools.read(text)
             return (content, calls.map { c in
                 let f = c["function"] as? [String: Any] ?? [:]
                 return ["type": "function_call", "id": "fc_" + Self.hex(), "call_id": c["id"] ?? "", "name": f["name"] ?? "",
@@ -102,7 +101,7 @@ struct ResponsesHandler: Sendable {
                 try await writer.write(AnthropicHandler.event(type, data))
             }
             let at: [String: Any] = ["item_id": shape.itemID, "output_index": 0, "content_index": 0]
-            var hold = shape.tools.map { ToolStreamHold(markers: $0.format.markers) }
+            var hold = shape.tools.map { ToolStreamHold(format: $0.format) }
             var messageOpen = false
             func openMessage() async throws {
                 if messageOpen { return }
@@ -122,7 +121,7 @@ struct ResponsesHandler: Sendable {
                     try await send("response.output_text.delta", at.merging(["delta": shown]) { a, _ in a })
                 }, finished: { s in
                     let outputs = shape.outputs(s.text)
-                    if outputs.calls.isEmpty, let rest = hold?.rest, !rest.isEmpty {
+                    if let rest = hold?.finish(hasCalls: !outputs.calls.isEmpty), !rest.isEmpty {
                         try await openMessage()
                         try await send("response.output_text.delta", at.merging(["delta": rest]) { a, _ in a })
                     }

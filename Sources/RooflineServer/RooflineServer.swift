@@ -167,11 +167,15 @@ public final class RooflineServer: Sendable {
     }
 
     /// How the served model's replies are read for calls, and the constraint a required or named choice
-    /// sets; nil when no tool may be called.
+    /// sets; nil when no tool may be called and the replies are plain text. A harmony model's replies are always
+    /// read (their channels), with calls only when tools may be called.
     private func toolContext(_ tools: ToolRequest?) throws -> ToolContext? {
-        guard let tools, !tools.tools.isEmpty, tools.choice != .none else { return nil }
+        let harmony = engine.chatTemplate.toolCallFormat == .harmony
+        guard let tools, !tools.tools.isEmpty, tools.choice != .none else {
+            return harmony ? ToolContext(format: .harmony, grammar: nil, names: [], callsAllowed: false) : nil
+        }
         guard let format = engine.chatTemplate.toolCallFormat else {
-            throw OpenAIError.badParameter("tools", "this model's chat template does not render tools (no tool-call format Roofline reads: hermes <tool_call>, mistral [TOOL_CALLS], llama3 JSON)")
+            throw OpenAIError.badParameter("tools", "this model's chat template does not render tools (no tool-call format Roofline reads: hermes <tool_call>, mistral [TOOL_CALLS], llama3 JSON, gpt-oss harmony channels)")
         }
         do throws(RequestError) {
             return ToolContext(format: format, grammar: try tools.grammar(format: format), names: Set(tools.tools.map(\.function.name)))

@@ -3,17 +3,26 @@ import RooflineAPI
 import RooflineGrammar
 
 /// A chat request's tool use as the handler carries it: the model's call format, the constraint for a
-/// required or named choice, and the reading of replies into OpenAI's `tool_calls`.
+/// required or named choice, and the reading of replies into OpenAI's `tool_calls`. A harmony-format model
+/// (gpt-oss) has one for every request, tools or not: its replies are read as channels.
 struct ToolContext: Sendable {
     let format: ToolCallFormat
     let grammar: Grammar?
     let names: Set<String>
+    /// Whether calls are read back (false: a harmony model's request without tools, or with `tool_choice: none`).
+    var callsAllowed = true
 
-    /// A reply read back: its content (nil when it is only calls) and its calls in OpenAI's shape.
-    func read(_ text: String) -> (content: String?, calls: [[String: Any]]) {
+    /// A reply read back: its content (nil when it is only calls), its calls in OpenAI's shape, and its
+    /// reasoning (a harmony model's analysis channel; nil when there is none).
+    func read(_ text: String) -> (content: String?, calls: [[String: Any]], reasoning: String?) {
+        if format == .harmony {
+            let r = Harmony.read(text)
+            let calls = callsAllowed ? r.calls.map(Self.openAI) : []
+            return (r.content.isEmpty && !calls.isEmpty ? nil : r.content, calls, r.reasoning.isEmpty ? nil : r.reasoning)
+        }
         let (content, calls) = format.parse(text, names: names)
-        guard !calls.isEmpty else { return (text, []) }
-        return (content.isEmpty ? nil : content, calls.map(Self.openAI))
+        guard !calls.isEmpty else { return (text, [], nil) }
+        return (content.isEmpty ? nil : content, calls.map(Self.openAI), nil)
     }
 
     static func openAI(_ c: ToolCallFormat.Call) -> [String: Any] {
@@ -24,17 +33,30 @@ struct ToolContext: Sendable {
 }
 
 /// Streamed content of one choice while tools may be called: text is passed on until one of the format's
-/// markers could be starting, and from a marker on it is held, to be read as calls when the choice ends.
+/// markers could be starting, and from a marker on it is held, to be read as calls when the choice ends. A
+/// harmony reply is split as it arrives instead: final-channel text is passed on, analysis text kept for
+/// `takeReasoning`, calls read at the end.
 struct ToolStreamHold {
     let markers: [String]
     private(set) var all = ""
     private var shown = 0  // characters of `all` passed on
     private var holding = false
+    private var harmony: Harmony.Stream?
+    private var reasoning = ""
 
-    init(markers: [String]) { self.markers = markers }
+    init(format: ToolCallFormat) {
+        markers = format.markers
+        harmony = format == .harmony ? Harmony.Stream() : nil
+    }
 
     /// Takes new text; returns what may be shown now.
     mutating func take(_ text: String) -> String {
+        if harmony != nil {
+            all += text
+            let (c, r) = harmony!.take(text)
+            reasoning += r
+            return c
+        }
         all += text
         if holding { return "" }
         let pending = all.dropFirst(shown)
@@ -54,6 +76,21 @@ struct ToolStreamHold {
         return out
     }
 
-    /// At the end: the text not yet shown.
-    var rest: String { String(all.dropFirst(shown)) }
+    /// Reasoning text that arrived since the last call (a harmony reply's analysis channel).
+    mutating func takeReasoning() -> String {
+        defer { reasoning = "" }
+        return reasoning
+    }
+
+    /// At the end: the content not yet shown (and, for harmony, the reasoning held back). Held text that was
+    /// read as calls (`hasCalls`) is not content.
+    mutating func finish(hasCalls: Bool) -> String {
+        if harmony != nil {
+            let (c, r) = harmony!.finish()
+            reasoning += r
+            return c
+        }
+        defer { shown = all.count }
+        return hasCalls ? "" : String(all.dropFirst(shown))
+    }
 }

@@ -49,11 +49,12 @@ public final class Tokenizer: Sendable {
         tokens = tokArr.map { $0.stringValue ?? "" }
         let n = tokens.count
         guard n > 0 else { throw .inconsistentMetadata("tokenizer.ggml.tokens is empty") }
+        var ty: [TokenType]
         if let tt = m["tokenizer.ggml.token_type"]?.arrayValue {
             guard tt.count == n else { throw .inconsistentMetadata("\(tt.count) token types for \(n) tokens") }
-            types = tt.map { TokenType(rawValue: $0.intValue ?? 1) ?? .normal }
+            ty = tt.map { TokenType(rawValue: $0.intValue ?? 1) ?? .normal }
         } else {
-            types = Array(repeating: .normal, count: n)
+            ty = Array(repeating: .normal, count: n)
         }
         if let sc = m["tokenizer.ggml.scores"]?.arrayValue {
             guard sc.count == n else { throw .inconsistentMetadata("\(sc.count) scores for \(n) tokens") }
@@ -66,6 +67,12 @@ public final class Tokenizer: Sendable {
         // Last to first, so the first of duplicate strings wins with one hash per token.
         for i in stride(from: n - 1, through: 0, by: -1) { t2i[tokens[i]] = Int32(i) }
         tokenToId = t2i
+        // llama.cpp's rule for gpt-oss's harmony format (llama-vocab.cpp): these four tokens are always rendered and
+        // parsed as user-defined, so a reply's channels and recipients reach the text a parser reads.
+        for name in ["<|channel|>", "<|message|>", "<|start|>", "<|constrain|>"] {
+            if let i = t2i[name] { ty[Int(i)] = .userDefined }
+        }
+        types = ty
 
         var ranks: [String: Int] = [:]
         if kind == .bpe {

@@ -152,6 +152,31 @@ import RooflineTestSupport
         server.waitForExit()
     }
 
+    /// gpt-oss's harmony format end to end (scripts/server/harmony_check.py): a random-weight model with gpt-oss's
+    /// chat template and special tokens; required calls are well-formed and read back (OpenAI whole and streamed,
+    /// Anthropic), channels forced by a grammar read back as content and reasoning_content.
+    @Test func harmonyRepliesReadBackAsChannelsAndCalls() throws {
+        try ensureOpenAIClient()
+        if try Shell.run(["python3", "-c", "import anthropic"]).0 != 0 {
+            let (status, out) = try Shell.run(["python3", "-m", "pip", "install", "--quiet", "anthropic"])
+            try #require(status == 0, "could not install the anthropic Python client: \(out)")
+        }
+        var shape = TinyModel.Shape()
+        shape.context = 2048
+        shape.harmony = true
+        shape.chatTemplate = try ReferenceVocabularies.template("openai-gpt-oss-120b.jinja")
+        let path = Fixtures.temporaryPath("tiny-harmony.gguf")
+        try TinyModel.make(shape).write(to: path)
+        defer { Fixtures.remove(path) }
+        let server = try Server(["--model", path, "--parallel", "2", "--ctx-size", "2048"])
+        let script = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/server/harmony_check.py").path
+        let (status, out) = try Shell.run(["python3", script, "--base-url", "http://127.0.0.1:\(server.port)"])
+        #expect(status == 0, "\(out)")
+        #expect(out.contains(" passed, 0 failed"))
+        server.process.terminate()
+        server.waitForExit()
+    }
+
     @Test func busyPortAndBadFlagsAreClearErrors() throws {
         let server = try Server(["--parallel", "1", "--ctx-size", "64"])
         let cli = CLITests()

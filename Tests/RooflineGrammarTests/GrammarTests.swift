@@ -5,6 +5,7 @@ import RooflineEngine
 import RooflineGrammar
 import RooflineSampling
 import RooflineTokenizer
+import RooflineTestSupport
 
 /// The default model, loaded once (as the engine tests load it).
 enum GrammarModel {
@@ -182,6 +183,72 @@ enum GrammarModel {
         #expect(ToolCallFormat.detect(templateSource: "{% for t in tools %}[TOOL_CALLS]{% endfor %}") == .mistral)
         #expect(ToolCallFormat.detect(templateSource: "{% if tools %}<|python_tag|>{% endif %}") == .llama3)
         #expect(ToolCallFormat.detect(templateSource: "{{ messages }}") == nil)
+        #expect(ToolCallFormat.detect(templateSource: "{% if tools %}<|start|>assistant<|channel|>commentary<|message|>{% endif %}") == .harmony)
+    }
+
+    /// gpt-oss's real template (llama.cpp's test set) is told as harmony.
+    @Test func gptOssTemplateIsHarmony() throws {
+        let source = try ReferenceVocabularies.template("openai-gpt-oss-120b.jinja")
+        #expect(ToolCallFormat.detect(templateSource: source) == .harmony)
+    }
+
+    @Test func harmonyChannelsAndCalls() {
+        // analysis, then the final answer (<|end|> and <|return|> are control tokens: not in the text)
+        let reply = "<|channel|>analysis<|message|>User greets.<|start|>assistant<|channel|>final<|message|>Hi! How can I help?"
+        var r = Harmony.read(reply)
+        #expect(r.content == "Hi! How can I help?" && r.reasoning == "User greets." && r.calls.isEmpty)
+        // a call with the recipient in the channel header, after reasoning
+        let call = "<|channel|>analysis<|message|>Need weather.<|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{\"city\": \"Paris\"}"
+        r = Harmony.read(call)
+        #expect(r.calls == [.init(name: "get_weather", arguments: .object([("city", .string("Paris"))]))])
+        #expect(r.content.isEmpty && r.reasoning == "Need weather.")
+        #expect(ToolCallFormat.harmony.parse(call).calls.map(\.name) == ["get_weather"])
+        // the recipient after the role, closers carried in the text, a preamble on the commentary channel
+        let roleForm = "<|channel|>commentary<|message|>Checking.<|end|><|start|>assistant to=functions.lookup<|channel|>commentary json<|message|>{\"q\": 1}<|call|>"
+        r = Harmony.read(roleForm)
+        #expect(r.calls.map(\.name) == ["lookup"] && r.content == "Checking.")
+        // the first message may open with the recipient (the prompt ended with `<|start|>assistant`)
+        #expect(Harmony.read(" to=functions.f<|channel|>commentary json<|message|>{}").calls.map(\.name) == ["f"])
+        // a body that is not a JSON object is content, not a call; text without the format is content
+        r = Harmony.read("<|channel|>commentary to=functions.f <|constrain|>json<|message|>not json")
+        #expect(r.calls.isEmpty && r.content == "not json")
+        #expect(Harmony.read("plain text").content == "plain text")
+        // an unfinished header shows nothing yet
+        #expect(Harmony.read("<|channel|>final").content.isEmpty)
+    }
+
+    /// Streamed, a reply gives the same content and reasoning as read whole, whatever the pieces it arrives in,
+    /// and no marker (or the start of one) reaches the content.
+    @Test func harmonyStreamMatchesTheWholeReading() {
+        let replies = [
+            "<|channel|>analysis<|message|>a < b, so<|start|>assistant<|channel|>final<|message|>Answer: a <| b",
+            "<|channel|>analysis<|message|>Need weather.<|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{\"city\": \"Paris\"}",
+            "<|channel|>commentary<|message|>Pre.<|start|>assistant<|channel|>commentary to=functions.f<|message|>oops<|start|>assistant<|channel|>final<|message|>Done.",
+            "plain <|text|> reply",
+        ]
+        var rng = SystemRandomNumberGenerator()
+        for reply in replies {
+            let whole = Harmony.read(reply)
+            for split in 0..<20 {
+                var s = Harmony.Stream()
+                var content = "", reasoning = ""
+                var rest = Substring(reply)
+                while !rest.isEmpty {
+                    let n = split == 0 ? 1 : Int.random(in: 1...8, using: &rng)
+                    let piece = rest.prefix(n)
+                    rest = rest.dropFirst(n)
+                    let (c, r) = s.take(String(piece))
+                    content += c
+                    reasoning += r
+                }
+                let (c, r) = s.finish()
+                content += c
+                reasoning += r
+                #expect(content == whole.content, "\(reply) in pieces: \(content) vs \(whole.content)")
+                #expect(reasoning == whole.reasoning, "\(reply) in pieces: \(reasoning) vs \(whole.reasoning)")
+                #expect(!content.contains("<|channel|>") && !content.contains("<|message|>"))
+            }
+        }
     }
 
     @Test func hermesCallsAndContent() {
@@ -213,7 +280,7 @@ enum GrammarModel {
     /// shapes the reply).
     @Test func requiredCallGrammarAlwaysGivesAValidCall() throws {
         let engine = try #require(GrammarModel.engine, "the default model is needed")
-        for format in [ToolCallFormat.hermes, .mistral, .llama3] {
+        for format in [ToolCallFormat.hermes, .mistral, .llama3, .harmony] {
             let g = try Grammar(gbnf: format.gbnf(tools: [("get_weather", weather), ("noop", nil)], parallel: true))
             for (t, seed) in [(Float(0), UInt64(1)), (1.0, 2), (1.3, 3)] {
                 var o = GenerationOptions(maxTokens: 150, sampling: SamplingParameters(temperature: t, topK: 40, topP: 0.95, minP: 0.05, seed: seed))

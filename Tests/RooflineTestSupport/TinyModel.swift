@@ -9,6 +9,10 @@ public enum TinyModel {
         public var layers = 2, embd = 64, ffn = 96, heads = 4, kvHeads = 2, vocab = 300, context = 128
         public var weightType: GGMLType = .q8_0
         public var tiedOutput = true
+        /// A chat template; with `harmony`, gpt-oss's special tokens join the vocabulary (as control tokens, as
+        /// gpt-oss's GGUFs type them) and `<|return|>` ends generation.
+        public var chatTemplate: String? = nil
+        public var harmony = false
         public init() {}
     }
 
@@ -51,13 +55,21 @@ public enum TinyModel {
         let merges = ["Ġ t", "h e", "Ġt he", "i n", "Ġ a"]
         for m in merges { tokens.append(.string(m.replacingOccurrences(of: " ", with: ""))); types.append(.int32(1)) }
         tokens.append(.string("<|endoftext|>")); types.append(.int32(3))
+        var eos = 256 + merges.count
+        if shape.harmony {
+            for t in ["<|start|>", "<|end|>", "<|message|>", "<|channel|>", "<|constrain|>", "<|call|>", "<|return|>"] {
+                tokens.append(.string(t)); types.append(.int32(3))
+            }
+            eos = tokens.count - 1
+        }
         while tokens.count < shape.vocab { tokens.append(.string("<unused\(tokens.count)>")); types.append(.int32(5)) }
         w.set("tokenizer.ggml.model", .string("gpt2"))
         w.set("tokenizer.ggml.pre", .string("gpt2"))
         w.set("tokenizer.ggml.tokens", .array(.string, tokens))
         w.set("tokenizer.ggml.token_type", .array(.int32, types))
         w.set("tokenizer.ggml.merges", .array(.string, merges.map { .string($0) }))
-        w.set("tokenizer.ggml.eos_token_id", .uint32(UInt32(256 + merges.count)))
+        w.set("tokenizer.ggml.eos_token_id", .uint32(UInt32(eos)))
+        if let t = shape.chatTemplate { w.set("tokenizer.chat_template", .string(t)) }
         w.set("tokenizer.ggml.add_bos_token", .bool(false))
 
         func add(_ name: String, _ cols: Int, _ rows: Int, type: GGMLType, scale: Float) throws {

@@ -28,6 +28,18 @@ import RooflineTokenizer
         #expect(names(try tokenizer(controls: harmony), harmony) == ["<|call|>", "<|return|>"])
     }
 
+    /// llama.cpp's rule for gpt-oss: `<|channel|>`, `<|message|>`, `<|start|>` and `<|constrain|>` are rendered and
+    /// parsed as user-defined tokens, so a reply's channels reach its text; `<|end|>`, `<|call|>` stay control.
+    @Test func harmonyHeaderTokensAreRendered() throws {
+        let harmony = ["<|start|>", "<|message|>", "<|channel|>", "<|constrain|>", "<|end|>", "<|call|>", "<|return|>"]
+        let t = try tokenizer(controls: harmony)
+        let id = { (s: String) in try #require(t.id(of: s)) }
+        #expect(t.decode([try id("<|channel|>"), 0, try id("<|message|>"), 1, try id("<|end|>"), try id("<|start|>")]) == "<|channel|>a<|message|>b<|start|>")
+        #expect(t.decode([try id("<|end|>"), try id("<|call|>")]).isEmpty)
+        // parsed even where control tokens are not
+        #expect(t.encode("<|constrain|>a<|end|>", addSpecial: false, parseSpecial: false).first == (try id("<|constrain|>")))
+    }
+
     @Test func phi3EndIsTheEndOfGeneration() throws {
         let phi3 = ["<|user|>", "<|assistant|>", "<|end|>", "<|endoftext|>"]
         #expect(names(try tokenizer(controls: phi3), phi3) == ["<|end|>", "<|endoftext|>"])

@@ -46,6 +46,13 @@ CASES = {
     "no_generation_prompt": {"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}],
                              "add_generation_prompt": False},
     "tools": {"messages": [{"role": "user", "content": "Weather in Paris?"}], "tools": [WEATHER_TOOL], "add_generation_prompt": True},
+    # a call and its result coming back, as Roofline's server hands them to the template (arguments an object)
+    "tool_round_trip": {"messages": [{"role": "user", "content": "Weather in Paris?"},
+                                     {"role": "assistant", "content": "", "tool_calls": [
+                                         {"id": "call_1", "type": "function",
+                                          "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+                                     {"role": "tool", "content": "{\"temp\": 18}", "tool_call_id": "call_1", "name": "get_weather"}],
+                        "tools": [WEATHER_TOOL], "add_generation_prompt": True},
     "unicode_tools": {"messages": [{"role": "system", "content": "Réponds en français.\tTab \"quoted\""},
                                    {"role": "user", "content": "Météo à Zürich? 日本 🙂"}],
                       "tools": [{"type": "function", "function": {"name": "météo", "description": "Temps qu'il fait — «ville»",
