@@ -10,6 +10,11 @@ public final class GrammarMatcher {
     private var ids: [[Stack]: Int32] = [[]: 0]
     private var accepting: [Bool] = [false]
     private var transitions: [UInt64: Int32] = [:]
+    /// ASCII transitions of the first `denseStates` states in a flat table (state × 128 + byte → next state + 1;
+    /// 0: not computed yet): the token masks walk these millions of times, a hash lookup each would dominate.
+    private var dense: UnsafeMutablePointer<Int32>
+    private var denseCapacity = 0  // states the table has room for
+    static let denseStates = 8192
     /// The start state.
     public private(set) var start: Int32 = 0
     /// Most stacks one state may hold, and most states in all (beyond: an error state, the grammar too ambiguous).
@@ -19,6 +24,9 @@ public final class GrammarMatcher {
 
     public init(_ grammar: Grammar) {
         self.grammar = grammar
+        denseCapacity = 64
+        dense = .allocate(capacity: denseCapacity * 128)
+        dense.initialize(repeating: 0, count: denseCapacity * 128)
         var out = Set<Stack>()
         for (b, alt) in grammar.rules[grammar.root].enumerated() {
             if alt.isEmpty { out.insert([]) } else { expand([Self.pack(grammar.root, b, 0)], into: &out) }
@@ -60,14 +68,28 @@ public final class GrammarMatcher {
         return id
     }
 
+    deinit { dense.deallocate() }
+
     /// Whether the text that led to `state` is a whole sentence of the grammar.
     public func isAccepting(_ state: Int32) -> Bool { accepting[Int(state)] }
 
     /// The state after code point `c` (0: not allowed).
+    @inline(__always)
     public func advance(_ state: Int32, _ c: UInt32) -> Int32 {
         if state == 0 { return 0 }
+        if c < 128, Int(state) < denseCapacity {
+            let t = dense[Int(state) << 7 | Int(c)]
+            if t != 0 { return t - 1 }
+        }
+        return advanceSlow(state, c)
+    }
+
+    private func advanceSlow(_ state: Int32, _ c: UInt32) -> Int32 {
         let key = UInt64(UInt32(state)) << 21 | UInt64(c & 0x1F_FFFF)
-        if let t = transitions[key] { return t }
+        if let t = transitions[key] {
+            remember(state, c, t)
+            return t
+        }
         var out = Set<Stack>()
         for stack in states[Int(state)] {
             guard let top = stack.last else { continue }
@@ -81,7 +103,25 @@ public final class GrammarMatcher {
         }
         let t = intern(out)
         transitions[key] = t
+        remember(state, c, t)
         return t
+    }
+
+    /// Puts an ASCII transition into the flat table, growing it (by doubling, up to `denseStates`) to hold the state.
+    private func remember(_ state: Int32, _ c: UInt32, _ t: Int32) {
+        guard c < 128, Int(state) < Self.denseStates else { return }
+        if Int(state) >= denseCapacity {
+            var n = denseCapacity
+            while n <= Int(state) { n *= 2 }
+            n = min(n, Self.denseStates)
+            let grown = UnsafeMutablePointer<Int32>.allocate(capacity: n * 128)
+            grown.initialize(from: dense, count: denseCapacity * 128)
+            (grown + denseCapacity * 128).initialize(repeating: 0, count: (n - denseCapacity) * 128)
+            dense.deallocate()
+            dense = grown
+            denseCapacity = n
+        }
+        dense[Int(state) << 7 | Int(c)] = t + 1
     }
 
     /// Whether some stack of `state` could take a code point in `range` (for a token that ends inside a

@@ -6,6 +6,12 @@ public final class GrammarVocabulary: Sendable {
     public let pieces: [[UInt8]]
     let order: [Int32]
     let shared: [Int32]  // shared[k]: bytes token order[k] shares with order[k - 1]
+    /// The sorted tokens' bytes end to end: token order[k] is bytes[offsets[k]..<offsets[k + 1]] (one buffer for
+    /// the mask walk, no per-token array).
+    let bytes: [UInt8]
+    let offsets: [Int32]
+    /// The longest token's bytes.
+    let longest: Int
     /// End-of-generation tokens: allowed exactly where the grammar's text is complete.
     public let endOfGeneration: Set<Int32>
 
@@ -23,6 +29,15 @@ public final class GrammarVocabulary: Sendable {
         }
         self.order = order
         self.shared = shared
+        var bytes: [UInt8] = [], offsets: [Int32] = [0]
+        offsets.reserveCapacity(order.count + 1)
+        for id in order {
+            bytes.append(contentsOf: pieces[Int(id)])
+            offsets.append(Int32(bytes.count))
+        }
+        self.bytes = bytes
+        self.offsets = offsets
+        longest = pieces.reduce(0) { max($0, $1.count) }
     }
 }
 
@@ -72,31 +87,46 @@ public final class TokenConstraint {
         if let m = masks[cursor] { return m }
         let v = vocabulary
         var bits = [UInt64](repeating: 0, count: (v.pieces.count + 63) / 64)
-        var path: [GrammarCursor] = [cursor]  // path[d]: cursor after the first d bytes of the current token
-        path.reserveCapacity(64)
-        var k = 0
+        // path[d]: cursor after the first d bytes of the current token
+        let path = UnsafeMutablePointer<GrammarCursor>.allocate(capacity: v.longest + 1)
+        defer { path.deallocate() }
+        path[0] = cursor
+        var depth = 0  // valid entries of path past the first
         let n = v.order.count
-        while k < n {
-            let id = Int(v.order[k])
-            let bytes = v.pieces[id]
-            var d = min(Int(v.shared[k]), path.count - 1)
-            path.removeLast(path.count - 1 - d)
-            var dead = false
-            while d < bytes.count {
-                var c = path[d]
-                if !c.feed(bytes[d], matcher) { dead = true; break }
-                path.append(c)
-                d += 1
-            }
-            if !dead {
-                bits[id >> 6] |= 1 << UInt64(id & 63)
+        let m = matcher
+        v.bytes.withUnsafeBufferPointer { bytes in
+        v.offsets.withUnsafeBufferPointer { offsets in
+        v.shared.withUnsafeBufferPointer { shared in
+        v.order.withUnsafeBufferPointer { order in
+        bits.withUnsafeMutableBufferPointer { bits in
+            var k = 0
+            while k < n {
+                let start = Int(offsets[k]), count = Int(offsets[k + 1]) - start
+                var d = min(Int(shared[k]), depth)
+                var dead = false
+                while d < count {
+                    var c = path[d]
+                    if !c.feed(bytes[start + d], m) { dead = true; break }
+                    d += 1
+                    path[d] = c
+                }
+                if !dead {
+                    depth = d
+                    let id = Int(order[k])
+                    bits[id >> 6] |= 1 << UInt64(id & 63)
+                    k += 1
+                    continue
+                }
+                depth = d
+                // Every following token that shares these d + 1 bytes is refused too.
+                let refused = d + 1
                 k += 1
-                continue
+                while k < n, Int(shared[k]) >= refused { k += 1 }
             }
-            // Every following token that shares these d + 1 bytes is refused too.
-            let depth = d + 1
-            k += 1
-            while k < n, Int(v.shared[k]) >= depth { k += 1 }
+        }
+        }
+        }
+        }
         }
         if isComplete { for t in v.endOfGeneration where Int(t) < v.pieces.count { bits[Int(t) >> 6] |= 1 << UInt64(Int(t) & 63) } }
         if masks.count >= Self.maxCachedMasks { masks.removeAll(keepingCapacity: true) }

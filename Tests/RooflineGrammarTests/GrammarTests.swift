@@ -93,7 +93,7 @@ enum GrammarModel {
             ("name", .object([("type", .string("string"))])), ("age", .object([("type", .string("integer"))]))])),
             ("required", .array([.string("name"), .string("age")]))]))
         let c = TokenConstraint(grammar: g, vocabulary: vocab)
-        for prefix in ["", "{", "{ \"name\": \"Al", "{\"name\": \"Al\", \"age\": 4"] {
+        for prefix in ["", "{", "{ \"name\": \"Al", "{\"name\": \"Al\", \"age\": 4", "{\"name\": \"Zü日本 🙂"] {
             let t = TokenConstraint(grammar: g, vocabulary: vocab)
             for tok in engine.tokenizer.encode(prefix, addSpecial: false) { #expect(t.allows(tok)); t.accept(tok) }
             let m = t.mask()
