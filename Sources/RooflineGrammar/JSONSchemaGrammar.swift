@@ -1,10 +1,11 @@
 /// JSON Schema → GBNF, after llama.cpp's json-schema-to-grammar: `type` (one or a list), `properties` with
 /// `required`, `additionalProperties`, `items`, `prefixItems`, `minItems`/`maxItems`, `enum`, `const`,
 /// `anyOf`/`oneOf`, `allOf` of one schema, local `$ref`s (`#/$defs/…`, `#/definitions/…`), string
-/// `minLength`/`maxLength`, `minProperties`/`maxProperties` of maps (objects without `properties`) and the formats `date`, `time`, `date-time` and `uuid`. Properties come in the order
-/// of `required`, then the optional ones by name; optional ones may be left out, extra ones are never written.
-/// What it cannot enforce (`pattern`, numeric bounds, other formats) is refused with an error naming the
-/// keyword, so output under a schema always validates. Whitespace between tokens is bounded (a newline and at
+/// `minLength`/`maxLength`, `minProperties`/`maxProperties` of maps (objects without `properties`), integer
+/// `minimum`/`maximum`/`exclusiveMinimum`/`exclusiveMaximum`, and the formats `date`, `time`, `date-time` and
+/// `uuid`. Properties come in the order of `required`, then the optional ones by name; optional ones may be left
+/// out, extra ones are never written. What it cannot enforce (`pattern`, bounds on decimals, `multipleOf`, other
+/// formats) is refused with an error naming the keyword, so output under a schema always validates. Whitespace between tokens is bounded (a newline and at
 /// most 20 spaces or tabs), so a model cannot pad forever.
 public struct JSONSchemaGrammar {
     private var rules: [(String, String)] = []
@@ -79,8 +80,13 @@ public struct JSONSchemaGrammar {
         guard depth <= 64 else { throw GrammarError("the schema is nested more than 64 deep") }
         if case .bool(let b) = s { return b ? "value" : try refuse("false", "a schema of false allows nothing") }
         guard case .object = s else { throw GrammarError("a schema must be an object or a boolean") }
-        for k in ["pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "patternProperties", "not", "if", "uniqueItems", "contains", "dependentRequired"] where s[k] != nil {
+        for k in ["pattern", "multipleOf", "patternProperties", "not", "if", "uniqueItems", "contains", "dependentRequired"] where s[k] != nil {
             throw GrammarError("the JSON Schema keyword '\(k)' is not supported for constrained output (at '\(name)')")
+        }
+        // bounds are enforced on integers only (a bounded decimal would need its digits constrained past the point)
+        let types = s["type"]?.stringValue.map { [$0] } ?? s["type"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        for k in ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"] where s[k] != nil && (!types.contains("integer") || types.contains("number")) {
+            throw GrammarError("the JSON Schema keyword '\(k)' is supported on integers only (at '\(name)')")
         }
         if let ref = s["$ref"]?.stringValue { return try reference(ref) }
         if let c = s["const"] { return "\(Self.literal(c.jsonText)) space" }
@@ -142,13 +148,83 @@ public struct JSONSchemaGrammar {
         switch t {
         case "null": return "null"
         case "boolean": return "boolean"
-        case "integer": return "integer"
+        case "integer": return try integer(s, name: name)
         case "number": return "number"
         case "string": return try string(s, name: name)
         case "array": return try array(s, name: name)
         case "object": return try object(s, name: name)
         default: throw GrammarError("unknown type '\(t)' at '\(name)'")
         }
+    }
+
+    /// The largest magnitude the grammar's integers reach (16 digits, as `integer-part` allows).
+    static let integerLimit: Int64 = 9_999_999_999_999_999
+
+    /// An integer within `minimum`/`maximum` and the exclusive bounds (numbers, or draft 4's booleans), as
+    /// alternatives over its decimal digits (llama.cpp's `_generate_min_max_int` builds the same language).
+    private mutating func integer(_ s: JSONValue, name: String) throws -> String {
+        func bound(_ k: String) throws -> Double? {
+            guard let v = s[k] else { return nil }
+            if case .bool = v { return nil }
+            guard case .number(let d) = v, d.isFinite else { throw GrammarError("'\(k)' at '\(name)' must be a number") }
+            return d
+        }
+        var lo = -Self.integerLimit, hi = Self.integerLimit
+        let limit = Double(Self.integerLimit)
+        if let m = try bound("minimum") {
+            let exclusive = s["exclusiveMinimum"] == .bool(true)
+            lo = max(lo, Int64(max(-limit - 1, min(limit + 1, exclusive ? m.rounded(.down) + 1 : m.rounded(.up)))))
+        }
+        if let m = try bound("exclusiveMinimum") { lo = max(lo, Int64(max(-limit - 1, min(limit + 1, m.rounded(.down) + 1)))) }
+        if let m = try bound("maximum") {
+            let exclusive = s["exclusiveMaximum"] == .bool(true)
+            hi = min(hi, Int64(max(-limit - 1, min(limit + 1, exclusive ? m.rounded(.up) - 1 : m.rounded(.down)))))
+        }
+        if let m = try bound("exclusiveMaximum") { hi = min(hi, Int64(max(-limit - 1, min(limit + 1, m.rounded(.up) - 1)))) }
+        if lo == -Self.integerLimit && hi == Self.integerLimit { return "integer" }
+        guard lo <= hi else { throw GrammarError("the bounds at '\(name)' allow no integer (\(lo) > \(hi))") }
+        var alternatives: [String] = []
+        if lo < 0 {  // negative values: "-" and the magnitudes from max(1, -hi) to -lo
+            alternatives.append("\"-\" ( " + Self.digits(from: max(1, hi < 0 ? -hi : 1), to: -lo) + " )")
+        }
+        if hi >= 0 { alternatives.append(Self.digits(from: max(0, lo), to: hi)) }
+        return rule(name, "( " + alternatives.joined(separator: " | ") + " ) space")
+    }
+
+    /// GBNF for the decimal numerals (no leading zeros) of the integers a...b, 0 <= a <= b.
+    static func digits(from a: Int64, to b: Int64) -> String {
+        var parts: [String] = []
+        let la = String(a).count, lb = String(b).count
+        for len in la...lb {
+            var power: Int64 = 1  // 10^(len - 1)
+            for _ in 1..<len { power *= 10 }
+            let low = len == la ? a : (len == 1 ? 0 : power)
+            let high = len == lb ? b : power * 10 - 1
+            parts.append(sameLength(Array(String(low).utf8), Array(String(high).utf8)))
+        }
+        return parts.joined(separator: " | ")
+    }
+
+    /// GBNF for the numerals of one length from `lo` to `hi` (digit strings, lo <= hi).
+    static func sameLength(_ lo: [UInt8], _ hi: [UInt8]) -> String {
+        guard let l0 = lo.first, let h0 = hi.first else { return "" }
+        let n = lo.count - 1
+        let anyTail = n == 0 ? "" : " [0-9]{\(n)}"
+        func ch(_ c: UInt8) -> String { String(UnicodeScalar(c)) }
+        if l0 == h0 {
+            let rest = sameLength(Array(lo.dropFirst()), Array(hi.dropFirst()))
+            return "\"\(ch(l0))\"" + (rest.isEmpty ? "" : " ( " + rest + " )")
+        }
+        let loRest = Array(lo.dropFirst()), hiRest = Array(hi.dropFirst())
+        let loOpen = loRest.allSatisfy { $0 == UInt8(ascii: "0") }, hiOpen = hiRest.allSatisfy { $0 == UInt8(ascii: "9") }
+        var alts: [String] = []
+        // the first digit l0 with the rest at least loRest (any rest when loRest is all zeros)
+        let first = loOpen ? l0 : l0 + 1
+        let last = hiOpen ? h0 : h0 - 1
+        if !loOpen { alts.append("\"\(ch(l0))\" ( " + sameLength(loRest, [UInt8](repeating: UInt8(ascii: "9"), count: n)) + " )") }
+        if first <= last { alts.append("[\(ch(first))-\(ch(last))]" + anyTail) }
+        if !hiOpen { alts.append("\"\(ch(h0))\" ( " + sameLength([UInt8](repeating: UInt8(ascii: "0"), count: n), hiRest) + " )") }
+        return alts.joined(separator: " | ")
     }
 
     private mutating func string(_ s: JSONValue, name: String) throws -> String {

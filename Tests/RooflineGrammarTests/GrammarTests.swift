@@ -145,6 +145,35 @@ enum GrammarModel {
         #expect(checked >= schemas.count, "most outputs should complete within 200 tokens (\(checked) of \(2 * schemas.count))")
     }
 
+    /// Integer bounds compile to digit alternatives that accept exactly the integers in range: every integer near
+    /// each bound and a spread of others is checked against the bounds, for random ranges, signs and exclusivity.
+    @Test func integerBoundsAcceptExactlyTheRange() throws {
+        var rng = SystemRandomNumberGenerator()
+        var cases: [[(String, JSONValue)]] = [
+            [("minimum", .number(0)), ("maximum", .number(100))], [("minimum", .number(-5))], [("maximum", .number(-1))],
+            [("exclusiveMinimum", .number(9)), ("exclusiveMaximum", .number(1000))], [("minimum", .number(1.5)), ("maximum", .number(99.5))],
+            [("minimum", .number(-1234)), ("maximum", .number(567))], [("minimum", .number(3)), ("exclusiveMinimum", .bool(true))],
+            [("minimum", .number(7)), ("maximum", .number(7))], [("minimum", .number(0))],
+        ]
+        for _ in 0..<25 {
+            let a = Int64.random(in: -100_000...100_000, using: &rng), b = Int64.random(in: -100_000...100_000, using: &rng)
+            cases.append([("minimum", .number(Double(min(a, b)))), ("maximum", .number(Double(max(a, b))))])
+        }
+        for bounds in cases {
+            let schema = JSONValue.object([("type", .string("integer"))] + bounds)
+            let g = try JSONSchemaGrammar.grammar(schema: schema)
+            var probes: Set<Int64> = [0, 1, -1, 9, 10, 99, 100, 101, 999, 1000, -9, -10, -100, 123_456, -123_456, 9_999_999_999_999_999]
+            for (_, v) in bounds { if case .number(let d) = v { for k in -12...12 { probes.insert(Int64(d.rounded(.down)) + Int64(k)) } } }
+            for _ in 0..<200 { probes.insert(Int64.random(in: -200_000...200_000, using: &rng)) }
+            for x in probes {
+                let inRange = SchemaCheck.validates(.number(Double(x)), schema, root: schema)
+                #expect(accepts(g, String(x)) == inRange, "\(bounds): \(x)")
+            }
+            #expect(!accepts(g, "01") && !accepts(g, "-0") && !accepts(g, "+1"))  // numerals as JSON writes them
+        }
+        do { _ = try JSONSchemaGrammar.grammar(schema: .object([("type", .string("integer")), ("minimum", .number(5)), ("maximum", .number(4))])); Issue.record("an empty range accepted") } catch {}
+    }
+
     @Test func unsupportedSchemaKeywordsAreRefusedByName() {
         for (k, v) in [("pattern", JSONValue.string("^a")), ("minimum", .number(3)), ("format", .string("email"))] {
             let s = JSONValue.object([("type", .string(k == "minimum" ? "number" : "string")), (k, v)])

@@ -61,6 +61,12 @@ enum SchemaCheck {
             } else if let extra = s["additionalProperties"], case .object = extra {
                 if !fields.allSatisfy({ validates($0.1, extra, root: root) }) { return false }
             }
+        case .number(let d):
+            func bound(_ k: String) -> Double? { if case .number(let b)? = s[k] { return b } else { return nil } }
+            if let b = bound("minimum"), d < b || (s["exclusiveMinimum"] == .bool(true) && d == b) { return false }
+            if let b = bound("maximum"), d > b || (s["exclusiveMaximum"] == .bool(true) && d == b) { return false }
+            if let b = bound("exclusiveMinimum"), d <= b { return false }
+            if let b = bound("exclusiveMaximum"), d >= b { return false }
         default: break
         }
         return true

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Structured outputs through a running `roofline serve`, with the official `openai` client: every sample schema
-of Tests/Fixtures/grammar/schemas.json as `response_format: json_schema` (strict), greedy and sampled, must give
+of Tests/Fixtures/grammar/schemas.json (50 prompt and schema pairs) as `response_format: json_schema` (strict), greedy and sampled, must give
 JSON that the `jsonschema` package validates; `json_object` must give a JSON object; a GBNF `grammar` (extra
 body field, as llama.cpp's server takes it) that allows one string must give exactly that string; bad schemas
 and grammars must be 400s naming the field. With --bench it also prints decode tokens/s with and without a
