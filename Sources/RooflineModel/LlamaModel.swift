@@ -5,9 +5,9 @@ import RooflineQuant
 
 /// A Llama-family transformer over a mapped GGUF file, following llama.cpp's `llm_build_llama` graph:
 /// embedding → [RMSNorm → Q,K,V (+ biases) (→ per-head Q/K RMSNorm) → RoPE → causal GQA → output → residual
-/// → RMSNorm → SwiGLU FFN → residual] × L → RMSNorm → output head. The architecture's differences
-/// (`ModelArchitecture`: qwen2, qwen3, phi3, gemma2, gemma3) are data the one pass consults; the elementwise
-/// blocks are in LlamaModel+Blocks.swift. Prompts run as one batch per chunk; every scratch buffer is allocated once.
+/// → RMSNorm → SwiGLU FFN → residual] × L → RMSNorm → output head. Each architecture writes its layer in its
+/// own file (Architectures/*.swift) over the shared blocks of `LayerPass`; the elementwise blocks are in
+/// LlamaModel+Blocks.swift. Prompts run as one batch per chunk; every scratch buffer is allocated once.
 public final class LlamaModel: @unchecked Sendable {
     public let file: GGUFFile
     public let config: LlamaConfig
@@ -52,7 +52,12 @@ public final class LlamaModel: @unchecked Sendable {
         ropeSliding = RopeTable(config: config, freqFactors: weights.ropeFreqFactors, base: config.ropeFreqBaseSliding,
                                 scale: config.ropeFreqScaleSliding)
         hasSlidingLayers = config.slidingLayers.contains(true)
+        schedule = Self.schedule(weights, config.traits, model: self)
     }
+
+    /// Every layer's pool passes in the order its architecture runs them, for prefetching the next one's weights
+    /// (`LayerPass`).
+    private(set) var schedule: [LayerPass.Pass] = []
 
     /// How this model's caches store keys and values (`makeCache`, and the pools callers make with it).
     public let kvType: KVType
@@ -154,9 +159,6 @@ public final class LlamaModel: @unchecked Sendable {
             let e = Float(d).squareRoot()  // ggml_scale(inpL, sqrtf(n_embd))
             for i in 0..<m * d { s.x[i] *= e }
         }
-        let queryScale = c.queryScale
-        let scale = queryScale == nil ? 1 / Float(c.headDim).squareRoot() : 1
-        let toF16 = rf_get_quantize(Int32(RF_F16), kernelPath.rawValue)!, toQ8 = rf_get_quantize(Int32(RF_Q8_0), kernelPath.rawValue)!
         withUnsafeTemporaryAllocation(of: rf_attn_segment.self, capacity: segments.count) { attnSegs in
             for (k, seg) in segments.enumerated() {
                 attnSegs[k] = seg.cache.attentionSegment(q: s.q + seg.start * c.qDim, out: s.attn + seg.start * c.qDim,
@@ -171,65 +173,16 @@ public final class LlamaModel: @unchecked Sendable {
                     if hasSlidingLayers { ropeSliding.angles(position: seg.pos0 + j, into: s.rope + (2 * i + 1) * dims) }
                 }
             }
-            for (l, layer) in weights.layers.enumerated() {
-                let sliding = c.slidingLayers[l]
-                let rope = sliding ? ropeSliding : ropeCache
-                rmsNorm(s.x, layer.attnNorm, into: s.xb, rows: m)
-                matmul(s.xb, rows: m, (layer.wq, s.q), (layer.wk, s.k), (layer.wv, s.v))
-                if let bq = layer.bq, let bk = layer.bk, let bv = layer.bv {
-                    addRows(s.q, bq, rows: m)
-                    addRows(s.k, bk, rows: m)
-                    addRows(s.v, bv, rows: m)
+            // The layers, each as its architecture writes it (Architectures/*.swift) over the shared blocks.
+            let layerForward = c.traits.layer
+            schedule.withUnsafeBufferPointer { passes in
+                var next = 0
+                for (l, layer) in weights.layers.enumerated() {
+                    var p = LayerPass(model: self, index: l, weights: layer, rows: m, segments: segments, attention: attnSegs.baseAddress,
+                                      sliding: c.slidingLayers[l], schedule: passes, next: next, logits: logits != nil)
+                    layerForward(&p)
+                    next = p.next
                 }
-                if let qn = layer.qNorm, let kn = layer.kNorm {
-                    rmsNorm(s.q, qn, into: s.q, rows: m * c.headCount, width: c.headDim)
-                    rmsNorm(s.k, kn, into: s.k, rows: m * c.headCountKV, width: c.headDim)
-                }
-                for seg in segments {
-                    for j in 0..<seg.count {
-                        let i = seg.start + j, pos = seg.pos0 + j, angles = s.rope + (2 * i + (sliding ? 1 : 0)) * dims
-                        rope.apply(s.q + i * c.qDim, heads: c.headCount, angles: angles)
-                        if let qs = queryScale {
-                            for e in 0..<c.qDim { s.q[i * c.qDim + e] *= qs }
-                        }
-                        rope.apply(s.k + i * c.kvDim, heads: c.headCountKV, angles: angles)
-                        seg.cache.store(layer: l, position: pos, keys: s.k + i * c.kvDim, values: s.v + i * c.kvDim,
-                                        convert: seg.cache.pool.kvType == .q8_0 ? toQ8 : toF16)
-                    }
-                }
-                // Every sequence's attention in one pass of the pool.
-                if m < 4 { hintNext(layer.wo) }
-                let window = Int32(sliding ? c.slidingWindow : 0)
-                rf_attention_multi(pool.raw, attnSegs.baseAddress!, Int32(segments.count), Int32(l), Int32(c.headCount), Int32(c.headCountKV),
-                                   Int32(c.headDim), scale, window, c.attentionSoftcap, layer.sinks?.base, s.att, Int32(s.attPerThread),
-                                   kernelPath.rawValue)
-                if m < 4, layer.experts == nil { hintNext(layer.gate, layer.up) }
-                matmul(layer.wo, s.attn, rows: m, into: s.xb)
-                if let bo = layer.bo { addRows(s.xb, bo, rows: m) }
-                if let pn = layer.attnPostNorm { rmsNorm(s.xb, pn, into: s.xb, rows: m) }
-                add(s.x, s.xb, count: m * d)
-                rmsNorm(s.x, layer.ffnNorm, into: s.xb, rows: m)
-                if let ex = layer.experts {
-                    mixtureOfExperts(ex, rows: m)
-                } else {
-                    if m < 4 { hintNext(layer.down) }
-                    matmul(s.xb, rows: m, (layer.gate, s.hb), (layer.up, s.hb2))
-                    switch c.traits.activation {
-                    case .silu: swiglu(s.hb, s.hb2, count: m * c.feedForwardLength)
-                    case .gelu: geglu(s.hb, s.hb2, count: m * c.feedForwardLength)
-                    }
-                    if m < 4 {
-                        if l + 1 < weights.layers.count {
-                            let nl = weights.layers[l + 1]
-                            hintNext(nl.wq, nl.wk, nl.wv)
-                        } else if logits != nil {
-                            hintNext(weights.output)
-                        }
-                    }
-                    matmul(layer.down, s.hb, rows: m, into: s.xb)
-                }
-                if let pn = layer.ffnPostNorm { rmsNorm(s.xb, pn, into: s.xb, rows: m) }
-                add(s.x, s.xb, count: m * d)
             }
         }
         for seg in segments {

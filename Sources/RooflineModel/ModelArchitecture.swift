@@ -6,12 +6,15 @@ public enum RopeStyle: String, Sendable {
     case neox
 }
 
-/// What sets one transformer family apart from Llama, as data the single forward pass consults
+/// One transformer family: its layer's forward in paper order over the shared blocks (`layer`, written in the
+/// family's file under Architectures/), and what its hyperparameters, weights and shared blocks need to know
 /// (llama.cpp's per-architecture `load_arch_tensors` / `build_arch_graph` and `llama_model_rope_type`).
 /// Optional tensors that any family may carry (Q/K/V biases, fused `attn_qkv`, `output.weight`, `rope_freqs.weight`) are used
-/// when present, as llama.cpp's `create_tensor_qkv` does.
+/// when present, as llama.cpp's `create_tensor_qkv` does. Adding a family: a file with its `architecture` and
+/// `layer`, and a line in `registry`.
 public struct ModelArchitecture: Sendable, Equatable {
-    /// The gated FFN's activation: silu(gate)·up (SwiGLU) or gelu(gate)·up (GeGLU, ggml's tanh GELU).
+    /// The gated FFN's activation, as a family's layer names it: silu(gate)·up (SwiGLU) or gelu(gate)·up
+    /// (GeGLU, ggml's tanh GELU).
     public enum Activation: String, Sendable { case silu, gelu }
     /// How queries are scaled before attention, which then scales its scores by 1 (llama.cpp's graphs for
     /// these families); `.none` lets the attention scale the scores by 1/√headDim.
@@ -29,7 +32,6 @@ public struct ModelArchitecture: Sendable, Equatable {
     public var queryScale: QueryScale = .none
     /// Whether `rope.dimension_count` must equal the head dimension (llama.cpp asserts it for these graphs).
     public var ropeCoversHead = false
-    public var activation: Activation = .silu
     /// Embeddings multiplied by √embedding_length (Gemma).
     public var scaleEmbeddings = false
     /// RMSNorms after attention and after the FFN, before each residual add (`post_attention_norm.weight`,
@@ -65,8 +67,12 @@ public struct ModelArchitecture: Sendable, Equatable {
     /// `attention.sliding_window` must be present (llama.cpp reads it without a default for gpt-oss).
     public var requiresSlidingWindowKey = false
 
-    init(name: String, configure: (inout ModelArchitecture) -> Void = { _ in }) {
+    /// One layer's forward: the shared blocks of `LayerPass` in the family's order.
+    let layer: @Sendable (inout LayerPass) -> Void
+
+    init(name: String, layer: @escaping @Sendable (inout LayerPass) -> Void, configure: (inout ModelArchitecture) -> Void = { _ in }) {
         self.name = name
+        self.layer = layer
         configure(&self)
     }
 
@@ -74,30 +80,14 @@ public struct ModelArchitecture: Sendable, Equatable {
 
     /// Every architecture Roofline runs, keyed by `general.architecture`.
     public static let registry: [String: ModelArchitecture] = Dictionary(uniqueKeysWithValues: [
-        ModelArchitecture(name: "llama") { $0.mixtureOfExperts = true },  // Mixtral-style experts when expert_count > 0
-        ModelArchitecture(name: "qwen2") { $0.ropeStyle = .neox; $0.ropeCoversHead = true },
-        ModelArchitecture(name: "qwen3") { $0.ropeStyle = .neox; $0.ropeCoversHead = true; $0.qkNorm = true },
-        // Phi-3's sliding window (`phi3.attention.sliding_window`) is ignored, as llama.cpp does (its loader
-        // turns it off for phi3).
-        ModelArchitecture(name: "phi3") { $0.ropeStyle = .neox; $0.fusedGateUp = true; $0.queryScale = .inverseSqrtHead },
-        ModelArchitecture(name: "qwen3moe") {
-            $0.ropeStyle = .neox; $0.ropeCoversHead = true; $0.qkNorm = true; $0.mixtureOfExperts = true; $0.requiresExperts = true
-        },
-        ModelArchitecture(name: "gemma2") {
-            $0.ropeStyle = .neox; $0.activation = .gelu; $0.scaleEmbeddings = true; $0.postNorms = true
-            $0.queryScale = .gemma(largeModelLayers: 46); $0.slidingWindow = (4096, 2); $0.attentionSoftcap = 50; $0.finalSoftcap = 30
-        },
-        ModelArchitecture(name: "gemma3") {
-            $0.ropeStyle = .neox; $0.activation = .gelu; $0.scaleEmbeddings = true; $0.postNorms = true; $0.qkNorm = true
-            $0.queryScale = .gemma(largeModelLayers: 62); $0.slidingWindow = (0, 6); $0.slidingRopeOwnDefaults = true
-        },
-        // gpt-oss (llama.cpp's LLM_ARCH_OPENAI_MOE, src/models/openai-moe.cpp): biases everywhere, attention sinks,
-        // every other layer sliding (pattern period 2), YaRN RoPE from the metadata, MXFP4 experts with swiglu_oai.
-        ModelArchitecture(name: "gpt-oss") {
-            $0.ropeStyle = .neox; $0.ropeCoversHead = true; $0.mixtureOfExperts = true; $0.requiresExperts = true
-            $0.expertGating = .topKThenSoftmax; $0.openAIExperts = true; $0.ffnNormName = "post_attention_norm"
-            $0.attentionSinks = true; $0.slidingWindow = (0, 2); $0.requiresSlidingWindowKey = true
-        },
+        Llama.architecture,
+        Qwen2.architecture,
+        Qwen3.architecture,
+        Qwen3MoE.architecture,
+        Phi3.architecture,
+        Gemma2.architecture,
+        Gemma3.architecture,
+        GptOss.architecture,
     ].map { ($0.name, $0) })
 
     /// The architecture called `name`, or an error listing the supported ones.
