@@ -57,11 +57,21 @@ let package = Package(
         .target(name: "RooflineTestSupport", dependencies: ["RooflineGGUF", "RooflineQuant", "RooflineEngine"], path: "Tests/RooflineTestSupport"),
         .testTarget(name: "RooflineGGUFTests", dependencies: ["RooflineGGUF", "RooflineTestSupport"]),
         .testTarget(name: "RooflineQuantTests", dependencies: ["RooflineQuant", "RooflineGGUF", "CRooflineKernels", "RooflineTestSupport"]),
-        .testTarget(name: "RooflineTokenizerTests", dependencies: ["RooflineTokenizer", "RooflineSampling", "RooflineEngine", "RooflineTestSupport"]),
+        .testTarget(name: "RooflineTokenizerTests", dependencies: ["RooflineTokenizer", "RooflineGGUF", "RooflineEngine", "RooflineTestSupport"]),
         .testTarget(name: "RooflineCLITests", dependencies: ["RooflineTestSupport", "RooflineEngine", "roofline"]),
         .testTarget(name: "RooflineGrammarTests", dependencies: ["RooflineGrammar", "RooflineEngine", "RooflineAPI", "RooflineTestSupport"]),
         .testTarget(name: "RooflineFuzzTests", dependencies: ["RooflineFuzzTargets", "RooflineAPI"]),
         .testTarget(name: "RooflinePlannerTests", dependencies: ["RooflinePlanner", "RooflineGGUF"]),
-        .testTarget(name: "RooflineEngineTests", dependencies: ["RooflineEngine", "RooflineImport", "RooflineModel", "RooflineQuant", "RooflineTokenizer", "RooflineGGUF", "RooflineSampling", "RooflineTestSupport"]),
+        // Tests follow the layers: model (forward passes against llama.cpp, KV pool, RoPE), import, tokenizer,
+        // sampling, grammar, engine (generation, scheduler, speculative decoding), server (in process) and CLI
+        // (the built executable, end to end).
+        .testTarget(name: "RooflineModelTests", dependencies: ["RooflineModel", "RooflineEngine", "RooflineQuant", "RooflineGGUF", "RooflineTestSupport"]),
+        .testTarget(name: "RooflineImportTests", dependencies: ["RooflineImport", "RooflineEngine", "RooflineQuant", "RooflineGGUF", "RooflineTokenizer", "RooflineTestSupport"]),
+        .testTarget(name: "RooflineSamplingTests", dependencies: ["RooflineSampling"]),
+        .testTarget(name: "RooflineServerTests", dependencies: [
+            "RooflineServer", "RooflineEngine", "RooflineTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "RooflineEngineTests", dependencies: ["RooflineEngine", "RooflineModel", "RooflineQuant", "RooflineTokenizer", "RooflineGGUF", "RooflineSampling", "RooflineTestSupport"]),
     ]
 )

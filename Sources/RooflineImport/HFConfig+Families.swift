@@ -120,6 +120,19 @@ struct HFFamily {
             if present("swiglu_limit"), try number("swiglu_limit") != 7 {
                 throw .unsupported(file: file, what: "'swiglu_limit' = \(c["swiglu_limit"]!) (llama.cpp's gpt-oss clamps at 7)")
             }
+        case "granite":
+            // conversion of GraniteForCausalLM: each multiplier present becomes a granite.* scale; llama.cpp requires
+            // logit_scale. Biases on the MLP are not read by Roofline yet.
+            try activation(["silu"])
+            if (c["mlp_bias"] as? Bool) == true { throw .unsupported(file: file, what: "'mlp_bias' = true (FFN biases are not supported yet)") }
+            if (c["attention_bias"] as? Bool) == true { throw .unsupported(file: file, what: "'attention_bias' = true on Granite (not supported yet)") }
+            for (hf, gguf) in [("attention_multiplier", "attention.scale"), ("embedding_multiplier", "embedding_scale"),
+                               ("residual_multiplier", "residual_scale")] where present(hf) {
+                metadata.append((gguf, .float32(Float(try number(hf)))))
+            }
+            let logits = try number("logits_scaling")
+            guard logits > 0 else { throw .invalidJSON(file: file, reason: "'logits_scaling' must be positive (got \(logits))") }
+            metadata.append(("logit_scale", .float32(Float(logits))))
         default:
             try activation(["silu"])
             if hfArch == "MixtralForCausalLM" {

@@ -9,7 +9,7 @@ struct HFConfig {
     static let known = ["LlamaForCausalLM": "llama", "MistralForCausalLM": "llama", "MixtralForCausalLM": "llama",
                         "Qwen2ForCausalLM": "qwen2", "Qwen3ForCausalLM": "qwen3", "Qwen3MoeForCausalLM": "qwen3moe",
                         "Phi3ForCausalLM": "phi3", "Gemma2ForCausalLM": "gemma2", "Gemma3ForCausalLM": "gemma3",
-                        "GptOssForCausalLM": "gpt-oss"]
+                        "GptOssForCausalLM": "gpt-oss", "GraniteForCausalLM": "granite"]
     let file: String
     /// The `architectures` entry (e.g. MixtralForCausalLM).
     let hfArch: String
@@ -119,7 +119,7 @@ struct HFConfig {
 
     /// Whether Q and K rows are stored in the checkpoint's half-split order and need llama.cpp's permutation
     /// (Llama's "normal" RoPE); Qwen uses NeoX RoPE on the rows as they are.
-    var permutesQK: Bool { arch == "llama" }
+    var permutesQK: Bool { arch == "llama" || arch == "granite" }
 
     /// The `general.*` and `llama.*` keys.
     func metadata(name: String) -> [(key: String, value: GGUFValue)] {

@@ -64,6 +64,19 @@ struct LayerPass {
         model.add(model.scratch.x, model.scratch.xb, count: rows * model.config.embeddingLength)
     }
 
+    /// x += xb × `scale` (the product rounded to float first, as ggml_scale then ggml_add); plain when 0.
+    mutating func residual(scaledBy scale: Float) {
+        guard computing else { return }
+        guard scale != 0 else { return residual() }
+        let x = model.scratch.x, xb = model.scratch.xb
+        for i in 0..<rows * model.config.embeddingLength {
+            let scaled = xb[i] * scale
+            x[i] += scaled
+        }
+    }
+
+    var config: LlamaConfig { model.config }
+
     /// xb → xb: causal self-attention with grouped KV heads: Q/K/V projections (with their biases when the file
     /// has them), per-head Q/K RMSNorm (`attn_q_norm`), RoPE and the architecture's query scale, each row's
     /// K/V stored in its sequence's cache, attention over the cache (sliding window, soft-cap and sinks as the
@@ -85,7 +98,7 @@ struct LayerPass {
         }
         let l = index, sliding = sliding, segments = segments, attention = attention
         pass(.attention) {
-            let scale = c.queryScale == nil ? 1 / Float(c.headDim).squareRoot() : 1
+            let scale = c.scoreScale
             rf_attention_multi(m.pool.raw, attention!, Int32(segments.count), Int32(l), Int32(c.headCount), Int32(c.headCountKV),
                                Int32(c.headDim), scale, Int32(sliding ? c.slidingWindow : 0), c.attentionSoftcap, w.sinks?.base,
                                s.att, Int32(s.attPerThread), m.kernelPath.rawValue)

@@ -48,7 +48,22 @@ public struct LlamaConfig: Sendable, Equatable {
     public var expertFeedForwardLength = 0
     public var expertWeightsScale: Float = 0
 
+    /// Granite's multipliers (`embedding_scale`, `residual_scale`, `attention.scale`, `logit_scale`; 0: none, and
+    /// the attention's default 1/√head): embeddings × embedding, each block's output × residual before its add,
+    /// attention scores × attention, logits ÷ logit.
+    public var embeddingScale: Float = 0
+    public var residualScale: Float = 0
+    public var attentionScale: Float = 0
+    public var logitScale: Float = 0
+
     public var qDim: Int { headCount * headDim }
+
+    /// The factor attention scores are multiplied by: 1 when queries were scaled (`queryScale`), Granite's
+    /// `attention.scale` when set, else 1/√headDim.
+    public var scoreScale: Float {
+        if queryScale != nil { return 1 }
+        return attentionScale != 0 ? attentionScale : 1 / Float(headDim).squareRoot()
+    }
 
     /// The factor queries are multiplied by after RoPE when the family's graph does so (phi3, gemma2), else nil
     /// (the attention scales its scores by 1/√headDim).
@@ -135,6 +150,13 @@ public struct LlamaConfig: Sendable, Equatable {
             } else {
                 throw ModelError.format(.missingKey(key("vocab_size")))
             }
+            if traits.graniteMultipliers {
+                // llama.cpp requires logit_scale and reads the others as optional (0: not applied).
+                logitScale = Float(try file.float(key("logit_scale")))
+                residualScale = Float(try file.float(key("residual_scale"), default: 0))
+                embeddingScale = Float(try file.float(key("embedding_scale"), default: 0))
+                attentionScale = Float(try file.float(key("attention.scale"), default: 0))
+            }
             let own = traits.slidingRopeOwnDefaults
             ropeFreqBaseSliding = Float(try file.float(key("rope.freq_base_swa"), default: own ? 10000 : Double(ropeFreqBase)))
             ropeFreqScaleSliding = own ? 1 : ropeFreqScale
@@ -214,6 +236,10 @@ public struct LlamaConfig: Sendable, Equatable {
         }
         if let sw = traits.slidingWindow, sw.window > 0, slidingLayers.contains(true) {
             try check(slidingWindow > 0, "attention.sliding_window", slidingWindow, "must be positive when layers slide")
+        }
+        for (k, v) in [("logit_scale", logitScale), ("residual_scale", residualScale), ("embedding_scale", embeddingScale),
+                       ("attention.scale", attentionScale)] where !v.isFinite || (k == "logit_scale" && traits.graniteMultipliers && v == 0) {
+            throw .invalidHyperparameter(key: "\(architecture).\(k)", value: "\(v)", reason: k == "logit_scale" ? "must be a finite non-zero number" : "must be a finite number")
         }
         for (k, v) in [("attn_logit_softcapping", attentionSoftcap), ("final_logit_softcapping", finalSoftcap)] where !(v >= 0 && v.isFinite) {
             throw .invalidHyperparameter(key: "\(architecture).\(k)", value: "\(v)", reason: "must be a non-negative number")

@@ -159,6 +159,9 @@ public final class LlamaModel: @unchecked Sendable {
             let e = Float(d).squareRoot()  // ggml_scale(inpL, sqrtf(n_embd))
             for i in 0..<m * d { s.x[i] *= e }
         }
+        if c.embeddingScale != 0 {
+            for i in 0..<m * d { s.x[i] *= c.embeddingScale }  // Granite's embedding multiplier
+        }
         withUnsafeTemporaryAllocation(of: rf_attn_segment.self, capacity: segments.count) { attnSegs in
             for (k, seg) in segments.enumerated() {
                 attnSegs[k] = seg.cache.attentionSegment(q: s.q + seg.start * c.qDim, out: s.attn + seg.start * c.qDim,
@@ -203,6 +206,10 @@ public final class LlamaModel: @unchecked Sendable {
                 rows += n
             }
             if rows > 0 { matmul(outputHead, s.xb, rows: rows, into: logits) }
+        }
+        if c.logitScale != 0 {
+            let inv = 1 / c.logitScale  // ggml_scale(cur, 1.0f / f_logit_scale): Granite
+            for i in 0..<rows * c.vocabSize { logits[i] *= inv }
         }
         if c.finalSoftcap != 0 {
             // ggml_scale by 1/cap, ggml_tanh, ggml_scale by cap (Gemma 2's final logit soft-capping).

@@ -64,6 +64,8 @@ public struct ModelArchitecture: Sendable, Equatable {
     public var ffnNormName = "ffn_norm"
     /// Per-head attention sinks (`attn_sinks.weight`) and an attention-output bias (`attn_output.bias`), required.
     public var attentionSinks = false
+    /// Granite's multipliers are read from the metadata (`LlamaConfig.embeddingScale` and the others).
+    public var graniteMultipliers = false
     /// `attention.sliding_window` must be present (llama.cpp reads it without a default for gpt-oss).
     public var requiresSlidingWindowKey = false
 
@@ -88,6 +90,7 @@ public struct ModelArchitecture: Sendable, Equatable {
         Gemma2.architecture,
         Gemma3.architecture,
         GptOss.architecture,
+        Granite.architecture,
     ].map { ($0.name, $0) })
 
     /// The architecture called `name`, or an error listing the supported ones.

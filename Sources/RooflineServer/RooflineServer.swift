@@ -45,7 +45,8 @@ public final class RooflineServer: Sendable {
         try await group.run()
     }
 
-    func makeRouter() -> Router<BasicRequestContext> {
+    /// Every route and middleware of the server (`run` serves it; tests drive it in process).
+    public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: AnthropicErrorMiddleware())

@@ -1,5 +1,6 @@
 import Testing
 import RooflineEngine
+import RooflineTestSupport
 import RooflineTokenizer
 
 /// A conversation's KV kept between turns: each turn prefills only its new tokens, and greedy text equals a

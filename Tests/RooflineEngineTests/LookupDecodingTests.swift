@@ -1,5 +1,6 @@
 import Testing
 import RooflineEngine
+import RooflineTestSupport
 import RooflineSampling
 
 /// Speculative decoding by prompt lookup is lossless: the tokens equal plain decoding's, greedy and sampled

@@ -65,12 +65,16 @@ ARCHS = {
     # the experts' width, as gpt-oss's converter writes both from intermediate_size.
     "gpt-oss": dict(layers=2, embd=64, heads=4, kv_heads=2, head_dim=16, ffn=64, rope_base=150000.0,
                     experts=4, experts_used=2, expert_ffn=64),
+    # Granite: Llama's tensors with four multipliers (embedding, residual, attention score and logit scales).
+    "granite": dict(layers=2, embd=64, heads=4, kv_heads=2, head_dim=16, ffn=128, rope_base=10000.0),
 }
 # Per-architecture metadata beyond the shape: a window shorter than the prompts and chunks so sliding matters,
 # and soft-caps low enough that random scores reach them.
 EXTRA_UINT32 = {"gemma2": {"attention.sliding_window": 4},
                 "gemma3": {"attention.sliding_window": 4, "attention.sliding_window_pattern": 3}}
-EXTRA_FLOAT32 = {"gemma2": {"attn_logit_softcapping": 2.0, "final_logit_softcapping": 20.0}}
+EXTRA_FLOAT32 = {"gemma2": {"attn_logit_softcapping": 2.0, "final_logit_softcapping": 20.0},
+                 # scales away from 1 (and the attention's from 1/sqrt(16)) so that each one changes the result
+                 "granite": {"embedding_scale": 3.0, "residual_scale": 0.5, "attention.scale": 0.2, "logit_scale": 0.5}}
 # YaRN as gpt-oss ships it (factor 32 over 4096), scaled down so that the 512-token context exceeds the original.
 EXTRA_UINT32["gpt-oss"] = {"attention.sliding_window": 4, "rope.scaling.original_context_length": 64}
 EXTRA_FLOAT32["gpt-oss"] = {"rope.scaling.factor": 8.0}

@@ -8,7 +8,7 @@ Also writes `expected_tokens.json`: Hugging Face `tokenizers`' ids for a few str
 Roofline's tokenization of the imported model.
 
 Any family Roofline imports: llama (Mixtral when the GGUF has experts; Mistral with --mistral-window), qwen2,
-qwen3, qwen3moe, phi3 (fused, or separate with --split), gemma2, gemma3, gpt-oss (MXFP4 experts as published, in
+qwen3, qwen3moe, phi3 (fused, or separate with --split), gemma2, gemma3, granite, gpt-oss (MXFP4 experts as published, in
 `*_blocks`/`*_scales` with gate and up interleaved; or dense with --dense-experts); each tensor put back as the
 family's checkpoints store it (see export_tensors, export_gpt_oss).
 
@@ -51,7 +51,7 @@ def field(r, key):
 
 HF_ARCH = {"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM", "phi3": "Phi3ForCausalLM",
            "gemma2": "Gemma2ForCausalLM", "gemma3": "Gemma3ForCausalLM", "qwen3moe": "Qwen3MoeForCausalLM",
-           "gpt-oss": "GptOssForCausalLM"}
+           "gpt-oss": "GptOssForCausalLM", "granite": "GraniteForCausalLM"}
 
 
 def ggml_to_openai_mxfp4(raw):
@@ -135,7 +135,7 @@ def export_tensors(arch, get, tensors, layers, n_head, n_kv, split):
                 w[p + "self_attn.qkv_proj.weight"] = qkv
         else:
             q, k = get(b + "attn_q.weight"), get(b + "attn_k.weight")
-            if arch == "llama":  # llama.cpp's converter permutes Llama's Q/K rows; the NeoX families keep them
+            if arch in ("llama", "granite"):  # llama.cpp's converter permutes Llama's (and Granite's) Q/K rows; the NeoX families keep them
                 uq, uk = llama_unpermute(q, n_head), llama_unpermute(k, n_kv)
                 assert np.array_equal(llama_permute(uq, n_head, n_head), q) and np.array_equal(llama_permute(uk, n_head, n_kv), k)
                 q, k = uq, uk
@@ -212,6 +212,11 @@ def make_config(arch, r, tensors, layers, tokens, a):
                                "truncate": False, "original_max_position_embeddings": int(g("rope.scaling.original_context_length"))})
         if not a.dense_experts:
             c["quantization_config"] = {"quant_method": "mxfp4", "modules_to_not_convert": ["model.layers.*.self_attn", "model.layers.*.mlp.router", "model.embed_tokens", "lm_head"]}
+    if arch == "granite":
+        # conversion of GraniteForCausalLM: the four multipliers become granite.* scales
+        c.update(attention_multiplier=float(g("attention.scale")), embedding_multiplier=float(g("embedding_scale")),
+                 residual_multiplier=float(g("residual_scale")), logits_scaling=float(g("logit_scale")),
+                 attention_bias=False, mlp_bias=False)
     if arch in ("gemma2", "gemma3"):
         c.update(hidden_act="gelu_pytorch_tanh", hidden_activation="gelu_pytorch_tanh", query_pre_attn_scalar=head_dim,
                  sliding_window=int(g("attention.sliding_window")), tie_word_embeddings=True)

@@ -19,7 +19,7 @@ import RooflineTestSupport
     static let cases: [String: String] = [
         "phi3": "Phi3ForCausalLM", "phi3:split": "Phi3ForCausalLM", "gemma2": "Gemma2ForCausalLM", "gemma3": "Gemma3ForCausalLM",
         "qwen3moe": "Qwen3MoeForCausalLM", "llama_moe": "MixtralForCausalLM", "llama:mistral": "MistralForCausalLM",
-        "gpt-oss": "GptOssForCausalLM",
+        "gpt-oss": "GptOssForCausalLM", "granite": "GraniteForCausalLM",
     ]
 
     /// The fixture's GGUF (built here) and the folder the script exports from it (`keepTypes`: F16 tensors stay
@@ -74,7 +74,7 @@ import RooflineTestSupport
             #expect(try values(b, t.name) == (try values(a, t.name)), "\(key) \(t.name) values")
         }
         let e = try Engine(path: imported, threads: 2, contextSize: 512)
-        try ArchitectureParityTests().expectLlamaCppParity(e, try ArchModel.fixture(parts[0]), label: "\(key) from the folder")
+        try ArchParity.expectLlamaCppParity(e, try ArchModel.fixture(parts[0]), label: "\(key) from the folder")
     }
 
     /// gpt-oss with dequantized experts (`gate_up_proj` [experts, hidden, 2·ffn], inputs first, gate and up rows

@@ -46,11 +46,26 @@ import RooflineTestSupport
     }
 
     @Test func registryNamesTheFamilies() throws {
-        #expect(Set(ModelArchitecture.registry.keys) == ["llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "qwen3moe", "gpt-oss"])
+        #expect(Set(ModelArchitecture.registry.keys) == ["llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "qwen3moe", "gpt-oss", "granite"])
         #expect(try ModelArchitecture.named("qwen2").ropeStyle == .neox)
         #expect(try ModelArchitecture.named("llama").ropeStyle == .normal)
         #expect(try ModelArchitecture.named("qwen3").qkNorm)
         for arch in ["llama", "qwen2", "qwen3", "gemma2", "gemma3"] { #expect(try loadError(tiny(arch)) == nil, "\(arch) loads") }
+    }
+
+    /// Granite's logit scale is required (llama.cpp reads it without a default) and must be non-zero; the other
+    /// multipliers are optional.
+    @Test func graniteNeedsItsLogitScale() throws {
+        let missing = try #require(try loadError(tiny("granite")))
+        #expect(missing.contains("granite.logit_scale"), "\(missing)")
+        #expect(try loadError(tiny("granite") { $0.set("granite.logit_scale", .float32(8)) }) == nil)
+        let zero = try #require(try loadError(tiny("granite") { $0.set("granite.logit_scale", .float32(0)) }))
+        #expect(zero.contains("granite.logit_scale"), "\(zero)")
+        let bad = try #require(try loadError(tiny("granite") {
+            $0.set("granite.logit_scale", .float32(8))
+            $0.set("granite.residual_scale", .float32(.nan))
+        }))
+        #expect(bad.contains("granite.residual_scale"), "\(bad)")
     }
 
     @Test func unknownArchitectureIsNamedWithTheSupportedOnes() throws {

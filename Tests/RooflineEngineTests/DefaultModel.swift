@@ -1,7 +1,0 @@
-import RooflineEngine
-
-/// The default model, fetched through the same code path users take (`ModelStore.resolve`), loaded once.
-enum DefaultModel {
-    static let path: String? = try? ModelStore.resolve(nil)
-    static let engine: Engine? = path.flatMap { try? Engine(path: $0, threads: 2, contextSize: 512) }
-}
