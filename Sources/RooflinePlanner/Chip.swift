@@ -33,6 +33,9 @@ public struct Chip: Sendable, Equatable {
     public var memoryEfficiency: Double?
     /// Fixed time per layer and step measured or fitted for this chip; nil means the class's assumption.
     public var layerOverheadS: Double?
+    /// Weight bytes per layer (per tensor-parallel chip) at which `layerOverheadS` holds; when set, a layer holding
+    /// w bytes pays `layerOverheadS · √(w / this)` (a wafer whose layers' partial sums cross the region holding them).
+    public var layerOverheadReferenceBytes: Double?
     /// Fraction of the printed link rate that collectives reach on this chip (protocol overhead); nil means all of it.
     public var linkEfficiency: Double?
     /// The catalogue's description of the memory tiers (e.g. "SRAM 520 MB + HBM3 64 GB + DDR5 up to 1.5 TB").

@@ -81,10 +81,16 @@ extension Deployment {
         return PhaseTime(
             computeS: rate.map { cost.flops / $0 }, memoryS: (cost.matmulBytes + kvRead) / bytesPerS,
             interconnectS: interconnectTime(tokens: cost.tokens, chip: chip, model: model, precisions: precisions, efficiency: e),
-            overheadS: Double(model.layers) * e.layerOverheadS,
+            overheadS: Double(model.layers) * layerOverhead(model: model, precisions: precisions, efficiency: e),
             matmulS: max(matmulCompute, matmulMemory), attentionS: max(attentionCompute, kvMemory),
             computeBoundS: (matmulCompute > matmulMemory ? matmulCompute : 0) + (attentionCompute > kvMemory ? attentionCompute : 0),
             tokens: cost.tokens, computeFraction: fraction)
+    }
+
+    /// The fixed time of one layer on this deployment: the chip's per-layer cost, scaled by the weights each chip
+    /// holds of one layer where the chip says its latency grows with them (`Efficiency.layerOverhead`).
+    public func layerOverhead(model: ModelDescription, precisions: Precisions, efficiency e: Efficiency) -> Double {
+        e.layerOverhead(layerBytes: model.weightBytes(precisions.weights) / Double(max(model.layers, 1)) / Double(tensorParallel))
     }
 
     /// Two ring all-reduces per layer across the tensor-parallel group and one hop per stage boundary, each

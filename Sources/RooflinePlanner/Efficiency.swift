@@ -31,6 +31,15 @@ public struct Efficiency: Sendable, Equatable {
     public var kvReadsPerQueryHead = false
     /// Fraction of the printed link rate that all-reduces and stage hops reach (1: the rate as printed).
     public var link = 1.0
+    /// Weight bytes per layer at which `layerOverheadS` holds, for a chip whose per-layer latency grows with the
+    /// square root of the weights a layer holds (`Chip.layerOverheadReferenceBytes`); nil: a fixed cost per layer.
+    public var layerOverheadReferenceBytes: Double?
+
+    /// The fixed time of one layer holding `layerBytes` of weights on each chip of its tensor-parallel group.
+    public func layerOverhead(layerBytes: Double) -> Double {
+        guard let ref = layerOverheadReferenceBytes, ref > 0 else { return layerOverheadS }
+        return layerOverheadS * (max(layerBytes, 0) / ref).squareRoot()
+    }
 
     public init(compute: Double, memory: Double, usableMemory: Double, collectiveLatencyS: Double, ringCollectives: Bool = false,
                 computeHalfTokens: Double = 0, layerOverheadS: Double = 0, narrowFormatScale: Double = 1, fp4FormatScale: Double? = nil) {
@@ -111,6 +120,7 @@ public struct EfficiencyTable: Sendable, Equatable {
         if let m = forcedMemory ?? chip.memoryEfficiency { e.memory = m }
         if let o = chip.layerOverheadS { e.layerOverheadS = o }
         if let l = chip.linkEfficiency { e.link = l }
+        e.layerOverheadReferenceBytes = chip.layerOverheadReferenceBytes
         e.kvReadsPerQueryHead = kvReadsPerQueryHead
         return e
     }

@@ -23,7 +23,8 @@ public enum PlanExplain {
                 ? String(format: ", read once per query head: %.0f×", request.model.queryHeadsPerKVHead) : ""
             out += line("attention", t.attentionS, t.totalS + r.draftS, detail: "the larger of its FLOPs and reading the KV cache" + perHead)
             out += line("interconnect", t.interconnectS, t.totalS + r.draftS, detail: "all-reduces and stage hops")
-            out += line("fixed per-layer", t.overheadS, t.totalS + r.draftS, detail: String(format: "%d layers × %.1f µs", request.model.layers, e.layerOverheadS * 1e6))
+            out += line("fixed per-layer", t.overheadS, t.totalS + r.draftS, detail: String(format: "%d layers × %.1f µs", request.model.layers, t.overheadS / Double(max(request.model.layers, 1)) * 1e6)
+                + (e.layerOverheadReferenceBytes.map { String(format: " (%.1f µs at %.2f GB per layer, × √ of the GB each layer holds over that)", e.layerOverheadS * 1e6, $0 / 1e9) } ?? ""))
             if r.draftS > 0 { out += line("draft", r.draftS, t.totalS + r.draftS, detail: "\(request.speculation?.draftTokens ?? 0) draft steps") }
             out += String(format: "  = %.1f µs per step; compute at %.0f%% of peak for %d tokens (%.0f%% at large batch), memory at %.0f%% of bandwidth\n",
                           (t.totalS + r.draftS) * 1e6, t.computeFraction * 100, t.tokens, e.compute * 100, e.memory * 100)

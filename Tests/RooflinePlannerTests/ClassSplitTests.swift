@@ -52,6 +52,23 @@ struct ClassSplitTests {
         #expect(cerebras.fits && (cerebras.decodeTokensPerSPerUser ?? 0) > 0 && cerebras.ttftS == nil)
     }
 
+    /// A wafer keeps each layer's weights in the SRAM of the cores that compute with them, so a larger layer covers a
+    /// larger region and its broadcasts and reductions cross a wider one: the per-layer latency fitted on Llama 3.1 8B's
+    /// 0.502 GB layers grows with the square root of a layer's weights. Other chips keep a fixed cost per layer.
+    @Test func waferLayerLatencyGrowsWithTheSquareRootOfALayersWeights() throws {
+        let cat = try Catalogue.builtIn()
+        let wafer = EfficiencyTable().of(try cat.chip("cerebras-wse3"))
+        let p = Precisions(weights: .fp16, kvCache: .fp16)
+        let m8 = try #require(ModelDescription.preset("llama-3.1-8b")), m70 = try #require(ModelDescription.preset("llama-3.1-70b"))
+        let gb8 = m8.weightBytes(.fp16) / Double(m8.layers) / 1e9, gb70 = m70.weightBytes(.fp16) / Double(m70.layers) / 1e9
+        #expect(abs(gb8 - 0.502) < 0.002 && gb70 > 3 * gb8)
+        let one = Deployment(chips: 1, unitChips: 1, layers: m8.layers), four = Deployment(chips: 4, unitChips: 1, layers: m70.layers)
+        #expect(abs(one.layerOverhead(model: m8, precisions: p, efficiency: wafer) - 17.0e-6 * (gb8 / 0.502).squareRoot()) < 1e-12)
+        #expect(abs(four.layerOverhead(model: m70, precisions: p, efficiency: wafer) - 17.0e-6 * (gb70 / 0.502).squareRoot()) < 1e-12)
+        let h100 = EfficiencyTable().of(try cat.chip("nvidia-h100-sxm"))
+        #expect(Deployment(chips: 8, unitChips: 8, layers: m70.layers).layerOverhead(model: m70, precisions: p, efficiency: h100) == h100.layerOverheadS)
+    }
+
     @Test func asicsSpreadOverTheirNodeOrPod() throws {
         // SambaNova: a 16-RDU node, tensor-parallel over all 16; the RDU links' rate is unpublished, so only their
         // latency is counted, and the note says which memory tier the weights stream from.

@@ -24,13 +24,13 @@ struct ValidationTests {
         let report = try ValidationReport(cases, catalogue: try Catalogue.builtIn())
         let held = report.summary(fitted: false), fitted = report.summary(fitted: true)
         #expect(cases.count >= 30 && held.count >= 30 && held.unprojected == 0)
-        #expect(held.median <= 0.14, "out-of-sample median \(held.median)")
+        #expect(held.median <= 0.133, "out-of-sample median \(held.median)")
         #expect(fitted.worst <= 0.05, "a fitted row is off by \(fitted.worst)")
         let beyond = report.rows.filter { r in !r.row.fitted && r.projection.map { abs(r.row.error($0)) > 0.35 } ?? true }
-        #expect(beyond.count <= 9, "rows beyond ±35%: \(beyond.map(\.row.id))")
+        #expect(beyond.count <= 8, "rows beyond ±35%: \(beyond.map(\.row.id))")
         // A row may carry a bound looser than ±35% only as a recorded miss: loosening bounds cannot make room.
         let loosened = cases.filter { !$0.fitted && $0.errorBound > 0.35 }
-        #expect(loosened.count <= 9, "unfitted rows allowed beyond ±35%: \(loosened.map(\.id))")
+        #expect(loosened.count <= 8, "unfitted rows allowed beyond ±35%: \(loosened.map(\.id))")
         for cls in [ChipClass.gpu, .asic, .lpu, .edge] { #expect(report.summary(fitted: false, chipClass: cls).count >= 3, "\(cls)") }
     }
 
