@@ -53,15 +53,27 @@ public struct ScenarioModel: Sendable {
             draft = Double(s.draftTokens) * t.totalS
         }
         var p = OperatingPoint(batch: batch, step: step, draftS: draft, tokensPerStep: perStep, ttftS: nil, intensity: cost.intensity)
-        p.ttftS = ttft(running: batch > 1 ? micro : 0, waitS: batch > 1 ? p.stepS : 0)
+        p.ttftS = ttft(running: batch > 1 ? micro : 0, waitS: batch > 1 ? p.stepS : 0, prompts: queuedPrompts(micro: micro, perStep: perStep))
         return p
     }
 
-    /// Time to first token: the wait for the step under way, then a step that carries the whole prompt beside the
-    /// running decodes (`running` 0: the prompt alone). Nil without a compute peak (the prefill cannot be timed).
-    func ttft(running: Int, waitS: Double) -> Double? {
-        let cost = running > 0
-            ? model.mixedStep(decodes: running, context: workload.meanContext, prefillTokens: workload.prompt, prompt: workload.prompt, precisions: precisions)
+    /// Prompts that share a new request's first step. Under `server` and `interactive` load requests arrive at random
+    /// (MLPerf's server scenario draws Poisson arrivals) at the rate the operating point completes them, on average
+    /// `micro · tokens per step / output` per step, so the 99th percentile of a step's arrivals is prefilled beside
+    /// the running decodes; a step of that many prompts is what the p99 TTFT waits for. Offline (every request queued,
+    /// no TTFT limit) and single keep one prompt.
+    func queuedPrompts(micro: Int, perStep: Double) -> Int {
+        guard workload.scenario == .server || workload.scenario == .interactive else { return 1 }
+        return Workload.p99Arrivals(mean: Double(micro) * perStep / Double(max(workload.output, 1)))
+    }
+
+    /// Time to first token: the wait for the step under way, then a step that carries `prompts` whole prompts beside
+    /// the running decodes (`running` 0 and one prompt: the prompt alone). Nil without a compute peak (the prefill
+    /// cannot be timed).
+    func ttft(running: Int, waitS: Double, prompts: Int = 1) -> Double? {
+        let cost = running > 0 || prompts > 1
+            ? model.mixedStep(decodes: running, context: workload.meanContext, prefillTokens: prompts * workload.prompt,
+                              prompt: workload.prompt, precisions: precisions)
             : model.prefill(prompt: workload.prompt, precisions: precisions)
         guard let t = time(cost, model), t.computeS != nil else { return nil }
         return waitS + t.totalS

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How requests arrive and what they must get, as MLPerf's LLM scenarios define them.
 public enum Scenario: String, CaseIterable, Sendable {
     /// The highest output-token throughput the deployment sustains, every request queued at once.
@@ -76,6 +78,20 @@ public struct Workload: Sendable, Equatable {
     /// batch/output requests, and as many new ones start. None for a single user, whose prompt runs before its decode.
     public func prefillTokensPerStep(batch: Int) -> Int {
         scenario == .single ? 0 : Int((Double(batch) * Double(prompt) / Double(max(output, 1))).rounded())
+    }
+
+    /// The 99th percentile of a Poisson count with this mean (at least 1: the request being timed is one of them);
+    /// the normal approximation (mean + 2.326·√mean) above a mean of 500, where e^−mean underflows.
+    public static func p99Arrivals(mean a: Double) -> Int {
+        guard a.isFinite, a > 0 else { return 1 }
+        if a > 500 { return Int((a + 2.326 * a.squareRoot()).rounded(.up)) }
+        var k = 0, term = exp(-a), cdf = term
+        while cdf < 0.99 {
+            k += 1
+            term *= a / Double(k)
+            cdf += term
+        }
+        return max(k, 1)
     }
 
     public func validate() throws(PlannerError) {

@@ -47,6 +47,30 @@ struct WorkloadTests {
         #expect(tight.meetsTarget == false && tight.notes.contains { $0.contains("misses the limits") })
     }
 
+    @Test func p99ArrivalsArePoissonQuantiles() {
+        // Mean 1: P(≤3) = 0.9810, P(≤4) = 0.9963. Mean 0.1: P(0) = 0.9048, P(≤1) = 0.9953. Mean 10: P(≤17) = 0.9857,
+        // P(≤18) = 0.9928. Above a mean of 500, mean + 2.326·√mean.
+        #expect(Workload.p99Arrivals(mean: 1) == 4)
+        #expect(Workload.p99Arrivals(mean: 0.1) == 1)
+        #expect(Workload.p99Arrivals(mean: 0) == 1)
+        #expect(Workload.p99Arrivals(mean: 10) == 18)
+        #expect(Workload.p99Arrivals(mean: 10_000) == 10_233)
+    }
+
+    @Test func serverTTFTWaitsForTheP99ArrivalsOfAStep() throws {
+        // Batch 2, prompt 4, output 2: one request arrives per step on average, so the p99 step carries 4 prompts (16
+        // tokens) beside the 2 decodes: matmuls (2720 + 18·448) B = 21.568 µs, KV (2·6 + 16)·64 B = 3.584 µs, 2 µs of
+        // layers: 27.152 µs, after the step under way (14.864 µs). Offline keeps one prompt: 14.864 µs twice.
+        let limits = Workload(prompt: 4, output: 2, scenario: .server, ttftLimitS: 1, tpotLimitS: 15e-6)
+        let server = try Self.plan(Self.request(limits, batch: .fixed(3)))
+        #expect(server.batch == 2 && abs((server.ttftS ?? 0) - 42.016e-6) < 1e-12)
+        let offline = try Self.plan(Self.request(Workload(prompt: 4, output: 2, scenario: .offline), batch: .fixed(2)))
+        #expect(offline.batch == 2 && abs((offline.ttftS ?? 0) - 2 * 14.864e-6) < 1e-12)
+        // A TTFT limit between the two binds only under load: the server then runs a smaller batch.
+        let tight = try Self.plan(Self.request(Workload(prompt: 4, output: 2, scenario: .server, ttftLimitS: 35e-6, tpotLimitS: 15e-6), batch: .fixed(3)))
+        #expect(tight.batch == 1 && tight.meetsTarget == true)
+    }
+
     @Test func mlperfLimitsAreTheDefaults() {
         #expect(Workload(prompt: 1, output: 1, scenario: .server).tpotLimitS == 0.2)
         #expect(Workload(prompt: 1, output: 1, scenario: .server).ttftLimitS == 2)
