@@ -24,7 +24,9 @@ struct ValidationTests {
         let report = try ValidationReport(cases, catalogue: try Catalogue.builtIn())
         let held = report.summary(fitted: false), fitted = report.summary(fitted: true)
         #expect(cases.count >= 30 && held.count >= 30 && held.unprojected == 0)
-        #expect(held.median <= 0.133, "out-of-sample median \(held.median)")
+        // MLPerf's server scenario is checked too (its p99 TTFT under Poisson arrivals), not only offline throughput.
+        #expect(cases.contains { !$0.fitted && $0.metric == .server })
+        #expect(held.median <= 0.128, "out-of-sample median \(held.median)")
         #expect(fitted.worst <= 0.05, "a fitted row is off by \(fitted.worst)")
         let beyond = report.rows.filter { r in !r.row.fitted && r.projection.map { abs(r.row.error($0)) > 0.35 } ?? true }
         #expect(beyond.count <= 8, "rows beyond ±35%: \(beyond.map(\.row.id))")
