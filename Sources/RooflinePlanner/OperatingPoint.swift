@@ -11,6 +11,9 @@ public struct OperatingPoint: Sendable {
     /// Output tokens each request gains per step (1, or more with speculation).
     public var tokensPerStep: Double
     public var ttftS: Double?
+    /// What `ttftS` is made of: the wait for the step under way, then a step prefilling this many whole prompts.
+    public var ttftWaitS = 0.0
+    public var ttftPrompts = 1
     /// FLOPs per byte of the step (the roofline chart's x).
     public var intensity: Double
 

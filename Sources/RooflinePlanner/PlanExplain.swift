@@ -28,6 +28,11 @@ public enum PlanExplain {
             if r.draftS > 0 { out += line("draft", r.draftS, t.totalS + r.draftS, detail: "\(request.speculation?.draftTokens ?? 0) draft steps") }
             out += String(format: "  = %.1f µs per step; compute at %.0f%% of peak for %d tokens (%.0f%% at large batch), memory at %.0f%% of bandwidth\n",
                           (t.totalS + r.draftS) * 1e6, t.computeFraction * 100, t.tokens, e.compute * 100, e.memory * 100)
+            if let ttft = r.ttftS, let wait = r.ttftWaitS, let k = r.ttftPrompts, let w = request.workload {
+                let why = w.scenario == .server || w.scenario == .interactive ? "the p99 of a step's random arrivals" : "its own"
+                out += String(format: "  time to first token: %.1f µs for the step under way, then %.1f µs for a step prefilling %d prompt(s) of %d tokens (%@)\n",
+                              wait * 1e6, (ttft - wait) * 1e6, k, w.prompt, why as NSString)
+            }
             let figures = [r.tpotS.map { String(format: "time per output token %.2f ms", $0 * 1e3) },
                            r.ttftS.map { String(format: "time to first token %.3f s", $0) },
                            r.aggregateTokensPerS.map { String(format: "%.0f output tokens/s in all", $0) }].compactMap { $0 }

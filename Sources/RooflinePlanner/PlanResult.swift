@@ -10,6 +10,10 @@ public struct PlanResult: Sendable {
     public var decodeTokensPerSPerUser: Double?
     public var aggregateTokensPerS: Double?
     public var ttftS: Double?
+    /// With a workload: the part of `ttftS` spent waiting for the step under way, and the prompts prefilled in the
+    /// request's first step (the p99 of a step's arrivals under server and interactive load).
+    public var ttftWaitS: Double?
+    public var ttftPrompts: Int?
     /// Time per output token of one request (with a workload: the step time over the tokens each step emits).
     public var tpotS: Double?
     /// Requests completed per second (with a workload).

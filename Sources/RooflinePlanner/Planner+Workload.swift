@@ -36,6 +36,8 @@ extension Planner {
         result.aggregateTokensPerS = p.aggregateTokensPerS
         result.requestsPerS = p.aggregateTokensPerS / Double(w.output)
         result.ttftS = p.ttftS
+        result.ttftWaitS = p.ttftS == nil ? nil : p.ttftWaitS
+        result.ttftPrompts = p.ttftS == nil ? nil : p.ttftPrompts
         let secondsPerToken = 1 / p.aggregateTokensPerS
         result.joulesPerToken = chip.tdpW.map { Double(dep.chips) * $0 * secondsPerToken }
         result.usdPerMillionTokens = chip.priceUSDPerHour.map { Double(dep.chips) * $0 / 3600 * secondsPerToken * 1e6 }

@@ -53,7 +53,9 @@ public struct ScenarioModel: Sendable {
             draft = Double(s.draftTokens) * t.totalS
         }
         var p = OperatingPoint(batch: batch, step: step, draftS: draft, tokensPerStep: perStep, ttftS: nil, intensity: cost.intensity)
-        p.ttftS = ttft(running: batch > 1 ? micro : 0, waitS: batch > 1 ? p.stepS : 0, prompts: queuedPrompts(micro: micro, perStep: perStep))
+        p.ttftWaitS = batch > 1 ? p.stepS : 0
+        p.ttftPrompts = queuedPrompts(micro: micro, perStep: perStep)
+        p.ttftS = ttft(running: batch > 1 ? micro : 0, waitS: p.ttftWaitS, prompts: p.ttftPrompts)
         return p
     }
 

@@ -64,6 +64,9 @@ struct WorkloadTests {
         let limits = Workload(prompt: 4, output: 2, scenario: .server, ttftLimitS: 1, tpotLimitS: 15e-6)
         let server = try Self.plan(Self.request(limits, batch: .fixed(3)))
         #expect(server.batch == 2 && abs((server.ttftS ?? 0) - 42.016e-6) < 1e-12)
+        #expect(server.ttftPrompts == 4 && abs((server.ttftWaitS ?? 0) - 14.864e-6) < 1e-12)
+        #expect(PlanExplain.text([server], request: Self.request(limits, batch: .fixed(3)))
+            .contains("14.9 µs for the step under way, then 27.2 µs for a step prefilling 4 prompt(s) of 4 tokens (the p99 of a step's random arrivals)"))
         let offline = try Self.plan(Self.request(Workload(prompt: 4, output: 2, scenario: .offline), batch: .fixed(2)))
         #expect(offline.batch == 2 && abs((offline.ttftS ?? 0) - 2 * 14.864e-6) < 1e-12)
         // A TTFT limit between the two binds only under load: the server then runs a smaller batch.
