@@ -142,10 +142,13 @@ import RooflineTestSupport
 
     /// A cancelled stream gives its blocks back before the next step.
     @Test func cancellingFreesBlocks() async throws {
-        let e = try #require(DefaultModel.engine)
-        let s = try Scheduler(engine: e, configuration: SchedulerConfiguration(parallel: 2, contextSize: 512))
+        // Long enough (3,900 tokens, end of generation ignored: 10 s or more here) that the stream cannot end on
+        // its own before the cancel lands, even when other suites keep this reader's thread waiting for seconds
+        // while the scheduler runs ahead (CI saw a 400-token request end first).
+        let e = try Engine(path: try #require(DefaultModel.path), threads: 2, contextSize: 4096)
+        let s = try Scheduler(engine: e, configuration: SchedulerConfiguration(parallel: 2, contextSize: 4096))
         let (stream, continuation) = AsyncStream.makeStream(of: SequenceEvent.self)
-        let id = try s.submit(prompt: e.tokenize(Self.system), options: GenerationOptions(maxTokens: 400, sampling: .init(temperature: 0))) { event in
+        let id = try s.submit(prompt: e.tokenize(Self.system), options: GenerationOptions(maxTokens: 3900, sampling: .init(temperature: 0), ignoreEOS: true)) { event in
             continuation.yield(event)
             if case .failed = event { continuation.finish() }
             if case .finished = event { continuation.finish() }
