@@ -97,26 +97,28 @@ public enum Harmony {
     /// A reply read as OpenAI reads it: the content (final answers and preambles), the reasoning (analysis), and
     /// the calls (a message to `functions.NAME` whose body is a JSON object; one that is not stays content).
     public static func read(_ text: String) -> (content: String, reasoning: String, calls: [ToolCallFormat.Call]) {
-        var content: [String] = [], reasoning: [String] = [], calls: [ToolCallFormat.Call] = []
-        for m in messages(text) where m.headerComplete {
-            if let name = m.functionName {
-                if isCallBody(m.body), let v = try? JSONValue.parse(m.body) {
-                    calls.append(.init(name: name, arguments: v))
-                } else {
-                    content.append(m.body)
-                }
-            } else if m.channel == "analysis" {
-                reasoning.append(m.body)
-            } else if m.isContent {
-                content.append(m.body)
-            }
-        }
-        return (content.joined(), reasoning.joined(), calls)
+        split(messages(text), closed: true)
     }
 
-    static func isCallBody(_ body: String) -> Bool {
-        if let v = try? JSONValue.parse(body), case .object = v { return true }
-        return false
+    /// Content, reasoning and calls of `ms` in order. A call whose body is not a JSON object is content, which is
+    /// known only once its message is `closed` (until then the call counts as nothing).
+    static func split(_ ms: [Message], closed: Bool) -> (content: String, reasoning: String, calls: [ToolCallFormat.Call]) {
+        var content = "", reasoning = "", calls: [ToolCallFormat.Call] = []
+        for m in ms where m.headerComplete {
+            if let name = m.functionName {
+                guard closed else { continue }
+                if let v = try? JSONValue.parse(m.body), case .object = v {
+                    calls.append(.init(name: name, arguments: v))
+                } else {
+                    content += m.body
+                }
+            } else if m.channel == "analysis" {
+                reasoning += m.body
+            } else if m.isContent {
+                content += m.body
+            }
+        }
+        return (content, reasoning, calls)
     }
 
     /// A streamed reply split as it arrives: each `take` returns the new content and reasoning text. Complete
@@ -150,36 +152,20 @@ public enum Harmony {
             // segments closed by a later <|start|> are read once
             var from = all.utf8.index(all.startIndex, offsetBy: settled)
             while from <= visible.endIndex, let r = visible[from...].range(of: Harmony.start) {
-                let (c, rs) = Self.texts(Harmony.parse(segment: String(visible[from..<r.lowerBound]), afterStart: settled > 0), closed: true)
+                let (c, rs, _) = Harmony.split(Harmony.parse(segment: String(visible[from..<r.lowerBound]), afterStart: settled > 0), closed: true)
                 settledContent += c
                 settledReasoning += rs
                 settled = all.utf8.distance(from: all.startIndex, to: r.upperBound)
                 from = r.upperBound
             }
             let tail = from <= visible.endIndex ? String(visible[from...]) : ""
-            let (c, rs) = Self.texts(Harmony.parse(segment: tail, afterStart: settled > 0), closed: final)
+            let (c, rs, _) = Harmony.split(Harmony.parse(segment: tail, afterStart: settled > 0), closed: final)
             let content = settledContent + c, reasoning = settledReasoning + rs
             let newContent = content.count > shownContent ? String(content.dropFirst(shownContent)) : ""
             let newReasoning = reasoning.count > shownReasoning ? String(reasoning.dropFirst(shownReasoning)) : ""
             shownContent = max(shownContent, content.count)
             shownReasoning = max(shownReasoning, reasoning.count)
             return (newContent, newReasoning)
-        }
-
-        /// Content and reasoning of a segment's messages, as `read` takes them; the calls are read at the end. A
-        /// call whose body is not a JSON object is content, known once its message is `closed`.
-        private static func texts(_ ms: [Message], closed: Bool) -> (String, String) {
-            var c = "", r = ""
-            for m in ms where m.headerComplete {
-                if m.functionName != nil {
-                    if closed, !Harmony.isCallBody(m.body) { c += m.body }
-                } else if m.channel == "analysis" {
-                    r += m.body
-                } else if m.isContent {
-                    c += m.body
-                }
-            }
-            return (c, r)
         }
     }
 }

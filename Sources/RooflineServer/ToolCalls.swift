@@ -38,8 +38,10 @@ struct ToolContext: Sendable {
 /// `takeReasoning`, calls read at the end.
 struct ToolStreamHold {
     let markers: [String]
-    private(set) var all = ""
-    private var shown = 0  // characters of `all` passed on
+    private var text = ""  // what arrived, for the formats read by markers (a harmony splitter keeps its own)
+    /// All the text that arrived.
+    var all: String { harmony?.all ?? text }
+    private var shown = 0  // characters of `text` passed on
     private var holding = false
     private var harmony: Harmony.Stream?
     private var reasoning = ""
@@ -52,14 +54,13 @@ struct ToolStreamHold {
     /// Takes new text; returns what may be shown now.
     mutating func take(_ text: String) -> String {
         if harmony != nil {
-            all += text
             let (c, r) = harmony!.take(text)
             reasoning += r
             return c
         }
-        all += text
+        self.text += text
         if holding { return "" }
-        let pending = all.dropFirst(shown)
+        let pending = self.text.dropFirst(shown)
         if let r = markers.compactMap({ pending.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
             holding = true
             let out = String(pending[..<r.lowerBound])
@@ -90,7 +91,7 @@ struct ToolStreamHold {
             reasoning += r
             return c
         }
-        defer { shown = all.count }
-        return hasCalls ? "" : String(all.dropFirst(shown))
+        defer { shown = text.count }
+        return hasCalls ? "" : String(text.dropFirst(shown))
     }
 }

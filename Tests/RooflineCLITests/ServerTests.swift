@@ -61,6 +61,13 @@ import RooflineTestSupport
         try #require(status == 0, "could not install the openai Python client: \(out)")
     }
 
+    /// The `anthropic` package, installed through pip when missing.
+    func ensureAnthropicClient() throws {
+        if try Shell.run(["python3", "-c", "import anthropic"]).0 == 0 { return }
+        let (status, out) = try Shell.run(["python3", "-m", "pip", "install", "--quiet", "anthropic"])
+        try #require(status == 0, "could not install the anthropic Python client: \(out)")
+    }
+
     @Test func openAIClientDrivesTheServer() throws {
         try ensureOpenAIClient()
         let server = try Server(["--parallel", "2", "--max-queue", "1", "--ctx-size", "1024", "--api-key", "test-key"])
@@ -77,10 +84,7 @@ import RooflineTestSupport
 
     /// The Messages API driven by the official `anthropic` client (scripts/server/anthropic_client_check.py).
     @Test func anthropicClientDrivesTheMessagesAPI() throws {
-        if try Shell.run(["python3", "-c", "import anthropic"]).0 != 0 {
-            let (status, out) = try Shell.run(["python3", "-m", "pip", "install", "--quiet", "anthropic"])
-            try #require(status == 0, "could not install the anthropic Python client: \(out)")
-        }
+        try ensureAnthropicClient()
         let server = try Server(["--parallel", "2", "--ctx-size", "1024", "--api-key", "test-key"])
         let script = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/server/anthropic_client_check.py").path
         let (status, out) = try Shell.run(["python3", script, "--base-url", "http://127.0.0.1:\(server.port)", "--api-key", "test-key"])
@@ -157,10 +161,7 @@ import RooflineTestSupport
     /// Anthropic), channels forced by a grammar read back as content and reasoning_content.
     @Test func harmonyRepliesReadBackAsChannelsAndCalls() throws {
         try ensureOpenAIClient()
-        if try Shell.run(["python3", "-c", "import anthropic"]).0 != 0 {
-            let (status, out) = try Shell.run(["python3", "-m", "pip", "install", "--quiet", "anthropic"])
-            try #require(status == 0, "could not install the anthropic Python client: \(out)")
-        }
+        try ensureAnthropicClient()
         var shape = TinyModel.Shape()
         shape.context = 2048
         shape.harmony = true
