@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "RooflineModel", dependencies: ["RooflineGGUF", "RooflineQuant", "CRooflineKernels"]),
         .target(name: "RooflineGrammar"),
         .target(name: "RooflineTokenizer", dependencies: ["RooflineGGUF", "RooflineGrammar", .product(name: "HeapModule", package: "swift-collections")]),
-        .target(name: "RooflineImport", dependencies: ["RooflineGGUF"]),
+        .target(name: "RooflineImport", dependencies: ["RooflineGGUF", "RooflineModel"]),
         .target(name: "RooflineSampling"),
         .target(name: "RooflineEngine", dependencies: [
             "RooflineGGUF", "RooflineQuant", "RooflineModel", "RooflineTokenizer", "RooflineSampling", "RooflineGrammar", "RooflineImport",
@@ -45,7 +45,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "RooflinePlanner", dependencies: ["RooflineGGUF"]),
+        .target(name: "RooflinePlanner", dependencies: ["RooflineGGUF", "RooflineModel"]),
         .target(name: "RooflineFuzzTargets", dependencies: ["RooflineGGUF", "RooflineModel", "RooflineTokenizer", "RooflineImport", "RooflineAPI"]),
         .target(name: "CRooflineFuzz"),
         .executableTarget(name: "roofline-fuzz", dependencies: ["RooflineFuzzTargets", "CRooflineFuzz"]),

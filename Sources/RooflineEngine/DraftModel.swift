@@ -64,7 +64,7 @@ public final class DraftModel: @unchecked Sendable {
 /// proposals from (for speculative sampling's acceptance rule).
 final class DraftSession {
     let draft: DraftModel
-    let model: LlamaModel
+    let model: Transformer
     let cache: KVCache
     private(set) var consumed: [Int32] = []
     private let logits: UnsafeMutableBufferPointer<Float>
@@ -135,7 +135,7 @@ final class DraftSession {
         defer { rows.deallocate() }
         /// Runs one batch (entry k: session `who[k]` fed `feeds[k]`) and hands each session its row of logits.
         func pass(_ who: [Int], _ feeds: [[Int32]]) throws(ModelError) {
-            let entries = zip(who, feeds).map { LlamaModel.BatchEntry(tokens: $1, cache: items[$0].session.cache) }
+            let entries = zip(who, feeds).map { Transformer.BatchEntry(tokens: $1, cache: items[$0].session.cache) }
             try model.forward(batch: entries, logits: rows.baseAddress!)
             for (k, i) in who.enumerated() {
                 let s = items[i].session

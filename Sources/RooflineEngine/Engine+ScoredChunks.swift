@@ -12,7 +12,7 @@ extension Engine {
     /// Runs the chunks through this model (and `reference`, if given, on the same tokens) and calls `score`
     /// for each scored position with this model's logits row, the reference's row and the target token.
     /// `chunkDone(done, total)` follows each chunk. Returns the number of chunks.
-    func scoreChunks(tokens: [Int32], context: Int, reference: LlamaModel? = nil,
+    func scoreChunks(tokens: [Int32], context: Int, reference: Transformer? = nil,
                      score: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?, Int) -> Void,
                      chunkDone: (Int, Int) -> Void) throws(EngineError) -> Int {
         guard context >= 8 else { throw .invalidArgument("the context must be at least 8 tokens") }

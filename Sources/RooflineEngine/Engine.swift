@@ -9,7 +9,7 @@ import RooflineTokenizer
 /// A loaded model with its tokenizer and chat template: the library's entry point.
 public final class Engine: @unchecked Sendable {
     public let file: GGUFFile
-    public let model: LlamaModel
+    public let model: Transformer
     public let tokenizer: Tokenizer
     public let chatTemplate: ChatTemplate
     public let contextSize: Int
@@ -37,8 +37,8 @@ public final class Engine: @unchecked Sendable {
         } catch {
             throw .format(error)
         }
-        let cfg: LlamaConfig
-        do { cfg = try LlamaConfig(file: file) } catch { throw .model(error) }
+        let cfg: ModelConfig
+        do { cfg = try ModelConfig(file: file) } catch { throw .model(error) }
         let ctx = contextSize ?? min(cfg.contextLength, 4096)
         guard ctx > 0 else { throw .invalidArgument("the context size must be positive") }
         try Engine.checkMemory(kvBytes: KVCache.bytes(config: cfg, capacity: ctx, kvType: kvType), what: "a context of \(ctx) tokens")
@@ -48,7 +48,7 @@ public final class Engine: @unchecked Sendable {
             Result<Tokenizer, TokenizerError>(catching: { () throws(TokenizerError) -> Tokenizer in try Tokenizer(file: file) })
         }
         do {
-            model = try LlamaModel(file: file, threads: threads, maxContext: ctx, kernelPath: kernelPath, pool: pool, kvType: kvType)
+            model = try Transformer(file: file, threads: threads, maxContext: ctx, kernelPath: kernelPath, pool: pool, kvType: kvType)
         } catch {
             _ = building.value
             throw .model(error)

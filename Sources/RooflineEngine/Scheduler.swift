@@ -259,7 +259,7 @@ public final class Scheduler: @unchecked Sendable {
             draftProposals(&plan)
 
             let entries = plan.map {
-                LlamaModel.BatchEntry(tokens: $0.tokens, cache: $0.request.cache!, needsLogits: $0.needsLogits, logitRows: 1 + $0.proposals)
+                Transformer.BatchEntry(tokens: $0.tokens, cache: $0.request.cache!, needsLogits: $0.needsLogits, logitRows: 1 + $0.proposals)
             }
             var failure: SchedulerError?
             do {

@@ -111,8 +111,8 @@ enum FuzzGGUF {
         let path = Scratch.write(data, to: "model.gguf")
         guard let file = attempt("GGUF", { try GGUFFile(path: path) }) else { return }
         _ = file.metadata["general.architecture"]?.stringValue
-        if let config = attempt("config", { try LlamaConfig(file: file) }) {
-            _ = attempt("weights") { try LlamaWeights(file: file, config: config) }
+        if let config = attempt("config", { try ModelConfig(file: file) }) {
+            _ = attempt("weights") { try ModelWeights(file: file, config: config) }
         }
         guard let tokenizer = attempt("tokenizer", { try Tokenizer(file: file) }) else { return }
         let template = tokenizer.chatTemplate(source: file.metadata["tokenizer.chat_template"]?.stringValue)

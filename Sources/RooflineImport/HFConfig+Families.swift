@@ -10,8 +10,6 @@ struct HFFamily {
     var experts = 0, expertsUsed = 0, expertFFN = 0
     /// RoPE dimensions when not the whole head (Phi-3's partial_rotary_factor).
     var ropeDims: Int?
-    /// Gemma's RMSNorm multiplies by (1 + w): the converter adds 1 to every `*norm.weight`.
-    var normShift = false
     /// Keys without the `ARCH.` prefix.
     var metadata: [(key: String, value: GGUFValue)] = []
 
@@ -42,7 +40,6 @@ struct HFFamily {
         switch arch {
         case "gemma2", "gemma3":
             try activation(["gelu_pytorch_tanh", "gelu"])  // llama.cpp runs ggml's tanh GELU
-            normShift = true
             // llama.cpp scales queries by 1/√head_dim, or 1/√(hidden/heads) for the 27B models it tells by layer count
             // (46 and 62 layers); query_pre_attn_scalar must say the same.
             if present("query_pre_attn_scalar") {

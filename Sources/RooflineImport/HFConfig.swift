@@ -1,20 +1,21 @@
 import Foundation
 import RooflineGGUF
+import RooflineModel
 
 /// A `config.json` of the families Roofline imports (Llama, Mistral, Mixtral, Qwen2 with Q/K/V biases, Qwen3
 /// with per-head Q/K norms, Qwen3-MoE, Phi-3, Gemma 2 and 3, gpt-oss), as GGUF `ARCH.*` metadata the way llama.cpp's
 /// converter writes it; the family-specific keys are read in HFConfig+Families.swift.
 struct HFConfig {
-    /// The `architectures` entries Roofline imports, and the GGUF architecture llama.cpp's converter gives each.
-    static let known = ["LlamaForCausalLM": "llama", "MistralForCausalLM": "llama", "MixtralForCausalLM": "llama",
-                        "Qwen2ForCausalLM": "qwen2", "Qwen3ForCausalLM": "qwen3", "Qwen3MoeForCausalLM": "qwen3moe",
-                        "Phi3ForCausalLM": "phi3", "Gemma2ForCausalLM": "gemma2", "Gemma3ForCausalLM": "gemma3",
-                        "GptOssForCausalLM": "gpt-oss", "GraniteForCausalLM": "granite"]
+    /// The `architectures` entries Roofline imports: those the registered architectures declare
+    /// (`ModelArchitecture.huggingFace.classes`).
+    static var known: [String] { ModelArchitecture.registry.values.flatMap(\.huggingFace.classes).sorted() }
     let file: String
     /// The `architectures` entry (e.g. MixtralForCausalLM).
     let hfArch: String
-    /// The GGUF architecture (a value of `known`).
+    /// The GGUF architecture, as `general.architecture` names it.
     let arch: String
+    /// Its declaration in the model layer's registry: the tensors and their checkpoint names.
+    let architecture: ModelArchitecture
     let hidden: Int
     let intermediate: Int
     let layers: Int
@@ -56,13 +57,14 @@ struct HFConfig {
             return n.doubleValue
         }
         let archs = c["architectures"] as? [String] ?? []
-        let known = Self.known
         guard let hfArch = archs.first else { throw .missingKey(file: path, key: "architectures") }
-        guard let arch = known[hfArch] else {
-            throw .unsupported(file: path, what: "the architecture '\(hfArch)' (importable today: \(known.keys.sorted().joined(separator: ", ")))")
+        guard let architecture = ModelArchitecture.forHuggingFace(hfArch) else {
+            throw .unsupported(file: path, what: "the architecture '\(hfArch)' (importable today: \(Self.known.joined(separator: ", ")))")
         }
+        let arch = architecture.name
         self.hfArch = hfArch
         self.arch = arch
+        self.architecture = architecture
         hidden = try int("hidden_size")
         intermediate = try int("intermediate_size")
         layers = try int("num_hidden_layers")
@@ -82,7 +84,7 @@ struct HFConfig {
             throw .inconsistent("\(path): num_attention_heads (\(heads)) is not a multiple of num_key_value_heads (\(kvHeads))")
         }
         guard headDim % 2 == 0 else { throw .inconsistent("\(path): the head dimension \(headDim) must be even for RoPE") }
-        // Mistral's sliding_window is dropped by llama.cpp's converter (LlamaModel writes no window) and Qwen2's
+        // Mistral's sliding_window is dropped by llama.cpp's converter (its LlamaModel class writes no window) and Qwen2's
         // use_sliding_window is off in released models; the families with windows read them in HFFamily.
         if arch == "qwen2" || arch == "qwen3", (c["use_sliding_window"] as? Bool) == true, let sw = c["sliding_window"] as? NSNumber, sw.intValue < context {
             throw .unsupported(file: path, what: "sliding-window attention (use_sliding_window with sliding_window = \(sw.intValue))")
@@ -116,10 +118,6 @@ struct HFConfig {
                               hidden: hidden, headDim: headDim, context: context, intermediate: intermediate)
         quantization = try HFQuantization(c["quantization_config"], file: path)
     }
-
-    /// Whether Q and K rows are stored in the checkpoint's half-split order and need llama.cpp's permutation
-    /// (Llama's "normal" RoPE); Qwen uses NeoX RoPE on the rows as they are.
-    var permutesQK: Bool { arch == "llama" || arch == "granite" }
 
     /// The `general.*` and `llama.*` keys.
     func metadata(name: String) -> [(key: String, value: GGUFValue)] {

@@ -17,17 +17,11 @@ enum OpenAIReshape {
 }
 
 extension HFImporter {
-    /// A gpt-oss layer after its Q/K/V (and biases) and o_proj: the output bias, sinks, the pre-FFN norm, the router
-    /// and the experts, MXFP4 (`*_blocks`/`*_scales`) or dense, gate and up taken from gate_up_proj's even and odd rows.
-    static func planOpenAILayer(_ c: HFConfig, _ ckpt: SafetensorsCheckpoint, _ p: String, _ b: String,
-                                add: (String, String, [Int]) throws(ImportError) -> Void) throws(ImportError) -> (planned: [Planned], used: [String]) {
+    /// A gpt-oss layer's experts (its other tensors are mapped by name from `GptOss.tensors`): MXFP4
+    /// (`*_blocks`/`*_scales`) or dense, gate and up taken from gate_up_proj's even and odd rows, with their biases.
+    static func planOpenAIExperts(_ c: HFConfig, _ ckpt: SafetensorsCheckpoint, _ p: String, _ b: String) throws(ImportError) -> (planned: [Planned], used: [String]) {
         var out: [Planned] = [], used: [String] = []
         let h = c.hidden, e = c.family.experts, fx = c.family.expertFFN
-        try add(p + "self_attn.o_proj.bias", b + "attn_output.bias", [h])
-        try add(p + "self_attn.sinks", b + "attn_sinks.weight", [c.heads])
-        try add(p + "post_attention_layernorm.weight", b + "post_attention_norm.weight", [h])
-        try add(p + "mlp.router.weight", b + "ffn_gate_inp.weight", [e, h])
-        try add(p + "mlp.router.bias", b + "ffn_gate_inp.bias", [e])
         let m = p + "mlp.experts."
         /// `name` with `shape` and one of `dtypes`, or an error naming it.
         func tensor(_ name: String, _ shape: [Int], _ dtypes: [SafetensorsDType]) throws(ImportError) -> SafetensorsDType {

@@ -1,10 +1,13 @@
 import Foundation
 import RooflineGGUF
+import RooflineModel
 
-/// Which checkpoint tensors make which GGUF tensor, per family, as llama.cpp's converter maps them
-/// (gguf-py's tensor_mapping.py and the families' `modify_tensors`): names, Llama's Q/K permutation, Phi-3's
-/// fused qkv_proj / gate_up_proj (or separate gate_proj + up_proj concatenated, gate first), Gemma's +1 on
-/// norm weights, and experts stacked into `ffn_{gate,up,down}_exps` with the router as `ffn_gate_inp`.
+/// Which checkpoint tensors make which GGUF tensor, as llama.cpp's converter maps them (gguf-py's
+/// tensor_mapping.py and the families' `modify_tensors`), read from each architecture's layer declarations
+/// (`ModelArchitecture.tensors`, RooflineModel/Architectures): names, alternatives (Phi-3's fused qkv_proj /
+/// gate_up_proj, or separate projections concatenated, gate first), experts stacked into
+/// `ffn_{gate,up,down}_exps`; Q/K rows permuted for families with normal RoPE, and +1 on norm weights where the
+/// family's converter adds it (Gemma).
 extension HFImporter {
     struct Planned {
         let gguf: String
@@ -25,7 +28,6 @@ extension HFImporter {
     static func plan(_ c: HFConfig, _ ckpt: SafetensorsCheckpoint) throws(ImportError) -> [Planned] {
         var out: [Planned] = []
         var used = Set<String>()
-        let shift = c.family.normShift
         /// `sources` each of `shape`; `dims`: the GGUF dimensions when they are not `shape` reversed (stacks).
         func add(_ sources: [String], _ gguf: String, shape: [Int], dims: [Int]? = nil, permute: Int = 0,
                  required: Bool = true, shift: Bool = false) throws(ImportError) {
@@ -64,70 +66,68 @@ extension HFImporter {
         func add(_ source: String, _ gguf: String, shape: [Int], permute: Int = 0, required: Bool = true, shift: Bool = false) throws(ImportError) {
             try add([source], gguf, shape: shape, permute: permute, required: required, shift: shift)
         }
-        let h = c.hidden, qd = c.heads * c.headDim, kvd = c.kvHeads * c.headDim, ff = c.intermediate
-        let gemma = c.arch == "gemma2" || c.arch == "gemma3"
+        let h = c.hidden, a = c.architecture
+        /// A declared dimension's size in this checkpoint (`LayerTensor.Dim`).
+        func size(_ d: LayerTensor.Dim) -> Int {
+            switch d {
+            case .embedding: h
+            case .q: c.heads * c.headDim
+            case .kv: c.kvHeads * c.headDim
+            case .qkv: (c.heads + 2 * c.kvHeads) * c.headDim
+            case .ff: c.intermediate
+            case .twoFF: 2 * c.intermediate
+            case .head: c.headDim
+            case .heads: c.heads
+            case .experts: c.family.experts
+            case .expertFF: c.family.expertFFN
+            }
+        }
+        let shift = a.huggingFace.normsOffsetByOne
         try add("model.embed_tokens.weight", "token_embd.weight", shape: [c.vocab, h])
         for i in 0..<c.layers {
             let p = "model.layers.\(i).", b = "blk.\(i)."
-            try add(p + "input_layernorm.weight", b + "attn_norm.weight", shape: [h], shift: shift)
-            if c.arch == "phi3" && ckpt.tensor(p + "self_attn.qkv_proj.weight") != nil {
-                try add(p + "self_attn.qkv_proj.weight", b + "attn_qkv.weight", shape: [qd + 2 * kvd, h])
-            } else {
-                try add(p + "self_attn.q_proj.weight", b + "attn_q.weight", shape: [qd, h], permute: c.permutesQK ? c.heads : 0)
-                try add(p + "self_attn.k_proj.weight", b + "attn_k.weight", shape: [kvd, h], permute: c.permutesQK ? c.kvHeads : 0)
-                try add(p + "self_attn.v_proj.weight", b + "attn_v.weight", shape: [kvd, h])
+            /// The first of a declaration's alternatives whose tensors the checkpoint has, names in full ({e} expanded).
+            func sources(_ d: LayerTensor) -> [String]? {
+                for alternative in d.huggingFace {
+                    let names = alternative.flatMap { n in
+                        n.contains("{e}") ? (0..<c.family.experts).map { p + n.replacingOccurrences(of: "{e}", with: "\($0)") } : [p + n]
+                    }
+                    if !names.isEmpty, ckpt.tensor(names[0]) != nil { return names }
+                }
+                return nil
             }
-            if c.arch == "qwen2" || c.arch == "gpt-oss" {
-                try add(p + "self_attn.q_proj.bias", b + "attn_q.bias", shape: [qd])
-                try add(p + "self_attn.k_proj.bias", b + "attn_k.bias", shape: [kvd])
-                try add(p + "self_attn.v_proj.bias", b + "attn_v.bias", shape: [kvd])
+            for d in a.tensors where !d.huggingFace.isEmpty {
+                let dims = d.dims.map(size), gguf = b + d.name
+                guard let names = sources(d) else {
+                    let must = d.isRequired(experts: c.family.experts > 0) { r in a.tensor(r).map { sources($0) != nil } ?? false }
+                    if must { throw .inconsistent("\(ckpt.folder): the tensor '\(p + (d.huggingFace.first?.first ?? d.name))' is missing") }
+                    continue
+                }
+                let norm = shift && d.name.hasSuffix("norm.weight")
+                if d.huggingFace.contains(where: { $0.contains { $0.contains("{e}") } }) {
+                    // Experts stacked: each source is one expert's matrix.
+                    try add(names, gguf, shape: dims.dropLast().reversed(), dims: dims)
+                } else if names.count > 1 {
+                    // Concatenated along the outermost dimension (Phi-3's gate then up).
+                    var part = dims
+                    part[part.count - 1] /= names.count
+                    try add(names, gguf, shape: part.reversed(), dims: dims)
+                } else {
+                    // Llama's normal RoPE: Q and K rows from the checkpoint's half-split order (llama.cpp's permute).
+                    let permute = a.ropeStyle == .normal ? (d.role == .wq ? c.heads : d.role == .wk ? c.kvHeads : 0) : 0
+                    try add(names[0], gguf, shape: dims.reversed(), permute: permute, shift: norm)
+                }
             }
-            if ["qwen3", "qwen3moe", "gemma3"].contains(c.arch) {
-                try add(p + "self_attn.q_norm.weight", b + "attn_q_norm.weight", shape: [c.headDim], shift: shift)
-                try add(p + "self_attn.k_norm.weight", b + "attn_k_norm.weight", shape: [c.headDim], shift: shift)
-            }
-            try add(p + "self_attn.o_proj.weight", b + "attn_output.weight", shape: [h, qd])
-            if c.arch == "gpt-oss" {
-                let experts = try planOpenAILayer(c, ckpt, p, b, add: { (s, g, shape) throws(ImportError) in try add(s, g, shape: shape) })
+            if a.tensors.contains(where: { $0.huggingFace.isEmpty && $0.role == .gateExperts }) {
+                // gpt-oss's experts, whose checkpoint layout its own code reshapes.
+                let experts = try planOpenAIExperts(c, ckpt, p, b)
                 out += experts.planned
                 used.formUnion(experts.used)
-                continue
             }
-            if gemma {
-                try add(p + "post_attention_layernorm.weight", b + "post_attention_norm.weight", shape: [h], shift: true)
-                try add(p + "pre_feedforward_layernorm.weight", b + "ffn_norm.weight", shape: [h], shift: true)
-                try add(p + "post_feedforward_layernorm.weight", b + "post_ffw_norm.weight", shape: [h], shift: true)
-            } else {
-                try add(p + "post_attention_layernorm.weight", b + "ffn_norm.weight", shape: [h])
-            }
-            let e = c.family.experts, fx = c.family.expertFFN
-            if e > 0 {
-                let mixtral = c.hfArch == "MixtralForCausalLM"
-                let m = mixtral ? p + "block_sparse_moe." : p + "mlp."
-                try add(m + "gate.weight", b + "ffn_gate_inp.weight", shape: [e, h])
-                let names = mixtral ? ["w1", "w3", "w2"] : ["gate_proj", "up_proj", "down_proj"]
-                let experts = { (w: String) in (0..<e).map { "\(m)experts.\($0).\(w).weight" } }
-                try add(experts(names[0]), b + "ffn_gate_exps.weight", shape: [fx, h], dims: [h, fx, e])
-                try add(experts(names[1]), b + "ffn_up_exps.weight", shape: [fx, h], dims: [h, fx, e])
-                try add(experts(names[2]), b + "ffn_down_exps.weight", shape: [h, fx], dims: [fx, h, e])
-                continue
-            }
-            if c.arch == "phi3" {
-                // llama.cpp's phi3 takes one ffn_up of 2·n_ff rows, gate first.
-                if ckpt.tensor(p + "mlp.gate_up_proj.weight") != nil {
-                    try add(p + "mlp.gate_up_proj.weight", b + "ffn_up.weight", shape: [2 * ff, h])
-                } else {
-                    try add([p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"], b + "ffn_up.weight", shape: [ff, h], dims: [h, 2 * ff])
-                }
-            } else {
-                try add(p + "mlp.gate_proj.weight", b + "ffn_gate.weight", shape: [ff, h])
-                try add(p + "mlp.up_proj.weight", b + "ffn_up.weight", shape: [ff, h])
-            }
-            try add(p + "mlp.down_proj.weight", b + "ffn_down.weight", shape: [h, ff])
         }
         try add("model.norm.weight", "output_norm.weight", shape: [h], shift: shift)
         // Gemma's converter drops lm_head (tied); a tied checkpoint may still store it: llama.cpp drops it too.
-        if !c.tiedEmbeddings && !gemma { try add("lm_head.weight", "output.weight", shape: [c.vocab, h], required: false) }
+        if !c.tiedEmbeddings && a.huggingFace.importsOutput { try add("lm_head.weight", "output.weight", shape: [c.vocab, h], required: false) }
         used.insert("lm_head.weight")
         for n in ckpt.names where !used.contains(n) && !n.hasSuffix("rotary_emb.inv_freq") {
             throw .unsupported(file: ckpt.folder, what: "the tensor '\(n)' (not part of the \(c.hfArch) layout)")

@@ -65,7 +65,7 @@ public final class KVBlockPool: @unchecked Sendable {
     }
 
     /// Bytes of one block (all layers) for `config`.
-    public static func blockBytes(config: LlamaConfig, kvType: KVType = .f16) -> Int {
+    public static func blockBytes(config: ModelConfig, kvType: KVType = .f16) -> Int {
         let row = kvType.rowElements(headDim: config.headDim) ?? config.headDim
         return 2 &* config.blockCount &* config.headCountKV &* row &* blockSize &* MemoryLayout<UInt16>.stride
     }
@@ -75,7 +75,7 @@ public final class KVBlockPool: @unchecked Sendable {
 
     /// A pool of `blocks` blocks (at least one). The memory is an anonymous mapping: pages are committed only as
     /// positions are written.
-    public convenience init(config: LlamaConfig, blocks: Int, kvType: KVType = .f16, prefixCaching: Bool = false) {
+    public convenience init(config: ModelConfig, blocks: Int, kvType: KVType = .f16, prefixCaching: Bool = false) {
         self.init(layers: config.blockCount, kvHeads: config.headCountKV, headDim: config.headDim, blocks: blocks, kvType: kvType,
                   prefixCaching: prefixCaching)
     }

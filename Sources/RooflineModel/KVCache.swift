@@ -30,12 +30,12 @@ public final class KVCache: @unchecked Sendable {
     private let ownsPool: Bool
 
     /// Bytes of keys and values a cache of `capacity` positions reserves for `config` (whole blocks).
-    public static func bytes(config: LlamaConfig, capacity: Int, kvType: KVType = .f16) -> Int {
+    public static func bytes(config: ModelConfig, capacity: Int, kvType: KVType = .f16) -> Int {
         KVBlockPool.blocks(forPositions: max(1, capacity)) &* KVBlockPool.blockBytes(config: config, kvType: kvType)
     }
 
     /// A cache with its own pool of `capacity` positions.
-    public convenience init(config: LlamaConfig, capacity: Int, kvType: KVType = .f16) {
+    public convenience init(config: ModelConfig, capacity: Int, kvType: KVType = .f16) {
         self.init(pool: KVBlockPool(config: config, blocks: KVBlockPool.blocks(forPositions: max(1, capacity)), kvType: kvType),
                   capacity: capacity, ownsPool: true)
     }

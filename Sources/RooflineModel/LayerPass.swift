@@ -14,11 +14,11 @@ struct LayerPass {
     /// only once the router has run: nothing is hinted before it, so its own passes run unhinted).
     enum Pass { case matmul(WeightMatrix, WeightMatrix?, WeightMatrix?), attention, experts }
 
-    unowned(unsafe) let model: LlamaModel
+    unowned(unsafe) let model: Transformer
     let index: Int
-    let weights: LlamaWeights.Layer
+    let weights: ModelWeights.Layer
     let rows: Int
-    let segments: UnsafeBufferPointer<LlamaModel.Segment>
+    let segments: UnsafeBufferPointer<Transformer.Segment>
     let attention: UnsafeMutablePointer<rf_attn_segment>?
     let sliding: Bool
     /// Every layer's passes end to end (nil while recording) and this layer's first one's index in it.
@@ -75,7 +75,7 @@ struct LayerPass {
         }
     }
 
-    var config: LlamaConfig { model.config }
+    var config: ModelConfig { model.config }
 
     /// xb → xb: causal self-attention with grouped KV heads: Q/K/V projections (with their biases when the file
     /// has them), per-head Q/K RMSNorm (`attn_q_norm`), RoPE and the architecture's query scale, each row's
@@ -129,7 +129,7 @@ extension LayerPass.Pass {
     var isExperts: Bool { if case .experts = self { return true } else { return false } }
 }
 
-extension LlamaModel {
+extension Transformer {
     /// RoPE on each row's queries and keys (with the query scale), then its keys and values into its sequence's
     /// cache at its position.
     func ropeAndStore(layer l: Int, sliding: Bool, segments: UnsafeBufferPointer<Segment>) {
@@ -153,7 +153,7 @@ extension LlamaModel {
 
     /// Every layer's pool passes in order, as the architecture's `layer` function calls its blocks (the prefetch
     /// schedule): each layer run once in recording mode.
-    static func schedule(_ weights: LlamaWeights, _ architecture: ModelArchitecture, model: LlamaModel) -> [LayerPass.Pass] {
+    static func schedule(_ weights: ModelWeights, _ architecture: ModelArchitecture, model: Transformer) -> [LayerPass.Pass] {
         var all: [LayerPass.Pass] = []
         for (l, w) in weights.layers.enumerated() {
             var p = LayerPass(model: model, index: l, weights: w, rows: 1, segments: UnsafeBufferPointer(start: nil, count: 0),

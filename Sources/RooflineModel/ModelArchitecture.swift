@@ -9,9 +9,10 @@ public enum RopeStyle: String, Sendable {
 /// One transformer family: its layer's forward in paper order over the shared blocks (`layer`, written in the
 /// family's file under Architectures/), and what its hyperparameters, weights and shared blocks need to know
 /// (llama.cpp's per-architecture `load_arch_tensors` / `build_arch_graph` and `llama_model_rope_type`).
-/// Optional tensors that any family may carry (Q/K/V biases, fused `attn_qkv`, `output.weight`, `rope_freqs.weight`) are used
-/// when present, as llama.cpp's `create_tensor_qkv` does. Adding a family: a file with its `architecture` and
-/// `layer`, and a line in `registry`.
+/// Its layer's tensors are declared by name (`tensors`, shared ones in Architectures/CommonTensors.swift) with the
+/// checkpoint names the importer maps; the model-wide ones (`token_embd`, `output_norm`, an optional `output` and
+/// `rope_freqs`) are the same for all. Adding a family: a file with its `architecture` (traits, tensors,
+/// `huggingFace` classes) and `layer`, and a line in `registry`.
 public struct ModelArchitecture: Sendable, Equatable {
     /// The gated FFN's activation, as a family's layer names it: silu(gate)·up (SwiGLU) or gelu(gate)·up
     /// (GeGLU, ggml's tanh GELU).
@@ -25,18 +26,11 @@ public struct ModelArchitecture: Sendable, Equatable {
     /// `general.architecture` as llama.cpp spells it; also the prefix of the hyperparameter keys.
     public let name: String
     public var ropeStyle: RopeStyle = .normal
-    /// Per-head RMSNorm of Q and K before RoPE (`attn_q_norm.weight`, `attn_k_norm.weight`, one head wide).
-    public var qkNorm = false
-    /// Gate and up projections stored as one `ffn_up.weight` of 2 × feed_forward_length rows, gate first (phi3).
-    public var fusedGateUp = false
     public var queryScale: QueryScale = .none
     /// Whether `rope.dimension_count` must equal the head dimension (llama.cpp asserts it for these graphs).
     public var ropeCoversHead = false
     /// Embeddings multiplied by √embedding_length (Gemma).
     public var scaleEmbeddings = false
-    /// RMSNorms after attention and after the FFN, before each residual add (`post_attention_norm.weight`,
-    /// `post_ffw_norm.weight`; Gemma 2/3).
-    public var postNorms = false
     /// Sliding-window attention on some layers: the window when `attention.sliding_window` is absent and the
     /// period of the pattern when `attention.sliding_window_pattern` is absent (every layer but the last of each
     /// period slides, llama.cpp's `set_swa_pattern`); a default window of 0 means no sliding unless the key sets
@@ -57,17 +51,26 @@ public struct ModelArchitecture: Sendable, Equatable {
     /// `LLAMA_EXPERT_GATING_FUNC_TYPE_SOFTMAX_WEIGHT`, gpt-oss).
     public enum ExpertGating: Sendable { case softmaxThenTopK, topKThenSoftmax }
     public var expertGating: ExpertGating = .softmaxThenTopK
-    /// Biases on the router and on every expert's gate, up and down projections (`ffn_gate_inp.bias`,
-    /// `ffn_*_exps.bias`), and the experts' activation is gpt-oss's clamped SwiGLU (`swiglu_oai`).
+    /// The experts' activation is gpt-oss's clamped SwiGLU (`swiglu_oai`), with the biases its tensors declare.
     public var openAIExperts = false
-    /// The RMSNorm before the FFN: `ffn_norm` in most families, `post_attention_norm` in gpt-oss.
-    public var ffnNormName = "ffn_norm"
-    /// Per-head attention sinks (`attn_sinks.weight`) and an attention-output bias (`attn_output.bias`), required.
-    public var attentionSinks = false
-    /// Granite's multipliers are read from the metadata (`LlamaConfig.embeddingScale` and the others).
+    /// Granite's multipliers are read from the metadata (`ModelConfig.embeddingScale` and the others).
     public var graniteMultipliers = false
     /// `attention.sliding_window` must be present (llama.cpp reads it without a default for gpt-oss).
     public var requiresSlidingWindowKey = false
+
+    /// The tensors of a layer by name, dimensions and presence, with their checkpoint names (`LayerTensor`).
+    public var tensors: [LayerTensor] = []
+
+    /// How a Hugging Face checkpoint of the family is imported: the `architectures` entries of its `config.json`,
+    /// whether the converter adds 1 to every `*norm.weight` (Gemma's RMSNorm multiplies by 1 + w), and whether it
+    /// keeps `lm_head.weight` (Gemma's converter drops it: the output is tied). Q and K rows are permuted when the
+    /// family's RoPE is `.normal` (the checkpoints store them in NeoX's half-split order).
+    public struct HuggingFace: Sendable {
+        public var classes: [String] = []
+        public var normsOffsetByOne = false
+        public var importsOutput = true
+    }
+    public var huggingFace = HuggingFace()
 
     /// One layer's forward: the shared blocks of `LayerPass` in the family's order.
     let layer: @Sendable (inout LayerPass) -> Void
@@ -92,6 +95,11 @@ public struct ModelArchitecture: Sendable, Equatable {
         GptOss.architecture,
         Granite.architecture,
     ].map { ($0.name, $0) })
+
+    /// The architecture a Hugging Face `config.json` names in `architectures` (e.g. `MixtralForCausalLM`), if any.
+    public static func forHuggingFace(_ hfClass: String) -> ModelArchitecture? {
+        registry.values.first { $0.huggingFace.classes.contains(hfClass) }
+    }
 
     /// The architecture called `name`, or an error listing the supported ones.
     public static func named(_ name: String) throws(ModelError) -> ModelArchitecture {

@@ -15,7 +15,7 @@ public enum ModelError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unsupportedArchitecture(let a):
-            return "model architecture '\(a)' is not supported yet (supported: \(LlamaConfig.supportedArchitectures.sorted().joined(separator: ", ")))"
+            return "model architecture '\(a)' is not supported yet (supported: \(ModelConfig.supportedArchitectures.sorted().joined(separator: ", ")))"
         case .invalidHyperparameter(let key, let value, let reason):
             return "metadata '\(key)' = \(value) is invalid: \(reason)"
         case .tensorShape(let name, let expected, let found):

@@ -18,7 +18,7 @@ struct RopeTable: Sendable {
     let corrLow: Float, corrHigh: Float
 
     /// `base` and `scale` override the config's `ropeFreqBase` and `ropeFreqScale` (sliding-window layers).
-    init(config c: LlamaConfig, freqFactors: FloatVector? = nil, base: Float? = nil, scale: Float? = nil) {
+    init(config c: ModelConfig, freqFactors: FloatVector? = nil, base: Float? = nil, scale: Float? = nil) {
         headDim = c.headDim
         dims = c.ropeDimensionCount
         let b = base ?? c.ropeFreqBase

@@ -25,7 +25,7 @@ final class Scratch: @unchecked Sendable {
     let gatherSlot: UnsafeMutablePointer<Int>  // (batch) slot of each gathered input
     private var owned: [UnsafeMutablePointer<Float>] = []
 
-    init(config c: LlamaConfig, batch: Int, threads: Int, maxContext: Int) {
+    init(config c: ModelConfig, batch: Int, threads: Int, maxContext: Int) {
         self.batch = batch
         self.maxContext = maxContext
         func alloc(_ n: Int) -> UnsafeMutablePointer<Float> {

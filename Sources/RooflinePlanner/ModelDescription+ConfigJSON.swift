@@ -1,4 +1,5 @@
 import Foundation
+import RooflineModel
 
 /// Reading a model's shape from a safetensors checkpoint's `config.json` (the transformers key names used by
 /// Llama, Mistral/Mixtral, Qwen and DeepSeek-V2/V3 configs).
@@ -26,12 +27,17 @@ extension ModelDescription {
             headDim = rope + nope
         }
         let experts = int("num_local_experts") ?? int("n_routed_experts") ?? int("num_experts") ?? 0
+        // The family's declaration in the model layer's registry, when Roofline runs it: Gemma's checkpoints tie the
+        // output to the embeddings unless the config says otherwise (its converter keeps no lm_head).
+        let family = (c["architectures"] as? [String])?.first.flatMap(ModelArchitecture.forHuggingFace)
+        let tied = (c["tie_word_embeddings"] as? Bool) ?? family.map { !$0.huggingFace.importsOutput } ?? false
         self.init(
             name: name, layers: try need("num_hidden_layers"), hidden: hidden, heads: heads,
             kvHeads: int("num_key_value_heads") ?? heads, headDim: headDim, ffn: ffn, vocab: try need("vocab_size"),
-            tiedEmbeddings: (c["tie_word_embeddings"] as? Bool) ?? false, attention: attention, experts: experts,
+            tiedEmbeddings: tied, attention: attention, experts: experts,
             activeExperts: int("num_experts_per_tok") ?? 0, sharedExperts: int("n_shared_experts") ?? 0,
             expertFFN: int("moe_intermediate_size") ?? ffn, denseLeadingLayers: int("first_k_dense_replace") ?? 0)
+        engineArchitecture = family?.name
         try validate()
     }
 }

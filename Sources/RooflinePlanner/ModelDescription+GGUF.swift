@@ -1,5 +1,6 @@
 import Foundation
 import RooflineGGUF
+import RooflineModel
 
 /// Reading a model's shape from GGUF metadata (llama.cpp's `LLM_KV_*` keys, prefixed by `general.architecture`).
 extension ModelDescription {
@@ -40,6 +41,7 @@ extension ModelDescription {
             bytesByType[t.type, default: 0] += t.byteCount
         }
         filePrecision = bytesByType.max { $0.value < $1.value }.flatMap { Self.precision(of: $0.key) }
+        engineArchitecture = (try? file.string("general.architecture")).flatMap { ModelArchitecture.registry[$0]?.name }
         try validate()
     }
 

@@ -36,6 +36,9 @@ public struct ModelDescription: Sendable, Equatable {
     public var embeddingPrecision: Precision?
     /// The type most of a GGUF file's weights are stored in, when it is one the planner knows.
     public var filePrecision: Precision?
+    /// The architecture of Roofline's model layer that runs this model (`ModelArchitecture.registry`, the same
+    /// registry the engine loads with and the importer converts with), or nil when the planner knows only its shape.
+    public var engineArchitecture: String?
 
     public init(name: String, layers: Int, hidden: Int, heads: Int, kvHeads: Int, headDim: Int? = nil, ffn: Int, vocab: Int,
                 tiedEmbeddings: Bool = false, attention: Attention = .grouped, experts: Int = 0, activeExperts: Int = 0,

@@ -59,6 +59,7 @@ public enum PlanReport {
         var out = String(format: "%@: %.1fB params (%.1fB active), weights %@ (%.1f GB), KV %@ (%.0f KB/token), ",
                          m.name, m.totalParams / 1e9, m.activeParams / 1e9, p.weights.rawValue,
                          m.weightBytes(p.weights) / 1e9, p.kvCache.rawValue, m.kvBytesPerToken(p.kvCache) / 1e3)
+        out += m.engineArchitecture.map { "Roofline's engine runs it (\($0)), " } ?? ""
         if let w = request.workload {
             out += "scenario \(w.scenario.rawValue), \(w.prompt) in / \(w.output) out per request"
             out += [w.ttftLimitS.map { String(format: ", TTFT ≤ %.3g s", $0) }, w.tpotLimitS.map { String(format: ", TPOT ≤ %.3g s", $0) }]

@@ -1,5 +1,6 @@
 import Foundation
 import ArgumentParser
+import RooflineGGUF
 import RooflinePlanner
 import RooflineQuant
 
@@ -17,6 +18,29 @@ enum KernelChoice: String, ExpressibleByArgument, CaseIterable {
         case .neon: .neon
         }
     }
+}
+
+/// `roofline quantize --type`: a ggml type Roofline writes, or a llama.cpp K-quant mix (`QuantProfile`).
+enum QuantTarget: ExpressibleByArgument {
+    case type(GGMLType), mix(QuantProfile)
+
+    init?(argument: String) {
+        if let t = WeightType(argument: argument) { self = .type(t.type) } else if let p = QuantProfile(name: argument) { self = .mix(p) } else { return nil }
+    }
+
+    static var allValueStrings: [String] { WeightType.allValueStrings + QuantProfile.allCases.map { $0.rawValue.lowercased() } }
+}
+
+/// A ggml type Roofline writes, as ggml spells it in any case (`--keep-output-type`, `--keep-embedding-type`).
+struct WeightType: ExpressibleByArgument {
+    let type: GGMLType
+
+    init?(argument: String) {
+        guard let t = GGMLType(name: argument), Quantizer.supported.contains(t) else { return nil }
+        type = t
+    }
+
+    static var allValueStrings: [String] { Quantizer.supported.map { $0.name.lowercased() }.sorted() }
 }
 
 /// `roofline plan --format`.

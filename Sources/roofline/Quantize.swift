@@ -20,27 +20,16 @@ struct Quantize: ParsableCommand {
     var output: String
 
     @Option(help: "Target type, as ggml spells it (any case): q8_0, q6_k, q5_0, q5_1, q5_k, q4_0, q4_1, q4_k, q3_k, q2_k, mxfp4, nvfp4, f16, bf16, f32; fp8_e4m3, fp8_e5m2 (Roofline-only: a float32 scale per row, amax/448 or amax/57344); or a llama.cpp K-quant mix: q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s, q5_k_m (as llama-quantize chooses per tensor; q4_k alone is every tensor Q4_K, llama-quantize --pure).")
-    var type: String
+    var type: QuantTarget
 
     @Option(help: "Type for output.weight.")
-    var keepOutputType: String?
+    var keepOutputType: WeightType?
 
     @Option(help: "Type for token_embd.weight.")
-    var keepEmbeddingType: String?
+    var keepEmbeddingType: WeightType?
 
     @Option(name: .customLong("rule"), help: "PATTERN=TYPE for tensor names, e.g. '*attn*=q8_0' (repeatable; first match wins).")
     var rules: [String] = []
-
-    func parseType(_ s: String, _ flag: String) throws -> GGMLType {
-        guard let t = GGMLType(name: s) else {
-            let mixes = flag == "--type" ? "; K-quant mixes: \(QuantProfile.allCases.map { $0.rawValue.lowercased() }.joined(separator: ", "))" : ""
-            throw ValidationError("\(flag): unknown type '\(s)'\(mixes)")
-        }
-        guard Quantizer.supported.contains(t) else {
-            throw ValidationError("\(flag): writing \(t) is not supported yet (supported: \(Quantizer.supported.map(\.name).sorted().joined(separator: ", ")))")
-        }
-        return t
-    }
 
     func run() throws {
         let inPath = try ModelStore.resolve(input) { Stderr.print($0) }
@@ -48,18 +37,22 @@ struct Quantize: ParsableCommand {
             throw ValidationError("the output would overwrite the input")
         }
         var options: ModelQuantizer.Options
-        if GGMLType(name: type) == nil, let profile = QuantProfile(name: type) {
+        switch type {
+        case .mix(let profile):
             options = ModelQuantizer.Options(type: profile.baseType)
             options.profile = profile
-        } else {
-            options = ModelQuantizer.Options(type: try parseType(type, "--type"))
+        case .type(let t):
+            options = ModelQuantizer.Options(type: t)
         }
-        options.outputType = try keepOutputType.map { try parseType($0, "--keep-output-type") }
-        options.embeddingType = try keepEmbeddingType.map { try parseType($0, "--keep-embedding-type") }
+        options.outputType = keepOutputType?.type
+        options.embeddingType = keepEmbeddingType?.type
         for r in rules {
             let parts = r.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--rule must be PATTERN=TYPE, got '\(r)'") }
-            options.rules.append((parts[0], try parseType(parts[1], "--rule")))
+            guard let t = WeightType(argument: parts[1]) else {
+                throw ValidationError("--rule '\(r)': unknown or unwritable type '\(parts[1])' (one of \(WeightType.allValueStrings.joined(separator: ", ")))")
+            }
+            options.rules.append((parts[0], t.type))
         }
         let file = try GGUFFile(path: inPath)
         let started = Date()

@@ -228,7 +228,13 @@ import RooflineTokenizer
         expectFailure(try folder(config: c, tensors: Self.tinyTensors), "dynamic")
         expectFailure(try folder(config: Self.tinyConfig, tensors: Array(Self.tinyTensors.dropLast())), "down_proj")
         expectFailure(try folder(config: Self.tinyConfig, tensors: Self.tinyTensors.map { $0.0.hasSuffix("v_proj.weight") ? ($0.0, [3, 4]) : $0 }), "shape")
-        expectFailure(try folder(config: Self.tinyConfig, tensors: Self.tinyTensors + [("model.layers.0.self_attn.q_proj.bias", [4])]), "q_proj.bias")
+        expectFailure(try folder(config: Self.tinyConfig, tensors: Self.tinyTensors + [("model.layers.0.mlp.extra_proj.weight", [4])]), "mlp.extra_proj.weight")
+        // Llama declares optional Q/K/V biases (llama.cpp's converter maps them, its loader reads them when present).
+        let biased = try folder(config: Self.tinyConfig, tensors: Self.tinyTensors + [
+            ("model.layers.0.self_attn.q_proj.bias", [4]), ("model.layers.0.self_attn.k_proj.bias", [2]), ("model.layers.0.self_attn.v_proj.bias", [2])])
+        let biasedOut = Fixtures.temporaryPath("biased.gguf")
+        try HFImporter.convert(folder: biased, to: biasedOut)
+        #expect(try GGUFFile(path: biasedOut).tensor("blk.0.attn_k.bias")?.dims == [2])
         expectFailure(try folder(config: Self.tinyConfig, tensors: Self.tinyTensors, tokenizer: false), "tokenizer.json")
         #expect(HFImporter.isCheckpoint(ok) && !HFImporter.isCheckpoint(ok + "/config.json"))
     }

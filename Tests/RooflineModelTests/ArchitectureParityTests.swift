@@ -46,7 +46,7 @@ import RooflineTestSupport
         let caches = prompts.map { _ in m.makeCache(capacity: 64) }
         var out = [Float](repeating: 0, count: prompts.count * v)
         try out.withUnsafeMutableBufferPointer {
-            try m.forward(batch: zip(prompts, caches).map { LlamaModel.BatchEntry(tokens: $0 + [7, 8], cache: $1) }, logits: $0.baseAddress!)
+            try m.forward(batch: zip(prompts, caches).map { Transformer.BatchEntry(tokens: $0 + [7, 8], cache: $1) }, logits: $0.baseAddress!)
         }
         for k in prompts.indices { #expect(Array(out[k * v..<(k + 1) * v]) == alone[k], "sequence \(k)") }
     }

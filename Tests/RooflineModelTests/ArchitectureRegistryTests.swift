@@ -22,6 +22,15 @@ import RooflineTestSupport
                 }
             }
         }
+        if arch == "qwen2" {
+            // llama.cpp's qwen2 requires the Q/K/V biases.
+            for l in 0..<2 {
+                for n in ["attn_q", "attn_k", "attn_v"] where !dropping.contains("blk.\(l).\(n).bias") {
+                    let rows = try #require(base.tensors.first { $0.name == "blk.\(l).\(n).weight" }).dims[1]
+                    try w.addTensor(name: "blk.\(l).\(n).bias", dims: [rows], floats: [Float](repeating: 0, count: rows))
+                }
+            }
+        }
         if arch.hasPrefix("gemma") {
             for l in 0..<2 {
                 for n in ["post_attention_norm.weight", "post_ffw_norm.weight"] where !dropping.contains("blk.\(l).\(n)") {
@@ -49,8 +58,30 @@ import RooflineTestSupport
         #expect(Set(ModelArchitecture.registry.keys) == ["llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "qwen3moe", "gpt-oss", "granite"])
         #expect(try ModelArchitecture.named("qwen2").ropeStyle == .neox)
         #expect(try ModelArchitecture.named("llama").ropeStyle == .normal)
-        #expect(try ModelArchitecture.named("qwen3").qkNorm)
+        #expect(try ModelArchitecture.named("qwen3").tensor(.qNorm) != nil)
         for arch in ["llama", "qwen2", "qwen3", "gemma2", "gemma3"] { #expect(try loadError(tiny(arch)) == nil, "\(arch) loads") }
+    }
+
+    /// A layer is loaded by its family's declarations: a declared tensor that is required is named when missing,
+    /// and a tensor the family does not declare is refused, as llama.cpp's loader does.
+    @Test func layersFollowTheirDeclarations() throws {
+        let noBiases = try #require(try loadError(tiny("qwen2", dropping: ["blk.1.attn_q.bias", "blk.1.attn_k.bias", "blk.1.attn_v.bias"])))
+        #expect(noBiases.contains("blk.1.attn_q.bias"), "\(noBiases)")
+        let oneBias = try #require(try loadError(tiny("qwen2", dropping: ["blk.0.attn_v.bias"])))
+        #expect(oneBias.contains("blk.0.attn_v.bias"), "\(oneBias)")
+        let stray = try #require(try loadError(tiny("qwen3") { w in
+            try w.addTensor(name: "blk.0.attn_output.bias", dims: [64], floats: [Float](repeating: 0, count: 64))
+        }))
+        #expect(stray.contains("blk.0.attn_output.bias") && stray.contains("qwen3"), "\(stray)")
+        #expect(try loadError(tiny("llama") { w in
+            try w.addTensor(name: "blk.0.attn_output.bias", dims: [64], floats: [Float](repeating: 0, count: 64))
+        }) == nil, "llama declares an optional output bias")
+        // The importer reads the same declarations.
+        #expect(ModelArchitecture.forHuggingFace("MixtralForCausalLM")?.name == "llama")
+        #expect(ModelArchitecture.forHuggingFace("GPT2LMHeadModel") == nil)
+        for a in ModelArchitecture.registry.values {
+            #expect(!a.huggingFace.classes.isEmpty && a.tensor(.attnNorm) != nil && a.tensor(.ffnNorm) != nil, "\(a.name)")
+        }
     }
 
     /// Granite's logit scale is required (llama.cpp reads it without a default) and must be non-zero; the other
@@ -190,11 +221,11 @@ import RooflineTestSupport
     }
 
     @Test func partialQKVBiasesAreNamed() throws {
-        let e = try #require(try loadError(tiny("qwen2") {
+        let e = try #require(try loadError(tiny("llama") {
             try $0.addTensor(name: "blk.0.attn_q.bias", dims: [64], floats: [Float](repeating: 0.1, count: 64))
         }))
         #expect(e.contains("blk.0.attn_k.bias"), "\(e)")
-        let wrong = try #require(try loadError(tiny("qwen2") {
+        let wrong = try #require(try loadError(tiny("llama") {
             for n in ["q", "k", "v"] { try $0.addTensor(name: "blk.0.attn_\(n).bias", dims: [64], floats: [Float](repeating: 0.1, count: 64)) }
         }))
         #expect(wrong.contains("blk.0.attn_k.bias") && wrong.contains("[64]"), "\(wrong)")

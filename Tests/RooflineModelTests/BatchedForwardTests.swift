@@ -6,7 +6,7 @@ import RooflineTestSupport
 /// Several sequences in one forward pass give exactly what each gives alone (the property continuous
 /// batching relies on: a user's text does not depend on who else is being served).
 @Suite(.serialized) struct BatchedForwardTests {
-    func greedyAlone(_ m: LlamaModel, _ prompt: [Int32], steps: Int) throws -> (tokens: [Int32], logits: [[Float]]) {
+    func greedyAlone(_ m: Transformer, _ prompt: [Int32], steps: Int) throws -> (tokens: [Int32], logits: [[Float]]) {
         let v = m.config.vocabSize
         let cache = m.makeCache(capacity: 128)
         var out = [Float](repeating: 0, count: v)
@@ -38,7 +38,7 @@ import RooflineTestSupport
         var out = [Float](repeating: 0, count: prompts.count * v)
         var next = prompts
         for step in 0...6 {
-            let batch = zip(next, caches).map { LlamaModel.BatchEntry(tokens: $0, cache: $1) }
+            let batch = zip(next, caches).map { Transformer.BatchEntry(tokens: $0, cache: $1) }
             try out.withUnsafeMutableBufferPointer { try m.forward(batch: batch, logits: $0.baseAddress!) }
             for k in prompts.indices {
                 let row = Array(out[k * v..<(k + 1) * v])

@@ -30,6 +30,26 @@ struct ConfigJSONTests {
         #expect(m == ModelDescription.preset("deepseek-v3"))
     }
 
+    /// The planner reads the model layer's registry: which architecture of Roofline's engine runs a checkpoint, and
+    /// Gemma's tied output when the config leaves `tie_word_embeddings` out (its converter keeps no lm_head).
+    @Test func registryTellsTheEngineArchitecture() throws {
+        let gemma = try Self.read("""
+            {"architectures": ["Gemma3ForCausalLM"], "hidden_size": 640, "intermediate_size": 2048, "num_attention_heads": 4,
+             "num_hidden_layers": 18, "num_key_value_heads": 1, "head_dim": 256, "vocab_size": 262144}
+            """, as: "gemma-3-270m")
+        #expect(gemma.engineArchitecture == "gemma3" && gemma.tiedEmbeddings)
+        let mixtral = try Self.read("""
+            {"architectures": ["MixtralForCausalLM"], "hidden_size": 4096, "intermediate_size": 14336, "num_attention_heads": 32,
+             "num_hidden_layers": 32, "num_key_value_heads": 8, "num_local_experts": 8, "num_experts_per_tok": 2, "vocab_size": 32000}
+            """, as: "mixtral")
+        #expect(mixtral.engineArchitecture == "llama" && !mixtral.tiedEmbeddings)
+        let deepseek = try Self.read("""
+            {"architectures": ["DeepseekV3ForCausalLM"], "hidden_size": 7168, "intermediate_size": 18432, "num_attention_heads": 128,
+             "num_hidden_layers": 61, "vocab_size": 129280}
+            """, as: "deepseek")
+        #expect(deepseek.engineArchitecture == nil)
+    }
+
     @Test func smolLMConfigFromDirectory() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("planner-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

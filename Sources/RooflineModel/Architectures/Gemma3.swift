@@ -4,7 +4,9 @@
 /// `rope.freq_base_swa` says otherwise: differences the shared blocks take from these traits and the weights.
 enum Gemma3 {
     static let architecture = ModelArchitecture(name: "gemma3", layer: Gemma2.layer) {
-        $0.ropeStyle = .neox; $0.scaleEmbeddings = true; $0.postNorms = true; $0.qkNorm = true
+        $0.ropeStyle = .neox; $0.scaleEmbeddings = true
+        $0.tensors = Gemma2.tensors(qkNorm: true)
+        $0.huggingFace.classes = ["Gemma3ForCausalLM"]; $0.huggingFace.normsOffsetByOne = true; $0.huggingFace.importsOutput = false
         $0.queryScale = .gemma(largeModelLayers: 62); $0.slidingWindow = (0, 6); $0.slidingRopeOwnDefaults = true
     }
 }

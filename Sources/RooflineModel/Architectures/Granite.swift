@@ -3,7 +3,11 @@
 /// each block's output × `residual_scale` before it joins the residual stream, and logits ÷ `logit_scale`.
 /// Normal (not NeoX) RoPE over the whole head.
 enum Granite {
-    static let architecture = ModelArchitecture(name: "granite", layer: layer) { $0.ropeCoversHead = true; $0.graniteMultipliers = true }
+    static let architecture = ModelArchitecture(name: "granite", layer: layer) {
+        $0.ropeCoversHead = true; $0.graniteMultipliers = true
+        $0.tensors = CommonTensors.llama()
+        $0.huggingFace.classes = ["GraniteForCausalLM"]
+    }
 
     static func layer(_ p: inout LayerPass) {
         p.norm(p.weights.attnNorm)

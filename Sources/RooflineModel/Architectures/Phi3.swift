@@ -3,7 +3,12 @@
 /// (`phi3.attention.sliding_window`) is ignored, as llama.cpp's loader turns it off for phi3.
 enum Phi3 {
     static let architecture = ModelArchitecture(name: "phi3", layer: layer) {
-        $0.ropeStyle = .neox; $0.fusedGateUp = true; $0.queryScale = .inverseSqrtHead
+        $0.ropeStyle = .neox; $0.queryScale = .inverseSqrtHead
+        $0.tensors = CommonTensors.attention + [CommonTensors.ffnNorm,
+            // ggml_swiglu's halves: gate rows then up rows, fused in the checkpoint or concatenated by the converter.
+            LayerTensor(.gateUp, "ffn_up.weight", [.embedding, .twoFF], hf: [["mlp.gate_up_proj.weight"], ["mlp.gate_proj.weight", "mlp.up_proj.weight"]]),
+            LayerTensor(.down, "ffn_down.weight", [.ff, .embedding], hf: "mlp.down_proj.weight")]
+        $0.huggingFace.classes = ["Phi3ForCausalLM"]
     }
 
     static func layer(_ p: inout LayerPass) {

@@ -2,7 +2,9 @@
 /// RoPE (`attn_q_norm`, `attn_k_norm`), NeoX RoPE.
 enum Qwen3 {
     static let architecture = ModelArchitecture(name: "qwen3", layer: layer) {
-        $0.ropeStyle = .neox; $0.ropeCoversHead = true; $0.qkNorm = true
+        $0.ropeStyle = .neox; $0.ropeCoversHead = true
+        $0.tensors = CommonTensors.attention + CommonTensors.qkNorm + [CommonTensors.ffnNorm] + CommonTensors.gatedFFN()
+        $0.huggingFace.classes = ["Qwen3ForCausalLM"]
     }
 
     static func layer(_ p: inout LayerPass) {

@@ -3,7 +3,10 @@
 /// weights renormalised).
 enum Qwen3MoE {
     static let architecture = ModelArchitecture(name: "qwen3moe", layer: layer) {
-        $0.ropeStyle = .neox; $0.ropeCoversHead = true; $0.qkNorm = true; $0.mixtureOfExperts = true; $0.requiresExperts = true
+        $0.ropeStyle = .neox; $0.ropeCoversHead = true; $0.mixtureOfExperts = true; $0.requiresExperts = true
+        $0.tensors = CommonTensors.attention + CommonTensors.qkNorm + [CommonTensors.ffnNorm]
+            + CommonTensors.experts(block: "mlp", names: ("gate_proj", "up_proj", "down_proj"))
+        $0.huggingFace.classes = ["Qwen3MoeForCausalLM"]
     }
 
     static func layer(_ p: inout LayerPass) {

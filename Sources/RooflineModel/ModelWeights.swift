@@ -17,9 +17,10 @@ public struct WeightMatrix: @unchecked Sendable {
     public var byteCount: Int { type.byteCount(dims: [cols, rows]) ?? 0 }
 }
 
-/// Pointers into the mapping for every tensor of a Llama-family model (llama2.c's `TransformerWeights`);
-/// small vectors (norms, biases) are dequantized to floats once, into memory the weights own (`FloatVector`).
-public struct LlamaWeights: @unchecked Sendable {
+/// Pointers into the mapping for every tensor of a model (llama2.c's `TransformerWeights`), each layer loaded by
+/// its architecture's declarations (`ModelArchitecture.tensors`); small vectors (norms, biases) are dequantized to
+/// floats once, into memory the weights own (`FloatVector`).
+public struct ModelWeights: @unchecked Sendable {
     public struct Layer: @unchecked Sendable {
         public let attnNorm: FloatVector    // (embd)
         public let wq, wk, wv, wo: WeightMatrix
@@ -29,7 +30,7 @@ public struct LlamaWeights: @unchecked Sendable {
         public let qNorm, kNorm: FloatVector?
         /// RMSNorm weights applied to the attention and FFN outputs before the residual adds (Gemma 2/3).
         public let attnPostNorm, ffnPostNorm: FloatVector?
-        public let ffnNorm: FloatVector     // (embd); `post_attention_norm` in gpt-oss
+        public let ffnNorm: FloatVector     // (embd)
         /// The attention output's bias (`attn_output.bias`) and per-head sink logits (`attn_sinks.weight`; gpt-oss).
         public let bo: FloatVector?
         public let sinks: FloatVector?
@@ -68,7 +69,7 @@ public struct LlamaWeights: @unchecked Sendable {
     /// Owns every FloatVector above.
     let store: FloatStore
 
-    public init(file: GGUFFile, config c: LlamaConfig) throws(ModelError) {
+    public init(file: GGUFFile, config c: ModelConfig) throws(ModelError) {
         // Every tensor the file holds must be one this model reads (llama.cpp's `done_getting_tensors` refuses
         // others): a layer past block_count or a stray tensor means the file and its metadata disagree.
         var used = Set<String>()
@@ -127,34 +128,53 @@ public struct LlamaWeights: @unchecked Sendable {
         } else {
             ropeFreqFactors = nil
         }
-        func optionalVector(_ name: String, _ n: Int) throws(ModelError) -> FloatVector? {
-            tensor(name) == nil ? nil : try vector(name, n)
-        }
         /// Rows `start..<start+count` of `m` as a matrix of their own (fused QKV and gate/up are split this way:
         /// rows are contiguous, so a view is a pointer offset and the matmul sees separate weights).
         func rows(_ m: WeightMatrix, _ start: Int, _ count: Int) -> WeightMatrix {
             WeightMatrix(data: m.data + start * (m.type.byteCount(elements: m.cols) ?? 0), type: m.type, cols: m.cols, rows: count,
                          outputScale: m.outputScale)
         }
-        let e = c.embeddingLength, q = c.qDim, kv = c.kvDim, ff = c.feedForwardLength
+        let declared = c.traits.tensors, hasExperts = c.expertCount > 0
         var layers: [Layer] = []
         for i in 0..<c.blockCount {
             let p = "blk.\(i)."
+            /// The declaration of `role`, when the file's layer has that tensor or must have it (nil: the family
+            /// declares no such tensor, or an optional one the file leaves out).
+            func present(_ role: LayerTensor.Role) throws(ModelError) -> (name: String, dims: [Int])? {
+                guard let d = declared.first(where: { $0.role == role }) else { return nil }
+                let name = p + d.name
+                if file.tensor(name) == nil {
+                    let must = d.isRequired(experts: hasExperts) { r in
+                        declared.first { $0.role == r }.map { file.tensor(p + $0.name) != nil } ?? false
+                    }
+                    if must { throw .format(.missingTensor(name)) }
+                    return nil
+                }
+                return (name, d.dims.map(c.size))
+            }
+            func weight(_ role: LayerTensor.Role) throws(ModelError) -> WeightMatrix? {
+                guard let t = try present(role) else { return nil }
+                return try matrix(t.name, cols: t.dims[0], rows: t.dims.count > 1 ? t.dims[1] : 1)
+            }
+            func norm(_ role: LayerTensor.Role) throws(ModelError) -> FloatVector? {
+                guard let t = try present(role) else { return nil }
+                return try vector(t.name, t.dims[0])
+            }
+            func missing(_ role: LayerTensor.Role) -> ModelError {
+                .format(.missingTensor(p + (declared.first { $0.role == role }?.name ?? role.rawValue)))
+            }
+            let q = c.qDim, kv = c.kvDim, ff = c.feedForwardLength
             let wq, wk, wv: WeightMatrix
-            var bq, bk, bv: FloatVector?
-            if tensor(p + "attn_qkv.weight") != nil {
-                // Fused Q/K/V (phi3; llama.cpp's create_tensor_qkv accepts it for every family).
-                let qkv = try matrix(p + "attn_qkv.weight", cols: e, rows: q + 2 * kv)
+            var bq = try norm(.bq), bk = try norm(.bk), bv = try norm(.bv)
+            if let qkv = try weight(.wqkv) {
                 (wq, wk, wv) = (rows(qkv, 0, q), rows(qkv, q, kv), rows(qkv, q + kv, kv))
-                if tensor(p + "attn_qkv.bias") != nil {
-                    let b = try floats(p + "attn_qkv.bias", q + 2 * kv)
+                if let t = try present(.bqkv) {
+                    let b = try floats(t.name, t.dims[0])
                     (bq, bk, bv) = (store.vector(Array(b[0..<q])), store.vector(Array(b[q..<q + kv])), store.vector(Array(b[(q + kv)...])))
                 }
             } else {
-                (wq, wk, wv) = (try matrix(p + "attn_q.weight", cols: e, rows: q), try matrix(p + "attn_k.weight", cols: e, rows: kv),
-                                try matrix(p + "attn_v.weight", cols: e, rows: kv))
-                (bq, bk, bv) = (try optionalVector(p + "attn_q.bias", q), try optionalVector(p + "attn_k.bias", kv),
-                                try optionalVector(p + "attn_v.bias", kv))
+                guard let a = try weight(.wq), let b = try weight(.wk), let v = try weight(.wv) else { throw missing(.wq) }
+                (wq, wk, wv) = (a, b, v)
             }
             if (bq == nil) != (bk == nil) || (bq == nil) != (bv == nil) {
                 let missing = [("attn_q.bias", bq), ("attn_k.bias", bk), ("attn_v.bias", bv)].first { $0.1 == nil }?.0 ?? "attn_q.bias"
@@ -162,62 +182,53 @@ public struct LlamaWeights: @unchecked Sendable {
             }
             let gate, up, down: WeightMatrix
             var experts: Experts? = nil
-            if c.expertCount > 0 {
-                let n = c.expertCount, fx = c.expertFeedForwardLength
-                func stacked(_ name: String, cols: Int, rows: Int) throws(ModelError) -> WeightMatrix {
-                    guard let t = tensor(name) else { throw .format(.missingTensor(name)) }
-                    guard t.dims == [cols, rows, n] else { throw .tensorShape(name: name, expected: [cols, rows, n], found: t.dims) }
+            if hasExperts {
+                let n = c.expertCount
+                func stacked(_ role: LayerTensor.Role) throws(ModelError) -> WeightMatrix {
+                    guard let (name, dims) = try present(role), let t = tensor(name) else { throw missing(role) }
+                    guard t.dims == dims else { throw .tensorShape(name: name, expected: dims, found: t.dims) }
                     guard TensorKernels.supported.contains(t.type) else { throw .unsupportedTensorType(name: name, type: t.type) }
-                    return WeightMatrix(data: file.data(t), type: t.type, cols: cols, rows: rows * n)
+                    return WeightMatrix(data: file.data(t), type: t.type, cols: dims[0], rows: dims[1] * n)
                 }
-                var ex = Experts(router: try matrix(p + "ffn_gate_inp.weight", cols: e, rows: n),
-                                 gate: try stacked(p + "ffn_gate_exps.weight", cols: e, rows: fx),
-                                 up: try stacked(p + "ffn_up_exps.weight", cols: e, rows: fx),
-                                 down: try stacked(p + "ffn_down_exps.weight", cols: fx, rows: e), count: n)
-                if c.traits.openAIExperts {
-                    /// A bias of dims [width, n] (or [n] for the router), as floats.
-                    func bias(_ name: String, _ width: Int?) throws(ModelError) -> FloatVector {
-                        guard let t = tensor(name) else { throw .format(.missingTensor(name)) }
-                        let dims = width.map { [$0, n] } ?? [n]
-                        guard t.dims == dims else { throw .tensorShape(name: name, expected: dims, found: t.dims) }
-                        guard let v = TensorKernels.dequantize(t.type, file.data(t), count: dims.reduce(1, *)) else {
-                            throw .unsupportedTensorType(name: name, type: t.type)
-                        }
-                        return store.vector(v)
+                guard let router = try weight(.router) else { throw missing(.router) }
+                var ex = Experts(router: router, gate: try stacked(.gateExperts), up: try stacked(.upExperts),
+                                 down: try stacked(.downExperts), count: n)
+                /// A bias of the declared dims ([width, n], or [n] for the router), as floats.
+                func bias(_ role: LayerTensor.Role) throws(ModelError) -> FloatVector? {
+                    guard let (name, dims) = try present(role), let t = tensor(name) else { return nil }
+                    guard t.dims == dims else { throw .tensorShape(name: name, expected: dims, found: t.dims) }
+                    guard let v = TensorKernels.dequantize(t.type, file.data(t), count: dims.reduce(1, *)) else {
+                        throw .unsupportedTensorType(name: name, type: t.type)
                     }
-                    ex.routerBias = try bias(p + "ffn_gate_inp.bias", nil)
-                    ex.gateBias = try bias(p + "ffn_gate_exps.bias", fx)
-                    ex.upBias = try bias(p + "ffn_up_exps.bias", fx)
-                    ex.downBias = try bias(p + "ffn_down_exps.bias", e)
+                    return store.vector(v)
                 }
+                ex.routerBias = try bias(.routerBias)
+                ex.gateBias = try bias(.gateExpertsBias)
+                ex.upBias = try bias(.upExpertsBias)
+                ex.downBias = try bias(.downExpertsBias)
                 experts = ex
                 (gate, up, down) = (ex.slice(ex.gate, 0), ex.slice(ex.up, 0), ex.slice(ex.down, 0))
-            } else if c.traits.fusedGateUp {
-                // phi3: ffn_up holds gate rows then up rows (ggml_swiglu's halves).
-                let both = try matrix(p + "ffn_up.weight", cols: e, rows: 2 * ff)
-                (gate, up) = (rows(both, 0, ff), rows(both, ff, ff))
-                down = try matrix(p + "ffn_down.weight", cols: ff, rows: e)
+            } else if let both = try weight(.gateUp) {
+                // One `ffn_up` of gate rows then up rows (phi3; ggml_swiglu's halves).
+                guard let d = try weight(.down) else { throw missing(.down) }
+                (gate, up, down) = (rows(both, 0, ff), rows(both, ff, ff), d)
             } else {
-                (gate, up) = (try matrix(p + "ffn_gate.weight", cols: e, rows: ff), try matrix(p + "ffn_up.weight", cols: e, rows: ff))
-                down = try matrix(p + "ffn_down.weight", cols: ff, rows: e)
+                guard let g = try weight(.gate), let u = try weight(.up), let d = try weight(.down) else { throw missing(.gate) }
+                (gate, up, down) = (g, u, d)
             }
-            let qNorm = c.traits.qkNorm ? try vector(p + "attn_q_norm.weight", c.headDim) : nil
-            let kNorm = c.traits.qkNorm ? try vector(p + "attn_k_norm.weight", c.headDim) : nil
+            guard let attnNorm = try norm(.attnNorm) else { throw missing(.attnNorm) }
+            guard let wo = try weight(.wo) else { throw missing(.wo) }
+            guard let ffnNorm = try norm(.ffnNorm) else { throw missing(.ffnNorm) }
             layers.append(Layer(
-                attnNorm: try vector(p + "attn_norm.weight", e),
-                wq: wq, wk: wk, wv: wv,
-                wo: try matrix(p + "attn_output.weight", cols: q, rows: e),
-                bq: bq, bk: bk, bv: bv, qNorm: qNorm, kNorm: kNorm,
-                attnPostNorm: c.traits.postNorms ? try vector(p + "post_attention_norm.weight", e) : nil,
-                ffnPostNorm: c.traits.postNorms ? try vector(p + "post_ffw_norm.weight", e) : nil,
-                ffnNorm: try vector(p + c.traits.ffnNormName + ".weight", e),
-                bo: c.traits.attentionSinks ? try vector(p + "attn_output.bias", e) : try optionalVector(p + "attn_output.bias", e),
-                sinks: c.traits.attentionSinks ? try vector(p + "attn_sinks.weight", c.headCount) : nil,
+                attnNorm: attnNorm, wq: wq, wk: wk, wv: wv, wo: wo,
+                bq: bq, bk: bk, bv: bv, qNorm: try norm(.qNorm), kNorm: try norm(.kNorm),
+                attnPostNorm: try norm(.attnPostNorm), ffnPostNorm: try norm(.ffnPostNorm), ffnNorm: ffnNorm,
+                bo: try norm(.bo), sinks: try norm(.sinks),
                 gate: gate, up: up, down: down, experts: experts))
         }
         self.layers = layers
         if let extra = file.tensors.first(where: { !used.contains($0.name) && !$0.name.hasSuffix("scale") }) {
-            throw .unsupportedTensor(name: extra.name, reason: "the model does not use it (block_count is \(c.blockCount)); the file's tensors and metadata disagree")
+            throw .unsupportedTensor(name: extra.name, reason: "the model does not use it (\(c.architecture) layers do not have it, or it is past block_count \(c.blockCount)); the file's tensors and metadata disagree")
         }
         if let s = file.tensors.first(where: { ($0.name.hasSuffix(".scale") || $0.name.hasSuffix(".input_scale")) && !usedScales.contains($0.name) }) {
             throw .unsupportedTensor(name: s.name, reason: "a per-tensor scale is applied only beside attention and dense FFN weights (per-expert scales are not supported yet)")
@@ -235,5 +246,23 @@ public struct LlamaWeights: @unchecked Sendable {
             total += ffnTimes * [l.gate, l.up, l.down].reduce(0) { $0 + $1.byteCount }
         }
         return total
+    }
+}
+
+extension ModelConfig {
+    /// The size a declared dimension (`LayerTensor.Dim`) has in this model.
+    public func size(_ d: LayerTensor.Dim) -> Int {
+        switch d {
+        case .embedding: embeddingLength
+        case .q: qDim
+        case .kv: kvDim
+        case .qkv: qDim + 2 * kvDim
+        case .ff: feedForwardLength
+        case .twoFF: 2 * feedForwardLength
+        case .head: headDim
+        case .heads: headCount
+        case .experts: expertCount
+        case .expertFF: expertFeedForwardLength
+        }
     }
 }

@@ -9,9 +9,9 @@ import Darwin
 /// `expert_weights_scale` when set) → each expert's SwiGLU FFN on the rows routed to it → the weighted outputs
 /// summed in selection order. Rows are gathered per expert, so each expert's matrices are read once per chunk;
 /// a row's result does not depend on the other rows. Every buffer is in `Scratch`.
-extension LlamaModel {
+extension Transformer {
     /// Replaces the `rows` normed inputs in `scratch.xb` with the FFN output.
-    func mixtureOfExperts(_ ex: LlamaWeights.Experts, rows m: Int) {
+    func mixtureOfExperts(_ ex: ModelWeights.Experts, rows m: Int) {
         let c = config, s = scratch, d = c.embeddingLength, n = ex.count, k = c.expertUsedCount
         let fx = c.expertFeedForwardLength
         matmul(ex.router, s.xb, rows: m, into: s.router)

@@ -1,9 +1,9 @@
 import Foundation
 import RooflineGGUF
 
-/// Hyperparameters of a Llama-family model, read from GGUF metadata (`<arch>.*` keys, as llama.cpp's
+/// Hyperparameters of a model of any registered architecture, read from GGUF metadata (`<arch>.*` keys, as llama.cpp's
 /// `llama_model::load_hparams` reads them), with the architecture's traits from `ModelArchitecture.registry`.
-public struct LlamaConfig: Sendable, Equatable {
+public struct ModelConfig: Sendable, Equatable {
     public static var supportedArchitectures: Set<String> { Set(ModelArchitecture.registry.keys) }
 
     public var architecture: String

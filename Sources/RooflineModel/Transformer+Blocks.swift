@@ -6,7 +6,7 @@ import Darwin
 #endif
 
 /// The elementwise blocks the forward pass composes: norms, bias and residual adds, gated activations.
-extension LlamaModel {
+extension Transformer {
     /// ggml_rms_norm (sum of squares in double) followed by the weight multiply, over rows of `width`
     /// (the embedding by default; one head for Q/K norms). `out` may be `x`.
     func rmsNorm(_ x: UnsafeMutablePointer<Float>, _ w: FloatVector, into out: UnsafeMutablePointer<Float>, rows: Int, width: Int? = nil) {

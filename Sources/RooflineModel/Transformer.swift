@@ -3,15 +3,14 @@ import Foundation
 import RooflineGGUF
 import RooflineQuant
 
-/// A Llama-family transformer over a mapped GGUF file, following llama.cpp's `llm_build_llama` graph:
-/// embedding → [RMSNorm → Q,K,V (+ biases) (→ per-head Q/K RMSNorm) → RoPE → causal GQA → output → residual
-/// → RMSNorm → SwiGLU FFN → residual] × L → RMSNorm → output head. Each architecture writes its layer in its
-/// own file (Architectures/*.swift) over the shared blocks of `LayerPass`; the elementwise blocks are in
-/// LlamaModel+Blocks.swift. Prompts run as one batch per chunk; every scratch buffer is allocated once.
-public final class LlamaModel: @unchecked Sendable {
+/// A decoder-only transformer over a mapped GGUF file: embedding → the layers → RMSNorm → output head. Each
+/// architecture writes its layer in its own file (Architectures/*.swift) over the shared blocks of `LayerPass`
+/// (norms, attention, dense and expert FFNs, residuals); the elementwise blocks are in Transformer+Blocks.swift
+/// and the experts in Transformer+Experts.swift. Prompts run as one batch per chunk; every scratch buffer is allocated once.
+public final class Transformer: @unchecked Sendable {
     public let file: GGUFFile
-    public let config: LlamaConfig
-    public let weights: LlamaWeights
+    public let config: ModelConfig
+    public let weights: ModelWeights
     public let pool: ThreadPool
     /// The largest number of tokens one forward call processes; longer inputs are split.
     public let maxBatch: Int
@@ -38,13 +37,13 @@ public final class LlamaModel: @unchecked Sendable {
         }
         self.kernelPath = kernelPath
         self.file = file
-        config = try LlamaConfig(file: file)
+        config = try ModelConfig(file: file)
         guard kvType.rowElements(headDim: config.headDim) != nil else {
             throw .invalidHyperparameter(key: "kv type", value: kvType.description,
                                          reason: "its rows hold multiples of 32 values; this model's heads are \(config.headDim) wide")
         }
         self.kvType = kvType
-        weights = try LlamaWeights(file: file, config: config)
+        weights = try ModelWeights(file: file, config: config)
         pool = shared ?? ThreadPool(threads: threads)
         self.maxBatch = max(1, maxBatch)
         scratch = Scratch(config: config, batch: self.maxBatch, threads: pool.count, maxContext: maxContext)
