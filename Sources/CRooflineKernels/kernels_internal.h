@@ -202,13 +202,22 @@ RF_KQUANT_DECLS(avx2)
 RF_KQUANT_DECLS(vnni)
 #endif
 
-// Paired measurement of an experiment inside one process (docs/performance.md, "Measuring small changes"):
-// built with -DRF_AB_EXPERIMENTS and run with RF_AB=1, the pool flips rf_ab_mode every 151 passes (one
+// Paired measurement of an experiment inside one process (ab_experiments.c; docs/performance.md, "Measuring
+// small changes"): built with -DRF_AB_EXPERIMENTS and run with RF_AB=1, the pool flips rf_ab_mode every 151 passes (one
 // decoded token of the default model) and prints the time spent in each mode at exit; an experiment's code
 // asks rf_ab("RF_AB_<NAME>", &cache), true only in mode 1 and with RF_AB_<NAME> set. Off in normal builds.
 #ifdef RF_AB_EXPERIMENTS
 #include <stdlib.h>
 extern int rf_ab_mode;
+// rf_pool_run calls these around every pass: the mode switch, and the gap since the previous pass.
+void rf_ab_pass_start(void);
+void rf_ab_pass_end(void);
+#define RF_AB_PASS_START() rf_ab_pass_start()
+#define RF_AB_PASS_END() rf_ab_pass_end()
+// RF_AB_WAITS: TSC ticks each pool thread spends in its slices and waiting (pool.c adds, ab_experiments.c prints).
+extern unsigned long long wt_fn[2], wt_wait[2], wt_n, wt_kw[4], wt_kn[4], wt_lag, wt_lag_n, wt_last1;
+extern volatile unsigned long long wt_gen_tsc;
+extern rf_task_fn wt_k[4];
 // RF_AB_PASSES: key > 0 a matmul of that many bytes, -1 attention, -2 the gap before attention, -2 - B the gap
 // before a matmul of B bytes (the caller's serial work; rf_ab_last_gap, set by rf_pool_run).
 void rf_mm_record(int64_t key, unsigned long long ticks);
@@ -216,6 +225,8 @@ extern unsigned long long rf_ab_last_gap;
 static inline int rf_ab(const char *name, int *cache) { if (*cache < 0) *cache = getenv(name) != 0; return *cache && rf_ab_mode; }
 #else
 static inline int rf_ab(const char *name, int *cache) { (void)name; (void)cache; return 0; }
+#define RF_AB_PASS_START() ((void)0)
+#define RF_AB_PASS_END() ((void)0)
 #endif
 /// Thread ith's share of a decode matmul pass, [*g0, *g1) of the concatenated rows: an even split at
 /// multiples of eight rows (matmul.c's schedule; what a waiting thread prefetches after a hint).

@@ -22,8 +22,9 @@ static inline int rf_ld32(const char *p) { int v; memcpy(&v, p, 4); return v; }
 
 // The first 32 bits of block i of eight rows (p is row 0's block, rb apart) as eight dwords in the given order.
 // Rows are paired into 64-bit words in general registers and moved over with vmovq/vpinsrq (three shuffles
-// with the vinserti128, where vpinsrd from memory took seven; measured: L2 speed +5%; broadcast loads with
-// blends and vpgatherdd were slower). The empty asm keeps the compiler from turning the pairs back into vpinsrd.
+// with the vinserti128, where vpinsrd from memory takes seven; broadcast loads with blends and vpgatherdd were
+// slower: docs/performance.md, "Measurements behind the code"). The empty asm keeps the compiler from turning the
+// pairs back into vpinsrd.
 static inline long long rf_pair32(const char *lo, const char *hi) {
     uint64_t v = (uint32_t)rf_ld32(lo) | (uint64_t)(uint32_t)rf_ld32(hi) << 32;
     __asm__("" : "+r"(v));
@@ -42,17 +43,13 @@ RF_R8 static inline __m512i rf_rows4x16(const char *p, size_t rb) {
 }
 
 // The high nibble of every byte in one instruction (GF(2) affine map = shift right by 4) instead of a shift and
-// a mask (measured: L2 speed +5%).
+// a mask.
 RF_R8 static inline __m512i rf_hi_nibbles(__m512i z) { return _mm512_gf2p8affine_epi64_epi8(z, _mm512_set1_epi64(0x1020408000000000LL), 0); }
 
 // Prefetch of a later call's rows (rows are contiguous): at the start of each call, eight rows' worth at least
 // RF_PF_LEAD bytes ahead go to L1 at once (up to RF_PF_CAP bytes; for longer rows the rest is spread over the
-// loop). Measured on one core streaming 100-200 MB of rows from memory (harness over the kernel objects,
-// 2026-12-07), against the earlier scheme (the next eight rows, at least 8 KiB ahead, spread over the loop into
-// L2): Q6_K rows of 1,536 26.1 against 8.7 GB/s, Q4_K 40.9 against 15.9, Q4_K rows of 8,960 26.8 against 22.0,
-// Q5_0 rows of 896 25.6 against 22.3, Q4_1 rows of 576 29.2 against 26.8, Q8_0 and Q4_0 unchanged; a lead of
-// 16 KiB was worse on rows of 1,536. (Earlier, on Q4_1 rows of 576 alone: the next eight rows into L1, 2.9 KB
-// ahead, left the loop waiting; hence the lead.)
+// loop). Streaming rows from memory on one core this beats the next eight rows spread over the loop into L2 on
+// the K-quants and Q5_0 (docs/performance.md, "Measurements behind the code").
 #define RF_PF_LEAD 8192
 #define RF_PF_CAP 16384
 static inline const char *rf_pf_begin(const char *w, size_t rb) {
@@ -63,8 +60,8 @@ static inline const char *rf_pf_begin(const char *w, size_t rb) {
 }
 #define RF_PF_START(w, rb) rf_pf_begin(w, rb)
 #define RF_PREFETCH_NEXT8(pf, bytes) do { if (pf) { for (int o_ = 0; o_ < (bytes); o_ += 64) _mm_prefetch((pf) + o_, _MM_HINT_T0); (pf) += (bytes); } } while (0)
-// The earlier scheme, kept for Q4_0, Q4_1 and Q8_0: end to end it decoded the default model (Q4_1 rows of 576,
-// one thread) at 270-277 tok/s against 200-230 with the one above (2026-12-07, alternated runs).
+// The next eight rows, at least 8 KiB ahead, spread over the loop into L2: kept for Q4_0, Q4_1 and Q8_0, where it
+// decodes faster end to end than the scheme above (docs/performance.md, "Measurements behind the code").
 #define RF_PF_START_L2(w, rb) ((w) + (8 * (rb) > 8192 ? 8 * (rb) : 8192))
 #define RF_PREFETCH_NEXT8_L2(pf, bytes) do { for (int o_ = 0; o_ < (bytes); o_ += 64) _mm_prefetch((pf) + o_, _MM_HINT_T1); (pf) += (bytes); } while (0)
 

@@ -1,5 +1,8 @@
 // Matrix-vector and matrix-matrix products over quantized weights, split over weight rows.
 #include "kernels_internal.h"
+#ifdef RF_AB_EXPERIMENTS
+#include <x86intrin.h>
+#endif
 #include "kernels_gemm8.h"
 #include <stdatomic.h>
 
@@ -188,41 +191,6 @@ void rf_slice_cursor_init(rf_slice_cursor *c, const rf_slice_hint *h, int ith, i
     }
 }
 
-#ifdef RF_AB_EXPERIMENTS
-// With RF_AB_PASSES set: each decode matmul's mean time and streaming rate, by its bytes of weights (caller's
-// view: the whole pass, the wait for the other threads included). TSC ticks are converted with the TSC rate
-// measured between the first and the last pass.
-#include <stdio.h>
-#include <time.h>
-#include <x86intrin.h>
-static int64_t mm_b[32];
-static unsigned long long mm_t[32], mm_n[32], mm_tsc0, mm_tsc1;
-static double mm_s0, mm_s1;
-static double rf_mm_now(void) { struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts); return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9; }
-void rf_mm_record(int64_t b, unsigned long long t) {
-    mm_tsc1 = __rdtsc();
-    mm_s1 = rf_mm_now();
-    if (!mm_tsc0) { mm_tsc0 = mm_tsc1; mm_s0 = mm_s1; }
-    for (int i = 0; i < 32; i++) {
-        if (mm_b[i] == b || mm_b[i] == 0) {
-            mm_b[i] = b;
-            if (t < 50000000ULL) { mm_t[i] += t; mm_n[i]++; }
-            return;
-        }
-    }
-}
-__attribute__((destructor)) static void rf_mm_dump(void) {
-    if (!getenv("RF_AB_PASSES") || mm_s1 <= mm_s0) return;
-    const double hz = (double)(mm_tsc1 - mm_tsc0) / (mm_s1 - mm_s0);
-    for (int i = 0; i < 32 && mm_b[i] && mm_n[i]; i++) {
-        const double sec = (double)mm_t[i] / (double)mm_n[i] / hz;
-        if (mm_b[i] == -1) { fprintf(stderr, "[passes] attention: %8.2f us mean over %llu\n", sec * 1e6, mm_n[i]); continue; }
-        if (mm_b[i] == -2) { fprintf(stderr, "[passes] gap before attention: %8.2f us mean over %llu\n", sec * 1e6, mm_n[i]); continue; }
-        if (mm_b[i] < 0) { fprintf(stderr, "[passes] gap before the %lld-byte pass: %8.2f us mean over %llu\n", (long long)(-2 - mm_b[i]), sec * 1e6, mm_n[i]); continue; }
-        fprintf(stderr, "[passes] %9lld bytes: %8.2f us mean over %llu passes, %.1f GB/s\n", (long long)mm_b[i], sec * 1e6, mm_n[i], (double)mm_b[i] / sec / 1e9);
-    }
-}
-#endif
 
 // Decode: each thread owns an even share of the rows (rf_slice_bounds, the share a waiting thread prefetches)
 // and takes it from the front in chunks, one stream with the kernels' prefetch running ahead across chunk

@@ -69,7 +69,7 @@ double rf_measure_read_bandwidth(rf_pool *pool, size_t bytes, int passes) {
         if (i > 0) rates[i - 1] = dt > 0 ? (double)bytes / dt : 0;  // pass 0 warms up
     }
     free(buf);
-    // The median pass: on shared machines single passes swing widely (seen here: 33 to 60 GB/s).
+    // The median pass: on shared machines single passes swing widely.
     for (int a = 0; a < passes; a++)
         for (int b = a + 1; b < passes; b++)
             if (rates[b] < rates[a]) { const double t = rates[a]; rates[a] = rates[b]; rates[b] = t; }

@@ -45,40 +45,6 @@ struct rf_pool {
     rf_slice_hint hint;     // rf_pool_hint_next: the matmul after the next pass (hint.n == 0: none)
 };
 
-#ifdef RF_AB_EXPERIMENTS
-#include <stdio.h>
-#include <x86intrin.h>
-int rf_ab_mode;
-static int ab_on = -1;
-static unsigned long long ab_t[2], ab_n[2], ab_last, ab_runs;
-__attribute__((destructor)) static void rf_ab_dump(void) {
-    if (ab_on > 0 && ab_n[0] > 0 && ab_n[1] > 0)
-        fprintf(stderr, "[ab] mode 0: %.1f Mcycles in %llu windows, mode 1: %.1f Mcycles in %llu; per window, mode 1 / mode 0 %.4f\n",
-                ab_t[0] / 1e6, ab_n[0], ab_t[1] / 1e6, ab_n[1], ((double)ab_t[1] / (double)ab_n[1]) / ((double)ab_t[0] / (double)ab_n[0]));
-}
-// Windows of 151 passes, alternately in each mode; windows longer than 30 M TSC cycles (the bandwidth
-// probe, the gaps between repetitions) are left out of both.
-// RF_AB_WINDOW=N: windows of N passes instead (effects that carry from one token to the next, such as what
-// stays in the caches, then stay inside a window).
-static unsigned long long ab_window = 151;
-static void rf_ab_tick(void) {
-    if (ab_on < 0) {
-        ab_on = getenv("RF_AB") != 0;
-        if (getenv("RF_AB_WINDOW")) ab_window = strtoull(getenv("RF_AB_WINDOW"), 0, 10);
-        if (ab_window < 1) ab_window = 151;
-    }
-    if (!ab_on || ab_runs++ % ab_window != 0) return;
-    const unsigned long long t = __rdtsc();
-    if (ab_last && t - ab_last < 30000000ULL * (ab_window + 150) / 151) { ab_t[rf_ab_mode] += t - ab_last; ab_n[rf_ab_mode]++; }
-    ab_last = t;
-    rf_ab_mode = (int)((ab_runs / ab_window) & 1);
-    static int force = -1;
-    if (force < 0) force = getenv("RF_AB_FORCE") != 0;  // mode 1 throughout (for RF_AB_PASSES of one mode)
-    if (force) rf_ab_mode = 1;
-}
-#else
-static inline void rf_ab_tick(void) {}
-#endif
 
 void rf_pool_hint_next(rf_pool *pool, const rf_matmul_part *parts, int n_parts, int64_t k) {
     if (!pool || n_parts < 1 || n_parts > RF_MAX_PARTS) return;
@@ -94,19 +60,8 @@ void rf_pool_hint_next(rf_pool *pool, const rf_matmul_part *parts, int n_parts, 
 }
 
 #ifdef RF_AB_EXPERIMENTS
-// RF_AB_WAITS: TSC ticks each thread spends in its slices, and waiting, over the process.
-static unsigned long long wt_fn[2], wt_wait[2], wt_n, wt_kw[4], wt_kn[4];
-static rf_task_fn wt_k[4];
-static volatile unsigned long long wt_gen_tsc; static unsigned long long wt_lag, wt_lag_n;
-__attribute__((destructor)) static void rf_wt_dump(void) {
-    if (!getenv("RF_AB_WAITS") || !wt_n) return;
-    fprintf(stderr, "[waits] %llu passes; caller: slices %.1f Mcycles, waiting for the worker %.1f; worker: slices %.1f, idle %.1f\n",
-            wt_n, wt_fn[0] / 1e6, wt_wait[0] / 1e6, wt_fn[1] / 1e6, wt_wait[1] / 1e6);
-    fprintf(stderr, "[waits] worker start lag: %.0f cycles mean over %llu passes\n", (double)wt_lag / (double)(wt_lag_n ? wt_lag_n : 1), wt_lag_n);
-    for (int i = 0; i < 4 && wt_k[i]; i++) fprintf(stderr, "[waits] task %d: %llu passes, caller waiting %.1f Mcycles\n", i, wt_kn[i], wt_kw[i] / 1e6);
-}
-#define WT(x) x
-static unsigned long long wt_last1;
+#include <x86intrin.h>
+#define WT(x) x  // RF_AB_WAITS' counters (ab_experiments.c)
 #else
 #define WT(x)
 #endif
@@ -197,15 +152,8 @@ void *rf_pool_scratch(rf_pool *pool, size_t bytes) {
 
 int rf_pool_size(const rf_pool *pool) { return pool ? pool->n : 1; }
 
-#ifdef RF_AB_EXPERIMENTS
-static unsigned long long gap_end;
-unsigned long long rf_ab_last_gap;  // TSC ticks between the last two passes (0: none, or over 200000)
-#endif
 void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
-    rf_ab_tick();
-#ifdef RF_AB_EXPERIMENTS
-    if (gap_end) { const unsigned long long g = __rdtsc() - gap_end; rf_ab_last_gap = g < 200000ULL ? g : 0; }
-#endif
+    RF_AB_PASS_START();
     if (!pool || pool->n == 1) {
         fn(ctx, 0, 1);
         if (pool && pool->hint.n > 0) {
@@ -238,7 +186,5 @@ void rf_pool_run(rf_pool *pool, rf_task_fn fn, void *ctx) {
     pool->hint.n = 0;
     WT(const unsigned long long cw = __rdtsc() - c1; wt_wait[0] += cw;
        for (int i = 0; i < 4; i++) if (!wt_k[i] || wt_k[i] == fn) { wt_k[i] = fn; wt_kw[i] += cw; wt_kn[i]++; break; })
-#ifdef RF_AB_EXPERIMENTS
-    gap_end = __rdtsc();
-#endif
+    RF_AB_PASS_END();
 }

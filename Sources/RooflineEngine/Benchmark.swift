@@ -114,7 +114,7 @@ extension Engine {
         _ = try decodeOnce()
         // The probe runs after every repetition's decode, so each decode measurement has a bandwidth measured
         // within a second of it: on a shared machine the bandwidth on offer moves by tens of percent from one
-        // minute to the next (seen here: single probes from 24.6 to 51.6 GB/s within ten minutes). Its buffer
+        // minute to the next. Its buffer
         // is freed after each probe and the peak-RSS mark reset, so the engine's own peak is what is reported;
         // where the mark cannot be reset, the probe runs once, after the last repetition.
         var pre: [Double] = [], dec: [Double] = [], bws: [Double] = []

@@ -1,3 +1,5 @@
+import RooflineGGUF
+
 /// How RoPE pairs the dimensions of a head (ggml's rope modes).
 public enum RopeStyle: String, Sendable {
     /// Adjacent pairs (2i, 2i+1): ggml's "normal" mode, `llama`.
@@ -53,8 +55,9 @@ public struct ModelArchitecture: Sendable, Equatable {
     public var expertGating: ExpertGating = .softmaxThenTopK
     /// The experts' activation is gpt-oss's clamped SwiGLU (`swiglu_oai`), with the biases its tensors declare.
     public var openAIExperts = false
-    /// Granite's multipliers are read from the metadata (`ModelConfig.embeddingScale` and the others).
-    public var graniteMultipliers = false
+    /// The family's own metadata keys, read after the shared ones (`ModelConfig.init`) from `<arch>.*` and checked:
+    /// Granite's multipliers, for one. nil: the family has none.
+    var hyperparameters: (@Sendable (inout ModelConfig, MetadataKeys) throws -> Void)? = nil
     /// `attention.sliding_window` must be present (llama.cpp reads it without a default for gpt-oss).
     public var requiresSlidingWindowKey = false
 
@@ -82,6 +85,25 @@ public struct ModelArchitecture: Sendable, Equatable {
     }
 
     public static func == (a: ModelArchitecture, b: ModelArchitecture) -> Bool { a.name == b.name }
+
+    /// An architecture's metadata keys in a file: `<arch>.<key>` read as llama.cpp's `get_key` reads them, errors
+    /// naming the key.
+    struct MetadataKeys {
+        let file: GGUFFile
+        let prefix: String
+
+        func float(_ key: String) throws(ModelError) -> Float { try read(key, default: nil) }
+        func float(_ key: String, default d: Float) throws(ModelError) -> Float { try read(key, default: d) }
+
+        private func read(_ key: String, default d: Float?) throws(ModelError) -> Float {
+            let full = "\(prefix).\(key)"
+            do {
+                let v = try d.map { try file.float(full, default: Double($0)) } ?? file.float(full)
+                guard v.isFinite else { throw ModelError.invalidHyperparameter(key: full, value: "\(v)", reason: "must be a finite number") }
+                return Float(v)
+            } catch let e as ModelError { throw e } catch let e as GGUFError { throw .format(e) } catch { throw .format(.missingKey(full)) }
+        }
+    }
 
     /// Every architecture Roofline runs, keyed by `general.architecture`.
     public static let registry: [String: ModelArchitecture] = Dictionary(uniqueKeysWithValues: [

@@ -48,9 +48,9 @@ public struct ModelConfig: Sendable, Equatable {
     public var expertFeedForwardLength = 0
     public var expertWeightsScale: Float = 0
 
-    /// Granite's multipliers (`embedding_scale`, `residual_scale`, `attention.scale`, `logit_scale`; 0: none, and
-    /// the attention's default 1/√head): embeddings × embedding, each block's output × residual before its add,
-    /// attention scores × attention, logits ÷ logit.
+    /// Multipliers (Granite's, read in Architectures/Granite.swift; 0: none, and the attention's default 1/√head):
+    /// embeddings × embedding, each block's output × residual before its add, attention scores × attention,
+    /// logits ÷ logit.
     public var embeddingScale: Float = 0
     public var residualScale: Float = 0
     public var attentionScale: Float = 0
@@ -150,13 +150,7 @@ public struct ModelConfig: Sendable, Equatable {
             } else {
                 throw ModelError.format(.missingKey(key("vocab_size")))
             }
-            if traits.graniteMultipliers {
-                // llama.cpp requires logit_scale and reads the others as optional (0: not applied).
-                logitScale = Float(try file.float(key("logit_scale")))
-                residualScale = Float(try file.float(key("residual_scale"), default: 0))
-                embeddingScale = Float(try file.float(key("embedding_scale"), default: 0))
-                attentionScale = Float(try file.float(key("attention.scale"), default: 0))
-            }
+            try traits.hyperparameters?(&self, ModelArchitecture.MetadataKeys(file: file, prefix: arch))
             let own = traits.slidingRopeOwnDefaults
             ropeFreqBaseSliding = Float(try file.float(key("rope.freq_base_swa"), default: own ? 10000 : Double(ropeFreqBase)))
             ropeFreqScaleSliding = own ? 1 : ropeFreqScale
@@ -236,10 +230,6 @@ public struct ModelConfig: Sendable, Equatable {
         }
         if let sw = traits.slidingWindow, sw.window > 0, slidingLayers.contains(true) {
             try check(slidingWindow > 0, "attention.sliding_window", slidingWindow, "must be positive when layers slide")
-        }
-        for (k, v) in [("logit_scale", logitScale), ("residual_scale", residualScale), ("embedding_scale", embeddingScale),
-                       ("attention.scale", attentionScale)] where !v.isFinite || (k == "logit_scale" && traits.graniteMultipliers && v == 0) {
-            throw .invalidHyperparameter(key: "\(architecture).\(k)", value: "\(v)", reason: k == "logit_scale" ? "must be a finite non-zero number" : "must be a finite number")
         }
         for (k, v) in [("attn_logit_softcapping", attentionSoftcap), ("final_logit_softcapping", finalSoftcap)] where !(v >= 0 && v.isFinite) {
             throw .invalidHyperparameter(key: "\(architecture).\(k)", value: "\(v)", reason: "must be a non-negative number")

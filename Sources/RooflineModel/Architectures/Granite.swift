@@ -4,9 +4,22 @@
 /// Normal (not NeoX) RoPE over the whole head.
 enum Granite {
     static let architecture = ModelArchitecture(name: "granite", layer: layer) {
-        $0.ropeCoversHead = true; $0.graniteMultipliers = true
+        $0.ropeCoversHead = true
+        $0.hyperparameters = hyperparameters
         $0.tensors = CommonTensors.llama()
         $0.huggingFace.classes = ["GraniteForCausalLM"]
+    }
+
+    /// `granite.logit_scale` is required and non-zero (llama.cpp reads it without a default); `residual_scale`,
+    /// `embedding_scale` and `attention.scale` are optional (0: not applied).
+    static func hyperparameters(_ c: inout ModelConfig, _ keys: ModelArchitecture.MetadataKeys) throws {
+        c.logitScale = try keys.float("logit_scale")
+        guard c.logitScale != 0 else {
+            throw ModelError.invalidHyperparameter(key: "\(c.architecture).logit_scale", value: "0", reason: "must be a finite non-zero number")
+        }
+        c.residualScale = try keys.float("residual_scale", default: 0)
+        c.embeddingScale = try keys.float("embedding_scale", default: 0)
+        c.attentionScale = try keys.float("attention.scale", default: 0)
     }
 
     static func layer(_ p: inout LayerPass) {
