@@ -158,7 +158,7 @@ static int rf_attn_group_item(const rf_attn_job *j, const rf_attn_segment *sg, i
     const int64_t at = (int64_t)iq * j->n_head * j->hd + (int64_t)h * j->hd;
     rf_kv_rows K, V;
     const int n_kv = rf_attn_rows(j, sg, layer, iq, h / (j->n_head / j->n_kv_head), &K, &V);
-    if ((int64_t)G * n_kv > j->scratch_per_thread || j->hd > 128) return 0;
+    if ((int64_t)G * n_kv > j->scratch_per_thread || j->hd > (sg->n_q >= 64 ? 256 : 128)) return 0;
     const float *sinks = j->sinks ? j->sinks + h : 0;
     if (sg->n_q >= 64) {
         return rf_attn_group_f32_avx512(j->hd, G, sg->q + at, &K, &V, n_kv, j->scale, j->softcap, sinks,
@@ -216,7 +216,7 @@ static void rf_attn_multi_task(void *p, int ith, int nth) {
             if (j->path >= RF_PATH_AVX512VNNI && sg->kv_type != RF_Q8_0) {
                 // The following heads of this query on the same KV head, within this thread's range.
                 int G = 1;
-                const int gmax = j->hd == 128 ? 2 : 4;
+                const int gmax = j->hd >= 256 ? 1 : j->hd == 128 ? 2 : 4;
                 while (G < gmax && t + G < b && h + G < j->n_head && (h + G) / group == h / group) G++;
                 // (one F16 head alone takes rf_attn_item, whose AVX-512 path is the same kernel's)
                 if ((G >= 2 || sg->n_q >= 64) && rf_attn_group_item(j, sg, m->layer, iq, h, G, att)) { t += G; continue; }

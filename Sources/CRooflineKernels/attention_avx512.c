@@ -313,6 +313,7 @@ RF_F32_GROUP(4, 3)
 RF_F32_GROUP(4, 4)
 RF_F32_GROUP(8, 1)
 RF_F32_GROUP(8, 2)
+RF_F32_GROUP(16, 1)
 
 int rf_attn_group_f32_avx512(int hd, int G, const float *q, const rf_kv_rows *K, const rf_kv_rows *V, int n_kv,
                              float scale, float softcap, const float *sinks, float *o, int o_stride, float *att) {
@@ -328,6 +329,10 @@ int rf_attn_group_f32_avx512(int hd, int G, const float *q, const rf_kv_rows *K,
     if (hd == 128 && G <= 2) {
         if (G == 1) rf_f32_group_8_1(q, K, V, n_kv, scale, softcap, sinks, o, o_stride, att);
         else rf_f32_group_8_2(q, K, V, n_kv, scale, softcap, sinks, o, o_stride, att);
+        return 1;
+    }
+    if (hd == 256 && G == 1) {  // Gemma 3: one head at a time (its accumulator alone fills 16 registers)
+        rf_f32_group_16_1(q, K, V, n_kv, scale, softcap, sinks, o, o_stride, att);
         return 1;
     }
     return 0;

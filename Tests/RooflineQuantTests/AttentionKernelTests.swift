@@ -21,7 +21,10 @@ import RooflineTestSupport
                         Case(hd: 128, window: 200, softcap: 0, heads: 9, kvHeads: 3, pos0: 290),
                         // gpt-oss's attention sinks (above and below the largest score), on the fixed and any-width paths
                         Case(hd: 64, window: 0, softcap: 0, sinks: true), Case(hd: 16, window: 4, softcap: 0, sinks: true),
-                        Case(hd: 128, window: 0, softcap: 0, heads: 4, kvHeads: 2, pos0: 70, sinks: true)]
+                        Case(hd: 128, window: 0, softcap: 0, heads: 4, kvHeads: 2, pos0: 70, sinks: true),
+                        // Gemma 3's heads of 256 (the tiled F32 path's one-head kernel), with a window and with a soft-cap
+                        Case(hd: 256, window: 0, softcap: 0, heads: 4, kvHeads: 1, pos0: 70),
+                        Case(hd: 256, window: 20, softcap: 30, heads: 4, kvHeads: 2, pos0: 40, sinks: true)]
 
     /// Sink logits per head: alternately far above every score (the accumulator is rescaled) and near them.
     static func sinks(heads: Int) -> [Float] { (0..<heads).map { $0 % 2 == 0 ? 6 + Float($0) : Float($0) * 0.25 - 0.5 } }
