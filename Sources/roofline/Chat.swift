@@ -38,11 +38,13 @@ struct Chat: ParsableCommand {
                 prompt = try engine.chatPrompt(messages)
             }
             do {
+                var printer = ChannelPrinter(engine: engine)
                 let result = try engine.generate(prompt: prompt, options: options, conversation: conversation) { piece in
-                    emit(piece)
+                    printer.take(piece)
                 }
+                let reply = printer.finish(full: result.text)
                 emit("\n")
-                messages.append(ChatMessage(role: "assistant", content: result.text))
+                messages.append(ChatMessage(role: "assistant", content: reply))
             } catch {
                 Stderr.print("error: \(error)")
                 messages.removeLast()

@@ -60,11 +60,15 @@ struct Generate: ParsableCommand {
         options.grammar = try constraint()
         // The prompt is echoed with the first generated text, so an error never follows a half-printed line.
         var echoed = json || chat
+        // With --chat, a harmony model's reply is shown by channel (ChannelPrinter); --json gives the raw text.
+        var printer = chat ? ChannelPrinter(engine: engine) : nil
         let result = try engine.generate(prompt: tokens, options: options) { piece in
             if !echoed { emit(prompt); echoed = true }
-            if !json { emit(piece) }
+            if json { return }
+            if printer != nil { printer!.take(piece) } else { emit(piece) }
         }
         if !echoed { emit(prompt) }
+        if !json { _ = printer?.finish(full: result.text) }
         if json {
             try printJSON([
                 "text": result.text,
