@@ -27,7 +27,16 @@ struct AnthropicError: HTTPResponseError, Sendable {
         }
     }
 
-    var body: [String: Any] { ["type": "error", "error": ["type": type, "message": message]] }
+    struct Body: Encodable, Sendable {
+        struct Detail: Encodable, Sendable {
+            let type: String
+            let message: String
+        }
+        var type = "error"
+        let error: Detail
+    }
+
+    var body: Body { Body(error: Body.Detail(type: type, message: message)) }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]

@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import RooflineAPI
 import RooflineEngine
+import RooflineGrammar
 
 /// Answers `POST /v1/messages` in Anthropic's shapes: a whole `message`, or the event stream
 /// (message_start, content_block_start, ping, content_block_delta text_delta…, content_block_stop,
@@ -27,17 +28,24 @@ struct AnthropicHandler: Sendable {
     }
 
     /// A finished reply as content blocks: its text (when there is any, or no call), then a tool_use block per call.
-    /// `json`: each call's input as the model wrote it (for the streamed input_json_delta).
-    static func blocks(_ text: String, tools: ToolContext?) -> (text: String?, uses: [(block: [String: Any], json: String)]) {
+    static func blocks(_ text: String, tools: ToolContext?) -> (text: String?, calls: [ReplyCall]) {
         guard let tools else { return (text, []) }
         let (content, calls, _) = tools.read(text)
-        return (content, calls.map { c in
-            let f = c["function"] as? [String: Any] ?? [:]
-            let json = f["arguments"] as? String ?? "{}"
-            let input = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) ?? [String: Any]()
-            let id = "toolu_" + String((c["id"] as? String ?? "").dropFirst("call_".count))
-            return (["type": "tool_use", "id": id, "name": f["name"] ?? "", "input": input], json)
-        })
+        return (content, calls)
+    }
+
+    /// A call as a tool_use block, its input the call's arguments unless `input` is given (a streamed block opens with `{}`).
+    static func toolUse(_ call: ReplyCall, input: JSONValue? = nil) -> AnthropicContentBlock {
+        .toolUse(id: "toolu_" + call.id.dropFirst("call_".count), name: call.name, input: input ?? Self.input(call.arguments))
+    }
+
+    /// A call's arguments as tool_use input: an object (or array) as read; anything else (a model may write a bare
+    /// value) becomes `{}`.
+    static func input(_ arguments: JSONValue) -> JSONValue {
+        switch arguments {
+        case .object, .array: arguments
+        default: .object([])
+        }
     }
 
     /// Anthropic's stop_reason for a finished sequence.
@@ -47,20 +55,16 @@ struct AnthropicHandler: Sendable {
 
     private func whole(_ run: GenerationRun, id: String, model: String, tools: ToolContext?) async throws -> Response {
         let s = try await run.summary(metrics, param: "messages")
-        let (text, uses) = Self.blocks(s.text, tools: tools)
-        let body: [String: Any] = [
-            "id": id, "type": "message", "role": "assistant", "model": model,
-            "content": (text.map { [["type": "text", "text": $0]] } ?? []) + uses.map(\.block),
-            "stop_reason": uses.isEmpty ? Self.stopReason(s) : "tool_use", "stop_sequence": s.stopSequence ?? NSNull(),
-            "usage": ["input_tokens": run.promptTokens, "output_tokens": s.completionTokens, "cache_read_input_tokens": s.cachedTokens],
-        ]
+        let (text, calls) = Self.blocks(s.text, tools: tools)
+        let body = AnthropicResponse(
+            id: id, model: model, content: (text.map { [.text($0)] } ?? []) + calls.map { Self.toolUse($0) },
+            stop_reason: calls.isEmpty ? Self.stopReason(s) : "tool_use", stop_sequence: s.stopSequence,
+            usage: AnthropicUsage(input_tokens: run.promptTokens, output_tokens: s.completionTokens, cache_read_input_tokens: s.cachedTokens))
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSON.data(body))))
     }
 
     /// One server-sent event with Anthropic's `event:` line.
-    static func event(_ name: String, _ data: [String: Any]) -> ByteBuffer {
-        ByteBuffer(bytes: Data("event: \(name)\n".utf8) + JSON.event(data))
-    }
+    static func event(_ e: AnthropicEvent) -> ByteBuffer { ByteBuffer(bytes: JSON.event(e.name, e)) }
 
     private func events(_ run: GenerationRun, id: String, model: String, tools: ToolContext?) async throws -> Response {
         let metrics = self.metrics
@@ -71,49 +75,37 @@ struct AnthropicHandler: Sendable {
             func openText() async throws {
                 if textOpen { return }
                 textOpen = true
-                try await writer.write(Self.event("content_block_start", ["type": "content_block_start", "index": 0,
-                                                                          "content_block": ["type": "text", "text": ""]]))
+                try await writer.write(Self.event(.contentBlockStart(index: 0, .text(""))))
             }
-            func delta(_ text: String) async throws {
-                try await writer.write(Self.event("content_block_delta", ["type": "content_block_delta", "index": 0,
-                                                                          "delta": ["type": "text_delta", "text": text]]))
-            }
+            func delta(_ text: String) async throws { try await writer.write(Self.event(.textDelta(index: 0, text))) }
             do {
-                try await writer.write(Self.event("message_start", ["type": "message_start", "message": [
-                    "id": id, "type": "message", "role": "assistant", "model": model, "content": [] as [Any],
-                    "stop_reason": NSNull(), "stop_sequence": NSNull(), "usage": ["input_tokens": run.promptTokens, "output_tokens": 0],
-                ] as [String: Any]]))
+                try await writer.write(Self.event(.messageStart(AnthropicResponse(
+                    id: id, model: model, content: [], stop_reason: nil, stop_sequence: nil,
+                    usage: AnthropicUsage(input_tokens: run.promptTokens, output_tokens: 0)))))
                 // Without tools the text block opens at once; with them, at its first text (a reply may be calls only).
                 if tools == nil { try await openText() }
-                try await writer.write(Self.event("ping", ["type": "ping"]))
+                try await writer.write(Self.event(.ping))
                 try await run.relay(cursor, first: first, metrics: metrics, text: { text in
                     let shown = hold?.take(text) ?? text
                     guard !shown.isEmpty else { return }
                     try await openText()
                     try await delta(shown)
                 }, finished: { s in
-                    let (_, uses) = Self.blocks(s.text, tools: tools)
-                    if let rest = hold?.finish(hasCalls: !uses.isEmpty), !rest.isEmpty { try await openText(); try await delta(rest) }
-                    if uses.isEmpty { try await openText() }
-                    if textOpen { try await writer.write(Self.event("content_block_stop", ["type": "content_block_stop", "index": 0])) }
-                    for (k, use) in uses.enumerated() {
+                    let (_, calls) = Self.blocks(s.text, tools: tools)
+                    if let rest = hold?.finish(hasCalls: !calls.isEmpty), !rest.isEmpty { try await openText(); try await delta(rest) }
+                    if calls.isEmpty { try await openText() }
+                    if textOpen { try await writer.write(Self.event(.contentBlockStop(index: 0))) }
+                    for (k, call) in calls.enumerated() {
                         let index = k + (textOpen ? 1 : 0)
-                        var start = use.block
-                        start["input"] = [String: Any]()
-                        let json = use.json
-                        try await writer.write(Self.event("content_block_start", ["type": "content_block_start", "index": index, "content_block": start]))
-                        try await writer.write(Self.event("content_block_delta", ["type": "content_block_delta", "index": index,
-                                                                                  "delta": ["type": "input_json_delta", "partial_json": json]]))
-                        try await writer.write(Self.event("content_block_stop", ["type": "content_block_stop", "index": index]))
+                        try await writer.write(Self.event(.contentBlockStart(index: index, Self.toolUse(call, input: .object([])))))
+                        try await writer.write(Self.event(.inputJSONDelta(index: index, call.argumentsText)))
+                        try await writer.write(Self.event(.contentBlockStop(index: index)))
                     }
-                    try await writer.write(Self.event("message_delta", [
-                        "type": "message_delta",
-                        "delta": ["stop_reason": uses.isEmpty ? Self.stopReason(s) : "tool_use", "stop_sequence": s.stopSequence ?? NSNull()] as [String: Any],
-                        "usage": ["output_tokens": s.completionTokens],
-                    ]))
-                    try await writer.write(Self.event("message_stop", ["type": "message_stop"]))
+                    try await writer.write(Self.event(.messageDelta(stopReason: calls.isEmpty ? Self.stopReason(s) : "tool_use",
+                                                                    stopSequence: s.stopSequence, outputTokens: s.completionTokens)))
+                    try await writer.write(Self.event(.messageStop))
                 }, failed: { e in
-                    try await writer.write(Self.event("error", AnthropicError(OpenAIError(e, promptParam: "messages")).body))
+                    try await writer.write(Self.event(.error(AnthropicError(OpenAIError(e, promptParam: "messages")).body)))
                 })
                 try await writer.finish(nil)
             } catch {

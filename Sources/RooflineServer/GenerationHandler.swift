@@ -135,7 +135,7 @@ struct GenerationHandler: Sendable {
                         run.cancel()
                         failed = true
                         let err = OpenAIError(e, promptParam: promptParam)
-                        try await writer.write(ByteBuffer(bytes: Data("data: ".utf8) + err.jsonData + Data("\n\n".utf8)))
+                        try await writer.write(ByteBuffer(bytes: JSON.event(err.body)))
                     }
                     if failed { break }
                     pending = await events.next()

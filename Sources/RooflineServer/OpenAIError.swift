@@ -30,35 +30,24 @@ struct OpenAIError: HTTPResponseError, Sendable {
         OpenAIError(.badRequest, message, param: param, code: "invalid_value")
     }
 
-    struct Body: Encodable {
-        struct Detail: Encodable {
+    /// The body; `param` and `code` are written as null when there are none, as OpenAI does.
+    struct Body: Encodable, Sendable {
+        struct Detail: Encodable, Sendable {
             let message: String
             let type: String
-            let param: String?
-            let code: String?
-            func encode(to encoder: any Encoder) throws {  // nulls written out, as OpenAI does
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(message, forKey: .message)
-                try c.encode(type, forKey: .type)
-                try c.encode(param, forKey: .param)
-                try c.encode(code, forKey: .code)
-            }
-            enum CodingKeys: String, CodingKey { case message, type, param, code }
+            @Nullable var param: String?
+            @Nullable var code: String?
         }
         let error: Detail
     }
 
-    var jsonData: Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return (try? encoder.encode(Body(error: .init(message: message, type: type, param: param, code: code)))) ?? Data("{}".utf8)
-    }
+    var body: Body { Body(error: .init(message: message, type: type, param: param, code: code)) }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if status == .tooManyRequests || status == .serviceUnavailable { headers[.retryAfter] = "1" }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jsonData)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: JSON.data(body))))
     }
 }
 

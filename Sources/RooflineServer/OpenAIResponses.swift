@@ -18,43 +18,36 @@ struct ResponseShape: Sendable {
         id = (kind == .chat ? "chatcmpl-" : "cmpl-") + hex
     }
 
-    static func usage(prompt: Int, completion: Int, cached: Int = 0) -> [String: Any] {
-        ["prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
-         "prompt_tokens_details": ["cached_tokens": cached]]
-    }
-
     /// The whole answer of a non-streamed request; `logprobs[i]` (when asked for) are choice i's tokens'.
     /// `tools[i]`, when replies are read (tools offered, or a harmony model): choice i's content, calls and
     /// reasoning as read back; with calls, the message carries `tool_calls` and the finish reason is "tool_calls";
     /// reasoning goes to `reasoning_content`, as llama.cpp's server writes it.
     func completion(texts: [String], finishes: [FinishReason], promptTokens: Int, completionTokens: Int, cachedTokens: Int = 0,
                     logprobs: [[TokenLogprob]]? = nil, format: LogprobFormat? = nil,
-                    tools: [(content: String?, calls: [[String: Any]], reasoning: String?)]? = nil) -> [String: Any] {
-        let choices: [[String: Any]] = texts.indices.map { i in
-            var c: [String: Any] = ["index": i, "logprobs": NSNull(), "finish_reason": finishes[i].rawValue]
+                    tools: [(content: String?, calls: [ReplyCall], reasoning: String?)]? = nil) -> CompletionResponse {
+        let choices = texts.indices.map { i in
+            var c = Choice(index: i, finish_reason: finishes[i].rawValue)
             if let logprobs, let format, i < logprobs.count {
-                c["logprobs"] = kind == .chat ? format.chat(logprobs[i]) : format.completion(logprobs[i])
+                c.logprobs = kind == .chat ? format.chat(logprobs[i]) : format.completion(logprobs[i])
             }
             switch kind {
             case .chat:
                 if let t = tools?[i] {
-                    var m: [String: Any] = ["role": "assistant", "content": t.content.map { $0 as Any } ?? NSNull()]
+                    var m = AssistantMessage(content: t.content, reasoning_content: t.reasoning)
                     if !t.calls.isEmpty {
-                        m["tool_calls"] = t.calls
-                        c["finish_reason"] = "tool_calls"
+                        m.tool_calls = t.calls.map { ToolCallObject($0) }
+                        c.finish_reason = "tool_calls"
                     }
-                    if let r = t.reasoning { m["reasoning_content"] = r }
-                    c["message"] = m
+                    c.message = m
                 } else {
-                    c["message"] = ["role": "assistant", "content": texts[i]]
+                    c.message = AssistantMessage(content: texts[i])
                 }
-            case .completion: c["text"] = texts[i]
+            case .completion: c.text = texts[i]
             }
             return c
         }
-        return ["id": id, "object": kind == .chat ? "chat.completion" : "text_completion", "created": created, "model": model,
-                "system_fingerprint": "roofline", "choices": choices,
-                "usage": Self.usage(prompt: promptTokens, completion: completionTokens, cached: cachedTokens)]
+        return CompletionResponse(id: id, object: kind == .chat ? "chat.completion" : "text_completion", created: created, model: model,
+                                  choices: choices, usage: Usage(prompt: promptTokens, completion: completionTokens, cached: cachedTokens))
     }
 
     /// One streamed chunk for choice `index`: new text, or (with `finish`) its end. `role` opens a chat stream.
@@ -62,50 +55,39 @@ struct ResponseShape: Sendable {
     /// `reasoning`: reasoning text (`delta.reasoning_content`) instead of content.
     func chunk(index: Int, text: String, finish: FinishReason?, role: Bool = false,
                logprob: TokenLogprob? = nil, format: LogprobFormat? = nil, offset: Int = 0, toolCalls: Bool = false,
-               reasoning: Bool = false) -> [String: Any] {
-        var c: [String: Any] = ["index": index, "logprobs": NSNull(),
-                                "finish_reason": toolCalls ? "tool_calls" : finish.map { $0.rawValue as Any } ?? NSNull()]
+               reasoning: Bool = false) -> CompletionResponse {
+        var c = Choice(index: index, finish_reason: toolCalls ? "tool_calls" : finish?.rawValue)
         if let logprob, let format {
-            c["logprobs"] = kind == .chat ? format.chat([logprob]) : format.completion([logprob], offset: offset)
+            c.logprobs = kind == .chat ? format.chat([logprob]) : format.completion([logprob], offset: offset)
         }
         switch kind {
         case .chat:
-            var delta: [String: Any] = [:]
-            if role { delta["role"] = "assistant" }
-            if !text.isEmpty || role { delta[reasoning ? "reasoning_content" : "content"] = text }
-            c["delta"] = delta
+            var delta = ChoiceDelta()
+            if role { delta.role = "assistant" }
+            if !text.isEmpty || role {
+                if reasoning { delta.reasoning_content = text } else { delta.content = text }
+            }
+            c.delta = delta
         case .completion:
-            c["text"] = text
+            c.text = text
         }
         return envelope(choices: [c])
     }
 
     /// One whole call of choice `index` as a streamed `tool_calls` delta (name and all its arguments at once).
-    func toolCallChunk(index: Int, callIndex: Int, call: [String: Any]) -> [String: Any] {
-        var tc = call
-        tc["index"] = callIndex
-        let c: [String: Any] = ["index": index, "logprobs": NSNull(), "finish_reason": NSNull(), "delta": ["tool_calls": [tc]]]
-        return envelope(choices: [c])
+    func toolCallChunk(index: Int, callIndex: Int, call: ReplyCall) -> CompletionResponse {
+        envelope(choices: [Choice(index: index, delta: ChoiceDelta(tool_calls: [ToolCallObject(call, index: callIndex)]))])
     }
 
     /// The closing usage chunk (`stream_options.include_usage`): no choices, only usage.
-    func usageChunk(promptTokens: Int, completionTokens: Int, cachedTokens: Int = 0) -> [String: Any] {
+    func usageChunk(promptTokens: Int, completionTokens: Int, cachedTokens: Int = 0) -> CompletionResponse {
         var e = envelope(choices: [])
-        e["usage"] = Self.usage(prompt: promptTokens, completion: completionTokens, cached: cachedTokens)
+        e.usage = Usage(prompt: promptTokens, completion: completionTokens, cached: cachedTokens)
         return e
     }
 
-    private func envelope(choices: [[String: Any]]) -> [String: Any] {
-        ["id": id, "object": kind == .chat ? "chat.completion.chunk" : "text_completion", "created": created,
-         "model": model, "system_fingerprint": "roofline", "choices": choices]
+    private func envelope(choices: [Choice]) -> CompletionResponse {
+        CompletionResponse(id: id, object: kind == .chat ? "chat.completion.chunk" : "text_completion", created: created, model: model,
+                           choices: choices)
     }
-}
-
-enum JSON {
-    static func data(_ object: Any) -> Data {
-        (try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])) ?? Data("{}".utf8)
-    }
-
-    /// A Server-Sent Events `data:` line.
-    static func event(_ object: Any) -> Data { Data("data: ".utf8) + data(object) + Data("\n\n".utf8) }
 }

@@ -55,15 +55,15 @@ public final class RooflineServer: Sendable {
 
         router.get("/health") { [scheduler] _, _ -> Response in
             let s = scheduler.stats
-            let obj: [String: Any] = ["status": s.accepting ? "ok" : "shutting_down", "slots": s.slots, "active": s.active, "queued": s.queued]
-            return Self.json(obj, status: s.accepting ? .ok : .serviceUnavailable)
+            let health = HealthStatus(status: s.accepting ? "ok" : "shutting_down", slots: s.slots, active: s.active, queued: s.queued)
+            return Self.json(health, status: s.accepting ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { [metrics, scheduler] _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.render(scheduler.stats))))
         }
         router.get("/v1/models") { [self] _, _ -> Response in
-            Self.json(["object": "list", "data": [modelObject]])
+            Self.json(ModelList(data: [modelObject]))
         }
         router.get("/v1/models/{id}") { [self] _, context -> Response in
             let id = context.parameters.get("id") ?? ""
@@ -114,17 +114,13 @@ public final class RooflineServer: Sendable {
         router.post("/v1/responses") { [self] request, _ -> Response in
             let req: ResponsesRequest = try await decode(request)
             let (prompt, checked, tools) = try await prepare(req, param: "input")
-            var echoed: [String: Any & Sendable] = ["instructions": req.instructions ?? NSNull(),
-                                                    "max_output_tokens": req.maxOutputTokens ?? NSNull(),
-                                                    "temperature": checked.sampling.temperature, "top_p": checked.sampling.topP,
-                                                    "previous_response_id": NSNull(), "metadata": [String: String]()]
-            if checked.sampling.topP < 1e-30 { echoed["top_p"] = 0.0 }
-            let echo = req.echo
-            echoed["tools"] = Self.plain(echo.tools)
-            echoed["tool_choice"] = Self.plain(echo.toolChoice)
-            echoed["text"] = ["format": Self.plain(echo.format)]
-            echoed["parallel_tool_calls"] = tools?.names.isEmpty == false
-            let shape = ResponsesHandler.Shape(model: req.model ?? configuration.modelID, request: echoed, tools: tools)
+            let given = req.echo
+            let echo = ResponsesEcho(instructions: req.instructions, maxOutputTokens: req.maxOutputTokens,
+                                     temperature: checked.sampling.temperature,
+                                     topP: checked.sampling.topP < 1e-30 ? 0 : checked.sampling.topP,
+                                     tools: given.tools, toolChoice: given.toolChoice, format: given.format,
+                                     parallelToolCalls: tools?.names.isEmpty == false)
+            let shape = ResponsesHandler.Shape(model: req.model ?? configuration.modelID, echo: echo, tools: tools)
             return try await ResponsesHandler(scheduler: scheduler, metrics: metrics)
                 .respond(prompt: prompt, options: checked, stream: req.stream == true, shape: shape)
         }
@@ -133,21 +129,9 @@ public final class RooflineServer: Sendable {
             try checkModel(req.model)
             let messages: [ChatMessage]
             do throws(RequestError) { messages = try req.chatMessages() } catch { throw OpenAIError(error) }
-            return Self.json(["input_tokens": try await render(messages, param: "messages").count])
+            return Self.json(TokenCount(input_tokens: try await render(messages, param: "messages").count))
         }
         return router
-    }
-
-    /// A JSON value as the Foundation objects JSONSerialization writes.
-    static func plain(_ v: JSONValue) -> any Sendable {
-        switch v {
-        case .null: return NSNull()
-        case .bool(let b): return b
-        case .number(let d): return d.rounded() == d && abs(d) < 1e15 ? Int(d) as any Sendable : d
-        case .string(let s): return s
-        case .array(let a): return a.map(plain)
-        case .object(let o): return Dictionary(o.map { ($0.0, plain($0.1)) }, uniquingKeysWith: { a, _ in a })
-        }
     }
 
     /// A conversation request's prompt tokens, checked settings and tool use.
@@ -202,10 +186,10 @@ public final class RooflineServer: Sendable {
 
     private var handler: GenerationHandler { GenerationHandler(scheduler: scheduler, metrics: metrics) }
 
-    private var modelObject: [String: Any] {
-        ["id": configuration.modelID, "object": "model", "created": started, "owned_by": "roofline",
-         "meta": ["context_length": scheduler.configuration.contextSize, "parallel": scheduler.configuration.parallel,
-                  "vocab_size": engine.model.config.vocabSize]]
+    private var modelObject: ModelObject {
+        ModelObject(id: configuration.modelID, created: started,
+                    meta: .init(context_length: scheduler.configuration.contextSize, parallel: scheduler.configuration.parallel,
+                                vocab_size: engine.model.config.vocabSize))
     }
 
     private func servesModel(_ name: String) -> Bool { name == configuration.modelID || configuration.aliases.contains(name) }
@@ -228,8 +212,8 @@ public final class RooflineServer: Sendable {
         }
     }
 
-    static func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSON.data(object))))
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSON.data(value))))
     }
 }
 

@@ -3,7 +3,7 @@ import RooflineAPI
 import RooflineGrammar
 
 /// A chat request's tool use as the handler carries it: the model's call format, the constraint for a
-/// required or named choice, and the reading of replies into OpenAI's `tool_calls`. A harmony-format model
+/// required or named choice, and the reading of replies into content and calls. A harmony-format model
 /// (gpt-oss) has one for every request, tools or not: its replies are read as channels.
 struct ToolContext: Sendable {
     let format: ToolCallFormat
@@ -12,23 +12,34 @@ struct ToolContext: Sendable {
     /// Whether calls are read back (false: a harmony model's request without tools, or with `tool_choice: none`).
     var callsAllowed = true
 
-    /// A reply read back: its content (nil when it is only calls), its calls in OpenAI's shape, and its
-    /// reasoning (a harmony model's analysis channel; nil when there is none).
-    func read(_ text: String) -> (content: String?, calls: [[String: Any]], reasoning: String?) {
+    /// A reply read back: its content (nil when it is only calls), its calls, and its reasoning (a harmony
+    /// model's analysis channel; nil when there is none).
+    func read(_ text: String) -> (content: String?, calls: [ReplyCall], reasoning: String?) {
         if format == .harmony {
             let r = Harmony.read(text)
-            let calls = callsAllowed ? r.calls.map(Self.openAI) : []
+            let calls = callsAllowed ? r.calls.map(ReplyCall.init) : []
             return (r.content.isEmpty && !calls.isEmpty ? nil : r.content, calls, r.reasoning.isEmpty ? nil : r.reasoning)
         }
         let (content, calls) = format.parse(text, names: names)
         guard !calls.isEmpty else { return (text, [], nil) }
-        return (content.isEmpty ? nil : content, calls.map(Self.openAI), nil)
+        return (content.isEmpty ? nil : content, calls.map(ReplyCall.init), nil)
     }
+}
 
-    static func openAI(_ c: ToolCallFormat.Call) -> [String: Any] {
+/// A call read from a reply, with the id its result is sent back under (`call_` and 24 random characters;
+/// Anthropic's `toolu_` id and the Responses API's `call_id` are made from it).
+struct ReplyCall: Sendable {
+    let id: String
+    let name: String
+    let arguments: JSONValue
+    /// The arguments as JSON text, as OpenAI's `arguments` carries them.
+    var argumentsText: String { arguments.jsonText }
+
+    init(_ c: ToolCallFormat.Call) {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        let id = "call_" + String((0..<24).map { _ in alphabet.randomElement()! })
-        return ["id": id, "type": "function", "function": ["name": c.name, "arguments": c.arguments.jsonText]]
+        id = "call_" + String((0..<24).map { _ in alphabet.randomElement()! })
+        name = c.name
+        arguments = c.arguments
     }
 }
 
