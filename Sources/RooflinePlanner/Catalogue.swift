@@ -15,14 +15,15 @@ public struct Catalogue: Sendable {
         return ["id", "vendor", "name", "class", "status", "memory_type"] + numbers.flatMap { [$0, $0 + "_source"] }
             + ["price_date", "deployment_unit", "notes", "compute_efficiency", "compute_efficiency_source",
                "memory_efficiency", "memory_efficiency_source", "layer_overhead_us", "layer_overhead_us_source",
-               "link_efficiency", "link_efficiency_source", "layer_overhead_reference_gb", "layer_overhead_reference_gb_source"]
+               "link_efficiency", "link_efficiency_source", "layer_overhead_reference_gb", "layer_overhead_reference_gb_source",
+               "step_overhead_us", "step_overhead_us_source"]
     }()
     /// Numeric columns that must hold a value in every row.
     static let requiredNumbers = ["memory_gb"]
     /// Numeric columns that may be empty (unknown).
     static let optionalNumbers = ["memory_bw_gbs", "sram_mb", "sram_bw_gbs", "tdp_w", "interconnect_gbs", "unit_chips",
                                   "price_usd_hour", "compute_efficiency", "memory_efficiency", "layer_overhead_us", "link_efficiency",
-                                  "layer_overhead_reference_gb"]
+                                  "layer_overhead_reference_gb", "step_overhead_us"]
         + ComputeFormat.allCases.map(\.column)
 
     /// The catalogue shipped with Roofline (an embedded copy of `data/hardware.csv`).
@@ -109,6 +110,7 @@ public struct Catalogue: Sendable {
             deploymentUnit: r["deployment_unit"], computeEfficiency: n["compute_efficiency"], memoryEfficiency: n["memory_efficiency"],
             layerOverheadS: n["layer_overhead_us"].map { $0 * 1e-6 }, linkEfficiency: n["link_efficiency"])
         chip.memoryType = r["memory_type"]
+        chip.stepOverheadS = n["step_overhead_us"].map { $0 * 1e-6 }
         if let g = n["layer_overhead_reference_gb"] {
             guard g > 0 else { throw .invalidNumber(chip: id, field: "layer_overhead_reference_gb", value: r["layer_overhead_reference_gb"]) }
             chip.layerOverheadReferenceBytes = g * 1e9

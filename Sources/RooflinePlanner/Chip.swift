@@ -36,6 +36,9 @@ public struct Chip: Sendable, Equatable {
     /// Weight bytes per layer (per tensor-parallel chip) at which `layerOverheadS` holds; when set, a layer holding
     /// w bytes pays `layerOverheadS · √(w / this)` (a wafer whose layers' partial sums cross the region holding them).
     public var layerOverheadReferenceBytes: Double?
+    /// Fixed time per step, whatever the layers, measured or fitted for this chip's serving stack (a whole-model
+    /// compiled graph launched once per step, its inputs and sampled tokens crossing to and from the host); nil: none.
+    public var stepOverheadS: Double?
     /// Fraction of the printed link rate that collectives reach on this chip (protocol overhead); nil means all of it.
     public var linkEfficiency: Double?
     /// The catalogue's description of the memory tiers (e.g. "SRAM 520 MB + HBM3 64 GB + DDR5 up to 1.5 TB").

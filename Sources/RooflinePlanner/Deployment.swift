@@ -37,7 +37,7 @@ public struct PhaseTime: Sendable, Equatable {
     public var memoryS: Double
     /// All-reduces and pipeline hops, not overlapped with the rest.
     public var interconnectS: Double
-    /// Fixed per-layer cost of the step.
+    /// Fixed cost of the step: per layer, plus the chip's per-step cost.
     public var overheadS: Double = 0
     /// max(matmul compute, weight and activation bytes).
     public var matmulS: Double = 0
@@ -81,7 +81,7 @@ extension Deployment {
         return PhaseTime(
             computeS: rate.map { cost.flops / $0 }, memoryS: (cost.matmulBytes + kvRead) / bytesPerS,
             interconnectS: interconnectTime(tokens: cost.tokens, chip: chip, model: model, precisions: precisions, efficiency: e),
-            overheadS: Double(model.layers) * layerOverhead(model: model, precisions: precisions, efficiency: e),
+            overheadS: Double(model.layers) * layerOverhead(model: model, precisions: precisions, efficiency: e) + e.stepOverheadS,
             matmulS: max(matmulCompute, matmulMemory), attentionS: max(attentionCompute, kvMemory),
             computeBoundS: (matmulCompute > matmulMemory ? matmulCompute : 0) + (attentionCompute > kvMemory ? attentionCompute : 0),
             tokens: cost.tokens, computeFraction: fraction)

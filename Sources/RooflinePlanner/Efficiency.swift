@@ -34,6 +34,8 @@ public struct Efficiency: Sendable, Equatable {
     /// Weight bytes per layer at which `layerOverheadS` holds, for a chip whose per-layer latency grows with the
     /// square root of the weights a layer holds (`Chip.layerOverheadReferenceBytes`); nil: a fixed cost per layer.
     public var layerOverheadReferenceBytes: Double?
+    /// Fixed time per step that does not grow with the layers (`Chip.stepOverheadS`); 0 for every class by default.
+    public var stepOverheadS = 0.0
 
     /// The fixed time of one layer holding `layerBytes` of weights on each chip of its tensor-parallel group.
     public func layerOverhead(layerBytes: Double) -> Double {
@@ -121,6 +123,7 @@ public struct EfficiencyTable: Sendable, Equatable {
         if let o = chip.layerOverheadS { e.layerOverheadS = o }
         if let l = chip.linkEfficiency { e.link = l }
         e.layerOverheadReferenceBytes = chip.layerOverheadReferenceBytes
+        if let s = chip.stepOverheadS { e.stepOverheadS = s }
         e.kvReadsPerQueryHead = kvReadsPerQueryHead
         return e
     }

@@ -29,6 +29,10 @@ extension ModelDescription {
                          tiedEmbeddings: true),
         // Qwen/Qwen2.5-7B config.json: 28 layers, hidden 3584, 28 heads, 4 KV heads, FFN 18944, vocab 152064, untied.
         ModelDescription(name: "qwen2.5-7b", layers: 28, hidden: 3584, heads: 28, kvHeads: 4, ffn: 18944, vocab: 152064),
+        // Qwen/Qwen3-32B config.json: 64 layers, hidden 5120, 64 heads of head_dim 128, 8 KV heads, FFN 25600,
+        // vocab 151936, untied (the per-head q/k norms, 128 weights each, are not counted).
+        ModelDescription(name: "qwen3-32b", layers: 64, hidden: 5120, heads: 64, kvHeads: 8, headDim: 128, ffn: 25600,
+                         vocab: 151936),
         // mistralai/Mixtral-8x7B-v0.1 config.json: 32 layers, hidden 4096, 32 heads, 8 KV heads, FFN 14336,
         // vocab 32000, 8 local experts, 2 per token.
         ModelDescription(name: "mixtral-8x7b", layers: 32, hidden: 4096, heads: 32, kvHeads: 8, ffn: 14336, vocab: 32000,

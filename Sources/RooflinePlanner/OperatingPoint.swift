@@ -16,11 +16,15 @@ public struct OperatingPoint: Sendable {
     public var ttftPrompts = 1
     /// FLOPs per byte of the step (the roofline chart's x).
     public var intensity: Double
+    /// The 99th percentile over requests of their time per output token (`ScenarioModel.tpotP99`); nil: `tpotS`.
+    public var p99TPOTS: Double?
 
     /// Wall time of one step.
     public var stepS: Double { step.totalS + draftS }
     /// Time per output token seen by one request.
     public var tpotS: Double { stepS / tokensPerStep }
+    /// The p99 over requests of their time per output token, what a p99 TPOT limit is checked against.
+    public var tpotP99S: Double { max(p99TPOTS ?? tpotS, tpotS) }
     /// Output tokens per second over the whole deployment.
     public var aggregateTokensPerS: Double { Double(batch) * tokensPerStep / stepS }
 }

@@ -79,7 +79,7 @@ public enum PlanChart {
             s += "<text x=\"170\" y=\"\(y + 11)\" text-anchor=\"end\">\(escape(r.chip.id))</text>"
             s += "<rect x=\"176\" y=\"\(y)\" width=\"\(w)\" height=\"13\" fill=\"\(palette[i % palette.count])\"/>"
             s += String(format: "<text x=\"%.1f\" y=\"%.1f\">%.1f (%d chips, batch %d, %.0f total, %@)</text>\n",
-                        182 + w, y + 11, v, r.deployment.chips, r.batch, r.aggregateTokensPerS ?? 0, r.bound.rawValue)
+                        182 + w, y + 11, v, r.totalChips, r.batch, r.aggregateTokensPerS ?? 0, r.bound.rawValue)
         }
         return s + "</svg>\n"
     }

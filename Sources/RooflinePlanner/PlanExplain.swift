@@ -6,7 +6,7 @@ public enum PlanExplain {
     public static func text(_ results: [PlanResult], request: PlanRequest) -> String {
         var out = ""
         for r in results {
-            out += "\(r.chip.id): \(r.deployment.chips) chip(s), tensor-parallel \(r.deployment.tensorParallel) × \(r.deployment.pipelineStages) pipeline stage(s), batch \(r.batch)"
+            out += "\(r.chip.id): " + (r.replicas > 1 ? "\(r.replicas) replicas, each " : "") + "\(r.deployment.chips) chip(s), tensor-parallel \(r.deployment.tensorParallel) × \(r.deployment.pipelineStages) pipeline stage(s), batch \(r.batch)"
             out += r.scenario.map { ", scenario \($0.rawValue)" } ?? ""
             out += "\n"
             guard let t = r.decodeTime else {
@@ -23,7 +23,9 @@ public enum PlanExplain {
                 ? String(format: ", read once per query head: %.0f×", request.model.queryHeadsPerKVHead) : ""
             out += line("attention", t.attentionS, t.totalS + r.draftS, detail: "the larger of its FLOPs and reading the KV cache" + perHead)
             out += line("interconnect", t.interconnectS, t.totalS + r.draftS, detail: "all-reduces and stage hops")
-            out += line("fixed per-layer", t.overheadS, t.totalS + r.draftS, detail: String(format: "%d layers × %.1f µs", request.model.layers, t.overheadS / Double(max(request.model.layers, 1)) * 1e6)
+            let perLayer = (t.overheadS - e.stepOverheadS) / Double(max(request.model.layers, 1))
+            out += line("fixed per-layer", t.overheadS, t.totalS + r.draftS, detail: String(format: "%d layers × %.1f µs", request.model.layers, perLayer * 1e6)
+                + (e.stepOverheadS > 0 ? String(format: " + %.1f µs per step", e.stepOverheadS * 1e6) : "")
                 + (e.layerOverheadReferenceBytes.map { String(format: " (%.1f µs at %.2f GB per layer, × √ of the GB each layer holds over that)", e.layerOverheadS * 1e6, $0 / 1e9) } ?? ""))
             if r.draftS > 0 { out += line("draft", r.draftS, t.totalS + r.draftS, detail: "\(request.speculation?.draftTokens ?? 0) draft steps") }
             out += String(format: "  = %.1f µs per step; compute at %.0f%% of peak for %d tokens (%.0f%% at large batch), memory at %.0f%% of bandwidth\n",
@@ -33,7 +35,9 @@ public enum PlanExplain {
                 out += String(format: "  time to first token: %.1f µs for the step under way, then %.1f µs for a step prefilling %d prompt(s) of %d tokens (%@)\n",
                               wait * 1e6, (ttft - wait) * 1e6, k, w.prompt, why as NSString)
             }
+            let p99 = r.tpotP99S.flatMap { p in r.tpotS.flatMap { p > $0 * (1 + 1e-9) ? p : nil } }
             let figures = [r.tpotS.map { String(format: "time per output token %.2f ms", $0 * 1e3) },
+                           p99.map { String(format: "p99 %.2f ms (the p99 of the prompts that arrive over a request's output)", $0 * 1e3) },
                            r.ttftS.map { String(format: "time to first token %.3f s", $0) },
                            r.aggregateTokensPerS.map { String(format: "%.0f output tokens/s in all", $0) }].compactMap { $0 }
             out += "  " + figures.joined(separator: ", ") + "; bound: \(r.bound.rawValue)\n\n"

@@ -7,13 +7,13 @@ public enum PlanReport {
                               "aggregate_tokens_per_s", "ttft_s", "joules_per_token", "usd_per_million_tokens",
                               "class", "announced", "tensor_parallel", "pipeline_stages", "max_batch", "meets_target",
                               "memory_needed_gb", "memory_available_gb", "compute_format", "decode_flop_per_byte",
-                              "price_date", "tpot_s", "requests_per_s", "scenario", "notes"]
+                              "price_date", "tpot_s", "requests_per_s", "scenario", "notes", "replicas", "tpot_p99_s"]
 
     /// One JSON-ready object per result; unknown values are `NSNull`.
     public static func object(_ r: PlanResult) -> [String: Any] {
         func v(_ x: Any?) -> Any { x ?? NSNull() }
         return [
-            "hardware": r.chip.id, "chips": r.deployment.chips, "batch": r.batch, "fits": r.fits, "bound": r.bound.rawValue,
+            "hardware": r.chip.id, "chips": r.totalChips, "replicas": r.replicas, "tpot_p99_s": v(r.tpotP99S), "batch": r.batch, "fits": r.fits, "bound": r.bound.rawValue,
             "decode_tokens_per_s_per_user": v(r.decodeTokensPerSPerUser), "aggregate_tokens_per_s": v(r.aggregateTokensPerS),
             "ttft_s": v(r.ttftS), "joules_per_token": v(r.joulesPerToken), "usd_per_million_tokens": v(r.usdPerMillionTokens),
             "class": r.chip.chipClass.rawValue, "announced": r.chip.announced, "tensor_parallel": r.deployment.tensorParallel,
@@ -73,8 +73,8 @@ public enum PlanReport {
         var rows = [header]
         func f(_ x: Double?, _ fmt: String) -> String { x.map { String(format: fmt, $0) } ?? "-" }
         for r in results {
-            rows.append([r.chip.id + (r.chip.announced ? "*" : ""), "\(r.deployment.chips)",
-                         "\(r.deployment.tensorParallel)×\(r.deployment.pipelineStages)", "\(r.batch)", r.fits ? "yes" : "no",
+            rows.append([r.chip.id + (r.chip.announced ? "*" : ""), "\(r.totalChips)",
+                         r.replicas > 1 ? "\(r.replicas)×(\(r.deployment.tensorParallel)×\(r.deployment.pipelineStages))" : "\(r.deployment.tensorParallel)×\(r.deployment.pipelineStages)", "\(r.batch)", r.fits ? "yes" : "no",
                          r.bound.rawValue, f(r.decodeTokensPerSPerUser, "%.1f"), f(r.aggregateTokensPerS, "%.0f"), f(r.requestsPerS, "%.2f"),
                          f(r.ttftS, "%.3f"), f(r.joulesPerToken, "%.3f"), f(r.usdPerMillionTokens, "%.2f")])
         }

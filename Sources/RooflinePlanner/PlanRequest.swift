@@ -23,6 +23,8 @@ public struct PlanRequest: Sendable {
     public var workload: Workload?
     /// Speculative decoding, projected within the workload's scenario.
     public var speculation: Speculation?
+    /// How `chips` is split into data-parallel replicas, each a whole deployment serving its own requests.
+    public var replicas: Replicas = .count(1)
 
     public init(model: ModelDescription, precisions: Precisions, batch: Batch = .fixed(1), context: Int = 4096,
                 prompt: Int = 1024, chips: Int? = nil, targetTokensPerS: Double? = nil,
@@ -53,5 +55,6 @@ public struct PlanRequest: Sendable {
             throw .invalidWorkload("speculation takes 1-64 draft tokens and an acceptance in [0, 1]")
         }
         try speculation?.draft?.validate()
+        try validateReplicas()
     }
 }

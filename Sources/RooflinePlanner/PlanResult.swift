@@ -1,7 +1,13 @@
 /// The planner's projection for one chip and deployment.
 public struct PlanResult: Sendable {
     public var chip: Chip
+    /// One replica's deployment (all of them when `replicas` is 1).
     public var deployment: Deployment
+    /// Data-parallel replicas of `deployment`, each serving its own requests: aggregate throughput and requests per
+    /// second count all of them; batch, memory and per-user figures are one replica's.
+    public var replicas = 1
+    /// Chips over all replicas.
+    public var totalChips: Int { deployment.chips * replicas }
     public var batch: Int
     /// Largest batch whose KV cache fits beside the weights on this deployment (0 if the weights do not fit).
     public var maxBatch: Int
@@ -16,6 +22,9 @@ public struct PlanResult: Sendable {
     public var ttftPrompts: Int?
     /// Time per output token of one request (with a workload: the step time over the tokens each step emits).
     public var tpotS: Double?
+    /// The 99th percentile of TPOT over requests (with a workload; above `tpotS` only under server and interactive
+    /// load, where random arrivals put more or fewer prompts beside a request's decode steps).
+    public var tpotP99S: Double?
     /// Requests completed per second (with a workload).
     public var requestsPerS: Double?
     /// The scenario the figures are for; nil for bare decode steps.

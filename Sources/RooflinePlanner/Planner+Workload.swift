@@ -32,6 +32,7 @@ extension Planner {
         result.draftS = p.draftS
         result.bound = p.step.bound
         result.tpotS = p.tpotS
+        result.tpotP99S = p.tpotP99S
         result.decodeTokensPerSPerUser = 1 / p.tpotS
         result.aggregateTokensPerS = p.aggregateTokensPerS
         result.requestsPerS = p.aggregateTokensPerS / Double(w.output)

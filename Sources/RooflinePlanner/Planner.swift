@@ -46,7 +46,8 @@ public struct Planner: Sendable {
         return ["no \(natural.rawValue) rate listed: \(w.rawValue) weights are stored as such and computed at the \(f.rawValue) rate"]
     }
 
-    func plan(_ r: PlanRequest, on chip: Chip) -> PlanResult {
+    /// One deployment of `r.chips` chips (or the fewest that hold the model).
+    func planDeployment(_ r: PlanRequest, on chip: Chip) -> PlanResult {
         let e = r.efficiency.of(chip)
         // With a workload an explicit batch is the engine's cap, not a size the deployment must hold.
         let sizing: Int = if case .fixed(let b) = r.batch, r.workload == nil { b } else { 1 }

@@ -56,7 +56,22 @@ public struct ScenarioModel: Sendable {
         p.ttftWaitS = batch > 1 ? p.stepS : 0
         p.ttftPrompts = queuedPrompts(micro: micro, perStep: perStep)
         p.ttftS = ttft(running: batch > 1 ? micro : 0, waitS: p.ttftWaitS, prompts: p.ttftPrompts)
+        if let k = p99LifetimePrompts(micro: micro), let slow = time(model.mixedStep(
+            decodes: micro, context: context, queries: queries, prefillTokens: Int((Double(k * workload.prompt) * perStep / Double(max(workload.output, 1))).rounded()),
+            prompt: workload.prompt, precisions: precisions), model) {
+            p.p99TPOTS = (slow.totalS + draft) / perStep
+        }
         return p
+    }
+
+    /// Prompts prefilled beside a request's decode steps over its whole output, at the 99th percentile over requests;
+    /// nil outside `server` and `interactive`. Arrivals are Poisson at the completion rate, `micro · tokens per step /
+    /// output` per step, and a request decodes for `output / tokens per step` steps, so the count over its life has
+    /// mean `micro` whatever the lengths. A request's TPOT is the mean of its steps, each longer by the prompts it
+    /// carries, so its p99 is the step with `p99(micro) · prompt · tokens per step / output` prompt tokens.
+    func p99LifetimePrompts(micro: Int) -> Int? {
+        guard workload.scenario == .server || workload.scenario == .interactive else { return nil }
+        return Workload.p99Arrivals(mean: Double(micro))
     }
 
     /// Prompts that share a new request's first step. Under `server` and `interactive` load requests arrive at random
@@ -87,7 +102,7 @@ public struct ScenarioModel: Sendable {
 
     /// Whether `p` meets the workload's limits (an unknown TTFT fails a TTFT limit).
     public func meetsLimits(_ p: OperatingPoint) -> Bool {
-        if let l = workload.tpotLimitS, p.tpotS > l { return false }
+        if let l = workload.tpotLimitS, p.tpotP99S > l { return false }
         if let l = workload.ttftLimitS, (p.ttftS ?? .infinity) > l { return false }
         return true
     }

@@ -39,6 +39,11 @@ extension ValidationCase {
                 default: throw .invalidNumber(chip: "validation row \(id)", field: "decode_attention", value: try s("decode_attention"))
                 }
             }
+            var replicas = 1
+            if index["replicas"] != nil, !(try s("replicas")).isEmpty {
+                replicas = try int("replicas")
+                if replicas < 1 { throw .invalidNumber(chip: "validation row \(id)", field: "replicas", value: try s("replicas")) }
+            }
             cases.append(ValidationCase(
                 id: id, model: try s("model"),
                 precisions: Precisions(weights: try Precision.parse(try s("precision")), kvCache: try Precision.parse(try s("kv_precision"))),
@@ -46,7 +51,7 @@ extension ValidationCase {
                 prompt: try int("prompt"), output: try int("output"), metric: metric, published: try number("published"),
                 recordedProjection: try number("planner"), errorBound: try number("error_bound"), source: try s("source_url"),
                 date: try s("source_date"), fitted: try s("fitted") == "yes", notes: try s("notes"), kvReservation: reservation,
-                kvReadsPerQueryHead: perQueryHead))
+                kvReadsPerQueryHead: perQueryHead, replicas: replicas))
         }
         return cases
     }

@@ -55,6 +55,9 @@ public struct ValidationCase: Sendable {
     /// The engine's decode attention reads the KV cache once per query head (`decode_attention` = `per_query_head`:
     /// TensorRT-LLM before its XQA kernel); empty or `grouped`: once per KV head.
     public var kvReadsPerQueryHead = false
+    /// Data-parallel replicas the `chips` were split into (empty column: 1, one deployment); `published` is then the
+    /// figure of all of them.
+    public var replicas = 1
 
     /// The plan request this row describes.
     public func request(_ m: ModelDescription) -> PlanRequest {
@@ -64,11 +67,15 @@ public struct ValidationCase: Sendable {
         if let s = metric.scenario {
             let w = Workload(prompt: max(prompt, 1), output: max(output, 1), scenario: s, kvReservation: kvReservation)
             let engineBatch: PlanRequest.Batch = s == .single ? .fixed(1) : batch > 0 ? .fixed(batch) : .max
-            return PlanRequest(model: m, precisions: precisions, batch: engineBatch, chips: fixedChips, efficiency: engine, workload: w)
+            var r = PlanRequest(model: m, precisions: precisions, batch: engineBatch, chips: fixedChips, efficiency: engine, workload: w)
+            r.replicas = .count(replicas)
+            return r
         }
         let staticBatch = metric == .endToEnd || metric == .endToEndPerChip
-        return PlanRequest(model: m, precisions: precisions, batch: .fixed(batch), context: staticBatch ? prompt + output / 2 : context,
-                           prompt: max(prompt, 1), chips: fixedChips, efficiency: engine)
+        var r = PlanRequest(model: m, precisions: precisions, batch: .fixed(batch), context: staticBatch ? prompt + output / 2 : context,
+                            prompt: max(prompt, 1), chips: fixedChips, efficiency: engine)
+        r.replicas = .count(replicas)
+        return r
     }
 
     /// The planner's projection of this row's metric; nil when it cannot project it.
@@ -76,7 +83,7 @@ public struct ValidationCase: Sendable {
         guard let m = ModelDescription.preset(model) else { throw .unknownModel(model, known: ModelDescription.presetNames) }
         let chip = try catalogue.chip(hardware)
         guard let res = try Planner().plan(request(m), on: [chip]).first, res.fits else { return nil }
-        let perChip = Double(res.deployment.chips)
+        let perChip = Double(res.totalChips)
         switch metric {
         case .perUser: return res.decodeTokensPerSPerUser
         case .ttft: return res.ttftS
@@ -85,7 +92,7 @@ public struct ValidationCase: Sendable {
         case .endToEnd, .endToEndPerChip:
             guard let ttft = res.ttftS, let step = res.decodeTime?.totalS else { return nil }
             let total = Double(batch) * ttft + Double(output) * step
-            return Double(batch * output) / total / (metric == .endToEndPerChip ? perChip : 1)
+            return Double(batch * output * res.replicas) / total / (metric == .endToEndPerChip ? perChip : 1)
         }
     }
 

@@ -61,6 +61,9 @@ struct Plan: ParsableCommand {
     @Option(help: "Fix the deployment size (default: the fewest chips that hold the model).")
     var chips: Int?
 
+    @Option(help: "Split --chips into data-parallel replicas, each holding the whole model and serving its own requests: a count that divides --chips, or 'auto' for the split that serves the scenario best (default 1: one deployment).")
+    var replicas: String?
+
     @Option(name: .customLong("target-tokens-per-s"), help: "Per-user decode speed to meet: picks the largest batch that meets it (with a scenario: a TPOT limit of 1/X unless --tpot-limit is given).")
     var targetTokensPerS: Double?
 
@@ -96,6 +99,7 @@ struct Plan: ParsableCommand {
         if speculative != nil && scenario == nil && output == nil { throw ValidationError("--speculative needs --scenario (or --output)") }
         guard KVReservation(rawValue: kvReserve) != nil else { throw ValidationError("--kv-reserve must be full or current") }
         guard ["grouped", "per-query-head"].contains(decodeAttention) else { throw ValidationError("--decode-attention must be grouped or per-query-head") }
+        if let r = replicas, r != "auto" && (Int(r) ?? 0) < 1 { throw ValidationError("--replicas must be a positive integer or 'auto'") }
         if let t = threads, !(1...1024).contains(t) { throw ValidationError("--threads must be between 1 and 1024") }
         if calibrate && ![.table, .json].contains(format) { throw ValidationError("--calibrate prints a table or json") }
         for e in [computeEfficiency, memoryEfficiency].compactMap({ $0 }) where !(e > 0 && e <= 1) {
@@ -175,12 +179,13 @@ struct Plan: ParsableCommand {
         let description = try ModelDescription.resolve(model ?? "")
         let weights = precision?.value ?? description.filePrecision ?? .bf16
         let stream = try workload()
-        let request = PlanRequest(
+        var request = PlanRequest(
             model: description,
             precisions: Precisions(weights: weights, kvCache: kvPrecision.value),
             batch: stream != nil && batch == nil ? .max : batchChoice, context: context, prompt: prompt ?? 1024, chips: chips,
             targetTokensPerS: targetTokensPerS,
             efficiency: engineEfficiency(), workload: stream, speculation: try speculation())
+        request.replicas = replicas == "auto" ? .auto : .count(replicas.flatMap { Int($0) } ?? 1)
         let selected = try selectedChips(cat)
         guard !selected.isEmpty else { throw PlannerError.invalidWorkload("no chip matches --hardware and --class") }
         let results = try Planner().plan(request, on: selected)

@@ -26,6 +26,18 @@ struct WorkloadTests {
         #expect(abs((res.ttftS ?? 0) - 11.536e-6) < 1e-12)
     }
 
+    @Test func aFixedCostPerStepIsPaidOnceWhateverTheLayers() throws {
+        // The single-user case above with 5 µs per step on top of the 1 µs per layer: TPOT 9.36 + 5 µs, TTFT 11.536 + 5 µs.
+        var chip = PlannerTests.toyChip()
+        chip.stepOverheadS = 5e-6
+        let res = try Self.plan(Self.request(Workload(prompt: 4, output: 6, scenario: .single)), chip: chip)
+        #expect(abs((res.tpotS ?? 0) - 14.36e-6) < 1e-12 && abs((res.ttftS ?? 0) - 16.536e-6) < 1e-12)
+        #expect(abs((res.decodeTime?.overheadS ?? 0) - 7e-6) < 1e-12)
+        // The catalogue column carries it, in microseconds.
+        let cat = try Catalogue(csv: try CatalogueTests.editing("aws-trainium2", "step_overhead_us", to: "250"))
+        #expect(try cat.chip("aws-trainium2").stepOverheadS == 250e-6)
+    }
+
     @Test func offlineSharesEachStepWithPrefillAndTakesTheBestBatch() throws {
         // Prompt 4, output 2: each step prefills batch·4/2 prompt tokens. Batch 3 (the engine's cap): 9 tokens, mean
         // context 5; matmuls (2720 + 9·448) B = 13.504 µs, KV (3·6 + 6)·64 B = 3.072 µs, 2 µs → 18.576 µs per step.
@@ -36,12 +48,13 @@ struct WorkloadTests {
         #expect(res.decodeTime?.tokens == 9)
     }
 
-    @Test func serverTakesTheLargestBatchWithinTheLimit() throws {
-        // Batch 2 steps in (2720 + 6·448) B = 10.816 + (2·6 + 4)·64 B = 2.048 + 2 = 14.864 µs; batch 3 in 18.576 µs.
-        let w = Workload(prompt: 4, output: 2, scenario: .server, ttftLimitS: 1, tpotLimitS: 15e-6)
+    @Test func aTPOTLimitTakesTheLargestBatchWithinIt() throws {
+        // Without random arrivals (offline with a limit) the p99 TPOT is the mean: batch 2 steps in (2720 + 6·448) B =
+        // 10.816 + (2·6 + 4)·64 B = 2.048 + 2 = 14.864 µs; batch 3 in 18.576 µs, over a 15 µs limit.
+        let w = Workload(prompt: 4, output: 2, scenario: .offline, ttftLimitS: 1, tpotLimitS: 15e-6)
         let res = try Self.plan(Self.request(w, batch: .fixed(3)))
         #expect(res.batch == 2 && res.meetsTarget == true)
-        #expect(abs((res.tpotS ?? 0) - 14.864e-6) < 1e-12)
+        #expect(abs((res.tpotS ?? 0) - 14.864e-6) < 1e-12 && res.tpotP99S == res.tpotS)
         // A limit no batch meets is said, not hidden.
         let tight = try Self.plan(Self.request(Workload(prompt: 4, output: 2, scenario: .server, tpotLimitS: 1e-6)))
         #expect(tight.meetsTarget == false && tight.notes.contains { $0.contains("misses the limits") })
@@ -61,7 +74,7 @@ struct WorkloadTests {
         // Batch 2, prompt 4, output 2: one request arrives per step on average, so the p99 step carries 4 prompts (16
         // tokens) beside the 2 decodes: matmuls (2720 + 18·448) B = 21.568 µs, KV (2·6 + 16)·64 B = 3.584 µs, 2 µs of
         // layers: 27.152 µs, after the step under way (14.864 µs). Offline keeps one prompt: 14.864 µs twice.
-        let limits = Workload(prompt: 4, output: 2, scenario: .server, ttftLimitS: 1, tpotLimitS: 15e-6)
+        let limits = Workload(prompt: 4, output: 2, scenario: .server, ttftLimitS: 1, tpotLimitS: 25e-6)
         let server = try Self.plan(Self.request(limits, batch: .fixed(3)))
         #expect(server.batch == 2 && abs((server.ttftS ?? 0) - 42.016e-6) < 1e-12)
         #expect(server.ttftPrompts == 4 && abs((server.ttftWaitS ?? 0) - 14.864e-6) < 1e-12)
@@ -70,8 +83,26 @@ struct WorkloadTests {
         let offline = try Self.plan(Self.request(Workload(prompt: 4, output: 2, scenario: .offline), batch: .fixed(2)))
         #expect(offline.batch == 2 && abs((offline.ttftS ?? 0) - 2 * 14.864e-6) < 1e-12)
         // A TTFT limit between the two binds only under load: the server then runs a smaller batch.
-        let tight = try Self.plan(Self.request(Workload(prompt: 4, output: 2, scenario: .server, ttftLimitS: 35e-6, tpotLimitS: 15e-6), batch: .fixed(3)))
+        let tight = try Self.plan(Self.request(Workload(prompt: 4, output: 2, scenario: .server, ttftLimitS: 35e-6, tpotLimitS: 25e-6), batch: .fixed(3)))
         #expect(tight.batch == 1 && tight.meetsTarget == true)
+    }
+
+    @Test func serverTPOTIsCheckedAtTheP99OfTheArrivalsOverARequest() throws {
+        // Prompt 4, output 2: a request decodes 2 steps, over which the prompts of `batch` requests arrive on average.
+        // Batch 1: p99 of Poisson(1) is 4, so the slow request's steps carry 4·4/2 = 8 prompt tokens each, against 2 on
+        // average: matmuls (2720 + 9·448) B = 13.504 µs, KV (6 + 8)·64 B = 1.792 µs, 2 µs: 17.296 µs (mean 11.152 µs).
+        // Batch 2: p99 of Poisson(2) is 6, 12 prompt tokens a step: (2720 + 14·448) B = 17.984 µs, (2·6 + 12)·64 B =
+        // 3.072 µs, 2 µs: 23.056 µs (mean 14.864 µs). A 20 µs limit holds the server to batch 1, where the mean would
+        // have allowed batch 3 (18.576 µs), as it does offline, where nothing arrives at random.
+        let server = try Self.plan(Self.request(Workload(prompt: 4, output: 2, scenario: .server, ttftLimitS: 1, tpotLimitS: 20e-6), batch: .fixed(3)))
+        #expect(server.batch == 1 && server.meetsTarget == true)
+        #expect(abs((server.tpotS ?? 0) - 11.152e-6) < 1e-12 && abs((server.tpotP99S ?? 0) - 17.296e-6) < 1e-12)
+        let loaded = try Self.plan(Self.request(Workload(prompt: 4, output: 2, scenario: .server, ttftLimitS: 1, tpotLimitS: 25e-6), batch: .fixed(3)))
+        #expect(loaded.batch == 2 && abs((loaded.tpotP99S ?? 0) - 23.056e-6) < 1e-12)
+        let offline = try Self.plan(Self.request(Workload(prompt: 4, output: 2, scenario: .offline, ttftLimitS: 1, tpotLimitS: 20e-6), batch: .fixed(3)))
+        #expect(offline.batch == 3 && offline.tpotP99S == offline.tpotS)
+        let text = { (r: PlanResult, s: Scenario) in PlanExplain.text([r], request: Self.request(Workload(prompt: 4, output: 2, scenario: s))) }
+        #expect(text(server, .server).contains("p99 0.02 ms") && !text(offline, .offline).contains("p99"))
     }
 
     @Test func mlperfLimitsAreTheDefaults() {
