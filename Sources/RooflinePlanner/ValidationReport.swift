@@ -32,7 +32,7 @@ public struct ValidationReport: Sendable {
             case .endToEnd, .endToEndPerChip: "static batch \(c.batch), in \(c.prompt) / out \(c.output)"
             default: "in \(c.prompt) / out \(c.output)"
             }
-            out += "| \(c.id)\(c.fitted ? " (fitted)" : "") | \(c.model) \(c.precisions.weights.rawValue) | \(c.hardware) × \(c.chips > 0 ? "\(c.chips)" : "fewest") | \(workload) | "
+            out += "| \(c.id)\(c.fitted ? " (fitted)" : "") | \(c.model) \(c.precisions.weights.rawValue) | \(c.hardware) × \(c.chips > 0 ? "\(c.chips)" : "fewest")\(c.replicas > 1 ? " as \(c.replicas) replicas" : "") | \(workload) | "
             out += "\(c.metric.rawValue) | \(Self.figure(c.published)) | \(p.map(Self.figure) ?? "-") | "
             out += "\(p.map { String(format: "%+.0f%%", c.error($0) * 100) } ?? "-") | \(c.source) (\(c.date)) |\n"
         }
