@@ -23,12 +23,27 @@ extension Planner {
     func plan(_ r: PlanRequest, on chip: Chip) -> PlanResult {
         switch r.replicas {
         case .count(let n) where n > 1: return replicated(r, replicas: n, on: chip)
-        case .count: return planDeployment(r, on: chip)
+        case .count: return suggestingReplicas(planDeployment(r, on: chip), r, on: chip)
         case .auto:
             guard let c = r.chips, c > 1 else { return planDeployment(r, on: chip) }
             let splits = (1...c).filter { c % $0 == 0 }.map { replicated(r, replicas: $0, on: chip) }
             return splits.dropFirst().reduce(splits[0]) { best, next in serves(next, betterThan: best, r) ? next : best }
         }
+    }
+
+    /// One deployment of more than one chip serving a throughput scenario, with a note when a split into replicas
+    /// (`.auto`) would serve it better by more than 5%: the split a new user most often misses.
+    func suggestingReplicas(_ one: PlanResult, _ r: PlanRequest, on chip: Chip) -> PlanResult {
+        guard let s = r.workload?.scenario, s != .single, let c = r.chips, c > 1, one.fits else { return one }
+        var auto = r
+        auto.replicas = .auto
+        let best = plan(auto, on: chip)
+        guard best.replicas > 1, serves(best, betterThan: one, r),
+              (best.aggregateTokensPerS ?? 0) > 1.05 * (one.aggregateTokensPerS ?? 0) else { return one }
+        var res = one
+        res.notes.append(String(format: "%d data-parallel replicas of %d chip(s) would serve %.0f output tokens/s (--replicas auto)",
+                                best.replicas, best.deployment.chips, best.aggregateTokensPerS ?? 0))
+        return res
     }
 
     /// `n` copies of the plan for `chips / n` chips; the aggregate throughput and requests per second are summed.

@@ -41,6 +41,18 @@ struct ReplicaTests {
         #expect(user.decodeTokensPerSPerUser == users.max())
     }
 
+    @Test func oneDeploymentSaysWhenReplicasWouldServeMore() throws {
+        // Two toy chips as one TP 2 group, offline: two replicas serve 6 / 18.576 µs tokens/s, more than the group.
+        let w = Workload(prompt: 4, output: 2, scenario: .offline)
+        let one = try WorkloadTests.plan(Self.request(w, chips: 2, replicas: .count(1)))
+        #expect(one.replicas == 1 && one.deployment.tensorParallel == 2)
+        let expected = String(format: "2 data-parallel replicas of 1 chip(s) would serve %.0f output tokens/s (--replicas auto)", 6 / 18.576e-6)
+        #expect(one.notes.contains(expected), "\(one.notes)")
+        // A single user is not served better by replicas, and is not told so.
+        let single = try WorkloadTests.plan(Self.request(Workload(prompt: 4, output: 2, scenario: .single), chips: 2, replicas: .count(1)))
+        #expect(!single.notes.contains { $0.contains("would serve") })
+    }
+
     @Test func replicasThatCannotSplitTheChipsAreRefused() throws {
         let w = Workload(prompt: 4, output: 2, scenario: .offline)
         #expect(throws: PlannerError.invalidWorkload("3 chips do not split evenly into 2 replicas")) {
