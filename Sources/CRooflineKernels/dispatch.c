@@ -256,6 +256,21 @@ rf_vec_dot4_fn rf_get_vec_dot4(int type, int path) {
     return 0;
 }
 
+rf_vec_dot8n_fn rf_get_vec_dot8n(int type, int path) {
+    if (path < 0) path = rf_get_path();
+#ifdef RF_X86
+    if (path >= RF_PATH_AVX512VNNI && __builtin_cpu_supports("gfni") && __builtin_cpu_supports("avx512bitalg")) {
+        switch (type) {
+        case RF_Q4_K: return rf_vec_dot8n_q4_K_q8_K_avx512;
+        case RF_Q6_K: return rf_vec_dot8n_q6_K_q8_K_avx512;
+        default: break;
+        }
+    }
+#endif
+    (void)type;
+    return 0;
+}
+
 rf_vec_dot8_fn rf_get_vec_dot8(int type, int path) {
     if (path < 0) path = rf_get_path();
 #ifdef RF_X86

@@ -34,14 +34,6 @@ static inline long long rf_pair32(const char *lo, const char *hi) {
     _mm256_set_m128i(_mm_insert_epi64(_mm_cvtsi64_si128(rf_pair32((p) + (e) * (rb), (p) + (f) * (rb))), rf_pair32((p) + (g) * (rb), (p) + (h) * (rb)), 1), \
                      _mm_insert_epi64(_mm_cvtsi64_si128(rf_pair32((p) + (a) * (rb), (p) + (b) * (rb))), rf_pair32((p) + (c) * (rb), (p) + (d) * (rb)), 1))
 
-// 16 bytes of each of four rows (rb apart), one row per 128-bit lane.
-RF_R8 static inline __m512i rf_rows4x16(const char *p, size_t rb) {
-    __m512i z = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)p));
-    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p + rb)), 1);
-    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p + 2 * rb)), 2);
-    return _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p + 3 * rb)), 3);
-}
-
 // The high nibble of every byte in one instruction (GF(2) affine map = shift right by 4) instead of a shift and
 // a mask.
 RF_R8 static inline __m512i rf_hi_nibbles(__m512i z) { return _mm512_gf2p8affine_epi64_epi8(z, _mm512_set1_epi64(0x1020408000000000LL), 0); }
@@ -79,14 +71,6 @@ RF_R8 static inline __m512i rf_reduce4x4_i32(__m512i a, __m512i b, __m512i c, __
     const __m512i ab = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));  // [a02, b02, a13, b13]
     const __m512i cd = _mm512_add_epi32(_mm512_unpacklo_epi32(c, d), _mm512_unpackhi_epi32(c, d));
     return _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));
-}
-
-// Q4: sums in lane L = [lo_L, hi_L, lo_L+4, hi_L+4]; heads converted from the dword order 0,4,1,5,2,6,3,7.
-// acc holds the same layout; out_r = (acc_lo + acc_hi) + extra, with extra in the odd lanes (summ) or zero.
-RF_R8 static inline void rf_store8_q4(float *out, __m512 acc, __m512 extra_odd) {
-    const __m512 t = _mm512_add_ps(_mm512_add_ps(acc, _mm512_movehdup_ps(acc)), _mm512_movehdup_ps(extra_odd));
-    const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 2, 6, 10, 14, 0, 0, 0, 0, 0, 0, 0, 0);
-    _mm256_storeu_ps(out, _mm512_castps512_ps256(_mm512_permutexvar_ps(idx, t)));
 }
 
 // Q4_1 and Q4_0, in the arithmetic of kernels_rows4_impl.h (one exact integer sum per row and block over both
@@ -421,4 +405,211 @@ RF_R8 void rf_vec_dot8_q6_K_q8_K_avx512(int n, const void *vw, size_t rb, const 
     _mm256_storeu_ps(out, _mm512_castps512_ps256(_mm512_permutexvar_ps(idx, r)));
 }
 #undef RF_Q6_K_SB8
+
+// Eight rows against several activation rows at once (speculative verification, a few sequences decoding
+// together): each super-block's codes are taken out of the rows once (rf_*_codes4) and then dotted with every
+// column (rf_*_dot4), in the arithmetic of the one-column kernels above, so each column's eight results equal
+// rf_vec_dot8_*'s bit for bit. y: ncols activation rows, y_stride bytes apart; out: ncols × 8 floats.
+// The codes and dot steps below split rf_q4_K_rows4 and rf_q6_K_rows4 in two; those stay whole, as the one-column
+// kernels' tuned code is generated from them.
+typedef struct { __m512i c[16]; __m512i sm; } rf_q4_K_codes;
+
+RF_R8 static inline void rf_q4_K_codes4(const char *p0, const char *p1, const char *p2, const char *p3, rf_q4_K_codes *o) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    for (int k = 0; k < 4; k++) {
+        const int at = 16 + 32 * k;
+        __m512i z0 = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p0 + at)));
+        z0 = _mm512_inserti32x4(z0, _mm_loadu_si128((const __m128i *)(p1 + at)), 1);
+        z0 = _mm512_inserti32x4(z0, _mm_loadu_si128((const __m128i *)(p2 + at)), 2);
+        z0 = _mm512_inserti32x4(z0, _mm_loadu_si128((const __m128i *)(p3 + at)), 3);
+        __m512i z1 = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p0 + at + 16)));
+        z1 = _mm512_inserti32x4(z1, _mm_loadu_si128((const __m128i *)(p1 + at + 16)), 1);
+        z1 = _mm512_inserti32x4(z1, _mm_loadu_si128((const __m128i *)(p2 + at + 16)), 2);
+        z1 = _mm512_inserti32x4(z1, _mm_loadu_si128((const __m128i *)(p3 + at + 16)), 3);
+        o->c[4 * k] = _mm512_and_si512(z0, m4);
+        o->c[4 * k + 1] = _mm512_and_si512(z1, m4);
+        o->c[4 * k + 2] = rf_hi_nibbles(z0);
+        o->c[4 * k + 3] = rf_hi_nibbles(z1);
+    }
+    o->sm = rf_k4_scale_min4(p0, p1, p2, p3);
+}
+
+// rf_q4_K_rows4's sums from codes taken out beforehand.
+RF_R8 static inline void rf_q4_K_dot4(const rf_q4_K_codes *cd, const int8_t *yq, __m512i bsum32, __m512i *S, __m512i *M) {
+    __m512i part[8];
+    for (int k = 0; k < 4; k++) {
+        const int8_t *q = yq + 64 * k;
+        const __m512i y0 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)q));
+        const __m512i y1 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(q + 16)));
+        const __m512i y2 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(q + 32)));
+        const __m512i y3 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(q + 48)));
+        part[2 * k] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), cd->c[4 * k], y0), cd->c[4 * k + 1], y1);
+        part[2 * k + 1] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), cd->c[4 * k + 2], y2), cd->c[4 * k + 3], y3);
+    }
+    const __m512i sm = cd->sm;
+    const __m512i sc_a = _mm512_shuffle_epi8(sm, _mm512_set4_epi32(0x80038003, 0x80028002, 0x80018001, 0x80008000));
+    const __m512i sc_b = _mm512_shuffle_epi8(sm, _mm512_set4_epi32(0x80078007, 0x80068006, 0x80058005, 0x80048004));
+    *S = _mm512_add_epi32(rf_reduce4x4_scaled(part[0], part[1], part[2], part[3], sc_a),
+                          rf_reduce4x4_scaled(part[4], part[5], part[6], part[7], sc_b));
+    const __m512i mins16 = _mm512_shuffle_epi8(sm, _mm512_set4_epi32(0x800F800E, 0x800D800C, 0x800B800A, 0x80098008));
+    *M = _mm512_madd_epi16(mins16, bsum32);
+}
+
+// The one-column kernel's final reduction: row L in dword 4L, row L + 4 in dword 4L + 1, stored as eight floats.
+RF_R8 static inline void rf_store8(__m512 r, float *out) {
+    const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0);
+    _mm256_storeu_ps(out, _mm512_castps512_ps256(_mm512_permutexvar_ps(idx, r)));
+}
+
+RF_R8 void rf_vec_dot8n_q4_K_q8_K_avx512(int n, const void *vw, size_t rb, const void *vy, size_t y_stride, int ncols, float *out) {
+    const char *w = vw;
+    const char *pf = RF_PF_START(w, rb);
+    size_t r3 = 3 * rb, r5 = 5 * rb, r7 = 7 * rb;
+    RF_OPAQUE(r3); RF_OPAQUE(r5); RF_OPAQUE(r7);
+    __m512 acc[RF_DOT8N_MAX], summ[RF_DOT8N_MAX];
+    for (int c = 0; c < ncols; c++) { acc[c] = _mm512_setzero_ps(); summ[c] = _mm512_setzero_ps(); }
+    const int nb = n / RF_QK_K;
+    rf_q4_K_codes e0, e1, o0, o1;
+    int i = 0;
+    for (; i + 2 <= nb; i += 2, w += 2 * sizeof(rf_block_q4_K)) {
+        RF_OPAQUE(w);
+        const char *v = w + sizeof(rf_block_q4_K);
+        RF_PREFETCH_NEXT8(pf, 16 * (int)sizeof(rf_block_q4_K));
+        rf_q4_K_codes4(w, w + rb, w + 2 * rb, w + r3, &e0);
+        rf_q4_K_codes4(w + 4 * rb, w + r5, w + 2 * r3, w + r7, &e1);
+        rf_q4_K_codes4(v, v + rb, v + 2 * rb, v + r3, &o0);
+        rf_q4_K_codes4(v + 4 * rb, v + r5, v + 2 * r3, v + r7, &o1);
+        const __m512 he = _mm512_cvtph_ps(RF_HEADS8(w, rb, 0, 4, 1, 5, 2, 6, 3, 7));
+        const __m512 ho = _mm512_cvtph_ps(RF_HEADS8(v, rb, 0, 4, 1, 5, 2, 6, 3, 7));
+        for (int c = 0; c < ncols; c++) {
+            const rf_block_q8_K *y = (const rf_block_q8_K *)((const char *)vy + (size_t)c * y_stride) + i;
+            __m512i sa, sb, sc, sd, ma, mb, mc, md;
+            const __m512i be = rf_bsum32(y), bo = rf_bsum32(y + 1);
+            rf_q4_K_dot4(&e0, y->qs, be, &sa, &ma);
+            rf_q4_K_dot4(&e1, y->qs, be, &sb, &mb);
+            rf_q4_K_dot4(&o0, (y + 1)->qs, bo, &sc, &mc);
+            rf_q4_K_dot4(&o1, (y + 1)->qs, bo, &sd, &md);
+            const __m512 pe = _mm512_mul_ps(he, _mm512_set1_ps(y->d)), po = _mm512_mul_ps(ho, _mm512_set1_ps((y + 1)->d));
+            acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i32(sa, sb, sc, sd)), _mm512_shuffle_ps(pe, po, 0x88), acc[c]);
+            summ[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i32(ma, mb, mc, md)), _mm512_shuffle_ps(pe, po, 0xDD), summ[c]);
+        }
+    }
+    if (i < nb) {
+        RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(rf_block_q4_K));
+        rf_q4_K_codes4(w, w + rb, w + 2 * rb, w + r3, &e0);
+        rf_q4_K_codes4(w + 4 * rb, w + r5, w + 2 * r3, w + r7, &e1);
+        const __m512 he = _mm512_cvtph_ps(RF_HEADS8(w, rb, 0, 4, 1, 5, 2, 6, 3, 7));
+        for (int c = 0; c < ncols; c++) {
+            const rf_block_q8_K *y = (const rf_block_q8_K *)((const char *)vy + (size_t)c * y_stride) + i;
+            __m512i sa, sb, ma, mb;
+            const __m512i be = rf_bsum32(y);
+            rf_q4_K_dot4(&e0, y->qs, be, &sa, &ma);
+            rf_q4_K_dot4(&e1, y->qs, be, &sb, &mb);
+            const __m512 p = _mm512_mul_ps(he, _mm512_set1_ps(y->d));
+            acc[c] = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i32(sa, sb, sa, sb)), _mm512_shuffle_ps(p, p, 0x88), acc[c], 0x3333);
+            summ[c] = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i32(ma, mb, ma, mb)), _mm512_shuffle_ps(p, p, 0xDD), summ[c], 0x3333);
+        }
+    }
+    for (int c = 0; c < ncols; c++) {
+        rf_store8(_mm512_sub_ps(_mm512_add_ps(acc[c], _mm512_permute_ps(acc[c], 0x4E)), _mm512_add_ps(summ[c], _mm512_permute_ps(summ[c], 0x4E))), out + 8 * c);
+    }
+}
+
+typedef struct { __m512i c[16]; __m512i sc_lo, sc_hi; } rf_q6_K_codes;
+
+RF_R8 static inline void rf_q6_K_codes4(const char *p0, const char *p1, const char *p2, const char *p3, rf_q6_K_codes *o) {
+#define RF_ROWS4_AT(at) _mm512_inserti32x4(_mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512( \
+        _mm_loadu_si128((const __m128i *)(p0 + (at)))), _mm_loadu_si128((const __m128i *)(p1 + (at))), 1), \
+        _mm_loadu_si128((const __m128i *)(p2 + (at))), 2), _mm_loadu_si128((const __m128i *)(p3 + (at))), 3)
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
+    const __m512i sc8 = RF_ROWS4_AT(192);
+    const __m512i neg = _mm512_movm_epi8(_mm512_movepi8_mask(sc8));
+    o->sc_lo = _mm512_unpacklo_epi8(sc8, neg);
+    o->sc_hi = _mm512_unpackhi_epi8(sc8, neg);
+    for (int n = 0; n < 2; n++) {
+        for (int h = 0; h < 2; h++) {
+            const __m512i ql0 = RF_ROWS4_AT(64 * n + 16 * h), ql1 = RF_ROWS4_AT(64 * n + 32 + 16 * h);
+            const __m512i qh = RF_ROWS4_AT(128 + 32 * n + 16 * h);
+            __m512i *c = o->c + 8 * n + 4 * h;
+            c[0] = _mm512_or_si512(_mm512_and_si512(ql0, m4), _mm512_and_si512(_mm512_slli_epi16(qh, 4), m30));
+            c[1] = _mm512_or_si512(_mm512_and_si512(ql1, m4), _mm512_and_si512(_mm512_slli_epi16(qh, 2), m30));
+            c[2] = _mm512_or_si512(rf_hi_nibbles(ql0), _mm512_and_si512(qh, m30));
+            c[3] = _mm512_or_si512(rf_hi_nibbles(ql1), _mm512_and_si512(_mm512_srli_epi16(qh, 2), m30));
+        }
+    }
+#undef RF_ROWS4_AT
+}
+
+// rf_q6_K_rows4's sums from codes taken out beforehand.
+RF_R8 static inline __m512i rf_q6_K_dot4(const rf_q6_K_codes *cd, const rf_block_q8_K *y, __m512i bs_lo, __m512i bs_hi) {
+    const __m512i pick[4] = {
+        _mm512_set4_epi32(0x05040504, 0x05040504, 0x01000100, 0x01000100), _mm512_set4_epi32(0x0D0C0D0C, 0x0D0C0D0C, 0x09080908, 0x09080908),
+        _mm512_set4_epi32(0x07060706, 0x07060706, 0x03020302, 0x03020302), _mm512_set4_epi32(0x0F0E0F0E, 0x0F0E0F0E, 0x0B0A0B0A, 0x0B0A0B0A)};
+    __m512i sum = _mm512_setzero_si512();
+    for (int n = 0; n < 2; n++) {
+        const __m512i sc = n ? cd->sc_hi : cd->sc_lo;
+        for (int h = 0; h < 2; h++) {
+            const __m512i *c = cd->c + 8 * n + 4 * h;
+            const int8_t *q = y->qs + 128 * n + 16 * h;
+#define RF_Y16(s) _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(q + 32 * (s))))
+            const __m512i zero = _mm512_setzero_si512();
+            const __m512i a = _mm512_packs_epi32(_mm512_dpbusd_epi32(zero, c[0], RF_Y16(0)), _mm512_dpbusd_epi32(zero, c[1], RF_Y16(1)));
+            const __m512i b = _mm512_packs_epi32(_mm512_dpbusd_epi32(zero, c[2], RF_Y16(2)), _mm512_dpbusd_epi32(zero, c[3], RF_Y16(3)));
+            sum = _mm512_add_epi32(sum, _mm512_madd_epi16(a, _mm512_shuffle_epi8(sc, pick[2 * h])));
+            sum = _mm512_add_epi32(sum, _mm512_madd_epi16(b, _mm512_shuffle_epi8(sc, pick[2 * h + 1])));
+#undef RF_Y16
+        }
+    }
+    const __m512i off = _mm512_add_epi32(_mm512_madd_epi16(cd->sc_lo, bs_lo), _mm512_madd_epi16(cd->sc_hi, bs_hi));
+    return _mm512_sub_epi32(sum, _mm512_slli_epi32(off, 5));
+}
+
+RF_R8 void rf_vec_dot8n_q6_K_q8_K_avx512(int n, const void *vw, size_t rb, const void *vy, size_t y_stride, int ncols, float *out) {
+    const char *w = vw;
+    const char *pf = RF_PF_START(w, rb);
+    size_t r3 = 3 * rb, r5 = 5 * rb, r7 = 7 * rb;
+    RF_OPAQUE(r3); RF_OPAQUE(r5); RF_OPAQUE(r7);
+    __m512 acc[RF_DOT8N_MAX];
+    for (int c = 0; c < ncols; c++) acc[c] = _mm512_setzero_ps();
+    const int nb = n / RF_QK_K;
+    rf_q6_K_codes e0, e1, o0, o1;
+#define RF_Q6_BS(y, lo, hi) const __m512i lo = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(y)->bsums)); \
+    const __m512i hi = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)((y)->bsums + 8)))
+    int i = 0;
+    for (; i + 2 <= nb; i += 2, w += 2 * sizeof(rf_block_q6_K)) {
+        RF_OPAQUE(w);
+        const char *v = w + sizeof(rf_block_q6_K);
+        RF_PREFETCH_NEXT8(pf, 16 * (int)sizeof(rf_block_q6_K));
+        rf_q6_K_codes4(w, w + rb, w + 2 * rb, w + r3, &e0);
+        rf_q6_K_codes4(w + 4 * rb, w + r5, w + 2 * r3, w + r7, &e1);
+        rf_q6_K_codes4(v, v + rb, v + 2 * rb, v + r3, &o0);
+        rf_q6_K_codes4(v + 4 * rb, v + r5, v + 2 * r3, v + r7, &o1);
+        const __m512 he = _mm512_cvtph_ps(RF_HEADS8(w + 206, rb, 0, 4, 1, 5, 2, 6, 3, 7));
+        const __m512 ho = _mm512_cvtph_ps(RF_HEADS8(v + 206, rb, 0, 4, 1, 5, 2, 6, 3, 7));
+        for (int c = 0; c < ncols; c++) {
+            const rf_block_q8_K *y = (const rf_block_q8_K *)((const char *)vy + (size_t)c * y_stride) + i;
+            RF_Q6_BS(y, bel, beh);
+            RF_Q6_BS(y + 1, bol, boh);
+            const __m512i sa = rf_q6_K_dot4(&e0, y, bel, beh), sb = rf_q6_K_dot4(&e1, y, bel, beh);
+            const __m512i sc = rf_q6_K_dot4(&o0, y + 1, bol, boh), sd = rf_q6_K_dot4(&o1, y + 1, bol, boh);
+            const __m512 pe = _mm512_mul_ps(he, _mm512_set1_ps(y->d)), po = _mm512_mul_ps(ho, _mm512_set1_ps((y + 1)->d));
+            acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i32(sa, sb, sc, sd)), _mm512_shuffle_ps(pe, po, 0xDD), acc[c]);
+        }
+    }
+    if (i < nb) {
+        RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(rf_block_q6_K));
+        rf_q6_K_codes4(w, w + rb, w + 2 * rb, w + r3, &e0);
+        rf_q6_K_codes4(w + 4 * rb, w + r5, w + 2 * r3, w + r7, &e1);
+        const __m512 he = _mm512_cvtph_ps(RF_HEADS8(w + 206, rb, 0, 4, 1, 5, 2, 6, 3, 7));
+        for (int c = 0; c < ncols; c++) {
+            const rf_block_q8_K *y = (const rf_block_q8_K *)((const char *)vy + (size_t)c * y_stride) + i;
+            RF_Q6_BS(y, bel, beh);
+            const __m512i sa = rf_q6_K_dot4(&e0, y, bel, beh), sb = rf_q6_K_dot4(&e1, y, bel, beh);
+            const __m512 p = _mm512_mul_ps(he, _mm512_set1_ps(y->d));
+            acc[c] = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i32(sa, sb, sa, sb)), _mm512_shuffle_ps(p, p, 0xDD), acc[c], 0x3333);
+        }
+    }
+#undef RF_Q6_BS
+    for (int c = 0; c < ncols; c++) rf_store8(_mm512_add_ps(acc[c], _mm512_permute_ps(acc[c], 0x4E)), out + 8 * c);
+}
 #endif

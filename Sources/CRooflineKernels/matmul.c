@@ -26,7 +26,7 @@ static inline void rf_prefetch_range(const char *p, int64_t bytes) {
 typedef struct {
     const rf_matmul_part *parts; int n_parts; int64_t total_rows;
     int64_t k; const char *x; int64_t x_stride; int64_t n_x;
-    rf_vec_dot_fn dots[RF_MAX_PARTS]; rf_vec_dot4_fn dots4[RF_MAX_PARTS]; rf_vec_dot8_fn dots8[RF_MAX_PARTS]; rf_tile4x4_fn tiles[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS];
+    rf_vec_dot_fn dots[RF_MAX_PARTS]; rf_vec_dot4_fn dots4[RF_MAX_PARTS]; rf_vec_dot8_fn dots8[RF_MAX_PARTS]; rf_vec_dot8n_fn dots8n[RF_MAX_PARTS]; rf_tile4x4_fn tiles[RF_MAX_PARTS]; int64_t w_row[RF_MAX_PARTS];
     rf_gemm8_fn gemm8[RF_MAX_PARTS]; rf_gemm16_fn gemm16[RF_MAX_PARTS];
     rf_gemmk16_fn gemmk16[RF_MAX_PARTS]; rf_gemmk8_fn gemmk8[RF_MAX_PARTS];
     // K-quants: every column packed, n_groups16 groups for the sixteen-column kernels (the last holding last16
@@ -110,7 +110,18 @@ static void rf_matmul_range(const rf_matmul_job *j, int64_t g0, int64_t g1) {
             // packed groups): pairs of four-row groups go through the eight-row kernel for each column, whose
             // results equal the four-row kernel's bit for bit (per column it costs less than the 4×4 tiles up to
             // seven columns). It prefetches the rows of a later call itself (RF_PF_START), spread over its loop.
-            if (j->dots8[pi] && j->n_x - m0 > 0 && !(j->tiles[pi] && j->n_x - m0 >= RF_ROWS8_COLS)) {
+            if (j->dots8n[pi] && j->n_x - m0 > 1 && !(j->tiles[pi] && j->n_x - m0 >= RF_ROWS8_COLS)) {
+                // Several columns: each eight rows' codes taken out once for up to RF_DOT8N_MAX of them.
+                float outn[8 * RF_DOT8N_MAX];
+                for (; r + 8 <= r4; r += 8) {
+                    const char *wr = w + r * j->w_row[pi];
+                    for (int64_t m = m0; m < j->n_x; m += RF_DOT8N_MAX) {
+                        const int nc = (int)(j->n_x - m < RF_DOT8N_MAX ? j->n_x - m : RF_DOT8N_MAX);
+                        j->dots8n[pi]((int)j->k, wr, (size_t)j->w_row[pi], j->x + m * j->x_stride, (size_t)j->x_stride, nc, outn);
+                        for (int c = 0; c < nc; c++) memcpy(part->y + (m + c) * part->y_stride + r, outn + 8 * c, 8 * sizeof(float));
+                    }
+                }
+            } else if (j->dots8[pi] && j->n_x - m0 > 0 && !(j->tiles[pi] && j->n_x - m0 >= RF_ROWS8_COLS)) {
                 float out8[8];
                 for (; r + 8 <= r4; r += 8) {
                     const char *wr = w + r * j->w_row[pi];
@@ -301,6 +312,7 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
         j.dots[i] = rf_get_vec_dot(parts[i].wtype, path);
         j.dots4[i] = rf_get_vec_dot4(parts[i].wtype, path);
         j.dots8[i] = j.dots4[i] ? rf_get_vec_dot8(parts[i].wtype, path) : 0;
+        j.dots8n[i] = j.dots8[i] ? rf_get_vec_dot8n(parts[i].wtype, path) : 0;
         j.tiles[i] = j.dots4[i] ? rf_get_tile4x4(parts[i].wtype, path) : 0;
         j.w_row[i] = rf_row_size(parts[i].wtype, k);
         if (!j.dots[i] || j.w_row[i] < 0) return;

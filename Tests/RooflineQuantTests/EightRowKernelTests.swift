@@ -125,17 +125,18 @@ import RooflineTestSupport
         if KernelPath.best == .avx512vnni { #expect(checked > 0, "\(type): no eight-row kernel on avx512vnni") }
     }
 
-    /// Decode-shaped matmuls (one to three activation rows, row counts that are not multiples of eight or
-    /// four, one to five threads: more threads than cores make some late, so others take rows from the back
-    /// of their shares): rows in whole groups of four equal the four-row kernel's results, the last rows the
-    /// one-row kernel's, bit for bit, whichever thread computed them.
+    /// Decode-shaped matmuls (one to six activation rows: decode, a few sequences decoding together, a speculative
+    /// verification, where Q4_K and Q6_K take each eight rows' codes out once for all columns; row counts that are
+    /// not multiples of eight or four; one to five threads: more threads than cores make some late, so others take
+    /// rows from the back of their shares): rows in whole groups of four equal the four-row kernel's results, the
+    /// last rows the one-row kernel's, bit for bit, whichever thread computed them.
     @Test(arguments: types + kTypes, [4, 12, 13, 20, 44, 47, 100, 1003])
     func matmulDecodeRowsEqualFourRowKernel(type: GGMLType, rows: Int) throws {
         let n = type.blockSize == 256 ? 768 : 576
         var rng = TestRandom(seed: UInt64(rows) &* 101 &+ UInt64(type.rawValue))
         let w = try (0..<rows).flatMap { _ in try Quantizer.quantize(rng.floats(n), to: type) }
         let rowBytes = type.byteCount(elements: n)!
-        for nX in 1...3 {
+        for nX in 1...6 {
             let acts = (0..<nX).map { _ in activations(rng.floats(n, scale: 2), for: type) }
             let actBytes = acts[0].count
             let x = acts.flatMap { $0 }

@@ -91,6 +91,12 @@ typedef void (*rf_vec_dot8_fn)(int n, const void *w, size_t w_row_bytes, const v
 /// Dot products of eight consecutive weight rows with one activation row, bit for bit those of two calls of the
 /// four-row kernel (rows 0-3, then 4-7); NULL when the path has no eight-row kernel for `type`.
 rf_vec_dot8_fn rf_get_vec_dot8(int type, int path);
+/// Eight rows against `ncols` (1 ... RF_DOT8N_MAX) activation rows `y_stride` bytes apart, the rows' codes taken
+/// out once for all columns; column c's eight results (out[8c ..< 8c + 8]) equal rf_vec_dot8's bit for bit. NULL
+/// where the type or path has none (Q4_K and Q6_K on AVX-512 VNNI with GFNI and BITALG).
+#define RF_DOT8N_MAX 8
+typedef void (*rf_vec_dot8n_fn)(int n, const void *w, size_t w_row_bytes, const void *y, size_t y_stride, int ncols, float *out);
+rf_vec_dot8n_fn rf_get_vec_dot8n(int type, int path);
 typedef void (*rf_tile4x4_fn)(int n, const void *w, size_t w_row_bytes, const void *x, size_t x_stride, float *out, size_t out_stride);
 /// Four weight rows × four activation rows: out[c * out_stride + r]; NULL when the path has none for `type`.
 rf_tile4x4_fn rf_get_tile4x4(int type, int path);
