@@ -612,4 +612,71 @@ RF_R8 void rf_vec_dot8n_q6_K_q8_K_avx512(int n, const void *vw, size_t rb, const
 #undef RF_Q6_BS
     for (int c = 0; c < ncols; c++) rf_store8(_mm512_add_ps(acc[c], _mm512_permute_ps(acc[c], 0x4E)), out + 8 * c);
 }
+// Q5_0's codes of four rows (rf_q5_sums4's, before the dot products).
+RF_R8 static inline void rf_q5_codes4(const char *p0, const char *p1, const char *p2, const char *p3, __m512i qh,
+                                      __m512i *lo, __m512i *hi) {
+    const __m512i sel_lo = _mm512_set4_epi64(0x0F0E0D0C0B0A0908LL, 0x0706050403020100LL, 0x0F0E0D0C0B0A0908LL, 0x0706050403020100LL);
+    const __m512i sel_hi = _mm512_add_epi8(sel_lo, _mm512_set1_epi8(16));
+    const __m512i m4 = _mm512_set1_epi8(0x0F), sixteen = _mm512_set1_epi8(16);
+    __m512i z = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p0 + 6)));
+    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p1 + 6)), 1);
+    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p2 + 6)), 2);
+    z = _mm512_inserti32x4(z, _mm_loadu_si128((const __m128i *)(p3 + 6)), 3);
+    const __m512i l = _mm512_and_si512(z, m4), h = rf_hi_nibbles(z);
+    *lo = _mm512_mask_add_epi8(l, _mm512_bitshuffle_epi64_mask(qh, sel_lo), l, sixteen);
+    *hi = _mm512_mask_add_epi8(h, _mm512_bitshuffle_epi64_mask(qh, sel_hi), h, sixteen);
+}
+
+// Block w's codes for eight rows (rows 0-3 in la/ha, 4-7 in lb/hb) and its eight heads as floats.
+#define RF_Q5_0_CODES8(w, la, ha, lb, hb, he) \
+    __m512i la, ha, lb, hb; \
+    { const __m512i qh8_ = _mm512_castsi256_si512(RF_HEADS8((w) + 2, rb, 0, 1, 2, 3, 4, 5, 6, 7)); \
+      rf_q5_codes4(w, (w) + rb, (w) + 2 * rb, (w) + r3, _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3), qh8_), &la, &ha); \
+      rf_q5_codes4((w) + 4 * rb, (w) + r5, (w) + 2 * r3, (w) + r7, _mm512_permutexvar_epi32(_mm512_setr_epi32(4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7), qh8_), &lb, &hb); } \
+    const __m512 he = _mm512_cvtph_ps(RF_HEADS8(w, rb, 0, 4, 1, 5, 2, 6, 3, 7))
+// Activation block y against those codes: A, B and P as RF_Q5_0_BLOCK8 gives them.
+#define RF_Q5_0_DOT8(y, la, ha, lb, hb, he, A, B, P) \
+    const __m512i qlo_##A = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)((y) + 2))); \
+    const __m512i qhi_##A = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)((y) + 18))); \
+    const __m512i off_##A = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), \
+                                              _mm512_set1_epi8(16), qlo_##A), _mm512_set1_epi8(16), qhi_##A)); \
+    const __m512i A = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(off_##A, la, qlo_##A), ha, qhi_##A); \
+    const __m512i B = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(off_##A, lb, qlo_##A), hb, qhi_##A); \
+    const __m512 P = _mm512_mul_ps(he, _mm512_set1_ps(_cvtsh_ss(*(const uint16_t *)(y))))
+
+RF_R8 void rf_vec_dot8n_q5_0_q8_0_avx512(int n, const void *vw, size_t rb, const void *vy, size_t y_stride, int ncols, float *out) {
+    const char *w = vw;
+    const char *pf = RF_PF_START(w, rb);
+    size_t r3 = 3 * rb, r5 = 5 * rb, r7 = 7 * rb;
+    RF_OPAQUE(r3); RF_OPAQUE(r5); RF_OPAQUE(r7);
+    __m512 acc[RF_DOT8N_MAX];
+    for (int c = 0; c < ncols; c++) acc[c] = _mm512_setzero_ps();
+    const int nb = n / RF_QK;
+    int i = 0;
+    for (; i + 2 <= nb; i += 2, w += 2 * sizeof(rf_block_q5_0)) {
+        RF_OPAQUE(w);
+        const char *v = w + sizeof(rf_block_q5_0);
+        RF_PREFETCH_NEXT8(pf, 16 * (int)sizeof(rf_block_q5_0));
+        RF_Q5_0_CODES8(w, wla, wha, wlb, whb, whe);
+        RF_Q5_0_CODES8(v, vla, vha, vlb, vhb, vhe);
+        for (int c = 0; c < ncols; c++) {
+            const char *y = (const char *)vy + (size_t)c * y_stride + (size_t)i * sizeof(rf_block_q8_0), *z = y + sizeof(rf_block_q8_0);
+            RF_Q5_0_DOT8(y, wla, wha, wlb, whb, whe, a, b, p0);
+            RF_Q5_0_DOT8(z, vla, vha, vlb, vhb, vhe, cc, dd, p1);
+            acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, cc, dd)), _mm512_shuffle_ps(p0, p1, 0x88), acc[c]);
+        }
+    }
+    if (i < nb) {
+        RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(rf_block_q5_0));
+        RF_Q5_0_CODES8(w, wla, wha, wlb, whb, whe);
+        for (int c = 0; c < ncols; c++) {
+            const char *y = (const char *)vy + (size_t)c * y_stride + (size_t)i * sizeof(rf_block_q8_0);
+            RF_Q5_0_DOT8(y, wla, wha, wlb, whb, whe, a, b, p);
+            acc[c] = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, a, b)), _mm512_shuffle_ps(p, p, 0x88), acc[c], 0x3333);
+        }
+    }
+    for (int c = 0; c < ncols; c++) rf_store8(_mm512_add_ps(acc[c], _mm512_permute_ps(acc[c], 0x4E)), out + 8 * c);
+}
+#undef RF_Q5_0_CODES8
+#undef RF_Q5_0_DOT8
 #endif
