@@ -264,6 +264,7 @@ rf_vec_dot8n_fn rf_get_vec_dot8n(int type, int path) {
         case RF_Q4_K: return rf_vec_dot8n_q4_K_q8_K_avx512;
         case RF_Q6_K: return rf_vec_dot8n_q6_K_q8_K_avx512;
         case RF_Q5_0: return rf_vec_dot8n_q5_0_q8_0_avx512;
+        case RF_Q4_1: return rf_vec_dot8n_q4_1_q8_1_avx512;
         default: break;
         }
     }

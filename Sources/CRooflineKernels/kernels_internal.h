@@ -191,6 +191,7 @@ void rf_vec_dot8_q6_K_q8_K_avx512(int n, const void *w, size_t rb, const void *y
 void rf_vec_dot8n_q4_K_q8_K_avx512(int n, const void *w, size_t rb, const void *y, size_t y_stride, int ncols, float *out);
 void rf_vec_dot8n_q6_K_q8_K_avx512(int n, const void *w, size_t rb, const void *y, size_t y_stride, int ncols, float *out);
 void rf_vec_dot8n_q5_0_q8_0_avx512(int n, const void *w, size_t rb, const void *y, size_t y_stride, int ncols, float *out);
+void rf_vec_dot8n_q4_1_q8_1_avx512(int n, const void *w, size_t rb, const void *y, size_t y_stride, int ncols, float *out);
 void rf_tile4x4_q4_1_q8_1_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
 void rf_tile4x4_q4_0_q8_0_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);
 void rf_tile4x4_q8_0_q8_0_vnni(int n, const void *w, size_t rb, const void *x, size_t xs, float *out, size_t out_stride);

@@ -93,7 +93,7 @@ typedef void (*rf_vec_dot8_fn)(int n, const void *w, size_t w_row_bytes, const v
 rf_vec_dot8_fn rf_get_vec_dot8(int type, int path);
 /// Eight rows against `ncols` (1 ... RF_DOT8N_MAX) activation rows `y_stride` bytes apart, the rows' codes taken
 /// out once for all columns; column c's eight results (out[8c ..< 8c + 8]) equal rf_vec_dot8's bit for bit. NULL
-/// where the type or path has none (Q4_K, Q6_K and Q5_0 on AVX-512 VNNI with GFNI and BITALG).
+/// where the type or path has none (Q4_K, Q6_K, Q5_0 and Q4_1 on AVX-512 VNNI with GFNI and BITALG).
 #define RF_DOT8N_MAX 8
 typedef void (*rf_vec_dot8n_fn)(int n, const void *w, size_t w_row_bytes, const void *y, size_t y_stride, int ncols, float *out);
 rf_vec_dot8n_fn rf_get_vec_dot8n(int type, int path);
