@@ -644,41 +644,6 @@ RF_R8 static inline void rf_q5_codes4(const char *p0, const char *p1, const char
     const __m512i B = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(off_##A, lb, qlo_##A), hb, qhi_##A); \
     const __m512 P = _mm512_mul_ps(he, _mm512_set1_ps(_cvtsh_ss(*(const uint16_t *)(y))))
 
-RF_R8 void rf_vec_dot8n_q5_0_q8_0_avx512(int n, const void *vw, size_t rb, const void *vy, size_t y_stride, int ncols, float *out) {
-    const char *w = vw;
-    const char *pf = RF_PF_START(w, rb);
-    size_t r3 = 3 * rb, r5 = 5 * rb, r7 = 7 * rb;
-    RF_OPAQUE(r3); RF_OPAQUE(r5); RF_OPAQUE(r7);
-    __m512 acc[RF_DOT8N_MAX];
-    for (int c = 0; c < ncols; c++) acc[c] = _mm512_setzero_ps();
-    const int nb = n / RF_QK;
-    int i = 0;
-    for (; i + 2 <= nb; i += 2, w += 2 * sizeof(rf_block_q5_0)) {
-        RF_OPAQUE(w);
-        const char *v = w + sizeof(rf_block_q5_0);
-        RF_PREFETCH_NEXT8(pf, 16 * (int)sizeof(rf_block_q5_0));
-        RF_Q5_0_CODES8(w, wla, wha, wlb, whb, whe);
-        RF_Q5_0_CODES8(v, vla, vha, vlb, vhb, vhe);
-        for (int c = 0; c < ncols; c++) {
-            const char *y = (const char *)vy + (size_t)c * y_stride + (size_t)i * sizeof(rf_block_q8_0), *z = y + sizeof(rf_block_q8_0);
-            RF_Q5_0_DOT8(y, wla, wha, wlb, whb, whe, a, b, p0);
-            RF_Q5_0_DOT8(z, vla, vha, vlb, vhb, vhe, cc, dd, p1);
-            acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, cc, dd)), _mm512_shuffle_ps(p0, p1, 0x88), acc[c]);
-        }
-    }
-    if (i < nb) {
-        RF_PREFETCH_NEXT8(pf, 8 * (int)sizeof(rf_block_q5_0));
-        RF_Q5_0_CODES8(w, wla, wha, wlb, whb, whe);
-        for (int c = 0; c < ncols; c++) {
-            const char *y = (const char *)vy + (size_t)c * y_stride + (size_t)i * sizeof(rf_block_q8_0);
-            RF_Q5_0_DOT8(y, wla, wha, wlb, whb, whe, a, b, p);
-            acc[c] = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, a, b)), _mm512_shuffle_ps(p, p, 0x88), acc[c], 0x3333);
-        }
-    }
-    for (int c = 0; c < ncols; c++) rf_store8(_mm512_add_ps(acc[c], _mm512_permute_ps(acc[c], 0x4E)), out + 8 * c);
-}
-#undef RF_Q5_0_CODES8
-#undef RF_Q5_0_DOT8
 // Q4_1: four rows' codes (rf_q4_sums4's, before the dot products) with the 16 code bytes 4 bytes into each block.
 RF_R8 static inline void rf_q4_1_codes4(const char *p0, const char *p1, const char *p2, const char *p3, __m512i *lo, __m512i *hi) {
     __m512i z = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p0 + 4)));
@@ -702,44 +667,54 @@ RF_R8 static inline void rf_q4_1_codes4(const char *p0, const char *p1, const ch
     const __m512i B = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), lb, qlo_##A), hb, qhi_##A); \
     const __m512 P = _mm512_mul_ps(he, _mm512_cvtph_ps(_mm256_set1_epi32(rf_ld32(y))))
 
-RF_R8 void rf_vec_dot8n_q4_1_q8_1_avx512(int n, const void *vw, size_t rb, const void *vy, size_t y_stride, int ncols, float *out) {
-    const char *w = vw;
-    const char *pf = RF_PF_START_L2(w, rb);
-    size_t r3 = 3 * rb, r5 = 5 * rb, r7 = 7 * rb;
-    RF_OPAQUE(r3); RF_OPAQUE(r5); RF_OPAQUE(r7);
-    __m512 acc[RF_DOT8N_MAX], summ[RF_DOT8N_MAX];
-    for (int c = 0; c < ncols; c++) { acc[c] = _mm512_setzero_ps(); summ[c] = _mm512_setzero_ps(); }
-    const int nb = n / RF_QK;
-    int i = 0;
-    for (; i + 2 <= nb; i += 2, w += 2 * sizeof(rf_block_q4_1)) {
-        RF_OPAQUE(w);
-        const char *v = w + sizeof(rf_block_q4_1);
-        RF_PREFETCH_NEXT8_L2(pf, 16 * (int)sizeof(rf_block_q4_1));
-        RF_Q4_1_CODES8(w, wla, wha, wlb, whb, whe);
-        RF_Q4_1_CODES8(v, vla, vha, vlb, vhb, vhe);
-        for (int c = 0; c < ncols; c++) {
-            const char *y = (const char *)vy + (size_t)c * y_stride + (size_t)i * sizeof(rf_block_q8_1), *z = y + sizeof(rf_block_q8_1);
-            RF_Q4_1_DOT8(y, wla, wha, wlb, whb, whe, a, b, p0);
-            RF_Q4_1_DOT8(z, vla, vha, vlb, vhb, vhe, cc, dd, p1);
-            acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, cc, dd)), _mm512_shuffle_ps(p0, p1, 0x88), acc[c]);
-            summ[c] = _mm512_add_ps(summ[c], _mm512_shuffle_ps(p0, p1, 0xDD));
-        }
-    }
-    if (i < nb) {
-        RF_PREFETCH_NEXT8_L2(pf, 8 * (int)sizeof(rf_block_q4_1));
-        RF_Q4_1_CODES8(w, wla, wha, wlb, whb, whe);
-        for (int c = 0; c < ncols; c++) {
-            const char *y = (const char *)vy + (size_t)c * y_stride + (size_t)i * sizeof(rf_block_q8_1);
-            RF_Q4_1_DOT8(y, wla, wha, wlb, whb, whe, a, b, p);
-            acc[c] = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, a, b)), _mm512_shuffle_ps(p, p, 0x88), acc[c], 0x3333);
-            summ[c] = _mm512_mask_add_ps(summ[c], 0x3333, summ[c], _mm512_shuffle_ps(p, p, 0xDD));
-        }
-    }
-    for (int c = 0; c < ncols; c++) {
-        const __m512 r = _mm512_add_ps(_mm512_add_ps(acc[c], _mm512_permute_ps(acc[c], 0x4E)), _mm512_add_ps(summ[c], _mm512_permute_ps(summ[c], 0x4E)));
-        rf_store8(r, out + 8 * c);
-    }
+// The many-column form of RF_PAIRED8: each block pair's codes of eight rows (CODES8) taken out once, then every
+// column's sums (DOT8) and accumulation in RF_PAIRED8's arithmetic, m·sy sums included when HAS_MIN.
+#define RF_PAIRED8N(NAME, WBLOCK, YBLOCK, CODES8, DOT8, HAS_MIN, PF) \
+RF_R8 void NAME(int n, const void *vw, size_t rb, const void *vy, size_t y_stride, int ncols, float *out) { \
+    const char *w = vw; \
+    const char *pf = RF_PF_START##PF(w, rb); \
+    size_t r3 = 3 * rb, r5 = 5 * rb, r7 = 7 * rb; \
+    RF_OPAQUE(r3); RF_OPAQUE(r5); RF_OPAQUE(r7); \
+    __m512 acc[RF_DOT8N_MAX], summ[RF_DOT8N_MAX]; \
+    for (int c = 0; c < ncols; c++) { acc[c] = _mm512_setzero_ps(); summ[c] = _mm512_setzero_ps(); } \
+    const int nb = n / RF_QK; \
+    int i = 0; \
+    for (; i + 2 <= nb; i += 2, w += 2 * sizeof(WBLOCK)) { \
+        RF_OPAQUE(w); \
+        const char *v = w + sizeof(WBLOCK); \
+        RF_PREFETCH_NEXT8##PF(pf, 16 * (int)sizeof(WBLOCK)); \
+        CODES8(w, wla, wha, wlb, whb, whe); \
+        CODES8(v, vla, vha, vlb, vhb, vhe); \
+        for (int c = 0; c < ncols; c++) { \
+            const char *y = (const char *)vy + (size_t)c * y_stride + (size_t)i * sizeof(YBLOCK), *z = y + sizeof(YBLOCK); \
+            DOT8(y, wla, wha, wlb, whb, whe, a, b, p0); \
+            DOT8(z, vla, vha, vlb, vhb, vhe, cc, dd, p1); \
+            acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, cc, dd)), _mm512_shuffle_ps(p0, p1, 0x88), acc[c]); \
+            if (HAS_MIN) summ[c] = _mm512_add_ps(summ[c], _mm512_shuffle_ps(p0, p1, 0xDD)); \
+        } \
+    } \
+    if (i < nb) { \
+        RF_PREFETCH_NEXT8##PF(pf, 8 * (int)sizeof(WBLOCK)); \
+        CODES8(w, wla, wha, wlb, whb, whe); \
+        for (int c = 0; c < ncols; c++) { \
+            const char *y = (const char *)vy + (size_t)c * y_stride + (size_t)i * sizeof(YBLOCK); \
+            DOT8(y, wla, wha, wlb, whb, whe, a, b, p); \
+            acc[c] = _mm512_mask3_fmadd_ps(_mm512_cvtepi32_ps(rf_reduce4x4_i16(a, b, a, b)), _mm512_shuffle_ps(p, p, 0x88), acc[c], 0x3333); \
+            if (HAS_MIN) summ[c] = _mm512_mask_add_ps(summ[c], 0x3333, summ[c], _mm512_shuffle_ps(p, p, 0xDD)); \
+        } \
+    } \
+    for (int c = 0; c < ncols; c++) { \
+        __m512 r = _mm512_add_ps(acc[c], _mm512_permute_ps(acc[c], 0x4E)); \
+        if (HAS_MIN) r = _mm512_add_ps(r, _mm512_add_ps(summ[c], _mm512_permute_ps(summ[c], 0x4E))); \
+        rf_store8(r, out + 8 * c); \
+    } \
 }
+
+RF_PAIRED8N(rf_vec_dot8n_q5_0_q8_0_avx512, rf_block_q5_0, rf_block_q8_0, RF_Q5_0_CODES8, RF_Q5_0_DOT8, 0, )
+RF_PAIRED8N(rf_vec_dot8n_q4_1_q8_1_avx512, rf_block_q4_1, rf_block_q8_1, RF_Q4_1_CODES8, RF_Q4_1_DOT8, 1, _L2)
+#undef RF_PAIRED8N
+#undef RF_Q5_0_CODES8
+#undef RF_Q5_0_DOT8
 #undef RF_Q4_1_CODES8
 #undef RF_Q4_1_DOT8
 #endif

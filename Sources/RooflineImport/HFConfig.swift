@@ -12,10 +12,10 @@ struct HFConfig {
     let file: String
     /// The `architectures` entry (e.g. MixtralForCausalLM).
     let hfArch: String
-    /// The GGUF architecture, as `general.architecture` names it.
-    let arch: String
-    /// Its declaration in the model layer's registry: the tensors and their checkpoint names.
+    /// The family's declaration in the model layer's registry: the tensors and their checkpoint names.
     let architecture: ModelArchitecture
+    /// The GGUF architecture, as `general.architecture` names it.
+    var arch: String { architecture.name }
     let hidden: Int
     let intermediate: Int
     let layers: Int
@@ -63,7 +63,6 @@ struct HFConfig {
         }
         let arch = architecture.name
         self.hfArch = hfArch
-        self.arch = arch
         self.architecture = architecture
         hidden = try int("hidden_size")
         intermediate = try int("intermediate_size")

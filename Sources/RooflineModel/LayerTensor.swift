@@ -48,11 +48,6 @@ public struct LayerTensor: Sendable, Equatable {
         self.init(role, name, dims, presence, hf: [[hf]])
     }
 
-    /// The same tensor with another presence.
-    public func with(_ presence: Presence) -> LayerTensor {
-        LayerTensor(role, name, dims, presence, hf: huggingFace)
-    }
-
     /// Whether a layer must have this tensor, given whether the model has experts and whether the layer has the
     /// tensor a `.unless` names.
     public func isRequired(experts: Bool, has: (Role) -> Bool) -> Bool {
