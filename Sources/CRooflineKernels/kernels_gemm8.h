@@ -54,6 +54,24 @@ rf_gemmk8_fn rf_get_gemmk8(int type, int path);
 void rf_pack_xk16(int path, const void *x, size_t x_stride, int ncols, int64_t k, rf_xk16_block *out);
 void rf_pack_xk8(int path, const void *x, size_t x_stride, int ncols, int64_t k, rf_xk8_block *out);
 
+/// K-quant prefill tiles (kernels_tile16.c): `unpack` lays sixteen weight rows (`w_row` bytes apart) out as
+/// RF_TILE16_SB_BYTES per super-block; `gemm` multiplies such a tile by a group of eight Q8_K activation columns
+/// packed by rf_tile16_pack_x (one rf_xt_block per super-block), storing sixteen results for each of the first
+/// `ncols` columns at y + c * y_stride.
+#define RF_TILE16_SB_BYTES 6144
+typedef struct {
+    int8_t q[8][256];
+    float d[8];
+    int32_t bs32[4][8];
+    int32_t bs16[8][8];
+} rf_xt_block;
+typedef void (*rf_tile16_unpack_fn)(int n, const void *w, size_t w_row, void *tile);
+typedef void (*rf_tile16_gemm_fn)(int n, const void *tile, const rf_xt_block *x, int ncols, float *y, size_t y_stride);
+/// Packs `ncols` (at most eight) Q8_K activation rows `x_stride` bytes apart for the tiles, zeros after them.
+void rf_tile16_pack_x(const void *x, size_t x_stride, int ncols, int64_t k, rf_xt_block *out);
+/// Sets the tile kernels for weight `type` on `path`; returns 0 (and sets them to NULL) when there are none.
+int rf_get_tile16(int type, int path, rf_tile16_unpack_fn *unpack, rf_tile16_gemm_fn *gemm);
+
 /// The sixteen-column kernel for weight `type` on `path` (NULL when there is none); its packing wants the
 /// offset rf_get_gemm8 reports for the type.
 rf_gemm16_fn rf_get_gemm16(int type, int path);

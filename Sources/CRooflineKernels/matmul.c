@@ -22,6 +22,11 @@ static inline void rf_prefetch_range(const char *p, int64_t bytes) {
 // (docs/performance.md, "Small batches").
 #define RF_KCOLS_MIN 7
 #define RF_ROWS8_COLS 8
+// From this many columns, K-quant rows go through the sixteen-row tiles (kernels_tile16.c), RF_TILE_BLOCK
+// tiles unpacked at a time, each group of eight columns then meeting all of them while its activations are in
+// L1 or L2.
+#define RF_TILE_MIN_COLS 32
+#define RF_TILE_BLOCK 4
 
 typedef struct {
     const rf_matmul_part *parts; int n_parts; int64_t total_rows;
@@ -37,6 +42,9 @@ typedef struct {
     // Packed once per offset convention a part wants (parts of one fused matmul may differ: Q8_0's unsigned
     // activations beside Q5_0's signed ones); part pi reads those of offset[pi].
     const rf_x16_block *packed16[2]; int64_t n_groups16;
+    // Sixteen-row tiles: each thread's RF_TILE_BLOCK tiles at tile_scratch + ith * tile_bytes.
+    rf_tile16_unpack_fn tunpack[RF_MAX_PARTS]; rf_tile16_gemm_fn tgemm[RF_MAX_PARTS];
+    char *tile_scratch; size_t tile_bytes; const rf_xt_block *xt;  // xt: the columns in groups of eight
     const rf_x8_block *packed[2]; int64_t n_groups;
     int offset[RF_MAX_PARTS];
     int64_t static_rows, chunk_rows, min_rows;  // per-thread static range, then chunks of the rest taken from `next`
@@ -87,14 +95,35 @@ static void rf_gemm8_rows(const rf_matmul_job *j, int pi, const rf_matmul_part *
     }
 }
 
-// Rows g0..<g1 of the concatenated rows of all parts, for all X rows.
-static void rf_matmul_range(const rf_matmul_job *j, int64_t g0, int64_t g1) {
+// Rows r0..<r1 of part pi (a multiple of sixteen) through the sixteen-row tiles, for all X rows.
+static void rf_tile16_rows(const rf_matmul_job *j, int pi, const rf_matmul_part *part, int64_t r0, int64_t r1, int ith) {
+    const size_t sb_tile = (size_t)(j->k / RF_QK_K) * RF_TILE16_SB_BYTES;
+    char *tiles = j->tile_scratch + (size_t)ith * j->tile_bytes;
+    for (int64_t rb = r0; rb < r1; rb += 16 * RF_TILE_BLOCK) {
+        const int nt = (int)((r1 - rb) / 16 < RF_TILE_BLOCK ? (r1 - rb) / 16 : RF_TILE_BLOCK);
+        for (int t = 0; t < nt; t++) j->tunpack[pi]((int)j->k, (const char *)part->w + (rb + 16 * t) * j->w_row[pi], (size_t)j->w_row[pi], tiles + t * sb_tile);
+        for (int64_t m = 0; m < j->n_x; m += 8) {
+            const int nc = (int)(j->n_x - m < 8 ? j->n_x - m : 8);
+            for (int t = 0; t < nt; t++)
+                j->tgemm[pi]((int)j->k, tiles + t * sb_tile, j->xt + (m / 8) * (j->k / RF_QK_K), nc,
+                             part->y + m * part->y_stride + rb + 16 * t, (size_t)part->y_stride);
+        }
+    }
+}
+
+// Rows g0..<g1 of the concatenated rows of all parts, for all X rows, on thread ith.
+static void rf_matmul_range(const rf_matmul_job *j, int64_t g0, int64_t g1, int ith) {
     int64_t base = 0;
     for (int pi = 0; pi < j->n_parts; pi++) {
         const rf_matmul_part *part = &j->parts[pi];
-        const int64_t r0 = g0 > base ? g0 - base : 0;
+        int64_t r0 = g0 > base ? g0 - base : 0;
         const int64_t r1 = (g1 - base) < part->n_rows ? (g1 - base) : part->n_rows;
         const char *w = part->w;
+        if (j->tile_scratch && r1 - r0 >= 16) {
+            const int64_t rt = r0 + ((r1 - r0) & ~(int64_t)15);
+            rf_tile16_rows(j, pi, part, r0, rt, ith);
+            r0 = rt;
+        }
         // Rows in whole groups of four go through the multi-row kernels (eight-column, 4×4 tile, eight- and four-row),
         // which share one arithmetic; the rest through the one-row kernel for every column, as when alone.
         const int64_t r4 = j->dots4[pi] ? r0 + ((r1 - r0) & ~(int64_t)3) : r0;
@@ -232,7 +261,7 @@ static void rf_matmul_task_ranges(rf_matmul_job *j, int ith, int nth) {
         if (f >= b) break;
         const int64_t size = rf_range_chunk(j, b - f);
         if (!atomic_compare_exchange_weak_explicit(own, &v, (uint64_t)(f + size) | ((uint64_t)b << 32), memory_order_relaxed, memory_order_relaxed)) continue;
-        rf_matmul_range(j, f, f + size);
+        rf_matmul_range(j, f, f + size, ith);
         v = atomic_load_explicit(own, memory_order_relaxed);
     }
     for (;;) {
@@ -250,7 +279,7 @@ static void rf_matmul_task_ranges(rf_matmul_job *j, int ith, int nth) {
         int64_t a = (b - rf_range_chunk(j, b - f)) & ~(int64_t)7;
         if (a < f) a = f;
         if (!atomic_compare_exchange_weak_explicit(&j->range[victim], &w, (uint64_t)f | ((uint64_t)a << 32), memory_order_relaxed, memory_order_relaxed)) continue;
-        rf_matmul_range(j, a, b);
+        rf_matmul_range(j, a, b, ith);
     }
 }
 
@@ -270,7 +299,7 @@ static void rf_matmul_task(void *p, int ith, int nth) {
     // covers, all requested at once; after a hint (rf_pool_hint_next) they are already on their way and the
     // requests cost only their issue.
     if (rf_packed_columns(j) == 0 && j->n_x < 4) rf_prefetch_rows(j->parts, j->n_parts, j->w_row, s0, RF_START_BURST);
-    rf_matmul_range(j, s0, s0 + j->static_rows);
+    rf_matmul_range(j, s0, s0 + j->static_rows, ith);
     const int64_t tail = j->static_rows * nth;
     int64_t g0 = atomic_load_explicit(&j->next, memory_order_relaxed);
     for (;;) {
@@ -279,7 +308,7 @@ static void rf_matmul_task(void *p, int ith, int nth) {
         const int64_t size = rf_chunk_size(j, left / (2 * nth));
         if (!atomic_compare_exchange_weak_explicit(&j->next, &g0, g0 + size, memory_order_relaxed, memory_order_relaxed)) continue;
         const int64_t a = tail + g0, b = a + size < j->total_rows ? a + size : j->total_rows;
-        rf_matmul_range(j, a, b);
+        rf_matmul_range(j, a, b, ith);
         g0 = atomic_load_explicit(&j->next, memory_order_relaxed);
     }
 }
@@ -366,8 +395,22 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
         const int64_t rem = n_x % 16, groups16 = n_x / 16 + (rem > 8), nb = k / RF_QK_K;
         const int64_t cols8 = rem > 8 ? 0 : rem;
         const size_t bytes16 = (size_t)(groups16 * nb) * sizeof(rf_xk16_block), bytes8 = cols8 ? (size_t)nb * sizeof(rf_xk8_block) : 0;
-        char *scratch = ok ? rf_pool_scratch(pool, bytes16 + bytes8) : 0;
+        int tiles = ok && n_x >= RF_TILE_MIN_COLS;
+        for (int i = 0; i < n_parts && tiles; i++) tiles = rf_get_tile16(parts[i].wtype, path, &j.tunpack[i], &j.tgemm[i]);
+        const size_t packed_bytes = (bytes16 + bytes8 + 63) & ~(size_t)63, tile_bytes = (size_t)nb * RF_TILE16_SB_BYTES * RF_TILE_BLOCK;
+        const int64_t xt_groups = (n_x + 7) / 8;
+        const size_t xt_bytes = (size_t)(xt_groups * nb) * sizeof(rf_xt_block);
+        const size_t need = packed_bytes + (tiles ? ((xt_bytes + 63) & ~(size_t)63) + tile_bytes * (size_t)rf_pool_size(pool) : 0);
+        char *scratch = ok ? rf_pool_scratch(pool, need) : 0;
         if (scratch) {
+            if (tiles) {
+                rf_xt_block *xt = (rf_xt_block *)(scratch + packed_bytes);
+                for (int64_t g = 0; g < xt_groups; g++)
+                    rf_tile16_pack_x((const char *)x + 8 * g * x_stride, (size_t)x_stride, (int)(n_x - 8 * g < 8 ? n_x - 8 * g : 8), k, xt + g * nb);
+                j.xt = xt;
+                j.tile_scratch = scratch + packed_bytes + ((xt_bytes + 63) & ~(size_t)63);
+                j.tile_bytes = tile_bytes;
+            }
             rf_xk16_block *packed = (rf_xk16_block *)scratch;
             for (int64_t g = 0; g < groups16; g++) {
                 const int64_t c = n_x - 16 * g < 16 ? n_x - 16 * g : 16;

@@ -116,9 +116,12 @@ import RooflineTestSupport
     /// Through rf_matmul with 13 rows (three groups of four and one left over) and 2 to 35 activation rows: on
     /// the VNNI path every column goes through the sixteen- and eight-column kernels (2, 6 and 8: one padded
     /// eight; 9: one padded sixteen; 21: a sixteen and a padded eight; 35: two sixteens and a padded eight;
-    /// 70 rows span two of their 64-row blocks), elsewhere through tiles and single columns; on one and two
-    /// threads: every result near the scalar reference, each column bit-identical alone.
-    @Test(arguments: types, [(13, 2), (13, 6), (13, 8), (70, 9), (13, 21), (70, 35)])
+    /// 70 rows span two of their 64-row blocks; from 32 columns the sixteen-row tiles take whole sixteens of
+    /// rows, eight columns at a time: 70 × 40 four tiles and six rows left, 37 × 33 two tiles, five rows and
+    /// a last column alone, 96 × 45 six tiles in two blocks and five columns left), elsewhere through tiles
+    /// and single columns; on one and two threads: every result near the scalar reference, each column
+    /// bit-identical alone.
+    @Test(arguments: types, [(13, 2), (13, 6), (13, 8), (70, 9), (13, 21), (70, 35), (70, 40), (37, 33), (96, 45)])
     func matmulMatchesScalarAndAlone(type: GGMLType, shape: (rows: Int, nX: Int)) throws {
         let n = 512, rows = shape.rows, nX = shape.nX
         var rng = TestRandom(seed: 1000 &+ UInt64(type.rawValue))

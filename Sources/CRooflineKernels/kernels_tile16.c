@@ -1,0 +1,216 @@
+// K-quant prefill on AVX-512 VNNI: sixteen weight rows × eight activation columns per pass.
+//
+// The sixteen- and eight-column kernels (kernels_gemmk16.c) take one weight row at a time: its 4-bit or 6-bit
+// codes are unpacked again for every group of columns, and each vpdpbusd loads 64 bytes of packed activations.
+// For prefill (many columns) that unpacking and those loads, not the multiply-adds, set the pace. Here a tile of
+// sixteen rows is unpacked once per matmul into a scratch buffer, with word t of the sixteen rows side by side
+// in one 512-bit vector; every column of the batch then meets it with its own four activation bytes broadcast,
+// so a vpdpbusd needs no unpacking and one broadcast load, and the broadcasts of eight columns share one
+// vector of weights.
+//
+// Each (row, column) result is computed in the arithmetic of every K-quant kernel (kernels_kquants_impl.h,
+// kernels_gemmk_impl.h): per super-block the exact integers S = Σ scale·dot and M = Σ min·(sum of y) (Q6_K:
+// the offset 32·Σ scale·bsum16), fma(float(S), d·dy) into even and odd super-block accumulators, then
+// (acc_even + acc_odd) - (summ_even + summ_odd). The integers are the same sums in another order; the float
+// operations are the same ones on the same values. So a column's result is bit for bit what it is alone.
+#include "avx2_helpers.h"
+#include "kernels_gemm8.h"
+
+#ifdef RF_X86
+#define RF_VNNIT __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
+
+// One super-block of sixteen Q4_K rows: q[s][t] holds word t (codes 4t..4t+3) of sub-block s of each row,
+// sc and mn each row's sub-block scales and mins (mn as int16 pairs: sub-blocks 2p and 2p + 1), d and dmin.
+typedef struct {
+    uint32_t q[8][8][16];
+    int32_t sc[8][16];
+    int32_t mn[4][16];
+    float d[16], dmin[16];
+} rf_tile_q4_K;
+
+// One super-block of sixteen Q6_K rows: q[s][t] word t of sub-block s (of 16) of each row's unsigned 6-bit
+// codes, sc the signed sub-block scales, scp the same as int16 pairs (sub-blocks 2p and 2p + 1), d.
+typedef struct {
+    uint32_t q[16][4][16];
+    int32_t sc[16][16];
+    int32_t scp[8][16];
+    float d[16];
+} rf_tile_q6_K;
+
+_Static_assert(sizeof(rf_tile_q4_K) <= RF_TILE16_SB_BYTES && sizeof(rf_tile_q6_K) <= RF_TILE16_SB_BYTES, "tile");
+
+static inline int32_t rf_pair16t(int a, int b) { return (int32_t)((uint32_t)(uint16_t)a | (uint32_t)(uint16_t)b << 16); }
+
+RF_VNNIT static void rf_tile16_unpack_q4_K(int n, const void *w, size_t w_row, void *out) {
+    const int nb = n / RF_QK_K;
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (int row = 0; row < 16; row++) {
+        const rf_block_q4_K *b = (const rf_block_q4_K *)((const char *)w + row * w_row);
+        for (int i = 0; i < nb; i++) {
+            rf_tile_q4_K *t = (rf_tile_q4_K *)((char *)out + (size_t)i * RF_TILE16_SB_BYTES);
+            const uint8_t *sq = b[i].scales;
+            int sc[8], mn[8];
+            for (int j = 0; j < 4; j++) { sc[j] = sq[j] & 63; mn[j] = sq[j + 4] & 63; }
+            for (int j = 4; j < 8; j++) { sc[j] = (sq[j + 4] & 0xF) | ((sq[j - 4] >> 6) << 4); mn[j] = (sq[j + 4] >> 4) | ((sq[j] >> 6) << 4); }
+            for (int s = 0; s < 8; s++) t->sc[s][row] = sc[s];
+            for (int p = 0; p < 4; p++) t->mn[p][row] = rf_pair16t(mn[2 * p], mn[2 * p + 1]);
+            t->d[row] = _cvtsh_ss(b[i].d);
+            t->dmin[row] = _cvtsh_ss(b[i].dmin);
+            for (int kk = 0; kk < 4; kk++) {
+                const __m256i bits = _mm256_loadu_si256((const __m256i *)(b[i].qs + 32 * kk));
+                uint32_t lo[8], hi[8];
+                _mm256_storeu_si256((__m256i *)lo, _mm256_and_si256(bits, m4));
+                _mm256_storeu_si256((__m256i *)hi, _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4));
+                for (int k = 0; k < 8; k++) { t->q[2 * kk][k][row] = lo[k]; t->q[2 * kk + 1][k][row] = hi[k]; }
+            }
+        }
+    }
+}
+
+RF_VNNIT static void rf_tile16_unpack_q6_K(int n, const void *w, size_t w_row, void *out) {
+    const int nb = n / RF_QK_K;
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+    for (int row = 0; row < 16; row++) {
+        const rf_block_q6_K *b = (const rf_block_q6_K *)((const char *)w + row * w_row);
+        for (int i = 0; i < nb; i++) {
+            rf_tile_q6_K *t = (rf_tile_q6_K *)((char *)out + (size_t)i * RF_TILE16_SB_BYTES);
+            uint32_t codes[64];
+            for (int h = 0; h < 2; h++) {
+                const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(b[i].ql + 64 * h));
+                const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(b[i].ql + 64 * h + 32));
+                const __m256i qh = _mm256_loadu_si256((const __m256i *)(b[i].qh + 32 * h));
+                __m256i *c = (__m256i *)(codes + 32 * h);
+                _mm256_storeu_si256(c, _mm256_or_si256(_mm256_and_si256(ql0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m30)));
+                _mm256_storeu_si256(c + 1, _mm256_or_si256(_mm256_and_si256(ql1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30)));
+                _mm256_storeu_si256(c + 2, _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4), _mm256_and_si256(qh, m30)));
+                _mm256_storeu_si256(c + 3, _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30)));
+            }
+            for (int s = 0; s < 16; s++) {
+                for (int k = 0; k < 4; k++) t->q[s][k][row] = codes[4 * s + k];
+                t->sc[s][row] = b[i].scales[s];
+            }
+            for (int p = 0; p < 8; p++) t->scp[p][row] = rf_pair16t(b[i].scales[2 * p], b[i].scales[2 * p + 1]);
+            t->d[row] = _cvtsh_ss(b[i].d);
+        }
+    }
+}
+
+// Eight columns of activations as the tiles read them: per super-block, column c's 256 codes at q[c], so that
+// every activation word the kernel broadcasts is at a fixed distance from one pointer.
+RF_VNNIT static void rf_tile16_pack_x_impl(const void *x, size_t x_stride, int ncols, int64_t k, rf_xt_block *out) {
+    for (int64_t i = 0; i < k / RF_QK_K; i++) {
+        rf_xt_block *o = &out[i];
+        for (int c = 0; c < 8; c++) {
+            if (c >= ncols) {
+                memset(o->q[c], 0, sizeof o->q[c]);
+                o->d[c] = 0;
+                for (int p = 0; p < 4; p++) o->bs32[p][c] = 0;
+                for (int p = 0; p < 8; p++) o->bs16[p][c] = 0;
+                continue;
+            }
+            const rf_block_q8_K *y = (const rf_block_q8_K *)((const char *)x + c * x_stride) + i;
+            memcpy(o->q[c], y->qs, sizeof o->q[c]);
+            o->d[c] = y->d;
+            for (int p = 0; p < 4; p++)
+                o->bs32[p][c] = rf_pair16t(y->bsums[4 * p] + y->bsums[4 * p + 1], y->bsums[4 * p + 2] + y->bsums[4 * p + 3]);
+            for (int p = 0; p < 8; p++) o->bs16[p][c] = rf_pair16t(y->bsums[2 * p], y->bsums[2 * p + 1]);
+        }
+    }
+}
+
+static inline int32_t rf_word(const int8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
+
+#define RF_UNROLL _Pragma("clang loop unroll(full)")
+
+RF_VNNIT static void rf_tile16_gemm_q4_K(int n, const void *tile, const rf_xt_block *x, int ncols, float *y, size_t y_stride) {
+    __m512 acc[8][2], summ[8][2];
+    for (int c = 0; c < 8; c++) acc[c][0] = acc[c][1] = summ[c][0] = summ[c][1] = _mm512_setzero_ps();
+    const rf_tile_q4_K *t = tile;
+    const rf_xt_block *xb = x;
+    for (int i = 0; i < n / RF_QK_K; i++, xb++, t = (const rf_tile_q4_K *)((const char *)t + RF_TILE16_SB_BYTES)) {
+        __m512i S[8];
+        RF_UNROLL for (int c = 0; c < 8; c++) S[c] = _mm512_setzero_si512();
+        const int8_t *xq = xb->q[0];
+        const uint32_t *wq = t->q[0][0];
+        for (int s = 0; s < 8; s++, xq += 32, wq += 8 * 16) {
+            __m512i p[8];
+            // The next super-block's weights and activations into L1 while this one's are multiplied.
+            RF_UNROLL for (int k = 0; k < 8; k++) _mm_prefetch((const char *)wq + RF_TILE16_SB_BYTES + 64 * k, _MM_HINT_T0);
+            if ((s & 1) == 0) RF_UNROLL for (int c = 0; c < 8; c++) _mm_prefetch((const char *)(xq + 256 * c) + sizeof(rf_xt_block), _MM_HINT_T0);
+            {
+                const __m512i wv = _mm512_loadu_si512(wq);
+                RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, _mm512_set1_epi32(rf_word(xq + 256 * c)));
+            }
+            RF_UNROLL for (int k = 1; k < 8; k++) {
+                const __m512i wv = _mm512_loadu_si512(wq + 16 * k);
+                RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_dpbusd_epi32(p[c], wv, _mm512_set1_epi32(rf_word(xq + 256 * c + 4 * k)));
+            }
+            const __m512i scv = _mm512_loadu_si512(t->sc[s]);
+            RF_UNROLL for (int c = 0; c < 8; c++) S[c] = _mm512_add_epi32(S[c], _mm512_mullo_epi32(p[c], scv));
+        }
+        const __m512 d = _mm512_loadu_ps(t->d), dmin = _mm512_loadu_ps(t->dmin);
+        RF_UNROLL for (int c = 0; c < 8; c++) {
+            __m512i M = _mm512_setzero_si512();
+            for (int p = 0; p < 4; p++) M = _mm512_dpwssd_epi32(M, _mm512_set1_epi32(xb->bs32[p][c]), _mm512_loadu_si512(t->mn[p]));
+            const __m512 dy = _mm512_set1_ps(xb->d[c]);
+            acc[c][i & 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(S[c]), _mm512_mul_ps(d, dy), acc[c][i & 1]);
+            summ[c][i & 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(M), _mm512_mul_ps(dmin, dy), summ[c][i & 1]);
+        }
+    }
+    for (int c = 0; c < ncols; c++)
+        _mm512_storeu_ps(y + c * y_stride, _mm512_sub_ps(_mm512_add_ps(acc[c][0], acc[c][1]), _mm512_add_ps(summ[c][0], summ[c][1])));
+}
+
+RF_VNNIT static void rf_tile16_gemm_q6_K(int n, const void *tile, const rf_xt_block *x, int ncols, float *y, size_t y_stride) {
+    __m512 acc[8][2];
+    for (int c = 0; c < 8; c++) acc[c][0] = acc[c][1] = _mm512_setzero_ps();
+    for (int i = 0; i < n / RF_QK_K; i++) {
+        const rf_tile_q6_K *t = (const rf_tile_q6_K *)((const char *)tile + (size_t)i * RF_TILE16_SB_BYTES);
+        const rf_xt_block *xb = &x[i];
+        __m512i S[8];
+        RF_UNROLL for (int c = 0; c < 8; c++) S[c] = _mm512_setzero_si512();
+        RF_UNROLL for (int s = 0; s < 16; s++) {
+            __m512i p[8];
+            RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_setzero_si512();
+            RF_UNROLL for (int k = 0; k < 4; k++) {
+                const __m512i wv = _mm512_loadu_si512(t->q[s][k]);
+                RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_dpbusd_epi32(p[c], wv, _mm512_set1_epi32(rf_word(xb->q[c] + 16 * s + 4 * k)));
+            }
+            const __m512i scv = _mm512_loadu_si512(t->sc[s]);
+            RF_UNROLL for (int c = 0; c < 8; c++) S[c] = _mm512_add_epi32(S[c], _mm512_mullo_epi32(p[c], scv));
+        }
+        const __m512 d = _mm512_loadu_ps(t->d);
+        RF_UNROLL for (int c = 0; c < 8; c++) {
+            __m512i off = _mm512_setzero_si512();
+            for (int p = 0; p < 8; p++) off = _mm512_dpwssd_epi32(off, _mm512_set1_epi32(xb->bs16[p][c]), _mm512_loadu_si512(t->scp[p]));
+            const __m512i Sc = _mm512_sub_epi32(S[c], _mm512_slli_epi32(off, 5));
+            acc[c][i & 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(Sc), _mm512_mul_ps(d, _mm512_set1_ps(xb->d[c])), acc[c][i & 1]);
+        }
+    }
+    for (int c = 0; c < ncols; c++)
+        _mm512_storeu_ps(y + c * y_stride, _mm512_sub_ps(_mm512_add_ps(acc[c][0], acc[c][1]), _mm512_setzero_ps()));
+}
+#endif
+
+int rf_get_tile16(int type, int path, rf_tile16_unpack_fn *unpack, rf_tile16_gemm_fn *gemm) {
+#ifdef RF_X86
+    if (path >= RF_PATH_AVX512VNNI && rf_cpu_best_path() >= RF_PATH_AVX512VNNI) {
+        switch (type) {
+        case RF_Q4_K: *unpack = rf_tile16_unpack_q4_K; *gemm = rf_tile16_gemm_q4_K; return 1;
+        case RF_Q6_K: *unpack = rf_tile16_unpack_q6_K; *gemm = rf_tile16_gemm_q6_K; return 1;
+        default: break;
+        }
+    }
+#endif
+    (void)type; (void)path;
+    *unpack = 0; *gemm = 0;
+    return 0;
+}
+
+void rf_tile16_pack_x(const void *x, size_t x_stride, int ncols, int64_t k, rf_xt_block *out) {
+#ifdef RF_X86
+    rf_tile16_pack_x_impl(x, x_stride, ncols, k, out);
+#else
+    (void)x; (void)x_stride; (void)ncols; (void)k; (void)out;
+#endif
+}
