@@ -1,4 +1,4 @@
-// K-quant prefill on AVX-512 VNNI: sixteen weight rows × eight activation columns per pass.
+// Prefill on AVX-512 VNNI: sixteen weight rows × eight activation columns per pass (Q4_K, Q6_K, Q5_0, Q8_0).
 //
 // The sixteen- and eight-column kernels (kernels_gemmk16.c) take one weight row at a time: its 4-bit or 6-bit
 // codes are unpacked again for every group of columns, and each vpdpbusd loads 64 bytes of packed activations.
@@ -122,7 +122,7 @@ static inline int32_t rf_word(const int8_t *p) { int32_t v; memcpy(&v, p, 4); re
 
 #define RF_UNROLL _Pragma("clang loop unroll(full)")
 
-RF_VNNIT static void rf_tile16_gemm_q4_K(int n, const void *tile, const rf_xt_block *x, int ncols, float *y, size_t y_stride) {
+RF_VNNIT static void rf_tile16_gemm_q4_K(int n, const void *tile, const void *x, int ncols, float *y, size_t y_stride) {
     __m512 acc[8][2], summ[8][2];
     for (int c = 0; c < 8; c++) acc[c][0] = acc[c][1] = summ[c][0] = summ[c][1] = _mm512_setzero_ps();
     const rf_tile_q4_K *t = tile;
@@ -161,12 +161,12 @@ RF_VNNIT static void rf_tile16_gemm_q4_K(int n, const void *tile, const rf_xt_bl
         _mm512_storeu_ps(y + c * y_stride, _mm512_sub_ps(_mm512_add_ps(acc[c][0], acc[c][1]), _mm512_add_ps(summ[c][0], summ[c][1])));
 }
 
-RF_VNNIT static void rf_tile16_gemm_q6_K(int n, const void *tile, const rf_xt_block *x, int ncols, float *y, size_t y_stride) {
+RF_VNNIT static void rf_tile16_gemm_q6_K(int n, const void *tile, const void *vx, int ncols, float *y, size_t y_stride) {
     __m512 acc[8][2];
     for (int c = 0; c < 8; c++) acc[c][0] = acc[c][1] = _mm512_setzero_ps();
     for (int i = 0; i < n / RF_QK_K; i++) {
         const rf_tile_q6_K *t = (const rf_tile_q6_K *)((const char *)tile + (size_t)i * RF_TILE16_SB_BYTES);
-        const rf_xt_block *xb = &x[i];
+        const rf_xt_block *xb = (const rf_xt_block *)vx + i;
         __m512i S[8];
         RF_UNROLL for (int c = 0; c < 8; c++) S[c] = _mm512_setzero_si512();
         RF_UNROLL for (int s = 0; s < 16; s++) {
@@ -190,6 +190,119 @@ RF_VNNIT static void rf_tile16_gemm_q6_K(int n, const void *tile, const rf_xt_bl
     for (int c = 0; c < ncols; c++)
         _mm512_storeu_ps(y + c * y_stride, _mm512_sub_ps(_mm512_add_ps(acc[c][0], acc[c][1]), _mm512_setzero_ps()));
 }
+
+// One block of 32 of sixteen Q5_0 rows: q[t] word t of each row's unsigned 5-bit codes, d the row scales.
+typedef struct {
+    uint32_t q[8][16];
+    float d[16];
+} rf_tile_q5_0;
+
+// One block of 32 of sixteen Q8_0 rows: q[t] word t of each row's codes + 128 (unsigned), d the row scales.
+typedef struct {
+    uint32_t q[8][16];
+    float d[16];
+} rf_tile_q8_0;
+
+_Static_assert(sizeof(rf_tile_q5_0) <= RF_TILE16_B_BYTES && sizeof(rf_tile_q8_0) <= RF_TILE16_B_BYTES, "tile");
+
+RF_VNNIT static void rf_tile16_unpack_q5_0(int n, const void *w, size_t w_row, void *out) {
+    for (int row = 0; row < 16; row++) {
+        const rf_block_q5_0 *b = (const rf_block_q5_0 *)((const char *)w + row * w_row);
+        for (int i = 0; i < n / RF_QK; i++) {
+            rf_tile_q5_0 *t = (rf_tile_q5_0 *)((char *)out + (size_t)i * RF_TILE16_B_BYTES);
+            uint32_t words[8];
+            _mm256_storeu_si256((__m256i *)words, rf_q5_codes32(b[i].qs, b[i].qh));
+            for (int k = 0; k < 8; k++) t->q[k][row] = words[k];
+            t->d[row] = _cvtsh_ss(b[i].d);
+        }
+    }
+}
+
+RF_VNNIT static void rf_tile16_unpack_q8_0(int n, const void *w, size_t w_row, void *out) {
+    const __m256i flip = _mm256_set1_epi8((char)0x80);
+    for (int row = 0; row < 16; row++) {
+        const rf_block_q8_0 *b = (const rf_block_q8_0 *)((const char *)w + row * w_row);
+        for (int i = 0; i < n / RF_QK; i++) {
+            rf_tile_q8_0 *t = (rf_tile_q8_0 *)((char *)out + (size_t)i * RF_TILE16_B_BYTES);
+            uint32_t words[8];
+            _mm256_storeu_si256((__m256i *)words, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)b[i].qs), flip));
+            for (int k = 0; k < 8; k++) t->q[k][row] = words[k];
+            t->d[row] = _cvtsh_ss(b[i].d);
+        }
+    }
+}
+
+RF_VNNIT static void rf_tile16_pack_x32_impl(const void *x, size_t x_stride, int ncols, int64_t k, rf_xt32_block *out) {
+    for (int64_t i = 0; i < k / RF_QK; i++) {
+        rf_xt32_block *o = &out[i];
+        for (int c = 0; c < 8; c++) {
+            if (c >= ncols) {
+                memset(o->q[c], 0, sizeof o->q[c]);
+                o->d[c] = 0;
+                o->m16sy[c] = o->m128lo[c] = o->m128hi[c] = 0;
+                continue;
+            }
+            const rf_block_q8_0 *y = (const rf_block_q8_0 *)((const char *)x + c * x_stride) + i;
+            memcpy(o->q[c], y->qs, sizeof o->q[c]);
+            o->d[c] = _cvtsh_ss(y->d);
+            int lo = 0, hi = 0;
+            for (int e = 0; e < 16; e++) { lo += y->qs[e]; hi += y->qs[16 + e]; }
+            o->m16sy[c] = -16 * (lo + hi);
+            o->m128lo[c] = -128 * lo;
+            o->m128hi[c] = -128 * hi;
+        }
+    }
+}
+
+// Q5_0: per block the exact integer Σ q·y - 16·Σy (the accumulator starts at -16·Σy), then
+// fma(float(·), d·dy) into the even or odd block's accumulator; the result is their sum.
+RF_VNNIT static void rf_tile16_gemm_q5_0(int n, const void *tile, const void *vx, int ncols, float *y, size_t y_stride) {
+    __m512 acc[8][2];
+    for (int c = 0; c < 8; c++) acc[c][0] = acc[c][1] = _mm512_setzero_ps();
+    const rf_xt32_block *xb = vx;
+    const rf_tile_q5_0 *t = tile;
+    for (int i = 0; i < n / RF_QK; i++, xb++, t = (const rf_tile_q5_0 *)((const char *)t + RF_TILE16_B_BYTES)) {
+        RF_UNROLL for (int k = 0; k < 8; k++) _mm_prefetch((const char *)t + 4 * RF_TILE16_B_BYTES + 64 * k, _MM_HINT_T0);
+        __m512i p[8];
+        RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_set1_epi32(xb->m16sy[c]);
+        RF_UNROLL for (int k = 0; k < 8; k++) {
+            const __m512i wv = _mm512_loadu_si512(t->q[k]);
+            RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_dpbusd_epi32(p[c], wv, _mm512_set1_epi32(rf_word(xb->q[c] + 4 * k)));
+        }
+        const __m512 d = _mm512_loadu_ps(t->d);
+        RF_UNROLL for (int c = 0; c < 8; c++)
+            acc[c][i & 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p[c]), _mm512_mul_ps(d, _mm512_set1_ps(xb->d[c])), acc[c][i & 1]);
+    }
+    for (int c = 0; c < ncols; c++) _mm512_storeu_ps(y + c * y_stride, _mm512_add_ps(acc[c][0], acc[c][1]));
+}
+
+// Q8_0: each half block's exact Σ w·y, as Σ (w + 128)·y - 128·Σy, into its own accumulator:
+// lo = fma(float(·), d·dy, lo), hi likewise; the result (lo + hi) + 0.
+RF_VNNIT static void rf_tile16_gemm_q8_0(int n, const void *tile, const void *vx, int ncols, float *y, size_t y_stride) {
+    __m512 lo[8], hi[8];
+    for (int c = 0; c < 8; c++) lo[c] = hi[c] = _mm512_setzero_ps();
+    const rf_xt32_block *xb = vx;
+    const rf_tile_q8_0 *t = tile;
+    for (int i = 0; i < n / RF_QK; i++, xb++, t = (const rf_tile_q8_0 *)((const char *)t + RF_TILE16_B_BYTES)) {
+        RF_UNROLL for (int k = 0; k < 8; k++) _mm_prefetch((const char *)t + 4 * RF_TILE16_B_BYTES + 64 * k, _MM_HINT_T0);
+        __m512i pl[8], ph[8];
+        RF_UNROLL for (int c = 0; c < 8; c++) { pl[c] = _mm512_set1_epi32(xb->m128lo[c]); ph[c] = _mm512_set1_epi32(xb->m128hi[c]); }
+        RF_UNROLL for (int k = 0; k < 4; k++) {
+            const __m512i wl = _mm512_loadu_si512(t->q[k]), wh = _mm512_loadu_si512(t->q[4 + k]);
+            RF_UNROLL for (int c = 0; c < 8; c++) {
+                pl[c] = _mm512_dpbusd_epi32(pl[c], wl, _mm512_set1_epi32(rf_word(xb->q[c] + 4 * k)));
+                ph[c] = _mm512_dpbusd_epi32(ph[c], wh, _mm512_set1_epi32(rf_word(xb->q[c] + 16 + 4 * k)));
+            }
+        }
+        const __m512 d = _mm512_loadu_ps(t->d);
+        RF_UNROLL for (int c = 0; c < 8; c++) {
+            const __m512 s = _mm512_mul_ps(d, _mm512_set1_ps(xb->d[c]));
+            lo[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(pl[c]), s, lo[c]);
+            hi[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ph[c]), s, hi[c]);
+        }
+    }
+    for (int c = 0; c < ncols; c++) _mm512_storeu_ps(y + c * y_stride, _mm512_add_ps(_mm512_add_ps(lo[c], hi[c]), _mm512_setzero_ps()));
+}
 #endif
 
 int rf_get_tile16(int type, int path, rf_tile16_unpack_fn *unpack, rf_tile16_gemm_fn *gemm) {
@@ -198,6 +311,8 @@ int rf_get_tile16(int type, int path, rf_tile16_unpack_fn *unpack, rf_tile16_gem
         switch (type) {
         case RF_Q4_K: *unpack = rf_tile16_unpack_q4_K; *gemm = rf_tile16_gemm_q4_K; return 1;
         case RF_Q6_K: *unpack = rf_tile16_unpack_q6_K; *gemm = rf_tile16_gemm_q6_K; return 1;
+        case RF_Q5_0: *unpack = rf_tile16_unpack_q5_0; *gemm = rf_tile16_gemm_q5_0; return 1;
+        case RF_Q8_0: *unpack = rf_tile16_unpack_q8_0; *gemm = rf_tile16_gemm_q8_0; return 1;
         default: break;
         }
     }
@@ -210,6 +325,14 @@ int rf_get_tile16(int type, int path, rf_tile16_unpack_fn *unpack, rf_tile16_gem
 void rf_tile16_pack_x(const void *x, size_t x_stride, int ncols, int64_t k, rf_xt_block *out) {
 #ifdef RF_X86
     rf_tile16_pack_x_impl(x, x_stride, ncols, k, out);
+#else
+    (void)x; (void)x_stride; (void)ncols; (void)k; (void)out;
+#endif
+}
+
+void rf_tile16_pack_x32(const void *x, size_t x_stride, int ncols, int64_t k, rf_xt32_block *out) {
+#ifdef RF_X86
+    rf_tile16_pack_x32_impl(x, x_stride, ncols, k, out);
 #else
     (void)x; (void)x_stride; (void)ncols; (void)k; (void)out;
 #endif

@@ -44,7 +44,9 @@ typedef struct {
     const rf_x16_block *packed16[2]; int64_t n_groups16;
     // Sixteen-row tiles: each thread's RF_TILE_BLOCK tiles at tile_scratch + ith * tile_bytes.
     rf_tile16_unpack_fn tunpack[RF_MAX_PARTS]; rf_tile16_gemm_fn tgemm[RF_MAX_PARTS];
-    char *tile_scratch; size_t tile_bytes; const rf_xt_block *xt;  // xt: the columns in groups of eight
+    // xt: the columns packed in groups of eight, xt_group bytes apart; a tile holds k / unit blocks of
+    // unit_bytes (K-quant super-blocks or blocks of 32).
+    char *tile_scratch; size_t tile_bytes; const char *xt; size_t xt_group, unit_bytes; int64_t unit;
     const rf_x8_block *packed[2]; int64_t n_groups;
     int offset[RF_MAX_PARTS];
     int64_t static_rows, chunk_rows, min_rows;  // per-thread static range, then chunks of the rest taken from `next`
@@ -97,7 +99,7 @@ static void rf_gemm8_rows(const rf_matmul_job *j, int pi, const rf_matmul_part *
 
 // Rows r0..<r1 of part pi (a multiple of sixteen) through the sixteen-row tiles, for all X rows.
 static void rf_tile16_rows(const rf_matmul_job *j, int pi, const rf_matmul_part *part, int64_t r0, int64_t r1, int ith) {
-    const size_t sb_tile = (size_t)(j->k / RF_QK_K) * RF_TILE16_SB_BYTES;
+    const size_t sb_tile = (size_t)(j->k / j->unit) * j->unit_bytes;
     char *tiles = j->tile_scratch + (size_t)ith * j->tile_bytes;
     for (int64_t rb = r0; rb < r1; rb += 16 * RF_TILE_BLOCK) {
         const int nt = (int)((r1 - rb) / 16 < RF_TILE_BLOCK ? (r1 - rb) / 16 : RF_TILE_BLOCK);
@@ -105,7 +107,7 @@ static void rf_tile16_rows(const rf_matmul_job *j, int pi, const rf_matmul_part 
         for (int64_t m = 0; m < j->n_x; m += 8) {
             const int nc = (int)(j->n_x - m < 8 ? j->n_x - m : 8);
             for (int t = 0; t < nt; t++)
-                j->tgemm[pi]((int)j->k, tiles + t * sb_tile, j->xt + (m / 8) * (j->k / RF_QK_K), nc,
+                j->tgemm[pi]((int)j->k, tiles + t * sb_tile, j->xt + (m / 8) * j->xt_group, nc,
                              part->y + m * part->y_stride + rb + 16 * t, (size_t)part->y_stride);
         }
     }
@@ -364,7 +366,25 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
         const int64_t groups16 = ok16 ? n_x / 16 : 0, groups = (n_x - 16 * groups16) / 8, nb = k / RF_QK;
         const size_t bytes16 = (size_t)(groups16 * nb) * sizeof(rf_x16_block), bytes8 = (size_t)(groups * nb) * sizeof(rf_x8_block);
         const size_t per = bytes16 + bytes8;
-        char *scratch = ok ? rf_pool_scratch(pool, per * (size_t)(need[0] + need[1])) : 0;
+        // From RF_TILE_MIN_COLS columns, sixteen-row tiles where every part has them (Q8_0 activations).
+        int tiles = ok && n_x >= RF_TILE_MIN_COLS && rf_vec_dot_type(parts[0].wtype) == RF_Q8_0;
+        for (int i = 0; i < n_parts && tiles; i++) tiles = rf_get_tile16(parts[i].wtype, path, &j.tunpack[i], &j.tgemm[i]);
+        const size_t packed_bytes = (per * (size_t)(need[0] + need[1]) + 63) & ~(size_t)63;
+        const int64_t xt_groups = (n_x + 7) / 8;
+        const size_t xt_bytes = ((size_t)(xt_groups * nb) * sizeof(rf_xt32_block) + 63) & ~(size_t)63;
+        const size_t tile_bytes = (size_t)nb * RF_TILE16_B_BYTES * RF_TILE_BLOCK;
+        char *scratch = ok ? rf_pool_scratch(pool, packed_bytes + (tiles ? xt_bytes + tile_bytes * (size_t)rf_pool_size(pool) : 0)) : 0;
+        if (scratch && tiles) {
+            rf_xt32_block *xt = (rf_xt32_block *)(scratch + packed_bytes);
+            for (int64_t g = 0; g < xt_groups; g++)
+                rf_tile16_pack_x32((const char *)x + 8 * g * x_stride, (size_t)x_stride, (int)(n_x - 8 * g < 8 ? n_x - 8 * g : 8), k, xt + g * nb);
+            j.xt = (const char *)xt;
+            j.xt_group = (size_t)nb * sizeof(rf_xt32_block);
+            j.unit = RF_QK;
+            j.unit_bytes = RF_TILE16_B_BYTES;
+            j.tile_scratch = scratch + packed_bytes + xt_bytes;
+            j.tile_bytes = tile_bytes;
+        }
         if (scratch) {
             const int act = rf_vec_dot_type(parts[0].wtype);
             for (int offset = 0; offset < 2; offset++) {
@@ -407,7 +427,10 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
                 rf_xt_block *xt = (rf_xt_block *)(scratch + packed_bytes);
                 for (int64_t g = 0; g < xt_groups; g++)
                     rf_tile16_pack_x((const char *)x + 8 * g * x_stride, (size_t)x_stride, (int)(n_x - 8 * g < 8 ? n_x - 8 * g : 8), k, xt + g * nb);
-                j.xt = xt;
+                j.xt = (const char *)xt;
+                j.xt_group = (size_t)nb * sizeof(rf_xt_block);
+                j.unit = RF_QK_K;
+                j.unit_bytes = RF_TILE16_SB_BYTES;
                 j.tile_scratch = scratch + packed_bytes + ((xt_bytes + 63) & ~(size_t)63);
                 j.tile_bytes = tile_bytes;
             }

@@ -6,14 +6,15 @@ import RooflineTestSupport
 
 /// A fused matmul whose parts want different packings of the same activations (Gemma-3's Q5_0 Q and K beside a
 /// Q8_0 V): every column of every part equals that part multiplied alone, and that column multiplied alone, bit
-/// for bit, on every path, for batches that use the sixteen- and eight-column kernels.
+/// for bit, on every path, for batches that use the sixteen- and eight-column kernels and, from 32 columns, the
+/// sixteen-row tiles (a whole tile of each of the first two parts, with rows left over in the first).
 @Suite struct FusedMatmulTests {
-    @Test(arguments: [8, 24, 35])
+    @Test(arguments: [8, 24, 35, 40])
     func mixedPackingsEqualPartsAlone(nX: Int) throws {
         let k = 640
         var rng = TestRandom(seed: UInt64(nX))
         let types: [GGMLType] = [.q5_0, .q8_0, .q5_0]
-        let rows = [20, 12, 8]
+        let rows = [20, 16, 8]
         let weights = try zip(types, rows).map { t, n in try (0..<n).flatMap { _ in try Quantizer.quantize(rng.floats(k), to: t) } }
         var x = [UInt8](repeating: 0, count: nX * GGMLType.q8_0.byteCount(elements: k)!)
         let actBytes = GGMLType.q8_0.byteCount(elements: k)!
