@@ -335,6 +335,36 @@ static void rf_matmul_schedule(rf_matmul_job *j, int nth) {
     }
 }
 
+static inline size_t rf_round64(size_t n) { return (n + 63) & ~(size_t)63; }
+
+// From RF_TILE_MIN_COLS columns, where every part has sixteen-row tiles: sets their kernels and layout (K-quant
+// super-blocks or blocks of 32) and returns the scratch bytes the packed columns and every thread's tiles take;
+// 0 for no tiles.
+static size_t rf_tiles_plan(rf_matmul_job *j, int path, int kquant, int nth) {
+    if (j->n_x < RF_TILE_MIN_COLS) return 0;
+    for (int i = 0; i < j->n_parts; i++)
+        if (!rf_get_tile16(j->parts[i].wtype, path, &j->tunpack[i], &j->tgemm[i])) return 0;
+    j->unit = kquant ? RF_QK_K : RF_QK;
+    j->unit_bytes = kquant ? RF_TILE16_SB_BYTES : RF_TILE16_B_BYTES;
+    const int64_t nb = j->k / j->unit;
+    j->xt_group = (size_t)nb * (kquant ? sizeof(rf_xt_block) : sizeof(rf_xt32_block));
+    j->tile_bytes = (size_t)nb * j->unit_bytes * RF_TILE_BLOCK;
+    return rf_round64(j->xt_group * (size_t)((j->n_x + 7) / 8)) + j->tile_bytes * (size_t)nth;
+}
+
+// Packs the columns for the tiles at `at` (scratch of rf_tiles_plan's size), the threads' tiles after them.
+static void rf_tiles_place(rf_matmul_job *j, char *at, int kquant) {
+    const int64_t groups = (j->n_x + 7) / 8;
+    for (int64_t g = 0; g < groups; g++) {
+        const char *xg = j->x + 8 * g * j->x_stride;
+        const int nc = (int)(j->n_x - 8 * g < 8 ? j->n_x - 8 * g : 8);
+        if (kquant) rf_tile16_pack_x(xg, (size_t)j->x_stride, nc, j->k, (rf_xt_block *)(at + g * j->xt_group));
+        else rf_tile16_pack_x32(xg, (size_t)j->x_stride, nc, j->k, (rf_xt32_block *)(at + g * j->xt_group));
+    }
+    j->xt = at;
+    j->tile_scratch = at + rf_round64(j->xt_group * (size_t)groups);
+}
+
 void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, int64_t k,
                      const void *x, int64_t x_stride, int64_t n_x, int path) {
     if (n_parts < 1 || n_parts > RF_MAX_PARTS) return;
@@ -366,25 +396,11 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
         const int64_t groups16 = ok16 ? n_x / 16 : 0, groups = (n_x - 16 * groups16) / 8, nb = k / RF_QK;
         const size_t bytes16 = (size_t)(groups16 * nb) * sizeof(rf_x16_block), bytes8 = (size_t)(groups * nb) * sizeof(rf_x8_block);
         const size_t per = bytes16 + bytes8;
-        // From RF_TILE_MIN_COLS columns, sixteen-row tiles where every part has them (Q8_0 activations).
-        int tiles = ok && n_x >= RF_TILE_MIN_COLS && rf_vec_dot_type(parts[0].wtype) == RF_Q8_0;
-        for (int i = 0; i < n_parts && tiles; i++) tiles = rf_get_tile16(parts[i].wtype, path, &j.tunpack[i], &j.tgemm[i]);
-        const size_t packed_bytes = (per * (size_t)(need[0] + need[1]) + 63) & ~(size_t)63;
-        const int64_t xt_groups = (n_x + 7) / 8;
-        const size_t xt_bytes = ((size_t)(xt_groups * nb) * sizeof(rf_xt32_block) + 63) & ~(size_t)63;
-        const size_t tile_bytes = (size_t)nb * RF_TILE16_B_BYTES * RF_TILE_BLOCK;
-        char *scratch = ok ? rf_pool_scratch(pool, packed_bytes + (tiles ? xt_bytes + tile_bytes * (size_t)rf_pool_size(pool) : 0)) : 0;
-        if (scratch && tiles) {
-            rf_xt32_block *xt = (rf_xt32_block *)(scratch + packed_bytes);
-            for (int64_t g = 0; g < xt_groups; g++)
-                rf_tile16_pack_x32((const char *)x + 8 * g * x_stride, (size_t)x_stride, (int)(n_x - 8 * g < 8 ? n_x - 8 * g : 8), k, xt + g * nb);
-            j.xt = (const char *)xt;
-            j.xt_group = (size_t)nb * sizeof(rf_xt32_block);
-            j.unit = RF_QK;
-            j.unit_bytes = RF_TILE16_B_BYTES;
-            j.tile_scratch = scratch + packed_bytes + xt_bytes;
-            j.tile_bytes = tile_bytes;
-        }
+        // Sixteen-row tiles where every part has them (Q8_0 activations).
+        const size_t packed_bytes = rf_round64(per * (size_t)(need[0] + need[1]));
+        const size_t tiles = ok && rf_vec_dot_type(parts[0].wtype) == RF_Q8_0 ? rf_tiles_plan(&j, path, 0, rf_pool_size(pool)) : 0;
+        char *scratch = ok ? rf_pool_scratch(pool, packed_bytes + tiles) : 0;
+        if (scratch && tiles) rf_tiles_place(&j, scratch + packed_bytes, 0);
         if (scratch) {
             const int act = rf_vec_dot_type(parts[0].wtype);
             for (int offset = 0; offset < 2; offset++) {
@@ -415,25 +431,11 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
         const int64_t rem = n_x % 16, groups16 = n_x / 16 + (rem > 8), nb = k / RF_QK_K;
         const int64_t cols8 = rem > 8 ? 0 : rem;
         const size_t bytes16 = (size_t)(groups16 * nb) * sizeof(rf_xk16_block), bytes8 = cols8 ? (size_t)nb * sizeof(rf_xk8_block) : 0;
-        int tiles = ok && n_x >= RF_TILE_MIN_COLS;
-        for (int i = 0; i < n_parts && tiles; i++) tiles = rf_get_tile16(parts[i].wtype, path, &j.tunpack[i], &j.tgemm[i]);
-        const size_t packed_bytes = (bytes16 + bytes8 + 63) & ~(size_t)63, tile_bytes = (size_t)nb * RF_TILE16_SB_BYTES * RF_TILE_BLOCK;
-        const int64_t xt_groups = (n_x + 7) / 8;
-        const size_t xt_bytes = (size_t)(xt_groups * nb) * sizeof(rf_xt_block);
-        const size_t need = packed_bytes + (tiles ? ((xt_bytes + 63) & ~(size_t)63) + tile_bytes * (size_t)rf_pool_size(pool) : 0);
-        char *scratch = ok ? rf_pool_scratch(pool, need) : 0;
+        const size_t packed_bytes = rf_round64(bytes16 + bytes8);
+        const size_t tiles = ok ? rf_tiles_plan(&j, path, 1, rf_pool_size(pool)) : 0;
+        char *scratch = ok ? rf_pool_scratch(pool, packed_bytes + tiles) : 0;
         if (scratch) {
-            if (tiles) {
-                rf_xt_block *xt = (rf_xt_block *)(scratch + packed_bytes);
-                for (int64_t g = 0; g < xt_groups; g++)
-                    rf_tile16_pack_x((const char *)x + 8 * g * x_stride, (size_t)x_stride, (int)(n_x - 8 * g < 8 ? n_x - 8 * g : 8), k, xt + g * nb);
-                j.xt = (const char *)xt;
-                j.xt_group = (size_t)nb * sizeof(rf_xt_block);
-                j.unit = RF_QK_K;
-                j.unit_bytes = RF_TILE16_SB_BYTES;
-                j.tile_scratch = scratch + packed_bytes + ((xt_bytes + 63) & ~(size_t)63);
-                j.tile_bytes = tile_bytes;
-            }
+            if (tiles) rf_tiles_place(&j, scratch + packed_bytes, 1);
             rf_xk16_block *packed = (rf_xk16_block *)scratch;
             for (int64_t g = 0; g < groups16; g++) {
                 const int64_t c = n_x - 16 * g < 16 ? n_x - 16 * g : 16;
