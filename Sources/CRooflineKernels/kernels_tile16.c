@@ -44,9 +44,9 @@ static inline int32_t rf_pair16t(int a, int b) { return (int32_t)((uint32_t)(uin
 RF_VNNIT static void rf_tile16_unpack_q4_K(int n, const void *w, size_t w_row, void *out) {
     const int nb = n / RF_QK_K;
     const __m256i m4 = _mm256_set1_epi8(0x0F);
-    for (int row = 0; row < 16; row++) {
-        const rf_block_q4_K *b = (const rf_block_q4_K *)((const char *)w + row * w_row);
-        for (int i = 0; i < nb; i++) {
+    for (int i = 0; i < nb; i++) {
+        for (int row = 0; row < 16; row++) {
+            const rf_block_q4_K *b = (const rf_block_q4_K *)((const char *)w + row * w_row);
             rf_tile_q4_K *t = (rf_tile_q4_K *)((char *)out + (size_t)i * RF_TILE16_SB_BYTES);
             const uint8_t *sq = b[i].scales;
             int sc[8], mn[8];
@@ -70,9 +70,9 @@ RF_VNNIT static void rf_tile16_unpack_q4_K(int n, const void *w, size_t w_row, v
 RF_VNNIT static void rf_tile16_unpack_q6_K(int n, const void *w, size_t w_row, void *out) {
     const int nb = n / RF_QK_K;
     const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
-    for (int row = 0; row < 16; row++) {
-        const rf_block_q6_K *b = (const rf_block_q6_K *)((const char *)w + row * w_row);
-        for (int i = 0; i < nb; i++) {
+    for (int i = 0; i < nb; i++) {
+        for (int row = 0; row < 16; row++) {
+            const rf_block_q6_K *b = (const rf_block_q6_K *)((const char *)w + row * w_row);
             rf_tile_q6_K *t = (rf_tile_q6_K *)((char *)out + (size_t)i * RF_TILE16_SB_BYTES);
             uint32_t codes[64];
             for (int h = 0; h < 2; h++) {
@@ -206,9 +206,9 @@ typedef struct {
 _Static_assert(sizeof(rf_tile_q5_0) <= RF_TILE16_B_BYTES && sizeof(rf_tile_q8_0) <= RF_TILE16_B_BYTES, "tile");
 
 RF_VNNIT static void rf_tile16_unpack_q5_0(int n, const void *w, size_t w_row, void *out) {
-    for (int row = 0; row < 16; row++) {
-        const rf_block_q5_0 *b = (const rf_block_q5_0 *)((const char *)w + row * w_row);
-        for (int i = 0; i < n / RF_QK; i++) {
+    for (int i = 0; i < n / RF_QK; i++) {
+        for (int row = 0; row < 16; row++) {
+            const rf_block_q5_0 *b = (const rf_block_q5_0 *)((const char *)w + row * w_row);
             rf_tile_q5_0 *t = (rf_tile_q5_0 *)((char *)out + (size_t)i * RF_TILE16_B_BYTES);
             uint32_t words[8];
             _mm256_storeu_si256((__m256i *)words, rf_q5_codes32(b[i].qs, b[i].qh));
@@ -220,9 +220,9 @@ RF_VNNIT static void rf_tile16_unpack_q5_0(int n, const void *w, size_t w_row, v
 
 RF_VNNIT static void rf_tile16_unpack_q8_0(int n, const void *w, size_t w_row, void *out) {
     const __m256i flip = _mm256_set1_epi8((char)0x80);
-    for (int row = 0; row < 16; row++) {
-        const rf_block_q8_0 *b = (const rf_block_q8_0 *)((const char *)w + row * w_row);
-        for (int i = 0; i < n / RF_QK; i++) {
+    for (int i = 0; i < n / RF_QK; i++) {
+        for (int row = 0; row < 16; row++) {
+            const rf_block_q8_0 *b = (const rf_block_q8_0 *)((const char *)w + row * w_row);
             rf_tile_q8_0 *t = (rf_tile_q8_0 *)((char *)out + (size_t)i * RF_TILE16_B_BYTES);
             uint32_t words[8];
             _mm256_storeu_si256((__m256i *)words, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)b[i].qs), flip));
