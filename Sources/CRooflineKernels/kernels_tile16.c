@@ -122,43 +122,52 @@ static inline int32_t rf_word(const int8_t *p) { int32_t v; memcpy(&v, p, 4); re
 
 #define RF_UNROLL _Pragma("clang loop unroll(full)")
 
-RF_VNNIT static void rf_tile16_gemm_q4_K(int n, const void *tile, const void *x, int ncols, float *y, size_t y_stride) {
-    __m512 acc[8][2], summ[8][2];
-    for (int c = 0; c < 8; c++) acc[c][0] = acc[c][1] = summ[c][0] = summ[c][1] = _mm512_setzero_ps();
-    const rf_tile_q4_K *t = tile;
-    const rf_xt_block *xb = x;
-    for (int i = 0; i < n / RF_QK_K; i++, xb++, t = (const rf_tile_q4_K *)((const char *)t + RF_TILE16_SB_BYTES)) {
-        __m512i S[8];
-        RF_UNROLL for (int c = 0; c < 8; c++) S[c] = _mm512_setzero_si512();
-        const int8_t *xq = xb->q[0];
-        const uint32_t *wq = t->q[0][0];
-        for (int s = 0; s < 8; s++, xq += 32, wq += 8 * 16) {
-            __m512i p[8];
-            // The next super-block's weights and activations into L1 while this one's are multiplied.
-            RF_UNROLL for (int k = 0; k < 8; k++) _mm_prefetch((const char *)wq + RF_TILE16_SB_BYTES + 64 * k, _MM_HINT_T0);
-            if ((s & 1) == 0) RF_UNROLL for (int c = 0; c < 8; c++) _mm_prefetch((const char *)(xq + 256 * c) + sizeof(rf_xt_block), _MM_HINT_T0);
-            {
-                const __m512i wv = _mm512_loadu_si512(wq);
-                RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, _mm512_set1_epi32(rf_word(xq + 256 * c)));
-            }
-            RF_UNROLL for (int k = 1; k < 8; k++) {
-                const __m512i wv = _mm512_loadu_si512(wq + 16 * k);
-                RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_dpbusd_epi32(p[c], wv, _mm512_set1_epi32(rf_word(xq + 256 * c + 4 * k)));
-            }
-            const __m512i scv = _mm512_loadu_si512(t->sc[s]);
-            RF_UNROLL for (int c = 0; c < 8; c++) S[c] = _mm512_add_epi32(S[c], _mm512_mullo_epi32(p[c], scv));
+// One super-block of the Q4_K tile against eight packed columns: acc[c] += float(S)·(d·dy), summ[c] += float(M)·(dmin·dy).
+RF_VNNIT static inline void rf_tile16_q4_K_sb(const rf_tile_q4_K *t, const rf_xt_block *xb, __m512 acc[8], __m512 summ[8]) {
+    __m512i S[8];
+    RF_UNROLL for (int c = 0; c < 8; c++) S[c] = _mm512_setzero_si512();
+    const int8_t *xq = xb->q[0];
+    const uint32_t *wq = t->q[0][0];
+    for (int s = 0; s < 8; s++, xq += 32, wq += 8 * 16) {
+        __m512i p[8];
+        // The next super-block's weights and activations into L1 while this one's are multiplied.
+        RF_UNROLL for (int k = 0; k < 8; k++) _mm_prefetch((const char *)wq + RF_TILE16_SB_BYTES + 64 * k, _MM_HINT_T0);
+        if ((s & 1) == 0) RF_UNROLL for (int c = 0; c < 8; c++) _mm_prefetch((const char *)(xq + 256 * c) + sizeof(rf_xt_block), _MM_HINT_T0);
+        {
+            const __m512i wv = _mm512_loadu_si512(wq);
+            RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, _mm512_set1_epi32(rf_word(xq + 256 * c)));
         }
-        const __m512 d = _mm512_loadu_ps(t->d), dmin = _mm512_loadu_ps(t->dmin);
-        RF_UNROLL for (int c = 0; c < 8; c++) {
-            __m512i M = _mm512_setzero_si512();
-            for (int p = 0; p < 4; p++) M = _mm512_dpwssd_epi32(M, _mm512_set1_epi32(xb->bs32[p][c]), _mm512_loadu_si512(t->mn[p]));
-            const __m512 dy = _mm512_set1_ps(xb->d[c]);
-            acc[c][i & 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(S[c]), _mm512_mul_ps(d, dy), acc[c][i & 1]);
-            summ[c][i & 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(M), _mm512_mul_ps(dmin, dy), summ[c][i & 1]);
+        RF_UNROLL for (int k = 1; k < 8; k++) {
+            const __m512i wv = _mm512_loadu_si512(wq + 16 * k);
+            RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_dpbusd_epi32(p[c], wv, _mm512_set1_epi32(rf_word(xq + 256 * c + 4 * k)));
         }
+        const __m512i scv = _mm512_loadu_si512(t->sc[s]);
+        RF_UNROLL for (int c = 0; c < 8; c++) S[c] = _mm512_add_epi32(S[c], _mm512_mullo_epi32(p[c], scv));
     }
+    const __m512 d = _mm512_loadu_ps(t->d), dmin = _mm512_loadu_ps(t->dmin);
+    RF_UNROLL for (int c = 0; c < 8; c++) {
+        __m512i M = _mm512_setzero_si512();
+        for (int p = 0; p < 4; p++) M = _mm512_dpwssd_epi32(M, _mm512_set1_epi32(xb->bs32[p][c]), _mm512_loadu_si512(t->mn[p]));
+        const __m512 dy = _mm512_set1_ps(xb->d[c]);
+        acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(S[c]), _mm512_mul_ps(d, dy), acc[c]);
+        summ[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(M), _mm512_mul_ps(dmin, dy), summ[c]);
+    }
+}
+
+RF_VNNIT static void rf_tile16_gemm_q4_K(int n, const void *tile, const void *x, int ncols, float *y, size_t y_stride) {
+    __m512 acc0[8], acc1[8], summ0[8], summ1[8];
+    for (int c = 0; c < 8; c++) acc0[c] = acc1[c] = summ0[c] = summ1[c] = _mm512_setzero_ps();
+    const char *t = tile;
+    const rf_xt_block *xb = x;
+    const int nb = n / RF_QK_K;
+    int i = 0;
+    for (; i + 2 <= nb; i += 2, xb += 2, t += 2 * RF_TILE16_SB_BYTES) {
+        rf_tile16_q4_K_sb((const rf_tile_q4_K *)t, xb, acc0, summ0);
+        rf_tile16_q4_K_sb((const rf_tile_q4_K *)(t + RF_TILE16_SB_BYTES), xb + 1, acc1, summ1);
+    }
+    if (i < nb) rf_tile16_q4_K_sb((const rf_tile_q4_K *)t, xb, acc0, summ0);
     for (int c = 0; c < ncols; c++)
-        _mm512_storeu_ps(y + c * y_stride, _mm512_sub_ps(_mm512_add_ps(acc[c][0], acc[c][1]), _mm512_add_ps(summ[c][0], summ[c][1])));
+        _mm512_storeu_ps(y + c * y_stride, _mm512_sub_ps(_mm512_add_ps(acc0[c], acc1[c]), _mm512_add_ps(summ0[c], summ1[c])));
 }
 
 RF_VNNIT static void rf_tile16_gemm_q6_K(int n, const void *tile, const void *vx, int ncols, float *y, size_t y_stride) {
