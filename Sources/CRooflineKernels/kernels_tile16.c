@@ -41,27 +41,36 @@ _Static_assert(sizeof(rf_tile_q4_K) <= RF_TILE16_SB_BYTES && sizeof(rf_tile_q6_K
 
 static inline int32_t rf_pair16t(int a, int b) { return (int32_t)((uint32_t)(uint16_t)a | (uint32_t)(uint16_t)b << 16); }
 
+// Word `off` (a byte offset, a multiple of four) of super-block i of each of the sixteen rows, gathered.
+#define RF_GATHER16(BASE, IDX, OFF) _mm512_i32gather_epi32((IDX), (const void *)((BASE) + (OFF)), 1)
+
 RF_VNNIT static void rf_tile16_unpack_q4_K(int n, const void *w, size_t w_row, void *out) {
     const int nb = n / RF_QK_K;
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m63 = _mm512_set1_epi32(63), m15 = _mm512_set1_epi32(15), m3 = _mm512_set1_epi32(3);
+    const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32((int)w_row));
     for (int i = 0; i < nb; i++) {
-        for (int row = 0; row < 16; row++) {
-            const rf_block_q4_K *b = (const rf_block_q4_K *)((const char *)w + row * w_row);
-            rf_tile_q4_K *t = (rf_tile_q4_K *)((char *)out + (size_t)i * RF_TILE16_SB_BYTES);
-            const uint8_t *sq = b[i].scales;
-            int sc[8], mn[8];
-            for (int j = 0; j < 4; j++) { sc[j] = sq[j] & 63; mn[j] = sq[j + 4] & 63; }
-            for (int j = 4; j < 8; j++) { sc[j] = (sq[j + 4] & 0xF) | ((sq[j - 4] >> 6) << 4); mn[j] = (sq[j + 4] >> 4) | ((sq[j] >> 6) << 4); }
-            for (int s = 0; s < 8; s++) t->sc[s][row] = sc[s];
-            for (int p = 0; p < 4; p++) t->mn[p][row] = rf_pair16t(mn[2 * p], mn[2 * p + 1]);
-            t->d[row] = _cvtsh_ss(b[i].d);
-            t->dmin[row] = _cvtsh_ss(b[i].dmin);
-            for (int kk = 0; kk < 4; kk++) {
-                const __m256i bits = _mm256_loadu_si256((const __m256i *)(b[i].qs + 32 * kk));
-                uint32_t lo[8], hi[8];
-                _mm256_storeu_si256((__m256i *)lo, _mm256_and_si256(bits, m4));
-                _mm256_storeu_si256((__m256i *)hi, _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4));
-                for (int k = 0; k < 8; k++) { t->q[2 * kk][k][row] = lo[k]; t->q[2 * kk + 1][k][row] = hi[k]; }
+        const char *base = (const char *)w + (size_t)i * sizeof(rf_block_q4_K);
+        rf_tile_q4_K *t = (rf_tile_q4_K *)((char *)out + (size_t)i * RF_TILE16_SB_BYTES);
+        const __m512i dd = RF_GATHER16(base, idx, 0);
+        _mm512_storeu_ps(t->d, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dd)));
+        _mm512_storeu_ps(t->dmin, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(dd, 16))));
+        // The twelve scale bytes of each row as three words: v0 = bytes 0-3, v1 = 4-7, v2 = 8-11.
+        const __m512i v0 = RF_GATHER16(base, idx, 4), v1 = RF_GATHER16(base, idx, 8), v2 = RF_GATHER16(base, idx, 12);
+        __m512i sc[8], mn[8];
+        for (int j = 0; j < 4; j++) {
+            const __m512i b0 = _mm512_srli_epi32(v0, 8 * j), b1 = _mm512_srli_epi32(v1, 8 * j), b2 = _mm512_srli_epi32(v2, 8 * j);
+            sc[j] = _mm512_and_si512(b0, m63);
+            mn[j] = _mm512_and_si512(b1, m63);
+            sc[j + 4] = _mm512_or_si512(_mm512_and_si512(b2, m15), _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(b0, 6), m3), 4));
+            mn[j + 4] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(b2, 4), m15), _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(b1, 6), m3), 4));
+        }
+        for (int s = 0; s < 8; s++) _mm512_storeu_si512(t->sc[s], sc[s]);
+        for (int p = 0; p < 4; p++) _mm512_storeu_si512(t->mn[p], _mm512_or_si512(mn[2 * p], _mm512_slli_epi32(mn[2 * p + 1], 16)));
+        for (int kk = 0; kk < 4; kk++) {
+            for (int k = 0; k < 8; k++) {
+                const __m512i bits = RF_GATHER16(base, idx, 16 + 32 * kk + 4 * k);
+                _mm512_storeu_si512(t->q[2 * kk][k], _mm512_and_si512(bits, m4));
+                _mm512_storeu_si512(t->q[2 * kk + 1][k], _mm512_and_si512(_mm512_srli_epi16(bits, 4), m4));
             }
         }
     }
