@@ -51,7 +51,8 @@ public enum Calibration {
     /// The catalogue format column holding the measured rate: integer dots for the ggml block formats, else 16-bit.
     public static func measuredFormat(_ p: Precision) -> ComputeFormat {
         switch p {
-        case .int8, .int4, .q8_0, .q4_0, .q4_1, .mxfp4, .nvfp4: .int8  // FP4 blocks dot against Q8_0 activations
+        // FP4 blocks dot against Q8_0 activations, the K-quants against Q8_K.
+        case .int8, .int4, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_k, .q3_k, .q4_k, .q5_k, .q6_k, .mxfp4, .nvfp4: .int8
         default: .bf16
         }
     }

@@ -71,15 +71,33 @@ extension ModelDescription {
         layerParams(expertsPerLayer: expertsTouched(tokens: tokens)) + Double(vocab) * Double(hidden)
     }
 
+    /// The file's own weights, when the model is planned at the type its GGUF file stores it in.
+    func ownFileWeights(_ p: Precision) -> FileWeights? { p == filePrecision ? fileWeights : nil }
+
+    /// Bytes per weight of the layers' matrices at precision `p`: the file's mix when `p` is its own type.
+    public func layerBytesPerWeight(_ p: Precision) -> Double {
+        ownFileWeights(p)?.layerBytesPerWeight ?? p.bytesPerElement
+    }
+
+    /// Bytes per weight of the output head at precision `p` (its own type in a GGUF file).
+    public func headBytesPerWeight(_ p: Precision) -> Double {
+        ownFileWeights(p)?.headBytesPerWeight ?? (embeddingPrecision ?? p).bytesPerElement
+    }
+
     /// Bytes of weights read to process `tokens` tokens in one pass, the embedding/output head at its own precision.
     public func weightBytesRead(tokens: Int, _ p: Precision) -> Double {
-        layerParams(expertsPerLayer: expertsTouched(tokens: tokens)) * p.bytesPerElement
-            + Double(vocab) * Double(hidden) * (embeddingPrecision ?? p).bytesPerElement
+        layerParams(expertsPerLayer: expertsTouched(tokens: tokens)) * layerBytesPerWeight(p)
+            + Double(vocab) * Double(hidden) * headBytesPerWeight(p)
     }
 
     /// Bytes of all weights stored at precision `p` (the embedding and output head at their own).
     public func weightBytes(_ p: Precision) -> Double {
-        (totalParams - embeddingParams) * p.bytesPerElement + embeddingParams * (embeddingPrecision ?? p).bytesPerElement
+        let layers = (totalParams - embeddingParams) * layerBytesPerWeight(p)
+        if let f = ownFileWeights(p) {
+            let table = Double(vocab) * Double(hidden)
+            return layers + table * f.embeddingBytesPerWeight + (tiedEmbeddings ? 0 : table * f.headBytesPerWeight)
+        }
+        return layers + embeddingParams * (embeddingPrecision ?? p).bytesPerElement
     }
 
     /// KV-cache elements stored per token in one layer.

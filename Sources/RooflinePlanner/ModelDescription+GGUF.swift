@@ -34,31 +34,31 @@ extension ModelDescription {
         } catch {
             throw .unreadableModel(path: file.path, reason: "\(error)")
         }
-        embeddingPrecision = (file.tensor("output.weight") ?? file.tensor("token_embd.weight")).flatMap { Self.precision(of: $0.type) }
-        // The type holding the most bytes among the matrices (rows longer than one), when the planner knows it.
+        embeddingPrecision = (file.tensor("output.weight") ?? file.tensor("token_embd.weight")).flatMap { Precision(ggml: $0.type) }
+        // The type holding the most bytes among the layers' matrices (rows longer than one), when the planner knows
+        // it, and what every weight tensor actually takes.
         var bytesByType: [GGMLType: Int] = [:]
+        var layerBytes = 0.0, layerElements = 0.0
         for t in file.tensors where t.dims.count >= 2 && !t.name.hasPrefix("token_embd") && t.name != "output.weight" {
             bytesByType[t.type, default: 0] += t.byteCount
+            layerBytes += Double(t.byteCount)
+            layerElements += Double(t.elementCount)
         }
-        filePrecision = bytesByType.max { $0.value < $1.value }.flatMap { Self.precision(of: $0.key) }
+        filePrecision = bytesByType.max { $0.value != $1.value ? $0.value < $1.value : $0.key.rawValue > $1.key.rawValue }
+            .flatMap { Precision(ggml: $0.key) }
+        func size(_ name: String) -> (bytes: Double, elements: Double)? {
+            file.tensor(name).map { (Double($0.byteCount), Double($0.elementCount)) }
+        }
+        if layerElements > 0 {
+            let embedding = size("token_embd.weight"), output = size("output.weight")
+            fileWeights = FileWeights(
+                layerBytes: layerBytes, layerElements: layerElements,
+                embeddingBytes: embedding?.bytes ?? 0, embeddingElements: embedding?.elements ?? 0,
+                outputBytes: output?.bytes, outputElements: output?.elements,
+                layerBytesByType: Dictionary(uniqueKeysWithValues: bytesByType.map { ("\($0.key)", Double($0.value)) }))
+        }
         engineArchitecture = (try? file.string("general.architecture")).flatMap { ModelArchitecture.registry[$0]?.name }
         try validate()
-    }
-
-    /// The planner's name for a ggml storage type, or nil for types it does not model (K-quants, IQ types).
-    static func precision(of type: GGMLType) -> Precision? {
-        switch type {
-        case .f32: .fp32
-        case .f16: .fp16
-        case .bf16: .bf16
-        case .q8_0: .q8_0
-        case .q4_0: .q4_0
-        case .q4_1: .q4_1
-        case .mxfp4: .mxfp4
-        case .nvfp4: .nvfp4
-        case .fp8_e4m3, .fp8_e5m2: .fp8  // Roofline's FP8 rows (plus 4 bytes per row, negligible here)
-        default: nil
-        }
     }
 
     /// A preset by name, the shape in a safetensors `config.json` (the file, or a directory holding it),

@@ -36,6 +36,9 @@ public struct ModelDescription: Sendable, Equatable {
     public var embeddingPrecision: Precision?
     /// The type most of a GGUF file's weights are stored in, when it is one the planner knows.
     public var filePrecision: Precision?
+    /// What a GGUF file's weight tensors take, read from the file: planned at `filePrecision`, the model is priced
+    /// by these bytes rather than by that one type's bytes per weight (a mixed file such as llama.cpp's Q4_K_M).
+    public var fileWeights: FileWeights?
     /// The architecture of Roofline's model layer that runs this model (`ModelArchitecture.registry`, the same
     /// registry the engine loads with and the importer converts with), or nil when the planner knows only its shape.
     public var engineArchitecture: String?
@@ -58,6 +61,51 @@ public struct ModelDescription: Sendable, Equatable {
         self.sharedExperts = sharedExperts
         self.expertFFN = expertFFN ?? ffn
         self.denseLeadingLayers = denseLeadingLayers
+    }
+
+    /// The bytes and elements of a GGUF file's weight tensors. llama.cpp's mixed types keep some matrices in a wider
+    /// format (Q4_K_M: half the attention V and FFN down matrices in Q6_K) and fall back to a 32-wide block format for
+    /// rows that are not a multiple of 256 (Q5_0 in a Q4_K_M file), so one type's size per weight misprices them.
+    public struct FileWeights: Sendable, Equatable {
+        /// The matrices of the layers (`blk.*` tensors of two or more dimensions; norms and biases left out, as the
+        /// parameter counts leave them out).
+        public var layerBytes: Double
+        public var layerElements: Double
+        /// `token_embd.weight`.
+        public var embeddingBytes: Double
+        public var embeddingElements: Double
+        /// `output.weight`, or nil when the head is tied to the embedding.
+        public var outputBytes: Double?
+        public var outputElements: Double?
+        /// The layer matrices' bytes by ggml type name (e.g. "Q4_K").
+        public var layerBytesByType: [String: Double]
+
+        public init(layerBytes: Double, layerElements: Double, embeddingBytes: Double, embeddingElements: Double,
+                    outputBytes: Double? = nil, outputElements: Double? = nil, layerBytesByType: [String: Double] = [:]) {
+            self.layerBytes = layerBytes
+            self.layerElements = layerElements
+            self.embeddingBytes = embeddingBytes
+            self.embeddingElements = embeddingElements
+            self.outputBytes = outputBytes
+            self.outputElements = outputElements
+            self.layerBytesByType = layerBytesByType
+        }
+
+        /// Bytes per weight of the layers' matrices (the mix's).
+        public var layerBytesPerWeight: Double { layerElements > 0 ? layerBytes / layerElements : 0 }
+        /// Bytes per weight of the output head (the embedding's when tied).
+        public var headBytesPerWeight: Double {
+            if let b = outputBytes, let n = outputElements, n > 0 { return b / n }
+            return embeddingElements > 0 ? embeddingBytes / embeddingElements : 0
+        }
+        /// Bytes per weight of the token embedding table.
+        public var embeddingBytesPerWeight: Double { embeddingElements > 0 ? embeddingBytes / embeddingElements : headBytesPerWeight }
+
+        /// The layers' mix, largest share first, e.g. "Q5_0 78%, Q6_K 13%, Q4_K 9%".
+        public var mixDescription: String {
+            layerBytesByType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                .map { String(format: "%@ %.0f%%", $0.key, $0.value / max(layerBytes, 1) * 100) }.joined(separator: ", ")
+        }
     }
 
     /// True when the FFN is a mixture of experts.

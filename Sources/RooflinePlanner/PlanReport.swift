@@ -56,9 +56,10 @@ public enum PlanReport {
     /// An aligned text table with notes underneath.
     public static func table(_ results: [PlanResult], request: PlanRequest) -> String {
         let m = request.model, p = request.precisions
-        var out = String(format: "%@: %.1fB params (%.1fB active), weights %@ (%.1f GB), KV %@ (%.0f KB/token), ",
+        let mix = m.ownFileWeights(p.weights).map { String(format: ", as the file holds them: %@ in the layers, %.3f bytes/weight", $0.mixDescription, $0.layerBytesPerWeight) } ?? ""
+        var out = String(format: "%@: %.1fB params (%.1fB active), weights %@ (%.2f GB%@), KV %@ (%.0f KB/token), ",
                          m.name, m.totalParams / 1e9, m.activeParams / 1e9, p.weights.rawValue,
-                         m.weightBytes(p.weights) / 1e9, p.kvCache.rawValue, m.kvBytesPerToken(p.kvCache) / 1e3)
+                         m.weightBytes(p.weights) / 1e9, mix, p.kvCache.rawValue, m.kvBytesPerToken(p.kvCache) / 1e3)
         out += m.engineArchitecture.map { "Roofline's engine runs it (\($0)), " } ?? ""
         if let w = request.workload {
             out += "scenario \(w.scenario.rawValue), \(w.prompt) in / \(w.output) out per request"

@@ -10,7 +10,7 @@ struct Plan: ParsableCommand {
     @Option(help: "A model preset, a GGUF file, or a safetensors config.json (or its directory). With --calibrate: a GGUF file or known model name (default: smollm2-135m).")
     var model: String?
 
-    @Option(help: "Weight precision (default: the GGUF file's own type, else bf16).")
+    @Option(help: "Weight precision (default: the GGUF file's own types, each tensor at its own size, else bf16).")
     var precision: PrecisionArgument?
 
     @Option(name: .customLong("kv-precision"), help: "KV-cache precision.")

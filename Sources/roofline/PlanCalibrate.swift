@@ -18,7 +18,7 @@ extension Plan {
         let path = try ModelStore.resolve(model) { Stderr.print($0) }
         let description = try ModelDescription.resolve(path)
         guard let weights = precision?.value ?? description.filePrecision else {
-            throw PlannerError.invalidWorkload("\(path): its weight type is not one the planner models (F32, F16, BF16, Q8_0, Q4_0, Q4_1, MXFP4, NVFP4, FP8); pass --precision")
+            throw PlannerError.invalidWorkload("\(path): its weight type is not one the planner models (F32, F16, BF16, Q8_0, Q6_K, Q5_K, Q5_1, Q5_0, Q4_K, Q4_1, Q4_0, Q3_K, Q2_K, MXFP4, NVFP4, FP8); pass --precision")
         }
         // The engine keeps its KV cache in F16 and its activations in F32.
         let precisions = Precisions(weights: weights, kvCache: .fp16, activations: .fp32)
