@@ -55,7 +55,13 @@ extension ModelDescription {
     public var activeParams: Double { layerParams(expertsPerLayer: Double(activeExperts)) + embeddingParams }
 
     /// Weights multiplied by one token's activations: the layers and the output head, not the embedding lookup.
-    public var matmulParamsPerToken: Double { layerParams(expertsPerLayer: Double(activeExperts)) + Double(vocab) * Double(hidden) }
+    public var matmulParamsPerToken: Double { layerMatmulParamsPerToken + headParams }
+
+    /// Weights multiplied by one token's activations in the layers alone (its routed experts only).
+    public var layerMatmulParamsPerToken: Double { layerParams(expertsPerLayer: Double(activeExperts)) }
+
+    /// The output head's weights (vocabulary × hidden).
+    public var headParams: Double { Double(vocab) * Double(hidden) }
 
     /// Expected distinct routed experts a layer reads for `tokens` tokens, assuming uniform independent
     /// routing: E·(1 − (1 − k/E)^tokens).

@@ -46,26 +46,31 @@ extension ModelDescription {
     /// speculative draft is verified) with `context` tokens cached, and a chunk of `prefillTokens` prompt tokens
     /// of prompts `prompt` long shares the step (each chunk token attends to `prompt/2` earlier tokens on average).
     /// Weights are read once for all the step's tokens; each decoding sequence reads its cache once.
+    /// The output head runs for every decoded query but, in a prefill, only for a prompt's last token (engines
+    /// sample one token from a prompt: llama.cpp's, vLLM's and Roofline's own `Transformer`), so a chunk of
+    /// `prefillTokens` pays it `prefillTokens / prompt` times.
     public func mixedStep(decodes: Int, context: Int, queries: Int = 1, prefillTokens: Int, prompt: Int,
                           precisions p: Precisions) -> PhaseCost {
         let b = Double(decodes), q = Double(max(queries, 1)), k = Double(prefillTokens)
         let n = decodes * max(queries, 1) + prefillTokens
         let attention = b * q * attentionFLOPs(context: Double(context)) + k * attentionFLOPs(context: Double(prompt + 1) / 2)
         let decodeKV = b * Double(context + max(queries, 1)) * kvBytesPerToken(p.kvCache)
+        let headRows = b * q + (prefillTokens > 0 ? k / Double(max(prompt, 1)) : 0)
         return PhaseCost(
-            flops: Double(n) * 2 * matmulParamsPerToken + attention, attentionFLOPs: attention,
+            flops: 2 * (Double(n) * layerMatmulParamsPerToken + headRows * headParams) + attention, attentionFLOPs: attention,
             weightBytes: weightBytesRead(tokens: n, p.weights),
             kvBytes: decodeKV + k * kvBytesPerToken(p.kvCache), decodeKVBytes: decodeKV,
             activationBytes: Double(n) * Double(layers) * activationElementsPerTokenPerLayer * p.activations.bytesPerElement,
             tokens: n)
     }
 
-    /// A prefill of `prompt` tokens for one sequence (causal attention: token i attends to i tokens).
+    /// A prefill of `prompt` tokens for one sequence (causal attention: token i attends to i tokens); the output
+    /// head runs for the last token only.
     public func prefill(prompt: Int, precisions p: Precisions) -> PhaseCost {
         let n = Double(prompt)
         let attention = attentionFLOPs(context: 1) * n * (n + 1) / 2
         return PhaseCost(
-            flops: 2 * n * matmulParamsPerToken + attention, attentionFLOPs: attention,
+            flops: 2 * (n * layerMatmulParamsPerToken + (prompt > 0 ? headParams : 0)) + attention, attentionFLOPs: attention,
             weightBytes: weightBytesRead(tokens: prompt, p.weights),
             kvBytes: n * kvBytesPerToken(p.kvCache),
             activationBytes: n * Double(layers) * activationElementsPerTokenPerLayer * p.activations.bytesPerElement,

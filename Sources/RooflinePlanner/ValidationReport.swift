@@ -22,6 +22,12 @@ public struct ValidationReport: Sendable {
         return (errors.count, median, errors.last ?? 0, chosen.count - errors.count)
     }
 
+    /// Each row's id and projection now (`id,planner`, four significant figures as data/validation.csv records
+    /// them): what to put in the file's `planner` column after the model changes.
+    public var projectionsCSV: String {
+        "id,planner\n" + rows.map { "\($0.row.id),\($0.projection.map { String(format: "%.4g", $0) } ?? "")\n" }.joined()
+    }
+
     /// The table in Markdown, then the summary lines: all rows, then out of sample per class.
     public var markdown: String {
         var out = "| # | model, precision | hardware × chips | workload | metric | published | planner | error | source (date) |\n"

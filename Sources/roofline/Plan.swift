@@ -171,7 +171,8 @@ struct Plan: ParsableCommand {
         }
         if let path = validationFile {
             let cases = try ValidationCase.load(csv: try String(contentsOfFile: path, encoding: .utf8))
-            return print(try ValidationReport(cases, catalogue: try Catalogue.builtIn()).markdown, terminator: "")
+            let report = try ValidationReport(cases, catalogue: try Catalogue.builtIn())
+            return print(format == .csv ? report.projectionsCSV : report.markdown, terminator: "")
         }
         if let path = catalogue {
             cat = cat.merging(try Catalogue(csv: try String(contentsOfFile: path, encoding: .utf8)))

@@ -31,6 +31,15 @@ struct CountTests {
         #expect(Self.tiny.decodeStep(batch: 3, context: 5, precisions: Precisions(weights: .fp8)).weightBytes == 1360)
     }
 
+    @Test func theHeadRunsForDecodedTokensAndEachPromptsLastToken() {
+        // 3 decodes at context 5 beside a chunk of 8 prompt tokens of 4-token prompts: 11 tokens through the layers,
+        // 2·11·1280 = 28,160; the head (80 weights) for the 3 decoded tokens and the 8/4 = 2 prompts' last tokens,
+        // 2·5·80 = 800; attention 3·64·5 = 960 for the decodes and 8·64·2.5 = 1,280 for the chunk: 31,200.
+        let c = Self.tiny.mixedStep(decodes: 3, context: 5, prefillTokens: 8, prompt: 4, precisions: Precisions(weights: .bf16))
+        #expect(c.flops == 31_200)
+        #expect(c.attentionFLOPs == 2_240)
+    }
+
     @Test func ggmlBlockFormatsAndAHeadAtItsOwnPrecision() {
         // Q4_1 is 20 bytes per 32 weights: 1360 matmul weights → 850 bytes.
         #expect(Self.tiny.decodeStep(batch: 1, context: 1, precisions: Precisions(weights: .q4_1)).weightBytes == 850)
@@ -43,9 +52,10 @@ struct CountTests {
     }
 
     @Test func densePrefill() {
-        // P = 4: 2·4·1360 = 10880 matmul FLOPs + causal attention 64 FLOP per (query, key) pair · 4·5/2 = 640.
+        // P = 4: layers 2·4·1280 = 10240 matmul FLOPs, the output head (80 weights) for the last token only, 2·80 = 160,
+        // and causal attention 64 FLOP per (query, key) pair · 4·5/2 = 640.
         let c = Self.tiny.prefill(prompt: 4, precisions: Precisions(weights: .bf16, kvCache: .fp8))
-        #expect(c.flops == 11520)
+        #expect(c.flops == 11040)
         #expect(c.kvBytes == 4 * 32)  // fp8 KV: 32 bytes per token
     }
 
