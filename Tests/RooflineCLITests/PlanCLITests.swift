@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import RooflineEngine
+import RooflineGGUF
+import RooflineTestSupport
 
 /// `roofline plan`, run as a user runs it.
 extension CLITests {
@@ -78,6 +80,37 @@ extension CLITests {
         // + one token of BF16 KV cache: 30 layers · 2 · 192 · 2 bytes = 23,040.
         let expected = (106_168_320.0 * 20 / 32 + 28_311_552.0 * 34 / 32 + 23_040) / 1e9
         #expect(abs((obj["memory_needed_gb"] as? Double ?? 0) - expected) < 1e-9)
+    }
+
+    /// A mixed file as `roofline quantize --type q4_k_m` writes it (the tiny model's 64-wide rows fall back to 32-wide
+    /// formats beside its K-quants) plans and calibrates without --precision, its weights priced tensor by tensor.
+    @Test func aMixedKQuantFilePlansAndCalibratesAtItsOwnTypes() throws {
+        let mixed = Fixtures.temporaryPath("plan-q4_k_m-\(UUID().uuidString).gguf")
+        defer { try? FileManager.default.removeItem(atPath: mixed) }
+        let q = try run(["quantize", try TinyModel.writeF32(name: "plan-tiny-f32.gguf"), mixed, "--type", "q4_k_m"])
+        #expect(q.status == 0, "\(q.stderr)")
+        let file = try GGUFFile(path: mixed)
+        #expect(Set(file.tensors.filter { $0.dims.count >= 2 }.map(\.type)).count > 1, "not a mixed file")
+        func needed(context: Int) throws -> Double {
+            let r = try run(["plan", "--model", mixed, "--hardware", "nvidia-h100-sxm", "--context", "\(context)", "--format", "json",
+                             "--calibration-file", "/nonexistent/tm.csv"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let obj = try #require((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])?.first)
+            return try #require(obj["memory_needed_gb"] as? Double)
+        }
+        // Resident weights are the bytes of the file's matrices, whatever their types; one more token of context adds
+        // one token of KV cache.
+        let matrices = Double(file.tensors.filter { $0.dims.count >= 2 }.reduce(0) { $0 + $1.byteCount })
+        let one = try needed(context: 1), kvPerToken = try needed(context: 2) - one
+        #expect(abs(one * 1e9 - kvPerToken * 1e9 - matrices) < 1, "planner \(one * 1e9 - kvPerToken * 1e9), file \(matrices)")
+        let table = try run(["plan", "--model", mixed, "--hardware", "nvidia-h100-sxm", "--calibration-file", "/nonexistent/tm.csv"])
+        #expect(table.stdout.contains("as the file holds them"), "\(table.stdout)")
+        let cal = FileManager.default.temporaryDirectory.appendingPathComponent("tm-mixed-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: cal) }
+        let c = try run(["plan", "--calibrate", "--model", mixed, "--threads", "1", "--calibration-file", cal, "--format", "json"])
+        #expect(c.status == 0, "\(c.stderr)")
+        let obj = try #require((try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as? [[String: Any]])?.first)
+        #expect((obj["predicted_decode_tokens_per_s"] as? Double ?? 0) > 0 && (obj["measured_decode_tokens_per_s"] as? Double ?? 0) > 0)
     }
 
     @Test func aCorruptCalibrationFileIsAClearError() throws {
