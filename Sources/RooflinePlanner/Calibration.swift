@@ -134,5 +134,37 @@ public enum Calibration {
         return (result.decodeTokensPerSPerUser, result.ttftS.map { Double(prompt) / $0 })
     }
 
+    /// A warning when the calibrated model's bytes per decoded token fit in the processor's last-level cache: the
+    /// decode then streams from the cache (or from whatever of it other processes leave), so the fitted memory fraction
+    /// is partly the cache's and overstates a model that streams from DRAM (docs/planner.md, "Calibration": a row fitted
+    /// on SmolLM2's 96 MB a token overstated the Qwen files' decode by 34% to 94% under a 260 MiB L3).
+    public static func cacheWarning(decodeBytes: Double, lastLevelCacheBytes: Double?) -> String? {
+        guard let llc = lastLevelCacheBytes, llc > 0, decodeBytes > 0, decodeBytes <= llc else { return nil }
+        return String(format: "the model reads %.0f MB a token, within the %.0f MiB last-level cache: the row's memory fraction is partly the cache's and overstates models that stream from DRAM; calibrate on the model you will plan",
+                      decodeBytes / 1e6, llc / 1_048_576)
+    }
+
+    /// The largest data or unified cache Linux lists for CPU 0 (`/sys/devices/system/cpu/cpu0/cache/index*/size`,
+    /// e.g. "266240K"), in bytes; nil where none is listed.
+    public static func lastLevelCacheBytes(sysfs: String = "/sys/devices/system/cpu/cpu0/cache") -> Double? {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: sysfs) else { return nil }
+        var largest: Double?
+        for e in entries where e.hasPrefix("index") {
+            let dir = sysfs + "/" + e
+            let type = (try? String(contentsOfFile: dir + "/type", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard type != "Instruction", let raw = try? String(contentsOfFile: dir + "/size", encoding: .utf8) else { continue }
+            let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            let scale: Double = switch text.last {
+            case "K": 1024
+            case "M": 1_048_576
+            case "G": 1_073_741_824
+            default: 1
+            }
+            guard let n = Double(scale == 1 ? text : String(text.dropLast())) else { continue }
+            largest = max(largest ?? 0, n * scale)
+        }
+        return largest
+    }
+
     static func fmt(_ x: Double) -> String { String(format: "%.6g", x) }
 }

@@ -62,6 +62,10 @@ extension Plan {
                                        run, phase, stat.stddev / stat.mean * 100, stat.mean, stat.stddev))
             }
         }
+        let decodeBytes = description.decodeStep(batch: 1, context: measurement.decodeContext, precisions: precisions).bytes
+        if let w = Calibration.cacheWarning(decodeBytes: decodeBytes, lastLevelCacheBytes: Calibration.lastLevelCacheBytes()) {
+            warnings.append(w)
+        }
         if format == .json {
             var o = PlanReport.object(result)
             o["predicted_decode_tokens_per_s"] = predicted.decode ?? NSNull()

@@ -38,6 +38,27 @@ struct CalibrationTests {
         #expect(EfficiencyTable().overriding(compute: nil, memory: 0.5).of(chip).memory == 0.5)
     }
 
+    @Test func aModelThatFitsInTheLastLevelCacheIsFlagged() throws {
+        // 96 MB a token (SmolLM2 Q4_1) under a 260 MiB L3: flagged; 392 MB (a Qwen2.5 0.5B Q4_K_M file): not.
+        let llc = 266_240.0 * 1024
+        let w = try #require(Calibration.cacheWarning(decodeBytes: 96e6, lastLevelCacheBytes: llc))
+        #expect(w.contains("96 MB") && w.contains("260 MiB"))
+        #expect(Calibration.cacheWarning(decodeBytes: 392e6, lastLevelCacheBytes: llc) == nil)
+        #expect(Calibration.cacheWarning(decodeBytes: 96e6, lastLevelCacheBytes: nil) == nil)
+        // Read from a sysfs-shaped directory: the largest data or unified cache, the instruction cache left out.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cache-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (index, type, size) in [("index0", "Data", "48K"), ("index1", "Instruction", "512M"), ("index2", "Unified", "2048K"),
+                                    ("index3", "Unified", "266240K")] {
+            let d = dir.appendingPathComponent(index)
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+            try Data((type + "\n").utf8).write(to: d.appendingPathComponent("type"))
+            try Data((size + "\n").utf8).write(to: d.appendingPathComponent("size"))
+        }
+        #expect(Calibration.lastLevelCacheBytes(sysfs: dir.path) == llc)
+        #expect(Calibration.lastLevelCacheBytes(sysfs: dir.path + "/none") == nil)
+    }
+
     @Test func badMeasurementsAreErrors() {
         var bad = Self.measurement
         bad.decodeTokensPerS = 0
