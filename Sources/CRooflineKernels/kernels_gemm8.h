@@ -69,17 +69,18 @@ typedef void (*rf_tile16_unpack_fn)(int n, const void *w, size_t w_row, void *ti
 typedef void (*rf_tile16_gemm_fn)(int n, const void *tile, const void *x, int ncols, float *y, size_t y_stride);
 /// Packs `ncols` (at most eight) Q8_K activation rows `x_stride` bytes apart for the tiles, zeros after them.
 void rf_tile16_pack_x(const void *x, size_t x_stride, int ncols, int64_t k, rf_xt_block *out);
-/// The same for Q5_0 and Q8_0 weights (Q8_0 activations), one rf_xt32_block per block of 32, their tiles
-/// RF_TILE16_B_BYTES per block: each column's codes, scale, and the offsets -16·Σy and -128·Σy of each half.
-#define RF_TILE16_B_BYTES 576
+/// The same for Q5_0 and Q8_0 weights (Q8_0 activations) and Q4_1 (Q8_1), one rf_xt32_block per block of 32,
+/// their tiles RF_TILE16_B_BYTES per block: each column's codes, scale d, Q8_1 sum s, and the offsets -16·Σy and
+/// -128·Σy of each half. act_type: RF_Q8_0 or RF_Q8_1.
+#define RF_TILE16_B_BYTES 640
 typedef struct {
     int8_t q[8][32];
-    float d[8];
+    float d[8], s[8];
     int32_t m16sy[8], m128lo[8], m128hi[8];
 } rf_xt32_block;
-void rf_tile16_pack_x32(const void *x, size_t x_stride, int ncols, int64_t k, rf_xt32_block *out);
+void rf_tile16_pack_x32(const void *x, size_t x_stride, int ncols, int64_t k, int act_type, rf_xt32_block *out);
 /// Sets the tile kernels for weight `type` on `path`; returns 0 (and sets them to NULL) when there are none.
-/// Q4_K and Q6_K tiles take rf_xt_block columns, Q5_0 and Q8_0 tiles rf_xt32_block columns.
+/// Q4_K and Q6_K tiles take rf_xt_block columns, Q5_0, Q8_0 and Q4_1 tiles rf_xt32_block columns.
 int rf_get_tile16(int type, int path, rf_tile16_unpack_fn *unpack, rf_tile16_gemm_fn *gemm);
 
 /// The sixteen-column kernel for weight `type` on `path` (NULL when there is none); its packing wants the

@@ -1,4 +1,4 @@
-// Prefill on AVX-512 VNNI: sixteen weight rows × eight activation columns per pass (Q4_K, Q6_K, Q5_0, Q8_0).
+// Prefill on AVX-512 VNNI: sixteen weight rows × eight activation columns per pass (Q4_K, Q6_K, Q5_0, Q8_0, Q4_1).
 //
 // The sixteen- and eight-column kernels (kernels_gemmk16.c) take one weight row at a time: its 4-bit or 6-bit
 // codes are unpacked again for every group of columns, and each vpdpbusd loads 64 bytes of packed activations.
@@ -221,7 +221,13 @@ typedef struct {
     float d[16];
 } rf_tile_q8_0;
 
-_Static_assert(sizeof(rf_tile_q5_0) <= RF_TILE16_B_BYTES && sizeof(rf_tile_q8_0) <= RF_TILE16_B_BYTES, "tile");
+// One block of 32 of sixteen Q4_1 rows: q[t] word t of each row's 4-bit codes (element order), d and m.
+typedef struct {
+    uint32_t q[8][16];
+    float d[16], m[16];
+} rf_tile_q4_1;
+
+_Static_assert(sizeof(rf_tile_q5_0) <= RF_TILE16_B_BYTES && sizeof(rf_tile_q8_0) <= RF_TILE16_B_BYTES && sizeof(rf_tile_q4_1) <= RF_TILE16_B_BYTES, "tile");
 
 RF_VNNIT static void rf_tile16_unpack_q5_0(int n, const void *w, size_t w_row, void *out) {
     for (int i = 0; i < n / RF_QK; i++) {
@@ -250,21 +256,43 @@ RF_VNNIT static void rf_tile16_unpack_q8_0(int n, const void *w, size_t w_row, v
     }
 }
 
-RF_VNNIT static void rf_tile16_pack_x32_impl(const void *x, size_t x_stride, int ncols, int64_t k, rf_xt32_block *out) {
+RF_VNNIT static void rf_tile16_unpack_q4_1(int n, const void *w, size_t w_row, void *out) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32((int)w_row));
+    for (int i = 0; i < n / RF_QK; i++) {
+        const char *base = (const char *)w + (size_t)i * sizeof(rf_block_q4_1);
+        rf_tile_q4_1 *t = (rf_tile_q4_1 *)((char *)out + (size_t)i * RF_TILE16_B_BYTES);
+        const __m512i dm = RF_GATHER16(base, idx, 0);
+        _mm512_storeu_ps(t->d, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dm)));
+        _mm512_storeu_ps(t->m, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(dm, 16))));
+        // Code bytes 4k..4k+3: low nibbles are elements 4k..4k+3 (word k), high nibbles elements 16 + 4k.. (word k + 4).
+        for (int k = 0; k < 4; k++) {
+            const __m512i bits = RF_GATHER16(base, idx, 4 + 4 * k);
+            _mm512_storeu_si512(t->q[k], _mm512_and_si512(bits, m4));
+            _mm512_storeu_si512(t->q[k + 4], _mm512_and_si512(_mm512_srli_epi16(bits, 4), m4));
+        }
+    }
+}
+
+RF_VNNIT static void rf_tile16_pack_x32_impl(const void *x, size_t x_stride, int ncols, int64_t k, int act_type, rf_xt32_block *out) {
+    const size_t bsize = act_type == RF_Q8_1 ? sizeof(rf_block_q8_1) : sizeof(rf_block_q8_0);
     for (int64_t i = 0; i < k / RF_QK; i++) {
         rf_xt32_block *o = &out[i];
         for (int c = 0; c < 8; c++) {
             if (c >= ncols) {
                 memset(o->q[c], 0, sizeof o->q[c]);
-                o->d[c] = 0;
+                o->d[c] = o->s[c] = 0;
                 o->m16sy[c] = o->m128lo[c] = o->m128hi[c] = 0;
                 continue;
             }
-            const rf_block_q8_0 *y = (const rf_block_q8_0 *)((const char *)x + c * x_stride) + i;
-            memcpy(o->q[c], y->qs, sizeof o->q[c]);
-            o->d[c] = _cvtsh_ss(y->d);
+            const char *yb = (const char *)x + c * x_stride + i * bsize;
+            const uint16_t *head = (const uint16_t *)yb;
+            const int8_t *qs = (const int8_t *)(yb + (act_type == RF_Q8_1 ? 4 : 2));
+            memcpy(o->q[c], qs, sizeof o->q[c]);
+            o->d[c] = _cvtsh_ss(head[0]);
+            o->s[c] = act_type == RF_Q8_1 ? _cvtsh_ss(head[1]) : 0.0f;
             int lo = 0, hi = 0;
-            for (int e = 0; e < 16; e++) { lo += y->qs[e]; hi += y->qs[16 + e]; }
+            for (int e = 0; e < 16; e++) { lo += qs[e]; hi += qs[16 + e]; }
             o->m16sy[c] = -16 * (lo + hi);
             o->m128lo[c] = -128 * lo;
             o->m128hi[c] = -128 * hi;
@@ -292,6 +320,31 @@ RF_VNNIT static void rf_tile16_gemm_q5_0(int n, const void *tile, const void *vx
             acc[c][i & 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p[c]), _mm512_mul_ps(d, _mm512_set1_ps(xb->d[c])), acc[c][i & 1]);
     }
     for (int c = 0; c < ncols; c++) _mm512_storeu_ps(y + c * y_stride, _mm512_add_ps(acc[c][0], acc[c][1]));
+}
+
+// Q4_1: per block the exact integer Σ q·y, acc = fma(float(·), d·dy, acc) and summ = summ + m·s (s the
+// column's d·Σy), even and odd blocks into their own; the result (acc_even + acc_odd) + (summ_even + summ_odd).
+RF_VNNIT static void rf_tile16_gemm_q4_1(int n, const void *tile, const void *vx, int ncols, float *y, size_t y_stride) {
+    __m512 acc[8][2], summ[8][2];
+    for (int c = 0; c < 8; c++) acc[c][0] = acc[c][1] = summ[c][0] = summ[c][1] = _mm512_setzero_ps();
+    const rf_xt32_block *xb = vx;
+    const rf_tile_q4_1 *t = tile;
+    for (int i = 0; i < n / RF_QK; i++, xb++, t = (const rf_tile_q4_1 *)((const char *)t + RF_TILE16_B_BYTES)) {
+        RF_UNROLL for (int k = 0; k < 8; k++) _mm_prefetch((const char *)t + 4 * RF_TILE16_B_BYTES + 64 * k, _MM_HINT_T0);
+        __m512i p[8];
+        RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_setzero_si512();
+        RF_UNROLL for (int k = 0; k < 8; k++) {
+            const __m512i wv = _mm512_loadu_si512(t->q[k]);
+            RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_dpbusd_epi32(p[c], wv, _mm512_set1_epi32(rf_word(xb->q[c] + 4 * k)));
+        }
+        const __m512 d = _mm512_loadu_ps(t->d), m = _mm512_loadu_ps(t->m);
+        RF_UNROLL for (int c = 0; c < 8; c++) {
+            acc[c][i & 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p[c]), _mm512_mul_ps(d, _mm512_set1_ps(xb->d[c])), acc[c][i & 1]);
+            summ[c][i & 1] = _mm512_add_ps(summ[c][i & 1], _mm512_mul_ps(m, _mm512_set1_ps(xb->s[c])));
+        }
+    }
+    for (int c = 0; c < ncols; c++)
+        _mm512_storeu_ps(y + c * y_stride, _mm512_add_ps(_mm512_add_ps(acc[c][0], acc[c][1]), _mm512_add_ps(summ[c][0], summ[c][1])));
 }
 
 // Q8_0: each half block's exact Σ w·y, as Σ (w + 128)·y - 128·Σy, into its own accumulator:
@@ -331,6 +384,7 @@ int rf_get_tile16(int type, int path, rf_tile16_unpack_fn *unpack, rf_tile16_gem
         case RF_Q6_K: *unpack = rf_tile16_unpack_q6_K; *gemm = rf_tile16_gemm_q6_K; return 1;
         case RF_Q5_0: *unpack = rf_tile16_unpack_q5_0; *gemm = rf_tile16_gemm_q5_0; return 1;
         case RF_Q8_0: *unpack = rf_tile16_unpack_q8_0; *gemm = rf_tile16_gemm_q8_0; return 1;
+        case RF_Q4_1: *unpack = rf_tile16_unpack_q4_1; *gemm = rf_tile16_gemm_q4_1; return 1;
         default: break;
         }
     }
@@ -348,10 +402,10 @@ void rf_tile16_pack_x(const void *x, size_t x_stride, int ncols, int64_t k, rf_x
 #endif
 }
 
-void rf_tile16_pack_x32(const void *x, size_t x_stride, int ncols, int64_t k, rf_xt32_block *out) {
+void rf_tile16_pack_x32(const void *x, size_t x_stride, int ncols, int64_t k, int act_type, rf_xt32_block *out) {
 #ifdef RF_X86
-    rf_tile16_pack_x32_impl(x, x_stride, ncols, k, out);
+    rf_tile16_pack_x32_impl(x, x_stride, ncols, k, act_type, out);
 #else
-    (void)x; (void)x_stride; (void)ncols; (void)k; (void)out;
+    (void)x; (void)x_stride; (void)ncols; (void)k; (void)act_type; (void)out;
 #endif
 }

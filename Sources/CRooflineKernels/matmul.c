@@ -359,7 +359,7 @@ static void rf_tiles_place(rf_matmul_job *j, char *at, int kquant) {
         const char *xg = j->x + 8 * g * j->x_stride;
         const int nc = (int)(j->n_x - 8 * g < 8 ? j->n_x - 8 * g : 8);
         if (kquant) rf_tile16_pack_x(xg, (size_t)j->x_stride, nc, j->k, (rf_xt_block *)(at + g * j->xt_group));
-        else rf_tile16_pack_x32(xg, (size_t)j->x_stride, nc, j->k, (rf_xt32_block *)(at + g * j->xt_group));
+        else rf_tile16_pack_x32(xg, (size_t)j->x_stride, nc, j->k, rf_vec_dot_type(j->parts[0].wtype), (rf_xt32_block *)(at + g * j->xt_group));
     }
     j->xt = at;
     j->tile_scratch = at + rf_round64(j->xt_group * (size_t)groups);
@@ -396,9 +396,10 @@ void rf_matmul_multi(rf_pool *pool, const rf_matmul_part *parts, int n_parts, in
         const int64_t groups16 = ok16 ? n_x / 16 : 0, groups = (n_x - 16 * groups16) / 8, nb = k / RF_QK;
         const size_t bytes16 = (size_t)(groups16 * nb) * sizeof(rf_x16_block), bytes8 = (size_t)(groups * nb) * sizeof(rf_x8_block);
         const size_t per = bytes16 + bytes8;
-        // Sixteen-row tiles where every part has them (Q8_0 activations).
+        // Sixteen-row tiles where every part has them (Q8_0 or Q8_1 activations).
         const size_t packed_bytes = rf_round64(per * (size_t)(need[0] + need[1]));
-        const size_t tiles = ok && rf_vec_dot_type(parts[0].wtype) == RF_Q8_0 ? rf_tiles_plan(&j, path, 0, rf_pool_size(pool)) : 0;
+        const int act_type = rf_vec_dot_type(parts[0].wtype);
+        const size_t tiles = ok && (act_type == RF_Q8_0 || act_type == RF_Q8_1) ? rf_tiles_plan(&j, path, 0, rf_pool_size(pool)) : 0;
         char *scratch = ok ? rf_pool_scratch(pool, packed_bytes + tiles) : 0;
         if (scratch && tiles) rf_tiles_place(&j, scratch + packed_bytes, 0);
         if (scratch) {

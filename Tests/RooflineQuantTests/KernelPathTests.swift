@@ -96,7 +96,7 @@ import RooflineTestSupport
     /// The whole matmul on every path, for batches that use the sixteen- and eight-column kernels (16, 16 + 8,
     /// 2 × 16 + 8 columns, with remainders) and row counts that are not multiples of four: each result equals
     /// the scalar reference to float rounding, and — the property batching relies on — each column equals the
-    /// same activation row multiplied alone, bit for bit. From 32 columns Q5_0 and Q8_0 whole sixteens of rows go
+    /// same activation row multiplied alone, bit for bit. From 32 columns Q4_1, Q5_0 and Q8_0 whole sixteens of rows go
     /// through the sixteen-row tiles, eight columns at a time (33 × 37: two tiles, five rows and one column left;
     /// 40 × 80: five tiles in two blocks).
     @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0, .q5_0], [(8, 13), (11, 36), (19, 5), (3, 8), (16, 24), (27, 9), (43, 12), (33, 37), (40, 80)])
