@@ -37,7 +37,7 @@ extension Tokenizer {
                 var symbols = SymbolList(encoded)
                 work += try symbols.mergeAll(cancel: cancel) { s, left, right in
                     mergeRank[s.text(left) + " " + s.text(right)].map {
-                        BPEPair(rank: $0, left: left, right: right, size: s.length[left] + s.length[right])
+                        BPEPair(rank: Int($0), left: left, right: right, size: s.length[left] + s.length[right])
                     }
                 }
                 var i = symbols.count > 0 ? 0 : -1

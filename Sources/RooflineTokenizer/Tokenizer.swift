@@ -9,8 +9,9 @@ public final class Tokenizer: Sendable {
     public let tokens: [String]
     public let types: [TokenType]
     public let scores: [Float]
-    let tokenToId: [String: Int32]
-    let mergeRank: [String: Int]
+    let tokenToId: VocabIndex
+    /// "left right" → rank (lower merges first).
+    let mergeRank: VocabIndex
     public let preTokenizer: PreTokenizer?
     public let bos: Int32?
     public let eos: Int32?
@@ -62,10 +63,7 @@ public final class Tokenizer: Sendable {
         } else {
             scores = Array(repeating: 0, count: n)
         }
-        var t2i: [String: Int32] = [:]
-        t2i.reserveCapacity(n)
-        // Last to first, so the first of duplicate strings wins with one hash per token.
-        for i in stride(from: n - 1, through: 0, by: -1) { t2i[tokens[i]] = Int32(i) }
+        let t2i = VocabIndex(tokens)
         tokenToId = t2i
         // llama.cpp's rule for gpt-oss's harmony format (llama-vocab.cpp): these four tokens are always rendered and
         // parsed as user-defined, so a reply's channels and recipients reach the text a parser reads.
@@ -74,20 +72,17 @@ public final class Tokenizer: Sendable {
         }
         types = ty
 
-        var ranks: [String: Int] = [:]
+        var mergeTexts: [String] = []
         if kind == .bpe {
             guard let merges = m["tokenizer.ggml.merges"]?.arrayValue else { throw .missingMetadata("tokenizer.ggml.merges") }
-            ranks.reserveCapacity(merges.count)
-            for i in stride(from: merges.count - 1, through: 0, by: -1) {  // the first of duplicates wins
-                guard let s = merges[i].stringValue else { throw .inconsistentMetadata("merge #\(i) is not a string") }
-                ranks[s] = i
-            }
+            if let i = merges.lastIndex(where: { $0.stringValue == nil }) { throw .inconsistentMetadata("merge #\(i) is not a string") }
+            mergeTexts = merges.map { $0.stringValue! }
             let pre = m["tokenizer.ggml.pre"]?.stringValue ?? "default"
             preTokenizer = try PreTokenizer(name: pre)
         } else {
             preTokenizer = nil
         }
-        mergeRank = ranks
+        mergeRank = VocabIndex(mergeTexts)
 
         func id(_ key: String) throws(TokenizerError) -> Int32? {
             guard let v = m[key]?.intValue else { return nil }
