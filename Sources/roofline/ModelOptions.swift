@@ -35,8 +35,13 @@ struct ModelOptions: ParsableArguments {
     /// Resolves and loads the model, reporting progress on stderr.
     func load() throws -> Engine {
         let path = try ModelStore.resolve(model) { Stderr.print($0) }
-        return try Engine(path: path, threads: threads ?? Engine.defaultThreads, contextSize: contextSize, kernelPath: kernelPath,
-                          kvType: kvType)
+        let engine = try Engine(path: path, threads: threads ?? Engine.defaultThreads, contextSize: contextSize, kernelPath: kernelPath,
+                                kvType: kvType)
+        // Every command loads its model once and keeps it until the process ends: held to the end, the engine is
+        // never torn down piece by piece (vocabulary tables, buffers, threads) after the output is written; the
+        // kernel takes the whole address space back at exit.
+        _ = Unmanaged.passRetained(engine)
+        return engine
     }
 }
 
