@@ -23,33 +23,43 @@ final class VocabIndex: @unchecked Sendable {  // `built` is read and written un
 
     init(_ keys: [String]) {
         self.keys = keys
-        guard keys.allSatisfy(Self.isBelowCombiningMarks) else {
+        var b: [UInt8] = []
+        b.reserveCapacity(keys.count * 8)
+        var st: [Int32] = [0]
+        st.reserveCapacity(keys.count + 1)
+        var below = true
+        for key in keys {
+            var k = key
+            k.withUTF8 { u in
+                below = below && Self.isBelowCombiningMarks(u)
+                b.append(contentsOf: u)
+            }
+            if !below { break }
+            st.append(Int32(b.count))
+        }
+        guard below else {
             bytes = []; starts = []; slots = []
             eager = Self.dictionary(keys)
             return
         }
         eager = nil
-        var b: [UInt8] = []
-        b.reserveCapacity(keys.count * 8)
-        var st: [Int32] = [0]
-        st.reserveCapacity(keys.count + 1)
-        for k in keys {
-            b.append(contentsOf: k.utf8)
-            st.append(Int32(b.count))
-        }
         var capacity = 16
         while capacity < keys.count * 2 { capacity <<= 1 }
         var sl = [Int32](repeating: 0, count: capacity)
         let mask = capacity - 1
         b.withUnsafeBufferPointer { all in
-            for i in keys.indices {
-                let key = UnsafeBufferPointer(rebasing: all[Int(st[i])..<Int(st[i + 1])])
-                var s = Int(truncatingIfNeeded: Self.hash(key)) & mask
-                while true {
-                    let e = Int(sl[s])
-                    if e == 0 { sl[s] = Int32(i + 1); break }
-                    if all[Int(st[e - 1])..<Int(st[e])].elementsEqual(key) { break }  // the first of duplicates wins
-                    s = (s + 1) & mask
+            st.withUnsafeBufferPointer { st in
+                sl.withUnsafeMutableBufferPointer { sl in
+                    for i in keys.indices {
+                        let key = UnsafeBufferPointer(rebasing: all[Int(st[i])..<Int(st[i + 1])])
+                        var s = Int(truncatingIfNeeded: Self.hash(key)) & mask
+                        while true {
+                            let e = Int(sl[s])
+                            if e == 0 { sl[s] = Int32(i + 1); break }
+                            if all[Int(st[e - 1])..<Int(st[e])].elementsEqual(key) { break }  // the first of duplicates wins
+                            s = (s + 1) & mask
+                        }
+                    }
                 }
             }
         }
@@ -99,11 +109,9 @@ final class VocabIndex: @unchecked Sendable {  // `built` is read and written un
     }
 
     /// Whether every scalar of the UTF-8 text is below U+0300 (U+0300 is the first to take the lead byte 0xCC).
-    static func isBelowCombiningMarks<C: Collection>(_ utf8: C) -> Bool where C.Element == UInt8 {
+    static func isBelowCombiningMarks(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         !utf8.contains { $0 >= 0xCC }
     }
-
-    static func isBelowCombiningMarks(_ s: String) -> Bool { isBelowCombiningMarks(s.utf8) }
 
     /// FNV-1a, 64 bits.
     @inline(__always) static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
