@@ -20,9 +20,9 @@ struct ByteCursor {
     }
 
     mutating func readString(_ field: @autoclosure () -> String) throws(GGUFError) -> String {
-        let f = field()
-        let len = try read(UInt64.self, f + " length")
-        guard len <= UInt64(remaining) else { throw .countTooLarge(field: f + " length", count: len, fileSize: size) }
+        // The field's name is built only for an error: a vocabulary reads hundreds of thousands of strings.
+        let len = try read(UInt64.self, field() + " length")
+        guard len <= UInt64(remaining) else { throw .countTooLarge(field: field() + " length", count: len, fileSize: size) }
         let n = Int(len)
         let bytes = UnsafeRawBufferPointer(start: base + offset, count: n)
         // Token strings in real vocabularies may hold invalid UTF-8 fragments; keep them losslessly
