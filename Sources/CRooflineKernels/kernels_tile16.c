@@ -209,17 +209,12 @@ RF_VNNIT static void rf_tile16_gemm_q6_K(int n, const void *tile, const void *vx
         _mm512_storeu_ps(y + c * y_stride, _mm512_sub_ps(_mm512_add_ps(acc[c][0], acc[c][1]), _mm512_setzero_ps()));
 }
 
-// One block of 32 of sixteen Q5_0 rows: q[t] word t of each row's unsigned 5-bit codes, d the row scales.
+// One block of 32 of sixteen Q5_0 or Q8_0 rows: q[t] word t of each row's unsigned codes (Q5_0's 5-bit codes,
+// Q8_0's codes + 128), d the row scales.
 typedef struct {
     uint32_t q[8][16];
     float d[16];
-} rf_tile_q5_0;
-
-// One block of 32 of sixteen Q8_0 rows: q[t] word t of each row's codes + 128 (unsigned), d the row scales.
-typedef struct {
-    uint32_t q[8][16];
-    float d[16];
-} rf_tile_q8_0;
+} rf_tile_b32;
 
 // One block of 32 of sixteen Q4_1 rows: q[t] word t of each row's 4-bit codes (element order), d and m.
 typedef struct {
@@ -227,13 +222,13 @@ typedef struct {
     float d[16], m[16];
 } rf_tile_q4_1;
 
-_Static_assert(sizeof(rf_tile_q5_0) <= RF_TILE16_B_BYTES && sizeof(rf_tile_q8_0) <= RF_TILE16_B_BYTES && sizeof(rf_tile_q4_1) <= RF_TILE16_B_BYTES, "tile");
+_Static_assert(sizeof(rf_tile_b32) <= RF_TILE16_B_BYTES && sizeof(rf_tile_q4_1) <= RF_TILE16_B_BYTES, "tile");
 
 RF_VNNIT static void rf_tile16_unpack_q5_0(int n, const void *w, size_t w_row, void *out) {
     for (int i = 0; i < n / RF_QK; i++) {
         for (int row = 0; row < 16; row++) {
             const rf_block_q5_0 *b = (const rf_block_q5_0 *)((const char *)w + row * w_row);
-            rf_tile_q5_0 *t = (rf_tile_q5_0 *)((char *)out + (size_t)i * RF_TILE16_B_BYTES);
+            rf_tile_b32 *t = (rf_tile_b32 *)((char *)out + (size_t)i * RF_TILE16_B_BYTES);
             uint32_t words[8];
             _mm256_storeu_si256((__m256i *)words, rf_q5_codes32(b[i].qs, b[i].qh));
             for (int k = 0; k < 8; k++) t->q[k][row] = words[k];
@@ -247,7 +242,7 @@ RF_VNNIT static void rf_tile16_unpack_q8_0(int n, const void *w, size_t w_row, v
     for (int i = 0; i < n / RF_QK; i++) {
         for (int row = 0; row < 16; row++) {
             const rf_block_q8_0 *b = (const rf_block_q8_0 *)((const char *)w + row * w_row);
-            rf_tile_q8_0 *t = (rf_tile_q8_0 *)((char *)out + (size_t)i * RF_TILE16_B_BYTES);
+            rf_tile_b32 *t = (rf_tile_b32 *)((char *)out + (size_t)i * RF_TILE16_B_BYTES);
             uint32_t words[8];
             _mm256_storeu_si256((__m256i *)words, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)b[i].qs), flip));
             for (int k = 0; k < 8; k++) t->q[k][row] = words[k];
@@ -300,21 +295,27 @@ RF_VNNIT static void rf_tile16_pack_x32_impl(const void *x, size_t x_stride, int
     }
 }
 
+// One block of 32 of a tile (words q, each block RF_TILE16_B_BYTES after the last) against the eight packed
+// columns: p[c] += Σ q·y of column c; the blocks four ahead are prefetched.
+RF_VNNIT static inline __attribute__((always_inline)) void rf_tile16_block_dots(const uint32_t q[8][16], const rf_xt32_block *xb, __m512i p[8]) {
+    RF_UNROLL for (int k = 0; k < 8; k++) _mm_prefetch((const char *)q + 4 * RF_TILE16_B_BYTES + 64 * k, _MM_HINT_T0);
+    RF_UNROLL for (int k = 0; k < 8; k++) {
+        const __m512i wv = _mm512_loadu_si512(q[k]);
+        RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_dpbusd_epi32(p[c], wv, _mm512_set1_epi32(rf_word(xb->q[c] + 4 * k)));
+    }
+}
+
 // Q5_0: per block the exact integer Σ q·y - 16·Σy (the accumulator starts at -16·Σy), then
 // fma(float(·), d·dy) into the even or odd block's accumulator; the result is their sum.
 RF_VNNIT static void rf_tile16_gemm_q5_0(int n, const void *tile, const void *vx, int ncols, float *y, size_t y_stride) {
     __m512 acc[8][2];
     for (int c = 0; c < 8; c++) acc[c][0] = acc[c][1] = _mm512_setzero_ps();
     const rf_xt32_block *xb = vx;
-    const rf_tile_q5_0 *t = tile;
-    for (int i = 0; i < n / RF_QK; i++, xb++, t = (const rf_tile_q5_0 *)((const char *)t + RF_TILE16_B_BYTES)) {
-        RF_UNROLL for (int k = 0; k < 8; k++) _mm_prefetch((const char *)t + 4 * RF_TILE16_B_BYTES + 64 * k, _MM_HINT_T0);
+    const rf_tile_b32 *t = tile;
+    for (int i = 0; i < n / RF_QK; i++, xb++, t = (const rf_tile_b32 *)((const char *)t + RF_TILE16_B_BYTES)) {
         __m512i p[8];
         RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_set1_epi32(xb->m16sy[c]);
-        RF_UNROLL for (int k = 0; k < 8; k++) {
-            const __m512i wv = _mm512_loadu_si512(t->q[k]);
-            RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_dpbusd_epi32(p[c], wv, _mm512_set1_epi32(rf_word(xb->q[c] + 4 * k)));
-        }
+        rf_tile16_block_dots(t->q, xb, p);
         const __m512 d = _mm512_loadu_ps(t->d);
         RF_UNROLL for (int c = 0; c < 8; c++)
             acc[c][i & 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p[c]), _mm512_mul_ps(d, _mm512_set1_ps(xb->d[c])), acc[c][i & 1]);
@@ -330,13 +331,9 @@ RF_VNNIT static void rf_tile16_gemm_q4_1(int n, const void *tile, const void *vx
     const rf_xt32_block *xb = vx;
     const rf_tile_q4_1 *t = tile;
     for (int i = 0; i < n / RF_QK; i++, xb++, t = (const rf_tile_q4_1 *)((const char *)t + RF_TILE16_B_BYTES)) {
-        RF_UNROLL for (int k = 0; k < 8; k++) _mm_prefetch((const char *)t + 4 * RF_TILE16_B_BYTES + 64 * k, _MM_HINT_T0);
         __m512i p[8];
         RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_setzero_si512();
-        RF_UNROLL for (int k = 0; k < 8; k++) {
-            const __m512i wv = _mm512_loadu_si512(t->q[k]);
-            RF_UNROLL for (int c = 0; c < 8; c++) p[c] = _mm512_dpbusd_epi32(p[c], wv, _mm512_set1_epi32(rf_word(xb->q[c] + 4 * k)));
-        }
+        rf_tile16_block_dots(t->q, xb, p);
         const __m512 d = _mm512_loadu_ps(t->d), m = _mm512_loadu_ps(t->m);
         RF_UNROLL for (int c = 0; c < 8; c++) {
             acc[c][i & 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p[c]), _mm512_mul_ps(d, _mm512_set1_ps(xb->d[c])), acc[c][i & 1]);
@@ -353,8 +350,8 @@ RF_VNNIT static void rf_tile16_gemm_q8_0(int n, const void *tile, const void *vx
     __m512 lo[8], hi[8];
     for (int c = 0; c < 8; c++) lo[c] = hi[c] = _mm512_setzero_ps();
     const rf_xt32_block *xb = vx;
-    const rf_tile_q8_0 *t = tile;
-    for (int i = 0; i < n / RF_QK; i++, xb++, t = (const rf_tile_q8_0 *)((const char *)t + RF_TILE16_B_BYTES)) {
+    const rf_tile_b32 *t = tile;
+    for (int i = 0; i < n / RF_QK; i++, xb++, t = (const rf_tile_b32 *)((const char *)t + RF_TILE16_B_BYTES)) {
         RF_UNROLL for (int k = 0; k < 8; k++) _mm_prefetch((const char *)t + 4 * RF_TILE16_B_BYTES + 64 * k, _MM_HINT_T0);
         __m512i pl[8], ph[8];
         RF_UNROLL for (int c = 0; c < 8; c++) { pl[c] = _mm512_set1_epi32(xb->m128lo[c]); ph[c] = _mm512_set1_epi32(xb->m128hi[c]); }
